@@ -1,0 +1,227 @@
+#!/usr/bin/env bash
+# RESP benchmark: kv-server against Debian's redis-server, same redis-benchmark command lines,
+# interleaved, ROUNDS rounds. Reports per test the median requests/s and p99 of both, the ratio
+# kv/redis, the server CPU per request (utime+stime of the server process over the run, from
+# /proc/PID/stat) and its ratio; then memory per key after loading ~1M keys with 32-byte values
+# (RSS from /proc/PID/status and INFO used_memory).
+#
+# Env:
+#   N           requests per benchmark run (default 1000000)
+#   ROUNDS      rounds (default 3)
+#   CLIENTS     redis-benchmark connections (default 50)
+#   TESTS       redis-benchmark tests (default set,get,incr,mset)
+#   PIPELINES   pipeline depths to run (default "1 16")
+#   MEM_KEYS    requests for the memory test (default 1000000)
+#   KV_THREADS  kv-server --threads (default: the server's own default, "auto")
+#   KV_BIN      kv-server binary (default: build it, then build/kv-server)
+#   KV_EXTRA_ARGS extra kv-server arguments (word-split)
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+
+N="${N:-1000000}"
+ROUNDS="${ROUNDS:-3}"
+CLIENTS="${CLIENTS:-50}"
+TESTS="${TESTS:-set,get,incr,mset}"
+PIPELINES="${PIPELINES:-1 16}"
+MEM_KEYS="${MEM_KEYS:-1000000}"
+KV_THREADS="${KV_THREADS:-auto}"
+REDIS_BIN=/usr/bin/redis-server
+BENCH=/usr/bin/redis-benchmark
+CLI=/usr/bin/redis-cli
+HOST=127.0.0.1
+CLK_TCK="$(getconf CLK_TCK)"
+
+if [ -z "${KV_BIN:-}" ]; then
+  "$ROOT/scripts/build.sh" >&2
+  KV_BIN="$ROOT/build/kv-server"
+else
+  "$ROOT/scripts/deps.sh"
+fi
+[ -x "$KV_BIN" ] || { echo "bench-resp.sh: no kv-server binary at $KV_BIN" >&2; exit 1; }
+
+WORK="$(mktemp -d)"
+KV_PID=""
+REDIS_PID=""
+
+stop_server() {  # pid
+  local pid="$1"
+  [ -n "$pid" ] || return 0
+  kill -TERM "$pid" 2>/dev/null || return 0
+  for _ in $(seq 1 100); do
+    kill -0 "$pid" 2>/dev/null || return 0
+    sleep 0.1
+  done
+  kill -KILL "$pid" 2>/dev/null || true
+}
+cleanup() {
+  stop_server "$KV_PID"
+  stop_server "$REDIS_PID"
+  wait 2>/dev/null || true
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+free_port() {
+  /usr/bin/python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+wait_ready() {  # port pid name log
+  for _ in $(seq 1 200); do
+    if ! kill -0 "$2" 2>/dev/null; then
+      echo "bench-resp.sh: $3 exited during startup:" >&2
+      cat "$4" >&2
+      exit 1
+    fi
+    if [ "$("$CLI" -h "$HOST" -p "$1" PING 2>/dev/null)" = PONG ]; then
+      return 0
+    fi
+    sleep 0.05
+  done
+  echo "bench-resp.sh: $3 not ready on port $1 after 10 s" >&2
+  cat "$4" >&2
+  exit 1
+}
+
+KV_PORT="$(free_port)"
+mkdir -p "$WORK/kv-data" "$WORK/redis-data"
+KV_ARGS=(--port "$KV_PORT" --native-port 0 --bind "$HOST" --dir "$WORK/kv-data" --appendonly no
+         --log-level warning)
+if [ "$KV_THREADS" != auto ]; then
+  KV_ARGS+=(--threads "$KV_THREADS")
+fi
+# shellcheck disable=SC2206  # word splitting is the point
+KV_ARGS+=(${KV_EXTRA_ARGS:-})
+"$KV_BIN" "${KV_ARGS[@]}" >"$WORK/kv.log" 2>&1 &
+KV_PID=$!
+wait_ready "$KV_PORT" "$KV_PID" kv-server "$WORK/kv.log"
+
+REDIS_PORT="$(free_port)"
+while [ "$REDIS_PORT" = "$KV_PORT" ]; do REDIS_PORT="$(free_port)"; done
+"$REDIS_BIN" --port "$REDIS_PORT" --bind "$HOST" --save '' --appendonly no \
+  --dir "$WORK/redis-data" --loglevel warning >"$WORK/redis.log" 2>&1 &
+REDIS_PID=$!
+wait_ready "$REDIS_PORT" "$REDIS_PID" redis-server "$WORK/redis.log"
+
+cpu_ticks() {  # pid -> utime + stime (clock ticks), fields 14 and 15 of /proc/PID/stat
+  local stat
+  stat="$(cat "/proc/$1/stat")"
+  stat="${stat##*) }"  # drop "pid (comm) "; the next field is the state (field 3)
+  awk '{ print $12 + $13 }' <<<"$stat"
+}
+
+rss_bytes() {
+  awk '/^VmRSS:/ { print $2 * 1024 }' "/proc/$1/status"
+}
+
+used_memory() {  # port
+  "$CLI" -h "$HOST" -p "$1" INFO memory | tr -d '\r' | awk -F: '$1 == "used_memory" { print $2 }'
+}
+
+# results: lines "server test pipeline rps p99 ticks requests"
+RESULTS="$WORK/results"
+: >"$RESULTS"
+
+run_one() {  # server-name port pid test pipeline
+  local name="$1" port="$2" pid="$3" test="$4" pipe="$5" before after csv line rps p99
+  "$CLI" -h "$HOST" -p "$port" FLUSHALL >/dev/null
+  before="$(cpu_ticks "$pid")"
+  csv="$(timeout 900 "$BENCH" -h "$HOST" -p "$port" -c "$CLIENTS" -n "$N" -P "$pipe" -t "$test" --csv)"
+  after="$(cpu_ticks "$pid")"
+  # "test","rps","avg_latency_ms","min_latency_ms","p50_latency_ms","p95_latency_ms","p99_latency_ms","max_latency_ms"
+  line="$(grep -v '^"test"' <<<"$csv" | head -n 1)"
+  rps="$(awk -F'","' '{ print $2 }' <<<"$line")"
+  p99="$(awk -F'","' '{ print $7 }' <<<"$line")"
+  if [ -z "$rps" ]; then
+    echo "bench-resp.sh: no result from redis-benchmark -t $test -P $pipe against $name:" >&2
+    echo "$csv" >&2
+    exit 1
+  fi
+  printf '%s %s %s %s %s %s %s\n' "$name" "$test" "$pipe" "$rps" "$p99" "$((after - before))" "$N" >>"$RESULTS"
+  printf '  %-6s %-5s P=%-3s %12s rps  p99 %6s ms  cpu %5s ticks\n' "$name" "$test" "$pipe" "$rps" "$p99" "$((after - before))" >&2
+}
+
+echo "kv-server: $KV_BIN (port $KV_PORT, threads $KV_THREADS), redis-server $("$REDIS_BIN" --version | awk '{print $3}') (port $REDIS_PORT)" >&2
+echo "N=$N ROUNDS=$ROUNDS CLIENTS=$CLIENTS TESTS=$TESTS PIPELINES=$PIPELINES, $(nproc) CPUs" >&2
+
+IFS=, read -r -a TEST_LIST <<<"$TESTS"
+for round in $(seq 1 "$ROUNDS"); do
+  echo "round $round/$ROUNDS" >&2
+  for pipe in $PIPELINES; do
+    for test in "${TEST_LIST[@]}"; do
+      if [ $((round % 2)) -eq 1 ]; then
+        run_one kv "$KV_PORT" "$KV_PID" "$test" "$pipe"
+        run_one redis "$REDIS_PORT" "$REDIS_PID" "$test" "$pipe"
+      else
+        run_one redis "$REDIS_PORT" "$REDIS_PID" "$test" "$pipe"
+        run_one kv "$KV_PORT" "$KV_PID" "$test" "$pipe"
+      fi
+    done
+  done
+done
+
+# ---------------------------------------------------------------- memory per key
+mem_one() {  # name port pid -> "keys rss_delta used_delta"
+  local name="$1" port="$2" pid="$3" rss0 used0 rss1 used1 keys
+  "$CLI" -h "$HOST" -p "$port" FLUSHALL >/dev/null
+  sleep 1
+  rss0="$(rss_bytes "$pid")"
+  used0="$(used_memory "$port")"
+  timeout 900 "$BENCH" -h "$HOST" -p "$port" -t set -n "$MEM_KEYS" -r 100000000 -d 32 -P 16 -q >/dev/null
+  sleep 1
+  keys="$("$CLI" -h "$HOST" -p "$port" DBSIZE)"
+  rss1="$(rss_bytes "$pid")"
+  used1="$(used_memory "$port")"
+  echo "  $name: $keys keys, RSS $rss0 -> $rss1, used_memory $used0 -> $used1" >&2
+  echo "$keys $((rss1 - rss0)) $((${used1:-0} - ${used0:-0}))"
+}
+echo "memory: loading $MEM_KEYS SETs of 32-byte values with random keys" >&2
+read -r KV_KEYS KV_RSS KV_USED < <(mem_one kv "$KV_PORT" "$KV_PID")
+read -r R_KEYS R_RSS R_USED < <(mem_one redis "$REDIS_PORT" "$REDIS_PID")
+
+# ---------------------------------------------------------------- report
+median() { sort -g | awk '{ a[NR] = $1 } END { if (NR == 0) print 0; else if (NR % 2) print a[(NR + 1) / 2]; else print (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
+col() {  # server test pipe column(4 rps, 5 p99, 6 ticks)
+  awk -v s="$1" -v t="$2" -v p="$3" -v c="$4" '$1 == s && $2 == t && $3 == p { print $c }' "$RESULTS"
+}
+cpu_us() {  # server test pipe -> median CPU microseconds per request
+  awk -v s="$1" -v t="$2" -v p="$3" -v hz="$CLK_TCK" \
+    '$1 == s && $2 == t && $3 == p { printf "%.4f\n", $6 / hz * 1e6 / $7 }' "$RESULTS" | median
+}
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b + 0 == 0) print "n/a"; else printf "%.2f", a / b }'; }
+
+echo
+echo "## RESP benchmark: kv-server vs redis-server $("$REDIS_BIN" --version | awk '{print $3}' | cut -d= -f2)"
+echo
+echo "redis-benchmark -c $CLIENTS -n $N, median of $ROUNDS interleaved rounds; $(nproc) CPUs; kv-server --threads $KV_THREADS."
+echo "CPU = server user+system time per request (µs), from /proc/PID/stat."
+echo
+echo "| test | P | kv rps | redis rps | kv/redis | kv p99 ms | redis p99 ms | kv CPU µs/req | redis CPU µs/req | CPU kv/redis |"
+echo "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|"
+for pipe in $PIPELINES; do
+  for test in "${TEST_LIST[@]}"; do
+    kv_rps="$(col kv "$test" "$pipe" 4 | median)"
+    r_rps="$(col redis "$test" "$pipe" 4 | median)"
+    kv_p99="$(col kv "$test" "$pipe" 5 | median)"
+    r_p99="$(col redis "$test" "$pipe" 5 | median)"
+    kv_cpu="$(cpu_us kv "$test" "$pipe")"
+    r_cpu="$(cpu_us redis "$test" "$pipe")"
+    printf '| %s | %s | %.0f | %.0f | %s | %s | %s | %.3f | %.3f | %s |\n' \
+      "$test" "$pipe" "$kv_rps" "$r_rps" "$(ratio "$kv_rps" "$r_rps")" "$kv_p99" "$r_p99" \
+      "$kv_cpu" "$r_cpu" "$(ratio "$kv_cpu" "$r_cpu")"
+  done
+done
+echo
+echo "Memory after redis-benchmark -t set -n $MEM_KEYS -r 100000000 -d 32 -P 16 (from FLUSHALL):"
+echo
+echo "| metric | kv-server | redis | kv/redis |"
+echo "|---|---:|---:|---:|"
+echo "| keys (DBSIZE) | $KV_KEYS | $R_KEYS | |"
+kv_rss_pk="$(ratio "$KV_RSS" "$KV_KEYS")"
+r_rss_pk="$(ratio "$R_RSS" "$R_KEYS")"
+kv_used_pk="$(ratio "$KV_USED" "$KV_KEYS")"
+r_used_pk="$(ratio "$R_USED" "$R_KEYS")"
+echo "| RSS bytes/key | $kv_rss_pk | $r_rss_pk | $(ratio "$kv_rss_pk" "$r_rss_pk") |"
+echo "| used_memory bytes/key | $kv_used_pk | $r_used_pk | $(ratio "$kv_used_pk" "$r_used_pk") |"

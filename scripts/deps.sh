@@ -1,0 +1,85 @@
+#!/usr/bin/env bash
+# Installs every Debian 12 package kv-server needs to build, test and benchmark.
+# Idempotent: when everything is installed it only runs one dpkg-query and exits.
+# Must run as root (or with sudo available) when something is missing.
+set -euo pipefail
+
+PACKAGES=(
+  meson ninja-build g++ pkg-config
+  libuv1-dev libfmt-dev doctest-dev libhiredis-dev
+  libintelrdfpmath-dev libxxhash-dev libjemalloc-dev libspdlog-dev libcli11-dev
+  redis-tools redis-server
+  python3-redis python3-pytest
+)
+
+missing_packages() {
+  local status
+  # One dpkg-query call for all packages; unknown packages make it print to stderr.
+  status=$(dpkg-query -W -f='${Package} ${db:Status-Abbrev}\n' "${PACKAGES[@]}" 2>/dev/null || true)
+  local p
+  for p in "${PACKAGES[@]}"; do
+    if ! grep -qE "^${p//+/\\+} ii" <<<"$status"; then
+      printf '%s\n' "$p"
+    fi
+  done
+}
+
+# The redis-server package is only a reference for comparisons and tests: never leave
+# the distribution's service running on port 6379 or enabled at boot.
+quiet_redis_service() {
+  if command -v systemctl >/dev/null 2>&1 && [ -d /run/systemd/system ]; then
+    systemctl disable --now redis-server.service >/dev/null 2>&1 || true
+  elif [ -x /etc/init.d/redis-server ]; then
+    /etc/init.d/redis-server stop >/dev/null 2>&1 || true
+  fi
+}
+
+mapfile -t MISSING < <(missing_packages)
+if [ "${#MISSING[@]}" -eq 0 ]; then
+  # Installed earlier (maybe by someone else): make sure the distribution's service is not
+  # enabled on a systemd machine. Costs nothing where systemd is not running.
+  if [ -d /run/systemd/system ] && [ "$(id -u)" -eq 0 ] &&
+     systemctl is-enabled --quiet redis-server.service 2>/dev/null; then
+    quiet_redis_service
+  fi
+  exit 0
+fi
+
+echo "deps.sh: installing missing packages: ${MISSING[*]}" >&2
+
+SUDO=()
+if [ "$(id -u)" -ne 0 ]; then
+  if command -v sudo >/dev/null 2>&1; then
+    SUDO=(sudo)
+  else
+    echo "deps.sh: need root (or sudo) to install: ${MISSING[*]}" >&2
+    exit 1
+  fi
+fi
+
+# Keep maintainer scripts from starting services (redis-server) during the install.
+POLICY=/usr/sbin/policy-rc.d
+CREATED_POLICY=0
+if [ ! -e "$POLICY" ]; then
+  "${SUDO[@]}" sh -c "printf '#!/bin/sh\nexit 101\n' > $POLICY && chmod 755 $POLICY"
+  CREATED_POLICY=1
+fi
+cleanup() {
+  if [ "$CREATED_POLICY" -eq 1 ]; then
+    "${SUDO[@]}" rm -f "$POLICY"
+  fi
+}
+trap cleanup EXIT
+
+export DEBIAN_FRONTEND=noninteractive
+"${SUDO[@]}" apt-get update -qq
+"${SUDO[@]}" apt-get install -y -qq --no-install-recommends "${MISSING[@]}" >/dev/null
+
+quiet_redis_service
+
+mapfile -t STILL < <(missing_packages)
+if [ "${#STILL[@]}" -ne 0 ]; then
+  echo "deps.sh: still missing after install: ${STILL[*]}" >&2
+  exit 1
+fi
+echo "deps.sh: done" >&2

@@ -1,0 +1,137 @@
+#!/usr/bin/env bash
+# Installs dependencies, builds, and runs every test:
+#   1. the doctest unit binary <build>/test/unit_tests (when the build produced one)
+#   2. the integration suite: /usr/bin/python3 -m pytest -q test/integration
+# and prints one final line "N passed, M failed[, K skipped]" summing unit test cases and
+# pytest results (pytest errors count as failed). A stage that cannot run (build failure,
+# missing server binary, a test binary that crashes before its summary, pytest collecting
+# no tests, a stage timing out) counts as one more failure. Exits non-zero if anything failed.
+#
+# Env:
+#   KV_SANITIZE=1         use the ASan/UBSan build (build-asan) for everything
+#   KV_BUILD_DIR          build directory (default build, or build-asan with KV_SANITIZE=1)
+#   KV_SERVER_BIN         server binary for the integration tests (default <build>/kv-server)
+#   KV_TEST_AGAINST_REDIS=1  run the integration suite against /usr/bin/redis-server
+#   KV_UNIT_TIMEOUT, KV_PYTEST_TIMEOUT  seconds per stage (default 1200 and 2400)
+# Extra arguments are passed to pytest (e.g. scripts/test.sh -k pipeline -x).
+set -uo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT" || exit 2
+
+PASSED=0
+FAILED=0
+SKIPPED=0
+PROBLEMS=()
+TMP="$(mktemp -d)"
+trap 'rm -rf "$TMP"' EXIT
+
+stage() { printf '\n==> %s\n' "$*"; }
+
+problem() {
+  PROBLEMS+=("$1")
+  FAILED=$((FAILED + 1))
+  printf '!!! %s\n' "$1"
+}
+
+finish() {
+  printf '\n==> summary\n'
+  local p
+  for p in "${PROBLEMS[@]+"${PROBLEMS[@]}"}"; do
+    printf '  stage problem: %s\n' "$p"
+  done
+  local line="$PASSED passed, $FAILED failed"
+  if [ "$SKIPPED" -gt 0 ]; then
+    line+=", $SKIPPED skipped"
+  fi
+  printf '%s\n' "$line"
+  if [ "$FAILED" -gt 0 ]; then
+    exit 1
+  fi
+  exit 0
+}
+
+if [ "${KV_SANITIZE:-0}" = 1 ]; then
+  BUILD_DIR="${KV_BUILD_DIR:-build-asan}"
+  export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}"
+  export UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}"
+else
+  BUILD_DIR="${KV_BUILD_DIR:-build}"
+fi
+case "$BUILD_DIR" in
+  /*) BUILD_PATH="$BUILD_DIR" ;;
+  *) BUILD_PATH="$ROOT/$BUILD_DIR" ;;
+esac
+
+# ---------------------------------------------------------------- deps + build
+stage "dependencies and build ($BUILD_DIR)"
+if ! "$ROOT/scripts/build.sh"; then
+  problem "build failed"
+  finish
+fi
+
+# ---------------------------------------------------------------- unit tests
+UNIT_BIN="$BUILD_PATH/test/unit_tests"
+stage "unit tests ($UNIT_BIN)"
+if [ -x "$UNIT_BIN" ]; then
+  UNIT_OUT="$TMP/unit.out"
+  timeout --kill-after=10 "${KV_UNIT_TIMEOUT:-1200}" "$UNIT_BIN" 2>&1 | tee "$UNIT_OUT"
+  unit_rc=${PIPESTATUS[0]}
+  # doctest: "[doctest] test cases:  12 |  11 passed |  1 failed |  0 skipped"
+  summary=$(grep -E 'test cases:[[:space:]]*[0-9]+' "$UNIT_OUT" | tail -n 1)
+  if [ -z "$summary" ]; then
+    problem "unit tests: no doctest summary (exit code $unit_rc)"
+  else
+    u_pass=$(sed -E 's/.*\|[[:space:]]*([0-9]+) passed.*/\1/' <<<"$summary")
+    u_fail=$(sed -E 's/.*\|[[:space:]]*([0-9]+) failed.*/\1/' <<<"$summary")
+    u_skip=0
+    if grep -qE '[0-9]+ skipped' <<<"$summary"; then
+      u_skip=$(sed -E 's/.*\|[[:space:]]*([0-9]+) skipped.*/\1/' <<<"$summary")
+    fi
+    PASSED=$((PASSED + u_pass))
+    FAILED=$((FAILED + u_fail))
+    SKIPPED=$((SKIPPED + u_skip))
+    printf -- '--- unit tests: %s passed, %s failed, %s skipped (exit code %s)\n' \
+      "$u_pass" "$u_fail" "$u_skip" "$unit_rc"
+    if [ "$unit_rc" -ne 0 ] && [ "$u_fail" -eq 0 ]; then
+      problem "unit tests: exit code $unit_rc without failed test cases"
+    fi
+  fi
+else
+  echo "--- unit tests: $UNIT_BIN not built, stage skipped"
+fi
+
+# ---------------------------------------------------------------- integration tests
+export KV_SERVER_BIN="${KV_SERVER_BIN:-$BUILD_PATH/kv-server}"
+stage "integration tests (test/integration, server ${KV_TEST_AGAINST_REDIS:+redis-server instead of }$KV_SERVER_BIN)"
+if [ "${KV_TEST_AGAINST_REDIS:-0}" != 1 ] && [ ! -x "$KV_SERVER_BIN" ]; then
+  problem "integration tests: server binary $KV_SERVER_BIN missing"
+  finish
+fi
+PY_OUT="$TMP/pytest.out"
+timeout --kill-after=10 "${KV_PYTEST_TIMEOUT:-2400}" \
+  /usr/bin/python3 -m pytest -q -p no:cacheprovider -rfE test/integration "$@" 2>&1 | tee "$PY_OUT"
+py_rc=${PIPESTATUS[0]}
+# pytest -q closes with e.g. "3 failed, 120 passed, 2 skipped, 1 error in 12.34s"
+summary=$(grep -E '^=*[[:space:]]*[0-9]+ [a-z]+.* in [0-9.]+s' "$PY_OUT" | tail -n 1)
+count() { grep -oE "[0-9]+ $1" <<<"$summary" | head -n 1 | grep -oE '^[0-9]+' || echo 0; }
+p_pass=$(count 'passed')
+p_fail=$(count 'failed')
+p_err=$(count 'error')
+p_skip=$(count 'skipped')
+p_xfail=$(count 'xfailed')
+p_xpass=$(count 'xpassed')
+PASSED=$((PASSED + p_pass + p_xpass))
+FAILED=$((FAILED + p_fail + p_err))
+SKIPPED=$((SKIPPED + p_skip + p_xfail))
+printf -- '--- integration tests: %s passed, %s failed, %s errors, %s skipped (pytest exit code %s)\n' \
+  "$p_pass" "$p_fail" "$p_err" "$p_skip" "$py_rc"
+case "$py_rc" in
+  0) ;;
+  1) if [ $((p_fail + p_err)) -eq 0 ]; then problem "integration tests: pytest exit 1 without failures"; fi ;;
+  5) problem "integration tests: pytest collected no tests" ;;
+  124|137) problem "integration tests: timed out" ;;
+  *) problem "integration tests: pytest exit code $py_rc (interrupted, internal or usage error)" ;;
+esac
+
+finish

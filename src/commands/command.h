@@ -1,0 +1,98 @@
+// Commands: what a command declares (CommandSpec) and what its handler sees (CommandContext).
+//
+// Every command, built-in or plugin, is one CommandSpec in the CommandTable, with Redis's
+// vocabulary: arity (negative = at least), flags, first/last/step key positions. The dispatcher
+// uses the key positions to validate keys and lock their shards in ascending order before the
+// handler runs, so a handler simply reads and writes `ctx.ShardFor(key)`.
+//
+// Handlers know nothing of sockets or wire formats: they parse ctx.args, call shard operations
+// and reply through ctx.rb (a ReplyBuilder). Per-connection state they may touch lives in
+// ClientState.
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/keyspace.h"
+#include "core/reply_builder.h"
+
+namespace kv {
+
+class ServerState;
+struct ClientState;
+struct CommandContext;
+
+enum CommandFlag : uint32_t {
+  kCmdWrite = 1u << 0,
+  kCmdReadonly = 1u << 1,
+  kCmdDenyOom = 1u << 2,   // may grow memory: refused with OOM when over maxmemory
+  kCmdFast = 1u << 3,
+  kCmdAdmin = 1u << 4,
+  kCmdNoScript = 1u << 5,
+  kCmdLoading = 1u << 6,   // allowed while loading data
+  kCmdStale = 1u << 7,
+  kCmdNoAuth = 1u << 8,    // allowed before AUTH (AUTH, HELLO, QUIT, RESET)
+  kCmdBlocking = 1u << 9,
+  kCmdPubSub = 1u << 10,
+  kCmdSkipMonitor = 1u << 11,
+  kCmdAllShards = 1u << 12,  // touches every shard of the namespace (KEYS, SCAN, FLUSHDB...)
+};
+
+using CommandHandler = void (*)(CommandContext& ctx);
+
+struct CommandSpec {
+  std::string name;  // lower case, as COMMAND reports it
+  int arity = 0;     // counts the command name; negative = at least -arity
+  uint32_t flags = 0;
+  int first_key = 0;  // 0 = no keys
+  int last_key = 0;   // negative counts from the end (-1 = last argument)
+  int key_step = 0;
+  CommandHandler handler = nullptr;
+  void* data = nullptr;             // handler's own data (plugins keep their callback here)
+  std::string group = "generic";   // COMMAND DOCS group: string, generic, connection, server...
+  std::string summary;              // COMMAND DOCS summary
+  std::string syntax;               // argument syntax after the name, as in Redis's docs
+  std::string since = "1.0.0";
+  std::string module;               // owning plugin's name; empty for built-ins
+
+  bool has(CommandFlag f) const { return (flags & f) != 0; }
+  // Positions of the key arguments in an argv of `argc` arguments (name included).
+  void KeyPositions(size_t argc, std::vector<size_t>* out) const;
+};
+
+// Per-connection state commands may read or change. Owned by the connection; the server layer
+// registers it in a client registry for CLIENT LIST.
+struct ClientState {
+  uint64_t id = 0;
+  std::string name;
+  std::string lib_name, lib_ver;
+  std::string addr, laddr;  // "ip:port"
+  int fd = -1;
+  int resp = 2;  // protocol version: 2 or 3
+  bool authenticated = true;
+  bool close_after_reply = false;  // QUIT
+  std::string ns_name = "0";
+  Keyspace* ns = nullptr;
+  int64_t created_ms = 0;
+  int64_t last_active_ms = 0;
+  std::string last_cmd;
+};
+
+struct CommandContext {
+  std::span<const std::string_view> args;  // args[0] is the command name as sent
+  ReplyBuilder* rb = nullptr;
+  ClientState* client = nullptr;
+  ServerState* server = nullptr;
+  const CommandSpec* spec = nullptr;
+  int64_t now_ms = 0;  // wall clock, read once per command
+
+  Keyspace& db() const { return *client->ns; }
+  // The shard holding `key`; the dispatcher already holds its lock when `key` is one of the
+  // command's declared keys.
+  kv::Shard& ShardFor(std::string_view key) const { return client->ns->ShardFor(key); }
+};
+
+}  // namespace kv

@@ -1,0 +1,70 @@
+#include "commands/command_table.h"
+
+#include <algorithm>
+#include <cctype>
+#include <mutex>
+
+namespace kv {
+
+namespace {
+// Lower-cases into a stack buffer: the lookup runs for every request, so no allocation.
+std::string_view LowerInto(std::string_view s, char* buf, size_t cap) {
+  if (s.size() > cap) return {};
+  for (size_t i = 0; i < s.size(); ++i)
+    buf[i] = static_cast<char>(std::tolower(static_cast<unsigned char>(s[i])));
+  return {buf, s.size()};
+}
+}  // namespace
+
+void CommandSpec::KeyPositions(size_t argc, std::vector<size_t>* out) const {
+  out->clear();
+  if (first_key <= 0) return;
+  const long last = last_key < 0 ? static_cast<long>(argc) + last_key : last_key;
+  const long step = key_step > 0 ? key_step : 1;
+  for (long i = first_key; i <= last && i < static_cast<long>(argc); i += step)
+    out->push_back(static_cast<size_t>(i));
+}
+
+bool CommandTable::Register(CommandSpec spec) {
+  std::transform(spec.name.begin(), spec.name.end(), spec.name.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  std::unique_lock lock(mu_);
+  if (index_.count(spec.name)) return false;
+  storage_.push_back(std::make_unique<CommandSpec>(std::move(spec)));
+  index_.emplace(storage_.back()->name, storage_.back().get());
+  return true;
+}
+
+const CommandSpec* CommandTable::Find(std::string_view name) const {
+  char buf[64];
+  const std::string_view lower = LowerInto(name, buf, sizeof buf);
+  if (lower.empty()) return nullptr;
+  std::shared_lock lock(mu_);
+  // Heterogeneous lookup needs C++20 transparent hashing, which libstdc++ 12 lacks for
+  // unordered_map; a short std::string is built on the stack (SSO) instead.
+  auto it = index_.find(std::string(lower));
+  return it == index_.end() ? nullptr : it->second;
+}
+
+size_t CommandTable::RemoveModule(std::string_view module) {
+  std::unique_lock lock(mu_);
+  return std::erase_if(index_, [&](const auto& kv) { return kv.second->module == module; });
+}
+
+std::vector<const CommandSpec*> CommandTable::All() const {
+  std::vector<const CommandSpec*> out;
+  {
+    std::shared_lock lock(mu_);
+    for (const auto& [name, spec] : index_) out.push_back(spec);
+  }
+  std::sort(out.begin(), out.end(),
+            [](const CommandSpec* a, const CommandSpec* b) { return a->name < b->name; });
+  return out;
+}
+
+size_t CommandTable::size() const {
+  std::shared_lock lock(mu_);
+  return index_.size();
+}
+
+}  // namespace kv

@@ -1,0 +1,40 @@
+// CommandTable: the one registry of commands. Built-in families and plugins register into it;
+// the dispatcher, COMMAND / COMMAND INFO / COMMAND DOCS and the native protocol's CALL frame
+// read from it.
+//
+// Thread contract: lookups may run on every I/O thread while a plugin registers or removes
+// commands; a shared mutex guards the index. Specs are never freed before the table, so a
+// pointer from Find stays valid for the life of the server (a removed command just stops being
+// found).
+#pragma once
+
+#include <memory>
+#include <shared_mutex>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "commands/command.h"
+
+namespace kv {
+
+class CommandTable {
+ public:
+  // Adds `spec` (its name is lower-cased). False when a command of that name exists.
+  bool Register(CommandSpec spec);
+  // Case-insensitive lookup; nullptr when unknown.
+  const CommandSpec* Find(std::string_view name) const;
+  // Removes every command owned by `module`; returns how many.
+  size_t RemoveModule(std::string_view module);
+  // Every registered command, sorted by name.
+  std::vector<const CommandSpec*> All() const;
+  size_t size() const;
+
+ private:
+  mutable std::shared_mutex mu_;
+  std::unordered_map<std::string, const CommandSpec*> index_;
+  std::vector<std::unique_ptr<CommandSpec>> storage_;
+};
+
+}  // namespace kv

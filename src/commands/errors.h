@@ -1,0 +1,47 @@
+// Every Redis error text kv-server sends, once. Handlers pass these to ReplyBuilder::SendError;
+// texts match Redis 7 byte for byte so client libraries recognise them.
+#pragma once
+
+#include <span>
+#include <string>
+#include <string_view>
+
+#include "core/status.h"
+
+namespace kv::errors {
+
+inline constexpr std::string_view kSyntax = "ERR syntax error";
+inline constexpr std::string_view kWrongType =
+    "WRONGTYPE Operation against a key holding the wrong kind of value";
+inline constexpr std::string_view kNotInteger = "ERR value is not an integer or out of range";
+inline constexpr std::string_view kNotFloat = "ERR value is not a valid float";
+inline constexpr std::string_view kOverflow = "ERR increment or decrement would overflow";
+inline constexpr std::string_view kIncrFloatNaN = "ERR increment would produce NaN or Infinity";
+inline constexpr std::string_view kNoSuchKey = "ERR no such key";
+inline constexpr std::string_view kInvalidExpire = "ERR invalid expire time in '{}' command";
+inline constexpr std::string_view kOom = "OOM command not allowed when used memory > 'maxmemory'.";
+inline constexpr std::string_view kNoAuth = "NOAUTH Authentication required.";
+inline constexpr std::string_view kWrongPass =
+    "WRONGPASS invalid username-password pair or user is disabled.";
+inline constexpr std::string_view kAuthNotSet =
+    "ERR AUTH <password> called without any password configured for the default user. Are you "
+    "sure your configuration is correct?";
+inline constexpr std::string_view kStringTooLong = "ERR string exceeds maximum allowed size (proto-max-bulk-len)";
+inline constexpr std::string_view kOffsetOutOfRange = "ERR offset is out of range";
+inline constexpr std::string_view kInvalidCursor = "ERR invalid cursor";
+inline constexpr std::string_view kInvalidNamespace =
+    "ERR invalid namespace name (1-64 characters of A-Z a-z 0-9 _ . : -)";
+inline constexpr std::string_view kNoProto = "NOPROTO unsupported protocol version";
+inline constexpr std::string_view kMaxClients = "ERR max number of clients reached";
+inline constexpr std::string_view kLoading = "LOADING kv-server is loading the dataset in memory";
+
+// "ERR unknown command 'x', with args beginning with: 'a' 'b' " (Redis 7 wording).
+std::string UnknownCommand(std::string_view name, std::span<const std::string_view> args);
+// "ERR wrong number of arguments for 'get' command"
+std::string WrongArity(std::string_view name);
+// "ERR unknown subcommand 'x'. Try CLIENT HELP."
+std::string UnknownSubcommand(std::string_view cmd, std::string_view sub);
+// Maps a shard-op status to its error text (kOk and kKeyNotFound have none: returns "").
+std::string_view FromStatus(OpStatus s);
+
+}  // namespace kv::errors

@@ -1,0 +1,19 @@
+// Each command family registers its commands into the table; the server calls each once at
+// start-up. Adding a command touches its family file (and its test) only.
+#pragma once
+
+namespace kv {
+
+class CommandTable;
+
+void RegisterStringFamily(CommandTable& table);
+void RegisterKeysFamily(CommandTable& table);
+void RegisterServerFamily(CommandTable& table);
+
+inline void RegisterBuiltinFamilies(CommandTable& table) {
+  RegisterStringFamily(table);
+  RegisterKeysFamily(table);
+  RegisterServerFamily(table);
+}
+
+}  // namespace kv

@@ -1,0 +1,693 @@
+// Connection and server commands: PING ECHO SELECT HELLO AUTH CLIENT QUIT RESET INFO CONFIG TIME
+// COMMAND. They read and change the caller's ClientState and the process-wide ServerState.
+
+#include <sys/resource.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <string>
+#include <vector>
+
+#include "commands/args.h"
+#include "commands/command_table.h"
+#include "commands/errors.h"
+#include "commands/families.h"
+#include "commands/server_state.h"
+#include "core/config.h"
+#include "core/glob.h"
+#include "core/memory.h"
+#include "core/shard.h"
+
+namespace kv {
+
+namespace {
+
+// The Redis release whose command semantics we follow; INFO and HELLO report it as the version
+// so client libraries enable the right features. Our own version is reported beside it.
+constexpr std::string_view kRedisCompatVersion = "7.0.15";
+constexpr std::string_view kKvVersion = "0.1.0";
+
+std::string Upper(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  return out;
+}
+
+std::string Lower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+bool IsOneOf(std::string_view s, std::initializer_list<std::string_view> names) {
+  return std::any_of(names.begin(), names.end(),
+                     [&](std::string_view n) { return EqualsIgnoreCase(s, n); });
+}
+
+void SendHelp(CommandContext& ctx, std::string_view cmd, std::initializer_list<const char*> lines) {
+  ctx.rb->StartArray(static_cast<uint32_t>(lines.size() + 1));
+  ctx.rb->SendSimple(fmt::format("{} <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+                                 Upper(cmd)));
+  for (const char* l : lines) ctx.rb->SendSimple(l);
+}
+
+// ------------------------------------------------------------------------------------------
+// Connection commands
+// ------------------------------------------------------------------------------------------
+
+void CmdPing(CommandContext& ctx) {
+  if (ctx.args.size() > 2) {
+    ctx.rb->SendError(errors::WrongArity("ping"));
+    return;
+  }
+  if (ctx.args.size() == 2)
+    ctx.rb->SendBulk(ctx.args[1]);
+  else
+    ctx.rb->SendSimple("PONG");
+}
+
+void CmdEcho(CommandContext& ctx) { ctx.rb->SendBulk(ctx.args[1]); }
+
+void CmdSelect(CommandContext& ctx) {
+  const std::string_view name = ctx.args[1];
+  if (!Store::ValidName(name)) {
+    ctx.rb->SendError(errors::kInvalidNamespace);
+    return;
+  }
+  ctx.client->ns = ctx.server->store.Get(name);
+  ctx.client->ns_name = std::string(name);
+  ctx.rb->SendOk();
+}
+
+// Checks a password for the default user; replies the error itself when it fails.
+bool CheckPasswordOrReply(CommandContext& ctx, std::string_view user, std::string_view pass) {
+  const Config& cfg = ctx.server->config;
+  if (!EqualsIgnoreCase(user, "default") || !cfg.has_password() || cfg.requirepass() != pass) {
+    ctx.rb->SendError(errors::kWrongPass);
+    return false;
+  }
+  ctx.client->authenticated = true;
+  return true;
+}
+
+void CmdAuth(CommandContext& ctx) {
+  if (ctx.args.size() > 3) {
+    ctx.rb->SendError(errors::kSyntax);
+    return;
+  }
+  if (ctx.args.size() == 2 && !ctx.server->config.has_password()) {
+    ctx.rb->SendError(errors::kAuthNotSet);
+    return;
+  }
+  const std::string_view user = ctx.args.size() == 3 ? ctx.args[1] : "default";
+  if (CheckPasswordOrReply(ctx, user, ctx.args.back())) ctx.rb->SendOk();
+}
+
+bool ValidClientName(std::string_view name) {
+  return std::all_of(name.begin(), name.end(), [](char c) { return c > ' ' && c <= '~'; });
+}
+
+void CmdHello(CommandContext& ctx) {
+  int proto = ctx.client->resp;
+  size_t i = 1;
+  if (ctx.args.size() >= 2) {
+    int64_t v;
+    auto parsed = ParseInt64(ctx.args[1]);
+    if (!parsed) {
+      ctx.rb->SendError("ERR Protocol version is not an integer or out of range");
+      return;
+    }
+    v = *parsed;
+    if (v < 2 || v > 3) {
+      ctx.rb->SendError(errors::kNoProto);
+      return;
+    }
+    proto = static_cast<int>(v);
+    i = 2;
+  }
+  std::string_view setname;
+  bool has_setname = false;
+  for (; i < ctx.args.size(); ++i) {
+    const bool more = i + 1 < ctx.args.size();
+    if (EqualsIgnoreCase(ctx.args[i], "AUTH") && i + 2 < ctx.args.size()) {
+      if (!CheckPasswordOrReply(ctx, ctx.args[i + 1], ctx.args[i + 2])) return;
+      i += 2;
+    } else if (EqualsIgnoreCase(ctx.args[i], "SETNAME") && more) {
+      setname = ctx.args[++i];
+      has_setname = true;
+    } else {
+      ctx.rb->SendError(fmt::format("ERR Syntax error in HELLO option '{}'", ctx.args[i]));
+      return;
+    }
+  }
+  if (!ctx.client->authenticated) {
+    ctx.rb->SendError(
+        "NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO "
+        "<proto> AUTH <user> <pass> option can be used to authenticate the client and select "
+        "the RESP protocol version at the same time");
+    return;
+  }
+  if (has_setname) {
+    if (!ValidClientName(setname)) {
+      ctx.rb->SendError(
+          "ERR Client names cannot contain spaces, newlines or special characters.");
+      return;
+    }
+    std::lock_guard lock(ctx.server->clients.mu());
+    ctx.client->name = std::string(setname);
+  }
+  ctx.client->resp = proto;
+  ctx.rb->SetProtocolVersion(proto);
+  // The reply already uses the new protocol, as in Redis.
+  ctx.rb->StartMap(7);
+  ctx.rb->SendBulk("server");
+  ctx.rb->SendBulk("kv-server");
+  ctx.rb->SendBulk("version");
+  ctx.rb->SendBulk(kRedisCompatVersion);
+  ctx.rb->SendBulk("proto");
+  ctx.rb->SendLong(proto);
+  ctx.rb->SendBulk("id");
+  ctx.rb->SendLong(static_cast<int64_t>(ctx.client->id));
+  ctx.rb->SendBulk("mode");
+  ctx.rb->SendBulk("standalone");
+  ctx.rb->SendBulk("role");
+  ctx.rb->SendBulk("master");
+  ctx.rb->SendBulk("modules");
+  ctx.rb->StartArray(0);
+}
+
+void CmdQuit(CommandContext& ctx) {
+  ctx.client->close_after_reply = true;
+  ctx.rb->SendOk();
+}
+
+void CmdReset(CommandContext& ctx) {
+  {
+    std::lock_guard lock(ctx.server->clients.mu());
+    ctx.client->name.clear();
+  }
+  ctx.client->resp = 2;
+  ctx.rb->SetProtocolVersion(2);
+  ctx.client->ns_name.assign(1, '0');
+  ctx.client->ns = ctx.server->store.Get("0");
+  ctx.client->authenticated = !ctx.server->config.has_password();
+  ctx.rb->SendSimple("RESET");
+}
+
+std::string ClientLine(const ClientState& c, int64_t now_ms) {
+  const std::string lib_name = c.lib_name, lib_ver = c.lib_ver;
+  return fmt::format(
+      "id={} addr={} laddr={} fd={} name={} age={} idle={} flags=N db={} sub=0 psub=0 ssub=0 "
+      "multi=-1 qbuf=0 qbuf-free=0 argv-mem=0 multi-mem=0 rbs=0 rbp=0 obl=0 oll=0 omem=0 "
+      "tot-mem=0 events=r cmd={} user=default redir=-1 resp={} lib-name={} lib-ver={}\n",
+      c.id, c.addr, c.laddr, c.fd, c.name, (now_ms - c.created_ms) / 1000,
+      (now_ms - c.last_active_ms) / 1000, c.ns_name, c.last_cmd.empty() ? "NULL" : c.last_cmd,
+      c.resp, lib_name, lib_ver);
+}
+
+void CmdClient(CommandContext& ctx) {
+  const std::string_view sub = ctx.args[1];
+  const size_t argc = ctx.args.size();
+  ClientRegistry& reg = ctx.server->clients;
+  if (EqualsIgnoreCase(sub, "ID") && argc == 2) {
+    ctx.rb->SendLong(static_cast<int64_t>(ctx.client->id));
+  } else if (EqualsIgnoreCase(sub, "GETNAME") && argc == 2) {
+    std::lock_guard lock(reg.mu());
+    if (ctx.client->name.empty())
+      ctx.rb->SendNull();
+    else
+      ctx.rb->SendBulk(ctx.client->name);
+  } else if (EqualsIgnoreCase(sub, "SETNAME") && argc == 3) {
+    if (!ValidClientName(ctx.args[2])) {
+      ctx.rb->SendError(
+          "ERR Client names cannot contain spaces, newlines or special characters.");
+      return;
+    }
+    std::lock_guard lock(reg.mu());
+    ctx.client->name = std::string(ctx.args[2]);
+    ctx.rb->SendOk();
+  } else if (EqualsIgnoreCase(sub, "SETINFO") && argc == 4) {
+    const bool name = EqualsIgnoreCase(ctx.args[2], "LIB-NAME");
+    if (!name && !EqualsIgnoreCase(ctx.args[2], "LIB-VER")) {
+      ctx.rb->SendError(fmt::format("ERR Unrecognized option '{}'", ctx.args[2]));
+      return;
+    }
+    if (!ValidClientName(ctx.args[3])) {
+      ctx.rb->SendError(fmt::format(
+          "ERR {} cannot contain spaces, newlines or special characters.", Upper(ctx.args[2])));
+      return;
+    }
+    std::lock_guard lock(reg.mu());
+    (name ? ctx.client->lib_name : ctx.client->lib_ver) = std::string(ctx.args[3]);
+    ctx.rb->SendOk();
+  } else if (EqualsIgnoreCase(sub, "LIST")) {
+    std::string out;
+    const int64_t now = ctx.now_ms;
+    reg.ForEach([&](const ClientState& c) { out += ClientLine(c, now); });
+    ctx.rb->SendVerbatim(out);
+  } else if (EqualsIgnoreCase(sub, "INFO") && argc == 2) {
+    std::lock_guard lock(reg.mu());
+    ctx.rb->SendVerbatim(ClientLine(*ctx.client, ctx.now_ms));
+  } else if (EqualsIgnoreCase(sub, "HELP") && argc == 2) {
+    SendHelp(ctx, "CLIENT",
+             {"ID", "    Return the ID of the current connection.", "GETNAME",
+              "    Return the name of the current connection.", "SETNAME <name>",
+              "    Assign the name <name> to the current connection.",
+              "SETINFO <LIB-NAME|LIB-VER> <value>", "    Set client library name or version.",
+              "LIST", "    Return information about client connections.", "INFO",
+              "    Return information about the current client connection."});
+  } else if (IsOneOf(sub, {"ID", "GETNAME", "SETNAME", "SETINFO", "LIST", "INFO", "HELP"})) {
+    ctx.rb->SendError(errors::WrongArity(fmt::format("client|{}", Lower(sub))));
+  } else {
+    ctx.rb->SendError(errors::UnknownSubcommand("client", sub));
+  }
+}
+
+// ------------------------------------------------------------------------------------------
+// INFO
+// ------------------------------------------------------------------------------------------
+
+std::string HumanBytes(int64_t n) {
+  const double d = static_cast<double>(n);
+  if (n < 1024) return fmt::format("{}B", n);
+  if (n < 1024 * 1024) return fmt::format("{:.2f}K", d / 1024);
+  if (n < 1024ll * 1024 * 1024) return fmt::format("{:.2f}M", d / (1024 * 1024));
+  return fmt::format("{:.2f}G", d / (1024.0 * 1024 * 1024));
+}
+
+std::string InfoSection(CommandContext& ctx, std::string_view section) {
+  ServerState& s = *ctx.server;
+  const Config& cfg = s.config;
+  const EngineStats& es = GlobalEngineStats();
+  std::string out;
+  if (section == "server") {
+    utsname un{};
+    uname(&un);
+    const int64_t uptime = (ctx.now_ms - s.start_ms) / 1000;
+    out = fmt::format(
+        "# Server\r\nredis_version:{}\r\nkv_server_version:{}\r\nredis_mode:standalone\r\n"
+        "os:{} {} {}\r\narch_bits:64\r\nmultiplexing_api:epoll\r\ngcc_version:{}.{}.{}\r\n"
+        "process_id:{}\r\nrun_id:{}\r\ntcp_port:{}\r\nserver_time_usec:{}\r\n"
+        "uptime_in_seconds:{}\r\nuptime_in_days:{}\r\nhz:{}\r\nio_threads_active:{}\r\n"
+        "shards_per_namespace:{}\r\nexecutable:{}\r\nconfig_file:{}\r\n",
+        kRedisCompatVersion, kKvVersion, un.sysname, un.release, un.machine, __GNUC__,
+        __GNUC_MINOR__, __GNUC_PATCHLEVEL__, getpid(), s.run_id, cfg.port.load(),
+        ctx.now_ms * 1000, uptime, uptime / 86400, cfg.hz.load(), s.io_threads,
+        s.store.shard_count(), s.executable, s.config_file);
+  } else if (section == "clients") {
+    out = fmt::format(
+        "# Clients\r\nconnected_clients:{}\r\nmaxclients:{}\r\nblocked_clients:0\r\n"
+        "tracking_clients:0\r\n",
+        s.clients.size(), cfg.maxclients.load());
+  } else if (section == "memory") {
+    const int64_t used = UsedMemory();
+    const int64_t rss = static_cast<int64_t>(ProcessRss());
+    const int64_t maxmemory = cfg.maxmemory.load();
+    const int64_t dataset = es.tracked_bytes.load();
+    out = fmt::format(
+        "# Memory\r\nused_memory:{}\r\nused_memory_human:{}\r\nused_memory_rss:{}\r\n"
+        "used_memory_rss_human:{}\r\nused_memory_peak_rss:{}\r\nused_memory_dataset:{}\r\n"
+        "allocator_allocated:{}\r\nmaxmemory:{}\r\nmaxmemory_human:{}\r\n"
+        "maxmemory_policy:{}\r\nmem_fragmentation_ratio:{:.2f}\r\nmem_allocator:{}\r\n",
+        used, HumanBytes(used), rss, HumanBytes(rss), ProcessPeakRss(), dataset,
+        AllocatorAllocated(), maxmemory, HumanBytes(maxmemory),
+        EvictionPolicyName(cfg.maxmemory_policy.load()),
+        used > 0 ? static_cast<double>(rss) / static_cast<double>(used) : 0.0, AllocatorName());
+  } else if (section == "persistence") {
+    out = fmt::format(
+        "# Persistence\r\nloading:0\r\nrdb_changes_since_last_save:0\r\n"
+        "rdb_bgsave_in_progress:0\r\nrdb_last_save_time:{}\r\naof_enabled:0\r\n"
+        "aof_rewrite_in_progress:0\r\n",
+        s.start_ms / 1000);
+  } else if (section == "stats") {
+    out = fmt::format(
+        "# Stats\r\ntotal_connections_received:{}\r\ntotal_commands_processed:{}\r\n"
+        "total_net_input_bytes:{}\r\ntotal_net_output_bytes:{}\r\nrejected_connections:{}\r\n"
+        "expired_keys:{}\r\nevicted_keys:{}\r\nkeyspace_hits:{}\r\nkeyspace_misses:{}\r\n"
+        "total_error_replies:{}\r\n",
+        s.stats.total_connections.load(), s.stats.total_commands.load(),
+        s.stats.net_input_bytes.load(), s.stats.net_output_bytes.load(),
+        s.stats.rejected_connections.load(), es.expired_keys.load(), es.evicted_keys.load(),
+        es.keyspace_hits.load(), es.keyspace_misses.load(), s.stats.total_errors.load());
+  } else if (section == "replication") {
+    out = "# Replication\r\nrole:master\r\nconnected_slaves:0\r\n";
+  } else if (section == "cpu") {
+    rusage ru{};
+    getrusage(RUSAGE_SELF, &ru);
+    out = fmt::format(
+        "# CPU\r\nused_cpu_sys:{}.{:06}\r\nused_cpu_user:{}.{:06}\r\n", ru.ru_stime.tv_sec,
+        ru.ru_stime.tv_usec, ru.ru_utime.tv_sec, ru.ru_utime.tv_usec);
+  } else if (section == "keyspace") {
+    out = "# Keyspace\r\n";
+    for (Keyspace* ks : s.store.All()) {
+      const size_t keys = ks->Size();
+      if (keys == 0) continue;
+      // Numeric namespaces read like Redis databases ("db0"); named ones keep their name.
+      const bool numeric = std::all_of(ks->name().begin(), ks->name().end(),
+                                       [](char c) { return c >= '0' && c <= '9'; });
+      out += fmt::format("{}{}:keys={},expires={},avg_ttl=0\r\n", numeric ? "db" : "",
+                         ks->name(), keys, ks->VolatileSize());
+    }
+  }
+  return out;
+}
+
+void CmdInfo(CommandContext& ctx) {
+  static constexpr std::string_view kDefault[] = {"server",      "clients", "memory",
+                                                  "persistence", "stats",   "replication",
+                                                  "cpu",         "keyspace"};
+  std::vector<std::string> wanted;
+  for (size_t i = 1; i < ctx.args.size(); ++i) {
+    std::string l(ctx.args[i]);
+    for (char& c : l) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    wanted.push_back(std::move(l));
+  }
+  const bool all = wanted.empty() ||
+                   std::any_of(wanted.begin(), wanted.end(), [](const std::string& w) {
+                     return w == "all" || w == "default" || w == "everything";
+                   });
+  std::string out;
+  for (std::string_view sec : kDefault) {
+    if (!all && std::find(wanted.begin(), wanted.end(), sec) == wanted.end()) continue;
+    if (!out.empty()) out += "\r\n";
+    out += InfoSection(ctx, sec);
+  }
+  ctx.rb->SendVerbatim(out);
+}
+
+// ------------------------------------------------------------------------------------------
+// CONFIG, TIME
+// ------------------------------------------------------------------------------------------
+
+void CmdConfig(CommandContext& ctx) {
+  const std::string_view sub = ctx.args[1];
+  Config& cfg = ctx.server->config;
+  if (EqualsIgnoreCase(sub, "GET") && ctx.args.size() >= 3) {
+    std::vector<std::pair<std::string, std::string>> found;
+    for (const auto& d : cfg.directives()) {
+      for (size_t i = 2; i < ctx.args.size(); ++i) {
+        if (GlobMatch(ctx.args[i], d.name, true)) {
+          found.emplace_back(d.name, d.get());
+          break;
+        }
+      }
+    }
+    ctx.rb->StartMap(static_cast<uint32_t>(found.size()));
+    for (const auto& [k, v] : found) {
+      ctx.rb->SendBulk(k);
+      ctx.rb->SendBulk(v);
+    }
+  } else if (EqualsIgnoreCase(sub, "SET") && ctx.args.size() >= 4 && ctx.args.size() % 2 == 0) {
+    for (size_t i = 2; i < ctx.args.size(); i += 2) {
+      std::string err = cfg.Set(ctx.args[i], ctx.args[i + 1], false);
+      if (!err.empty()) {
+        ctx.rb->SendError(fmt::format("ERR {}", err));
+        return;
+      }
+      if (cfg.Find(ctx.args[i])->name == "log-level") {
+        const std::string l = cfg.log_level();
+        spdlog::set_level(l == "debug"     ? spdlog::level::debug
+                          : l == "warning" ? spdlog::level::warn
+                          : l == "error"   ? spdlog::level::err
+                                           : spdlog::level::info);
+      }
+    }
+    ctx.rb->SendOk();
+  } else if (EqualsIgnoreCase(sub, "RESETSTAT") && ctx.args.size() == 2) {
+    ServerStats& st = ctx.server->stats;
+    st.total_commands = 0;
+    st.total_connections = 0;
+    st.rejected_connections = 0;
+    st.net_input_bytes = 0;
+    st.net_output_bytes = 0;
+    st.total_errors = 0;
+    EngineStats& es = GlobalEngineStats();
+    es.expired_keys = 0;
+    es.evicted_keys = 0;
+    es.keyspace_hits = 0;
+    es.keyspace_misses = 0;
+    ctx.rb->SendOk();
+  } else if (EqualsIgnoreCase(sub, "HELP") && ctx.args.size() == 2) {
+    SendHelp(ctx, "CONFIG",
+             {"GET <pattern>", "    Return parameters matching the glob-like <pattern> and their "
+                               "values.",
+              "SET <directive> <value>", "    Set the configuration <directive> to <value>.",
+              "RESETSTAT", "    Reset statistics reported by the INFO command."});
+  } else if (IsOneOf(sub, {"GET", "SET", "RESETSTAT", "HELP"})) {
+    ctx.rb->SendError(errors::WrongArity(fmt::format("config|{}", Lower(sub))));
+  } else {
+    ctx.rb->SendError(errors::UnknownSubcommand("config", sub));
+  }
+}
+
+void CmdTime(CommandContext& ctx) {
+  timespec ts;
+  clock_gettime(CLOCK_REALTIME, &ts);
+  ctx.rb->StartArray(2);
+  ctx.rb->SendBulk(std::to_string(ts.tv_sec));
+  ctx.rb->SendBulk(std::to_string(ts.tv_nsec / 1000));
+}
+
+// ------------------------------------------------------------------------------------------
+// COMMAND
+// ------------------------------------------------------------------------------------------
+
+std::vector<std::string> FlagNames(const CommandSpec& s) {
+  static constexpr std::pair<CommandFlag, const char*> kNames[] = {
+      {kCmdWrite, "write"},       {kCmdReadonly, "readonly"}, {kCmdDenyOom, "denyoom"},
+      {kCmdAdmin, "admin"},       {kCmdPubSub, "pubsub"},     {kCmdNoScript, "noscript"},
+      {kCmdBlocking, "blocking"}, {kCmdLoading, "loading"},   {kCmdStale, "stale"},
+      {kCmdSkipMonitor, "skip_monitor"}, {kCmdFast, "fast"},  {kCmdNoAuth, "no_auth"},
+  };
+  std::vector<std::string> out;
+  for (const auto& [flag, name] : kNames)
+    if (s.has(flag)) out.emplace_back(name);
+  if (s.module.size()) out.emplace_back("module");
+  return out;
+}
+
+std::vector<std::string> AclCategories(const CommandSpec& s) {
+  std::vector<std::string> out;
+  if (s.has(kCmdWrite)) out.emplace_back("@write");
+  if (s.has(kCmdReadonly)) out.emplace_back("@read");
+  if (s.group == "generic") out.emplace_back("@keyspace");
+  if (s.group == "string") out.emplace_back("@string");
+  if (s.group == "connection") out.emplace_back("@connection");
+  if (s.has(kCmdAdmin)) out.emplace_back("@admin");
+  if (s.has(kCmdAdmin)) out.emplace_back("@dangerous");
+  out.emplace_back(s.has(kCmdFast) ? "@fast" : "@slow");
+  return out;
+}
+
+void SendCommandInfo(CommandContext& ctx, const CommandSpec& s) {
+  ReplyBuilder& rb = *ctx.rb;
+  rb.StartArray(10);
+  rb.SendBulk(s.name);
+  rb.SendLong(s.arity);
+  auto flags = FlagNames(s);
+  rb.StartSet(static_cast<uint32_t>(flags.size()));
+  for (const auto& f : flags) rb.SendSimple(f);
+  rb.SendLong(s.first_key);
+  rb.SendLong(s.last_key);
+  rb.SendLong(s.key_step);
+  auto cats = AclCategories(s);
+  rb.StartSet(static_cast<uint32_t>(cats.size()));
+  for (const auto& c : cats) rb.SendSimple(c);
+  rb.StartSet(0);  // tips
+  if (s.first_key > 0) {
+    // One range key spec, the Redis 7 shape of first/last/step.
+    rb.StartArray(1);
+    rb.StartMap(3);
+    rb.SendBulk("flags");
+    rb.StartSet(1);
+    rb.SendSimple(s.has(kCmdWrite) ? "RW" : "RO");
+    rb.SendBulk("begin_search");
+    rb.StartMap(2);
+    rb.SendBulk("type");
+    rb.SendBulk("index");
+    rb.SendBulk("spec");
+    rb.StartMap(1);
+    rb.SendBulk("index");
+    rb.SendLong(s.first_key);
+    rb.SendBulk("find_keys");
+    rb.StartMap(2);
+    rb.SendBulk("type");
+    rb.SendBulk("range");
+    rb.SendBulk("spec");
+    rb.StartMap(3);
+    rb.SendBulk("lastkey");
+    rb.SendLong(s.last_key < 0 ? s.last_key : s.last_key - s.first_key);
+    rb.SendBulk("keystep");
+    rb.SendLong(s.key_step);
+    rb.SendBulk("limit");
+    rb.SendLong(0);
+  } else {
+    rb.StartArray(0);
+  }
+  rb.StartArray(0);  // subcommands
+}
+
+// COMMAND DOCS answers summary, since and group, and gives the argument syntax as one string
+// argument per top-level token, so redis-cli shows it as the hint.
+void SendCommandDocs(CommandContext& ctx, const CommandSpec& s) {
+  ReplyBuilder& rb = *ctx.rb;
+  std::vector<std::string> tokens;
+  int depth = 0;
+  std::string cur;
+  for (char c : s.syntax) {
+    if (c == ' ' && depth == 0) {
+      if (!cur.empty()) tokens.push_back(std::move(cur));
+      cur.clear();
+      continue;
+    }
+    if (c == '[') ++depth;
+    if (c == ']') --depth;
+    cur += c;
+  }
+  if (!cur.empty()) tokens.push_back(std::move(cur));
+  rb.SendBulk(s.name);
+  rb.StartMap(tokens.empty() ? 3 : 4);
+  rb.SendBulk("summary");
+  rb.SendBulk(s.summary);
+  rb.SendBulk("since");
+  rb.SendBulk(s.since);
+  rb.SendBulk("group");
+  rb.SendBulk(s.module.empty() ? s.group : "module");
+  if (!tokens.empty()) {
+    rb.SendBulk("arguments");
+    rb.StartArray(static_cast<uint32_t>(tokens.size()));
+    for (const auto& t : tokens) {
+      rb.StartMap(2);
+      rb.SendBulk("name");
+      rb.SendBulk(t);
+      rb.SendBulk("type");
+      rb.SendBulk("string");
+    }
+  }
+}
+
+void CmdCommand(CommandContext& ctx) {
+  CommandTable& table = ctx.server->commands;
+  if (ctx.args.size() == 1) {
+    auto all = table.All();
+    ctx.rb->StartArray(static_cast<uint32_t>(all.size()));
+    for (const CommandSpec* s : all) SendCommandInfo(ctx, *s);
+    return;
+  }
+  const std::string_view sub = ctx.args[1];
+  if (EqualsIgnoreCase(sub, "COUNT") && ctx.args.size() == 2) {
+    ctx.rb->SendLong(static_cast<int64_t>(table.size()));
+  } else if (EqualsIgnoreCase(sub, "INFO")) {
+    if (ctx.args.size() == 2) {
+      auto all = table.All();
+      ctx.rb->StartArray(static_cast<uint32_t>(all.size()));
+      for (const CommandSpec* s : all) SendCommandInfo(ctx, *s);
+      return;
+    }
+    ctx.rb->StartArray(static_cast<uint32_t>(ctx.args.size() - 2));
+    for (size_t i = 2; i < ctx.args.size(); ++i) {
+      const CommandSpec* s = table.Find(ctx.args[i]);
+      if (s)
+        SendCommandInfo(ctx, *s);
+      else
+        ctx.rb->SendNull();
+    }
+  } else if (EqualsIgnoreCase(sub, "DOCS")) {
+    std::vector<const CommandSpec*> specs;
+    if (ctx.args.size() == 2) {
+      specs = table.All();
+    } else {
+      for (size_t i = 2; i < ctx.args.size(); ++i)
+        if (const CommandSpec* s = table.Find(ctx.args[i])) specs.push_back(s);
+    }
+    ctx.rb->StartMap(static_cast<uint32_t>(specs.size()));
+    for (const CommandSpec* s : specs) SendCommandDocs(ctx, *s);
+  } else if (EqualsIgnoreCase(sub, "LIST") && ctx.args.size() == 2) {
+    auto all = table.All();
+    ctx.rb->StartArray(static_cast<uint32_t>(all.size()));
+    for (const CommandSpec* s : all) ctx.rb->SendBulk(s->name);
+  } else if (EqualsIgnoreCase(sub, "GETKEYS") && ctx.args.size() >= 3) {
+    const CommandSpec* s = table.Find(ctx.args[2]);
+    auto rest = ctx.args.subspan(2);
+    if (!s) {
+      ctx.rb->SendError("ERR Invalid command specified");
+      return;
+    }
+    const long argc = static_cast<long>(rest.size());
+    if ((s->arity > 0 && argc != s->arity) || (s->arity < 0 && argc < -s->arity)) {
+      ctx.rb->SendError("ERR Invalid number of arguments specified for command");
+      return;
+    }
+    std::vector<size_t> pos;
+    s->KeyPositions(rest.size(), &pos);
+    if (pos.empty()) {
+      ctx.rb->SendError("ERR The command has no key arguments");
+      return;
+    }
+    ctx.rb->StartArray(static_cast<uint32_t>(pos.size()));
+    for (size_t p : pos) ctx.rb->SendBulk(rest[p]);
+  } else if (EqualsIgnoreCase(sub, "HELP") && ctx.args.size() == 2) {
+    SendHelp(ctx, "COMMAND",
+             {"(no subcommand)", "    Return details about all commands.", "COUNT",
+              "    Return the total number of commands in this server.", "LIST",
+              "    Return a list of all commands in this server.", "INFO [<command-name> ...]",
+              "    Return details about multiple commands.", "DOCS [<command-name> ...]",
+              "    Return documentation details about multiple commands.",
+              "GETKEYS <full-command>", "    Return the keys from a full command."});
+  } else {
+    ctx.rb->SendError(errors::UnknownSubcommand("command", sub));
+  }
+}
+
+CommandSpec Spec(std::string name, int arity, uint32_t flags, CommandHandler h,
+                 std::string group, std::string summary, std::string syntax = "") {
+  CommandSpec s;
+  s.name = std::move(name);
+  s.arity = arity;
+  s.flags = flags;
+  s.handler = h;
+  s.group = std::move(group);
+  s.summary = std::move(summary);
+  s.syntax = std::move(syntax);
+  return s;
+}
+
+}  // namespace
+
+void RegisterServerFamily(CommandTable& t) {
+  constexpr uint32_t kConn = kCmdNoScript | kCmdLoading | kCmdStale | kCmdFast;
+  t.Register(Spec("ping", -1, kCmdFast, CmdPing, "connection", "Returns the server's liveliness "
+                  "response.", "[message]"));
+  t.Register(Spec("echo", 2, kCmdFast, CmdEcho, "connection", "Returns the given string.",
+                  "message"));
+  t.Register(Spec("select", 2, kConn, CmdSelect, "connection",
+                  "Changes the selected namespace (a Redis database).", "index-or-name"));
+  t.Register(Spec("hello", -1, kConn | kCmdNoAuth, CmdHello, "connection",
+                  "Handshakes with the server.",
+                  "[protover [AUTH username password] [SETNAME clientname]]"));
+  t.Register(Spec("auth", -2, kConn | kCmdNoAuth, CmdAuth, "connection",
+                  "Authenticates the connection.", "[username] password"));
+  t.Register(Spec("client", -2, kCmdNoScript | kCmdLoading | kCmdStale, CmdClient,
+                  "connection", "A container for client connection commands.",
+                  "ID|GETNAME|SETNAME|SETINFO|LIST|INFO|HELP [arg ...]"));
+  t.Register(Spec("quit", -1, kConn | kCmdNoAuth, CmdQuit, "connection",
+                  "Closes the connection."));
+  t.Register(Spec("reset", 1, kConn | kCmdNoAuth, CmdReset, "connection",
+                  "Resets the connection."));
+  t.Register(Spec("info", -1, kCmdLoading | kCmdStale, CmdInfo, "server",
+                  "Returns information and statistics about the server.", "[section ...]"));
+  t.Register(Spec("config", -2, kCmdAdmin | kCmdNoScript | kCmdLoading | kCmdStale, CmdConfig,
+                  "server", "A container for server configuration commands.",
+                  "GET|SET|RESETSTAT|HELP [arg ...]"));
+  t.Register(Spec("time", 1, kCmdLoading | kCmdStale | kCmdFast, CmdTime, "server",
+                  "Returns the server time."));
+  t.Register(Spec("command", -1, kCmdLoading | kCmdStale, CmdCommand, "server",
+                  "Returns detailed information about all commands.",
+                  "[COUNT|INFO|DOCS|LIST|GETKEYS|HELP [arg ...]]"));
+}
+
+}  // namespace kv

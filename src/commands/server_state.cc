@@ -1,0 +1,51 @@
+#include "commands/server_state.h"
+
+#include <algorithm>
+#include <chrono>
+#include <random>
+#include <vector>
+
+namespace kv {
+
+namespace {
+int64_t NowMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+std::string RandomHex(size_t n) {
+  std::random_device rd;
+  std::string out;
+  static constexpr char kHex[] = "0123456789abcdef";
+  for (size_t i = 0; i < n; ++i) out += kHex[rd() & 15];
+  return out;
+}
+}  // namespace
+
+void ClientRegistry::Add(ClientState* c) {
+  std::lock_guard lock(mu_);
+  clients_[c->id] = c;
+  count_.store(clients_.size(), std::memory_order_relaxed);
+}
+
+void ClientRegistry::Remove(ClientState* c) {
+  std::lock_guard lock(mu_);
+  clients_.erase(c->id);
+  count_.store(clients_.size(), std::memory_order_relaxed);
+}
+
+void ClientRegistry::ForEach(const std::function<void(const ClientState&)>& fn) {
+  std::lock_guard lock(mu_);
+  std::vector<const ClientState*> sorted;
+  sorted.reserve(clients_.size());
+  for (const auto& [id, c] : clients_) sorted.push_back(c);
+  std::sort(sorted.begin(), sorted.end(),
+            [](const ClientState* a, const ClientState* b) { return a->id < b->id; });
+  for (const ClientState* c : sorted) fn(*c);
+}
+
+ServerState::ServerState(Config& c, Store& s, CommandTable& t)
+    : config(c), store(s), commands(t), start_ms(NowMs()), run_id(RandomHex(40)) {}
+
+}  // namespace kv

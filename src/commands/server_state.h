@@ -1,0 +1,64 @@
+// ServerState: the process-wide services command handlers may use (keyspaces, config, the
+// command table, statistics, the client registry), without knowing about sockets or loops.
+// The server layer creates one and fills in the hooks only it can implement.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <mutex>
+#include <string>
+#include <unordered_map>
+
+#include "commands/command.h"
+#include "commands/command_table.h"
+#include "core/config.h"
+#include "core/keyspace.h"
+
+namespace kv {
+
+struct ServerStats {
+  std::atomic<uint64_t> total_commands{0};
+  std::atomic<uint64_t> total_connections{0};
+  std::atomic<uint64_t> rejected_connections{0};
+  std::atomic<uint64_t> net_input_bytes{0};
+  std::atomic<uint64_t> net_output_bytes{0};
+  std::atomic<uint64_t> total_errors{0};
+};
+
+// Every live connection's ClientState, for CLIENT LIST / INFO clients. Fields a client's own
+// thread changes while others may read them (name, lib, last command) are written under mu().
+class ClientRegistry {
+ public:
+  uint64_t NextId() { return next_id_.fetch_add(1, std::memory_order_relaxed); }
+  void Add(ClientState* c);
+  void Remove(ClientState* c);
+  size_t size() const { return count_.load(std::memory_order_relaxed); }
+  std::mutex& mu() { return mu_; }
+  // Calls fn(const ClientState&) for each client in id order, under mu().
+  void ForEach(const std::function<void(const ClientState&)>& fn);
+
+ private:
+  std::mutex mu_;
+  std::unordered_map<uint64_t, ClientState*> clients_;
+  std::atomic<uint64_t> next_id_{1};
+  std::atomic<size_t> count_{0};
+};
+
+class ServerState {
+ public:
+  ServerState(Config& config, Store& store, CommandTable& commands);
+
+  Config& config;
+  Store& store;
+  CommandTable& commands;
+  ServerStats stats;
+  ClientRegistry clients;
+  const int64_t start_ms;
+  const std::string run_id;
+  int io_threads = 1;
+  std::string executable;
+  std::string config_file;
+};
+
+}  // namespace kv

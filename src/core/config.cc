@@ -1,0 +1,254 @@
+#include "core/config.h"
+
+#include <charconv>
+#include <fstream>
+
+#include <fmt/format.h>
+
+namespace kv {
+
+namespace {
+std::string Lower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+std::optional<int64_t> ParseInt(std::string_view s) {
+  int64_t v = 0;
+  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (ec != std::errc() || p != s.data() + s.size()) return std::nullopt;
+  return v;
+}
+
+std::optional<bool> ParseBool(std::string_view s) {
+  const std::string l = Lower(s);
+  if (l == "yes") return true;
+  if (l == "no") return false;
+  return std::nullopt;
+}
+
+std::string YesNo(bool b) { return b ? "yes" : "no"; }
+
+// Splits a config-file line into words, honouring "double" and 'single' quotes.
+std::vector<std::string> SplitLine(std::string_view line, bool* ok) {
+  std::vector<std::string> words;
+  *ok = true;
+  size_t i = 0;
+  while (i < line.size()) {
+    while (i < line.size() && std::isspace(static_cast<unsigned char>(line[i]))) ++i;
+    if (i >= line.size()) break;
+    std::string w;
+    if (line[i] == '"' || line[i] == '\'') {
+      const char q = line[i++];
+      while (i < line.size() && line[i] != q) {
+        if (q == '"' && line[i] == '\\' && i + 1 < line.size()) ++i;
+        w += line[i++];
+      }
+      if (i >= line.size()) {
+        *ok = false;
+        return {};
+      }
+      ++i;
+    } else {
+      while (i < line.size() && !std::isspace(static_cast<unsigned char>(line[i]))) w += line[i++];
+    }
+    words.push_back(std::move(w));
+  }
+  return words;
+}
+}  // namespace
+
+std::optional<int64_t> Config::ParseMemory(std::string_view s) {
+  size_t digits = 0;
+  while (digits < s.size() && (std::isdigit(static_cast<unsigned char>(s[digits])) ||
+                               (digits == 0 && s[0] == '-')))
+    ++digits;
+  auto num = ParseInt(s.substr(0, digits));
+  if (!num || *num < 0) return std::nullopt;
+  const std::string unit = Lower(s.substr(digits));
+  int64_t mul = 1;
+  if (unit.empty() || unit == "b") mul = 1;
+  else if (unit == "k") mul = 1000;
+  else if (unit == "kb") mul = 1024;
+  else if (unit == "m") mul = 1000 * 1000;
+  else if (unit == "mb") mul = 1024 * 1024;
+  else if (unit == "g") mul = 1000ll * 1000 * 1000;
+  else if (unit == "gb") mul = 1024ll * 1024 * 1024;
+  else return std::nullopt;
+  if (*num > INT64_MAX / mul) return std::nullopt;
+  return *num * mul;
+}
+
+void Config::AddString(std::string name, std::string help, std::string* field, bool runtime,
+                       std::function<std::string(std::string_view)> validate) {
+  directives_.push_back(
+      {std::move(name), std::move(help), *field, runtime,
+       [this, field] { return Locked(*field); },
+       [this, field, validate](std::string_view v) -> std::string {
+         if (validate) {
+           std::string err = validate(v);
+           if (!err.empty()) return err;
+         }
+         std::lock_guard lock(mu_);
+         *field = std::string(v);
+         return "";
+       }});
+}
+
+Config::Config() {
+  auto add_int = [this](std::string name, std::string help, auto* field, int64_t lo, int64_t hi,
+                        bool runtime, bool memory = false) {
+    directives_.push_back(
+        {std::move(name), std::move(help), std::to_string(field->load()), runtime,
+         [field] { return std::to_string(field->load()); },
+         [field, lo, hi, memory](std::string_view v) -> std::string {
+           auto n = memory ? ParseMemory(v) : ParseInt(v);
+           if (!n || *n < lo || *n > hi)
+             return fmt::format("argument must be {} between {} and {}",
+                                memory ? "a memory value" : "an integer", lo, hi);
+           field->store(static_cast<std::remove_reference_t<decltype(field->load())>>(*n));
+           return "";
+         }});
+  };
+  auto add_bool = [this](std::string name, std::string help, std::atomic<bool>* field,
+                         bool runtime) {
+    directives_.push_back({std::move(name), std::move(help), YesNo(field->load()), runtime,
+                           [field] { return YesNo(field->load()); },
+                           [field](std::string_view v) -> std::string {
+                             auto b = ParseBool(v);
+                             if (!b) return "argument must be 'yes' or 'no'";
+                             field->store(*b);
+                             return "";
+                           }});
+  };
+
+  add_int("port", "RESP listener port (0 disables it)", &port, 0, 65535, false);
+  add_int("native-port",
+          "native binary protocol port (0 = off; the native protocol is not in this build yet)",
+          &native_port, 0, 0, false);
+  AddString("bind", "listen address", &bind_, false);
+  directives_.push_back(
+      {"threads", "I/O threads: a number, or auto (one per two cores, at least 1)", "auto", false,
+       [this] { return threads.load() == 0 ? std::string("auto") : std::to_string(threads); },
+       [this](std::string_view v) -> std::string {
+         if (Lower(v) == "auto") {
+           threads = 0;
+           return "";
+         }
+         auto n = ParseInt(v);
+         if (!n || *n < 1 || *n > 128) return "argument must be auto or between 1 and 128";
+         threads = static_cast<int>(*n);
+         return "";
+       }});
+  directives_.push_back(
+      {"shards", "shards per namespace (a power of two)", "256", false,
+       [this] { return std::to_string(shards.load()); },
+       [this](std::string_view v) -> std::string {
+         auto n = ParseInt(v);
+         if (!n || *n < 1 || *n > 65536 || (*n & (*n - 1)))
+           return "argument must be a power of two between 1 and 65536";
+         shards = static_cast<uint32_t>(*n);
+         return "";
+       }});
+  AddString("log-level", "log level: debug, info, warning, error", &log_level_, true,
+            [](std::string_view v) -> std::string {
+              const std::string l = Lower(v);
+              if (l == "debug" || l == "info" || l == "warning" || l == "error") return "";
+              return "argument must be one of debug, info, warning, error";
+            });
+  AddString("dir", "data directory (snapshots, WAL, manifest)", &dir_, false);
+  AddString("appendonly", "write-ahead log (not in this build yet: only 'no')", &appendonly_,
+            false, [](std::string_view v) -> std::string {
+              if (Lower(v) == "no") return "";
+              return "appendonly yes needs the WAL, which is not in this build yet";
+            });
+  AddString("appendfsync", "WAL fsync policy: always, batch, everysec, no (no effect yet)",
+            &appendfsync_, true, [](std::string_view v) -> std::string {
+              const std::string l = Lower(v);
+              if (l == "always" || l == "batch" || l == "everysec" || l == "no") return "";
+              return "argument must be one of always, batch, everysec, no";
+            });
+  AddString("save", "Redis-style snapshot schedule (accepted for compatibility; no effect yet)",
+            &save_, true);
+  AddString("requirepass", "password for AUTH (empty = none)", &requirepass_, true);
+  // requirepass needs a side effect (has_password_), so wrap its setter.
+  for (auto& d : directives_) {
+    if (d.name != "requirepass") continue;
+    auto inner = d.set;
+    d.set = [this, inner](std::string_view v) {
+      std::string err = inner(v);
+      if (err.empty()) has_password_ = !v.empty();
+      return err;
+    };
+  }
+  add_int("maxmemory", "memory cap in bytes (units k kb m mb g gb; 0 = none)", &maxmemory, 0,
+          INT64_MAX, true, true);
+  directives_.push_back(
+      {"maxmemory-policy",
+       "eviction policy: noeviction, allkeys-lru, allkeys-random, volatile-lru, volatile-random, "
+       "volatile-ttl",
+       "noeviction", true, [this] { return std::string(EvictionPolicyName(maxmemory_policy)); },
+       [this](std::string_view v) -> std::string {
+         auto p = ParseEvictionPolicy(v);
+         if (!p) return "argument must be one of the supported eviction policies";
+         maxmemory_policy = *p;
+         return "";
+       }});
+  add_int("maxmemory-samples", "keys sampled per eviction", &maxmemory_samples, 1, 64, true);
+  add_int("maxclients", "connection cap", &maxclients, 1, 1000000, true);
+  add_bool("strict-keys", "yes: keys are UTF-8 of at most 256 characters; no: Redis rules",
+           &strict_keys, true);
+  add_int("proto-max-bulk-len", "largest bulk string a client may send", &proto_max_bulk_len,
+          1024 * 1024, INT64_MAX, true, true);
+  add_int("client-query-buffer-limit", "largest unparsed input per client",
+          &client_query_buffer_limit, 1024 * 1024, INT64_MAX, true, true);
+  add_int("output-buffer-limit",
+          "pending reply bytes after which a client that does not read is disconnected",
+          &client_output_buffer_limit, 1024 * 1024, INT64_MAX, true, true);
+  add_int("tcp-backlog", "listen backlog", &tcp_backlog, 1, 65535, false);
+  add_int("hz", "server cron frequency (active expiry, memory figures)", &hz, 1, 500, true);
+  add_int("timeout", "close clients idle for this many seconds (0 = never)", &timeout, 0,
+          INT32_MAX, true);
+}
+
+const Config::Directive* Config::Find(std::string_view name) const {
+  std::string l = Lower(name);
+  if (l == "loglevel") l = "log-level";  // Redis's spelling
+  for (const auto& d : directives_)
+    if (d.name == l) return &d;
+  return nullptr;
+}
+
+std::string Config::Set(std::string_view name, std::string_view value, bool startup) {
+  const Directive* d = Find(name);
+  if (!d) return fmt::format("Unknown option or number of arguments for CONFIG SET - '{}'", name);
+  if (!startup && !d->runtime)
+    return fmt::format("CONFIG SET failed (possibly related to argument '{}') - can't set "
+                       "immutable config",
+                       d->name);
+  std::string err = d->set(value);
+  if (!err.empty() && !startup)
+    return fmt::format("CONFIG SET failed (possibly related to argument '{}') - {}", d->name,
+                       err);
+  return err;
+}
+
+std::string Config::LoadFile(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) return fmt::format("{}: cannot open the config file", path);
+  std::string line;
+  for (int lineno = 1; std::getline(in, line); ++lineno) {
+    bool ok = true;
+    auto words = SplitLine(line, &ok);
+    if (!ok) return fmt::format("{}:{}: unbalanced quotes", path, lineno);
+    if (words.empty() || words[0][0] == '#') continue;
+    std::string value;
+    for (size_t i = 1; i < words.size(); ++i) value += (i > 1 ? " " : "") + words[i];
+    std::string err = Set(words[0], value, true);
+    if (!err.empty()) return fmt::format("{}:{}: '{}': {}", path, lineno, words[0], err);
+  }
+  return "";
+}
+
+}  // namespace kv

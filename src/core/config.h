@@ -1,0 +1,93 @@
+// Config: every server option, by its Redis directive name where Redis has one.
+//
+// One directive table serves the command line (`--name value`), config files (redis.conf
+// style `name value` lines) and CONFIG GET / CONFIG SET, so a name, default and validation rule
+// exist once. Values read on hot paths by many threads are atomics; strings sit behind a mutex.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/eviction.h"
+
+namespace kv {
+
+class Config {
+ public:
+  struct Directive {
+    std::string name;
+    std::string help;
+    std::string default_value;
+    bool runtime;  // may be changed by CONFIG SET
+    std::function<std::string()> get;
+    std::function<std::string(std::string_view)> set;  // returns an error text, "" on success
+  };
+
+  Config();
+  Config(const Config&) = delete;
+  Config& operator=(const Config&) = delete;
+
+  const std::vector<Directive>& directives() const { return directives_; }
+  const Directive* Find(std::string_view name) const;
+  // Sets a directive from text. `startup` allows directives that cannot change at run time.
+  // Returns "" or an error text (without the "ERR " prefix).
+  std::string Set(std::string_view name, std::string_view value, bool startup);
+  // Reads `name value...` lines; returns "" or "file:line: message".
+  std::string LoadFile(const std::string& path);
+
+  // Listeners and threads (fixed after start).
+  std::atomic<int> port{6381};
+  std::atomic<int> native_port{0};
+  std::atomic<int> threads{0};  // 0 = auto
+  std::atomic<uint32_t> shards{256};
+  std::atomic<int> tcp_backlog{511};
+  // Limits.
+  std::atomic<int64_t> proto_max_bulk_len{512ll * 1024 * 1024};
+  std::atomic<int64_t> client_query_buffer_limit{1024ll * 1024 * 1024};
+  std::atomic<int64_t> client_output_buffer_limit{256ll * 1024 * 1024};
+  std::atomic<int64_t> maxclients{10000};
+  std::atomic<int64_t> maxmemory{0};
+  std::atomic<EvictionPolicy> maxmemory_policy{EvictionPolicy::kNoEviction};
+  std::atomic<int> maxmemory_samples{5};
+  std::atomic<bool> strict_keys{true};
+  std::atomic<int> hz{10};
+  std::atomic<int64_t> timeout{0};  // idle client timeout in seconds, 0 = never
+
+  std::string bind() const { return Locked(bind_); }
+  std::string dir() const { return Locked(dir_); }
+  std::string log_level() const { return Locked(log_level_); }
+  std::string requirepass() const { return Locked(requirepass_); }
+  bool has_password() const { return has_password_.load(std::memory_order_relaxed); }
+  std::string appendonly() const { return Locked(appendonly_); }
+
+  // Parses Redis memory units: "100", "1k", "1kb", "5mb", "2gb" (k = 1000, kb = 1024).
+  static std::optional<int64_t> ParseMemory(std::string_view s);
+
+ private:
+  std::string Locked(const std::string& s) const {
+    std::lock_guard lock(mu_);
+    return s;
+  }
+  void AddString(std::string name, std::string help, std::string* field, bool runtime,
+                 std::function<std::string(std::string_view)> validate = nullptr);
+
+  mutable std::mutex mu_;
+  std::string bind_ = "127.0.0.1";
+  std::string dir_ = "./data";
+  std::string log_level_ = "info";
+  std::string requirepass_;
+  std::atomic<bool> has_password_{false};
+  std::string appendonly_ = "no";
+  std::string appendfsync_ = "batch";
+  std::string save_;
+  std::string loadmodule_;
+  std::vector<Directive> directives_;
+};
+
+}  // namespace kv

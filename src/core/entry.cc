@@ -1,0 +1,68 @@
+#include "core/entry.h"
+
+#include <malloc.h>
+
+#include <cstdlib>
+#include <new>
+
+namespace kv {
+
+Entry* Entry::Create(std::string_view key, ScalarType type, uint32_t val_len, bool has_expire) {
+  const size_t size = sizeof(Entry) + (has_expire ? 16 : 0) + key.size() + val_len;
+  void* mem = std::malloc(size);
+  if (!mem) throw std::bad_alloc();
+  Entry* e = new (mem) Entry();
+  e->type_ = static_cast<uint8_t>(type);
+  e->flags_ = has_expire ? kHasExpire : 0;
+  e->reserved_ = 0;
+  e->lru_ = 0;
+  e->key_len_ = static_cast<uint32_t>(key.size());
+  e->val_len_ = val_len;
+  if (has_expire) {
+    e->set_expire_at(kNoExpire);
+    e->set_volatile_index(0);
+  }
+  std::memcpy(e->data() + e->ExpiryBytes(), key.data(), key.size());
+  return e;
+}
+
+void Entry::Destroy(Entry* e) { std::free(e); }
+
+size_t Entry::AllocSize(const Entry* e) { return malloc_usable_size(const_cast<Entry*>(e)); }
+
+ScalarView Entry::value() const {
+  switch (type()) {
+    case ScalarType::kInt: {
+      int64_t v;
+      std::memcpy(&v, value_data(), 8);
+      return ScalarView::Int(v);
+    }
+    case ScalarType::kFloat: {
+      double v;
+      std::memcpy(&v, value_data(), 8);
+      return ScalarView::Float(v);
+    }
+    case ScalarType::kBytes:
+      break;
+  }
+  return ScalarView::Bytes({value_data(), val_len_});
+}
+
+int64_t Entry::expire_at() const {
+  if (!has_expire()) return kNoExpire;
+  int64_t v;
+  std::memcpy(&v, data(), 8);
+  return v;
+}
+
+void Entry::set_expire_at(int64_t at) { std::memcpy(data(), &at, 8); }
+
+uint32_t Entry::volatile_index() const {
+  uint32_t v;
+  std::memcpy(&v, data() + 8, 4);
+  return v;
+}
+
+void Entry::set_volatile_index(uint32_t i) { std::memcpy(data() + 8, &i, 4); }
+
+}  // namespace kv

@@ -1,0 +1,106 @@
+#include "core/eviction.h"
+
+#include <algorithm>
+#include <cctype>
+#include <mutex>
+#include <random>
+#include <string>
+
+#include "core/keyspace.h"
+#include "core/memory.h"
+
+namespace kv {
+
+namespace {
+constexpr struct {
+  const char* name;
+  EvictionPolicy policy;
+} kPolicies[] = {
+    {"noeviction", EvictionPolicy::kNoEviction},
+    {"allkeys-lru", EvictionPolicy::kAllKeysLru},
+    {"allkeys-random", EvictionPolicy::kAllKeysRandom},
+    {"volatile-lru", EvictionPolicy::kVolatileLru},
+    {"volatile-random", EvictionPolicy::kVolatileRandom},
+    {"volatile-ttl", EvictionPolicy::kVolatileTtl},
+};
+
+bool Volatile(EvictionPolicy p) {
+  return p == EvictionPolicy::kVolatileLru || p == EvictionPolicy::kVolatileRandom ||
+         p == EvictionPolicy::kVolatileTtl;
+}
+
+// Lower score = better candidate.
+int64_t Score(EvictionPolicy p, const Entry* e) {
+  switch (p) {
+    case EvictionPolicy::kAllKeysLru:
+    case EvictionPolicy::kVolatileLru:
+      return e->lru();
+    case EvictionPolicy::kVolatileTtl:
+      return e->expire_at();
+    default:
+      return 0;
+  }
+}
+
+struct Candidate {
+  Keyspace* ks = nullptr;
+  uint32_t shard = 0;
+  std::string key;
+  int64_t score = 0;
+};
+
+// Samples keys and evicts the best one; false when there was nothing to sample.
+bool EvictOne(Store& store, EvictionPolicy policy, int samples, int64_t now_ms,
+              std::mt19937_64& rng) {
+  auto namespaces = store.All();
+  if (namespaces.empty()) return false;
+  Candidate best;
+  // Empty shards are common in small keyspaces: allow several misses per wanted sample.
+  for (int tries = 0, got = 0; got < samples && tries < samples * 64; ++tries) {
+    Keyspace* ks = namespaces[rng() % namespaces.size()];
+    const uint32_t si = static_cast<uint32_t>(rng()) & (store.shard_count() - 1);
+    Shard& shard = ks->shard(si);
+    std::lock_guard lock(shard.mu());
+    const Entry* e = Volatile(policy) ? shard.RandomVolatile(rng()) : shard.RandomEntry(rng());
+    if (!e) continue;
+    ++got;
+    const int64_t score = Score(policy, e);
+    if (!best.ks || score < best.score) best = {ks, si, std::string(e->key()), score};
+  }
+  if (!best.ks) return false;
+  Shard& shard = best.ks->shard(best.shard);
+  std::lock_guard lock(shard.mu());
+  if (shard.Erase(best.key, now_ms))
+    GlobalEngineStats().evicted_keys.fetch_add(1, std::memory_order_relaxed);
+  return true;
+}
+}  // namespace
+
+std::optional<EvictionPolicy> ParseEvictionPolicy(std::string_view name) {
+  for (const auto& p : kPolicies) {
+    if (name.size() == std::string_view(p.name).size() &&
+        std::equal(name.begin(), name.end(), p.name,
+                   [](char a, char b) { return std::tolower(a) == b; }))
+      return p.policy;
+  }
+  return std::nullopt;
+}
+
+const char* EvictionPolicyName(EvictionPolicy p) {
+  for (const auto& e : kPolicies)
+    if (e.policy == p) return e.name;
+  return "noeviction";
+}
+
+bool FreeMemoryIfNeeded(Store& store, int64_t maxmemory, EvictionPolicy policy, int samples,
+                        int64_t now_ms) {
+  if (maxmemory <= 0 || UsedMemory() <= maxmemory) return true;
+  if (policy == EvictionPolicy::kNoEviction) return false;
+  thread_local std::mt19937_64 rng(std::random_device{}());
+  // Bounded so one command never spends unbounded time evicting.
+  for (int i = 0; i < 10000 && UsedMemory() > maxmemory; ++i)
+    if (!EvictOne(store, policy, samples, now_ms, rng)) return false;
+  return UsedMemory() <= maxmemory;
+}
+
+}  // namespace kv

@@ -1,0 +1,84 @@
+#include "core/keyspace.h"
+
+#include <algorithm>
+
+namespace kv {
+
+Keyspace::Keyspace(std::string name, uint32_t shard_count)
+    : name_(std::move(name)), mask_(shard_count - 1) {
+  shards_.reserve(shard_count);
+  for (uint32_t i = 0; i < shard_count; ++i) shards_.push_back(std::make_unique<Shard>());
+}
+
+size_t Keyspace::Size() {
+  size_t n = 0;
+  for (auto& s : shards_) {
+    std::lock_guard lock(s->mu());
+    n += s->size();
+  }
+  return n;
+}
+
+size_t Keyspace::VolatileSize() {
+  size_t n = 0;
+  for (auto& s : shards_) {
+    std::lock_guard lock(s->mu());
+    n += s->volatile_size();
+  }
+  return n;
+}
+
+void Keyspace::Clear() {
+  for (auto& s : shards_) {
+    std::lock_guard lock(s->mu());
+    s->Clear();
+  }
+}
+
+ShardLocks::ShardLocks(Keyspace* ks, std::vector<uint32_t> indexes)
+    : ks_(ks), indexes_(std::move(indexes)) {
+  std::sort(indexes_.begin(), indexes_.end());
+  indexes_.erase(std::unique(indexes_.begin(), indexes_.end()), indexes_.end());
+  for (uint32_t i : indexes_) ks_->shard(i).mu().lock();
+}
+
+void ShardLocks::Release() {
+  for (auto it = indexes_.rbegin(); it != indexes_.rend(); ++it) ks_->shard(*it).mu().unlock();
+  indexes_.clear();
+}
+
+Store::Store(uint32_t shard_count) : shard_count_(shard_count) {}
+
+Keyspace* Store::Get(std::string_view name) {
+  {
+    std::shared_lock lock(mu_);
+    auto it = by_name_.find(std::string(name));
+    if (it != by_name_.end()) return it->second.get();
+  }
+  std::unique_lock lock(mu_);
+  auto& slot = by_name_[std::string(name)];
+  if (!slot) {
+    slot = std::make_unique<Keyspace>(std::string(name), shard_count_);
+    order_.push_back(slot.get());
+  }
+  return slot.get();
+}
+
+std::vector<Keyspace*> Store::All() {
+  std::shared_lock lock(mu_);
+  return order_;
+}
+
+void Store::ClearAll() {
+  for (Keyspace* ks : All()) ks->Clear();
+}
+
+bool Store::ValidName(std::string_view name) {
+  if (name.empty() || name.size() > 64) return false;
+  return std::all_of(name.begin(), name.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+           c == '_' || c == '.' || c == ':' || c == '-';
+  });
+}
+
+}  // namespace kv

@@ -1,0 +1,85 @@
+// Keyspace and Store: namespaces of sharded keys.
+//
+// A Keyspace is one namespace (RESP `SELECT name`, native `host:6380/name`): a power-of-two array
+// of Shards; shard of a key = XXH3(key) & (shards - 1). Multi-key commands lock every shard they
+// touch in ascending index order (ShardLocks), so they are atomic and never deadlock. Commands
+// over the whole keyspace (KEYS, SCAN, DBSIZE, FLUSHDB) lock one shard at a time.
+//
+// The Store owns every namespace; they are created on first use and live until shutdown
+// (FLUSHALL empties them). Thread contract: Store methods are thread-safe; shard contents need
+// the shard's lock.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <shared_mutex>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "core/shard.h"
+
+namespace kv {
+
+class Keyspace {
+ public:
+  Keyspace(std::string name, uint32_t shard_count);
+
+  const std::string& name() const { return name_; }
+  uint32_t shard_count() const { return static_cast<uint32_t>(shards_.size()); }
+  uint32_t ShardIndex(std::string_view key) const {
+    return static_cast<uint32_t>(Table::Hash(key)) & mask_;
+  }
+  Shard& shard(uint32_t i) { return *shards_[i]; }
+  Shard& ShardFor(std::string_view key) { return *shards_[ShardIndex(key)]; }
+
+  // Totals over shards, each read under its shard's lock (not one atomic snapshot).
+  size_t Size();
+  size_t VolatileSize();
+  void Clear();
+
+ private:
+  std::string name_;
+  uint32_t mask_;
+  std::vector<std::unique_ptr<Shard>> shards_;
+};
+
+// Locks a set of shards of one keyspace in ascending index order; unlocks on destruction.
+class ShardLocks {
+ public:
+  ShardLocks() = default;
+  ShardLocks(Keyspace* ks, std::vector<uint32_t> indexes);  // indexes: any order, duplicates ok
+  ~ShardLocks() { Release(); }
+  ShardLocks(const ShardLocks&) = delete;
+  ShardLocks& operator=(const ShardLocks&) = delete;
+  void Release();
+
+ private:
+  Keyspace* ks_ = nullptr;
+  std::vector<uint32_t> indexes_;
+};
+
+class Store {
+ public:
+  explicit Store(uint32_t shard_count);
+
+  uint32_t shard_count() const { return shard_count_; }
+  // The namespace named `name`, created if needed. Never null; the pointer stays valid.
+  Keyspace* Get(std::string_view name);
+  // Existing namespaces, in creation order.
+  std::vector<Keyspace*> All();
+  void ClearAll();
+
+  // Valid namespace names: 1-64 characters of [A-Za-z0-9_.:-].
+  static bool ValidName(std::string_view name);
+
+ private:
+  const uint32_t shard_count_;
+  std::shared_mutex mu_;
+  std::unordered_map<std::string, std::unique_ptr<Keyspace>> by_name_;
+  std::vector<Keyspace*> order_;
+};
+
+}  // namespace kv

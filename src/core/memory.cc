@@ -1,0 +1,74 @@
+#include "core/memory.h"
+
+#include <malloc.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cstdio>
+#include <cstring>
+
+#include "core/shard.h"
+
+#ifdef KV_USE_JEMALLOC
+#include <jemalloc/jemalloc.h>
+#endif
+
+namespace kv {
+
+namespace {
+std::atomic<int64_t> g_overhead{0};
+
+size_t ReadStatusField(const char* field) {
+  FILE* f = std::fopen("/proc/self/status", "r");
+  if (!f) return 0;
+  char line[256];
+  size_t kb = 0;
+  const size_t n = std::strlen(field);
+  while (std::fgets(line, sizeof line, f)) {
+    if (std::strncmp(line, field, n) == 0) {
+      kb = std::strtoull(line + n + 1, nullptr, 10);
+      break;
+    }
+  }
+  std::fclose(f);
+  return kb * 1024;
+}
+}  // namespace
+
+size_t AllocatorAllocated() {
+#ifdef KV_USE_JEMALLOC
+  // Stats are cached per epoch; bump it to read fresh totals.
+  uint64_t epoch = 1;
+  size_t sz = sizeof(epoch);
+  mallctl("epoch", &epoch, &sz, &epoch, sz);
+  size_t allocated = 0;
+  sz = sizeof(allocated);
+  if (mallctl("stats.allocated", &allocated, &sz, nullptr, 0) == 0) return allocated;
+#endif
+  struct mallinfo2 mi = mallinfo2();
+  return mi.uordblks + mi.hblkhd;
+}
+
+size_t ProcessRss() { return ReadStatusField("VmRSS"); }
+size_t ProcessPeakRss() { return ReadStatusField("VmHWM"); }
+
+void RefreshMemoryOverhead() {
+  const int64_t tracked = GlobalEngineStats().tracked_bytes.load(std::memory_order_relaxed);
+  g_overhead.store(static_cast<int64_t>(AllocatorAllocated()) - tracked,
+                   std::memory_order_relaxed);
+}
+
+int64_t UsedMemory() {
+  return GlobalEngineStats().tracked_bytes.load(std::memory_order_relaxed) +
+         g_overhead.load(std::memory_order_relaxed);
+}
+
+const char* AllocatorName() {
+#ifdef KV_USE_JEMALLOC
+  return "jemalloc";
+#else
+  return "libc";
+#endif
+}
+
+}  // namespace kv

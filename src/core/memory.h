@@ -1,0 +1,27 @@
+// Memory figures for INFO and maxmemory.
+//
+// The shards count what they allocate (entries, slot arrays, expiry indexes) in
+// EngineStats::tracked_bytes on every write. The allocator's own total (jemalloc
+// "stats.allocated", like Redis's used_memory) is exact but costly to read, so the server cron
+// refreshes the difference between the two every 100 ms and UsedMemory() adds it to the live
+// counter: cheap enough to check before every write, honest within one cron tick.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+namespace kv {
+
+// Bytes currently allocated through malloc, as the allocator reports it.
+size_t AllocatorAllocated();
+// Resident set size of this process.
+size_t ProcessRss();
+// Peak RSS (VmHWM).
+size_t ProcessPeakRss();
+// Refreshes the cached allocator overhead; called by the cron.
+void RefreshMemoryOverhead();
+// tracked bytes + last measured overhead.
+int64_t UsedMemory();
+const char* AllocatorName();
+
+}  // namespace kv

@@ -1,0 +1,49 @@
+// ReplyBuilder: the one sink every command handler (built-in or plugin) replies through.
+//
+// Handlers never produce wire bytes. They describe a reply with these calls and each protocol
+// (RESP2, RESP3, the native binary protocol) implements the interface, so one handler answers
+// every client. Aggregates are announced with their length up front (as RESP requires); the
+// builder trusts the caller to then send exactly that many elements (maps: 2 per pair).
+//
+// Thread contract: a builder belongs to one connection and is used by one thread at a time.
+#pragma once
+
+#include <cstdint>
+#include <string_view>
+
+#include "core/scalar.h"
+
+namespace kv {
+
+class ReplyBuilder {
+ public:
+  virtual ~ReplyBuilder() = default;
+
+  // "+OK" style status line. `s` must not contain CR or LF.
+  virtual void SendSimple(std::string_view s) = 0;
+  // Error reply. `msg` is the whole text, including its code prefix ("ERR ...", "WRONGTYPE ...").
+  virtual void SendError(std::string_view msg) = 0;
+  virtual void SendLong(int64_t v) = 0;
+  virtual void SendDouble(double v) = 0;  // RESP3 double; RESP2 sends it as a bulk string
+  virtual void SendBulk(std::string_view s) = 0;
+  // RESP3 verbatim string (format is a 3-letter type such as "txt"); RESP2 sends a bulk string.
+  virtual void SendVerbatim(std::string_view s, std::string_view format = "txt") = 0;
+  virtual void SendNull() = 0;       // missing value: RESP2 "$-1", RESP3 "_"
+  virtual void SendNullArray() = 0;  // RESP2 "*-1", RESP3 "_"
+  virtual void SendBool(bool v) = 0;  // RESP3 boolean; RESP2 integer 1/0
+  virtual void StartArray(uint32_t n) = 0;
+  virtual void StartMap(uint32_t pairs) = 0;  // RESP2 flattens to an array of 2*pairs
+  virtual void StartSet(uint32_t n) = 0;      // RESP2 sends an array
+  // A stored scalar: RESP sends its canonical string as a bulk string; the native protocol keeps
+  // its type (Int stays Int).
+  virtual void SendScalar(const ScalarView& v) = 0;
+
+  // HELLO changed the connection's RESP version; the reply to HELLO itself already uses the
+  // new one, as in Redis. Protocols without versions ignore it.
+  virtual void SetProtocolVersion(int /*resp*/) {}
+
+  // Convenience, shared by every protocol.
+  void SendOk() { SendSimple("OK"); }
+};
+
+}  // namespace kv

@@ -1,0 +1,46 @@
+// Scalar values as the engine stores them and as replies carry them.
+//
+// RESP-written values are Bytes. INCR-family results are Int and INCRBYFLOAT results are Float, so
+// a native client reads them typed; over RESP every scalar reads as its canonical string (the
+// form Redis would return for the same operations). Decimal arrives with the plugin API.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace kv {
+
+enum class ScalarType : uint8_t { kBytes = 0, kInt = 1, kFloat = 2 };
+
+// A non-owning view of one stored scalar. `bytes` is valid only for kBytes and only while the
+// owning shard stays locked.
+struct ScalarView {
+  ScalarType type = ScalarType::kBytes;
+  std::string_view bytes;
+  int64_t i = 0;
+  double d = 0;
+
+  static ScalarView Bytes(std::string_view b) { return {ScalarType::kBytes, b, 0, 0}; }
+  static ScalarView Int(int64_t v) { return {ScalarType::kInt, {}, v, 0}; }
+  static ScalarView Float(double v) { return {ScalarType::kFloat, {}, 0, v}; }
+};
+
+// Writes the canonical string of `v` into `buf` (at least kScalarBufSize bytes) when it is not
+// Bytes; returns a view of the canonical string either way. Floats too long for `buf` (about
+// 1e45 and up) are formatted into thread-local storage, valid until the next call on the thread.
+inline constexpr size_t kScalarBufSize = 64;
+std::string_view CanonicalString(const ScalarView& v, char* buf);
+
+// Redis's integer rules: optional '-', no leading '+', no leading zeros, no spaces, fits i64.
+std::optional<int64_t> ParseInt64(std::string_view s);
+// Redis's float rules for INCRBYFLOAT and friends: strtold-like, no spaces, not NaN.
+std::optional<long double> ParseLongDouble(std::string_view s);
+// Formats like Redis does for INCRBYFLOAT results (%.17Lf, then trailing zeros trimmed).
+// Returns 0 when the untrimmed text and its NUL do not fit `cap`.
+size_t FormatLongDouble(long double v, char* buf, size_t cap);
+// Shortest round-trip form of a double (std::to_chars), with Redis's inf/-inf/nan spellings.
+size_t FormatDouble(double v, char* buf, size_t cap);
+
+}  // namespace kv

@@ -1,0 +1,192 @@
+#include "core/shard.h"
+
+#include <algorithm>
+
+namespace kv {
+
+EngineStats& GlobalEngineStats() {
+  static EngineStats stats;
+  return stats;
+}
+
+namespace {
+std::atomic<uint32_t> g_lru_clock{0};
+
+// Creates a copy of `src` under the same key with a different value size and expiry layout.
+Entry* CloneWith(const Entry* src, ScalarType type, uint32_t val_len, uint32_t copy_len,
+                 int64_t expire_at) {
+  Entry* e = Entry::Create(src->key(), type, val_len, expire_at != kNoExpire);
+  std::memcpy(e->mutable_value(), src->value_data(), std::min(copy_len, val_len));
+  if (expire_at != kNoExpire) e->set_expire_at(expire_at);
+  e->set_lru(src->lru());
+  return e;
+}
+
+Entry* NewEntry(std::string_view key, const ScalarView& v, int64_t expire_at) {
+  const uint32_t len =
+      v.type == ScalarType::kBytes ? static_cast<uint32_t>(v.bytes.size()) : uint32_t{8};
+  Entry* e = Entry::Create(key, v.type, len, expire_at != kNoExpire);
+  switch (v.type) {
+    case ScalarType::kBytes:
+      if (len) std::memcpy(e->mutable_value(), v.bytes.data(), len);
+      break;
+    case ScalarType::kInt:
+      e->SetInt(v.i);
+      break;
+    case ScalarType::kFloat:
+      e->SetFloat(v.d);
+      break;
+  }
+  if (expire_at != kNoExpire) e->set_expire_at(expire_at);
+  e->set_lru(LruClock());
+  return e;
+}
+}  // namespace
+
+uint32_t LruClock() { return g_lru_clock.load(std::memory_order_relaxed); }
+void UpdateLruClock(int64_t now_ms) {
+  g_lru_clock.store(static_cast<uint32_t>(now_ms / 1000), std::memory_order_relaxed);
+}
+
+Shard::~Shard() { Clear(); }
+
+void Shard::Account(int64_t delta) {
+  bytes_ += delta;
+  GlobalEngineStats().tracked_bytes.fetch_add(delta, std::memory_order_relaxed);
+}
+
+void Shard::AddVolatile(Entry* e) {
+  const size_t before = volatile_.capacity();
+  e->set_volatile_index(static_cast<uint32_t>(volatile_.size()));
+  volatile_.push_back(e);
+  Account(static_cast<int64_t>((volatile_.capacity() - before) * sizeof(Entry*)));
+}
+
+void Shard::RemoveVolatile(Entry* e) {
+  const uint32_t i = e->volatile_index();
+  Entry* last = volatile_.back();
+  volatile_[i] = last;
+  last->set_volatile_index(i);
+  volatile_.pop_back();
+  if (volatile_.empty() && volatile_.capacity() > 0) {
+    Account(-static_cast<int64_t>(volatile_.capacity() * sizeof(Entry*)));
+    std::vector<Entry*>().swap(volatile_);
+  }
+}
+
+void Shard::EraseSlot(size_t slot) {
+  const size_t table_before = table_.memory_bytes();
+  Entry* e = table_.RemoveAt(slot);
+  if (e->has_expire()) RemoveVolatile(e);
+  Account(-static_cast<int64_t>(Entry::AllocSize(e)) +
+          static_cast<int64_t>(table_.memory_bytes()) - static_cast<int64_t>(table_before));
+  Entry::Destroy(e);
+}
+
+void Shard::Swap(size_t slot, Entry* old, Entry* fresh) {
+  if (old->has_expire()) RemoveVolatile(old);
+  table_.ReplaceAt(slot, fresh);
+  if (fresh->has_expire()) AddVolatile(fresh);
+  Account(static_cast<int64_t>(Entry::AllocSize(fresh)) -
+          static_cast<int64_t>(Entry::AllocSize(old)));
+  Entry::Destroy(old);
+}
+
+Entry* Shard::Peek(std::string_view key, int64_t now_ms) {
+  const int64_t slot = table_.FindSlot(key, Table::Hash(key));
+  if (slot < 0) return nullptr;
+  Entry* e = table_.EntryAt(slot);
+  if (e->expired(now_ms)) {
+    EraseSlot(slot);
+    GlobalEngineStats().expired_keys.fetch_add(1, std::memory_order_relaxed);
+    return nullptr;
+  }
+  return e;
+}
+
+Entry* Shard::Find(std::string_view key, int64_t now_ms) {
+  Entry* e = Peek(key, now_ms);
+  if (e) e->set_lru(LruClock());
+  return e;
+}
+
+Entry* Shard::Set(std::string_view key, const ScalarView& v, int64_t expire_at) {
+  const uint64_t hash = Table::Hash(key);
+  Entry* fresh = NewEntry(key, v, expire_at);
+  const int64_t slot = table_.FindSlot(key, hash);
+  if (slot >= 0) {
+    Swap(slot, table_.EntryAt(slot), fresh);
+    return fresh;
+  }
+  const size_t table_before = table_.memory_bytes();
+  table_.Insert(fresh, hash);
+  if (fresh->has_expire()) AddVolatile(fresh);
+  Account(static_cast<int64_t>(Entry::AllocSize(fresh)) +
+          static_cast<int64_t>(table_.memory_bytes()) - static_cast<int64_t>(table_before));
+  return fresh;
+}
+
+Entry* Shard::ResizeBytes(std::string_view key, uint32_t len, int64_t now_ms) {
+  const int64_t slot = table_.FindSlot(key, Table::Hash(key));
+  if (slot < 0 || table_.EntryAt(slot)->expired(now_ms)) {
+    if (slot >= 0) EraseSlot(slot);
+    Entry* e = Set(key, ScalarView::Bytes({}), kNoExpire);
+    return len == 0 ? e : ResizeBytes(key, len, now_ms);
+  }
+  Entry* old = table_.EntryAt(slot);
+  const uint32_t keep = old->type() == ScalarType::kBytes ? old->value_len() : 0;
+  Entry* fresh = CloneWith(old, ScalarType::kBytes, len, keep, old->expire_at());
+  Swap(slot, old, fresh);
+  return fresh;
+}
+
+Entry* Shard::SetExpire(std::string_view key, int64_t expire_at, int64_t now_ms) {
+  const int64_t slot = table_.FindSlot(key, Table::Hash(key));
+  if (slot < 0) return nullptr;
+  Entry* old = table_.EntryAt(slot);
+  if (old->expired(now_ms)) {
+    EraseSlot(slot);
+    GlobalEngineStats().expired_keys.fetch_add(1, std::memory_order_relaxed);
+    return nullptr;
+  }
+  if (old->has_expire() && expire_at != kNoExpire) {
+    old->set_expire_at(expire_at);
+    return old;
+  }
+  if (!old->has_expire() && expire_at == kNoExpire) return old;
+  Entry* fresh = CloneWith(old, old->type(), old->value_len(), old->value_len(), expire_at);
+  Swap(slot, old, fresh);
+  return fresh;
+}
+
+bool Shard::Erase(std::string_view key, int64_t now_ms) {
+  const int64_t slot = table_.FindSlot(key, Table::Hash(key));
+  if (slot < 0) return false;
+  const bool live = !table_.EntryAt(slot)->expired(now_ms);
+  EraseSlot(slot);
+  if (!live) GlobalEngineStats().expired_keys.fetch_add(1, std::memory_order_relaxed);
+  return live;
+}
+
+void Shard::Clear() {
+  table_.ForEach([](Entry* e) { Entry::Destroy(e); });
+  table_.Clear();
+  std::vector<Entry*>().swap(volatile_);
+  Account(-bytes_);
+}
+
+std::pair<int, int> Shard::ActiveExpire(int64_t now_ms, int samples, uint64_t rnd) {
+  int sampled = 0, deleted = 0;
+  for (; sampled < samples && !volatile_.empty(); ++sampled) {
+    rnd = rnd * 6364136223846793005ULL + 1442695040888963407ULL;
+    Entry* e = volatile_[(rnd >> 33) % volatile_.size()];
+    if (!e->expired(now_ms)) continue;
+    const int64_t slot = table_.FindSlot(e->key(), Table::Hash(e->key()));
+    EraseSlot(static_cast<size_t>(slot));
+    ++deleted;
+  }
+  if (deleted) GlobalEngineStats().expired_keys.fetch_add(deleted, std::memory_order_relaxed);
+  return {sampled, deleted};
+}
+
+}  // namespace kv

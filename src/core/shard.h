@@ -1,0 +1,101 @@
+// Shard: one slice of a namespace's keys with its own table, expiry index, lock and counters.
+//
+// Keys map to shards by XXH3 (Keyspace). Every method except the lock accessor requires the
+// caller to hold mu(): the dispatcher locks the shards of a command's keys in ascending order
+// before the handler runs, so handlers call these directly. Expired keys are removed lazily by
+// Find (and actively by ActiveExpire), so a handler never sees one.
+//
+// Entry pointers returned here stay valid until the next mutating call on this shard.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <mutex>
+#include <string_view>
+#include <vector>
+
+#include "core/entry.h"
+#include "core/table.h"
+
+namespace kv {
+
+// Process-wide memory and clock figures shared by every shard.
+struct EngineStats {
+  std::atomic<int64_t> tracked_bytes{0};  // entries + slot arrays + expiry indexes
+  std::atomic<uint64_t> expired_keys{0};
+  std::atomic<uint64_t> evicted_keys{0};
+  std::atomic<uint64_t> keyspace_hits{0};
+  std::atomic<uint64_t> keyspace_misses{0};
+};
+EngineStats& GlobalEngineStats();
+
+// LRU clock in seconds (24 bits would do, as in Redis; we keep 32). Refreshed by the server cron.
+uint32_t LruClock();
+void UpdateLruClock(int64_t now_ms);
+
+class Shard {
+ public:
+  Shard() = default;
+  ~Shard();
+  Shard(const Shard&) = delete;
+  Shard& operator=(const Shard&) = delete;
+
+  std::mutex& mu() { return mu_; }
+
+  size_t size() const { return table_.size(); }
+  size_t volatile_size() const { return volatile_.size(); }
+  int64_t memory_bytes() const { return bytes_; }
+
+  // Live entry for `key` or nullptr. Lazily deletes it when expired; refreshes its LRU clock.
+  Entry* Find(std::string_view key, int64_t now_ms);
+  // Like Find without the LRU refresh and without counting hits (TOUCH-free reads: TTL, TYPE).
+  Entry* Peek(std::string_view key, int64_t now_ms);
+
+  // Stores `v` under `key`, replacing any previous entry. expire_at: absolute ms or kNoExpire.
+  Entry* Set(std::string_view key, const ScalarView& v, int64_t expire_at);
+  // Makes room for a Bytes value of `len` bytes (contents unspecified) and returns the entry;
+  // keeps the key's expiry. Used by APPEND/SETRANGE, which then fill the bytes in place.
+  Entry* ResizeBytes(std::string_view key, uint32_t len, int64_t now_ms);
+  // Sets or clears (kNoExpire) the expiry of an existing key; returns the (maybe moved) entry or
+  // nullptr if the key does not exist.
+  Entry* SetExpire(std::string_view key, int64_t expire_at, int64_t now_ms);
+  // Removes `key`; false when it did not exist (or had expired).
+  bool Erase(std::string_view key, int64_t now_ms);
+  void Clear();
+
+  // Visits live entries (expired ones are skipped, not deleted).
+  template <typename Fn>
+  void ForEachLive(int64_t now_ms, Fn&& fn) const {
+    table_.ForEach([&](Entry* e) {
+      if (!e->expired(now_ms)) fn(e);
+    });
+  }
+  template <typename Fn>
+  uint64_t Scan(uint64_t cursor, Fn&& fn) const {
+    return table_.Scan(cursor, std::forward<Fn>(fn));
+  }
+  Entry* RandomEntry(uint64_t rnd) const { return table_.RandomEntry(rnd); }
+  Entry* RandomVolatile(uint64_t rnd) const {
+    return volatile_.empty() ? nullptr : volatile_[rnd % volatile_.size()];
+  }
+
+  // One active-expiry step: samples up to `samples` keys with a TTL and deletes the expired
+  // ones. Returns how many were sampled and deleted.
+  std::pair<int, int> ActiveExpire(int64_t now_ms, int samples, uint64_t rnd);
+
+ private:
+  void Account(int64_t delta);
+  void AddVolatile(Entry* e);
+  void RemoveVolatile(Entry* e);
+  // Frees the entry at `slot` and drops it from every index.
+  void EraseSlot(size_t slot);
+  // Replaces the entry at `slot` with `fresh` (same key), keeping indexes right; frees `old`.
+  void Swap(size_t slot, Entry* old, Entry* fresh);
+
+  std::mutex mu_;
+  Table table_;
+  std::vector<Entry*> volatile_;  // keys with a TTL; Entry::volatile_index() is the position
+  int64_t bytes_ = 0;
+};
+
+}  // namespace kv

@@ -1,0 +1,200 @@
+#include "server/connection.h"
+
+#include <arpa/inet.h>
+#include <spdlog/spdlog.h>
+
+#include <cstring>
+
+#include "server/io_thread.h"
+
+namespace kv {
+
+namespace {
+constexpr size_t kReadChunk = 16 * 1024;
+// Replies buffered past this pause the client's input until they are written.
+constexpr size_t kOutputSoftLimit = 4 * 1024 * 1024;
+
+std::string PeerString(const sockaddr_storage& ss) {
+  char ip[INET6_ADDRSTRLEN] = {};
+  int port = 0;
+  if (ss.ss_family == AF_INET) {
+    const auto* a = reinterpret_cast<const sockaddr_in*>(&ss);
+    inet_ntop(AF_INET, &a->sin_addr, ip, sizeof ip);
+    port = ntohs(a->sin_port);
+  } else if (ss.ss_family == AF_INET6) {
+    const auto* a = reinterpret_cast<const sockaddr_in6*>(&ss);
+    inet_ntop(AF_INET6, &a->sin6_addr, ip, sizeof ip);
+    port = ntohs(a->sin6_port);
+  }
+  return std::string(ip) + ":" + std::to_string(port);
+}
+}  // namespace
+
+Connection::Connection(IoThread* thread, std::unique_ptr<Session> (*make_session)(Connection*))
+    : thread_(thread) {
+  uv_tcp_init(thread->loop(), &handle_);
+  handle_.data = this;
+  ServerState& server = thread->server();
+  client_.id = server.clients.NextId();
+  client_.created_ms = client_.last_active_ms = NowMs();
+  client_.authenticated = !server.config.has_password();
+  client_.ns = server.store.Get(client_.ns_name);
+  session_ = make_session(this);
+}
+
+Connection::~Connection() = default;
+
+bool Connection::Start(uv_stream_t* server) {
+  if (uv_accept(server, reinterpret_cast<uv_stream_t*>(&handle_)) != 0) return false;
+  uv_tcp_nodelay(&handle_, 1);
+  uv_os_fd_t fd;
+  if (uv_fileno(reinterpret_cast<uv_handle_t*>(&handle_), &fd) == 0) client_.fd = fd;
+  sockaddr_storage ss{};
+  int len = sizeof ss;
+  if (uv_tcp_getpeername(&handle_, reinterpret_cast<sockaddr*>(&ss), &len) == 0)
+    client_.addr = PeerString(ss);
+  len = sizeof ss;
+  if (uv_tcp_getsockname(&handle_, reinterpret_cast<sockaddr*>(&ss), &len) == 0)
+    client_.laddr = PeerString(ss);
+  thread_->Register(this);
+  thread_->server().clients.Add(&client_);
+  ResumeReading();
+  return true;
+}
+
+void Connection::Close() {
+  if (closing_) return;
+  closing_ = true;
+  thread_->Unregister(this);
+  thread_->server().clients.Remove(&client_);
+  uv_close(reinterpret_cast<uv_handle_t*>(&handle_), OnClose);
+}
+
+void Connection::OnClose(uv_handle_t* h) { delete static_cast<Connection*>(h->data); }
+
+void Connection::OnAlloc(uv_handle_t* h, size_t, uv_buf_t* buf) {
+  auto* c = static_cast<Connection*>(h->data);
+  // Keep unconsumed bytes at the front so the parser sees one contiguous request.
+  if (c->in_start_ > 0 && (c->in_start_ == c->in_end_ || c->in_start_ > c->in_.size() / 2)) {
+    std::memmove(c->in_.data(), c->in_.data() + c->in_start_, c->in_end_ - c->in_start_);
+    c->in_end_ -= c->in_start_;
+    c->in_start_ = 0;
+  }
+  // A big bulk announces its size: reserve it at once instead of growing chunk by chunk.
+  const size_t want = std::max(kReadChunk, c->session_->PendingHint());
+  if (c->in_.size() - c->in_end_ < kReadChunk) c->in_.resize(std::max(c->in_end_ + want, c->in_.size() * 3 / 2));
+  buf->base = c->in_.data() + c->in_end_;
+  buf->len = c->in_.size() - c->in_end_;
+}
+
+void Connection::OnRead(uv_stream_t* s, ssize_t nread, const uv_buf_t*) {
+  auto* c = static_cast<Connection*>(s->data);
+  if (nread < 0) {
+    // EOF or reset: a vanished client only loses its own connection.
+    c->Close();
+    return;
+  }
+  if (nread == 0) return;
+  c->in_end_ += static_cast<size_t>(nread);
+  c->thread_->server().stats.net_input_bytes.fetch_add(nread, std::memory_order_relaxed);
+  c->ProcessInput();
+}
+
+void Connection::ProcessInput() {
+  if (closing_ || close_after_flush_) return;
+  client_.last_active_ms = NowMs();
+  // Checked before parsing, like Redis: unparsed input (one huge request or a flood of
+  // partial ones) over the limit closes this client only.
+  if (static_cast<int64_t>(query_buffer_bytes()) >
+      thread_->server().config.client_query_buffer_limit.load()) {
+    spdlog::warn("closing client {} ({}): query buffer over client-query-buffer-limit",
+                 client_.id, client_.addr);
+    Close();
+    return;
+  }
+  size_t consumed = 0;
+  const Session::Outcome outcome = session_->Process(
+      std::string_view(in_.data() + in_start_, in_end_ - in_start_), &consumed, &out_,
+      kOutputSoftLimit);
+  in_start_ += consumed;
+  if (in_start_ == in_end_) in_start_ = in_end_ = 0;
+  if (outcome == Session::Outcome::kClose) {
+    close_after_flush_ = true;
+    PauseReading();
+  } else {
+    const Config& cfg = thread_->server().config;
+    if (static_cast<int64_t>(output_bytes()) > cfg.client_output_buffer_limit.load()) {
+      spdlog::warn("closing client {} ({}): output buffer over output-buffer-limit", client_.id,
+                   client_.addr);
+      Close();
+      return;
+    }
+    if (out_.size() > kOutputSoftLimit) PauseReading();
+  }
+  Flush();
+}
+
+void Connection::Flush() {
+  if (closing_ || writing_) return;
+  if (out_.empty()) {
+    if (close_after_flush_) Close();
+    return;
+  }
+  thread_->server().stats.net_output_bytes.fetch_add(out_.size(), std::memory_order_relaxed);
+  // Most replies fit the socket buffer: a direct write skips the write request and the loop
+  // bookkeeping (an epoll_ctl per reply) that uv_write costs.
+  uv_buf_t direct = uv_buf_init(out_.data(), static_cast<unsigned>(out_.size()));
+  const int n = uv_try_write(reinterpret_cast<uv_stream_t*>(&handle_), &direct, 1);
+  if (n == static_cast<int>(out_.size())) {
+    out_.clear();
+    if (close_after_flush_) Close();
+    return;
+  }
+  if (n < 0 && n != UV_EAGAIN) {
+    Close();
+    return;
+  }
+  wbuf_.assign(out_, n > 0 ? static_cast<size_t>(n) : 0);
+  out_.clear();
+  writing_ = true;
+  write_req_.data = this;
+  uv_buf_t b = uv_buf_init(wbuf_.data(), static_cast<unsigned>(wbuf_.size()));
+  if (uv_write(&write_req_, reinterpret_cast<uv_stream_t*>(&handle_), &b, 1, OnWrite) != 0) {
+    writing_ = false;
+    Close();
+  }
+}
+
+void Connection::OnWrite(uv_write_t* req, int status) {
+  auto* c = static_cast<Connection*>(req->data);
+  c->writing_ = false;
+  c->wbuf_.clear();
+  if (c->closing_) return;
+  if (status < 0) {
+    c->Close();
+    return;
+  }
+  if (!c->reading_ && !c->close_after_flush_) {
+    // Input was paused for back-pressure: finish what is buffered, then listen again.
+    c->ResumeReading();
+    if (c->in_end_ > c->in_start_) {
+      c->ProcessInput();
+      return;
+    }
+  }
+  c->Flush();
+}
+
+void Connection::PauseReading() {
+  if (!reading_) return;
+  uv_read_stop(reinterpret_cast<uv_stream_t*>(&handle_));
+  reading_ = false;
+}
+
+void Connection::ResumeReading() {
+  if (reading_ || closing_) return;
+  uv_read_start(reinterpret_cast<uv_stream_t*>(&handle_), OnAlloc, OnRead);
+  reading_ = true;
+}
+
+}  // namespace kv

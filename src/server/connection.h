@@ -1,0 +1,68 @@
+// Connection: one client socket on one I/O loop, for its whole life.
+//
+// Read path: bytes land in a per-connection input buffer; the Session parses and runs every
+// complete request (pipelining) and appends replies to `out_`. After the whole read is
+// processed, all replies leave in one uv_write. While a write is in flight new replies collect
+// in `out_` and go in the next write; the in-flight buffer (`wbuf_`) is owned by the connection
+// until its callback. A client that stops reading first gets its input paused (back-pressure);
+// if its pending output still passes the output buffer limit, only that client is closed.
+#pragma once
+
+#include <uv.h>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "commands/command.h"
+#include "server/session.h"
+
+namespace kv {
+
+class IoThread;
+
+class Connection {
+ public:
+  Connection(IoThread* thread, std::unique_ptr<Session> (*make_session)(Connection*));
+  ~Connection();
+
+  // Takes the accepted handle's stream; starts reading.
+  bool Start(uv_stream_t* server);
+  // Closes the socket (once); the object deletes itself in the close callback.
+  void Close();
+
+  ClientState& client() { return client_; }
+  IoThread* thread() { return thread_; }
+  uv_tcp_t* handle() { return &handle_; }
+  bool closing() const { return closing_; }
+  size_t query_buffer_bytes() const { return in_end_ - in_start_; }
+  size_t output_bytes() const { return out_.size() + wbuf_.size(); }
+
+ private:
+  static void OnAlloc(uv_handle_t* h, size_t suggested, uv_buf_t* buf);
+  static void OnRead(uv_stream_t* s, ssize_t nread, const uv_buf_t* buf);
+  static void OnWrite(uv_write_t* req, int status);
+  static void OnClose(uv_handle_t* h);
+
+  void ProcessInput();
+  void Flush();
+  void PauseReading();
+  void ResumeReading();
+
+  IoThread* thread_;
+  uv_tcp_t handle_;
+  uv_write_t write_req_;
+  ClientState client_;
+  std::unique_ptr<Session> session_;
+
+  std::vector<char> in_;
+  size_t in_start_ = 0, in_end_ = 0;
+  std::string out_;   // replies not yet handed to uv_write
+  std::string wbuf_;  // the buffer of the write in flight
+  bool writing_ = false;
+  bool reading_ = false;
+  bool close_after_flush_ = false;
+  bool closing_ = false;
+};
+
+}  // namespace kv

@@ -1,0 +1,135 @@
+#include "server/io_thread.h"
+
+#include <netinet/in.h>
+#include <spdlog/spdlog.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <vector>
+
+#include "commands/errors.h"
+#include "server/connection.h"
+#include "server/resp_session.h"
+
+namespace kv {
+
+namespace {
+std::unique_ptr<Session> MakeRespSession(Connection* c) {
+  return std::make_unique<RespSession>(c->thread()->dispatcher(), c->client());
+}
+
+// libuv 1.44 has no UV_TCP_REUSEPORT: build the socket ourselves with SO_REUSEPORT so every
+// loop can own a listener on the same port, then hand it to libuv.
+int ReusePortSocket(const sockaddr* addr, int backlog, std::string* err) {
+  const int fd = socket(addr->sa_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  if (fd < 0) {
+    *err = std::string("socket: ") + strerror(errno);
+    return -1;
+  }
+  const int one = 1;
+  setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+  setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one);
+  const socklen_t len =
+      addr->sa_family == AF_INET6 ? sizeof(sockaddr_in6) : sizeof(sockaddr_in);
+  if (bind(fd, addr, len) != 0 || listen(fd, backlog) != 0) {
+    *err = strerror(errno);
+    close(fd);
+    return -1;
+  }
+  return fd;
+}
+}  // namespace
+
+IoThread::IoThread(int index, Dispatcher& dispatcher) : index_(index), dispatcher_(dispatcher) {
+  uv_loop_init(&loop_);
+  loop_.data = this;
+  uv_async_init(&loop_, &stop_async_, OnStop);
+  stop_async_.data = this;
+  uv_timer_init(&loop_, &idle_timer_);
+  idle_timer_.data = this;
+  uv_timer_start(&idle_timer_, OnIdleCheck, 1000, 1000);
+  // The idle check must not keep the loop alive on its own.
+  uv_unref(reinterpret_cast<uv_handle_t*>(&idle_timer_));
+}
+
+IoThread::~IoThread() {
+  Join();
+  uv_loop_close(&loop_);
+}
+
+std::string IoThread::Listen(const std::string& bind, int port, int backlog) {
+  sockaddr_storage ss{};
+  if (uv_ip4_addr(bind.c_str(), port, reinterpret_cast<sockaddr_in*>(&ss)) != 0 &&
+      uv_ip6_addr(bind.c_str(), port, reinterpret_cast<sockaddr_in6*>(&ss)) != 0)
+    return "invalid bind address '" + bind + "'";
+  std::string err;
+  const int fd = ReusePortSocket(reinterpret_cast<sockaddr*>(&ss), backlog, &err);
+  if (fd < 0) return "cannot listen on " + bind + ":" + std::to_string(port) + ": " + err;
+  uv_tcp_init(&loop_, &listener_);
+  listener_.data = this;
+  uv_tcp_open(&listener_, fd);
+  const int rc = uv_listen(reinterpret_cast<uv_stream_t*>(&listener_), backlog, OnConnection);
+  if (rc != 0) return std::string("listen: ") + uv_strerror(rc);
+  listening_ = true;
+  return "";
+}
+
+void IoThread::OnConnection(uv_stream_t* server, int status) {
+  auto* self = static_cast<IoThread*>(server->data);
+  if (status < 0) {
+    spdlog::warn("accept failed: {}", uv_strerror(status));
+    return;
+  }
+  ServerState& st = self->server();
+  auto* conn = new Connection(self, MakeRespSession);
+  if (!conn->Start(server)) {
+    conn->Close();
+    return;
+  }
+  st.stats.total_connections.fetch_add(1, std::memory_order_relaxed);
+  if (static_cast<int64_t>(st.clients.size()) > st.config.maxclients.load()) {
+    // Like Redis: tell the client why, then drop it.
+    st.stats.rejected_connections.fetch_add(1, std::memory_order_relaxed);
+    static const std::string kMsg = "-" + std::string(errors::kMaxClients) + "\r\n";
+    uv_buf_t b = uv_buf_init(const_cast<char*>(kMsg.data()), static_cast<unsigned>(kMsg.size()));
+    uv_try_write(reinterpret_cast<uv_stream_t*>(conn->handle()), &b, 1);
+    conn->Close();
+  }
+}
+
+void IoThread::OnIdleCheck(uv_timer_t* t) {
+  auto* self = static_cast<IoThread*>(t->data);
+  const int64_t timeout_s = self->server().config.timeout.load();
+  if (timeout_s <= 0) return;
+  const int64_t now = NowMs();
+  std::vector<Connection*> idle;
+  for (Connection* c : self->conns_)
+    if (now - c->client().last_active_ms > timeout_s * 1000) idle.push_back(c);
+  for (Connection* c : idle) c->Close();
+}
+
+void IoThread::OnStop(uv_async_t* a) {
+  auto* self = static_cast<IoThread*>(a->data);
+  if (self->listening_) uv_close(reinterpret_cast<uv_handle_t*>(&self->listener_), nullptr);
+  self->listening_ = false;
+  std::vector<Connection*> all(self->conns_.begin(), self->conns_.end());
+  for (Connection* c : all) c->Close();
+  uv_close(reinterpret_cast<uv_handle_t*>(&self->idle_timer_), nullptr);
+  uv_close(reinterpret_cast<uv_handle_t*>(&self->stop_async_), nullptr);
+}
+
+void IoThread::Run() { uv_run(&loop_, UV_RUN_DEFAULT); }
+
+void IoThread::RunInThread() {
+  thread_ = std::thread([this] { Run(); });
+}
+
+void IoThread::RunHere() { Run(); }
+
+void IoThread::RequestStop() { uv_async_send(&stop_async_); }
+
+void IoThread::Join() {
+  if (thread_.joinable()) thread_.join();
+}
+
+}  // namespace kv

@@ -1,0 +1,60 @@
+// IoThread: one libuv loop on its own thread, with its own SO_REUSEPORT listening socket, so
+// the kernel spreads new connections over the loops and a connection stays on one loop for
+// life. Loop 0 runs on the main thread and also hosts the server cron and signal handling.
+#pragma once
+
+#include <uv.h>
+
+#include <atomic>
+#include <functional>
+#include <memory>
+#include <string>
+#include <thread>
+#include <unordered_set>
+
+#include "commands/dispatch.h"
+
+namespace kv {
+
+class Connection;
+
+class IoThread {
+ public:
+  IoThread(int index, Dispatcher& dispatcher);
+  ~IoThread();
+
+  // Opens the listener on bind:port. Returns "" or an error text.
+  std::string Listen(const std::string& bind, int port, int backlog);
+  // Runs the loop on a new thread (index > 0) or the calling thread (RunHere).
+  void RunInThread();
+  void RunHere();
+  // Thread-safe: asks the loop to close its listener and connections and return.
+  void RequestStop();
+  void Join();
+
+  uv_loop_t* loop() { return &loop_; }
+  int index() const { return index_; }
+  Dispatcher& dispatcher() { return dispatcher_; }
+  ServerState& server() { return dispatcher_.server(); }
+
+  void Register(Connection* c) { conns_.insert(c); }
+  void Unregister(Connection* c) { conns_.erase(c); }
+
+ private:
+  static void OnConnection(uv_stream_t* server, int status);
+  static void OnStop(uv_async_t* a);
+  static void OnIdleCheck(uv_timer_t* t);
+  void Run();
+
+  int index_;
+  Dispatcher& dispatcher_;
+  uv_loop_t loop_;
+  uv_tcp_t listener_;
+  bool listening_ = false;
+  uv_async_t stop_async_;
+  uv_timer_t idle_timer_;
+  std::thread thread_;
+  std::unordered_set<Connection*> conns_;
+};
+
+}  // namespace kv

@@ -1,0 +1,62 @@
+// kv-server entry point: options (command line, then --config file, command line winning),
+// logging, and the Server.
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include <CLI/CLI.hpp>
+#include <map>
+
+#include "core/config.h"
+#include "server/server.h"
+
+namespace {
+spdlog::level::level_enum LevelFor(const std::string& name) {
+  if (name == "debug") return spdlog::level::debug;
+  if (name == "warning") return spdlog::level::warn;
+  if (name == "error") return spdlog::level::err;
+  return spdlog::level::info;
+}
+}  // namespace
+
+int main(int argc, char** argv) {
+  kv::Config config;
+  CLI::App app{"kv-server: a typed, multi-threaded, Redis-compatible key-value server"};
+  app.get_formatter()->column_width(40);
+  std::string config_file;
+  app.add_option("--config", config_file, "read options from a redis.conf-style file");
+  std::map<std::string, std::string> given;
+  static const std::map<std::string, std::string> kShort = {
+      {"bind", "-b,"}, {"shards", "-s,"}, {"log-level", "-l,"}};
+  for (const auto& d : config.directives()) {
+    auto it = kShort.find(d.name);
+    const std::string flags = (it == kShort.end() ? "" : it->second) + "--" + d.name;
+    app.add_option(flags, given[d.name], d.help)->default_str(d.default_value);
+  }
+  CLI11_PARSE(app, argc, argv);
+
+  if (!config_file.empty()) {
+    std::string err = config.LoadFile(config_file);
+    if (!err.empty()) {
+      fprintf(stderr, "kv-server: %s\n", err.c_str());
+      return 2;
+    }
+  }
+  for (const auto& d : config.directives()) {
+    if (app.get_option("--" + d.name)->count() == 0) continue;
+    std::string err = config.Set(d.name, given[d.name], true);
+    if (!err.empty()) {
+      fprintf(stderr, "kv-server: --%s: %s\n", d.name.c_str(), err.c_str());
+      return 2;
+    }
+  }
+
+  auto logger = spdlog::stderr_color_mt("kv");
+  spdlog::set_default_logger(logger);
+  spdlog::set_pattern("%Y-%m-%d %H:%M:%S.%e %^%L%$ %v");
+  spdlog::set_level(LevelFor(config.log_level()));
+
+  kv::Server server(config);
+  server.state().executable = argv[0];
+  server.state().config_file = config_file;
+  return server.Run();
+}

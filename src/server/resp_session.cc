@@ -1,0 +1,43 @@
+#include "server/resp_session.h"
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+namespace kv {
+
+namespace {
+resp::ParserLimits LimitsFrom(const Config& cfg) {
+  resp::ParserLimits l;
+  l.max_bulk_len = static_cast<size_t>(cfg.proto_max_bulk_len.load());
+  return l;
+}
+}  // namespace
+
+RespSession::RespSession(Dispatcher& dispatcher, ClientState& client)
+    : dispatcher_(dispatcher), client_(client),
+      parser_(LimitsFrom(dispatcher.server().config)) {}
+
+Session::Outcome RespSession::Process(std::string_view in, size_t* consumed, std::string* out,
+                                      size_t out_soft_limit) {
+  resp::RespWriter writer(out);
+  *consumed = 0;
+  while (*consumed < in.size() && out->size() <= out_soft_limit) {
+    size_t used = 0;
+    const auto result = parser_.Parse(in.substr(*consumed), &used, &args_);
+    if (result == resp::RequestParser::Result::kNeedMore) break;
+    if (result == resp::RequestParser::Result::kError) {
+      writer.set_resp3(client_.resp == 3);
+      writer.SendError(fmt::format("ERR {}", parser_.error()));
+      spdlog::debug("client {} ({}): {}; closing it", client_.id, client_.addr, parser_.error());
+      return Outcome::kClose;
+    }
+    *consumed += used;
+    if (args_.empty()) continue;
+    writer.set_resp3(client_.resp == 3);
+    dispatcher_.Execute(client_, args_, writer);
+    if (client_.close_after_reply) return Outcome::kClose;
+  }
+  return Outcome::kOk;
+}
+
+}  // namespace kv

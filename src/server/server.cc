@@ -1,0 +1,88 @@
+#include "server/server.h"
+
+#include <signal.h>
+#include <spdlog/spdlog.h>
+
+#include <thread>
+
+#include "commands/families.h"
+#include "core/expiry.h"
+#include "core/memory.h"
+#include "core/shard.h"
+
+namespace kv {
+
+Server::Server(Config& config) : config_(config) {
+  store_ = std::make_unique<Store>(config.shards.load());
+  RegisterBuiltinFamilies(commands_);
+  state_ = std::make_unique<ServerState>(config_, *store_, commands_);
+  dispatcher_ = std::make_unique<Dispatcher>(*state_);
+  store_->Get("0");
+}
+
+Server::~Server() = default;
+
+int Server::AutoThreads() {
+  // Measured on 2 cores with the load generator on the same machine: a second loop thread only
+  // adds contention (docs/benchmarks.md). Half the cores leaves room for clients and the WAL
+  // thread on bigger machines.
+  const unsigned n = std::thread::hardware_concurrency();
+  return n <= 2 ? 1 : static_cast<int>(n / 2);
+}
+
+void Server::OnCron(uv_timer_t* t) {
+  auto* self = static_cast<Server*>(t->data);
+  const int64_t now = NowMs();
+  UpdateLruClock(now);
+  RefreshMemoryOverhead();
+  // Redis spends at most 25% of a cron period on active expiry; so do we.
+  const int64_t period_us = 1000000 / std::max(1, self->config_.hz.load());
+  ActiveExpireCycle(*self->store_, now, period_us / 4);
+}
+
+void Server::OnSignal(uv_signal_t* s, int signum) {
+  auto* self = static_cast<Server*>(s->data);
+  spdlog::info("received {}, shutting down", signum == SIGINT ? "SIGINT" : "SIGTERM");
+  uv_timer_stop(&self->cron_);
+  uv_close(reinterpret_cast<uv_handle_t*>(&self->cron_), nullptr);
+  uv_close(reinterpret_cast<uv_handle_t*>(&self->sigint_), nullptr);
+  uv_close(reinterpret_cast<uv_handle_t*>(&self->sigterm_), nullptr);
+  for (auto& t : self->threads_) t->RequestStop();
+}
+
+int Server::Run() {
+  signal(SIGPIPE, SIG_IGN);
+  int n = config_.threads.load();
+  if (n == 0) n = AutoThreads();
+  state_->io_threads = n;
+  const int port = config_.port.load();
+  for (int i = 0; i < n; ++i) {
+    threads_.push_back(std::make_unique<IoThread>(i, *dispatcher_));
+    if (port == 0) continue;
+    std::string err = threads_.back()->Listen(config_.bind(), port, config_.tcp_backlog.load());
+    if (!err.empty()) {
+      spdlog::error("{}", err);
+      return 1;
+    }
+  }
+  uv_loop_t* main_loop = threads_[0]->loop();
+  uv_timer_init(main_loop, &cron_);
+  cron_.data = this;
+  UpdateLruClock(NowMs());
+  uv_timer_start(&cron_, OnCron, 0, 1000 / std::max(1, config_.hz.load()));
+  uv_signal_init(main_loop, &sigint_);
+  uv_signal_init(main_loop, &sigterm_);
+  sigint_.data = sigterm_.data = this;
+  uv_signal_start(&sigint_, OnSignal, SIGINT);
+  uv_signal_start(&sigterm_, OnSignal, SIGTERM);
+
+  spdlog::info("kv-server ready: RESP on {}:{}, {} I/O thread{}, {} shards per namespace",
+               config_.bind(), port, n, n == 1 ? "" : "s", store_->shard_count());
+  for (size_t i = 1; i < threads_.size(); ++i) threads_[i]->RunInThread();
+  threads_[0]->RunHere();
+  for (auto& t : threads_) t->Join();
+  spdlog::info("kv-server stopped");
+  return 0;
+}
+
+}  // namespace kv

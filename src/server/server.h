@@ -1,0 +1,48 @@
+// Server: owns everything that lives for the process (config, keyspaces, command table, the I/O
+// threads) and the server cron (LRU clock, memory figures, active expiry), and turns SIGINT /
+// SIGTERM into a clean shutdown.
+#pragma once
+
+#include <uv.h>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "commands/command_table.h"
+#include "commands/dispatch.h"
+#include "commands/server_state.h"
+#include "core/config.h"
+#include "core/keyspace.h"
+#include "server/io_thread.h"
+
+namespace kv {
+
+class Server {
+ public:
+  explicit Server(Config& config);
+  ~Server();
+
+  // Number of I/O threads `--threads auto` picks on this machine.
+  static int AutoThreads();
+
+  // Opens the listeners and runs until a signal asks to stop. Returns the exit code.
+  int Run();
+
+  ServerState& state() { return *state_; }
+
+ private:
+  static void OnCron(uv_timer_t* t);
+  static void OnSignal(uv_signal_t* s, int signum);
+
+  Config& config_;
+  std::unique_ptr<Store> store_;
+  CommandTable commands_;
+  std::unique_ptr<ServerState> state_;
+  std::unique_ptr<Dispatcher> dispatcher_;
+  std::vector<std::unique_ptr<IoThread>> threads_;
+  uv_timer_t cron_;
+  uv_signal_t sigint_, sigterm_;
+};
+
+}  // namespace kv

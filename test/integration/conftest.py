@@ -1,0 +1,559 @@
+"""Fixtures for kv-server's integration tests.
+
+Fixture API
+-----------
+kv          a running server shared by the test module, flushed (FLUSHALL) before each test.
+            Its type is :class:`Server`.
+kv_server   factory: ``kv_server(requirepass="pw", strict_keys="no", maxmemory="16mb", ...)``
+            starts a dedicated server for one test (keyword names map to ``--dashed-names``;
+            ``True``/``False`` map to ``yes``/``no``) and stops it at teardown.
+redis_ref   Debian's /usr/bin/redis-server (module scope, flushed before each test), for
+            side-by-side comparisons.
+
+Server: ``.port``, ``.host``, ``.pid``, ``.client(**kw)`` (redis.Redis, ``decode_responses=True``
+by default, the server's password by default), ``.raw()`` (:class:`RawConn`), ``.cli(*args)``
+(redis-cli stdout), ``.stderr_text()``, ``.alive()``. Stopping sends SIGTERM and asserts exit code
+0 within 10 s.
+
+Environment
+-----------
+KV_SERVER_BIN            kv-server binary (default <repo>/build/kv-server)
+KV_TEST_AGAINST_REDIS=1  ``kv`` and ``kv_server`` start /usr/bin/redis-server instead (with the
+                         options Redis understands); tests marked ``kv_only`` are skipped.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+
+import pytest
+import redis
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+KV_BIN = os.environ.get("KV_SERVER_BIN", str(REPO_ROOT / "build" / "kv-server"))
+REDIS_BIN = "/usr/bin/redis-server"
+REDIS_CLI = "/usr/bin/redis-cli"
+AGAINST_REDIS = os.environ.get("KV_TEST_AGAINST_REDIS", "") == "1"
+
+START_TIMEOUT = 10.0
+STOP_TIMEOUT = 10.0
+HOST = "127.0.0.1"
+
+# Options redis-server understands (with the same meaning); the others are kv-server only.
+REDIS_OPTIONS = {
+    "requirepass", "maxmemory", "maxmemory-policy", "maxclients", "proto-max-bulk-len",
+    "client-query-buffer-limit", "hz", "maxmemory-samples", "timeout",
+}
+# kv-server option -> redis-server option with another name
+REDIS_RENAMED = {"log-level": "loglevel"}
+
+
+def pytest_configure(config):
+    config.addinivalue_line(
+        "markers",
+        "kv_only: kv-server specific behaviour (strict keys, namespace names, ...); "
+        "skipped with KV_TEST_AGAINST_REDIS=1",
+    )
+
+
+def pytest_collection_modifyitems(config, items):
+    if not AGAINST_REDIS:
+        return
+    skip = pytest.mark.skip(reason="kv-server only behaviour (KV_TEST_AGAINST_REDIS=1)")
+    for item in items:
+        if "kv_only" in item.keywords:
+            item.add_marker(skip)
+
+
+def _die_with_parent():
+    """Runs in the child before exec: SIGTERM it if pytest dies, so no server outlives a run."""
+    try:
+        import ctypes
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except Exception:  # noqa: BLE001 - best effort
+        pass
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind((HOST, 0))
+        return s.getsockname()[1]
+
+
+def _opt_value(v) -> str:
+    if v is True:
+        return "yes"
+    if v is False:
+        return "no"
+    return str(v)
+
+
+# ---------------------------------------------------------------------------- raw socket
+class RawConn:
+    """A plain TCP connection for byte-exact protocol tests."""
+
+    def __init__(self, host: str, port: int, timeout: float = 10.0):
+        self.sock = socket.create_connection((host, port), timeout=timeout)
+        self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        self.buf = b""
+        self.eof = False
+        self.timeout = timeout
+
+    # -- sending
+    def send(self, data: bytes) -> None:
+        self.sock.sendall(data)
+
+    @staticmethod
+    def encode(*args) -> bytes:
+        out = [b"*%d\r\n" % len(args)]
+        for a in args:
+            if isinstance(a, str):
+                a = a.encode()
+            elif isinstance(a, int):
+                a = str(a).encode()
+            out.append(b"$%d\r\n%s\r\n" % (len(a), a))
+        return b"".join(out)
+
+    def send_command(self, *args) -> None:
+        self.send(self.encode(*args))
+
+    # -- receiving
+    def _fill(self, timeout: float | None) -> bool:
+        """Reads more bytes into the buffer; False on EOF or timeout."""
+        if self.eof:
+            return False
+        self.sock.settimeout(timeout)
+        try:
+            chunk = self.sock.recv(1 << 16)
+        except socket.timeout:
+            return False
+        except (ConnectionResetError, BrokenPipeError):
+            chunk = b""
+        if not chunk:
+            self.eof = True
+            return False
+        self.buf += chunk
+        return True
+
+    def read(self, timeout: float = 1.0) -> bytes:
+        """Everything that arrives until `timeout` seconds of silence or the peer closes."""
+        while self._fill(timeout):
+            pass
+        data, self.buf = self.buf, b""
+        return data
+
+    def read_until_closed(self, timeout: float = 10.0) -> bytes:
+        """Everything until the peer closes; fails if it is still open after `timeout`."""
+        deadline = time.monotonic() + timeout
+        while not self.eof:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise AssertionError(f"connection still open after {timeout}s; got {self.buf[:200]!r}")
+            self._fill(left)
+        data, self.buf = self.buf, b""
+        return data
+
+    def _need(self, n: int, deadline: float) -> None:
+        while len(self.buf) < n:
+            left = deadline - time.monotonic()
+            if left <= 0 or not self._fill(left):
+                raise AssertionError(
+                    f"incomplete reply (eof={self.eof}); buffered {self.buf[:200]!r}")
+
+    def _line_end(self, start: int, deadline: float) -> int:
+        while True:
+            i = self.buf.find(b"\r\n", start)
+            if i >= 0:
+                return i
+            left = deadline - time.monotonic()
+            if left <= 0 or not self._fill(left):
+                raise AssertionError(
+                    f"incomplete reply line (eof={self.eof}); buffered {self.buf[:200]!r}")
+
+    def _reply_end(self, pos: int, deadline: float) -> int:
+        """Returns the offset just past the complete RESP2/RESP3 reply starting at pos."""
+        self._need(pos + 1, deadline)
+        t = self.buf[pos:pos + 1]
+        eol = self._line_end(pos, deadline)
+        head = self.buf[pos + 1:eol]
+        nxt = eol + 2
+        if t in (b"+", b"-", b":", b",", b"_", b"#", b"("):
+            return nxt
+        if t in (b"$", b"=", b"!"):
+            n = int(head)
+            if n < 0:
+                return nxt
+            self._need(nxt + n + 2, deadline)
+            return nxt + n + 2
+        if t in (b"*", b"~", b">", b"%", b"|"):
+            n = int(head)
+            if n < 0:
+                return nxt
+            if t in (b"%", b"|"):
+                n *= 2
+            for _ in range(n):
+                nxt = self._reply_end(nxt, deadline)
+            return nxt
+        raise AssertionError(f"not a RESP reply: {self.buf[pos:pos + 100]!r}")
+
+    def read_reply_bytes(self, timeout: float | None = None) -> bytes:
+        """The raw bytes of exactly one complete reply."""
+        deadline = time.monotonic() + (timeout or self.timeout)
+        end = self._reply_end(0, deadline)
+        data, self.buf = self.buf[:end], self.buf[end:]
+        return data
+
+    def read_reply(self, timeout: float | None = None):
+        """One reply, parsed: simple/bulk strings -> bytes, errors -> RespError, ints -> int,
+        doubles -> float, null -> None, arrays/sets/pushes -> list, maps -> dict."""
+        return parse_resp(self.read_reply_bytes(timeout))
+
+    def call(self, *args):
+        self.send_command(*args)
+        return self.read_reply()
+
+    def is_closed(self, timeout: float = 2.0) -> bool:
+        """True if the peer closes the connection within `timeout` (discarding any data)."""
+        deadline = time.monotonic() + timeout
+        while not self.eof and time.monotonic() < deadline:
+            self._fill(max(0.01, deadline - time.monotonic()))
+            self.buf = b""
+        return self.eof
+
+    def close(self) -> None:
+        try:
+            self.sock.close()
+        except OSError:
+            pass
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+
+class RespError(Exception):
+    pass
+
+
+def parse_resp(data: bytes):
+    value, end = _parse(data, 0)
+    assert end == len(data), f"trailing bytes after reply: {data[end:][:100]!r}"
+    return value
+
+
+def _parse(data: bytes, pos: int):
+    t = data[pos:pos + 1]
+    eol = data.index(b"\r\n", pos)
+    head = data[pos + 1:eol]
+    nxt = eol + 2
+    if t == b"+":
+        return head, nxt
+    if t == b"-":
+        return RespError(head.decode(errors="replace")), nxt
+    if t == b":":
+        return int(head), nxt
+    if t == b",":
+        return float(head), nxt
+    if t == b"_":
+        return None, nxt
+    if t == b"#":
+        return head == b"t", nxt
+    if t == b"(":
+        return int(head), nxt
+    if t in (b"$", b"=", b"!"):
+        n = int(head)
+        if n < 0:
+            return None, nxt
+        return data[nxt:nxt + n], nxt + n + 2
+    if t in (b"*", b"~", b">"):
+        n = int(head)
+        if n < 0:
+            return None, nxt
+        out = []
+        for _ in range(n):
+            v, nxt = _parse(data, nxt)
+            out.append(v)
+        return out, nxt
+    if t in (b"%", b"|"):
+        n = int(head)
+        out = {}
+        for _ in range(n):
+            k, nxt = _parse(data, nxt)
+            v, nxt = _parse(data, nxt)
+            out[k] = v
+        return out, nxt
+    raise ValueError(f"bad RESP type byte at {pos}: {data[pos:pos + 50]!r}")
+
+
+# ---------------------------------------------------------------------------- server
+class Server:
+    """A kv-server (or redis-server) process on a free port."""
+
+    def __init__(self, options: dict | None = None, *, redis_ref: bool = False,
+                 workdir: str | None = None, binary: str | None = None):
+        self.options = {k.replace("_", "-"): v for k, v in (options or {}).items()}
+        self.is_redis = redis_ref or AGAINST_REDIS
+        self.binary = binary or (REDIS_BIN if self.is_redis else KV_BIN)
+        self._own_dir = None
+        if workdir is None:
+            self._own_dir = tempfile.TemporaryDirectory(prefix="kv-it-")
+            workdir = self._own_dir.name
+        self.workdir = Path(workdir)
+        self.password = self.options.get("requirepass")
+        self.host = HOST
+        self.port = 0
+        self.proc: subprocess.Popen | None = None
+        self.stderr_path = self.workdir / "server.stderr"
+        self._stopped = False
+
+    # -- command line
+    def argv(self, port: int) -> list[str]:
+        data_dir = self.workdir / "data"
+        data_dir.mkdir(exist_ok=True)
+        if self.is_redis:
+            argv = [self.binary, "--port", str(port), "--bind", HOST, "--save", "",
+                    "--appendonly", "no", "--dir", str(data_dir), "--loglevel", "warning",
+                    "--daemonize", "no"]
+            if "config" in self.options:  # redis-server takes the file as its first argument
+                argv.insert(1, str(self.options["config"]))
+            for k, v in self.options.items():
+                if k in REDIS_RENAMED:
+                    argv += ["--" + REDIS_RENAMED[k], _opt_value(v)]
+                elif k in REDIS_OPTIONS:
+                    argv += ["--" + k, _opt_value(v)]
+            return argv
+        argv = [self.binary, "--port", str(port), "--native-port", "0", "--bind", HOST,
+                "--dir", str(data_dir), "--appendonly", "no", "--log-level", "warning"]
+        for k, v in self.options.items():
+            argv += ["--" + k, _opt_value(v)]
+        return argv
+
+    # -- life cycle
+    def start(self) -> "Server":
+        last_err = ""
+        for _attempt in range(5):
+            port = free_port()
+            stderr = open(self.stderr_path, "wb")
+            self.proc = subprocess.Popen(self.argv(port), stdout=stderr, stderr=stderr,
+                                         stdin=subprocess.DEVNULL, cwd=self.workdir,
+                                         preexec_fn=_die_with_parent)
+            stderr.close()
+            self.port = port
+            if self._wait_ready():
+                return self
+            # It exited before accepting connections: retry on a port collision only.
+            last_err = self.stderr_text()
+            if self.proc.poll() is None:
+                self._kill()
+                raise RuntimeError(
+                    f"{self.binary} did not accept connections on port {port} within "
+                    f"{START_TIMEOUT}s; stderr:\n{last_err}")
+            if "in use" not in last_err.lower():
+                break
+        raise RuntimeError(
+            f"{self.binary} exited with code {self.proc.returncode} before accepting "
+            f"connections; argv: {self.argv(self.port)}\nstderr:\n{last_err}")
+
+    def _wait_ready(self) -> bool:
+        deadline = time.monotonic() + START_TIMEOUT
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                return False
+            try:
+                with socket.create_connection((self.host, self.port), timeout=0.5):
+                    pass
+                if self.proc.poll() is None:
+                    return True
+                return False
+            except OSError:
+                time.sleep(0.02)
+        return False
+
+    def alive(self) -> bool:
+        return self.proc is not None and self.proc.poll() is None
+
+    @property
+    def pid(self) -> int:
+        return self.proc.pid
+
+    def stderr_text(self, limit: int = 8000) -> str:
+        try:
+            data = self.stderr_path.read_bytes()
+        except OSError:
+            return ""
+        if len(data) > limit:
+            data = b"...\n" + data[-limit:]
+        return data.decode(errors="replace")
+
+    def _kill(self) -> None:
+        if self.proc and self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait(5)
+
+    def stop(self, check: bool = True) -> int | None:
+        """SIGTERM; asserts a clean exit (code 0 within STOP_TIMEOUT) when `check`."""
+        if self._stopped or self.proc is None:
+            return self.proc.returncode if self.proc else None
+        self._stopped = True
+        try:
+            if self.proc.poll() is not None:
+                rc = self.proc.returncode
+                if check:
+                    raise AssertionError(
+                        f"{self.binary} had already exited (code {rc}) before shutdown; "
+                        f"stderr:\n{self.stderr_text()}")
+                return rc
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                rc = self.proc.wait(STOP_TIMEOUT)
+            except subprocess.TimeoutExpired:
+                self._kill()
+                if check:
+                    raise AssertionError(
+                        f"{self.binary} did not exit within {STOP_TIMEOUT}s of SIGTERM; "
+                        f"stderr:\n{self.stderr_text()}")
+                return None
+            if check and rc != 0:
+                how = f"signal {-rc}" if rc < 0 else f"code {rc}"
+                raise AssertionError(
+                    f"{self.binary} exited with {how} after SIGTERM (expected 0); "
+                    f"stderr:\n{self.stderr_text()}")
+            return rc
+        finally:
+            if self._own_dir is not None:
+                self._own_dir.cleanup()
+                self._own_dir = None
+
+    # -- clients
+    _UNSET = object()
+
+    def client(self, decode_responses: bool = True, password=_UNSET, **kw) -> redis.Redis:
+        if password is Server._UNSET:
+            password = self.password
+        kw.setdefault("socket_timeout", 30)
+        kw.setdefault("socket_connect_timeout", 10)
+        return redis.Redis(host=self.host, port=self.port, password=password,
+                           decode_responses=decode_responses, **kw)
+
+    def raw(self, timeout: float = 10.0) -> RawConn:
+        return RawConn(self.host, self.port, timeout)
+
+    def cli(self, *args, auth: bool = True, timeout: float = 60, check: bool = True) -> str:
+        argv = [REDIS_CLI, "-h", self.host, "-p", str(self.port)]
+        if auth and self.password:
+            argv += ["-a", str(self.password), "--no-auth-warning"]
+        argv += [str(a) for a in args]
+        res = subprocess.run(argv, capture_output=True, timeout=timeout, text=True)
+        if check:
+            assert res.returncode == 0, f"redis-cli {args} exited {res.returncode}: {res.stderr}"
+        return res.stdout
+
+    def flushall(self) -> None:
+        c = self.client()
+        try:
+            c.flushall()
+        finally:
+            c.close()
+
+    def __repr__(self):
+        return f"<Server {self.binary} port={self.port}>"
+
+
+# ---------------------------------------------------------------------------- fixtures
+class _ModuleServer:
+    """Keeps one server per module; restarts it if a test killed it (that test fails)."""
+
+    def __init__(self, options=None, redis_ref=False):
+        self.options = options
+        self.redis_ref = redis_ref
+        self.server: Server | None = None
+        self.crashes: list[str] = []
+
+    def get(self) -> Server:
+        if self.server is None or not self.server.alive():
+            if self.server is not None:
+                self.server.stop(check=False)
+            self.server = Server(self.options, redis_ref=self.redis_ref).start()
+        return self.server
+
+    def check_alive(self) -> None:
+        if self.server is not None and not self.server.alive():
+            rc = self.server.proc.returncode
+            text = self.server.stderr_text()
+            self.crashes.append(f"exit {rc}")
+            self.server.stop(check=False)
+            self.server = None
+            pytest.fail(f"server died during this test (exit code {rc}); stderr:\n{text}")
+
+
+@pytest.fixture(scope="module")
+def _kv_module():
+    holder = _ModuleServer()
+    yield holder
+    if holder.server is not None:
+        holder.server.stop(check=True)
+
+
+@pytest.fixture
+def kv(_kv_module) -> Server:
+    server = _kv_module.get()
+    server.flushall()
+    yield server
+    _kv_module.check_alive()
+
+
+@pytest.fixture
+def kv_server():
+    started: list[Server] = []
+
+    def start(**options) -> Server:
+        s = Server(options).start()
+        started.append(s)
+        return s
+
+    yield start
+    errors = []
+    for s in started:
+        try:
+            s.stop(check=True)
+        except AssertionError as e:
+            errors.append(str(e))
+    if errors:
+        pytest.fail("\n".join(errors))
+
+
+@pytest.fixture(scope="module")
+def _redis_ref_module():
+    holder = _ModuleServer(redis_ref=True)
+    yield holder
+    if holder.server is not None:
+        holder.server.stop(check=True)
+
+
+@pytest.fixture
+def redis_ref(_redis_ref_module) -> Server:
+    server = _redis_ref_module.get()
+    server.flushall()
+    yield server
+    _redis_ref_module.check_alive()
+
+
+def wait_for(predicate, timeout: float = 10.0, interval: float = 0.05, what: str = "condition"):
+    """Polls `predicate` until it returns a truthy value (liveness, not speed)."""
+    deadline = time.monotonic() + timeout
+    last = None
+    while time.monotonic() < deadline:
+        last = predicate()
+        if last:
+            return last
+        time.sleep(interval)
+    raise AssertionError(f"timed out after {timeout}s waiting for {what}; last value {last!r}")
