@@ -40,9 +40,7 @@ const CommandSpec* CommandTable::Find(std::string_view name) const {
   const std::string_view lower = LowerInto(name, buf, sizeof buf);
   if (lower.empty()) return nullptr;
   std::shared_lock lock(mu_);
-  // Heterogeneous lookup needs C++20 transparent hashing, which libstdc++ 12 lacks for
-  // unordered_map; a short std::string is built on the stack (SSO) instead.
-  auto it = index_.find(std::string(lower));
+  auto it = index_.find(lower);
   return it == index_.end() ? nullptr : it->second;
 }
 

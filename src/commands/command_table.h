@@ -32,8 +32,13 @@ class CommandTable {
   size_t size() const;
 
  private:
+  // Transparent hashing: lookups by string_view, no std::string per request.
+  struct NameHash {
+    using is_transparent = void;
+    size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+  };
   mutable std::shared_mutex mu_;
-  std::unordered_map<std::string, const CommandSpec*> index_;
+  std::unordered_map<std::string, const CommandSpec*, NameHash, std::equal_to<>> index_;
   std::vector<std::unique_ptr<CommandSpec>> storage_;
 };
 
