@@ -63,6 +63,23 @@ struct CommandSpec {
   void KeyPositions(size_t argc, std::vector<size_t>* out) const;
 };
 
+// Key positions in Redis's first/last/step form (last < 0 counts from the end).
+struct KeyRange {
+  int first;
+  int last;
+  int step;
+};
+inline constexpr KeyRange kNoKeys{0, 0, 0};
+inline constexpr KeyRange kOneKey{1, 1, 1};
+inline constexpr KeyRange kTwoKeys{1, 2, 1};
+inline constexpr KeyRange kAllKeys{1, -1, 1};
+inline constexpr KeyRange kKeyValuePairs{1, -1, 2};
+
+// The one way families build their table entries (one Register line per command).
+CommandSpec MakeSpec(std::string name, int arity, uint32_t flags, KeyRange keys,
+                     CommandHandler handler, std::string group, std::string since,
+                     std::string summary, std::string syntax);
+
 // Per-connection state commands may read or change. Owned by the connection; the server layer
 // registers it in a client registry for CLIENT LIST.
 struct ClientState {

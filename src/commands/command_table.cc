@@ -25,6 +25,24 @@ void CommandSpec::KeyPositions(size_t argc, std::vector<size_t>* out) const {
     out->push_back(static_cast<size_t>(i));
 }
 
+CommandSpec MakeSpec(std::string name, int arity, uint32_t flags, KeyRange keys,
+                     CommandHandler handler, std::string group, std::string since,
+                     std::string summary, std::string syntax) {
+  CommandSpec s;
+  s.name = std::move(name);
+  s.arity = arity;
+  s.flags = flags;
+  s.first_key = keys.first;
+  s.last_key = keys.last;
+  s.key_step = keys.step;
+  s.handler = handler;
+  s.group = std::move(group);
+  s.since = std::move(since);
+  s.summary = std::move(summary);
+  s.syntax = std::move(syntax);
+  return s;
+}
+
 bool CommandTable::Register(CommandSpec spec) {
   std::transform(spec.name.begin(), spec.name.end(), spec.name.begin(),
                  [](unsigned char c) { return static_cast<char>(std::tolower(c)); });

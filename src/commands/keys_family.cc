@@ -436,30 +436,11 @@ void CmdFlushAll(CommandContext& ctx) {
 // Registration
 // ------------------------------------------------------------------------------------------
 
-struct KeySpec {
-  int first, last, step;
-};
-constexpr KeySpec kNoKeys{0, 0, 0};
-constexpr KeySpec kOneKey{1, 1, 1};
-constexpr KeySpec kAllKeys{1, -1, 1};
-constexpr KeySpec kTwoKeys{1, 2, 1};
-
-CommandSpec Spec(std::string name, int arity, uint32_t flags, KeySpec keys, CommandHandler h,
+CommandSpec Spec(std::string name, int arity, uint32_t flags, KeyRange keys, CommandHandler h,
                  std::string since, std::string summary, std::string syntax,
                  std::string group = "generic") {
-  CommandSpec s;
-  s.name = std::move(name);
-  s.arity = arity;
-  s.flags = flags;
-  s.first_key = keys.first;
-  s.last_key = keys.last;
-  s.key_step = keys.step;
-  s.handler = h;
-  s.group = std::move(group);
-  s.since = std::move(since);
-  s.summary = std::move(summary);
-  s.syntax = std::move(syntax);
-  return s;
+  return MakeSpec(std::move(name), arity, flags, keys, h, std::move(group), std::move(since),
+                  std::move(summary), std::move(syntax));
 }
 
 }  // namespace

@@ -645,15 +645,8 @@ void CmdCommand(CommandContext& ctx) {
 
 CommandSpec Spec(std::string name, int arity, uint32_t flags, CommandHandler h,
                  std::string group, std::string summary, std::string syntax = "") {
-  CommandSpec s;
-  s.name = std::move(name);
-  s.arity = arity;
-  s.flags = flags;
-  s.handler = h;
-  s.group = std::move(group);
-  s.summary = std::move(summary);
-  s.syntax = std::move(syntax);
-  return s;
+  return MakeSpec(std::move(name), arity, flags, kNoKeys, h, std::move(group), "1.0.0",
+                  std::move(summary), std::move(syntax));
 }
 
 }  // namespace

@@ -530,28 +530,10 @@ void CmdSetRange(CommandContext& ctx) {
 // Registration
 // ------------------------------------------------------------------------------------------
 
-struct KeySpec {
-  int first, last, step;
-};
-constexpr KeySpec kOneKey{1, 1, 1};
-constexpr KeySpec kAllKeys{1, -1, 1};
-constexpr KeySpec kPairs{1, -1, 2};
-
-CommandSpec Spec(std::string name, int arity, uint32_t flags, KeySpec keys, CommandHandler h,
+CommandSpec Spec(std::string name, int arity, uint32_t flags, KeyRange keys, CommandHandler h,
                  std::string since, std::string summary, std::string syntax) {
-  CommandSpec s;
-  s.name = std::move(name);
-  s.arity = arity;
-  s.flags = flags;
-  s.first_key = keys.first;
-  s.last_key = keys.last;
-  s.key_step = keys.step;
-  s.handler = h;
-  s.group = "string";
-  s.since = std::move(since);
-  s.summary = std::move(summary);
-  s.syntax = std::move(syntax);
-  return s;
+  return MakeSpec(std::move(name), arity, flags, keys, h, "string", std::move(since),
+                  std::move(summary), std::move(syntax));
 }
 
 }  // namespace
@@ -582,9 +564,9 @@ void RegisterStringFamily(CommandTable& t) {
                   "PXAT unix-time-milliseconds | PERSIST]"));
   t.Register(Spec("mget", -2, kRead, kAllKeys, CmdMGet, "1.0.0",
                   "Get the values of all the given keys", "key [key ...]"));
-  t.Register(Spec("mset", -3, kGrow, kPairs, CmdMSet, "1.0.1",
+  t.Register(Spec("mset", -3, kGrow, kKeyValuePairs, CmdMSet, "1.0.1",
                   "Set multiple keys to multiple values", "key value [key value ...]"));
-  t.Register(Spec("msetnx", -3, kGrow, kPairs, CmdMSetNx, "1.0.1",
+  t.Register(Spec("msetnx", -3, kGrow, kKeyValuePairs, CmdMSetNx, "1.0.1",
                   "Set multiple keys to multiple values, only if none of the keys exist",
                   "key value [key value ...]"));
   t.Register(Spec("append", 3, kGrowFast, kOneKey, CmdAppend, "2.0.0", "Append a value to a key",

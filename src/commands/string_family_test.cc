@@ -14,19 +14,14 @@ namespace kv {
 namespace {
 
 using test::Bulk;
+using test::Cat;
+using test::Err;
+using test::Key;
 using test::Harness;
 using test::Int;
 using test::kNil;
 using test::kOk;
 
-// Concatenates by appending (GCC 12 warns falsely, -Wrestrict at -O3, on "lit" + std::string).
-std::string Cat(std::initializer_list<std::string_view> parts) {
-  std::string out;
-  for (std::string_view p : parts) out.append(p);
-  return out;
-}
-std::string Key(std::string_view prefix, int i) { return Cat({prefix, std::to_string(i)}); }
-std::string Err(std::string_view msg) { return Cat({"-", msg, "\r\n"}); }
 std::string Arr(std::initializer_list<std::string> items) {
   std::string out = Cat({"*", std::to_string(items.size()), "\r\n"});
   for (const auto& i : items) out += i;

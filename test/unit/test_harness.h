@@ -54,6 +54,15 @@ class Harness {
 };
 
 // Reply byte helpers.
+inline std::string Cat(std::initializer_list<std::string_view> parts) {
+  std::string out;
+  for (std::string_view p : parts) out.append(p);
+  return out;
+}
+inline std::string Key(std::string_view prefix, int i) {
+  return Cat({prefix, std::to_string(i)});
+}
+inline std::string Err(std::string_view msg) { return Cat({"-", msg, "\r\n"}); }
 inline std::string Bulk(std::string_view s) {
   return "$" + std::to_string(s.size()) + "\r\n" + std::string(s) + "\r\n";
 }
