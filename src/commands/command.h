@@ -10,6 +10,7 @@
 // ClientState.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <span>
 #include <string>
@@ -95,7 +96,8 @@ struct ClientState {
   Keyspace* ns = nullptr;
   int64_t created_ms = 0;
   int64_t last_active_ms = 0;
-  std::string last_cmd;
+  // Written by the client's own thread, read by CLIENT LIST on any thread.
+  std::atomic<const CommandSpec*> last_cmd{nullptr};
 };
 
 struct CommandContext {

@@ -81,6 +81,7 @@ void Dispatcher::Execute(ClientState& client, std::span<const std::string_view> 
   ctx.spec = spec;
   ctx.now_ms = now;
   server_.stats.total_commands.fetch_add(1, std::memory_order_relaxed);
+  client.last_cmd.store(spec, std::memory_order_relaxed);
 
   Keyspace& ks = *client.ns;
   if (positions.empty()) {

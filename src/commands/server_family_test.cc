@@ -74,6 +74,7 @@ TEST_CASE("CLIENT subcommands") {
   const std::string list = h.Run({"CLIENT", "LIST"});
   CHECK(list.find("name=worker-1") != std::string::npos);
   CHECK(list.find("lib-name=redis-py") != std::string::npos);
+  CHECK(list.find("cmd=client") != std::string::npos);
   h.server().clients.Remove(&h.client());
   CHECK(h.Run({"CLIENT", "BOGUS"}) == "-ERR unknown subcommand 'BOGUS'. Try CLIENT HELP.\r\n");
 }

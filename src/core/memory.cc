@@ -13,6 +13,19 @@
 #include <jemalloc/jemalloc.h>
 #endif
 
+#if defined(__SANITIZE_ADDRESS__)
+#define KV_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define KV_ASAN 1
+#endif
+#endif
+#ifdef KV_ASAN
+// ASan replaces malloc, so glibc's mallinfo2() sees none of the heap; ask ASan's allocator.
+// (GCC ships no <sanitizer/allocator_interface.h>; the symbol is in libasan either way.)
+extern "C" size_t __sanitizer_get_current_allocated_bytes();
+#endif
+
 namespace kv {
 
 namespace {
@@ -44,6 +57,9 @@ size_t AllocatorAllocated() {
   size_t allocated = 0;
   sz = sizeof(allocated);
   if (mallctl("stats.allocated", &allocated, &sz, nullptr, 0) == 0) return allocated;
+#endif
+#ifdef KV_ASAN
+  return __sanitizer_get_current_allocated_bytes();
 #endif
   struct mallinfo2 mi = mallinfo2();
   return mi.uordblks + mi.hblkhd;

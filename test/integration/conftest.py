@@ -25,6 +25,7 @@ KV_TEST_AGAINST_REDIS=1  ``kv`` and ``kv_server`` start /usr/bin/redis-server in
 from __future__ import annotations
 
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -40,6 +41,12 @@ KV_BIN = os.environ.get("KV_SERVER_BIN", str(REPO_ROOT / "build" / "kv-server"))
 REDIS_BIN = "/usr/bin/redis-server"
 REDIS_CLI = "/usr/bin/redis-cli"
 AGAINST_REDIS = os.environ.get("KV_TEST_AGAINST_REDIS", "") == "1"
+
+# A sanitizer report in the server's stderr fails the test even when the process survives it
+# (halt_on_error=0, recoverable UBSan checks) or exits 0 regardless (exitcode=0).
+SANITIZER_REPORT = re.compile(
+    rb"ERROR: (?:Address|Leak|Memory|UndefinedBehavior)Sanitizer|WARNING: ThreadSanitizer"
+    rb"|runtime error:")
 
 START_TIMEOUT = 10.0
 STOP_TIMEOUT = 10.0
@@ -314,6 +321,7 @@ class Server:
         self.proc: subprocess.Popen | None = None
         self.stderr_path = self.workdir / "server.stderr"
         self._stopped = False
+        self._sanitizer_checked = 0  # stderr offset up to which sanitizer reports were reported
 
     # -- command line
     def argv(self, port: int) -> list[str]:
@@ -394,6 +402,26 @@ class Server:
             data = b"...\n" + data[-limit:]
         return data.decode(errors="replace")
 
+    def sanitizer_report(self) -> str | None:
+        """The stderr text from the first sanitizer report not reported before, else None.
+        Each report is returned once, so one bad test does not fail every later one."""
+        try:
+            data = self.stderr_path.read_bytes()
+        except OSError:
+            return None
+        m = SANITIZER_REPORT.search(data, self._sanitizer_checked)
+        if m is None:
+            return None
+        self._sanitizer_checked = len(data)
+        start = data.rfind(b"\n", 0, max(0, m.start() - 200)) + 1
+        return data[start:start + 16000].decode(errors="replace")
+
+    def check_sanitizers(self) -> None:
+        """Fails (AssertionError) if the server's stderr holds a new sanitizer report."""
+        report = self.sanitizer_report()
+        if report is not None:
+            raise AssertionError(f"{self.binary} stderr holds a sanitizer report:\n{report}")
+
     def _kill(self) -> None:
         if self.proc and self.proc.poll() is None:
             self.proc.kill()
@@ -427,6 +455,9 @@ class Server:
                 raise AssertionError(
                     f"{self.binary} exited with {how} after SIGTERM (expected 0); "
                     f"stderr:\n{self.stderr_text()}")
+            if check:
+                # Leaks are reported at exit, after the process looked healthy all along.
+                self.check_sanitizers()
             return rc
         finally:
             if self._own_dir is not None:
@@ -493,6 +524,10 @@ class _ModuleServer:
             self.server.stop(check=False)
             self.server = None
             pytest.fail(f"server died during this test (exit code {rc}); stderr:\n{text}")
+        if self.server is not None:
+            report = self.server.sanitizer_report()
+            if report is not None:
+                pytest.fail(f"sanitizer report in the server's stderr during this test:\n{report}")
 
 
 @pytest.fixture(scope="module")
