@@ -96,6 +96,13 @@ struct ClientState {
   Keyspace* ns = nullptr;
   int64_t created_ms = 0;
   int64_t last_active_ms = 0;
+  // Blocking commands: a handler that must wait calls RequestBlock instead of replying; the
+  // session then keeps the request, and re-runs it until it replies or the deadline passes, the
+  // last run with block_timed_out set so the handler answers its timeout reply.
+  bool block_requested = false;
+  int64_t block_deadline_ms = 0;  // 0 = not blocked
+  bool block_timed_out = false;
+  std::atomic<void*> blocked_owner{nullptr};  // plugin whose command blocks this client
   // Written by the client's own thread, read by CLIENT LIST on any thread.
   std::atomic<const CommandSpec*> last_cmd{nullptr};
 };
@@ -107,6 +114,9 @@ struct CommandContext {
   ServerState* server = nullptr;
   const CommandSpec* spec = nullptr;
   int64_t now_ms = 0;  // wall clock, read once per command
+  // A deterministic replacement for this write in the log (plugins' LogCommandAs); empty =
+  // the command as sent. Read by the WAL (issue 4).
+  std::vector<std::string> log_as;
 
   Keyspace& db() const { return *client->ns; }
   // The shard holding `key`; the dispatcher already holds its lock when `key` is one of the

@@ -62,6 +62,20 @@ const CommandSpec* CommandTable::Find(std::string_view name) const {
   return it == index_.end() ? nullptr : it->second;
 }
 
+bool CommandTable::SetDocs(std::string_view name, std::string_view module, std::string summary,
+                           std::string syntax) {
+  char buf[64];
+  const std::string_view lower = LowerInto(name, buf, sizeof buf);
+  std::unique_lock lock(mu_);
+  auto it = index_.find(lower);
+  if (it == index_.end() || it->second->module != module) return false;
+  // Specs are only ever mutated here, under the exclusive lock; readers hold the shared one.
+  auto* spec = const_cast<CommandSpec*>(it->second);
+  spec->summary = std::move(summary);
+  spec->syntax = std::move(syntax);
+  return true;
+}
+
 size_t CommandTable::RemoveModule(std::string_view module) {
   std::unique_lock lock(mu_);
   return std::erase_if(index_, [&](const auto& kv) { return kv.second->module == module; });

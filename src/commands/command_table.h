@@ -25,6 +25,9 @@ class CommandTable {
   bool Register(CommandSpec spec);
   // Case-insensitive lookup; nullptr when unknown.
   const CommandSpec* Find(std::string_view name) const;
+  // Sets COMMAND DOCS text of a command owned by `module`; false if there is none.
+  bool SetDocs(std::string_view name, std::string_view module, std::string summary,
+               std::string syntax);
   // Removes every command owned by `module`; returns how many.
   size_t RemoveModule(std::string_view module);
   // Every registered command, sorted by name.

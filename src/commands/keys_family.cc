@@ -216,7 +216,8 @@ void TtlGeneric(CommandContext& ctx, bool output_ms, bool absolute) {
   }
   int64_t ttl = absolute ? at : at - ctx.now_ms;
   if (ttl < 0) ttl = 0;
-  ctx.rb->SendLong(output_ms ? ttl : (ttl + 500) / 1000);
+  // (ttl + 500) / 1000 without the signed overflow for times near INT64_MAX (PEXPIREAT max).
+  ctx.rb->SendLong(output_ms ? ttl : ttl / 1000 + (ttl % 1000 >= 500 ? 1 : 0));
 }
 
 void CmdTtl(CommandContext& ctx) { TtlGeneric(ctx, false, false); }

@@ -218,6 +218,12 @@ TEST_CASE("TTL and EXPIRETIME round to the nearest second") {
   CHECK(h.Run({"EXPIRETIME", "k"}) == Int(4102444801));
   CHECK(h.Run({"PEXPIREAT", "k", Str(NowMs() + 1900)}) == Int(1));
   CHECK(h.Run({"TTL", "k"}) == Int(2));
+  // Rounding the largest time must not overflow (UBSan); redis-server 7.0 replies the same.
+  CHECK(h.Run({"PEXPIREAT", "k", "9223372036854775807"}) == Int(1));
+  CHECK(h.Run({"EXPIRETIME", "k"}) == Int(9223372036854776LL));
+  CHECK(h.Run({"PEXPIREAT", "k", "9223372036854775499"}) == Int(1));
+  CHECK(h.Run({"EXPIRETIME", "k"}) == Int(9223372036854775LL));
+  CHECK(AsInt(h.Run({"TTL", "k"})) > 9'000'000'000'000'000LL);
 }
 
 TEST_CASE("EXPIRE with a time not in the future deletes the key and replies 1") {

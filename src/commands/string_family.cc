@@ -3,9 +3,12 @@
 // option rules (t_string.c).
 //
 // Values are scalars: RESP writes Bytes, the INCR family stores Int and INCRBYFLOAT stores Float
-// (or Bytes when a double cannot hold the exact text Redis would store). Commands that work on
-// the text of a value (APPEND, STRLEN, GETRANGE, SETRANGE) see an Int or Float as its canonical
-// string, as Redis does for its int-encoded strings.
+// (or Bytes when a double cannot hold the exact text Redis would store); DECIMAL.* and native
+// clients store Decimal. Every command that reads a value works on its canonical string when it
+// is not Bytes (CanonicalString): GET and MGET reply with it, APPEND, STRLEN, GETRANGE and
+// SETRANGE see it as the value's text, as Redis does for its int-encoded strings, and INCR and
+// INCRBYFLOAT parse it with Redis's number rules, exactly as Redis would a string holding that
+// text ("5" increments, "5.0" or "1E+1" is not an integer).
 //
 // The dispatcher has locked the shards of every declared key before a handler runs; handlers
 // only call the key's shard. Shard ops (`Op<Name>`) know nothing of replies.
@@ -227,8 +230,8 @@ OpResult<std::string> OpIncrByFloat(Shard& shard, std::string_view key, long dou
   return std::string(out);
 }
 
-// Appends `tail` to the string at `key` (creating it); returns the new length. An Int or Float
-// becomes the Bytes of its canonical string followed by `tail`.
+// Appends `tail` to the string at `key` (creating it); returns the new length. An Int, Float or
+// Decimal becomes the Bytes of its canonical string followed by `tail`.
 OpResult<uint64_t> OpAppend(Shard& shard, std::string_view key, std::string_view tail,
                             uint64_t max_len, int64_t now_ms) {
   Entry* e = shard.Find(key, now_ms);

@@ -8,6 +8,8 @@
 #include <thread>
 
 #include "commands/command_table.h"
+#include "commands/dispatch.h"
+#include "core/decimal.h"
 #include "test_harness.h"
 
 namespace kv {
@@ -551,6 +553,82 @@ TEST_CASE("INCRBYFLOAT keeps the TTL; errors for bad numbers and NaN or Infinity
   CHECK(h.Run({"SET", "s", "abc"}) == kOk);
   CHECK(h.Run({"INCRBYFLOAT", "s", "1"}) == kNotFloat);
   CHECK(h.Run({"GET", "f"}) == Bulk("2.25"));
+}
+
+// ------------------------------------------------------------------------------------------
+// Decimal values (stored by DECIMAL.* and native clients) read as their canonical text, as
+// Redis would treat a string holding that text
+// ------------------------------------------------------------------------------------------
+
+// Stores a Decimal scalar the way the plugin API's SetDecimal does.
+void SetDecimal(Harness& h, std::string_view key, std::string_view literal,
+                int64_t expire_at = kNoExpire) {
+  const auto d = Decimal::Parse(literal);
+  REQUIRE(d.has_value());
+  h.client().ns->ShardFor(key).Set(key, ScalarView::Dec(*d), expire_at);
+}
+
+TEST_CASE("GET, MGET, STRLEN, GETRANGE, TYPE and GETDEL see a decimal as its canonical text") {
+  Harness h;
+  SetDecimal(h, "price", "19.990");
+  SetDecimal(h, "big", "1e5");
+  CHECK(h.Run({"GET", "price"}) == Bulk("19.990"));
+  CHECK(h.Run({"GET", "big"}) == Bulk("1E+5"));
+  CHECK(h.Run({"MGET", "price", "nokey", "big"}) ==
+        Arr({Bulk("19.990"), kNil, Bulk("1E+5")}));
+  CHECK(h.Run({"STRLEN", "price"}) == Int(6));
+  CHECK(h.Run({"STRLEN", "big"}) == Int(4));
+  CHECK(h.Run({"GETRANGE", "price", "0", "1"}) == Bulk("19"));
+  CHECK(h.Run({"GETRANGE", "big", "-2", "-1"}) == Bulk("+5"));
+  CHECK(h.Run({"TYPE", "price"}) == "+string\r\n");
+  CHECK(h.Run({"EXISTS", "price"}) == Int(1));
+  CHECK(h.Run({"GETDEL", "price"}) == Bulk("19.990"));
+  CHECK(h.Run({"EXISTS", "price"}) == Int(0));
+}
+
+TEST_CASE("APPEND and SETRANGE turn a decimal into the bytes of its text") {
+  Harness h;
+  SetDecimal(h, "d", "-0.50", NowMs() + 100000);
+  CHECK(h.Run({"APPEND", "d", "x"}) == Int(6));
+  CHECK(h.Run({"GET", "d"}) == Bulk("-0.50x"));
+  CHECK(AsInt(h.Run({"TTL", "d"})) > 0);  // APPEND keeps the TTL
+  SetDecimal(h, "e", "12.5");
+  CHECK(h.Run({"SETRANGE", "e", "1", "9"}) == Int(4));
+  CHECK(h.Run({"GET", "e"}) == Bulk("19.5"));
+}
+
+TEST_CASE("INCR family on a decimal parses its text with Redis's rules") {
+  Harness h;
+  SetDecimal(h, "n", "41");
+  CHECK(h.Run({"INCR", "n"}) == Int(42));
+  CHECK(h.Run({"GET", "n"}) == Bulk("42"));
+  SetDecimal(h, "n", "5.0");  // "5.0" is not an integer for Redis
+  CHECK(h.Run({"INCRBY", "n", "1"}) == kNotInt);
+  SetDecimal(h, "n", "1E+1");
+  CHECK(h.Run({"DECR", "n"}) == kNotInt);
+  CHECK(h.Run({"GET", "n"}) == Bulk("1E+1"));  // unchanged
+  SetDecimal(h, "f", "1E+5");
+  CHECK(h.Run({"INCRBYFLOAT", "f", "0.5"}) == Bulk("100000.5"));
+  SetDecimal(h, "f", "19.99");
+  CHECK(h.Run({"INCRBYFLOAT", "f", "0.01"}) == Bulk("20"));
+  SetDecimal(h, "f", "1E+6144");
+  CHECK(h.Run({"INCRBYFLOAT", "f", "1"}) == kNotFloat);  // beyond long double, as in Redis
+}
+
+TEST_CASE("SET, GETSET and RENAME on a decimal key") {
+  Harness h;
+  SetDecimal(h, "d", "1.50");
+  CHECK(h.Run({"GETSET", "d", "abc"}) == Bulk("1.50"));
+  CHECK(h.Run({"GET", "d"}) == Bulk("abc"));
+  SetDecimal(h, "d", "2.50");
+  CHECK(h.Run({"SET", "d", "plain"}) == kOk);
+  CHECK(h.Run({"GET", "d"}) == Bulk("plain"));
+  SetDecimal(h, "d", "3.50");
+  CHECK(h.Run({"RENAME", "d", "d2"}) == kOk);
+  CHECK(h.Run({"GET", "d2"}) == Bulk("3.50"));
+  Entry* e = h.client().ns->ShardFor("d2").Find("d2", NowMs());
+  REQUIRE(e != nullptr);
+  CHECK(e->type() == ScalarType::kDecimal);  // RENAME keeps the type
 }
 
 // ------------------------------------------------------------------------------------------

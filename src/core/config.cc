@@ -206,6 +206,20 @@ Config::Config() {
   add_int("output-buffer-limit",
           "pending reply bytes after which a client that does not read is disconnected",
           &client_output_buffer_limit, 1024 * 1024, INT64_MAX, true, true);
+  directives_.push_back(
+      {"loadmodule", "load a plugin at start: path then its arguments (repeatable)", "", false,
+       [this] {
+         std::lock_guard lock(mu_);
+         std::string out;
+         for (const auto& m : loadmodules_) out += (out.empty() ? "" : ", ") + m;
+         return out;
+       },
+       [this](std::string_view v) -> std::string {
+         if (v.empty()) return "argument must be a path to a plugin";
+         std::lock_guard lock(mu_);
+         loadmodules_.emplace_back(v);
+         return "";
+       }});
   add_int("tcp-backlog", "listen backlog", &tcp_backlog, 1, 65535, false);
   add_int("hz", "server cron frequency (active expiry, memory figures)", &hz, 1, 500, true);
   add_int("timeout", "close clients idle for this many seconds (0 = never)", &timeout, 0,

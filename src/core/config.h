@@ -65,6 +65,11 @@ class Config {
   std::string requirepass() const { return Locked(requirepass_); }
   bool has_password() const { return has_password_.load(std::memory_order_relaxed); }
   std::string appendonly() const { return Locked(appendonly_); }
+  // `loadmodule` lines, each "path [args...]", in the order given.
+  std::vector<std::string> loadmodules() const {
+    std::lock_guard lock(mu_);
+    return loadmodules_;
+  }
 
   // Parses Redis memory units: "100", "1k", "1kb", "5mb", "2gb" (k = 1000, kb = 1024).
   static std::optional<int64_t> ParseMemory(std::string_view s);
@@ -86,7 +91,7 @@ class Config {
   std::string appendonly_ = "no";
   std::string appendfsync_ = "batch";
   std::string save_;
-  std::string loadmodule_;
+  std::vector<std::string> loadmodules_;
   std::vector<Directive> directives_;
 };
 

@@ -42,6 +42,8 @@ ScalarView Entry::value() const {
       std::memcpy(&v, value_data(), 8);
       return ScalarView::Float(v);
     }
+    case ScalarType::kDecimal:
+      return ScalarView::Dec(Decimal::FromBytes(value_data()));
     case ScalarType::kBytes:
       break;
   }

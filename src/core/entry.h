@@ -5,7 +5,8 @@
 //   [header 16 B][expiry 16 B, only if kHasExpire][key bytes][value bytes]
 //
 // For the benchmark shape (16-byte key, 32-byte value) that is 64 bytes, one jemalloc size
-// class, plus an 8-byte table slot. Ints and Floats are stored as 8 raw bytes. Entries are owned
+// class, plus an 8-byte table slot. Ints and Floats are stored as 8 raw bytes, Decimals as their
+// 16 BID128 bytes (unaligned: read and written with memcpy). Entries are owned
 // by their Shard; a pointer to one is valid only while the shard's lock is held and until the
 // next mutating shard call on that key (which may reallocate it).
 #pragma once
@@ -38,6 +39,7 @@ class Entry {
   ScalarView value() const;
   void SetInt(int64_t v) { std::memcpy(mutable_value(), &v, 8); }
   void SetFloat(double v) { std::memcpy(mutable_value(), &v, 8); }
+  void SetDecimal(const Decimal& v) { v.ToBytes(mutable_value()); }
 
   bool has_expire() const { return flags_ & kHasExpire; }
   int64_t expire_at() const;  // kNoExpire when none

@@ -154,6 +154,8 @@ std::string_view CanonicalString(const ScalarView& v, char* buf) {
       len = FormatLongDouble(ld, big, sizeof(big));
       return {big, len};
     }
+    case ScalarType::kDecimal:
+      return {buf, v.dec.ToString(buf)};
   }
   return {};
 }

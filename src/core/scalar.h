@@ -2,7 +2,8 @@
 //
 // RESP-written values are Bytes. INCR-family results are Int and INCRBYFLOAT results are Float, so
 // a native client reads them typed; over RESP every scalar reads as its canonical string (the
-// form Redis would return for the same operations). Decimal arrives with the plugin API.
+// form Redis would return for the same operations). Decimal values (decimal128, written by the
+// DECIMAL.* commands and native clients) read as their canonical decimal text (core/decimal.h).
 #pragma once
 
 #include <cstdint>
@@ -10,27 +11,34 @@
 #include <string>
 #include <string_view>
 
+#include "core/decimal.h"
+
 namespace kv {
 
-enum class ScalarType : uint8_t { kBytes = 0, kInt = 1, kFloat = 2 };
+// Stored in an entry's type byte: values are part of the in-memory format, never renumber.
+enum class ScalarType : uint8_t { kBytes = 0, kInt = 1, kFloat = 2, kDecimal = 3 };
 
 // A non-owning view of one stored scalar. `bytes` is valid only for kBytes and only while the
-// owning shard stays locked.
+// owning shard stays locked; the numbers are copies.
 struct ScalarView {
   ScalarType type = ScalarType::kBytes;
   std::string_view bytes;
   int64_t i = 0;
   double d = 0;
+  Decimal dec;
 
-  static ScalarView Bytes(std::string_view b) { return {ScalarType::kBytes, b, 0, 0}; }
-  static ScalarView Int(int64_t v) { return {ScalarType::kInt, {}, v, 0}; }
-  static ScalarView Float(double v) { return {ScalarType::kFloat, {}, 0, v}; }
+  static ScalarView Bytes(std::string_view b) { return {ScalarType::kBytes, b, 0, 0, {}}; }
+  static ScalarView Int(int64_t v) { return {ScalarType::kInt, {}, v, 0, {}}; }
+  static ScalarView Float(double v) { return {ScalarType::kFloat, {}, 0, v, {}}; }
+  static ScalarView Dec(const Decimal& v) { return {ScalarType::kDecimal, {}, 0, 0, v}; }
 };
 
 // Writes the canonical string of `v` into `buf` (at least kScalarBufSize bytes) when it is not
 // Bytes; returns a view of the canonical string either way. Floats too long for `buf` (about
 // 1e45 and up) are formatted into thread-local storage, valid until the next call on the thread.
+// A Decimal always fits `buf` (at most 42 characters).
 inline constexpr size_t kScalarBufSize = 64;
+static_assert(kScalarBufSize >= Decimal::kMaxStringSize);
 std::string_view CanonicalString(const ScalarView& v, char* buf);
 
 // Redis's integer rules: optional '-', no leading '+', no leading zeros, no spaces, fits i64.

@@ -22,9 +22,22 @@ Entry* CloneWith(const Entry* src, ScalarType type, uint32_t val_len, uint32_t c
   return e;
 }
 
+// Value bytes of a scalar in an entry: Bytes as they are, Int and Float 8, Decimal 16.
+uint32_t StoredSize(const ScalarView& v) {
+  switch (v.type) {
+    case ScalarType::kBytes:
+      return static_cast<uint32_t>(v.bytes.size());
+    case ScalarType::kDecimal:
+      return 16;
+    case ScalarType::kInt:
+    case ScalarType::kFloat:
+      break;
+  }
+  return 8;
+}
+
 Entry* NewEntry(std::string_view key, const ScalarView& v, int64_t expire_at) {
-  const uint32_t len =
-      v.type == ScalarType::kBytes ? static_cast<uint32_t>(v.bytes.size()) : uint32_t{8};
+  const uint32_t len = StoredSize(v);
   Entry* e = Entry::Create(key, v.type, len, expire_at != kNoExpire);
   switch (v.type) {
     case ScalarType::kBytes:
@@ -35,6 +48,9 @@ Entry* NewEntry(std::string_view key, const ScalarView& v, int64_t expire_at) {
       break;
     case ScalarType::kFloat:
       e->SetFloat(v.d);
+      break;
+    case ScalarType::kDecimal:
+      e->SetDecimal(v.dec);
       break;
   }
   if (expire_at != kNoExpire) e->set_expire_at(expire_at);

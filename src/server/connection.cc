@@ -3,6 +3,7 @@
 #include <arpa/inet.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <cstring>
 
 #include "server/io_thread.h"
@@ -34,6 +35,9 @@ Connection::Connection(IoThread* thread, std::unique_ptr<Session> (*make_session
     : thread_(thread) {
   uv_tcp_init(thread->loop(), &handle_);
   handle_.data = this;
+  uv_timer_init(thread->loop(), &retry_timer_);
+  retry_timer_.data = this;
+  open_handles_ = 2;
   ServerState& server = thread->server();
   client_.id = server.clients.NextId();
   client_.created_ms = client_.last_active_ms = NowMs();
@@ -67,10 +71,19 @@ void Connection::Close() {
   closing_ = true;
   thread_->Unregister(this);
   thread_->server().clients.Remove(&client_);
+  uv_close(reinterpret_cast<uv_handle_t*>(&retry_timer_), OnClose);
   uv_close(reinterpret_cast<uv_handle_t*>(&handle_), OnClose);
 }
 
-void Connection::OnClose(uv_handle_t* h) { delete static_cast<Connection*>(h->data); }
+void Connection::OnClose(uv_handle_t* h) {
+  auto* c = static_cast<Connection*>(h->data);
+  if (--c->open_handles_ == 0) delete c;
+}
+
+void Connection::OnRetry(uv_timer_t* t) {
+  auto* c = static_cast<Connection*>(t->data);
+  c->ProcessInput();
+}
 
 void Connection::OnAlloc(uv_handle_t* h, size_t, uv_buf_t* buf) {
   auto* c = static_cast<Connection*>(h->data);
@@ -118,6 +131,12 @@ void Connection::ProcessInput() {
       kOutputSoftLimit);
   in_start_ += consumed;
   if (in_start_ == in_end_) in_start_ = in_end_ = 0;
+  if (outcome == Session::Outcome::kBlocked) {
+    // Poll: a blocked command is retried every few milliseconds (and on new input) until it
+    // replies; other clients on this loop keep being served meanwhile.
+    const int64_t left = client_.block_deadline_ms - NowMs();
+    uv_timer_start(&retry_timer_, OnRetry, static_cast<uint64_t>(std::clamp<int64_t>(left, 0, 5)), 0);
+  }
   if (outcome == Session::Outcome::kClose) {
     close_after_flush_ = true;
     PauseReading();

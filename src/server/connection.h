@@ -43,6 +43,7 @@ class Connection {
   static void OnRead(uv_stream_t* s, ssize_t nread, const uv_buf_t* buf);
   static void OnWrite(uv_write_t* req, int status);
   static void OnClose(uv_handle_t* h);
+  static void OnRetry(uv_timer_t* t);
 
   void ProcessInput();
   void Flush();
@@ -52,6 +53,8 @@ class Connection {
   IoThread* thread_;
   uv_tcp_t handle_;
   uv_write_t write_req_;
+  uv_timer_t retry_timer_;  // re-runs a blocked command
+  int open_handles_ = 0;    // the object is deleted when both handles have closed
   ClientState client_;
   std::unique_ptr<Session> session_;
 

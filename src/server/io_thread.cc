@@ -54,7 +54,19 @@ IoThread::IoThread(int index, Dispatcher& dispatcher) : index_(index), dispatche
 
 IoThread::~IoThread() {
   Join();
-  uv_loop_close(&loop_);
+  if (uv_loop_close(&loop_) == UV_EBUSY) {
+    // The loop never ran (start-up failed, e.g. another loop could not listen): its handles
+    // are still open. Close them and let the loop run their close callbacks, or
+    // uv_loop_close cannot free the loop's memory.
+    uv_walk(
+        &loop_,
+        [](uv_handle_t* h, void*) {
+          if (!uv_is_closing(h)) uv_close(h, nullptr);
+        },
+        nullptr);
+    uv_run(&loop_, UV_RUN_DEFAULT);
+    uv_loop_close(&loop_);
+  }
 }
 
 std::string IoThread::Listen(const std::string& bind, int port, int backlog) {

@@ -27,7 +27,13 @@ int main(int argc, char** argv) {
   std::map<std::string, std::string> given;
   static const std::map<std::string, std::string> kShort = {
       {"bind", "-b,"}, {"shards", "-s,"}, {"log-level", "-l,"}};
+  // --loadmodule PATH [ARGS...], repeatable: each occurrence keeps its own argument group.
+  std::vector<std::vector<std::string>> loadmodules;
   for (const auto& d : config.directives()) {
+    if (d.name == "loadmodule") {
+      app.add_option("--loadmodule", loadmodules, d.help)->expected(1, -1);
+      continue;
+    }
     auto it = kShort.find(d.name);
     const std::string flags = (it == kShort.end() ? "" : it->second) + "--" + d.name;
     app.add_option(flags, given[d.name], d.help)->default_str(d.default_value);
@@ -41,8 +47,13 @@ int main(int argc, char** argv) {
       return 2;
     }
   }
+  for (const auto& group : loadmodules) {
+    std::string line;
+    for (const auto& w : group) line += (line.empty() ? "" : " ") + w;
+    config.Set("loadmodule", line, true);
+  }
   for (const auto& d : config.directives()) {
-    if (app.get_option("--" + d.name)->count() == 0) continue;
+    if (d.name == "loadmodule" || app.get_option("--" + d.name)->count() == 0) continue;
     std::string err = config.Set(d.name, given[d.name], true);
     if (!err.empty()) {
       fprintf(stderr, "kv-server: --%s: %s\n", d.name.c_str(), err.c_str());

@@ -31,10 +31,23 @@ Session::Outcome RespSession::Process(std::string_view in, size_t* consumed, std
       spdlog::debug("client {} ({}): {}; closing it", client_.id, client_.addr, parser_.error());
       return Outcome::kClose;
     }
-    *consumed += used;
-    if (args_.empty()) continue;
+    if (args_.empty()) {
+      *consumed += used;
+      continue;
+    }
     writer.set_resp3(client_.resp == 3);
+    if (client_.block_deadline_ms != 0 && NowMs() >= client_.block_deadline_ms)
+      client_.block_timed_out = true;
     dispatcher_.Execute(client_, args_, writer);
+    if (client_.block_requested) {
+      // Keep the request unconsumed: it runs again on the next retry.
+      client_.block_requested = false;
+      return Outcome::kBlocked;
+    }
+    client_.block_deadline_ms = 0;
+    client_.block_timed_out = false;
+    client_.blocked_owner.store(nullptr, std::memory_order_relaxed);
+    *consumed += used;
     if (client_.close_after_reply) return Outcome::kClose;
   }
   return Outcome::kOk;

@@ -3,6 +3,7 @@
 #include <signal.h>
 #include <spdlog/spdlog.h>
 
+#include <sstream>
 #include <thread>
 
 #include "commands/families.h"
@@ -15,6 +16,7 @@ namespace kv {
 Server::Server(Config& config) : config_(config) {
   store_ = std::make_unique<Store>(config.shards.load());
   RegisterBuiltinFamilies(commands_);
+  RegisterModuleFamily(commands_, modules_);
   state_ = std::make_unique<ServerState>(config_, *store_, commands_);
   dispatcher_ = std::make_unique<Dispatcher>(*state_);
   store_->Get("0");
@@ -50,8 +52,28 @@ void Server::OnSignal(uv_signal_t* s, int signum) {
   for (auto& t : self->threads_) t->RequestStop();
 }
 
+std::string Server::LoadModules() {
+  std::string err = LoadBuiltinModules(modules_);
+  if (!err.empty()) return "built-in extensions: " + err;
+  for (const std::string& line : config_.loadmodules()) {
+    std::istringstream in(line);
+    std::string path, word;
+    in >> path;
+    std::vector<std::string> args;
+    while (in >> word) args.push_back(word);
+    err = modules_.Load(path, args);
+    if (!err.empty()) return "--loadmodule " + path + ": " + err;
+  }
+  return "";
+}
+
 int Server::Run() {
   signal(SIGPIPE, SIG_IGN);
+  // A plugin the operator asked for at start-up is required: refuse to start without it.
+  if (std::string err = LoadModules(); !err.empty()) {
+    spdlog::error("{}", err);
+    return 1;
+  }
   int n = config_.threads.load();
   if (n == 0) n = AutoThreads();
   state_->io_threads = n;

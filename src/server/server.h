@@ -14,6 +14,7 @@
 #include "commands/server_state.h"
 #include "core/config.h"
 #include "core/keyspace.h"
+#include "modules/module_host.h"
 #include "server/io_thread.h"
 
 namespace kv {
@@ -32,12 +33,15 @@ class Server {
   ServerState& state() { return *state_; }
 
  private:
+  // Built-in extensions, then every --loadmodule; returns "" or the first error.
+  std::string LoadModules();
   static void OnCron(uv_timer_t* t);
   static void OnSignal(uv_signal_t* s, int signum);
 
   Config& config_;
   std::unique_ptr<Store> store_;
   CommandTable commands_;
+  ModuleHost modules_{commands_};
   std::unique_ptr<ServerState> state_;
   std::unique_ptr<Dispatcher> dispatcher_;
   std::vector<std::unique_ptr<IoThread>> threads_;

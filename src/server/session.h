@@ -16,6 +16,7 @@ class Session {
   enum class Outcome {
     kOk,         // everything complete was processed; wait for more input
     kClose,      // flush the output, then close (QUIT, protocol error)
+    kBlocked,    // a blocking command waits: call Process again soon, or after more input
   };
   virtual ~Session() = default;
   // Processes every complete request at the front of `in`; sets *consumed to the bytes used.

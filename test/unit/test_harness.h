@@ -40,6 +40,7 @@ class Harness {
   }
 
   Config& config() { return config_; }
+  CommandTable& table() { return table_; }
   Store& store() { return store_; }
   ServerState& server() { return server_; }
   ClientState& client() { return client_; }

@@ -1,0 +1,443 @@
+// The KVModuleAPI table: every function a plugin can call, implemented over the engine
+// (shards locked by the dispatcher), the ReplyBuilder of the calling client, and the host.
+
+#include "modules/module_api.h"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <cstdarg>
+#include <cstdio>
+#include <cstring>
+#include <sstream>
+
+#include "commands/args.h"
+#include "commands/dispatch.h"
+#include "commands/errors.h"
+#include "core/scalar.h"
+#include "core/shard.h"
+#include "modules/module_host.h"
+
+namespace kv {
+
+namespace {
+
+// ------------------------------------------------------------------------------------------
+// Loading
+// ------------------------------------------------------------------------------------------
+
+int Init(KVModuleCtx* ctx, const char* name, int module_version, int api_version) {
+  if (!ctx->module || ctx->initialized) return KV_ERR;
+  if (api_version > KVMODULE_API_VERSION) {
+    ctx->load_error = "the plugin needs kvmodule API version " + std::to_string(api_version) +
+                      ", this server provides version " +
+                      std::to_string(KVMODULE_API_VERSION);
+    return KV_ERR;
+  }
+  if (!name || !*name || std::strchr(name, ' ')) {
+    ctx->load_error = "invalid plugin name";
+    return KV_ERR;
+  }
+  // Checked before any command is registered, so a failed load never touches the commands of
+  // the plugin already loaded under that name.
+  if (ctx->host->Has(name)) {
+    ctx->load_error = std::string("a plugin named '") + name + "' is already loaded";
+    return KV_ERR;
+  }
+  ctx->module->name = name;
+  ctx->module->version = module_version;
+  ctx->initialized = true;
+  return KV_OK;
+}
+
+uint32_t ParseFlags(const char* flags, std::string* bad) {
+  static constexpr std::pair<const char*, uint32_t> kFlags[] = {
+      {"write", kCmdWrite}, {"readonly", kCmdReadonly}, {"denyoom", kCmdDenyOom},
+      {"fast", kCmdFast},   {"admin", kCmdAdmin},       {"blocking", kCmdBlocking},
+  };
+  uint32_t out = 0;
+  std::istringstream in(flags ? flags : "");
+  std::string word;
+  while (in >> word) {
+    auto it = std::find_if(std::begin(kFlags), std::end(kFlags),
+                           [&](const auto& f) { return word == f.first; });
+    if (it == std::end(kFlags)) {
+      *bad = word;
+      return 0;
+    }
+    out |= it->second;
+  }
+  return out;
+}
+
+int CreateCommand(KVModuleCtx* ctx, const char* name, KVModuleCmdFunc handler, const char* flags,
+                  int arity, int firstkey, int lastkey, int keystep) {
+  if (!ctx->module || !ctx->initialized || !name || !handler) return KV_ERR;
+  std::string bad;
+  const uint32_t f = ParseFlags(flags, &bad);
+  auto fail = [&](const std::string& why) {
+    ctx->load_error = why;
+    spdlog::warn("plugin {}: {}", ctx->module->name, why);
+    return KV_ERR;
+  };
+  if (!bad.empty()) return fail(fmt::format("command '{}': unknown flag '{}'", name, bad));
+  if (arity == 0 || firstkey < 0 || keystep < 0 || (firstkey > 0 && keystep == 0) ||
+      (firstkey == 0 && (lastkey != 0 || keystep != 0)))
+    return fail(fmt::format("command '{}': invalid arity or key positions", name));
+  auto pc = std::make_unique<PluginCommand>(PluginCommand{ctx->module, handler});
+  CommandSpec spec = MakeSpec(name, arity, f, KeyRange{firstkey, lastkey, keystep},
+                              ModuleCommandTrampoline, "module", "1.0.0", "", "");
+  spec.data = pc.get();
+  spec.module = ctx->module->name;
+  const std::string lower = [&] {
+    std::string l(name);
+    for (char& c : l) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return l;
+  }();
+  if (!ctx->host->table().Register(std::move(spec)))
+    return fail(fmt::format("command '{}' already exists", lower));
+  ctx->module->commands.push_back(lower);
+  ctx->module->handlers.push_back(std::move(pc));
+  return KV_OK;
+}
+
+int SetCommandDocs(KVModuleCtx* ctx, const char* name, const char* summary, const char* syntax) {
+  if (!ctx->module || !name) return KV_ERR;
+  return ctx->host->table().SetDocs(name, ctx->module->name, summary ? summary : "",
+                                    syntax ? syntax : "")
+             ? KV_OK
+             : KV_ERR;
+}
+
+// ------------------------------------------------------------------------------------------
+// Arguments
+// ------------------------------------------------------------------------------------------
+
+const char* StringPtrLen(const KVModuleString* s, size_t* len) {
+  if (len) *len = s->s.size();
+  return s->s.data();
+}
+
+int StringToLongLong(const KVModuleString* s, long long* out) {
+  auto v = ParseInt64(s->s);
+  if (!v) return KV_ERR;
+  *out = *v;
+  return KV_OK;
+}
+
+int StringEqualsIgnoreCase(const KVModuleString* s, const char* word) {
+  return EqualsIgnoreCase(s->s, word) ? 1 : 0;
+}
+
+// ------------------------------------------------------------------------------------------
+// Replies
+// ------------------------------------------------------------------------------------------
+
+ReplyBuilder* Rb(KVModuleCtx* ctx) {
+  if (!ctx->cmd) return nullptr;
+  ctx->replied = true;
+  return ctx->cmd->rb;
+}
+
+int ReplyWithLongLong(KVModuleCtx* ctx, long long v) {
+  ReplyBuilder* rb = Rb(ctx);
+  if (!rb) return KV_ERR;
+  rb->SendLong(v);
+  return KV_OK;
+}
+
+int ReplyWithDouble(KVModuleCtx* ctx, double v) {
+  ReplyBuilder* rb = Rb(ctx);
+  if (!rb) return KV_ERR;
+  rb->SendDouble(v);
+  return KV_OK;
+}
+
+int ReplyWithSimpleString(KVModuleCtx* ctx, const char* s) {
+  ReplyBuilder* rb = Rb(ctx);
+  if (!rb || !s) return KV_ERR;
+  rb->SendSimple(s);
+  return KV_OK;
+}
+
+int ReplyWithError(KVModuleCtx* ctx, const char* err) {
+  ReplyBuilder* rb = Rb(ctx);
+  if (!rb || !err) return KV_ERR;
+  rb->SendError(err);
+  return KV_OK;
+}
+
+int ReplyWithStringBuffer(KVModuleCtx* ctx, const char* buf, size_t len) {
+  ReplyBuilder* rb = Rb(ctx);
+  if (!rb) return KV_ERR;
+  rb->SendBulk(std::string_view(buf, len));
+  return KV_OK;
+}
+
+int ReplyWithNull(KVModuleCtx* ctx) {
+  ReplyBuilder* rb = Rb(ctx);
+  if (!rb) return KV_ERR;
+  rb->SendNull();
+  return KV_OK;
+}
+
+int ReplyWithArray(KVModuleCtx* ctx, long len) {
+  ReplyBuilder* rb = Rb(ctx);
+  if (!rb || len < 0) return KV_ERR;
+  rb->StartArray(static_cast<uint32_t>(len));
+  return KV_OK;
+}
+
+int ReplyWithDecimal(KVModuleCtx* ctx, KVDecimal v) {
+  ReplyBuilder* rb = Rb(ctx);
+  if (!rb) return KV_ERR;
+  rb->SendScalar(ScalarView::Dec(Decimal::FromWords(v.w[0], v.w[1])));
+  return KV_OK;
+}
+
+int WrongArity(KVModuleCtx* ctx) {
+  ReplyBuilder* rb = Rb(ctx);
+  if (!rb) return KV_ERR;
+  rb->SendError(errors::WrongArity(ctx->cmd->spec->name));
+  return KV_OK;
+}
+
+// ------------------------------------------------------------------------------------------
+// Keys
+// ------------------------------------------------------------------------------------------
+
+Shard& ShardOf(KVModuleKey* k) { return k->ctx->cmd->ShardFor(k->name); }
+Entry* Live(KVModuleKey* k) { return ShardOf(k).Find(k->name, k->ctx->cmd->now_ms); }
+
+KVModuleKey* OpenKey(KVModuleCtx* ctx, const KVModuleString* name, int mode) {
+  if (!ctx->cmd || (mode & (KV_READ | KV_WRITE)) == 0) return nullptr;
+  // Only declared keys: their shards are the ones the dispatcher locked.
+  thread_local std::vector<size_t> positions;
+  ctx->cmd->spec->KeyPositions(ctx->cmd->args.size(), &positions);
+  const bool declared = std::any_of(positions.begin(), positions.end(),
+                                    [&](size_t p) { return ctx->cmd->args[p] == name->s; });
+  if (!declared) return nullptr;
+  auto* k = new KVModuleKey{ctx, std::string(name->s), mode};
+  ctx->keys.push_back(k);
+  return k;
+}
+
+void CloseKey(KVModuleKey* key) {
+  if (!key) return;
+  auto& keys = key->ctx->keys;
+  keys.erase(std::remove(keys.begin(), keys.end(), key), keys.end());
+  delete key;
+}
+
+int KeyType(KVModuleKey* key) {
+  const Entry* e = Live(key);
+  if (!e) return KV_KEYTYPE_EMPTY;
+  switch (e->type()) {
+    case ScalarType::kBytes:
+      return KV_KEYTYPE_BYTES;
+    case ScalarType::kInt:
+      return KV_KEYTYPE_INT;
+    case ScalarType::kFloat:
+      return KV_KEYTYPE_FLOAT;
+    case ScalarType::kDecimal:
+      return KV_KEYTYPE_DECIMAL;
+  }
+  return KV_KEYTYPE_OTHER;
+}
+
+int DeleteKey(KVModuleKey* key) {
+  if (!(key->mode & KV_WRITE)) return KV_ERR;
+  return ShardOf(key).Erase(key->name, key->ctx->cmd->now_ms) ? KV_OK : KV_ERR;
+}
+
+const Entry* Typed(KVModuleKey* key, ScalarType t) {
+  const Entry* e = Live(key);
+  return e && e->type() == t ? e : nullptr;
+}
+
+int GetBytes(KVModuleKey* key, const char** ptr, size_t* len) {
+  const Entry* e = Typed(key, ScalarType::kBytes);
+  if (!e) return KV_ERR;
+  *ptr = e->value_data();
+  *len = e->value_len();
+  return KV_OK;
+}
+
+int GetInt(KVModuleKey* key, long long* out) {
+  const Entry* e = Typed(key, ScalarType::kInt);
+  if (!e) return KV_ERR;
+  *out = e->value().i;
+  return KV_OK;
+}
+
+int GetFloat(KVModuleKey* key, double* out) {
+  const Entry* e = Typed(key, ScalarType::kFloat);
+  if (!e) return KV_ERR;
+  *out = e->value().d;
+  return KV_OK;
+}
+
+int GetDecimal(KVModuleKey* key, KVDecimal* out) {
+  const Entry* e = Typed(key, ScalarType::kDecimal);
+  if (!e) return KV_ERR;
+  const Decimal d = e->value().dec;
+  out->w[0] = d.low();
+  out->w[1] = d.high();
+  return KV_OK;
+}
+
+int Store(KVModuleKey* key, const ScalarView& v, int keep_expiry) {
+  if (!(key->mode & KV_WRITE)) return KV_ERR;
+  Shard& shard = ShardOf(key);
+  int64_t expire = kNoExpire;
+  if (keep_expiry)
+    if (const Entry* old = shard.Find(key->name, key->ctx->cmd->now_ms)) expire = old->expire_at();
+  shard.Set(key->name, v, expire);
+  return KV_OK;
+}
+
+int SetBytes(KVModuleKey* key, const char* ptr, size_t len, int keep_expiry) {
+  return Store(key, ScalarView::Bytes({ptr, len}), keep_expiry);
+}
+int SetInt(KVModuleKey* key, long long v, int keep_expiry) {
+  return Store(key, ScalarView::Int(v), keep_expiry);
+}
+int SetFloat(KVModuleKey* key, double v, int keep_expiry) {
+  return Store(key, ScalarView::Float(v), keep_expiry);
+}
+int SetDecimal(KVModuleKey* key, KVDecimal v, int keep_expiry) {
+  return Store(key, ScalarView::Dec(Decimal::FromWords(v.w[0], v.w[1])), keep_expiry);
+}
+
+long long GetExpire(KVModuleKey* key) {
+  const Entry* e = Live(key);
+  return e ? e->expire_at() : KV_NO_EXPIRE;
+}
+
+int SetExpire(KVModuleKey* key, long long at_ms) {
+  if (!(key->mode & KV_WRITE) || (at_ms < 0 && at_ms != KV_NO_EXPIRE)) return KV_ERR;
+  return ShardOf(key).SetExpire(key->name, at_ms, key->ctx->cmd->now_ms) ? KV_OK : KV_ERR;
+}
+
+// ------------------------------------------------------------------------------------------
+// Blocking, durability, utilities
+// ------------------------------------------------------------------------------------------
+
+int BlockClient(KVModuleCtx* ctx, long long timeout_ms) {
+  if (!ctx->cmd || !ctx->cmd->spec->has(kCmdBlocking) || timeout_ms < 0) return KV_ERR;
+  ClientState& c = *ctx->cmd->client;
+  if (c.block_timed_out) return KV_ERR;  // the last call must reply
+  if (c.block_deadline_ms == 0) c.block_deadline_ms = ctx->cmd->now_ms + timeout_ms;
+  c.block_requested = true;
+  c.blocked_owner.store(ctx->module, std::memory_order_relaxed);
+  return KV_OK;
+}
+
+int IsBlockTimeout(KVModuleCtx* ctx) {
+  return ctx->cmd && ctx->cmd->client->block_timed_out ? 1 : 0;
+}
+
+int LogCommandAs(KVModuleCtx* ctx, int argc, const char* const* argv, const size_t* lens) {
+  if (!ctx->cmd || argc < 1 || !ctx->cmd->spec->has(kCmdWrite)) return KV_ERR;
+  ctx->cmd->log_as.clear();
+  for (int i = 0; i < argc; ++i) ctx->cmd->log_as.emplace_back(argv[i], lens[i]);
+  return KV_OK;
+}
+
+long long Milliseconds() { return NowMs(); }
+
+void Log(KVModuleCtx* ctx, const char* level, const char* fmt_str, ...) {
+  char buf[1024];
+  va_list ap;
+  va_start(ap, fmt_str);
+  std::vsnprintf(buf, sizeof buf, fmt_str, ap);
+  va_end(ap);
+  const std::string_view lv = level ? level : "info";
+  const auto l = lv == "debug"     ? spdlog::level::debug
+                 : lv == "warning" ? spdlog::level::warn
+                 : lv == "error"   ? spdlog::level::err
+                                   : spdlog::level::info;
+  spdlog::log(l, "plugin {}: {}", ctx && ctx->module ? ctx->module->name : "?", buf);
+}
+
+const KVModuleAPI kApi = {
+    KVMODULE_API_VERSION,
+    sizeof(KVModuleAPI),
+    Init,
+    CreateCommand,
+    SetCommandDocs,
+    StringPtrLen,
+    StringToLongLong,
+    StringEqualsIgnoreCase,
+    ReplyWithLongLong,
+    ReplyWithDouble,
+    ReplyWithSimpleString,
+    ReplyWithError,
+    ReplyWithStringBuffer,
+    ReplyWithNull,
+    ReplyWithArray,
+    ReplyWithDecimal,
+    [](KVModuleCtx* ctx, KVModuleKey* key) -> int {
+      ReplyBuilder* rb = Rb(ctx);
+      if (!rb) return KV_ERR;
+      if (const Entry* e = Live(key))
+        rb->SendScalar(e->value());
+      else
+        rb->SendNull();
+      return KV_OK;
+    },
+    WrongArity,
+    OpenKey,
+    CloseKey,
+    KeyType,
+    DeleteKey,
+    GetBytes,
+    GetInt,
+    GetFloat,
+    GetDecimal,
+    SetBytes,
+    SetInt,
+    SetFloat,
+    SetDecimal,
+    GetExpire,
+    SetExpire,
+    BlockClient,
+    IsBlockTimeout,
+    LogCommandAs,
+    Milliseconds,
+    Log,
+};
+
+}  // namespace
+
+const KVModuleAPI* HostApi() { return &kApi; }
+
+void ModuleCommandTrampoline(CommandContext& c) {
+  auto* pc = static_cast<PluginCommand*>(c.spec->data);
+  Module* m = pc->module;
+  // Dekker-style pairing with ModuleHost::Unload (seq_cst on both sides): either this call
+  // sees the plugin unloaded, or the unload sees this call in flight and waits for it.
+  m->inflight.fetch_add(1);
+  if (m->unloaded.load()) {
+    m->inflight.fetch_sub(1);
+    c.rb->SendError(errors::UnknownCommand(c.args[0], c.args.subspan(1)));
+    return;
+  }
+  std::vector<KVModuleString> strs(c.args.size());
+  std::vector<KVModuleString*> argv(c.args.size());
+  for (size_t i = 0; i < c.args.size(); ++i) {
+    strs[i].s = c.args[i];
+    argv[i] = &strs[i];
+  }
+  KVModuleCtx ctx;
+  ctx.cmd = &c;
+  ctx.module = m;
+  const int rc = pc->fn(&ctx, argv.data(), static_cast<int>(argv.size()));
+  for (KVModuleKey* k : ctx.keys) delete k;
+  if (!c.client->block_requested && !ctx.replied)
+    c.rb->SendError(rc == KV_OK ? "ERR plugin command returned without replying"
+                                : "ERR plugin command failed");
+  m->inflight.fetch_sub(1);
+}
+
+}  // namespace kv

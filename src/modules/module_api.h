@@ -1,0 +1,46 @@
+// Host side of the plugin ABI: what KVModuleCtx, KVModuleKey and KVModuleString are inside the
+// server, and the one API table handed to every plugin. Private to src/modules/.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "commands/command.h"
+#include "kvmodule.h"
+
+namespace kv {
+struct Module;
+class ModuleHost;
+}  // namespace kv
+
+struct KVModuleString {
+  std::string_view s;
+};
+
+struct KVModuleCtx {
+  // Load call (KVModule_OnLoad): set; command calls: null.
+  kv::ModuleHost* host = nullptr;
+  kv::Module* module = nullptr;
+  std::string load_error;  // why loading failed, when the plugin told us
+  bool initialized = false;
+  // Command call: set.
+  kv::CommandContext* cmd = nullptr;
+  bool replied = false;
+  std::vector<KVModuleKey*> keys;  // closed automatically when the handler returns
+};
+
+struct KVModuleKey {
+  KVModuleCtx* ctx;
+  std::string name;
+  int mode;
+};
+
+namespace kv {
+
+const KVModuleAPI* HostApi();
+
+// The CommandSpec handler of every plugin command; spec->data points at its PluginCommand.
+void ModuleCommandTrampoline(CommandContext& ctx);
+
+}  // namespace kv
