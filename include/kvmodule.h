@@ -147,7 +147,10 @@ typedef struct KVModuleAPI {
    * processing that client's later requests (without blocking its thread) and calls the same
    * handler again with the same arguments every few milliseconds until it replies. Once the
    * timeout has passed, the host calls it one last time with IsBlockTimeout returning 1; the
-   * handler must reply then. Only for commands registered with the "blocking" flag. */
+   * handler must reply then. Only for commands registered with the "blocking" flag.
+   * The deadline is fixed by the first call: later calls while blocked keep it, whatever
+   * timeout they pass. BlockClient(ctx, 0) times out at once (the next call is the last).
+   * Returns KV_ERR (and does not block) on the last call, or without the "blocking" flag. */
   int (*BlockClient)(KVModuleCtx *ctx, long long timeout_ms);
   int (*IsBlockTimeout)(KVModuleCtx *ctx);
 

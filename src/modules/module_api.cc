@@ -423,8 +423,11 @@ void ModuleCommandTrampoline(CommandContext& c) {
     c.rb->SendError(errors::UnknownCommand(c.args[0], c.args.subspan(1)));
     return;
   }
-  std::vector<KVModuleString> strs(c.args.size());
-  std::vector<KVModuleString*> argv(c.args.size());
+  // Plugins cannot re-enter the dispatcher, so one buffer per thread serves every call.
+  thread_local std::vector<KVModuleString> strs;
+  thread_local std::vector<KVModuleString*> argv;
+  strs.resize(c.args.size());
+  argv.resize(c.args.size());
   for (size_t i = 0; i < c.args.size(); ++i) {
     strs[i].s = c.args[i];
     argv[i] = &strs[i];
