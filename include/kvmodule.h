@@ -130,7 +130,7 @@ typedef struct KVModuleAPI {
   int (*GetDecimal)(KVModuleKey *key, KVDecimal *out);
 
   /* Writes replace the value (of any type) and, like SET, clear the expiry unless
-   * keep_expiry is non-zero. */
+   * keep_expiry is non-zero. SetDecimal refuses NaN and Infinity (KV_ERR). */
   int (*SetBytes)(KVModuleKey *key, const char *ptr, size_t len, int keep_expiry);
   int (*SetInt)(KVModuleKey *key, long long v, int keep_expiry);
   int (*SetFloat)(KVModuleKey *key, double v, int keep_expiry);
@@ -163,7 +163,9 @@ typedef struct KVModuleAPI {
 
   /* ---- Utilities ------------------------------------------------------------------------- */
 
-  long long (*Milliseconds)(void); /* wall clock, Unix ms (the command's own clock) */
+  /* Wall clock, Unix ms, read afresh (the host read its own clock for lazy expiry when the
+   * command started, so the two may differ by the time the handler has run). */
+  long long (*Milliseconds)(void);
   /* level: "debug", "info", "warning" or "error"; printf-style format. */
   void (*Log)(KVModuleCtx *ctx, const char *level, const char *fmt, ...)
 #if defined(__GNUC__)

@@ -306,7 +306,10 @@ int SetFloat(KVModuleKey* key, double v, int keep_expiry) {
   return Store(key, ScalarView::Float(v), keep_expiry);
 }
 int SetDecimal(KVModuleKey* key, KVDecimal v, int keep_expiry) {
-  return Store(key, ScalarView::Dec(Decimal::FromWords(v.w[0], v.w[1])), keep_expiry);
+  // NaN and Infinity are not values kv-server stores (docs/decimal.md).
+  const Decimal d = Decimal::FromWords(v.w[0], v.w[1]);
+  if (!d.IsFinite()) return KV_ERR;
+  return Store(key, ScalarView::Dec(d), keep_expiry);
 }
 
 long long GetExpire(KVModuleKey* key) {
