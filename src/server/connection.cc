@@ -161,9 +161,14 @@ void Connection::Flush() {
   }
   thread_->server().stats.net_output_bytes.fetch_add(out_.size(), std::memory_order_relaxed);
   // Most replies fit the socket buffer: a direct write skips the write request and the loop
-  // bookkeeping (an epoll_ctl per reply) that uv_write costs.
-  uv_buf_t direct = uv_buf_init(out_.data(), static_cast<unsigned>(out_.size()));
-  const int n = uv_try_write(reinterpret_cast<uv_stream_t*>(&handle_), &direct, 1);
+  // bookkeeping (an epoll_ctl per reply) that uv_write costs. Not while input is paused for
+  // back-pressure: only OnWrite resumes it, so a direct write that took everything would
+  // leave the client unread forever.
+  int n = UV_EAGAIN;
+  if (reading_ || close_after_flush_) {
+    uv_buf_t direct = uv_buf_init(out_.data(), static_cast<unsigned>(out_.size()));
+    n = uv_try_write(reinterpret_cast<uv_stream_t*>(&handle_), &direct, 1);
+  }
   if (n == static_cast<int>(out_.size())) {
     out_.clear();
     if (close_after_flush_) Close();

@@ -78,25 +78,26 @@ int Server::Run() {
   if (n == 0) n = AutoThreads();
   state_->io_threads = n;
   const int port = config_.port.load();
-  for (int i = 0; i < n; ++i) {
-    threads_.push_back(std::make_unique<IoThread>(i, *dispatcher_));
-    if (port == 0) continue;
-    std::string err = threads_.back()->Listen(config_.bind(), port, config_.tcp_backlog.load());
-    if (!err.empty()) {
-      spdlog::error("{}", err);
-      return 1;
-    }
-  }
+  for (int i = 0; i < n; ++i) threads_.push_back(std::make_unique<IoThread>(i, *dispatcher_));
+  // Signals first: once a port accepts connections, SIGTERM must already mean a clean stop.
   uv_loop_t* main_loop = threads_[0]->loop();
-  uv_timer_init(main_loop, &cron_);
-  cron_.data = this;
-  UpdateLruClock(NowMs());
-  uv_timer_start(&cron_, OnCron, 0, 1000 / std::max(1, config_.hz.load()));
   uv_signal_init(main_loop, &sigint_);
   uv_signal_init(main_loop, &sigterm_);
   sigint_.data = sigterm_.data = this;
   uv_signal_start(&sigint_, OnSignal, SIGINT);
   uv_signal_start(&sigterm_, OnSignal, SIGTERM);
+  uv_timer_init(main_loop, &cron_);
+  cron_.data = this;
+  UpdateLruClock(NowMs());
+  uv_timer_start(&cron_, OnCron, 0, 1000 / std::max(1, config_.hz.load()));
+  for (auto& t : threads_) {
+    if (port == 0) break;
+    std::string err = t->Listen(config_.bind(), port, config_.tcp_backlog.load());
+    if (!err.empty()) {
+      spdlog::error("{}", err);
+      return 1;
+    }
+  }
 
   spdlog::info("kv-server ready: RESP on {}:{}, {} I/O thread{}, {} shards per namespace",
                config_.bind(), port, n, n == 1 ? "" : "s", store_->shard_count());

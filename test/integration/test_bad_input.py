@@ -224,6 +224,24 @@ def test_slow_reader_does_not_block_others(kv):
     assert c.ping()
 
 
+def test_reading_resumes_when_a_big_reply_leaves_in_one_write(kv):
+    """A reply over the 4 MB back-pressure mark pauses the client's input. When the socket
+    takes the whole reply at once (a reader with a big receive buffer), input must still
+    resume: the next command is answered."""
+    value = b"x" * (8 << 20)
+    kv.client(decode_responses=False).set("big", value)
+    for _ in range(3):
+        with kv.raw(timeout=10) as r:
+            try:  # root may pass net.core.rmem_max: room for the whole reply
+                r.sock.setsockopt(socket.SOL_SOCKET, 33, 64 << 20)  # SO_RCVBUFFORCE
+            except OSError:
+                r.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 64 << 20)
+            r.send_command("GET", "big")
+            time.sleep(0.05)  # let the reply land in the receive buffer before reading it
+            assert r.read_reply_bytes(timeout=30) == b"$%d\r\n%s\r\n" % (len(value), value)
+            assert r.call("PING") == b"PONG"
+
+
 def test_abrupt_disconnects_mid_request(kv):
     c = kv.client()
     base = c.info("clients")["connected_clients"]
