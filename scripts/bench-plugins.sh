@@ -27,6 +27,8 @@ set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
+# shellcheck source=scripts/lib/bench-common.sh
+source "$ROOT/scripts/lib/bench-common.sh"
 
 N="${N:-200000}"
 ROUNDS="${ROUNDS:-3}"
@@ -77,14 +79,6 @@ done
 cli() { "$CLI" -h "$HOST" -p "$PORT" "$@"; }
 has_command() { [ -n "$(cli COMMAND INFO "$1" | tr -d '\r\n')" ]; }
 
-cpu_ticks() {  # utime + stime of the server (fields 14 and 15 of /proc/PID/stat)
-  local stat
-  stat="$(cat "/proc/$KV_PID/stat")"
-  stat="${stat##*) }"
-  awk '{ print $12 + $13 }' <<<"$stat"
-}
-median() { sort -g | awk '{ a[NR] = $1 } END { if (NR == 0) print 0; else if (NR % 2) print a[(NR + 1) / 2]; else print (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b + 0 == 0) print "n/a"; else printf "%.2f", a / b }'; }
 
 echo "kv-server: $KV_BIN (port $PORT, threads $KV_THREADS); $(nproc) CPUs; N=$N ROUNDS=$ROUNDS CLIENTS=$CLIENTS" >&2
 
@@ -96,9 +90,9 @@ bench_cmd() {  # name pipeline command...
   shift 2
   # UNLOCK runs on the locks the LOCK run before it left (a mix of releases and misses).
   [ "$name" = unlock ] || cli FLUSHALL >/dev/null
-  before="$(cpu_ticks)"
+  before="$(cpu_ticks "$KV_PID")"
   csv="$(timeout 900 "$BENCH" -h "$HOST" -p "$PORT" -c "$CLIENTS" -n "$N" -P "$pipe" --csv "$@")"
-  after="$(cpu_ticks)"
+  after="$(cpu_ticks "$KV_PID")"
   line="$(grep -v '^"test"' <<<"$csv" | head -n 1)"
   rps="$(awk -F'","' '{ print $2 }' <<<"$line")"
   p99="$(awk -F'","' '{ print $7 }' <<<"$line")"

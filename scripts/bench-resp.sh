@@ -19,6 +19,8 @@ set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
+# shellcheck source=scripts/lib/bench-common.sh
+source "$ROOT/scripts/lib/bench-common.sh"
 
 N="${N:-1000000}"
 ROUNDS="${ROUNDS:-3}"
@@ -105,12 +107,6 @@ while [ "$REDIS_PORT" = "$KV_PORT" ]; do REDIS_PORT="$(free_port)"; done
 REDIS_PID=$!
 wait_ready "$REDIS_PORT" "$REDIS_PID" redis-server "$WORK/redis.log"
 
-cpu_ticks() {  # pid -> utime + stime (clock ticks), fields 14 and 15 of /proc/PID/stat
-  local stat
-  stat="$(cat "/proc/$1/stat")"
-  stat="${stat##*) }"  # drop "pid (comm) "; the next field is the state (field 3)
-  awk '{ print $12 + $13 }' <<<"$stat"
-}
 
 rss_bytes() {
   awk '/^VmRSS:/ { print $2 * 1024 }' "/proc/$1/status"
@@ -182,7 +178,6 @@ read -r KV_KEYS KV_RSS KV_USED < <(mem_one kv "$KV_PORT" "$KV_PID")
 read -r R_KEYS R_RSS R_USED < <(mem_one redis "$REDIS_PORT" "$REDIS_PID")
 
 # ---------------------------------------------------------------- report
-median() { sort -g | awk '{ a[NR] = $1 } END { if (NR == 0) print 0; else if (NR % 2) print a[(NR + 1) / 2]; else print (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
 col() {  # server test pipe column(4 rps, 5 p99, 6 ticks)
   awk -v s="$1" -v t="$2" -v p="$3" -v c="$4" '$1 == s && $2 == t && $3 == p { print $c }' "$RESULTS"
 }
@@ -190,7 +185,6 @@ cpu_us() {  # server test pipe -> median CPU microseconds per request
   awk -v s="$1" -v t="$2" -v p="$3" -v hz="$CLK_TCK" \
     '$1 == s && $2 == t && $3 == p { printf "%.4f\n", $6 / hz * 1e6 / $7 }' "$RESULTS" | median
 }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b + 0 == 0) print "n/a"; else printf "%.2f", a / b }'; }
 
 echo
 echo "## RESP benchmark: kv-server vs redis-server $("$REDIS_BIN" --version | awk '{print $3}' | cut -d= -f2)"

@@ -1,0 +1,16 @@
+# shellcheck shell=bash
+# Helpers shared by scripts/bench-*.sh (sourced, not run).
+
+# utime + stime of process $1 in clock ticks (fields 14 and 15 of /proc/PID/stat).
+cpu_ticks() {
+  local stat
+  stat="$(cat "/proc/$1/stat")"
+  stat="${stat##*) }"  # drop "pid (comm) "; the next field is the state (field 3)
+  awk '{ print $12 + $13 }' <<<"$stat"
+}
+
+# Median of the numbers on stdin, one per line (0 when there are none).
+median() { sort -g | awk '{ a[NR] = $1 } END { if (NR == 0) print 0; else if (NR % 2) print a[(NR + 1) / 2]; else print (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
+
+# $1 / $2 with two decimals, "n/a" when $2 is 0.
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b + 0 == 0) print "n/a"; else printf "%.2f", a / b }'; }
