@@ -172,6 +172,13 @@ typedef struct KVModuleAPI {
       __attribute__((format(printf, 3, 4)))
 #endif
       ;
+
+  /* ---- Appended: values as text ---------------------------------------------------------- */
+
+  /* The value at `key` as GET shows it over RESP (Bytes as stored, Int/Float/Decimal in their
+   * canonical form), or NULL for an empty key or a type this API version cannot read. The text
+   * stays valid until the key is written, closed, or the handler returns. */
+  const char *(*ValueString)(KVModuleKey *key, size_t *len);
 } KVModuleAPI;
 
 /* The one symbol every plugin exports. argv/argc: the arguments given after the path in

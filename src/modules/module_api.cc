@@ -217,7 +217,7 @@ KVModuleKey* OpenKey(KVModuleCtx* ctx, const KVModuleString* name, int mode) {
   const bool declared = std::any_of(positions.begin(), positions.end(),
                                     [&](size_t p) { return ctx->cmd->args[p] == name->s; });
   if (!declared) return nullptr;
-  auto* k = new KVModuleKey{ctx, std::string(name->s), mode};
+  auto* k = new KVModuleKey{ctx, std::string(name->s), mode, {}};
   ctx->keys.push_back(k);
   return k;
 }
@@ -363,6 +363,15 @@ void Log(KVModuleCtx* ctx, const char* level, const char* fmt_str, ...) {
   spdlog::log(l, "plugin {}: {}", ctx && ctx->module ? ctx->module->name : "?", buf);
 }
 
+const char* ValueString(KVModuleKey* key, size_t* len) {
+  const Entry* e = Live(key);
+  if (!e) return nullptr;
+  char buf[kScalarBufSize];
+  key->text.assign(CanonicalString(e->value(), buf));
+  if (len) *len = key->text.size();
+  return key->text.data();
+}
+
 const KVModuleAPI kApi = {
     KVMODULE_API_VERSION,
     sizeof(KVModuleAPI),
@@ -409,6 +418,7 @@ const KVModuleAPI kApi = {
     LogCommandAs,
     Milliseconds,
     Log,
+    ValueString,
 };
 
 }  // namespace

@@ -34,6 +34,7 @@ struct KVModuleKey {
   KVModuleCtx* ctx;
   std::string name;
   int mode;
+  std::string text;  // ValueString's result
 };
 
 namespace kv {

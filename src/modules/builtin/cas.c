@@ -1,9 +1,9 @@
 /* cas.c - CAS key expected new [EX s | PX ms | EXAT unix-s | PXAT unix-ms | KEEPTTL]:
  * compare-and-swap on type and value.
  *
- * Written against include/kvmodule.h, like any external plugin (STYLE lesson 13), plus
- * decimal128.h beside it for the canonical text of decimals (kvmodule.h has no call that
- * formats a value, and a second formatter could drift from the one GET uses).
+ * Written against include/kvmodule.h only, like any external plugin (STYLE lesson 13); the
+ * comparison uses api->ValueString, the host's own text of a value, so it cannot drift from
+ * what GET returns.
  *
  * A RESP client can only send strings, so "equal by type and value" means: `expected` equals the
  * text the stored value reads as over RESP, compared byte for byte:
@@ -25,14 +25,12 @@
  * docs/locks.md (section CAS) is the user-facing description; keep the two in step.
  */
 #include <limits.h>
-#include <math.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "builtin.h"
-#include "decimal128.h" /* kvdec_format: the one canonical decimal text, shared with DECIMAL.* */
 #include "kvmodule.h"
 
 static const KVModuleAPI *api;
@@ -41,76 +39,11 @@ static const char kNotInteger[] = "ERR value is not an integer or out of range";
 static const char kSyntax[] = "ERR syntax error";
 static const char kInvalidExpire[] = "ERR invalid expire time in 'cas' command";
 
-/* Room for any canonical Int, Float ("%.17Lf" of the largest double: 309 integer digits) or
- * Decimal (KVDEC_STRING_MAX) string. */
-enum { kCanonicalCap = 400 };
-
-/* -------------------------------------------------------------------------------------------
- * Canonical strings (the host's forms; test_cas.py checks them against GET)
- * ----------------------------------------------------------------------------------------- */
-
-/* Trims "%.17Lf" output as Redis's ld2string does: trailing zeros, a bare '.', and "-0". */
-static size_t TrimFixed(char *buf, size_t len) {
-  if (memchr(buf, '.', len) != NULL) {
-    while (buf[len - 1] == '0') --len;
-    if (buf[len - 1] == '.') --len;
-  }
-  if (len == 2 && buf[0] == '-' && buf[1] == '0') {
-    buf[0] = '0';
-    len = 1;
-  }
-  buf[len] = '\0';
-  return len;
-}
-
-/* A Float as GET shows it: its shortest round-trip decimal, read back as a long double and
- * printed the way INCRBYFLOAT prints ("%.17Lf", trimmed), so 10.5 + 0.1 reads "10.6". */
-static size_t FormatFloat(double d, char *buf, size_t cap) {
-  char shortest[32];
-  long double ld = d;
-  int n;
-  if (isnan(d)) return (size_t)snprintf(buf, cap, "nan");
-  if (isinf(d)) return (size_t)snprintf(buf, cap, d > 0 ? "inf" : "-inf");
-  for (int prec = 1; prec <= 17; ++prec) {
-    snprintf(shortest, sizeof shortest, "%.*g", prec, d);
-    if (strtod(shortest, NULL) == d) break;
-  }
-  ld = strtold(shortest, NULL);
-  n = snprintf(buf, cap, "%.17Lf", ld);
-  if (n < 0 || (size_t)n >= cap) return 0;
-  return TrimFixed(buf, (size_t)n);
-}
-
 /* 1 if the value at `key` reads over RESP exactly as expected[0..len). */
 static int ValueEquals(KVModuleKey *key, const char *expected, size_t len) {
-  char buf[kCanonicalCap];
-  const char *cur = buf;
   size_t cur_len = 0;
-  long long i;
-  double d;
-  KVDecimal dec;
-  BID_UINT128 bid;
-  switch (api->KeyType(key)) {
-    case KV_KEYTYPE_BYTES:
-      if (api->GetBytes(key, &cur, &cur_len) != KV_OK) return 0;
-      break;
-    case KV_KEYTYPE_INT:
-      if (api->GetInt(key, &i) != KV_OK) return 0;
-      cur_len = (size_t)snprintf(buf, sizeof buf, "%lld", i);
-      break;
-    case KV_KEYTYPE_FLOAT:
-      if (api->GetFloat(key, &d) != KV_OK) return 0;
-      cur_len = FormatFloat(d, buf, sizeof buf);
-      break;
-    case KV_KEYTYPE_DECIMAL:
-      if (api->GetDecimal(key, &dec) != KV_OK) return 0;
-      memcpy(bid.w, dec.w, sizeof bid.w);
-      cur_len = kvdec_format(bid, buf);
-      break;
-    default: /* empty, or a type this API version cannot read */
-      return 0;
-  }
-  return cur_len == len && memcmp(cur, expected, len) == 0;
+  const char *cur = api->ValueString(key, &cur_len);
+  return cur != NULL && cur_len == len && memcmp(cur, expected, len) == 0;
 }
 
 /* -------------------------------------------------------------------------------------------
