@@ -235,6 +235,28 @@ static int CmdLock(KVModuleCtx *ctx, KVModuleString **argv, int argc) {
   return api->ReplyWithLongLong(ctx, token);
 }
 
+/* Opens the lock at argv[1] for UNLOCK/EXTEND and checks that `owner` holds it. Returns the key
+ * when it does; otherwise replies (0, or WRONGTYPE for a non-lock value) and returns NULL. */
+static KVModuleKey *OwnedLockOrReply(KVModuleCtx *ctx, KVModuleString *name, const char *owner,
+                                     size_t owner_len, LockValue *lv) {
+  KVModuleKey *key = api->OpenKey(ctx, name, KV_READ | KV_WRITE);
+  switch (ReadLock(key, lv)) {
+    case kNotALock:
+      api->ReplyWithError(ctx, kWrongTypeLock);
+      return NULL;
+    case kFree:
+      api->ReplyWithLongLong(ctx, 0);
+      return NULL;
+    case kLocked:
+      break;
+  }
+  if (!SameOwner(lv, owner, owner_len)) {
+    api->ReplyWithLongLong(ctx, 0);
+    return NULL;
+  }
+  return key;
+}
+
 /* UNLOCK key owner -> 1 released, 0 not held by owner. */
 static int CmdUnlock(KVModuleCtx *ctx, KVModuleString **argv, int argc) {
   const char *owner;
@@ -244,16 +266,8 @@ static int CmdUnlock(KVModuleCtx *ctx, KVModuleString **argv, int argc) {
 
   if (argc != 3) return api->WrongArity(ctx);
   owner = api->StringPtrLen(argv[2], &owner_len);
-  key = api->OpenKey(ctx, argv[1], KV_READ | KV_WRITE);
-  switch (ReadLock(key, &lv)) {
-    case kNotALock:
-      return api->ReplyWithError(ctx, kWrongTypeLock);
-    case kFree:
-      return api->ReplyWithLongLong(ctx, 0);
-    case kLocked:
-      break;
-  }
-  if (!SameOwner(&lv, owner, owner_len)) return api->ReplyWithLongLong(ctx, 0);
+  key = OwnedLockOrReply(ctx, argv[1], owner, owner_len, &lv);
+  if (key == NULL) return KV_OK;
   /* Logged verbatim: replayed on the same state it releases the same lock. */
   return api->ReplyWithLongLong(ctx, api->DeleteKey(key) == KV_OK ? 1 : 0);
 }
@@ -269,16 +283,8 @@ static int CmdExtend(KVModuleCtx *ctx, KVModuleString **argv, int argc) {
   if (argc != 4) return api->WrongArity(ctx);
   owner = api->StringPtrLen(argv[2], &owner_len);
   if (!ParseTtlOrReply(ctx, argv[3], "extend", api->Milliseconds(), &pxat)) return KV_OK;
-  key = api->OpenKey(ctx, argv[1], KV_READ | KV_WRITE);
-  switch (ReadLock(key, &lv)) {
-    case kNotALock:
-      return api->ReplyWithError(ctx, kWrongTypeLock);
-    case kFree:
-      return api->ReplyWithLongLong(ctx, 0);
-    case kLocked:
-      break;
-  }
-  if (!SameOwner(&lv, owner, owner_len)) return api->ReplyWithLongLong(ctx, 0);
+  key = OwnedLockOrReply(ctx, argv[1], owner, owner_len, &lv);
+  if (key == NULL) return KV_OK;
   if (api->SetExpire(key, pxat) != KV_OK)
     return api->ReplyWithError(ctx, "ERR could not extend the lock");
   LogRestore(ctx, argv[1], owner, owner_len, lv.token, pxat);
