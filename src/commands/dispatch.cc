@@ -34,9 +34,18 @@ std::string_view Dispatcher::CheckKey(std::string_view key) const {
 
 void Dispatcher::Execute(ClientState& client, std::span<const std::string_view> args,
                          ReplyBuilder& rb) {
+  // Every error reply counts, whether the dispatcher or a handler sent it.
+  struct ErrorCounter {
+    ReplyBuilder& rb;
+    std::atomic<uint64_t>& total;
+    const uint64_t before = rb.error_count();
+    ~ErrorCounter() {
+      if (rb.error_count() != before)
+        total.fetch_add(rb.error_count() - before, std::memory_order_relaxed);
+    }
+  } counter{rb, server_.stats.total_errors};
   const CommandSpec* spec = server_.commands.Find(args[0]);
   if (!spec) {
-    server_.stats.total_errors.fetch_add(1, std::memory_order_relaxed);
     rb.SendError(errors::UnknownCommand(args[0], args.subspan(1)));
     return;
   }
@@ -46,7 +55,6 @@ void Dispatcher::Execute(ClientState& client, std::span<const std::string_view> 
   }
   const long argc = static_cast<long>(args.size());
   if ((spec->arity > 0 && argc != spec->arity) || (spec->arity < 0 && argc < -spec->arity)) {
-    server_.stats.total_errors.fetch_add(1, std::memory_order_relaxed);
     rb.SendError(errors::WrongArity(spec->name));
     return;
   }

@@ -102,6 +102,11 @@ TEST_CASE("INFO sections are in Redis's format") {
                         "redis_version:", "used_memory:", "connected_clients:",
                         "total_commands_processed:"})
     CHECK(all.find(s) != std::string::npos);
+  h.Run({"INCR", "nope-not-a-number-key"});
+  h.Run({"SET", "s", "x"});
+  h.Run({"INCR", "s"});          // a handler's error
+  h.Run({"NOSUCHCOMMAND"});      // a dispatcher's error
+  CHECK(h.Run({"INFO", "stats"}).find("total_error_replies:2\r\n") != std::string::npos);
   const std::string mem = h.Run({"INFO", "memory"});
   CHECK(mem.find("# Memory") != std::string::npos);
   CHECK(mem.find("# Server") == std::string::npos);

@@ -44,6 +44,12 @@ class ReplyBuilder {
 
   // Convenience, shared by every protocol.
   void SendOk() { SendSimple("OK"); }
+
+  // Error replies sent so far (INFO total_error_replies); implementations count in SendError.
+  uint64_t error_count() const { return error_count_; }
+
+ protected:
+  uint64_t error_count_ = 0;
 };
 
 }  // namespace kv
