@@ -402,20 +402,24 @@ void CmdConfig(CommandContext& ctx) {
       ctx.rb->SendBulk(v);
     }
   } else if (EqualsIgnoreCase(sub, "SET") && ctx.args.size() >= 4 && ctx.args.size() % 2 == 0) {
+    // All or nothing, as in Redis: on a bad pair, the pairs already applied are restored.
+    std::vector<std::pair<const Config::Directive*, std::string>> applied;
     for (size_t i = 2; i < ctx.args.size(); i += 2) {
+      const Config::Directive* d = cfg.Find(ctx.args[i]);
+      const std::string old = d ? d->get() : std::string();
       std::string err = cfg.Set(ctx.args[i], ctx.args[i + 1], false);
       if (!err.empty()) {
+        for (auto it = applied.rbegin(); it != applied.rend(); ++it) it->first->set(it->second);
         ctx.rb->SendError(fmt::format("ERR {}", err));
         return;
       }
-      if (cfg.Find(ctx.args[i])->name == "log-level") {
-        const std::string l = cfg.log_level();
-        spdlog::set_level(l == "debug"     ? spdlog::level::debug
-                          : l == "warning" ? spdlog::level::warn
-                          : l == "error"   ? spdlog::level::err
-                                           : spdlog::level::info);
-      }
+      applied.emplace_back(d, old);
     }
+    const std::string l = cfg.log_level();
+    spdlog::set_level(l == "debug"     ? spdlog::level::debug
+                      : l == "warning" ? spdlog::level::warn
+                      : l == "error"   ? spdlog::level::err
+                                       : spdlog::level::info);
     ctx.rb->SendOk();
   } else if (EqualsIgnoreCase(sub, "RESETSTAT") && ctx.args.size() == 2) {
     ServerStats& st = ctx.server->stats;

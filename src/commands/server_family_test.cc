@@ -93,6 +93,10 @@ TEST_CASE("CONFIG GET and SET use Redis directive names") {
         std::string::npos);
   CHECK(h.Run({"CONFIG", "SET", "nosuch", "1"}).rfind("-ERR Unknown option", 0) == 0);
   CHECK(h.Run({"CONFIG", "GET"}) == "-ERR wrong number of arguments for 'config|get' command\r\n");
+  // A bad pair undoes the pairs before it.
+  CHECK(h.Run({"CONFIG", "SET", "maxmemory", "1mb", "hz", "0"})
+            .rfind("-ERR CONFIG SET failed (possibly related to argument 'hz')", 0) == 0);
+  CHECK(h.config().maxmemory.load() == 10 * 1024 * 1024);
 }
 
 TEST_CASE("INFO sections are in Redis's format") {
