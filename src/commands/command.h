@@ -114,6 +114,8 @@ struct CommandContext {
   ServerState* server = nullptr;
   const CommandSpec* spec = nullptr;
   int64_t now_ms = 0;  // wall clock, read once per command
+  // Native clients' typed value standing for SET's value argument (args[2]); null over RESP.
+  const ScalarView* typed_value = nullptr;
   // A deterministic replacement for this write in the log (plugins' LogCommandAs); empty =
   // the command as sent. Read by the WAL (issue 4).
   std::vector<std::string> log_as;

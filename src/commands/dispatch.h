@@ -19,7 +19,9 @@ class Dispatcher {
   explicit Dispatcher(ServerState& server) : server_(server) {}
 
   // Runs args (args[0] = command name) for `client`, replying through `rb`.
-  void Execute(ClientState& client, std::span<const std::string_view> args, ReplyBuilder& rb);
+  // typed_value: a native client's typed value for SET's value argument (else null).
+  void Execute(ClientState& client, std::span<const std::string_view> args, ReplyBuilder& rb,
+               const ScalarView* typed_value = nullptr);
 
   // Checks one key against the key rules; returns "" or the error text.
   std::string_view CheckKey(std::string_view key) const;

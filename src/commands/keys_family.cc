@@ -99,7 +99,7 @@ OpStatus OpRename(Shard& src_shard, std::string_view src, Shard& dst_shard, std:
   const int64_t expire_at = e->expire_at();
   // Setting `dst` on the same shard may invalidate `e`, so its bytes are copied first.
   std::string copy;
-  if (&src_shard == &dst_shard && v.type == ScalarType::kBytes) {
+  if (&src_shard == &dst_shard && IsText(v.type)) {
     copy.assign(v.bytes);
     v.bytes = copy;
   }

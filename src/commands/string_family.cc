@@ -158,7 +158,7 @@ bool ExpireAtOrReply(CommandContext& ctx, const SetOptions& o, int64_t* at) {
 // Stores `value` unless the NX/XX condition fails (kSkipped). KEEPTTL keeps the key's expiry;
 // otherwise `expire_at` (kNoExpire clears it). An absolute time already past deletes the key,
 // which is what a key expiring at once amounts to.
-OpStatus OpSet(Shard& shard, std::string_view key, std::string_view value, uint32_t flags,
+OpStatus OpSet(Shard& shard, std::string_view key, const ScalarView& value, uint32_t flags,
                int64_t expire_at, int64_t now_ms) {
   Entry* e = shard.Find(key, now_ms);
   if (((flags & kSetNx) && e) || ((flags & kSetXx) && !e)) return OpStatus::kSkipped;
@@ -167,7 +167,7 @@ OpStatus OpSet(Shard& shard, std::string_view key, std::string_view value, uint3
     shard.Erase(key, now_ms);
     return OpStatus::kOk;
   }
-  shard.Set(key, ScalarView::Bytes(value), expire_at);
+  shard.Set(key, value, expire_at);
   return OpStatus::kOk;
 }
 
@@ -248,7 +248,7 @@ OpResult<uint64_t> OpAppend(Shard& shard, std::string_view key, std::string_view
   Entry* fresh = shard.ResizeBytes(key, static_cast<uint32_t>(head_len + tail.size()), now_ms);
   char* out = fresh->mutable_value();
   // ResizeBytes kept the bytes of a Bytes value; a number's text lives in `buf`.
-  if (v.type != ScalarType::kBytes) std::memcpy(out, head.data(), head_len);
+  if (!IsText(v.type)) std::memcpy(out, head.data(), head_len);
   std::memcpy(out + head_len, tail.data(), tail.size());
   return head_len + tail.size();
 }
@@ -276,7 +276,7 @@ OpResult<uint64_t> OpSetRange(Shard& shard, std::string_view key, uint64_t offse
   const uint64_t new_len = std::max(old_len, end);
   Entry* fresh = shard.ResizeBytes(key, static_cast<uint32_t>(new_len), now_ms);
   char* out = fresh->mutable_value();
-  if (e && v.type != ScalarType::kBytes) std::memcpy(out, head.data(), old_len);
+  if (e && !IsText(v.type)) std::memcpy(out, head.data(), old_len);
   if (offset > old_len) std::memset(out + old_len, 0, offset - old_len);
   std::memcpy(out + offset, piece.data(), piece.size());
   return new_len;
@@ -301,7 +301,7 @@ void CmdGet(CommandContext& ctx) { SendValueOrNull(ctx, ctx.args[1]); }
 enum class SetReply { kOkOrNull, kOneOrZero };
 
 // The shared body of SET, SETNX, SETEX and PSETEX (setGenericCommand), expiry already parsed.
-void SetGeneric(CommandContext& ctx, std::string_view key, std::string_view value,
+void SetGeneric(CommandContext& ctx, std::string_view key, const ScalarView& value,
                 uint32_t flags, int64_t expire_at, SetReply reply) {
   // GET replies with the old value first; NX/XX then only decide whether the write happens.
   if (flags & kSetGet) SendValueOrNull(ctx, key);
@@ -321,11 +321,14 @@ void CmdSet(CommandContext& ctx) {
   if (!ParseSetOptionsOrReply(ctx, 3, OptionsFor::kSet, &o)) return;
   int64_t at = kNoExpire;
   if (o.has_expire && !ExpireAtOrReply(ctx, o, &at)) return;
-  SetGeneric(ctx, ctx.args[1], ctx.args[2], o.flags, at, SetReply::kOkOrNull);
+  // Native clients send a typed value (Int stays Int); RESP values are bytes.
+  const ScalarView value = ctx.typed_value ? *ctx.typed_value : ScalarView::Bytes(ctx.args[2]);
+  SetGeneric(ctx, ctx.args[1], value, o.flags, at, SetReply::kOkOrNull);
 }
 
 void CmdSetNx(CommandContext& ctx) {
-  SetGeneric(ctx, ctx.args[1], ctx.args[2], kSetNx, kNoExpire, SetReply::kOneOrZero);
+  SetGeneric(ctx, ctx.args[1], ScalarView::Bytes(ctx.args[2]), kSetNx, kNoExpire,
+             SetReply::kOneOrZero);
 }
 
 // SETEX key seconds value / PSETEX key milliseconds value.
@@ -336,7 +339,8 @@ void SetExGeneric(CommandContext& ctx, uint32_t unit_flag) {
   o.has_expire = true;
   int64_t at;
   if (!ExpireAtOrReply(ctx, o, &at)) return;
-  SetGeneric(ctx, ctx.args[1], ctx.args[3], unit_flag, at, SetReply::kOkOrNull);
+  SetGeneric(ctx, ctx.args[1], ScalarView::Bytes(ctx.args[3]), unit_flag, at,
+             SetReply::kOkOrNull);
 }
 
 void CmdSetEx(CommandContext& ctx) { SetExGeneric(ctx, kSetEx); }
@@ -345,7 +349,8 @@ void CmdPSetEx(CommandContext& ctx) { SetExGeneric(ctx, kSetPx); }
 void CmdGetSet(CommandContext& ctx) {
   const std::string_view key = ctx.args[1];
   SendValueOrNull(ctx, key);
-  OpSet(ctx.ShardFor(key), key, ctx.args[2], 0, kNoExpire, ctx.now_ms);  // drops any TTL
+  OpSet(ctx.ShardFor(key), key, ScalarView::Bytes(ctx.args[2]), 0, kNoExpire,
+        ctx.now_ms);  // drops any TTL
 }
 
 void CmdGetDel(CommandContext& ctx) {

@@ -124,9 +124,8 @@ Config::Config() {
   };
 
   add_int("port", "RESP listener port (0 disables it)", &port, 0, 65535, false);
-  add_int("native-port",
-          "native binary protocol port (0 = off; the native protocol is not in this build yet)",
-          &native_port, 0, 0, false);
+  add_int("native-port", "native binary protocol port (0 disables it)", &native_port, 0, 65535,
+          false);
   AddString("bind", "listen address", &bind_, false);
   directives_.push_back(
       {"threads", "I/O threads: a number, or auto (one per two cores, at least 1)", "auto", false,

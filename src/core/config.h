@@ -43,7 +43,7 @@ class Config {
 
   // Listeners and threads (fixed after start).
   std::atomic<int> port{6381};
-  std::atomic<int> native_port{0};
+  std::atomic<int> native_port{6380};
   std::atomic<int> threads{0};  // 0 = auto
   std::atomic<uint32_t> shards{256};
   std::atomic<int> tcp_backlog{511};

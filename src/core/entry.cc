@@ -44,6 +44,8 @@ ScalarView Entry::value() const {
     }
     case ScalarType::kDecimal:
       return ScalarView::Dec(Decimal::FromBytes(value_data()));
+    case ScalarType::kString:
+      return ScalarView::String({value_data(), val_len_});
     case ScalarType::kBytes:
       break;
   }

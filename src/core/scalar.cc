@@ -130,6 +130,7 @@ size_t FormatDouble(double v, char* buf, size_t cap) {
 std::string_view CanonicalString(const ScalarView& v, char* buf) {
   switch (v.type) {
     case ScalarType::kBytes:
+    case ScalarType::kString:
       return v.bytes;
     case ScalarType::kInt: {
       const auto [ptr, ec] = std::to_chars(buf, buf + kScalarBufSize, v.i);

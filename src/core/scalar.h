@@ -16,7 +16,11 @@
 namespace kv {
 
 // Stored in an entry's type byte: values are part of the in-memory format, never renumber.
-enum class ScalarType : uint8_t { kBytes = 0, kInt = 1, kFloat = 2, kDecimal = 3 };
+enum class ScalarType : uint8_t { kBytes = 0, kInt = 1, kFloat = 2, kDecimal = 3, kString = 4 };
+
+// kString is text a native client wrote as a String: stored like Bytes and identical to Bytes over
+// RESP, but read back as a String by native clients. Any RESP write turns it into Bytes.
+inline bool IsText(ScalarType t) { return t == ScalarType::kBytes || t == ScalarType::kString; }
 
 // A non-owning view of one stored scalar. `bytes` is valid only for kBytes and only while the
 // owning shard stays locked; the numbers are copies.
@@ -28,6 +32,7 @@ struct ScalarView {
   Decimal dec;
 
   static ScalarView Bytes(std::string_view b) { return {ScalarType::kBytes, b, 0, 0, {}}; }
+  static ScalarView String(std::string_view b) { return {ScalarType::kString, b, 0, 0, {}}; }
   static ScalarView Int(int64_t v) { return {ScalarType::kInt, {}, v, 0, {}}; }
   static ScalarView Float(double v) { return {ScalarType::kFloat, {}, 0, v, {}}; }
   static ScalarView Dec(const Decimal& v) { return {ScalarType::kDecimal, {}, 0, 0, v}; }

@@ -26,6 +26,7 @@ Entry* CloneWith(const Entry* src, ScalarType type, uint32_t val_len, uint32_t c
 uint32_t StoredSize(const ScalarView& v) {
   switch (v.type) {
     case ScalarType::kBytes:
+    case ScalarType::kString:
       return static_cast<uint32_t>(v.bytes.size());
     case ScalarType::kDecimal:
       return 16;
@@ -41,6 +42,7 @@ Entry* NewEntry(std::string_view key, const ScalarView& v, int64_t expire_at) {
   Entry* e = Entry::Create(key, v.type, len, expire_at != kNoExpire);
   switch (v.type) {
     case ScalarType::kBytes:
+    case ScalarType::kString:
       if (len) std::memcpy(e->mutable_value(), v.bytes.data(), len);
       break;
     case ScalarType::kInt:
@@ -150,7 +152,7 @@ Entry* Shard::ResizeBytes(std::string_view key, uint32_t len, int64_t now_ms) {
     return len == 0 ? e : ResizeBytes(key, len, now_ms);
   }
   Entry* old = table_.EntryAt(slot);
-  const uint32_t keep = old->type() == ScalarType::kBytes ? old->value_len() : 0;
+  const uint32_t keep = IsText(old->type()) ? old->value_len() : 0;
   Entry* fresh = CloneWith(old, ScalarType::kBytes, len, keep, old->expire_at());
   Swap(slot, old, fresh);
   return fresh;

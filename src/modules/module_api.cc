@@ -234,6 +234,7 @@ int KeyType(KVModuleKey* key) {
   if (!e) return KV_KEYTYPE_EMPTY;
   switch (e->type()) {
     case ScalarType::kBytes:
+    case ScalarType::kString:
       return KV_KEYTYPE_BYTES;
     case ScalarType::kInt:
       return KV_KEYTYPE_INT;
@@ -256,8 +257,8 @@ const Entry* Typed(KVModuleKey* key, ScalarType t) {
 }
 
 int GetBytes(KVModuleKey* key, const char** ptr, size_t* len) {
-  const Entry* e = Typed(key, ScalarType::kBytes);
-  if (!e) return KV_ERR;
+  const Entry* e = Live(key);
+  if (!e || !IsText(e->type())) return KV_ERR;
   *ptr = e->value_data();
   *len = e->value_len();
   return KV_OK;

@@ -14,9 +14,6 @@
 namespace kv {
 
 namespace {
-std::unique_ptr<Session> MakeRespSession(Connection* c) {
-  return std::make_unique<RespSession>(c->thread()->dispatcher(), c->client());
-}
 
 // libuv 1.44 has no UV_TCP_REUSEPORT: build the socket ourselves with SO_REUSEPORT so every
 // loop can own a listener on the same port, then hand it to libuv.
@@ -69,7 +66,8 @@ IoThread::~IoThread() {
   }
 }
 
-std::string IoThread::Listen(const std::string& bind, int port, int backlog) {
+std::string IoThread::Listen(const std::string& bind, int port, int backlog,
+                             SessionFactory protocol) {
   sockaddr_storage ss{};
   if (uv_ip4_addr(bind.c_str(), port, reinterpret_cast<sockaddr_in*>(&ss)) != 0 &&
       uv_ip6_addr(bind.c_str(), port, reinterpret_cast<sockaddr_in6*>(&ss)) != 0)
@@ -77,23 +75,28 @@ std::string IoThread::Listen(const std::string& bind, int port, int backlog) {
   std::string err;
   const int fd = ReusePortSocket(reinterpret_cast<sockaddr*>(&ss), backlog, &err);
   if (fd < 0) return "cannot listen on " + bind + ":" + std::to_string(port) + ": " + err;
-  uv_tcp_init(&loop_, &listener_);
-  listener_.data = this;
-  uv_tcp_open(&listener_, fd);
-  const int rc = uv_listen(reinterpret_cast<uv_stream_t*>(&listener_), backlog, OnConnection);
+  auto l = std::make_unique<Listener>();
+  l->thread = this;
+  l->protocol = protocol;
+  uv_tcp_init(&loop_, &l->handle);
+  l->handle.data = l.get();
+  uv_tcp_open(&l->handle, fd);
+  Listener* raw = l.get();
+  listeners_.push_back(std::move(l));
+  const int rc = uv_listen(reinterpret_cast<uv_stream_t*>(&raw->handle), backlog, OnConnection);
   if (rc != 0) return std::string("listen: ") + uv_strerror(rc);
-  listening_ = true;
   return "";
 }
 
 void IoThread::OnConnection(uv_stream_t* server, int status) {
-  auto* self = static_cast<IoThread*>(server->data);
+  auto* listener = static_cast<Listener*>(server->data);
+  IoThread* self = listener->thread;
   if (status < 0) {
     spdlog::warn("accept failed: {}", uv_strerror(status));
     return;
   }
   ServerState& st = self->server();
-  auto* conn = new Connection(self, MakeRespSession);
+  auto* conn = new Connection(self, listener->protocol);
   if (!conn->Start(server)) {
     conn->Close();
     return;
@@ -122,8 +125,7 @@ void IoThread::OnIdleCheck(uv_timer_t* t) {
 
 void IoThread::OnStop(uv_async_t* a) {
   auto* self = static_cast<IoThread*>(a->data);
-  if (self->listening_) uv_close(reinterpret_cast<uv_handle_t*>(&self->listener_), nullptr);
-  self->listening_ = false;
+  for (auto& l : self->listeners_) uv_close(reinterpret_cast<uv_handle_t*>(&l->handle), nullptr);
   std::vector<Connection*> all(self->conns_.begin(), self->conns_.end());
   for (Connection* c : all) c->Close();
   uv_close(reinterpret_cast<uv_handle_t*>(&self->idle_timer_), nullptr);

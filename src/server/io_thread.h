@@ -11,20 +11,25 @@
 #include <string>
 #include <thread>
 #include <unordered_set>
+#include <vector>
 
 #include "commands/dispatch.h"
 
 namespace kv {
 
 class Connection;
+class Session;
+
+// Makes the protocol half of a new connection (RESP or native).
+using SessionFactory = std::unique_ptr<Session> (*)(Connection*);
 
 class IoThread {
  public:
   IoThread(int index, Dispatcher& dispatcher);
   ~IoThread();
 
-  // Opens the listener on bind:port. Returns "" or an error text.
-  std::string Listen(const std::string& bind, int port, int backlog);
+  // Opens a listener on bind:port whose connections speak `protocol`. Returns "" or an error.
+  std::string Listen(const std::string& bind, int port, int backlog, SessionFactory protocol);
   // Runs the loop on a new thread (index > 0) or the calling thread (RunHere).
   void RunInThread();
   void RunHere();
@@ -49,8 +54,12 @@ class IoThread {
   int index_;
   Dispatcher& dispatcher_;
   uv_loop_t loop_;
-  uv_tcp_t listener_;
-  bool listening_ = false;
+  struct Listener {
+    IoThread* thread;
+    SessionFactory protocol;
+    uv_tcp_t handle;
+  };
+  std::vector<std::unique_ptr<Listener>> listeners_;
   uv_async_t stop_async_;
   uv_timer_t idle_timer_;
   std::thread thread_;

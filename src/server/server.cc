@@ -10,8 +10,20 @@
 #include "core/expiry.h"
 #include "core/memory.h"
 #include "core/shard.h"
+#include "server/connection.h"
+#include "server/native_session.h"
+#include "server/resp_session.h"
 
 namespace kv {
+
+namespace {
+std::unique_ptr<Session> MakeRespSession(Connection* c) {
+  return std::make_unique<RespSession>(c->thread()->dispatcher(), c->client());
+}
+std::unique_ptr<Session> MakeNativeSession(Connection* c) {
+  return std::make_unique<NativeSession>(c->thread()->dispatcher(), c->client());
+}
+}  // namespace
 
 Server::Server(Config& config) : config_(config) {
   store_ = std::make_unique<Store>(config.shards.load());
@@ -90,17 +102,23 @@ int Server::Run() {
   cron_.data = this;
   UpdateLruClock(NowMs());
   uv_timer_start(&cron_, OnCron, 0, 1000 / std::max(1, config_.hz.load()));
+  const int native_port = config_.native_port.load();
   for (auto& t : threads_) {
-    if (port == 0) break;
-    std::string err = t->Listen(config_.bind(), port, config_.tcp_backlog.load());
-    if (!err.empty()) {
-      spdlog::error("{}", err);
-      return 1;
+    for (auto [p, protocol] : {std::pair<int, SessionFactory>{port, MakeRespSession},
+                               std::pair<int, SessionFactory>{native_port, MakeNativeSession}}) {
+      if (p == 0) continue;
+      std::string err = t->Listen(config_.bind(), p, config_.tcp_backlog.load(), protocol);
+      if (!err.empty()) {
+        spdlog::error("{}", err);
+        return 1;
+      }
     }
   }
 
-  spdlog::info("kv-server ready: RESP on {}:{}, {} I/O thread{}, {} shards per namespace",
-               config_.bind(), port, n, n == 1 ? "" : "s", store_->shard_count());
+  spdlog::info(
+      "kv-server ready: RESP on {}:{}, native protocol on port {}, {} I/O thread{}, {} shards "
+      "per namespace",
+      config_.bind(), port, native_port, n, n == 1 ? "" : "s", store_->shard_count());
   for (size_t i = 1; i < threads_.size(); ++i) threads_[i]->RunInThread();
   threads_[0]->RunHere();
   for (auto& t : threads_) t->Join();

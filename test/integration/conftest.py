@@ -7,13 +7,15 @@ kv          a running server shared by the test module, flushed (FLUSHALL) befor
 kv_server   factory: ``kv_server(requirepass="pw", strict_keys="no", maxmemory="16mb", ...)``
             starts a dedicated server for one test (keyword names map to ``--dashed-names``;
             ``True``/``False`` map to ``yes``/``no``) and stops it at teardown.
+            ``native_port=N`` listens for the native protocol on N (``"auto"``: a free port,
+            chosen like ``.port``); the default stays ``--native-port 0`` (off).
 redis_ref   Debian's /usr/bin/redis-server (module scope, flushed before each test), for
             side-by-side comparisons.
 
-Server: ``.port``, ``.host``, ``.pid``, ``.client(**kw)`` (redis.Redis, ``decode_responses=True``
-by default, the server's password by default), ``.raw()`` (:class:`RawConn`), ``.cli(*args)``
-(redis-cli stdout), ``.stderr_text()``, ``.alive()``. Stopping sends SIGTERM and asserts exit code
-0 within 10 s.
+Server: ``.port``, ``.native_port`` (0 = off), ``.host``, ``.pid``, ``.client(**kw)``
+(redis.Redis, ``decode_responses=True`` by default, the server's password by default), ``.raw()``
+(:class:`RawConn`), ``.cli(*args)`` (redis-cli stdout), ``.stderr_text()``, ``.alive()``.
+Stopping sends SIGTERM and asserts exit code 0 within 10 s.
 
 Environment
 -----------
@@ -318,6 +320,9 @@ class Server:
         self.password = self.options.get("requirepass")
         self.host = HOST
         self.port = 0
+        native = self.options.pop("native-port", 0)
+        self._native_auto = native == "auto"
+        self.native_port = 0 if self._native_auto else int(native)
         self.proc: subprocess.Popen | None = None
         self.stderr_path = self.workdir / "server.stderr"
         self._stopped = False
@@ -339,8 +344,9 @@ class Server:
                 elif k in REDIS_OPTIONS:
                     argv += ["--" + k, _opt_value(v)]
             return argv
-        argv = [self.binary, "--port", str(port), "--native-port", "0", "--bind", HOST,
-                "--dir", str(data_dir), "--appendonly", "no", "--log-level", "warning"]
+        argv = [self.binary, "--port", str(port), "--native-port", str(self.native_port),
+                "--bind", HOST, "--dir", str(data_dir), "--appendonly", "no",
+                "--log-level", "warning"]
         for k, v in self.options.items():
             argv += ["--" + k, _opt_value(v)]
         return argv
@@ -350,6 +356,10 @@ class Server:
         last_err = ""
         for _attempt in range(5):
             port = free_port()
+            if self._native_auto and not self.is_redis:
+                self.native_port = free_port()
+                while self.native_port == port:
+                    self.native_port = free_port()
             stderr = open(self.stderr_path, "wb")
             self.proc = subprocess.Popen(self.argv(port), stdout=stderr, stderr=stderr,
                                          stdin=subprocess.DEVNULL, cwd=self.workdir,
@@ -379,6 +389,9 @@ class Server:
             try:
                 with socket.create_connection((self.host, self.port), timeout=0.5):
                     pass
+                if self.native_port and not self.is_redis:
+                    with socket.create_connection((self.host, self.native_port), timeout=0.5):
+                        pass
                 if self.proc.poll() is None:
                     return True
                 return False

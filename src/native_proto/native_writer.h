@@ -1,0 +1,53 @@
+// NativeWriter: the ReplyBuilder for native-protocol clients. Handlers reply exactly as they do
+// for RESP; this builder collects the reply as one typed Value (arrays become Lists, maps Maps,
+// stored scalars keep their type), or an error, which the native session then frames.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "core/reply_builder.h"
+#include "native_proto/value.h"
+
+namespace kv::native {
+
+class NativeWriter final : public ReplyBuilder {
+ public:
+  void SendSimple(std::string_view s) override { Put(Value::String(std::string(s))); }
+  void SendError(std::string_view msg) override;
+  void SendLong(int64_t v) override { Put(Value::Int(v)); }
+  void SendDouble(double v) override { Put(Value::Float(v)); }
+  void SendBulk(std::string_view s) override { Put(Value::Bytes(std::string(s))); }
+  void SendVerbatim(std::string_view s, std::string_view) override {
+    Put(Value::String(std::string(s)));
+  }
+  void SendNull() override { Put(Value::Null()); }
+  void SendNullArray() override { Put(Value::Null()); }
+  void SendBool(bool v) override { Put(Value::Int(v ? 1 : 0)); }
+  void StartArray(uint32_t n) override { Open(false, n); }
+  void StartMap(uint32_t pairs) override { Open(true, pairs * 2); }
+  void StartSet(uint32_t n) override { Open(false, n); }
+  void SendScalar(const ScalarView& v) override;
+
+  bool has_error() const { return has_error_; }
+  const std::string& error() const { return error_; }
+  const Value& value() const { return root_; }
+  void Reset();
+
+ private:
+  struct Frame {
+    bool is_map;
+    uint32_t remaining;  // elements still to come (maps: keys and values)
+    Value value;
+    std::string pending_key;
+  };
+  void Open(bool is_map, uint32_t n);
+  void Put(Value v);
+
+  std::vector<Frame> stack_;
+  Value root_;
+  bool has_error_ = false;
+  std::string error_;
+};
+
+}  // namespace kv::native

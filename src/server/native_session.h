@@ -1,0 +1,39 @@
+// NativeSession: native binary protocol frames in, typed response frames out, through the same
+// Dispatcher and command table as RESP. Each opcode is translated into the command it stands for
+// (opcodes.h); the handler replies through a NativeWriter, and the reply is framed by the
+// opcode's reply shape. docs/native-protocol.md is the contract.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "commands/command.h"
+#include "commands/dispatch.h"
+#include "native_proto/frame.h"
+#include "native_proto/native_writer.h"
+#include "server/session.h"
+
+namespace kv {
+
+class NativeSession final : public Session {
+ public:
+  NativeSession(Dispatcher& dispatcher, ClientState& client);
+  Outcome Process(std::string_view in, size_t* consumed, std::string* out,
+                  size_t out_soft_limit) override;
+  size_t PendingHint() const override { return parser_.pending_hint(); }
+
+ private:
+  // Runs one parsed request and appends its response frame. False: the command blocked (the
+  // request stays unconsumed and is run again later).
+  bool Run(const native::Request& req, std::string* out);
+  // Runs args (with an optional typed SET value) and leaves the reply in writer_.
+  void Exec(std::vector<std::string> args, const ScalarView* typed = nullptr);
+  void Frame(const native::Request& req, std::string* out);
+
+  Dispatcher& dispatcher_;
+  ClientState& client_;
+  native::FrameParser parser_;
+  native::NativeWriter writer_;
+};
+
+}  // namespace kv
