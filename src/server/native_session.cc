@@ -151,22 +151,30 @@ bool NativeSession::Run(const native::Request& req, std::string* out) {
       // Validated whole first, so all-or-nothing fails before writing anything; items are then
       // written one by one (each atomic, the batch not isolated from concurrent writers).
       std::vector<ScalarView> values(req.items.size());
+      // Why each item cannot be written ("" = it can).
+      std::vector<std::string> problems(req.items.size());
+      bool any_problem = false;
       for (size_t i = 0; i < req.items.size(); ++i) {
-        const bool ok = StoredScalar(req.items[i].value, &values[i]) &&
-                        dispatcher_.CheckKey(req.items[i].key).empty();
-        if (!ok && req.mode == native::BatchMode::kAllOrNothing) {
-          native::AppendError(out, fmt::format("ERR item {}: {}", i,
-                                               dispatcher_.CheckKey(req.items[i].key).empty()
-                                                   ? kUnsupportedValue
-                                                   : dispatcher_.CheckKey(req.items[i].key)));
-          return true;
-        }
+        const std::string_view key_error = dispatcher_.CheckKey(req.items[i].key);
+        if (!key_error.empty())
+          problems[i] = std::string(key_error);
+        else if (!StoredScalar(req.items[i].value, &values[i]))
+          problems[i] = std::string(kUnsupportedValue);
+        any_problem |= !problems[i].empty();
+      }
+      if (any_problem && req.mode == native::BatchMode::kAllOrNothing) {
+        // Nothing is written: each item answers 0, the faulty ones their error.
+        Value::List results;
+        for (const std::string& p : problems)
+          results.push_back(p.empty() ? Value::Int(0) : Value::String(p));
+        native::AppendOkValue(out, Value::MakeList(std::move(results)));
+        return true;
       }
       Value::List results;
       for (size_t i = 0; i < req.items.size(); ++i) {
         const auto& item = req.items[i];
-        if (!StoredScalar(item.value, &values[i])) {
-          results.push_back(Value::String(std::string(kUnsupportedValue)));
+        if (!problems[i].empty()) {
+          results.push_back(Value::String(problems[i]));
           continue;
         }
         std::vector<std::string> args = {"set", std::string(item.key), ""};
