@@ -88,7 +88,9 @@ TEST_CASE("FrameParser: need-more until header and body are complete, with a siz
   CHECK(p.pending_hint() == 0);
   CHECK(p.Parse(B({1, 0, 0, 0, 3, 'a'}), &consumed, &f) == Result::kNeedMore);
   CHECK(p.pending_hint() == 8);
-  REQUIRE(p.Parse(B({1, 0, 0, 0, 3, 'a', 'b', 'c', 9}), &consumed, &f) == Result::kOk);
+  // The frame's payload views the buffer, so the buffer must outlive the checks below.
+  const std::string whole = B({1, 0, 0, 0, 3, 'a', 'b', 'c', 9});
+  REQUIRE(p.Parse(whole, &consumed, &f) == Result::kOk);
   CHECK(consumed == 8);
   CHECK(f.code == 1);
   CHECK(f.payload == "abc");
