@@ -13,33 +13,7 @@ using native::Status;
 using native::Value;
 using native::ValueType;
 
-// A Value as the text a RESP client would send for it (command arguments are text). Null is
-// the empty string (RESP has no null argument); Lists and Maps have no text.
-bool ArgText(const Value& v, std::string* out) {
-  char buf[kScalarBufSize];
-  switch (v.type()) {
-    case ValueType::kNull:
-      out->clear();
-      return true;
-    case ValueType::kString:
-    case ValueType::kBytes:
-      *out = v.as_string();
-      return true;
-    case ValueType::kInt:
-      *out = std::string(CanonicalString(ScalarView::Int(v.as_int()), buf));
-      return true;
-    case ValueType::kFloat:
-      *out = std::string(CanonicalString(ScalarView::Float(v.as_float()), buf));
-      return true;
-    case ValueType::kDecimal:
-      *out = std::string(CanonicalString(ScalarView::Dec(v.as_decimal()), buf));
-      return true;
-    default:
-      return false;
-  }
-}
-
-// The stored form of a SET value: scalars keep their type; String and Bytes are stored as bytes.
+// The stored form of a SET value: scalars keep their type (String too, Bytes as bytes).
 bool StoredScalar(const Value& v, ScalarView* out) {
   switch (v.type()) {
     case ValueType::kInt:
@@ -60,6 +34,21 @@ bool StoredScalar(const Value& v, ScalarView* out) {
     default:
       return false;
   }
+}
+
+// A Value as the text a RESP client would send for it (command arguments are text): a scalar's
+// canonical string; Null is the empty string (RESP has no null argument); Lists and Maps have
+// no text.
+bool ArgText(const Value& v, std::string* out) {
+  if (v.is_null()) {
+    out->clear();
+    return true;
+  }
+  ScalarView scalar;
+  if (!StoredScalar(v, &scalar)) return false;
+  char buf[kScalarBufSize];
+  *out = std::string(CanonicalString(scalar, buf));
+  return true;
 }
 
 constexpr std::string_view kUnsupportedValue =
