@@ -1,0 +1,623 @@
+#include "client/kv_client.h"
+
+#include <fcntl.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <sys/types.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <charconv>
+#include <cstring>
+
+#include "native_proto/value_codec.h"
+
+namespace kv::client {
+
+using native::Opcode;
+using native::Value;
+
+std::string_view ErrorCodeName(ErrorCode c) {
+  switch (c) {
+    case ErrorCode::kConnection: return "connection";
+    case ErrorCode::kTimeout: return "timeout";
+    case ErrorCode::kServer: return "server error";
+    case ErrorCode::kInvalid: return "invalid request";
+    case ErrorCode::kProtocol: return "protocol";
+    case ErrorCode::kBadUrl: return "bad url";
+    case ErrorCode::kUsage: return "usage";
+  }
+  return "unknown";
+}
+
+std::string Error::ToString() const {
+  std::string s(ErrorCodeName(code));
+  s += ": ";
+  s += message;
+  return s;
+}
+
+// ---------------------------------------------------------------------------------------------
+// URL
+
+namespace {
+
+Error BadUrl(std::string_view url, std::string_view why) {
+  std::string m = "invalid URL '";
+  m += url;
+  m += "': ";
+  m += why;
+  return Error{ErrorCode::kBadUrl, std::move(m)};
+}
+
+}  // namespace
+
+Result<Url> ParseUrl(std::string_view url) {
+  constexpr std::string_view kScheme = "kv://";
+  if (url.substr(0, kScheme.size()) != kScheme) {
+    return BadUrl(url, "expected kv://[password@]host:port[/namespace]");
+  }
+  std::string_view rest = url.substr(kScheme.size());
+  Url out;
+
+  // Authority ends at the first '/'.
+  size_t slash = rest.find('/');
+  std::string_view authority = rest.substr(0, slash);
+  if (slash != std::string_view::npos) {
+    std::string_view ns = rest.substr(slash + 1);
+    if (ns.empty()) return BadUrl(url, "empty namespace after '/'");
+    if (ns.find('/') != std::string_view::npos) return BadUrl(url, "namespace contains '/'");
+    out.ns = std::string(ns);
+  }
+
+  size_t at = authority.rfind('@');
+  if (at != std::string_view::npos) {
+    std::string_view pw = authority.substr(0, at);
+    if (pw.empty()) return BadUrl(url, "empty password before '@'");
+    if (pw.find('@') != std::string_view::npos) return BadUrl(url, "password contains '@'");
+    out.password = std::string(pw);
+    authority = authority.substr(at + 1);
+  }
+
+  std::string_view host;
+  std::string_view port;
+  if (!authority.empty() && authority.front() == '[') {
+    size_t close = authority.find(']');
+    if (close == std::string_view::npos) return BadUrl(url, "unterminated '[' in host");
+    host = authority.substr(1, close - 1);
+    std::string_view after = authority.substr(close + 1);
+    if (after.empty() || after.front() != ':') return BadUrl(url, "missing ':port'");
+    port = after.substr(1);
+  } else {
+    size_t colon = authority.rfind(':');
+    if (colon == std::string_view::npos) return BadUrl(url, "missing ':port'");
+    host = authority.substr(0, colon);
+    port = authority.substr(colon + 1);
+    if (host.find(':') != std::string_view::npos) {
+      return BadUrl(url, "IPv6 addresses must be bracketed ([::1]:6380)");
+    }
+  }
+  if (host.empty()) return BadUrl(url, "empty host");
+  if (port.empty()) return BadUrl(url, "empty port");
+  unsigned value = 0;
+  auto [end, ec] = std::from_chars(port.data(), port.data() + port.size(), value);
+  if (ec != std::errc() || end != port.data() + port.size() || value == 0 || value > 65535) {
+    return BadUrl(url, "port must be a number in 1-65535");
+  }
+  out.host = std::string(host);
+  out.port = static_cast<uint16_t>(value);
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Client
+
+namespace {
+
+std::string Errno(std::string_view what) {
+  std::string m(what);
+  m += ": ";
+  m += std::strerror(errno);
+  return m;
+}
+
+// A non-blocking connect bounded by `timeout`; the socket is left blocking.
+int ConnectFd(const Url& url, Milliseconds timeout, Error* err) {
+  addrinfo hints{};
+  hints.ai_family = AF_UNSPEC;
+  hints.ai_socktype = SOCK_STREAM;
+  addrinfo* res = nullptr;
+  std::string port = std::to_string(url.port);
+  int rc = ::getaddrinfo(url.host.c_str(), port.c_str(), &hints, &res);
+  if (rc != 0) {
+    *err = Error{ErrorCode::kConnection,
+                 "cannot resolve " + url.host + ": " + ::gai_strerror(rc)};
+    return -1;
+  }
+  std::string last = "no address for " + url.host;
+  ErrorCode last_code = ErrorCode::kConnection;
+  for (addrinfo* ai = res; ai != nullptr; ai = ai->ai_next) {
+    int fd = ::socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC | SOCK_NONBLOCK, ai->ai_protocol);
+    if (fd < 0) {
+      last = Errno("socket");
+      continue;
+    }
+    bool ok = false;
+    if (::connect(fd, ai->ai_addr, ai->ai_addrlen) == 0) {
+      ok = true;
+    } else if (errno == EINPROGRESS) {
+      pollfd p{fd, POLLOUT, 0};
+      int n;
+      do {
+        n = ::poll(&p, 1, static_cast<int>(timeout.count()));
+      } while (n < 0 && errno == EINTR);
+      if (n == 0) {
+        last = "connect to " + url.host + ":" + port + " timed out";
+        last_code = ErrorCode::kTimeout;
+      } else if (n < 0) {
+        last = Errno("poll");
+      } else {
+        int so_error = 0;
+        socklen_t len = sizeof(so_error);
+        ::getsockopt(fd, SOL_SOCKET, SO_ERROR, &so_error, &len);
+        if (so_error == 0) {
+          ok = true;
+        } else {
+          last = "connect to " + url.host + ":" + port + ": " + std::strerror(so_error);
+          last_code = ErrorCode::kConnection;
+        }
+      }
+    } else {
+      last = Errno("connect to " + url.host + ":" + port);
+      last_code = ErrorCode::kConnection;
+    }
+    if (!ok) {
+      ::close(fd);
+      continue;
+    }
+    int flags = ::fcntl(fd, F_GETFL);
+    ::fcntl(fd, F_SETFL, flags & ~O_NONBLOCK);
+    int one = 1;
+    ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+    timeval tv{};
+    tv.tv_sec = static_cast<time_t>(timeout.count() / 1000);
+    tv.tv_usec = static_cast<suseconds_t>((timeout.count() % 1000) * 1000);
+    ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+    ::setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+    ::freeaddrinfo(res);
+    return fd;
+  }
+  ::freeaddrinfo(res);
+  *err = Error{last_code, std::move(last)};
+  return -1;
+}
+
+native::Request MakeRequest(Opcode op) {
+  native::Request r;
+  r.info = native::FindOpcode(static_cast<uint8_t>(op));
+  return r;
+}
+
+// Key16 fields hold at most 65535 bytes.
+std::optional<Error> CheckKey16(const native::Request& req) {
+  switch (req.info->shape) {
+    case native::PayloadShape::kKeyTtlValue:
+    case native::PayloadShape::kKeyTtlTwoValues:
+    case native::PayloadShape::kKeyOwnerTtl:
+    case native::PayloadShape::kKeyOwner:
+    case native::PayloadShape::kKeyDelta:
+    case native::PayloadShape::kKeyTtl:
+    case native::PayloadShape::kAuth:
+      if (req.key.size() > 0xFFFF || req.owner.size() > 0xFFFF) {
+        return Error{ErrorCode::kUsage, "key, owner, user or password longer than 65535 bytes"};
+      }
+      break;
+    case native::PayloadShape::kCall:
+      if (req.args.empty() || req.args.size() > 0xFFFF) {
+        return Error{ErrorCode::kUsage, "CALL needs 1 to 65535 arguments"};
+      }
+      break;
+    default: break;
+  }
+  return std::nullopt;
+}
+
+// Appends the request frame to *out, or returns why it cannot be sent.
+std::optional<Error> AppendRequestFrame(const native::Request& req, std::string* out) {
+  if (req.info == nullptr) return Error{ErrorCode::kUsage, "request without an opcode"};
+  if (auto e = CheckKey16(req)) return e;
+  std::string payload = native::EncodeRequestPayload(req);
+  if (payload.size() > native::kMaxPayloadSize) {
+    return Error{ErrorCode::kUsage, "request payload larger than 64 MB"};
+  }
+  native::AppendRequest(out, req.info->op, payload);
+  return std::nullopt;
+}
+
+}  // namespace
+
+Result<Client> Client::Connect(std::string_view url, Milliseconds timeout) {
+  Result<Url> parsed = ParseUrl(url);
+  if (!parsed) return parsed.error();
+  return Connect(*parsed, timeout);
+}
+
+Result<Client> Client::Connect(const Url& url, Milliseconds timeout) {
+  Error err{ErrorCode::kConnection, ""};
+  int fd = ConnectFd(url, timeout, &err);
+  if (fd < 0) return err;
+  Client c(fd, url, timeout);
+  if (!url.password.empty()) {
+    Result<Value> r = c.Auth(url.password);
+    if (!r) return Error{r.error().code, "AUTH: " + r.error().message};
+  }
+  if (!url.ns.empty()) {
+    Result<Value> r = c.Select(url.ns);
+    if (!r) return Error{r.error().code, "SELECT " + url.ns + ": " + r.error().message};
+  }
+  return c;
+}
+
+Client::Client(Client&& other) noexcept
+    : fd_(std::exchange(other.fd_, -1)),
+      url_(std::move(other.url_)),
+      timeout_(other.timeout_),
+      in_(std::move(other.in_)),
+      in_pos_(std::exchange(other.in_pos_, 0)) {}
+
+Client& Client::operator=(Client&& other) noexcept {
+  if (this != &other) {
+    Close();
+    fd_ = std::exchange(other.fd_, -1);
+    url_ = std::move(other.url_);
+    timeout_ = other.timeout_;
+    in_ = std::move(other.in_);
+    in_pos_ = std::exchange(other.in_pos_, 0);
+  }
+  return *this;
+}
+
+Client::~Client() { Close(); }
+
+void Client::Close() {
+  if (fd_ >= 0) ::close(fd_);
+  fd_ = -1;
+  in_.clear();
+  in_pos_ = 0;
+}
+
+Error Client::Break(ErrorCode code, std::string message) {
+  Close();
+  return Error{code, std::move(message)};
+}
+
+std::optional<Error> Client::WriteAll(std::string_view bytes) {
+  if (fd_ < 0) return Error{ErrorCode::kConnection, "not connected (connection lost earlier)"};
+  while (!bytes.empty()) {
+    ssize_t n = ::send(fd_, bytes.data(), bytes.size(), MSG_NOSIGNAL);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      if (errno == EAGAIN || errno == EWOULDBLOCK) {
+        return Break(ErrorCode::kTimeout, "write timed out");
+      }
+      return Break(ErrorCode::kConnection, Errno("connection lost on write"));
+    }
+    bytes.remove_prefix(static_cast<size_t>(n));
+  }
+  return std::nullopt;
+}
+
+Result<Value> Client::ReadReply(Opcode op) {
+  if (fd_ < 0) return Error{ErrorCode::kConnection, "not connected (connection lost earlier)"};
+  native::FrameParser parser;
+  native::Frame frame;
+  for (;;) {
+    std::string_view avail(in_.data() + in_pos_, in_.size() - in_pos_);
+    size_t consumed = 0;
+    auto pr = parser.Parse(avail, &consumed, &frame);
+    if (pr == native::FrameParser::Result::kTooLarge) {
+      return Break(ErrorCode::kProtocol, "reply larger than 64 MB");
+    }
+    if (pr == native::FrameParser::Result::kOk) {
+      in_pos_ += consumed;
+      // Copy what we need before compacting the buffer (frame.payload views in_).
+      Result<Value> out = Error{ErrorCode::kProtocol, ""};
+      const native::OpcodeInfo* info = native::FindOpcode(static_cast<uint8_t>(op));
+      switch (static_cast<native::Status>(frame.code)) {
+        case native::Status::kOk:
+          if (info->reply == native::ReplyShape::kEmpty) {
+            out = Value();
+          } else if (info->reply == native::ReplyShape::kText) {
+            out = Value::String(std::string(frame.payload));
+          } else {
+            native::ValueDecoder dec;
+            size_t used = 0;
+            size_t off = 0;
+            Value v;
+            native::DecodeError de = dec.Decode(frame.payload, &used, &v, &off);
+            if (de != native::DecodeError::kOk) {
+              return Break(ErrorCode::kProtocol, native::DecodeErrorMessage(de, off));
+            }
+            if (used != frame.payload.size()) {
+              return Break(ErrorCode::kProtocol, "trailing bytes after the reply value");
+            }
+            out = std::move(v);
+          }
+          break;
+        case native::Status::kNull: out = Value(); break;
+        case native::Status::kError:
+          out = Error{ErrorCode::kServer, std::string(frame.payload)};
+          break;
+        case native::Status::kInvalid:
+          out = Error{ErrorCode::kInvalid, std::string(frame.payload)};
+          break;
+        default:
+          return Break(ErrorCode::kProtocol, "unknown reply status " + std::to_string(frame.code));
+      }
+      if (in_pos_ == in_.size()) {
+        in_.clear();
+        in_pos_ = 0;
+      }
+      return out;
+    }
+    // Need more bytes.
+    if (in_pos_ > 0 && in_pos_ * 2 >= in_.size()) {
+      in_.erase(0, in_pos_);
+      in_pos_ = 0;
+    }
+    size_t old = in_.size();
+    size_t want = std::max<size_t>(16384, parser.pending_hint() > avail.size()
+                                              ? parser.pending_hint() - avail.size()
+                                              : 0);
+    in_.resize(old + want);
+    ssize_t n;
+    do {
+      n = ::recv(fd_, in_.data() + old, want, 0);
+    } while (n < 0 && errno == EINTR);
+    if (n <= 0) {
+      in_.resize(old);
+      if (n == 0) return Break(ErrorCode::kConnection, "connection closed by the server");
+      if (errno == EAGAIN || errno == EWOULDBLOCK) {
+        return Break(ErrorCode::kTimeout, "no reply within " + std::to_string(timeout_.count()) + " ms");
+      }
+      return Break(ErrorCode::kConnection, Errno("connection lost on read"));
+    }
+    in_.resize(old + static_cast<size_t>(n));
+  }
+}
+
+Result<Value> Client::Execute(const native::Request& req) {
+  std::string out;
+  if (auto e = AppendRequestFrame(req, &out)) return *e;
+  if (auto e = WriteAll(out)) return *e;
+  return ReadReply(req.info->op);
+}
+
+Result<Value> Client::Get(std::string_view key) {
+  auto r = MakeRequest(Opcode::kGET);
+  r.key = key;
+  return Execute(r);
+}
+Result<Value> Client::Set(std::string_view key, const Value& value, uint64_t ttl_ms) {
+  auto r = MakeRequest(Opcode::kSET);
+  r.key = key;
+  r.ttl_ms = ttl_ms;
+  r.value = value;
+  return Execute(r);
+}
+Result<Value> Client::Del(std::string_view key) {
+  auto r = MakeRequest(Opcode::kDEL);
+  r.key = key;
+  return Execute(r);
+}
+Result<Value> Client::Exists(std::string_view key) {
+  auto r = MakeRequest(Opcode::kEXISTS);
+  r.key = key;
+  return Execute(r);
+}
+Result<Value> Client::Incr(std::string_view key) {
+  auto r = MakeRequest(Opcode::kINCR);
+  r.key = key;
+  return Execute(r);
+}
+Result<Value> Client::IncrBy(std::string_view key, int64_t delta) {
+  auto r = MakeRequest(Opcode::kINCRBY);
+  r.key = key;
+  r.delta = delta;
+  return Execute(r);
+}
+Result<Value> Client::Ttl(std::string_view key) {
+  auto r = MakeRequest(Opcode::kTTL);
+  r.key = key;
+  return Execute(r);
+}
+Result<Value> Client::Expire(std::string_view key, uint64_t ttl_ms) {
+  auto r = MakeRequest(Opcode::kEXPIRE);
+  r.key = key;
+  r.ttl_ms = ttl_ms;
+  return Execute(r);
+}
+Result<Value> Client::Cas(std::string_view key, const Value& expected, const Value& desired,
+                          uint64_t ttl_ms) {
+  auto r = MakeRequest(Opcode::kCAS);
+  r.key = key;
+  r.ttl_ms = ttl_ms;
+  r.expected = expected;
+  r.value = desired;
+  return Execute(r);
+}
+Result<Value> Client::Lock(std::string_view key, std::string_view owner, uint64_t ttl_ms) {
+  auto r = MakeRequest(Opcode::kLOCK);
+  r.key = key;
+  r.owner = owner;
+  r.ttl_ms = ttl_ms;
+  return Execute(r);
+}
+Result<Value> Client::Unlock(std::string_view key, std::string_view owner) {
+  auto r = MakeRequest(Opcode::kUNLOCK);
+  r.key = key;
+  r.owner = owner;
+  return Execute(r);
+}
+Result<Value> Client::Extend(std::string_view key, std::string_view owner, uint64_t ttl_ms) {
+  auto r = MakeRequest(Opcode::kEXTEND);
+  r.key = key;
+  r.owner = owner;
+  r.ttl_ms = ttl_ms;
+  return Execute(r);
+}
+Result<Value> Client::Ping() { return Execute(MakeRequest(Opcode::kPING)); }
+Result<Value> Client::Call(const std::vector<Value>& args) {
+  auto r = MakeRequest(Opcode::kCALL);
+  r.args = args;
+  return Execute(r);
+}
+Result<Value> Client::Select(std::string_view ns) {
+  auto r = MakeRequest(Opcode::kSELECT);
+  r.key = ns;
+  return Execute(r);
+}
+Result<Value> Client::Auth(std::string_view password, std::string_view user) {
+  auto r = MakeRequest(Opcode::kAUTH);
+  r.key = user;
+  r.owner = password;
+  return Execute(r);
+}
+
+Pipeline Client::MakePipeline() { return Pipeline(*this); }
+
+// ---------------------------------------------------------------------------------------------
+// Pipeline
+
+Pipeline& Pipeline::Add(const native::Request& req) {
+  // A request that cannot be encoded is not sent; Execute reports its error in its position.
+  if (auto e = AppendRequestFrame(req, &out_)) {
+    errors_.emplace_back(ops_.size(), std::move(*e));
+    ops_.push_back(Opcode::kPING);  // placeholder; its slot reports the error, nothing is sent
+    return *this;
+  }
+  ops_.push_back(req.info->op);
+  return *this;
+}
+
+Pipeline& Pipeline::Get(std::string_view key) {
+  auto r = MakeRequest(Opcode::kGET);
+  r.key = key;
+  return Add(r);
+}
+Pipeline& Pipeline::Set(std::string_view key, const Value& value, uint64_t ttl_ms) {
+  auto r = MakeRequest(Opcode::kSET);
+  r.key = key;
+  r.ttl_ms = ttl_ms;
+  r.value = value;
+  return Add(r);
+}
+Pipeline& Pipeline::Del(std::string_view key) {
+  auto r = MakeRequest(Opcode::kDEL);
+  r.key = key;
+  return Add(r);
+}
+Pipeline& Pipeline::Exists(std::string_view key) {
+  auto r = MakeRequest(Opcode::kEXISTS);
+  r.key = key;
+  return Add(r);
+}
+Pipeline& Pipeline::Incr(std::string_view key) {
+  auto r = MakeRequest(Opcode::kINCR);
+  r.key = key;
+  return Add(r);
+}
+Pipeline& Pipeline::IncrBy(std::string_view key, int64_t delta) {
+  auto r = MakeRequest(Opcode::kINCRBY);
+  r.key = key;
+  r.delta = delta;
+  return Add(r);
+}
+Pipeline& Pipeline::Ttl(std::string_view key) {
+  auto r = MakeRequest(Opcode::kTTL);
+  r.key = key;
+  return Add(r);
+}
+Pipeline& Pipeline::Expire(std::string_view key, uint64_t ttl_ms) {
+  auto r = MakeRequest(Opcode::kEXPIRE);
+  r.key = key;
+  r.ttl_ms = ttl_ms;
+  return Add(r);
+}
+Pipeline& Pipeline::Ping() { return Add(MakeRequest(Opcode::kPING)); }
+Pipeline& Pipeline::Call(const std::vector<Value>& args) {
+  auto r = MakeRequest(Opcode::kCALL);
+  r.args = args;
+  return Add(r);
+}
+
+std::vector<Result<Value>> Pipeline::Execute() {
+  std::vector<Result<Value>> out;
+  out.reserve(ops_.size());
+  std::optional<Error> write_error = client_->WriteAll(out_);
+  size_t next_error = 0;
+  for (size_t i = 0; i < ops_.size(); ++i) {
+    if (next_error < errors_.size() && errors_[next_error].first == i) {
+      out.emplace_back(errors_[next_error++].second);
+      continue;
+    }
+    if (write_error) {
+      out.emplace_back(*write_error);
+      continue;
+    }
+    out.push_back(client_->ReadReply(ops_[i]));
+  }
+  out_.clear();
+  ops_.clear();
+  errors_.clear();
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Pool
+
+Pool::Pool(Url url, size_t size, Milliseconds timeout)
+    : url_(std::move(url)), timeout_(timeout), slots_(size == 0 ? 1 : size) {
+  for (size_t i = slots_.size(); i > 0; --i) free_.push_back(i - 1);
+}
+
+Result<Pool::Lease> Pool::Acquire() {
+  size_t slot;
+  {
+    std::unique_lock lock(mu_);
+    cv_.wait(lock, [this] { return !free_.empty(); });
+    slot = free_.back();
+    free_.pop_back();
+  }
+  std::optional<Client>& c = slots_[slot];
+  if (!c || c->broken()) {
+    c.reset();
+    Result<Client> fresh = Client::Connect(url_, timeout_);
+    if (!fresh) {
+      Release(slot);
+      return fresh.error();
+    }
+    c.emplace(std::move(fresh).value());
+  }
+  return Lease(this, slot);
+}
+
+void Pool::Release(size_t slot) {
+  {
+    std::lock_guard lock(mu_);
+    free_.push_back(slot);
+  }
+  cv_.notify_one();
+}
+
+Pool::Lease::~Lease() {
+  if (pool_ != nullptr) pool_->Release(slot_);
+}
+
+Client& Pool::Lease::operator*() const { return *pool_->slots_[slot_]; }
+
+}  // namespace kv::client
