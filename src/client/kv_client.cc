@@ -202,6 +202,13 @@ native::Request MakeRequest(Opcode op) {
   return r;
 }
 
+// A request whose only field is the key (GET, DEL, EXISTS, INCR, TTL).
+native::Request KeyRequest(Opcode op, std::string_view key) {
+  native::Request r = MakeRequest(op);
+  r.key = key;
+  return r;
+}
+
 // Key16 fields hold at most 65535 bytes.
 std::optional<Error> CheckKey16(const native::Request& req) {
   switch (req.info->shape) {
@@ -398,9 +405,7 @@ Result<Value> Client::Execute(const native::Request& req) {
 }
 
 Result<Value> Client::Get(std::string_view key) {
-  auto r = MakeRequest(Opcode::kGET);
-  r.key = key;
-  return Execute(r);
+  return Execute(KeyRequest(Opcode::kGET, key));
 }
 Result<Value> Client::Set(std::string_view key, const Value& value, uint64_t ttl_ms) {
   auto r = MakeRequest(Opcode::kSET);
@@ -410,19 +415,13 @@ Result<Value> Client::Set(std::string_view key, const Value& value, uint64_t ttl
   return Execute(r);
 }
 Result<Value> Client::Del(std::string_view key) {
-  auto r = MakeRequest(Opcode::kDEL);
-  r.key = key;
-  return Execute(r);
+  return Execute(KeyRequest(Opcode::kDEL, key));
 }
 Result<Value> Client::Exists(std::string_view key) {
-  auto r = MakeRequest(Opcode::kEXISTS);
-  r.key = key;
-  return Execute(r);
+  return Execute(KeyRequest(Opcode::kEXISTS, key));
 }
 Result<Value> Client::Incr(std::string_view key) {
-  auto r = MakeRequest(Opcode::kINCR);
-  r.key = key;
-  return Execute(r);
+  return Execute(KeyRequest(Opcode::kINCR, key));
 }
 Result<Value> Client::IncrBy(std::string_view key, int64_t delta) {
   auto r = MakeRequest(Opcode::kINCRBY);
@@ -431,9 +430,7 @@ Result<Value> Client::IncrBy(std::string_view key, int64_t delta) {
   return Execute(r);
 }
 Result<Value> Client::Ttl(std::string_view key) {
-  auto r = MakeRequest(Opcode::kTTL);
-  r.key = key;
-  return Execute(r);
+  return Execute(KeyRequest(Opcode::kTTL, key));
 }
 Result<Value> Client::Expire(std::string_view key, uint64_t ttl_ms) {
   auto r = MakeRequest(Opcode::kEXPIRE);
@@ -505,9 +502,7 @@ Pipeline& Pipeline::Add(const native::Request& req) {
 }
 
 Pipeline& Pipeline::Get(std::string_view key) {
-  auto r = MakeRequest(Opcode::kGET);
-  r.key = key;
-  return Add(r);
+  return Add(KeyRequest(Opcode::kGET, key));
 }
 Pipeline& Pipeline::Set(std::string_view key, const Value& value, uint64_t ttl_ms) {
   auto r = MakeRequest(Opcode::kSET);
@@ -517,19 +512,13 @@ Pipeline& Pipeline::Set(std::string_view key, const Value& value, uint64_t ttl_m
   return Add(r);
 }
 Pipeline& Pipeline::Del(std::string_view key) {
-  auto r = MakeRequest(Opcode::kDEL);
-  r.key = key;
-  return Add(r);
+  return Add(KeyRequest(Opcode::kDEL, key));
 }
 Pipeline& Pipeline::Exists(std::string_view key) {
-  auto r = MakeRequest(Opcode::kEXISTS);
-  r.key = key;
-  return Add(r);
+  return Add(KeyRequest(Opcode::kEXISTS, key));
 }
 Pipeline& Pipeline::Incr(std::string_view key) {
-  auto r = MakeRequest(Opcode::kINCR);
-  r.key = key;
-  return Add(r);
+  return Add(KeyRequest(Opcode::kINCR, key));
 }
 Pipeline& Pipeline::IncrBy(std::string_view key, int64_t delta) {
   auto r = MakeRequest(Opcode::kINCRBY);
@@ -538,9 +527,7 @@ Pipeline& Pipeline::IncrBy(std::string_view key, int64_t delta) {
   return Add(r);
 }
 Pipeline& Pipeline::Ttl(std::string_view key) {
-  auto r = MakeRequest(Opcode::kTTL);
-  r.key = key;
-  return Add(r);
+  return Add(KeyRequest(Opcode::kTTL, key));
 }
 Pipeline& Pipeline::Expire(std::string_view key, uint64_t ttl_ms) {
   auto r = MakeRequest(Opcode::kEXPIRE);
