@@ -59,10 +59,6 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-free_port() {
-  /usr/bin/python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
-
 RESP_PORT="$(free_port)"
 NATIVE_PORT="$(free_port)"
 while [ "$NATIVE_PORT" = "$RESP_PORT" ]; do NATIVE_PORT="$(free_port)"; done

@@ -64,7 +64,7 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-PORT="$(/usr/bin/python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
+PORT="$(free_port)"
 mkdir -p "$WORK/data"
 KV_ARGS=(--port "$PORT" --native-port 0 --bind "$HOST" --dir "$WORK/data" --appendonly no
          --log-level warning)

@@ -66,10 +66,6 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-free_port() {
-  /usr/bin/python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
-
 wait_ready() {  # port pid name log
   for _ in $(seq 1 200); do
     if ! kill -0 "$2" 2>/dev/null; then

@@ -14,3 +14,8 @@ median() { sort -g | awk '{ a[NR] = $1 } END { if (NR == 0) print 0; else if (NR
 
 # $1 / $2 with two decimals, "n/a" when $2 is 0.
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b + 0 == 0) print "n/a"; else printf "%.2f", a / b }'; }
+
+# A TCP port that was free on 127.0.0.1 a moment ago.
+free_port() {
+  /usr/bin/python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
