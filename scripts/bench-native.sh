@@ -84,12 +84,13 @@ for i in $(seq 1 200); do
   sleep 0.05
 done
 
-# results: lines "proto test pipeline rps p99"
+# results: lines "proto test pipeline rps p99 cpu_ticks"
 RESULTS="$WORK/results"
 : >"$RESULTS"
 
 run_one() {  # proto test pipeline
-  local proto="$1" test="$2" pipe="$3" csv line rps p99
+  local proto="$1" test="$2" pipe="$3" csv line rps p99 before after
+  before="$(cpu_ticks "$KV_PID")"
   if [ "$proto" = native ]; then
     csv="$(timeout 900 "$KV_BENCH" -h "$HOST" -p "$NATIVE_PORT" -c "$CLIENTS" -n "$N" -P "$pipe" \
       -d "$DATA_SIZE" --threads "$BENCH_THREADS" -t "$test" --csv)"
@@ -98,6 +99,7 @@ run_one() {  # proto test pipeline
       -d "$DATA_SIZE" --threads "$BENCH_THREADS" -t "$test" --csv)"
   fi
   # "test","rps","avg_latency_ms","min_latency_ms","p50_latency_ms","p95_latency_ms","p99_latency_ms","max_latency_ms"
+  after="$(cpu_ticks "$KV_PID")"
   line="$(grep -v '^"test"' <<<"$csv" | head -n 1)"
   rps="$(awk -F'","' '{ print $2 }' <<<"$line")"
   p99="$(awk -F'","' '{ print $7 }' <<<"$line")"
@@ -106,7 +108,7 @@ run_one() {  # proto test pipeline
     echo "$csv" >&2
     exit 1
   fi
-  printf '%s %s %s %s %s\n' "$proto" "$test" "$pipe" "$rps" "$p99" >>"$RESULTS"
+  printf '%s %s %s %s %s %s\n' "$proto" "$test" "$pipe" "$rps" "$p99" "$((after - before))" >>"$RESULTS"
   printf '  %-6s %-5s P=%-3s %12s rps  p99 %6s ms\n' "$proto" "$test" "$pipe" "$rps" "$p99" >&2
 }
 
@@ -129,7 +131,7 @@ for round in $(seq 1 "$ROUNDS"); do
   done
 done
 
-col() {  # proto test pipe column(4 rps, 5 p99)
+col() {  # proto test pipe column(4 rps, 5 p99, 6 server CPU ticks)
   awk -v s="$1" -v t="$2" -v p="$3" -v c="$4" '$1 == s && $2 == t && $3 == p { print $c }' "$RESULTS"
 }
 
@@ -139,15 +141,20 @@ echo
 echo "kv-benchmark (native) vs redis-benchmark (RESP): -c $CLIENTS -n $N -d $DATA_SIZE --threads $BENCH_THREADS,"
 echo "median of $ROUNDS interleaved rounds; $(nproc) CPUs; kv-server --threads $KV_THREADS --appendonly no."
 echo
-echo "| test | P | native rps | RESP rps | native/RESP | native p99 ms | RESP p99 ms |"
-echo "|---|---|---:|---:|---:|---:|---:|"
+echo "Server CPU per request (µs): the same server's user+system time over each run, /proc/PID/stat."
+echo
+echo "| test | P | native rps | RESP rps | native/RESP | native p99 ms | RESP p99 ms | native CPU µs/req | RESP CPU µs/req | CPU native/RESP |"
+echo "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|"
 for pipe in $PIPELINES; do
   for test in "${TEST_LIST[@]}"; do
     n_rps="$(col native "$test" "$pipe" 4 | median)"
     r_rps="$(col resp "$test" "$pipe" 4 | median)"
     n_p99="$(col native "$test" "$pipe" 5 | median)"
     r_p99="$(col resp "$test" "$pipe" 5 | median)"
-    printf '| %s | %s | %.0f | %.0f | %s | %s | %s |\n' \
-      "$test" "$pipe" "$n_rps" "$r_rps" "$(ratio "$n_rps" "$r_rps")" "$n_p99" "$r_p99"
+    n_cpu="$(col native "$test" "$pipe" 6 | awk -v n="$N" -v hz="$CLK_TCK" '{ printf "%.3f\n", $1 / hz * 1e6 / n }' | median)"
+    r_cpu="$(col resp "$test" "$pipe" 6 | awk -v n="$N" -v hz="$CLK_TCK" '{ printf "%.3f\n", $1 / hz * 1e6 / n }' | median)"
+    printf '| %s | %s | %.0f | %.0f | %s | %s | %s | %s | %s | %s |\n' \
+      "$test" "$pipe" "$n_rps" "$r_rps" "$(ratio "$n_rps" "$r_rps")" "$n_p99" "$r_p99" \
+      "$n_cpu" "$r_cpu" "$(ratio "$n_cpu" "$r_cpu")"
   done
 done

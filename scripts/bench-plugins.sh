@@ -40,7 +40,6 @@ KV_THREADS="${KV_THREADS:-auto}"
 BENCH=/usr/bin/redis-benchmark
 CLI=/usr/bin/redis-cli
 HOST=127.0.0.1
-CLK_TCK="$(getconf CLK_TCK)"
 
 if [ -z "${KV_BIN:-}" ]; then
   "$ROOT/scripts/build.sh" >&2

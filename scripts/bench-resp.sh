@@ -33,7 +33,6 @@ REDIS_BIN=/usr/bin/redis-server
 BENCH=/usr/bin/redis-benchmark
 CLI=/usr/bin/redis-cli
 HOST=127.0.0.1
-CLK_TCK="$(getconf CLK_TCK)"
 
 if [ -z "${KV_BIN:-}" ]; then
   "$ROOT/scripts/build.sh" >&2

@@ -19,3 +19,7 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b + 0 == 0) print "n/a"; else pri
 free_port() {
   /usr/bin/python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
 }
+
+# Clock ticks per second, the unit of cpu_ticks.
+CLK_TCK="$(getconf CLK_TCK)"
+export CLK_TCK
