@@ -34,12 +34,8 @@ BENCH=/usr/bin/redis-benchmark
 CLI=/usr/bin/redis-cli
 HOST=127.0.0.1
 
-if [ -z "${KV_BIN:-}" ]; then
-  "$ROOT/scripts/build.sh" >&2
-  KV_BIN="$ROOT/build/kv-server"
-fi
+resolve_kv_bin
 KV_BENCH="${KV_BENCH:-$(dirname "$KV_BIN")/kv-benchmark}"
-[ -x "$KV_BIN" ] || { echo "bench-native.sh: no kv-server binary at $KV_BIN" >&2; exit 1; }
 [ -x "$KV_BENCH" ] || { echo "bench-native.sh: no kv-benchmark binary at $KV_BENCH" >&2; exit 1; }
 [ -x "$BENCH" ] || { echo "bench-native.sh: no $BENCH (scripts/deps.sh installs it)" >&2; exit 1; }
 

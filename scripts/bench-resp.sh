@@ -34,13 +34,7 @@ BENCH=/usr/bin/redis-benchmark
 CLI=/usr/bin/redis-cli
 HOST=127.0.0.1
 
-if [ -z "${KV_BIN:-}" ]; then
-  "$ROOT/scripts/build.sh" >&2
-  KV_BIN="$ROOT/build/kv-server"
-else
-  "$ROOT/scripts/deps.sh"
-fi
-[ -x "$KV_BIN" ] || { echo "bench-resp.sh: no kv-server binary at $KV_BIN" >&2; exit 1; }
+resolve_kv_bin
 
 WORK="$(mktemp -d)"
 KV_PID=""

@@ -23,3 +23,15 @@ free_port() {
 # Clock ticks per second, the unit of cpu_ticks.
 CLK_TCK="$(getconf CLK_TCK)"
 export CLK_TCK
+
+# Sets KV_BIN: the binary given in the environment (then only the Debian packages are checked),
+# or build/kv-server after building it. Exits with a message when there is none. Needs ROOT.
+resolve_kv_bin() {
+  if [ -z "${KV_BIN:-}" ]; then
+    "$ROOT/scripts/build.sh" >&2
+    KV_BIN="$ROOT/build/kv-server"
+  else
+    "$ROOT/scripts/deps.sh" >&2
+  fi
+  [ -x "$KV_BIN" ] || { echo "$(basename "$0"): no kv-server binary at $KV_BIN" >&2; exit 1; }
+}
