@@ -103,6 +103,11 @@ struct ClientState {
   int64_t block_deadline_ms = 0;  // 0 = not blocked
   bool block_timed_out = false;
   std::atomic<void*> blocked_owner{nullptr};  // plugin whose command blocks this client
+  // Under appendfsync always: the LSN of this client's last logged write. Its replies are held
+  // until the WAL has fsynced that far.
+  uint64_t durable_wait_lsn = 0;
+  // The recovery client: runs logged records with their own clock, and logs nothing.
+  bool replaying = false;
   // Written by the client's own thread, read by CLIENT LIST on any thread.
   std::atomic<const CommandSpec*> last_cmd{nullptr};
 };
@@ -117,7 +122,7 @@ struct CommandContext {
   // Native clients' typed value standing for SET's value argument (args[2]); null over RESP.
   const ScalarView* typed_value = nullptr;
   // A deterministic replacement for this write in the log (plugins' LogCommandAs); empty =
-  // the command as sent. Read by the WAL (issue 4).
+  // the command as sent. Read by the dispatcher when it logs the write.
   std::vector<std::string> log_as;
 
   Keyspace& db() const { return *client->ns; }

@@ -5,9 +5,13 @@
 #include <mutex>
 #include <vector>
 
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
 #include "commands/errors.h"
 #include "core/eviction.h"
 #include "core/utf8.h"
+#include "persist/persistence.h"
 
 namespace kv {
 
@@ -15,6 +19,38 @@ namespace {
 constexpr size_t kMaxStrictKeyChars = 256;
 constexpr std::string_view kInvalidKey =
     "ERR invalid key: keys must be valid UTF-8 of at most 256 characters (see --strict-keys)";
+
+// Replay answers nobody; it only keeps the first error for the recovery log.
+class DiscardReplies final : public ReplyBuilder {
+ public:
+  void SendSimple(std::string_view) override {}
+  void SendError(std::string_view msg) override {
+    if (error_count_++ == 0) first_error.assign(msg);
+  }
+  void SendLong(int64_t) override {}
+  void SendDouble(double) override {}
+  void SendBulk(std::string_view) override {}
+  void SendVerbatim(std::string_view, std::string_view) override {}
+  void SendNull() override {}
+  void SendNullArray() override {}
+  void SendBool(bool) override {}
+  void StartArray(uint32_t) override {}
+  void StartMap(uint32_t) override {}
+  void StartSet(uint32_t) override {}
+  void SendScalar(const ScalarView&) override {}
+  std::string first_error;
+};
+
+// A DEL record for a key the server removed on its own (eviction).
+void AppendDel(persist::Wal& wal, std::string_view ns, std::string_view key, int64_t now) {
+  thread_local std::string body;
+  body.clear();
+  persist::RecordBodyWriter w(&body, 1);
+  w.AddCommand(ns, 2);
+  w.AddArg("DEL");
+  w.AddArg(key);
+  wal.Append(now, body);
+}
 }  // namespace
 
 int64_t NowMs() {
@@ -59,6 +95,17 @@ void Dispatcher::Execute(ClientState& client, std::span<const std::string_view> 
     return;
   }
 
+  persist::Persistence* persistence = server_.persistence;
+  if (persistence && persistence->loading() && !spec->has(kCmdLoading)) {
+    rb.SendError(errors::kLoading);
+    return;
+  }
+  persist::Wal* wal = persistence ? persistence->wal() : nullptr;
+  if (wal && spec->has(kCmdWrite) && wal->failed()) {
+    rb.SendError(fmt::format(fmt::runtime(errors::kMisconfWal), wal->error()));
+    return;
+  }
+
   thread_local std::vector<size_t> positions;
   spec->KeyPositions(args.size(), &positions);
   for (size_t pos : positions) {
@@ -73,9 +120,14 @@ void Dispatcher::Execute(ClientState& client, std::span<const std::string_view> 
   Config& cfg = server_.config;
   if (spec->has(kCmdDenyOom)) {
     const int64_t maxmemory = cfg.maxmemory.load(std::memory_order_relaxed);
+    EvictionListener log_eviction;
+    if (wal)
+      log_eviction = [wal, now](Keyspace& ns, std::string_view key) {
+        AppendDel(*wal, ns.name(), key, now);
+      };
     if (maxmemory > 0 &&
         !FreeMemoryIfNeeded(server_.store, maxmemory, cfg.maxmemory_policy.load(),
-                            cfg.maxmemory_samples.load(), now)) {
+                            cfg.maxmemory_samples.load(), now, log_eviction)) {
       rb.SendError(errors::kOom);
       return;
     }
@@ -92,19 +144,102 @@ void Dispatcher::Execute(ClientState& client, std::span<const std::string_view> 
   server_.stats.total_commands.fetch_add(1, std::memory_order_relaxed);
   client.last_cmd.store(spec, std::memory_order_relaxed);
 
-  Keyspace& ks = *client.ns;
+  Run(*spec, ctx, positions);
+}
+
+void Dispatcher::Run(const CommandSpec& spec, CommandContext& ctx,
+                     std::span<const size_t> positions) {
+  const uint64_t changes_before = t_data_changes;
+  // Logged before the locks go: the log then orders conflicting writes as they were applied.
+  auto run = [&] {
+    spec.handler(ctx);
+    if (t_data_changes != changes_before && spec.has(kCmdWrite)) Log(ctx);
+  };
+  Keyspace& ks = *ctx.client->ns;
   if (positions.empty()) {
-    spec->handler(ctx);
+    run();
   } else if (positions.size() == 1) {
-    std::lock_guard lock(ks.ShardFor(args[positions[0]]).mu());
-    spec->handler(ctx);
+    std::lock_guard lock(ks.ShardFor(ctx.args[positions[0]]).mu());
+    run();
   } else {
     std::vector<uint32_t> shards;
     shards.reserve(positions.size());
-    for (size_t pos : positions) shards.push_back(ks.ShardIndex(args[pos]));
+    for (size_t pos : positions) shards.push_back(ks.ShardIndex(ctx.args[pos]));
     ShardLocks locks(&ks, std::move(shards));
-    spec->handler(ctx);
+    run();
   }
+}
+
+void Dispatcher::Log(const CommandContext& ctx) {
+  server_.stats.dirty.fetch_add(1, std::memory_order_relaxed);
+  persist::Persistence* persistence = server_.persistence;
+  if (!persistence || ctx.client->replaying) return;
+  persistence->NoteChange();
+  persist::Wal* wal = persistence->wal();
+  if (!wal) return;
+  thread_local std::string body;
+  body.clear();
+  persist::RecordBodyWriter w(&body, 1);
+  if (!ctx.log_as.empty()) {
+    w.AddCommand(ctx.client->ns_name, static_cast<uint32_t>(ctx.log_as.size()));
+    for (const std::string& a : ctx.log_as) w.AddArg(a);
+  } else {
+    w.AddCommand(ctx.client->ns_name, static_cast<uint32_t>(ctx.args.size()));
+    for (size_t i = 0; i < ctx.args.size(); ++i) {
+      if (i == 2 && ctx.typed_value) {
+        w.AddArg(*ctx.typed_value);
+      } else {
+        w.AddArg(ctx.args[i]);
+      }
+    }
+  }
+  const uint64_t lsn = wal->Append(ctx.now_ms, body);
+  if (wal->policy() == persist::FsyncPolicy::kAlways) ctx.client->durable_wait_lsn = lsn;
+}
+
+std::string Dispatcher::Replay(const persist::WalRecord& record) {
+  thread_local ClientState client;
+  client.replaying = true;
+  thread_local std::vector<std::string_view> args;
+  for (const persist::LoggedCommand& cmd : record.commands) {
+    args.clear();
+    std::optional<ScalarView> typed;
+    for (size_t i = 0; i < cmd.args.size(); ++i) {
+      const persist::LoggedArg& a = cmd.args[i];
+      args.push_back(a.raw);
+      if (a.type != ScalarType::kBytes && i == 2)
+        typed = ReadRaw(a.type, a.raw.data(), static_cast<uint32_t>(a.raw.size()));
+    }
+    const CommandSpec* spec = server_.commands.Find(args[0]);
+    if (!spec)
+      return fmt::format("record {} runs the unknown command '{}' (a plugin that is not loaded?)",
+                         record.lsn, args[0]);
+    if (!Store::ValidName(cmd.ns))
+      return fmt::format("record {} names the invalid namespace '{}'", record.lsn, cmd.ns);
+    if (client.ns_name != cmd.ns) {
+      client.ns_name.assign(cmd.ns);
+      client.ns = server_.store.Get(cmd.ns);
+    } else if (!client.ns) {
+      client.ns = server_.store.Get(cmd.ns);
+    }
+    DiscardReplies rb;
+    CommandContext ctx;
+    ctx.args = args;
+    ctx.rb = &rb;
+    ctx.client = &client;
+    ctx.server = &server_;
+    ctx.spec = spec;
+    ctx.now_ms = record.time_ms;
+    ctx.typed_value = typed ? &*typed : nullptr;
+    thread_local std::vector<size_t> positions;
+    spec->KeyPositions(args.size(), &positions);
+    Run(*spec, ctx, positions);
+    // A logged write changed data when it ran; replayed on the same state it answers the same.
+    if (rb.error_count() != 0)
+      spdlog::warn("WAL record {} ({}) answered an error on replay: {}", record.lsn, spec->name,
+                   rb.first_error);
+  }
+  return "";
 }
 
 }  // namespace kv

@@ -2,6 +2,9 @@
 // validates the keys (--strict-keys), frees memory under maxmemory for commands that may grow
 // it, locks the shards of the command's keys in ascending order, and calls the handler.
 //
+// A write that changed data is appended to the WAL while its shard locks are still held, so the
+// log orders conflicting writes as they were applied.
+//
 // Protocol sessions call Execute for every request; they never touch shards themselves.
 #pragma once
 
@@ -11,6 +14,7 @@
 
 #include "commands/command.h"
 #include "commands/server_state.h"
+#include "persist/wal_record.h"
 
 namespace kv {
 
@@ -23,12 +27,20 @@ class Dispatcher {
   void Execute(ClientState& client, std::span<const std::string_view> args, ReplyBuilder& rb,
                const ScalarView* typed_value = nullptr);
 
+  // Recovery: applies one logged record through the command table, with the record's clock,
+  // without checks meant for clients and without logging it again. Returns "" or an error.
+  std::string Replay(const persist::WalRecord& record);
+
   // Checks one key against the key rules; returns "" or the error text.
   std::string_view CheckKey(std::string_view key) const;
 
   ServerState& server() { return server_; }
 
  private:
+  // Runs the handler under the shard locks of its keys and logs it when it changed data.
+  void Run(const CommandSpec& spec, CommandContext& ctx, std::span<const size_t> key_positions);
+  void Log(const CommandContext& ctx);
+
   ServerState& server_;
 };
 

@@ -34,6 +34,8 @@ inline constexpr std::string_view kInvalidNamespace =
 inline constexpr std::string_view kNoProto = "NOPROTO unsupported protocol version";
 inline constexpr std::string_view kMaxClients = "ERR max number of clients reached";
 inline constexpr std::string_view kLoading = "LOADING kv-server is loading the dataset in memory";
+// Redis's AOF wording, so clients that look for MISCONF recognise it.
+inline constexpr std::string_view kMisconfWal = "MISCONF Errors writing to the AOF file: {}";
 
 // "ERR unknown command 'x', with args beginning with: 'a' 'b' " (Redis 7 wording).
 std::string UnknownCommand(std::string_view name, std::span<const std::string_view> args);

@@ -9,11 +9,13 @@ class CommandTable;
 void RegisterStringFamily(CommandTable& table);
 void RegisterKeysFamily(CommandTable& table);
 void RegisterServerFamily(CommandTable& table);
+void RegisterPersistenceFamily(CommandTable& table);
 
 inline void RegisterBuiltinFamilies(CommandTable& table) {
   RegisterStringFamily(table);
   RegisterKeysFamily(table);
   RegisterServerFamily(table);
+  RegisterPersistenceFamily(table);
 }
 
 }  // namespace kv

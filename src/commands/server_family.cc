@@ -21,6 +21,7 @@
 #include "core/glob.h"
 #include "core/memory.h"
 #include "core/shard.h"
+#include "persist/persistence.h"
 
 namespace kv {
 
@@ -317,6 +318,8 @@ std::string InfoSection(CommandContext& ctx, std::string_view section) {
         AllocatorAllocated(), maxmemory, HumanBytes(maxmemory),
         EvictionPolicyName(cfg.maxmemory_policy.load()),
         used > 0 ? static_cast<double>(rss) / static_cast<double>(used) : 0.0, AllocatorName());
+  } else if (section == "persistence" && s.persistence) {
+    out = "# Persistence\r\n" + s.persistence->Info();
   } else if (section == "persistence") {
     out = fmt::format(
         "# Persistence\r\nloading:0\r\nrdb_changes_since_last_save:0\r\n"
@@ -657,7 +660,7 @@ CommandSpec Spec(std::string name, int arity, uint32_t flags, CommandHandler h,
 
 void RegisterServerFamily(CommandTable& t) {
   constexpr uint32_t kConn = kCmdNoScript | kCmdLoading | kCmdStale | kCmdFast;
-  t.Register(Spec("ping", -1, kCmdFast, CmdPing, "connection", "Returns the server's liveliness "
+  t.Register(Spec("ping", -1, kCmdFast | kCmdLoading, CmdPing, "connection", "Returns the server's liveliness "
                   "response.", "[message]"));
   t.Register(Spec("echo", 2, kCmdFast, CmdEcho, "connection", "Returns the given string.",
                   "message"));

@@ -83,7 +83,7 @@ TEST_CASE("CONFIG GET and SET use Redis directive names") {
   Harness h;
   CHECK(h.Run({"CONFIG", "GET", "maxmemory"}) == "*2\r\n" + Bulk("maxmemory") + Bulk("0"));
   CHECK(h.Run({"CONFIG", "GET", "save"}) == "*2\r\n" + Bulk("save") + Bulk(""));
-  CHECK(h.Run({"CONFIG", "GET", "appendonly"}) == "*2\r\n" + Bulk("appendonly") + Bulk("no"));
+  CHECK(h.Run({"CONFIG", "GET", "appendonly"}) == "*2\r\n" + Bulk("appendonly") + Bulk("yes"));
   CHECK(h.Run({"CONFIG", "SET", "maxmemory", "10mb"}) == kOk);
   CHECK(h.config().maxmemory.load() == 10 * 1024 * 1024);
   CHECK(h.Run({"CONFIG", "SET", "maxmemory-policy", "allkeys-lru"}) == kOk);

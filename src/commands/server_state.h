@@ -15,6 +15,10 @@
 #include "core/config.h"
 #include "core/keyspace.h"
 
+namespace kv::persist {
+class Persistence;
+}
+
 namespace kv {
 
 struct ServerStats {
@@ -24,6 +28,7 @@ struct ServerStats {
   std::atomic<uint64_t> net_input_bytes{0};
   std::atomic<uint64_t> net_output_bytes{0};
   std::atomic<uint64_t> total_errors{0};
+  std::atomic<uint64_t> dirty{0};  // writes that changed data (INFO rdb_changes_since_last_save)
 };
 
 // Every live connection's ClientState, for CLIENT LIST / INFO clients. Fields a client's own
@@ -57,6 +62,8 @@ class ServerState {
   const int64_t start_ms;
   const std::string run_id;
   int io_threads = 1;
+  // The data directory (always set by the server; disabled inside with --appendonly no).
+  persist::Persistence* persistence = nullptr;
   std::string executable;
   std::string config_file;
 };

@@ -190,10 +190,12 @@ OpResult<int64_t> OpIncrBy(Shard& shard, std::string_view key, int64_t delta, in
   }
   int64_t result;
   if (__builtin_add_overflow(cur, delta, &result)) return OpStatus::kOutOfRange;
-  if (v.type == ScalarType::kInt)
+  if (v.type == ScalarType::kInt) {
     e->SetInt(result);  // same size: update in place
-  else
+    NoteWrite();
+  } else {
     shard.Set(key, ScalarView::Int(result), e->expire_at());
+  }
   return result;
 }
 
@@ -271,6 +273,7 @@ OpResult<uint64_t> OpSetRange(Shard& shard, std::string_view key, uint64_t offse
   const uint64_t end = offset + piece.size();
   if (e && v.type == ScalarType::kBytes && end <= old_len) {
     std::memcpy(e->mutable_value() + offset, piece.data(), piece.size());  // in place
+    NoteWrite();
     return old_len;
   }
   const uint64_t new_len = std::max(old_len, end);

@@ -157,18 +157,31 @@ Config::Config() {
               return "argument must be one of debug, info, warning, error";
             });
   AddString("dir", "data directory (snapshots, WAL, manifest)", &dir_, false);
-  AddString("appendonly", "write-ahead log (not in this build yet: only 'no')", &appendonly_,
-            false, [](std::string_view v) -> std::string {
-              if (Lower(v) == "no") return "";
-              return "appendonly yes needs the WAL, which is not in this build yet";
+  AddString("appendonly",
+            "WAL and snapshots in --dir: yes, or no for an in-memory server that never touches "
+            "the data directory",
+            &appendonly_, false, [](std::string_view v) -> std::string {
+              if (ParseBool(v)) return "";
+              return "argument must be 'yes' or 'no'";
             });
-  AddString("appendfsync", "WAL fsync policy: always, batch, everysec, no (no effect yet)",
+  AddString("appendfsync",
+            "WAL fsync policy: always (acknowledge after fsync), batch (fsync every "
+            "appendfsync-interval-ms), everysec (batch every 1000 ms), no (leave it to the OS)",
             &appendfsync_, true, [](std::string_view v) -> std::string {
               const std::string l = Lower(v);
               if (l == "always" || l == "batch" || l == "everysec" || l == "no") return "";
               return "argument must be one of always, batch, everysec, no";
             });
-  AddString("save", "Redis-style snapshot schedule (accepted for compatibility; no effect yet)",
+  add_int("appendfsync-interval-ms", "fsync interval of appendfsync batch, in milliseconds",
+          &appendfsync_interval_ms, 1, 60000, true);
+  add_int("snapshot-interval", "seconds between periodic snapshots (0 disables)",
+          &snapshot_interval, 0, INT32_MAX, true);
+  add_int("snapshot-ops", "writes that trigger a snapshot (0 disables)", &snapshot_ops, 0,
+          INT64_MAX, true);
+  add_int("wal-queue-limit", "WAL records queued for the writer before writers wait",
+          &wal_queue_limit, 1, 10000000, false);
+  AddString("save", "Redis's RDB schedule, accepted for compatibility; kv-server uses "
+            "snapshot-interval and snapshot-ops",
             &save_, true);
   AddString("requirepass", "password for AUTH (empty = none)", &requirepass_, true);
   // requirepass needs a side effect (has_password_), so wrap its setter.
@@ -233,6 +246,8 @@ const Config::Directive* Config::Find(std::string_view name) const {
   return nullptr;
 }
 
+bool Config::appendonly() const { return ParseBool(Locked(appendonly_)).value_or(true); }
+
 std::string Config::Set(std::string_view name, std::string_view value, bool startup) {
   const Directive* d = Find(name);
   if (!d) return fmt::format("Unknown option or number of arguments for CONFIG SET - '{}'", name);
@@ -244,6 +259,14 @@ std::string Config::Set(std::string_view name, std::string_view value, bool star
   if (!err.empty() && !startup)
     return fmt::format("CONFIG SET failed (possibly related to argument '{}') - {}", d->name,
                        err);
+  if (err.empty() && !startup) {
+    std::function<void(const std::string&)> hook;
+    {
+      std::lock_guard lock(mu_);
+      hook = on_runtime_set_;
+    }
+    if (hook) hook(d->name);
+  }
   return err;
 }
 

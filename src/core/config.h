@@ -58,13 +58,24 @@ class Config {
   std::atomic<bool> strict_keys{true};
   std::atomic<int> hz{10};
   std::atomic<int64_t> timeout{0};  // idle client timeout in seconds, 0 = never
+  // Persistence.
+  std::atomic<int64_t> appendfsync_interval_ms{100};
+  std::atomic<int64_t> snapshot_interval{300};
+  std::atomic<int64_t> snapshot_ops{100000};
+  std::atomic<int64_t> wal_queue_limit{10000};
 
   std::string bind() const { return Locked(bind_); }
   std::string dir() const { return Locked(dir_); }
   std::string log_level() const { return Locked(log_level_); }
   std::string requirepass() const { return Locked(requirepass_); }
   bool has_password() const { return has_password_.load(std::memory_order_relaxed); }
-  std::string appendonly() const { return Locked(appendonly_); }
+  bool appendonly() const;
+  std::string appendfsync() const { return Locked(appendfsync_); }
+  // Called after CONFIG SET changed a directive (its name), for settings with side effects.
+  void OnRuntimeSet(std::function<void(const std::string&)> hook) {
+    std::lock_guard lock(mu_);
+    on_runtime_set_ = std::move(hook);
+  }
   // `loadmodule` lines, each "path [args...]", in the order given.
   std::vector<std::string> loadmodules() const {
     std::lock_guard lock(mu_);
@@ -88,11 +99,12 @@ class Config {
   std::string log_level_ = "info";
   std::string requirepass_;
   std::atomic<bool> has_password_{false};
-  std::string appendonly_ = "no";
+  std::string appendonly_ = "yes";
   std::string appendfsync_ = "batch";
   std::string save_;
   std::vector<std::string> loadmodules_;
   std::vector<Directive> directives_;
+  std::function<void(const std::string&)> on_runtime_set_;
 };
 
 }  // namespace kv

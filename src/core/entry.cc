@@ -30,27 +30,7 @@ void Entry::Destroy(Entry* e) { std::free(e); }
 
 size_t Entry::AllocSize(const Entry* e) { return malloc_usable_size(const_cast<Entry*>(e)); }
 
-ScalarView Entry::value() const {
-  switch (type()) {
-    case ScalarType::kInt: {
-      int64_t v;
-      std::memcpy(&v, value_data(), 8);
-      return ScalarView::Int(v);
-    }
-    case ScalarType::kFloat: {
-      double v;
-      std::memcpy(&v, value_data(), 8);
-      return ScalarView::Float(v);
-    }
-    case ScalarType::kDecimal:
-      return ScalarView::Dec(Decimal::FromBytes(value_data()));
-    case ScalarType::kString:
-      return ScalarView::String({value_data(), val_len_});
-    case ScalarType::kBytes:
-      break;
-  }
-  return ScalarView::Bytes({value_data(), val_len_});
-}
+ScalarView Entry::value() const { return ReadRaw(type(), value_data(), val_len_); }
 
 int64_t Entry::expire_at() const {
   if (!has_expire()) return kNoExpire;

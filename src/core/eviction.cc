@@ -51,7 +51,7 @@ struct Candidate {
 
 // Samples keys and evicts the best one; false when there was nothing to sample.
 bool EvictOne(Store& store, EvictionPolicy policy, int samples, int64_t now_ms,
-              std::mt19937_64& rng) {
+              std::mt19937_64& rng, const EvictionListener& on_evict) {
   auto namespaces = store.All();
   if (namespaces.empty()) return false;
   Candidate best;
@@ -70,8 +70,10 @@ bool EvictOne(Store& store, EvictionPolicy policy, int samples, int64_t now_ms,
   if (!best.ks) return false;
   Shard& shard = best.ks->shard(best.shard);
   std::lock_guard lock(shard.mu());
-  if (shard.Erase(best.key, now_ms))
+  if (shard.Erase(best.key, now_ms)) {
     GlobalEngineStats().evicted_keys.fetch_add(1, std::memory_order_relaxed);
+    if (on_evict) on_evict(*best.ks, best.key);
+  }
   return true;
 }
 }  // namespace
@@ -93,13 +95,13 @@ const char* EvictionPolicyName(EvictionPolicy p) {
 }
 
 bool FreeMemoryIfNeeded(Store& store, int64_t maxmemory, EvictionPolicy policy, int samples,
-                        int64_t now_ms) {
+                        int64_t now_ms, const EvictionListener& on_evict) {
   if (maxmemory <= 0 || UsedMemory() <= maxmemory) return true;
   if (policy == EvictionPolicy::kNoEviction) return false;
   thread_local std::mt19937_64 rng(std::random_device{}());
   // Bounded so one command never spends unbounded time evicting.
   for (int i = 0; i < 10000 && UsedMemory() > maxmemory; ++i)
-    if (!EvictOne(store, policy, samples, now_ms, rng)) return false;
+    if (!EvictOne(store, policy, samples, now_ms, rng, on_evict)) return false;
   return UsedMemory() <= maxmemory;
 }
 

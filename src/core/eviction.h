@@ -8,12 +8,18 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string_view>
 
 namespace kv {
 
+class Keyspace;
 class Store;
+
+// Called for each evicted key while its shard is still locked (the WAL logs a DEL there, since
+// eviction depends on memory figures a replay would not reproduce).
+using EvictionListener = std::function<void(Keyspace& ns, std::string_view key)>;
 
 enum class EvictionPolicy : uint8_t {
   kNoEviction,
@@ -30,6 +36,6 @@ const char* EvictionPolicyName(EvictionPolicy p);
 // Returns false when memory is over `maxmemory` and nothing more can be evicted (the command
 // must then be refused with OOM). maxmemory 0 means no limit.
 bool FreeMemoryIfNeeded(Store& store, int64_t maxmemory, EvictionPolicy policy, int samples,
-                        int64_t now_ms);
+                        int64_t now_ms, const EvictionListener& on_evict = nullptr);
 
 }  // namespace kv

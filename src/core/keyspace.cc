@@ -81,4 +81,17 @@ bool Store::ValidName(std::string_view name) {
   });
 }
 
+StoreFreeze::StoreFreeze(Store& store) : store_(store) {
+  store_.mu_.lock_shared();
+  spaces_ = store_.order_;
+  for (Keyspace* ks : spaces_)
+    for (uint32_t i = 0; i < ks->shard_count(); ++i) ks->shard(i).mu().lock();
+}
+
+StoreFreeze::~StoreFreeze() {
+  for (Keyspace* ks : spaces_)
+    for (uint32_t i = ks->shard_count(); i-- > 0;) ks->shard(i).mu().unlock();
+  store_.mu_.unlock_shared();
+}
+
 }  // namespace kv

@@ -61,6 +61,23 @@ class ShardLocks {
   std::vector<uint32_t> indexes_;
 };
 
+class Store;
+
+// Holds every shard of every namespace locked (each namespace's shards in ascending order, as
+// commands lock them) and keeps new namespaces from appearing: the instant a snapshot is forked.
+class StoreFreeze {
+ public:
+  explicit StoreFreeze(Store& store);
+  ~StoreFreeze();
+  StoreFreeze(const StoreFreeze&) = delete;
+  StoreFreeze& operator=(const StoreFreeze&) = delete;
+  const std::vector<Keyspace*>& spaces() const { return spaces_; }
+
+ private:
+  Store& store_;
+  std::vector<Keyspace*> spaces_;
+};
+
 class Store {
  public:
   explicit Store(uint32_t shard_count);
@@ -76,6 +93,7 @@ class Store {
   static bool ValidName(std::string_view name);
 
  private:
+  friend class StoreFreeze;
   const uint32_t shard_count_;
   std::shared_mutex mu_;
   std::unordered_map<std::string, std::unique_ptr<Keyspace>> by_name_;

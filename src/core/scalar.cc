@@ -161,4 +161,60 @@ std::string_view CanonicalString(const ScalarView& v, char* buf) {
   return {};
 }
 
+uint32_t RawSize(const ScalarView& v) {
+  switch (v.type) {
+    case ScalarType::kBytes:
+    case ScalarType::kString:
+      return static_cast<uint32_t>(v.bytes.size());
+    case ScalarType::kDecimal:
+      return 16;
+    case ScalarType::kInt:
+    case ScalarType::kFloat:
+      break;
+  }
+  return 8;
+}
+
+void WriteRaw(const ScalarView& v, char* out) {
+  switch (v.type) {
+    case ScalarType::kBytes:
+    case ScalarType::kString:
+      if (!v.bytes.empty()) std::memcpy(out, v.bytes.data(), v.bytes.size());
+      break;
+    case ScalarType::kInt:
+      std::memcpy(out, &v.i, 8);
+      break;
+    case ScalarType::kFloat:
+      std::memcpy(out, &v.d, 8);
+      break;
+    case ScalarType::kDecimal:
+      v.dec.ToBytes(out);
+      break;
+  }
+}
+
+ScalarView ReadRaw(ScalarType type, const char* p, uint32_t len) {
+  switch (type) {
+    case ScalarType::kInt: {
+      int64_t v;
+      std::memcpy(&v, p, 8);
+      return ScalarView::Int(v);
+    }
+    case ScalarType::kFloat: {
+      double v;
+      std::memcpy(&v, p, 8);
+      return ScalarView::Float(v);
+    }
+    case ScalarType::kDecimal:
+      return ScalarView::Dec(Decimal::FromBytes(p));
+    case ScalarType::kString:
+      return ScalarView::String({p, len});
+    case ScalarType::kBytes:
+      break;
+  }
+  return ScalarView::Bytes({p, len});
+}
+
+bool KnownScalarType(uint8_t t) { return t <= static_cast<uint8_t>(ScalarType::kString); }
+
 }  // namespace kv

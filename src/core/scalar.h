@@ -38,6 +38,16 @@ struct ScalarView {
   static ScalarView Dec(const Decimal& v) { return {ScalarType::kDecimal, {}, 0, 0, v}; }
 };
 
+// The value bytes an entry (and the snapshot and WAL files) hold for a scalar: Bytes and String
+// as they are, Int and Float as 8 bytes, Decimal as its 16 BID bytes (host byte order, which
+// the persistence formats declare as little-endian: x86-64 and AArch64 Linux).
+uint32_t RawSize(const ScalarView& v);
+void WriteRaw(const ScalarView& v, char* out);  // writes RawSize(v) bytes
+// The inverse; `len` must be what RawSize gave. Bytes/String views point into `p`.
+ScalarView ReadRaw(ScalarType type, const char* p, uint32_t len);
+// Whether `t` is a type this build knows (a persisted file may come from a newer one).
+bool KnownScalarType(uint8_t t);
+
 // Writes the canonical string of `v` into `buf` (at least kScalarBufSize bytes) when it is not
 // Bytes; returns a view of the canonical string either way. Floats too long for `buf` (about
 // 1e45 and up) are formatted into thread-local storage, valid until the next call on the thread.

@@ -22,39 +22,9 @@ Entry* CloneWith(const Entry* src, ScalarType type, uint32_t val_len, uint32_t c
   return e;
 }
 
-// Value bytes of a scalar in an entry: Bytes as they are, Int and Float 8, Decimal 16.
-uint32_t StoredSize(const ScalarView& v) {
-  switch (v.type) {
-    case ScalarType::kBytes:
-    case ScalarType::kString:
-      return static_cast<uint32_t>(v.bytes.size());
-    case ScalarType::kDecimal:
-      return 16;
-    case ScalarType::kInt:
-    case ScalarType::kFloat:
-      break;
-  }
-  return 8;
-}
-
 Entry* NewEntry(std::string_view key, const ScalarView& v, int64_t expire_at) {
-  const uint32_t len = StoredSize(v);
-  Entry* e = Entry::Create(key, v.type, len, expire_at != kNoExpire);
-  switch (v.type) {
-    case ScalarType::kBytes:
-    case ScalarType::kString:
-      if (len) std::memcpy(e->mutable_value(), v.bytes.data(), len);
-      break;
-    case ScalarType::kInt:
-      e->SetInt(v.i);
-      break;
-    case ScalarType::kFloat:
-      e->SetFloat(v.d);
-      break;
-    case ScalarType::kDecimal:
-      e->SetDecimal(v.dec);
-      break;
-  }
+  Entry* e = Entry::Create(key, v.type, RawSize(v), expire_at != kNoExpire);
+  WriteRaw(v, e->mutable_value());
   if (expire_at != kNoExpire) e->set_expire_at(expire_at);
   e->set_lru(LruClock());
   return e;
@@ -129,6 +99,7 @@ Entry* Shard::Find(std::string_view key, int64_t now_ms) {
 }
 
 Entry* Shard::Set(std::string_view key, const ScalarView& v, int64_t expire_at) {
+  NoteWrite();
   const uint64_t hash = Table::Hash(key);
   Entry* fresh = NewEntry(key, v, expire_at);
   const int64_t slot = table_.FindSlot(key, hash);
@@ -151,6 +122,7 @@ Entry* Shard::ResizeBytes(std::string_view key, uint32_t len, int64_t now_ms) {
     Entry* e = Set(key, ScalarView::Bytes({}), kNoExpire);
     return len == 0 ? e : ResizeBytes(key, len, now_ms);
   }
+  NoteWrite();
   Entry* old = table_.EntryAt(slot);
   const uint32_t keep = IsText(old->type()) ? old->value_len() : 0;
   Entry* fresh = CloneWith(old, ScalarType::kBytes, len, keep, old->expire_at());
@@ -167,6 +139,7 @@ Entry* Shard::SetExpire(std::string_view key, int64_t expire_at, int64_t now_ms)
     GlobalEngineStats().expired_keys.fetch_add(1, std::memory_order_relaxed);
     return nullptr;
   }
+  NoteWrite();
   if (old->has_expire() && expire_at != kNoExpire) {
     old->set_expire_at(expire_at);
     return old;
@@ -182,11 +155,13 @@ bool Shard::Erase(std::string_view key, int64_t now_ms) {
   if (slot < 0) return false;
   const bool live = !table_.EntryAt(slot)->expired(now_ms);
   EraseSlot(slot);
+  if (live) NoteWrite();
   if (!live) GlobalEngineStats().expired_keys.fetch_add(1, std::memory_order_relaxed);
   return live;
 }
 
 void Shard::Clear() {
+  if (table_.size() > 0) NoteWrite();
   table_.ForEach([](Entry* e) { Entry::Destroy(e); });
   table_.Clear();
   std::vector<Entry*>().swap(volatile_);

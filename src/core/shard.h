@@ -33,6 +33,14 @@ EngineStats& GlobalEngineStats();
 uint32_t LruClock();
 void UpdateLruClock(int64_t now_ms);
 
+// Data changes made by this thread (Redis's server.dirty, kept per thread so it needs no
+// atomics). The dispatcher reads it around a write command: one that changed nothing (SET NX on
+// an existing key, a refused LOCK) is not logged. Shard mutators count themselves; a handler that
+// changes an entry in place calls NoteWrite(). Lazy and active expiry do not count: replaying the
+// log with each record's own clock expires the same keys.
+inline thread_local uint64_t t_data_changes = 0;
+inline void NoteWrite() { ++t_data_changes; }
+
 class Shard {
  public:
   Shard() = default;

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cstring>
 
+#include "persist/persistence.h"
 #include "server/io_thread.h"
 
 namespace kv {
@@ -153,8 +154,31 @@ void Connection::ProcessInput() {
   Flush();
 }
 
+bool Connection::HeldForDurability() {
+  if (client_.durable_wait_lsn == 0) return false;
+  persist::Persistence* p = thread_->server().persistence;
+  persist::Wal* wal = p ? p->wal() : nullptr;
+  if (wal && client_.durable_wait_lsn > wal->durable_lsn()) {
+    if (!waiting_durable_) {
+      waiting_durable_ = true;
+      thread_->WaitDurable(this);
+    }
+    return true;
+  }
+  client_.durable_wait_lsn = 0;
+  return false;
+}
+
+void Connection::DurableProgress() {
+  waiting_durable_ = false;
+  Flush();
+}
+
 void Connection::Flush() {
   if (closing_ || writing_) return;
+  // A write is acknowledged only once the fsync covering it is done (replies stay in order, so
+  // everything after it waits too).
+  if (!out_.empty() && HeldForDurability()) return;
   if (out_.empty()) {
     if (close_after_flush_) Close();
     return;

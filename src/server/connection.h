@@ -37,6 +37,8 @@ class Connection {
   bool closing() const { return closing_; }
   size_t query_buffer_bytes() const { return in_end_ - in_start_; }
   size_t output_bytes() const { return out_.size() + wbuf_.size(); }
+  // The WAL fsynced more: send held replies if they are now covered.
+  void DurableProgress();
 
  private:
   static void OnAlloc(uv_handle_t* h, size_t suggested, uv_buf_t* buf);
@@ -47,6 +49,8 @@ class Connection {
 
   void ProcessInput();
   void Flush();
+  // appendfsync always: true (and queued on the loop) while replies wait for the fsync.
+  bool HeldForDurability();
   void PauseReading();
   void ResumeReading();
 
@@ -66,6 +70,7 @@ class Connection {
   bool reading_ = false;
   bool close_after_flush_ = false;
   bool closing_ = false;
+  bool waiting_durable_ = false;
 };
 
 }  // namespace kv

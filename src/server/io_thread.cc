@@ -42,6 +42,10 @@ IoThread::IoThread(int index, Dispatcher& dispatcher) : index_(index), dispatche
   loop_.data = this;
   uv_async_init(&loop_, &stop_async_, OnStop);
   stop_async_.data = this;
+  uv_async_init(&loop_, &durable_async_, OnDurable);
+  durable_async_.data = this;
+  // Like the idle check, it must not keep the loop alive on its own.
+  uv_unref(reinterpret_cast<uv_handle_t*>(&durable_async_));
   uv_timer_init(&loop_, &idle_timer_);
   idle_timer_.data = this;
   uv_timer_start(&idle_timer_, OnIdleCheck, 1000, 1000);
@@ -123,6 +127,19 @@ void IoThread::OnIdleCheck(uv_timer_t* t) {
   for (Connection* c : idle) c->Close();
 }
 
+void IoThread::Unregister(Connection* c) {
+  conns_.erase(c);
+  std::erase(durable_waiters_, c);
+}
+
+void IoThread::OnDurable(uv_async_t* a) {
+  auto* self = static_cast<IoThread*>(a->data);
+  if (self->durable_waiters_.empty()) return;
+  std::vector<Connection*> waiters;
+  waiters.swap(self->durable_waiters_);
+  for (Connection* c : waiters) c->DurableProgress();
+}
+
 void IoThread::OnStop(uv_async_t* a) {
   auto* self = static_cast<IoThread*>(a->data);
   for (auto& l : self->listeners_) uv_close(reinterpret_cast<uv_handle_t*>(&l->handle), nullptr);
@@ -130,6 +147,7 @@ void IoThread::OnStop(uv_async_t* a) {
   for (Connection* c : all) c->Close();
   uv_close(reinterpret_cast<uv_handle_t*>(&self->idle_timer_), nullptr);
   uv_close(reinterpret_cast<uv_handle_t*>(&self->stop_async_), nullptr);
+  uv_close(reinterpret_cast<uv_handle_t*>(&self->durable_async_), nullptr);
 }
 
 void IoThread::Run() { uv_run(&loop_, UV_RUN_DEFAULT); }

@@ -43,12 +43,18 @@ class IoThread {
   ServerState& server() { return dispatcher_.server(); }
 
   void Register(Connection* c) { conns_.insert(c); }
-  void Unregister(Connection* c) { conns_.erase(c); }
+  void Unregister(Connection* c);
+
+  // appendfsync always: `c` holds replies until the WAL is durable past its last write.
+  void WaitDurable(Connection* c) { durable_waiters_.push_back(c); }
+  // Thread-safe: the WAL made progress; held connections re-check on this loop.
+  void NotifyDurable() { uv_async_send(&durable_async_); }
 
  private:
   static void OnConnection(uv_stream_t* server, int status);
   static void OnStop(uv_async_t* a);
   static void OnIdleCheck(uv_timer_t* t);
+  static void OnDurable(uv_async_t* a);
   void Run();
 
   int index_;
@@ -61,6 +67,8 @@ class IoThread {
   };
   std::vector<std::unique_ptr<Listener>> listeners_;
   uv_async_t stop_async_;
+  uv_async_t durable_async_;
+  std::vector<Connection*> durable_waiters_;
   uv_timer_t idle_timer_;
   std::thread thread_;
   std::unordered_set<Connection*> conns_;

@@ -23,6 +23,14 @@ std::unique_ptr<Session> MakeRespSession(Connection* c) {
 std::unique_ptr<Session> MakeNativeSession(Connection* c) {
   return std::make_unique<NativeSession>(c->thread()->dispatcher(), c->client());
 }
+
+
+persist::FsyncPolicy PolicyFrom(const std::string& name, int64_t* interval_ms) {
+  if (name == "always") return persist::FsyncPolicy::kAlways;
+  if (name == "no") return persist::FsyncPolicy::kNo;
+  if (name == "everysec") *interval_ms = 1000;
+  return persist::FsyncPolicy::kBatch;
+}
 }  // namespace
 
 Server::Server(Config& config) : config_(config) {
@@ -32,6 +40,13 @@ Server::Server(Config& config) : config_(config) {
   state_ = std::make_unique<ServerState>(config_, *store_, commands_);
   dispatcher_ = std::make_unique<Dispatcher>(*state_);
   store_->Get("0");
+  persist::PersistenceOptions po;
+  po.enabled = config_.appendonly();
+  po.dir = config_.dir();
+  po.policy = PolicyFrom(config_.appendfsync(), &(po.interval_ms = config_.appendfsync_interval_ms));
+  po.queue_limit = static_cast<size_t>(config_.wal_queue_limit.load());
+  persistence_ = std::make_unique<persist::Persistence>(*store_, po);
+  state_->persistence = persistence_.get();
 }
 
 Server::~Server() = default;
@@ -52,16 +67,69 @@ void Server::OnCron(uv_timer_t* t) {
   // Redis spends at most 25% of a cron period on active expiry; so do we.
   const int64_t period_us = 1000000 / std::max(1, self->config_.hz.load());
   ActiveExpireCycle(*self->store_, now, period_us / 4);
+  self->persistence_->Cron(now, self->config_.snapshot_interval.load(),
+                           self->config_.snapshot_ops.load());
+}
+
+void Server::ApplyFsyncConfig() {
+  persist::Wal* wal = persistence_->wal();
+  if (!wal) return;
+  int64_t interval = config_.appendfsync_interval_ms.load();
+  const persist::FsyncPolicy p = PolicyFrom(config_.appendfsync(), &interval);
+  wal->SetPolicy(p, interval);
+}
+
+void Server::Stop() {
+  {
+    std::lock_guard lk(loops_mu_);
+    loops_alive_ = false;
+  }
+  uv_timer_stop(&cron_);
+  uv_close(reinterpret_cast<uv_handle_t*>(&cron_), nullptr);
+  uv_close(reinterpret_cast<uv_handle_t*>(&sigint_), nullptr);
+  uv_close(reinterpret_cast<uv_handle_t*>(&sigterm_), nullptr);
+  uv_close(reinterpret_cast<uv_handle_t*>(&fatal_async_), nullptr);
+  for (auto& t : threads_) t->RequestStop();
+}
+
+void Server::OnFatal(uv_async_t* a) { static_cast<Server*>(a->data)->Stop(); }
+
+void Server::LoadData() {
+  persist::RecoveryReport report;
+  const int64_t t0 = NowMs();
+  std::string err = persistence_->Recover(
+      [this](const persist::WalRecord& r) { return dispatcher_->Replay(r); }, &report);
+  if (err.empty()) {
+    err = persistence_->OpenLog([this] {
+      std::lock_guard lk(loops_mu_);
+      if (!loops_alive_) return;
+      for (auto& t : threads_) t->NotifyDurable();
+    });
+  }
+  if (!err.empty()) {
+    spdlog::error("cannot load the data directory: {}", err);
+    exit_code_ = 1;
+    uv_async_send(&fatal_async_);
+    return;
+  }
+  for (const std::string& w : report.warnings) spdlog::warn("{}", w);
+  if (!report.fresh) {
+    spdlog::info(
+        "data loaded from {} in {} ms: snapshot {} ({} keys, LSN {}, {:.3f} s), {} WAL records "
+        "replayed ({:.3f} s), next LSN {}",
+        config_.dir(), NowMs() - t0,
+        report.manifest.snapshot.empty() ? "none" : report.manifest.snapshot,
+        report.snapshot.keys, report.snapshot.lsn, report.snapshot_seconds,
+        report.records_replayed, report.replay_seconds, report.last_lsn + 1);
+  }
+  ApplyFsyncConfig();
+  persistence_->SetLoading(false);
 }
 
 void Server::OnSignal(uv_signal_t* s, int signum) {
   auto* self = static_cast<Server*>(s->data);
   spdlog::info("received {}, shutting down", signum == SIGINT ? "SIGINT" : "SIGTERM");
-  uv_timer_stop(&self->cron_);
-  uv_close(reinterpret_cast<uv_handle_t*>(&self->cron_), nullptr);
-  uv_close(reinterpret_cast<uv_handle_t*>(&self->sigint_), nullptr);
-  uv_close(reinterpret_cast<uv_handle_t*>(&self->sigterm_), nullptr);
-  for (auto& t : self->threads_) t->RequestStop();
+  self->Stop();
 }
 
 std::string Server::LoadModules() {
@@ -98,6 +166,8 @@ int Server::Run() {
   sigint_.data = sigterm_.data = this;
   uv_signal_start(&sigint_, OnSignal, SIGINT);
   uv_signal_start(&sigterm_, OnSignal, SIGTERM);
+  uv_async_init(main_loop, &fatal_async_, OnFatal);
+  fatal_async_.data = this;
   uv_timer_init(main_loop, &cron_);
   cron_.data = this;
   UpdateLruClock(NowMs());
@@ -117,13 +187,34 @@ int Server::Run() {
 
   spdlog::info(
       "kv-server ready: RESP on {}:{}, native protocol on port {}, {} I/O thread{}, {} shards "
-      "per namespace",
-      config_.bind(), port, native_port, n, n == 1 ? "" : "s", store_->shard_count());
+      "per namespace, {}",
+      config_.bind(), port, native_port, n, n == 1 ? "" : "s", store_->shard_count(),
+      config_.appendonly() ? fmt::format("data in {} (appendfsync {})", config_.dir(),
+                                         config_.appendfsync())
+                           : std::string("in-memory only (appendonly no)"));
+  config_.OnRuntimeSet([this](const std::string& name) {
+    if (name == "appendfsync" || name == "appendfsync-interval-ms") ApplyFsyncConfig();
+  });
+  {
+    std::lock_guard lk(loops_mu_);
+    loops_alive_ = true;
+  }
+  // Clients may connect while the data loads: they get -LOADING (INFO and PING work).
+  persistence_->SetLoading(config_.appendonly());
+  loader_ = std::thread([this] { LoadData(); });
   for (size_t i = 1; i < threads_.size(); ++i) threads_[i]->RunInThread();
   threads_[0]->RunHere();
   for (auto& t : threads_) t->Join();
+  loader_.join();
+  config_.OnRuntimeSet(nullptr);
+  if (exit_code_ == 0) {
+    if (std::string err = persistence_->Shutdown(); !err.empty()) {
+      spdlog::error("shutdown: {}", err);
+      exit_code_ = 1;
+    }
+  }
   spdlog::info("kv-server stopped");
-  return 0;
+  return exit_code_;
 }
 
 }  // namespace kv

@@ -5,8 +5,11 @@
 
 #include <uv.h>
 
+#include <atomic>
 #include <memory>
+#include <mutex>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "commands/command_table.h"
@@ -15,6 +18,7 @@
 #include "core/config.h"
 #include "core/keyspace.h"
 #include "modules/module_host.h"
+#include "persist/persistence.h"
 #include "server/io_thread.h"
 
 namespace kv {
@@ -37,6 +41,12 @@ class Server {
   std::string LoadModules();
   static void OnCron(uv_timer_t* t);
   static void OnSignal(uv_signal_t* s, int signum);
+  static void OnFatal(uv_async_t* a);
+  // Stops the loops (main loop only).
+  void Stop();
+  // Recovery thread: loads the data directory, then opens the WAL and lets commands in.
+  void LoadData();
+  void ApplyFsyncConfig();
 
   Config& config_;
   std::unique_ptr<Store> store_;
@@ -45,8 +55,14 @@ class Server {
   std::unique_ptr<ServerState> state_;
   std::unique_ptr<Dispatcher> dispatcher_;
   std::vector<std::unique_ptr<IoThread>> threads_;
+  std::unique_ptr<persist::Persistence> persistence_;
   uv_timer_t cron_;
   uv_signal_t sigint_, sigterm_;
+  uv_async_t fatal_async_;  // a worker thread hit an error that must stop the server
+  std::thread loader_;
+  std::atomic<int> exit_code_{0};
+  std::mutex loops_mu_;  // loops_alive_: the WAL may wake loops only while they run
+  bool loops_alive_ = false;
 };
 
 }  // namespace kv

@@ -393,10 +393,41 @@ class Server:
                     with socket.create_connection((self.host, self.native_port), timeout=0.5):
                         pass
                 if self.proc.poll() is None:
-                    return True
+                    return self._wait_loaded(deadline)
                 return False
             except OSError:
                 time.sleep(0.02)
+        return False
+
+    def _wait_loaded(self, deadline: float) -> bool:
+        """kv-server accepts connections while it loads its data directory (answering -LOADING);
+        a started server is one that finished loading."""
+        if self.is_redis or not self.port:
+            return True
+        request = b""
+        if self.password:
+            request += RawConn.encode("AUTH", self.password)
+        request += RawConn.encode("INFO", "persistence")
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                return False
+            try:
+                with socket.create_connection((self.host, self.port), timeout=2) as s:
+                    s.sendall(request)
+                    reply = b""
+                    while not reply.startswith(b"-") and (
+                            b"loading:" not in reply
+                            or b"\r\n" not in reply.split(b"loading:", 1)[1]):
+                        chunk = s.recv(65536)
+                        if not chunk:
+                            break
+                        reply += chunk
+                # NOAUTH: a password from a config file; such servers here load nothing.
+                if b"loading:0" in reply or reply.startswith(b"-NOAUTH"):
+                    return True
+            except OSError:
+                pass
+            time.sleep(0.02)
         return False
 
     def alive(self) -> bool:

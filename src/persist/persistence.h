@@ -1,0 +1,114 @@
+// Persistence: the data directory as a whole. Owns the WAL, the manifest and the snapshots, and
+// keeps the figures INFO persistence shows.
+//
+// Start-up: Recover() loads the newest snapshot and replays the WAL after it (through a callback:
+// this layer knows commands only as logged arguments), then OpenLog() starts a fresh segment.
+// Snapshots are taken by a forked child: the parent holds every shard lock for the instant of
+// fork(), so the child's copy-on-write image is one point in time, and the WAL rotates there;
+// once the child has written and fsynced the file, the parent renames it, rewrites the manifest
+// and deletes the segments the snapshot covers. Writes keep flowing meanwhile. At shutdown the
+// log is drained and a last snapshot is written in-process (the loops have stopped).
+#pragma once
+
+#include <sys/types.h>
+
+#include <atomic>
+#include <condition_variable>
+#include <memory>
+#include <cstdint>
+#include <functional>
+#include <mutex>
+#include <string>
+#include <thread>
+
+#include "persist/manifest.h"
+#include "persist/recovery.h"
+#include "persist/wal.h"
+
+namespace kv {
+class Store;
+}
+
+namespace kv::persist {
+
+struct PersistenceOptions {
+  bool enabled = true;  // --appendonly: no = in-memory only, the directory is never touched
+  std::string dir = "./data";
+  FsyncPolicy policy = FsyncPolicy::kBatch;
+  int64_t interval_ms = 100;
+  size_t queue_limit = 10000;
+};
+
+class Persistence {
+ public:
+  Persistence(Store& store, PersistenceOptions opts);
+  ~Persistence();
+
+  // Creates the directory if needed and recovers it. `apply` runs one logged record.
+  std::string Recover(const std::function<std::string(const WalRecord&)>& apply,
+                      RecoveryReport* report);
+  // Starts the WAL on a new segment after the recovered LSN. `on_durable` runs on the WAL
+  // thread whenever more records are on disk (wakes loops waiting under appendfsync always).
+  std::string OpenLog(std::function<void()> on_durable);
+  // Null until OpenLog, and with --appendonly no. Any thread.
+  Wal* wal() const { return wal_ptr_.load(std::memory_order_acquire); }
+
+  bool loading() const { return loading_.load(std::memory_order_relaxed); }
+  void SetLoading(bool v) { loading_.store(v, std::memory_order_relaxed); }
+
+  // Snapshots. Background: returns "" once the child runs, or an error (one at a time).
+  std::string StartBackgroundSave(bool aof_rewrite);
+  // Foreground: takes a snapshot and waits for it. Returns "" or an error.
+  std::string Save();
+  bool save_in_progress() const { return child_pid_.load() > 0; }
+  // Periodic triggers (snapshot_interval_s / snapshot_ops; 0 disables each).
+  void Cron(int64_t now_ms, int64_t snapshot_interval_s, int64_t snapshot_ops);
+  // Drains and closes the log, then writes a final snapshot. Returns "" or an error.
+  std::string Shutdown();
+
+  void NoteChange() { changes_.fetch_add(1, std::memory_order_relaxed); }
+  int64_t last_save_s() const { return last_save_ms_.load() / 1000; }
+  // INFO persistence, as "name:value\r\n" lines.
+  std::string Info() const;
+  // Figures for the loading progress (0-100).
+  void SetProgress(uint64_t done, uint64_t total);
+
+ private:
+  // Adds a new segment to the manifest (WAL thread).
+  std::string OnSegment(const std::string& name);
+  // Renames the child's file into place and retires what it covers.
+  std::string Commit(const std::string& tmp, uint64_t lsn);
+  void ReapChild(pid_t pid, uint64_t lsn, std::string tmp);
+
+  Store& store_;
+  PersistenceOptions opts_;
+  std::unique_ptr<Wal> wal_;
+  std::atomic<Wal*> wal_ptr_{nullptr};
+  mutable std::mutex manifest_mu_;
+  Manifest manifest_;
+  uint64_t recovered_lsn_ = 0;
+
+  std::atomic<bool> loading_{false};
+  std::atomic<uint64_t> load_done_{0}, load_total_{0};
+  int64_t loading_start_ms_ = 0;
+  std::atomic<uint64_t> changes_{0};
+  std::atomic<uint64_t> changes_at_save_start_{0};
+  std::atomic<int64_t> last_save_ms_{0};
+  std::atomic<int64_t> save_start_ms_{0};
+  std::atomic<int64_t> last_save_duration_ms_{-1};
+  std::atomic<bool> last_save_ok_{true};
+  std::atomic<bool> last_rewrite_ok_{true};
+  std::atomic<bool> rewrite_in_progress_{false};
+  std::atomic<int64_t> last_rewrite_duration_ms_{-1};
+  std::atomic<uint64_t> saves_{0}, rewrites_{0};
+  std::atomic<uint64_t> last_snapshot_keys_{0}, last_snapshot_lsn_{0};
+  std::atomic<pid_t> child_pid_{0};
+  std::mutex save_mu_;  // one snapshot at a time
+  std::thread reaper_;
+  std::mutex done_mu_;
+  std::condition_variable done_cv_;
+  uint64_t saves_done_ = 0;
+  std::string last_save_error_;
+};
+
+}  // namespace kv::persist

@@ -1,0 +1,229 @@
+#include "persist/snapshot.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <mutex>
+
+#include <fmt/format.h>
+
+#include "core/keyspace.h"
+#include "persist/files.h"
+#include "persist/format.h"
+
+namespace kv::persist {
+
+namespace {
+constexpr size_t kEntriesFrameTarget = 256 * 1024;
+constexpr size_t kFlushAt = 4 * 1024 * 1024;
+constexpr uint8_t kEntryHasExpire = 1;
+
+class FileSink {
+ public:
+  explicit FileSink(int fd) : fd_(fd) {}
+  bool Flush() {
+    size_t done = 0;
+    while (done < buf_.size()) {
+      const ssize_t n = write(fd_, buf_.data() + done, buf_.size() - done);
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0) return false;
+      done += static_cast<size_t>(n);
+    }
+    buf_.clear();
+    return true;
+  }
+  std::string& buf() { return buf_; }
+
+ private:
+  int fd_;
+  std::string buf_;
+};
+}  // namespace
+
+std::string SnapshotName(uint64_t lsn) { return fmt::format("snap-{:020}.kvs", lsn); }
+
+std::string WriteSnapshot(const std::vector<Keyspace*>& spaces, const std::string& path,
+                          uint64_t lsn, int64_t now_ms, SnapshotInfo* info) {
+  const int fd = open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) return fmt::format("cannot create {}: {}", path, std::strerror(errno));
+  FileSink out(fd);
+  std::string& b = out.buf();
+  b.reserve(kFlushAt + kEntriesFrameTarget * 2);
+  b.append(kSnapshotMagic);
+  size_t frame = BeginFrame(&b);
+  Encoder e(&b);
+  e.U8('H');
+  e.U32(kSnapshotVersion);
+  e.U64(lsn);
+  e.I64(now_ms);
+  EndFrame(&b, frame);
+
+  bool ok = true;
+  uint64_t keys = 0;
+  for (Keyspace* ks : spaces) {
+    frame = BeginFrame(&b);
+    e.U8('N');
+    e.Str8(ks->name());
+    EndFrame(&b, frame);
+    size_t count_at = 0;
+    uint32_t count = 0;
+    frame = SIZE_MAX;
+    auto close_frame = [&] {
+      if (frame == SIZE_MAX) return;
+      std::memcpy(b.data() + count_at, &count, 4);
+      EndFrame(&b, frame);
+      frame = SIZE_MAX;
+      if (b.size() >= kFlushAt && !out.Flush()) ok = false;
+    };
+    for (uint32_t i = 0; i < ks->shard_count() && ok; ++i) {
+      ks->shard(i).ForEachLive(now_ms, [&](const Entry* entry) {
+        if (frame == SIZE_MAX) {
+          frame = BeginFrame(&b);
+          e.U8('E');
+          count_at = b.size();
+          e.U32(0);
+          count = 0;
+        }
+        e.U8(static_cast<uint8_t>(entry->type()));
+        e.U8(entry->has_expire() ? kEntryHasExpire : 0);
+        if (entry->has_expire()) e.I64(entry->expire_at());
+        e.Str32(entry->key());
+        e.Str32({entry->value_data(), entry->value_len()});
+        ++count;
+        ++keys;
+        if (b.size() - frame >= kEntriesFrameTarget) close_frame();
+      });
+    }
+    close_frame();
+  }
+  frame = BeginFrame(&b);
+  e.U8('T');
+  e.U64(keys);
+  e.U32(static_cast<uint32_t>(spaces.size()));
+  EndFrame(&b, frame);
+  ok = ok && out.Flush();
+  const int write_errno = errno;
+  if (!ok) {
+    close(fd);
+    return fmt::format("write {}: {}", path, std::strerror(write_errno));
+  }
+  if (fsync(fd) != 0) {
+    const int err = errno;
+    close(fd);
+    return fmt::format("fsync {}: {}", path, std::strerror(err));
+  }
+  close(fd);
+  if (info) *info = SnapshotInfo{lsn, now_ms, keys, static_cast<uint32_t>(spaces.size())};
+  return "";
+}
+
+std::string ReadSnapshot(std::string_view data, const SnapshotSink& sink, SnapshotInfo* info,
+                         size_t* bad_offset) {
+  *info = SnapshotInfo{};
+  size_t off = 0;
+  auto fail = [&](std::string msg) {
+    *bad_offset = off;
+    return fmt::format("offset {}: {}", off, msg);
+  };
+  if (data.substr(0, kSnapshotMagic.size()) != kSnapshotMagic)
+    return fail("not a kv-server snapshot (bad magic)");
+  off = kSnapshotMagic.size();
+  bool have_header = false, have_ns = false;
+  uint64_t keys = 0;
+  uint32_t spaces = 0;
+  size_t next_progress = 0;
+  while (off < data.size()) {
+    const FrameView f = ReadFrame(data.substr(off));
+    if (f.status != FrameStatus::kOk) return fail(FrameStatusText(f.status));
+    Decoder d(f.payload);
+    const uint8_t kind = d.U8();
+    if (!have_header && kind != 'H') return fail("first frame is not the header");
+    switch (kind) {
+      case 'H': {
+        const uint32_t version = d.U32();
+        info->lsn = d.U64();
+        info->created_ms = d.I64();
+        if (!d.done()) return fail("bad header frame");
+        if (version != kSnapshotVersion)
+          return fail(fmt::format("snapshot version {} (this build reads {})", version,
+                                  kSnapshotVersion));
+        have_header = true;
+        break;
+      }
+      case 'N': {
+        const std::string_view name = d.Str8();
+        if (!d.done() || name.empty()) return fail("bad namespace frame");
+        if (sink.on_namespace) sink.on_namespace(name);
+        have_ns = true;
+        ++spaces;
+        break;
+      }
+      case 'E': {
+        if (!have_ns) return fail("entries before any namespace");
+        const uint32_t count = d.U32();
+        for (uint32_t i = 0; i < count; ++i) {
+          const uint8_t type = d.U8();
+          const uint8_t flags = d.U8();
+          const int64_t expire = (flags & kEntryHasExpire) ? d.I64() : kNoExpire;
+          const std::string_view key = d.Str32();
+          const std::string_view raw = d.Str32();
+          if (!d.ok()) return fail("entry runs past its frame");
+          if (!KnownScalarType(type)) return fail(fmt::format("unknown value type {}", type));
+          const ScalarView v =
+              ReadRaw(static_cast<ScalarType>(type), raw.data(), static_cast<uint32_t>(raw.size()));
+          if (RawSize(v) != raw.size()) return fail("value size does not match its type");
+          if (sink.on_entry) sink.on_entry(key, v, expire);
+          ++keys;
+        }
+        if (!d.done()) return fail("trailing bytes in an entries frame");
+        break;
+      }
+      case 'T': {
+        const uint64_t want_keys = d.U64();
+        const uint32_t want_spaces = d.U32();
+        if (!d.done()) return fail("bad trailer frame");
+        if (want_keys != keys || want_spaces != spaces)
+          return fail(fmt::format("trailer says {} keys in {} namespaces, file holds {} in {}",
+                                  want_keys, want_spaces, keys, spaces));
+        off += f.size;
+        if (off != data.size()) return fail("bytes after the trailer");
+        info->keys = keys;
+        info->namespaces = spaces;
+        if (sink.on_progress) sink.on_progress(data.size(), data.size());
+        return "";
+      }
+      default:
+        return fail(fmt::format("unknown frame kind {}", kind));
+    }
+    off += f.size;
+    if (sink.on_progress && off >= next_progress) {
+      sink.on_progress(off, data.size());
+      next_progress = off + (8u << 20);
+    }
+  }
+  return fail("no trailer: the snapshot is incomplete");
+}
+
+std::string LoadSnapshot(const std::string& path, Store& store,
+                         const std::function<void(size_t, size_t)>& progress,
+                         SnapshotInfo* info) {
+  MappedFile file;
+  if (std::string err = file.Open(path); !err.empty()) return err;
+  Keyspace* ks = nullptr;
+  SnapshotSink sink;
+  sink.on_namespace = [&](std::string_view ns) { ks = store.Get(ns); };
+  sink.on_entry = [&](std::string_view key, const ScalarView& v, int64_t expire_at) {
+    Shard& shard = ks->ShardFor(key);
+    std::lock_guard lock(shard.mu());
+    shard.Set(key, v, expire_at);
+  };
+  sink.on_progress = progress;
+  size_t bad = SIZE_MAX;
+  std::string err = ReadSnapshot(file.data(), sink, info, &bad);
+  if (!err.empty()) return path + ": " + err;
+  return "";
+}
+
+}  // namespace kv::persist

@@ -1,0 +1,64 @@
+// Snapshots: a point-in-time image of every namespace, in one checksummed file.
+//
+// Layout (docs/persistence.md): the magic "KVSNAP01", then frames (persist/format.h):
+//   'H' header   [version u32][lsn u64][created_ms i64]
+//   'N' namespace [name len u8][name]             -- the entries that follow belong to it
+//   'E' entries  [count u32] then count x
+//                ([type u8][flags u8][expire_at i64 if flags&1][key len u32][key]
+//                 [value len u32][raw value])
+//   'T' trailer  [keys u64][namespaces u32]        -- a file without it is incomplete
+// `lsn` is the last WAL record the image contains; recovery replays the records after it.
+//
+// The writer reads shards without locking them: it runs in a forked child (or at shutdown, with
+// every loop stopped), where nothing else touches the memory.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/scalar.h"
+
+namespace kv {
+class Keyspace;
+class Store;
+}  // namespace kv
+
+namespace kv::persist {
+
+inline constexpr std::string_view kSnapshotMagic = "KVSNAP01";
+inline constexpr uint32_t kSnapshotVersion = 1;
+std::string SnapshotName(uint64_t lsn);
+
+struct SnapshotInfo {
+  uint64_t lsn = 0;
+  int64_t created_ms = 0;
+  uint64_t keys = 0;
+  uint32_t namespaces = 0;
+};
+
+// Writes the live entries of `spaces` (as of now_ms) to `path` and fsyncs it. Returns "" or an
+// error; `info` gets what was written.
+std::string WriteSnapshot(const std::vector<Keyspace*>& spaces, const std::string& path,
+                          uint64_t lsn, int64_t now_ms, SnapshotInfo* info);
+
+// What a reader hands each namespace and entry to.
+struct SnapshotSink {
+  std::function<void(std::string_view ns)> on_namespace;
+  std::function<void(std::string_view key, const ScalarView& value, int64_t expire_at)> on_entry;
+  std::function<void(size_t done, size_t total)> on_progress;  // bytes, every few MB
+};
+
+// Reads and verifies a whole snapshot image. Returns "" or an error with its byte offset;
+// *bad_offset gets that offset (or stays SIZE_MAX).
+std::string ReadSnapshot(std::string_view data, const SnapshotSink& sink, SnapshotInfo* info,
+                         size_t* bad_offset);
+
+// Loads a snapshot file into `store` (shard by shard, under each shard's lock).
+std::string LoadSnapshot(const std::string& path, Store& store,
+                         const std::function<void(size_t, size_t)>& progress,
+                         SnapshotInfo* info);
+
+}  // namespace kv::persist
