@@ -62,6 +62,22 @@ void CmdLastsave(CommandContext& ctx) {
   ctx.rb->SendLong(p ? p->last_save_s() : ctx.server->start_ms / 1000);
 }
 
+void CmdShutdown(CommandContext& ctx) {
+  bool snapshot = true;
+  if (ctx.args.size() > 2) return ctx.rb->SendError("ERR syntax error");
+  if (ctx.args.size() == 2) {
+    if (EqualsIgnoreCase(ctx.args[1], "nosave")) {
+      snapshot = false;
+    } else if (!EqualsIgnoreCase(ctx.args[1], "save")) {
+      return ctx.rb->SendError("ERR syntax error");
+    }
+  }
+  if (!ctx.server->request_shutdown) return ReplyErr(ctx, "SHUTDOWN is not available here");
+  ctx.server->request_shutdown(snapshot);
+  ctx.rb->SendOk();
+  ctx.client->close_after_reply = true;
+}
+
 CommandSpec Spec(std::string name, int arity, uint32_t flags, CommandHandler h,
                  std::string summary, std::string syntax = "") {
   return MakeSpec(std::move(name), arity, flags, kNoKeys, h, "server", "1.0.0",
@@ -81,6 +97,10 @@ void RegisterPersistenceFamily(CommandTable& t) {
                   "[SCHEDULE]"));
   t.Register(Spec("bgrewriteaof", 1, kAdmin, CmdBgrewriteaof,
                   "Compacts the write-ahead log: a snapshot replaces the segments it covers."));
+  t.Register(Spec("shutdown", -1, kAdmin | kCmdLoading | kCmdStale, CmdShutdown,
+                  "Stops the server: drains the log and writes a final snapshot (unless "
+                  "NOSAVE).",
+                  "[NOSAVE|SAVE]"));
   t.Register(Spec("lastsave", 1, kCmdLoading | kCmdStale | kCmdFast, CmdLastsave,
                   "Returns the Unix timestamp of the last successful save to disk."));
 }

@@ -64,6 +64,9 @@ class ServerState {
   int io_threads = 1;
   // The data directory (always set by the server; disabled inside with --appendonly no).
   persist::Persistence* persistence = nullptr;
+  // SHUTDOWN: asks the server to stop as SIGTERM does (thread-safe); `snapshot` = false for
+  // NOSAVE. Unset in unit tests.
+  std::function<void(bool snapshot)> request_shutdown;
   std::string executable;
   std::string config_file;
 };

@@ -102,6 +102,7 @@ std::string Persistence::StartBackgroundSave(bool aof_rewrite) {
   if (reaper_.joinable()) reaper_.join();
   const int64_t now = WallMs();
   uint64_t lsn = 0;
+  uint64_t rotation = 0;
   pid_t pid = -1;
   std::string tmp;
   {
@@ -110,7 +111,7 @@ std::string Persistence::StartBackgroundSave(bool aof_rewrite) {
     // `lsn`.
     StoreFreeze freeze(store_);
     lsn = wal->last_lsn();
-    wal->Rotate();
+    rotation = wal->Rotate();
     tmp = opts_.dir + "/" + SnapshotName(lsn) + ".tmp";
     changes_at_save_start_ = changes_.load();
     pid = fork();
@@ -130,6 +131,8 @@ std::string Persistence::StartBackgroundSave(bool aof_rewrite) {
     last_save_ok_ = false;
     return fmt::format("fork failed: {}", std::strerror(errno));
   }
+  // The commit retires the segments before the new one: it must exist by then.
+  wal->WaitRotated(rotation);
   save_start_ms_ = now;
   rewrite_in_progress_ = aof_rewrite;
   child_pid_ = pid;
@@ -236,7 +239,7 @@ void Persistence::Cron(int64_t now_ms, int64_t snapshot_interval_s, int64_t snap
   if ((by_time || by_ops) && !backoff) (void)StartBackgroundSave(false);
 }
 
-std::string Persistence::Shutdown() {
+std::string Persistence::Shutdown(bool snapshot) {
   if (!opts_.enabled || !wal_) return "";
   {
     std::lock_guard g(save_mu_);
@@ -249,6 +252,7 @@ std::string Persistence::Shutdown() {
   wal_ptr_.store(nullptr, std::memory_order_release);
   wal_.reset();
   if (!wal_err.empty()) return "the WAL could not be synced: " + wal_err;
+  if (!snapshot) return "";
   {
     std::lock_guard lk(manifest_mu_);
     if (manifest_.snapshot_lsn == lsn && !manifest_.snapshot.empty()) return "";

@@ -63,8 +63,9 @@ class Persistence {
   bool save_in_progress() const { return child_pid_.load() > 0; }
   // Periodic triggers (snapshot_interval_s / snapshot_ops; 0 disables each).
   void Cron(int64_t now_ms, int64_t snapshot_interval_s, int64_t snapshot_ops);
-  // Drains and closes the log, then writes a final snapshot. Returns "" or an error.
-  std::string Shutdown();
+  // Drains and closes the log, then writes a final snapshot (unless !snapshot). Returns "" or
+  // an error.
+  std::string Shutdown(bool snapshot = true);
 
   void NoteChange() { changes_.fetch_add(1, std::memory_order_relaxed); }
   int64_t last_save_s() const { return last_save_ms_.load() / 1000; }

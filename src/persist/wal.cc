@@ -97,13 +97,21 @@ uint64_t Wal::Append(int64_t time_ms, std::string_view body) {
   return lsn;
 }
 
-void Wal::Rotate() {
+uint64_t Wal::Rotate() {
   std::lock_guard lk(mu_);
-  if (rotate_offset_ != SIZE_MAX) return;
+  if (rotate_offset_ != SIZE_MAX) return rotations_asked_;
   rotate_offset_ = buf_.size();
   rotate_lsn_ = last_lsn_.load(std::memory_order_relaxed) + 1;
+  ++rotations_asked_;
   writer_idle_ = false;
   work_cv_.notify_one();
+  return rotations_asked_;
+}
+
+bool Wal::WaitRotated(uint64_t ticket) {
+  std::unique_lock lk(mu_);
+  synced_cv_.wait(lk, [&] { return rotations_done_ >= ticket || failed_.load() || stop_; });
+  return rotations_done_ >= ticket;
 }
 
 bool Wal::Sync() {
@@ -257,6 +265,11 @@ void Wal::Run() {
       if (rotate_offset_ != SIZE_MAX && out_rotate_ == SIZE_MAX) {
         out_rotate_ = base + rotate_offset_;
         out_rotate_lsn_ = rotate_lsn_;
+        out_rotate_ticket_ = rotations_asked_;
+      } else if (rotate_offset_ != SIZE_MAX) {
+        // One rotation is still pending: it serves this request too. It starts the new
+        // segment earlier than asked, which only means a snapshot retires fewer segments.
+        out_rotate_ticket_ = rotations_asked_;
       }
       rotate_offset_ = SIZE_MAX;
       out_records_ += buf_records_;
@@ -276,7 +289,12 @@ void Wal::Run() {
         written_lsn_ = out_rotate_lsn_ - 1;
         ok = SyncFile() && OpenSegment(out_rotate_lsn_);
       }
-      if (ok) out_rotate_ = SIZE_MAX;
+      if (ok) {
+        out_rotate_ = SIZE_MAX;
+        std::lock_guard g(mu_);
+        rotations_done_ = out_rotate_ticket_;
+        synced_cv_.notify_all();
+      }
     }
     if (ok && out_rotate_ == SIZE_MAX) {
       ok = WriteRange(out_.size());

@@ -72,8 +72,10 @@ class Wal {
   // Queues one record (body from RecordBodyWriter) and returns its LSN. Blocks while the queue
   // holds queue_limit records.
   uint64_t Append(int64_t time_ms, std::string_view body);
-  // The next record starts a new segment.
-  void Rotate();
+  // The next record starts a new segment. Returns a ticket for WaitRotated.
+  uint64_t Rotate();
+  // Waits until the writer has opened the segment asked for by `ticket` (or failed).
+  bool WaitRotated(uint64_t ticket);
   // Returns once everything appended before the call is fsynced, or an error is set (false).
   bool Sync();
 
@@ -104,6 +106,7 @@ class Wal {
   uint64_t buf_last_lsn_ = 0;
   size_t rotate_offset_ = SIZE_MAX;  // in buf_: where the new segment starts
   uint64_t rotate_lsn_ = 0;
+  uint64_t rotations_asked_ = 0, rotations_done_ = 0;
   bool writer_idle_ = false;
   bool stop_ = false;
   uint64_t sync_target_ = 0;
@@ -121,6 +124,7 @@ class Wal {
   size_t out_done_ = 0;   // bytes of out_ already written
   size_t out_rotate_ = SIZE_MAX;
   uint64_t out_rotate_lsn_ = 0;
+  uint64_t out_rotate_ticket_ = 0;
   uint64_t out_last_lsn_ = 0;
   uint64_t written_lsn_ = 0;
   bool unsynced_ = false;

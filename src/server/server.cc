@@ -47,6 +47,11 @@ Server::Server(Config& config) : config_(config) {
   po.queue_limit = static_cast<size_t>(config_.wal_queue_limit.load());
   persistence_ = std::make_unique<persist::Persistence>(*store_, po);
   state_->persistence = persistence_.get();
+  state_->request_shutdown = [this](bool snapshot) {
+    spdlog::info("SHUTDOWN{} requested by a client", snapshot ? "" : " NOSAVE");
+    final_snapshot_ = snapshot;
+    uv_async_send(&fatal_async_);
+  };
 }
 
 Server::~Server() = default;
@@ -208,7 +213,7 @@ int Server::Run() {
   loader_.join();
   config_.OnRuntimeSet(nullptr);
   if (exit_code_ == 0) {
-    if (std::string err = persistence_->Shutdown(); !err.empty()) {
+    if (std::string err = persistence_->Shutdown(final_snapshot_); !err.empty()) {
       spdlog::error("shutdown: {}", err);
       exit_code_ = 1;
     }

@@ -61,6 +61,7 @@ class Server {
   uv_async_t fatal_async_;  // a worker thread hit an error that must stop the server
   std::thread loader_;
   std::atomic<int> exit_code_{0};
+  std::atomic<bool> final_snapshot_{true};
   std::mutex loops_mu_;  // loops_alive_: the WAL may wake loops only while they run
   bool loops_alive_ = false;
 };

@@ -345,8 +345,10 @@ class Server:
                     argv += ["--" + k, _opt_value(v)]
             return argv
         argv = [self.binary, "--port", str(port), "--native-port", str(self.native_port),
-                "--bind", HOST, "--dir", str(data_dir), "--appendonly", "no",
-                "--log-level", "warning"]
+                "--bind", HOST, "--dir", str(data_dir), "--log-level", "warning"]
+        # In-memory unless a test asks for persistence.
+        if "appendonly" not in self.options:
+            argv += ["--appendonly", "no"]
         for k, v in self.options.items():
             argv += ["--" + k, _opt_value(v)]
         return argv
@@ -423,7 +425,7 @@ class Server:
                             break
                         reply += chunk
                 # NOAUTH: a password from a config file; such servers here load nothing.
-                if b"loading:0" in reply or reply.startswith(b"-NOAUTH"):
+                if b"\nloading:0\r" in reply or reply.startswith(b"-NOAUTH"):
                     return True
             except OSError:
                 pass
@@ -470,6 +472,11 @@ class Server:
         if self.proc and self.proc.poll() is None:
             self.proc.kill()
             self.proc.wait(5)
+
+    def kill(self) -> None:
+        """SIGKILL, as a crash: no shutdown snapshot, nothing flushed."""
+        self._kill()
+        self._stopped = True
 
     def stop(self, check: bool = True) -> int | None:
         """SIGTERM; asserts a clean exit (code 0 within STOP_TIMEOUT) when `check`."""
