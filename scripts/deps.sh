@@ -7,7 +7,7 @@ set -euo pipefail
 PACKAGES=(
   meson ninja-build g++ pkg-config
   libuv1-dev libfmt-dev doctest-dev libhiredis-dev
-  libintelrdfpmath-dev libxxhash-dev libjemalloc-dev libspdlog-dev libcli11-dev
+  libintelrdfpmath-dev libxxhash-dev libjemalloc-dev libspdlog-dev libcli11-dev libedit-dev
   redis-tools redis-server
   python3-redis python3-pytest
 )

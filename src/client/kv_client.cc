@@ -297,6 +297,18 @@ void Client::Close() {
   in_pos_ = 0;
 }
 
+bool Client::stale() const {
+  if (fd_ < 0) return true;
+  if (in_pos_ < in_.size()) return true;  // bytes of no request of ours
+  pollfd p{fd_, POLLIN, 0};
+  int n;
+  do {
+    n = ::poll(&p, 1, 0);
+  } while (n < 0 && errno == EINTR);
+  // POLLIN on an idle connection is EOF, a reset or unsolicited bytes; all make it unusable.
+  return n != 0;
+}
+
 Error Client::Break(ErrorCode code, std::string message) {
   Close();
   return Error{code, std::move(message)};
@@ -581,7 +593,7 @@ Result<Pool::Lease> Pool::Acquire() {
     free_.pop_back();
   }
   std::optional<Client>& c = slots_[slot];
-  if (!c || c->broken()) {
+  if (!c || c->stale()) {
     c.reset();
     Result<Client> fresh = Client::Connect(url_, timeout_);
     if (!fresh) {

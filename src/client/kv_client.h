@@ -6,7 +6,8 @@
 // Pipeline  queues requests on one Client and sends them in a single write, then reads the
 //           replies in order.
 // Pool      a fixed number of connections shared by threads; Acquire() hands one out (blocking
-//           while all are in use) and reconnects a broken one before handing it out again.
+//           while all are in use) and reconnects a broken or stale one (the server closed it
+//           while it sat idle, e.g. because the server restarted) before handing it out again.
 //
 // Every frame is built and parsed by src/native_proto (EncodeRequestPayload, AppendRequest,
 // FrameParser, ValueDecoder): this library owns sockets only, never a second encoder.
@@ -139,6 +140,11 @@ class Client {
   // True after a lost connection, a timeout or unparsable bytes: the Client can only be dropped
   // (Pool reconnects it).
   bool broken() const { return fd_ < 0; }
+  // True when broken(), or when the socket is readable while no reply is awaited: the server
+  // closed or reset the connection (it restarted, or dropped an idle client), or sent bytes
+  // nobody asked for. Polls without waiting; meant for idle connections (Pool::Acquire), where
+  // it turns "the first request after a server restart fails" into a transparent reconnect.
+  bool stale() const;
   const Url& url() const { return url_; }
 
  private:
@@ -188,7 +194,10 @@ class Pipeline {
 };
 
 // A fixed-size, thread-safe pool of connections to one URL. Connections are opened lazily on
-// first use; a connection found broken() when handed out is reconnected first.
+// first use; a connection found stale() (broken, or closed by the server while idle) when handed
+// out is reconnected first, with AUTH and SELECT again. A connection that breaks while leased
+// fails that request (kConnection / kTimeout) and is reconnected on its next Acquire; requests
+// are never retried behind the caller's back (an INCR must not run twice).
 class Pool {
  public:
   Pool(Url url, size_t size, Milliseconds timeout = kDefaultTimeout);

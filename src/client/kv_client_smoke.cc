@@ -1,8 +1,18 @@
 // kv-client-smoke: exercises kv::client against a running server (test/integration/
 // test_kv_client.py runs it). Usage: kv-client-smoke kv://[password@]host:port[/namespace]
 // Prints one line per failed check and exits 1, or prints "ok" and exits 0.
+//
+// kv-client-smoke --pool-restart URL: a Pool across a server restart, in steps the test drives
+// over stdin/stdout (the test kills and restarts the server between them):
+//   1. use the pool, keep one lease, print "up", wait for a line on stdin (server killed);
+//   2. the kept lease and a new Acquire fail with kConnection within the timeout, print "down",
+//      wait for a line (server restarted on the same port);
+//   3. the pool's next operations succeed on fresh connections (SELECT again), print "ok".
 #include <atomic>
+#include <chrono>
 #include <cstdio>
+#include <cstring>
+#include <iostream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -29,11 +39,88 @@ bool IsInt(const Result<Value>& r, int64_t v) {
   return r.ok() && r->type() == kv::native::ValueType::kInt && r->as_int() == v;
 }
 
+// Waits for the test's go-ahead; false when stdin closed (the test gave up).
+bool Step(const char* done) {
+  std::printf("%s\n", done);
+  std::fflush(stdout);
+  std::string line;
+  return static_cast<bool>(std::getline(std::cin, line));
+}
+
+bool IsConnectionError(const Result<Value>& r) {
+  return !r.ok() && r.error().code == ErrorCode::kConnection;
+}
+
+int PoolRestart(const char* url_text) {
+  auto url = kv::client::ParseUrl(url_text);
+  if (!url) {
+    std::fprintf(stderr, "%s\n", url.error().ToString().c_str());
+    return 2;
+  }
+  // A short timeout: a hang would show as a timeout error (or the test's own timeout), not pass.
+  kv::client::Pool pool(url.value(), 2, std::chrono::milliseconds(2000));
+  using Clock = std::chrono::steady_clock;
+
+  // 1. Both slots connected and used; one lease stays out across the kill ("in use").
+  auto kept = pool.Acquire();
+  Result<Value> r = kept ? (*kept)->Set("restart:k", Value::String("before"))
+                         : Result<Value>(kept.error());
+  Check(r.ok(), "pool SET before the restart", r);
+  {
+    auto other = pool.Acquire();
+    r = other ? (*other)->Incr("restart:n") : Result<Value>(other.error());
+    Check(IsInt(r, 1), "pool INCR on the second slot", r);
+  }
+  if (!kept || !Step("up")) return 1;
+
+  // 2. Server down: the lease in use fails with a connection error; so does a new Acquire
+  // (the idle slot is stale, its reconnect is refused). Both promptly.
+  auto t0 = Clock::now();
+  r = (*kept)->Get("restart:k");
+  Check(IsConnectionError(r), "the lease in use fails with kConnection", r);
+  Check((*kept)->broken(), "the lease in use is broken afterwards", r);
+  { auto drop = std::move(kept).value(); }  // back to the pool, broken
+  auto lease = pool.Acquire();
+  r = lease ? (*lease)->Ping() : Result<Value>(lease.error());
+  Check(IsConnectionError(r), "Acquire while the server is down fails with kConnection", r);
+  Check(!lease.ok() && lease.error().message.find("refused") != std::string::npos,
+        "the connect error says the connection was refused", r);
+  auto elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - t0);
+  if (elapsed.count() > 4000) {
+    ++failures;
+    std::fprintf(stderr, "FAIL failing while down took %lld ms\n",
+                 static_cast<long long>(elapsed.count()));
+  }
+  if (!Step("down")) return 1;
+
+  // 3. Server back on the same port: every slot reconnects (the namespace is selected again).
+  std::atomic<int> errors{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&] {
+      for (int i = 0; i < 25; ++i) {
+        auto l = pool.Acquire();
+        if (!l || !(*l)->Incr("restart:after").ok()) ++errors;
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  auto l = pool.Acquire();
+  r = l ? (*l)->Get("restart:after") : Result<Value>(l.error());
+  Check(errors == 0 && IsInt(r, 100), "pool after the restart: 100 INCRs", r);
+  r = l ? (*l)->Get("restart:k") : Result<Value>(l.error());
+  Check(r.ok() && r->is_null(), "a fresh server (no key from before)", r);
+
+  if (failures == 0) std::printf("ok\n");
+  return failures == 0 ? 0 : 1;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
+  if (argc == 3 && std::strcmp(argv[1], "--pool-restart") == 0) return PoolRestart(argv[2]);
   if (argc != 2) {
-    std::fprintf(stderr, "usage: kv-client-smoke kv://[password@]host:port[/namespace]\n");
+    std::fprintf(stderr, "usage: kv-client-smoke [--pool-restart] kv://[password@]host:port[/namespace]\n");
     return 2;
   }
   Result<Client> conn = Client::Connect(argv[1]);

@@ -1,6 +1,11 @@
 // kv::client URL parsing: `kv://[password@]host:port[/namespace]`, valid and invalid forms; the
-// Result type; a connect to a closed port fails with a connection error, not a crash.
+// Result type; a connect to a closed port fails with a connection error, not a crash; stale()
+// sees a peer that closed an idle connection (against a bare listening socket, no server).
 #include "client/kv_client.h"
+
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <doctest/doctest.h>
 
@@ -81,6 +86,34 @@ TEST_CASE("Pool: a failed connect is reported and the slot is handed out again")
     REQUIRE_FALSE(l.ok());
     CHECK((l.error().code == ErrorCode::kConnection || l.error().code == ErrorCode::kTimeout));
   }
+}
+
+TEST_CASE("Client::stale: an idle connection the peer closed is stale, a quiet one is not") {
+  int lfd = ::socket(AF_INET, SOCK_STREAM, 0);
+  REQUIRE(lfd >= 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof(addr);
+  REQUIRE(::bind(lfd, reinterpret_cast<sockaddr*>(&addr), len) == 0);
+  REQUIRE(::listen(lfd, 1) == 0);
+  REQUIRE(::getsockname(lfd, reinterpret_cast<sockaddr*>(&addr), &len) == 0);
+
+  Result<Client> c = Client::Connect("kv://127.0.0.1:" + std::to_string(ntohs(addr.sin_port)));
+  REQUIRE(c.ok());
+  int peer = ::accept(lfd, nullptr, nullptr);
+  REQUIRE(peer >= 0);
+  CHECK_FALSE(c->stale());
+  ::close(peer);  // what a server restart does to its clients
+  // The FIN arrives asynchronously; loopback delivers it at once, poll a little to be sure.
+  bool stale = false;
+  for (int i = 0; i < 100 && !stale; ++i) {
+    stale = c->stale();
+    if (!stale) ::usleep(1000);
+  }
+  CHECK(stale);
+  CHECK_FALSE(c->broken());  // not known broken until used: stale() is what Pool checks
+  ::close(lfd);
 }
 
 }  // namespace

@@ -1,11 +1,13 @@
 """The C++ client (src/client) against a real server: kv-client-smoke runs typed calls, a
-pipeline and a pool (src/client/kv_client_smoke.cc), through URLs with a password and a namespace.
+pipeline and a pool (src/client/kv_client_smoke.cc), through URLs with a password and a namespace,
+and a pool across a server kill and restart (--pool-restart, driven step by step from here).
 The binary is build/src/client/kv-client-smoke next to KV_SERVER_BIN, or KV_CLIENT_SMOKE_BIN.
 """
 
 from __future__ import annotations
 
 import os
+import select
 import subprocess
 from pathlib import Path
 
@@ -51,3 +53,49 @@ def test_wrong_password_and_bad_url(kv_server):
     proc = run_smoke("kv://localhost")
     assert proc.returncode == 1
     assert "bad url" in proc.stderr
+
+
+def _read_line(proc: subprocess.Popen, timeout: float = 20.0) -> str:
+    """The program's next stdout line; fails on a hang instead of waiting forever."""
+    ready, _, _ = select.select([proc.stdout], [], [], timeout)
+    assert ready, f"kv-client-smoke printed nothing within {timeout}s"
+    return proc.stdout.readline()
+
+
+def test_pool_recovers_after_server_kill_and_restart(kv_server):
+    server = kv_server(native_port="auto")
+    port = server.native_port
+    assert Path(SMOKE).is_file(), f"no kv-client-smoke binary at {SMOKE}"
+    proc = subprocess.Popen([SMOKE, "--pool-restart", f"kv://{server.host}:{port}/jobs"],
+                            stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    try:
+        assert _read_line(proc) == "up\n", proc.stderr.read() if proc.poll() is not None else ""
+        one = server.client(single_connection_client=True)
+        one.execute_command("SELECT", "jobs")
+        assert one.get("restart:k") == "before"
+        one.close()
+
+        server.proc.kill()  # no shutdown: connections die as in a crash
+        server.proc.wait(10)
+        server.stop(check=False)
+        proc.stdin.write("killed\n")
+        proc.stdin.flush()
+        assert _read_line(proc) == "down\n", proc.stderr.read() if proc.poll() is not None else ""
+
+        again = kv_server(native_port=port)
+        assert again.native_port == port
+        proc.stdin.write("restarted\n")
+        proc.stdin.flush()
+        out, err = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert proc.returncode == 0, err
+    assert out == "ok\n", err
+    # The pool's writes after the restart went to the namespace of its URL.
+    one = again.client(single_connection_client=True)
+    one.execute_command("SELECT", "jobs")
+    assert one.get("restart:after") == "100"
+    one.close()
