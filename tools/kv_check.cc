@@ -26,21 +26,6 @@ using namespace kv::persist;
 
 namespace {
 
-std::string Quote(std::string_view s) {
-  std::string out = "\"";
-  for (unsigned char c : s) {
-    if (c == '"' || c == '\\') {
-      out += '\\';
-      out += static_cast<char>(c);
-    } else if (c >= 0x20 && c < 0x7f) {
-      out += static_cast<char>(c);
-    } else {
-      out += fmt::format("\\x{:02x}", c);
-    }
-  }
-  return out + "\"";
-}
-
 // Where the log must be cut so that what remains is a clean prefix.
 struct Cut {
   size_t segment = SIZE_MAX;  // index in the manifest
@@ -78,8 +63,8 @@ void CheckSnapshot(const std::string& dir, const Manifest& m, bool dump, Report*
                         : v.type == kv::ScalarType::kDecimal ? "decimal"
                         : v.type == kv::ScalarType::kString  ? "string"
                                                              : "bytes";
-      std::printf("  ns=%s key=%s %s=%s%s\n", ns.c_str(), Quote(key).c_str(), tag,
-                  Quote(kv::CanonicalString(v, buf)).c_str(),
+      std::printf("  ns=%s key=%s %s=%s%s\n", ns.c_str(), QuoteBytes(key).c_str(), tag,
+                  QuoteBytes(kv::CanonicalString(v, buf)).c_str(),
                   expire == kv::kNoExpire ? "" : fmt::format(" expire_at_ms={}", expire).c_str());
     };
   }

@@ -68,22 +68,21 @@ std::string DecodeRecord(std::string_view payload, WalRecord* out) {
   return "";
 }
 
-namespace {
-void AppendEscaped(std::string* out, std::string_view s) {
-  out->push_back('"');
+std::string QuoteBytes(std::string_view s) {
+  std::string out = "\"";
   for (unsigned char c : s) {
     if (c == '"' || c == '\\') {
-      out->push_back('\\');
-      out->push_back(static_cast<char>(c));
+      out.push_back('\\');
+      out.push_back(static_cast<char>(c));
     } else if (c >= 0x20 && c < 0x7f) {
-      out->push_back(static_cast<char>(c));
+      out.push_back(static_cast<char>(c));
     } else {
-      *out += fmt::format("\\x{:02x}", c);
+      out += fmt::format("\\x{:02x}", c);
     }
   }
-  out->push_back('"');
+  out.push_back('"');
+  return out;
 }
-}  // namespace
 
 std::string DescribeRecord(const WalRecord& r) {
   std::string out;
@@ -94,7 +93,7 @@ std::string DescribeRecord(const WalRecord& r) {
       out += ' ';
       if (IsText(a.type)) {
         if (a.type == ScalarType::kString) out += "(string)";
-        AppendEscaped(&out, a.raw);
+        out += QuoteBytes(a.raw);
         continue;
       }
       char buf[kScalarBufSize];
