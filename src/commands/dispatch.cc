@@ -33,7 +33,7 @@ std::string_view Dispatcher::CheckKey(std::string_view key) const {
 }
 
 void Dispatcher::Execute(ClientState& client, std::span<const std::string_view> args,
-                         ReplyBuilder& rb, const ScalarView* typed_value) {
+                         ReplyBuilder& rb, std::span<const TypedArg> typed) {
   // Every error reply counts, whether the dispatcher or a handler sent it.
   struct ErrorCounter {
     ReplyBuilder& rb;
@@ -88,7 +88,7 @@ void Dispatcher::Execute(ClientState& client, std::span<const std::string_view> 
   ctx.server = &server_;
   ctx.spec = spec;
   ctx.now_ms = now;
-  ctx.typed_value = typed_value;
+  ctx.typed = typed;
   server_.stats.total_commands.fetch_add(1, std::memory_order_relaxed);
   client.last_cmd.store(spec, std::memory_order_relaxed);
 

@@ -46,6 +46,8 @@ ScalarView Entry::value() const {
       return ScalarView::Dec(Decimal::FromBytes(value_data()));
     case ScalarType::kString:
       return ScalarView::String({value_data(), val_len_});
+    case ScalarType::kNested:
+      return ScalarView::Nested({value_data(), val_len_});
     case ScalarType::kBytes:
       break;
   }

@@ -157,8 +157,27 @@ std::string_view CanonicalString(const ScalarView& v, char* buf) {
     }
     case ScalarType::kDecimal:
       return {buf, v.dec.ToString(buf)};
+    case ScalarType::kNested:
+      break;
   }
   return {};
+}
+
+bool SameValue(const ScalarView& a, const ScalarView& b) {
+  if (a.type != b.type) return false;
+  switch (a.type) {
+    case ScalarType::kInt:
+      return a.i == b.i;
+    case ScalarType::kFloat:
+      return std::memcmp(&a.d, &b.d, sizeof a.d) == 0;
+    case ScalarType::kDecimal:
+      return a.dec.SameRepresentation(b.dec);
+    case ScalarType::kBytes:
+    case ScalarType::kString:
+    case ScalarType::kNested:
+      break;
+  }
+  return a.bytes == b.bytes;
 }
 
 }  // namespace kv

@@ -22,11 +22,13 @@ Entry* CloneWith(const Entry* src, ScalarType type, uint32_t val_len, uint32_t c
   return e;
 }
 
-// Value bytes of a scalar in an entry: Bytes as they are, Int and Float 8, Decimal 16.
+// Value bytes of a scalar in an entry: Bytes (and a nested value's encoding) as they are, Int
+// and Float 8, Decimal 16.
 uint32_t StoredSize(const ScalarView& v) {
   switch (v.type) {
     case ScalarType::kBytes:
     case ScalarType::kString:
+    case ScalarType::kNested:
       return static_cast<uint32_t>(v.bytes.size());
     case ScalarType::kDecimal:
       return 16;
@@ -43,6 +45,7 @@ Entry* NewEntry(std::string_view key, const ScalarView& v, int64_t expire_at) {
   switch (v.type) {
     case ScalarType::kBytes:
     case ScalarType::kString:
+    case ScalarType::kNested:
       if (len) std::memcpy(e->mutable_value(), v.bytes.data(), len);
       break;
     case ScalarType::kInt:
