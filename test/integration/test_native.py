@@ -437,6 +437,22 @@ def test_typed_cas_missing_key_and_ttl(nkv, connect):
     expect_ok(c.get("k"), [2])
 
 
+def test_bad_nested_input_is_invalid_and_connection_stays(nkv, connect):
+    c = connect(nkv)
+    deep65 = None
+    for _ in range(65):
+        deep65 = [deep65]
+    expect_status(c.cas("k", deep65, 1), INVALID, prefix="CAS: invalid value at offset")
+    expect_status(c.cas("k", 1, deep65), INVALID)
+    expect_status(c.mset([("a", 1), ("b", deep65)]), INVALID)
+    expect_status(c.setnx("k", {"k": deep65}), INVALID)
+    bad_map = b"\x07\x00\x00\x00\x01\x00\x00\x00\x02\xc3\x28\x00"  # key not UTF-8
+    expect_status(c.request(0x02, key16("k") + b"\x00" * 8 + bad_map), INVALID)
+    expect_status(c.get("a"), NULL)  # nothing ran
+    expect_ok(c.set("k", [1]))
+    expect_ok(c.get("k"), [1])
+
+
 def test_big_nested_value(nkv, connect):
     c = connect(nkv)
     big = [{"i": i, "s": "x" * 10} for i in range(50000)]
