@@ -29,7 +29,7 @@
 extern "C" {
 #endif
 
-#define KVMODULE_API_VERSION 1
+#define KVMODULE_API_VERSION 2
 
 #define KV_OK 0
 #define KV_ERR 1
@@ -47,11 +47,23 @@ extern "C" {
 #define KV_KEYTYPE_INT 2     /* a 64-bit integer (INCR results, native Int) */
 #define KV_KEYTYPE_FLOAT 3   /* a double (INCRBYFLOAT results, native Float) */
 #define KV_KEYTYPE_DECIMAL 4 /* an IEEE 754-2008 decimal128 */
-#define KV_KEYTYPE_OTHER 5   /* a type this API version cannot read */
+#define KV_KEYTYPE_OTHER 5   /* a type this API version cannot read (KeyValue can, version 2) */
+
+/* The type of a typed value (ValueType, API version 2): the native protocol's type bytes
+ * (docs/native-protocol.md section 3). */
+#define KV_VALUE_NULL 0
+#define KV_VALUE_INT 1
+#define KV_VALUE_FLOAT 2
+#define KV_VALUE_DECIMAL 3
+#define KV_VALUE_STRING 4  /* UTF-8 text a native client sent as a String */
+#define KV_VALUE_BYTES 5   /* bytes: everything RESP clients write */
+#define KV_VALUE_LIST 6
+#define KV_VALUE_MAP 7
 
 typedef struct KVModuleCtx KVModuleCtx;       /* one command call, or the load call */
 typedef struct KVModuleKey KVModuleKey;       /* an open key, valid until CloseKey or return */
 typedef struct KVModuleString KVModuleString; /* an argument; read it with StringPtrLen */
+typedef struct KVModuleValue KVModuleValue;   /* a typed value (version 2): see ArgValue */
 
 /* decimal128 in Intel's BID encoding (the layout of BID_UINT128 from libintelrdfpmath):
  * w[0] holds the low 64 bits, w[1] the high 64 bits. */
@@ -179,6 +191,37 @@ typedef struct KVModuleAPI {
    * canonical form), or NULL for an empty key or a type this API version cannot read. The text
    * stays valid until the key is written, closed, or the handler returns. */
   const char *(*ValueString)(KVModuleKey *key, size_t *len);
+
+  /* ---- Appended in version 2: typed values ----------------------------------------------- */
+
+  /* The typed value a native-protocol client sent for argv[i] (its SET, SETNX, MSET and CAS
+   * frames carry typed values), or NULL when argv[i] is plain text: every RESP argument and
+   * every native CALL argument. For a typed argument, StringPtrLen(argv[i]) still gives its
+   * canonical text (empty for Null, List and Map), so text-only handlers keep working. Valid
+   * until the handler returns. */
+  const KVModuleValue *(*ArgValue)(KVModuleCtx *ctx, int i);
+  /* The value at `key`, typed (any type, those KeyType calls OTHER included), or NULL for an
+   * empty key. Valid until the key is written or closed, or the handler returns. */
+  const KVModuleValue *(*KeyValue)(KVModuleKey *key);
+  /* KV_VALUE_*. */
+  int (*ValueType)(const KVModuleValue *v);
+  /* 1 when a and b are equal in type and value, else 0: String never equals Bytes nor an Int
+   * its digits; Floats compare by their bits (0.0 and -0.0 differ); Decimals by canonical string
+   * (2.50 and 2.5 differ, as GET tells them apart); Lists and Maps element by element, in order. */
+  int (*ValueEquals)(const KVModuleValue *a, const KVModuleValue *b);
+  /* Reads fail with KV_ERR when v holds another type. */
+  int (*ValueGetInt)(const KVModuleValue *v, long long *out);
+  int (*ValueGetFloat)(const KVModuleValue *v, double *out);
+  int (*ValueGetDecimal)(const KVModuleValue *v, KVDecimal *out);
+  /* String and Bytes: their bytes. Null, List and Map: the value in the native protocol's value
+   * encoding (docs/native-protocol.md section 3), type byte first. KV_ERR for Int, Float and
+   * Decimal. The bytes live as long as v. */
+  int (*ValueGetBytes)(const KVModuleValue *v, const char **ptr, size_t *len);
+  /* Stores v with its type, like the Set* calls (keep_expiry as there). */
+  int (*SetValue)(KVModuleKey *key, const KVModuleValue *v, int keep_expiry);
+  /* After LogCommandAs: argument i of the logged replacement stands for v, type included (a
+   * native client's typed argument, say), rather than for the text given to LogCommandAs. */
+  int (*LogArgValue)(KVModuleCtx *ctx, int i, const KVModuleValue *v);
 } KVModuleAPI;
 
 /* The one symbol every plugin exports. argv/argc: the arguments given after the path in

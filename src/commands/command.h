@@ -112,6 +112,26 @@ struct ClientState {
   std::atomic<const CommandSpec*> last_cmd{nullptr};
 };
 
+// A native client's typed value standing for argument `pos` (args[pos] then holds its canonical
+// text, or is empty for Null, List and Map, which have none). The view's bytes belong to the
+// request and live as long as the command runs.
+struct TypedArg {
+  size_t pos;
+  ScalarView value;
+};
+
+// A typed argument of the logged replacement (log_as), owning its bytes.
+struct LoggedTypedArg {
+  size_t pos;
+  ScalarView value;   // its bytes are `bytes`: read it through View()
+  std::string bytes;
+  ScalarView View() const {
+    ScalarView v = value;
+    v.bytes = bytes;
+    return v;
+  }
+};
+
 struct CommandContext {
   std::span<const std::string_view> args;  // args[0] is the command name as sent
   ReplyBuilder* rb = nullptr;
@@ -119,13 +139,23 @@ struct CommandContext {
   ServerState* server = nullptr;
   const CommandSpec* spec = nullptr;
   int64_t now_ms = 0;  // wall clock, read once per command
-  // Native clients' typed value standing for SET's value argument (args[2]); null over RESP.
-  const ScalarView* typed_value = nullptr;
+  // Native clients' typed arguments, by position (few: a request has at most a couple); empty
+  // over RESP. Read them through Typed().
+  std::span<const TypedArg> typed;
   // A deterministic replacement for this write in the log (plugins' LogCommandAs); empty =
   // the command as sent. Read by the dispatcher when it logs the write.
   std::vector<std::string> log_as;
+  // Positions of log_as that stand for a typed value rather than their text (plugins'
+  // LogArgValue: CAS logs a native client's typed new value this way).
+  std::vector<LoggedTypedArg> log_as_typed;
 
   Keyspace& db() const { return *client->ns; }
+  // The typed value a native client sent for args[pos], or nullptr: plain bytes (RESP, CALL).
+  const ScalarView* Typed(size_t pos) const {
+    for (const TypedArg& t : typed)
+      if (t.pos == pos) return &t.value;
+    return nullptr;
+  }
   // The shard holding `key`; the dispatcher already holds its lock when `key` is one of the
   // command's declared keys.
   kv::Shard& ShardFor(std::string_view key) const { return client->ns->ShardFor(key); }

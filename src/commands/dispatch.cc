@@ -69,7 +69,7 @@ std::string_view Dispatcher::CheckKey(std::string_view key) const {
 }
 
 void Dispatcher::Execute(ClientState& client, std::span<const std::string_view> args,
-                         ReplyBuilder& rb, const ScalarView* typed_value) {
+                         ReplyBuilder& rb, std::span<const TypedArg> typed) {
   // Every error reply counts, whether the dispatcher or a handler sent it.
   struct ErrorCounter {
     ReplyBuilder& rb;
@@ -140,7 +140,7 @@ void Dispatcher::Execute(ClientState& client, std::span<const std::string_view> 
   ctx.server = &server_;
   ctx.spec = spec;
   ctx.now_ms = now;
-  ctx.typed_value = typed_value;
+  ctx.typed = typed;
   server_.stats.total_commands.fetch_add(1, std::memory_order_relaxed);
   client.last_cmd.store(spec, std::memory_order_relaxed);
 
@@ -182,12 +182,21 @@ void Dispatcher::Log(const CommandContext& ctx) {
   persist::RecordBodyWriter w(&body, 1);
   if (!ctx.log_as.empty()) {
     w.AddCommand(ctx.client->ns_name, static_cast<uint32_t>(ctx.log_as.size()));
-    for (const std::string& a : ctx.log_as) w.AddArg(a);
+    for (size_t i = 0; i < ctx.log_as.size(); ++i) {
+      const LoggedTypedArg* typed = nullptr;
+      for (const LoggedTypedArg& t : ctx.log_as_typed)
+        if (t.pos == i) typed = &t;
+      if (typed) {
+        w.AddArg(typed->View());
+      } else {
+        w.AddArg(ctx.log_as[i]);
+      }
+    }
   } else {
     w.AddCommand(ctx.client->ns_name, static_cast<uint32_t>(ctx.args.size()));
     for (size_t i = 0; i < ctx.args.size(); ++i) {
-      if (i == 2 && ctx.typed_value) {
-        w.AddArg(*ctx.typed_value);
+      if (const ScalarView* typed = ctx.Typed(i)) {
+        w.AddArg(*typed);
       } else {
         w.AddArg(ctx.args[i]);
       }
@@ -201,14 +210,28 @@ std::string Dispatcher::Replay(const persist::WalRecord& record) {
   thread_local ClientState client;
   client.replaying = true;
   thread_local std::vector<std::string_view> args;
+  thread_local std::vector<TypedArg> typed;
+  thread_local std::vector<std::string> texts;
   for (const persist::LoggedCommand& cmd : record.commands) {
+    if (texts.size() < cmd.args.size()) texts.resize(cmd.args.size());
     args.clear();
-    std::optional<ScalarView> typed;
+    typed.clear();
     for (size_t i = 0; i < cmd.args.size(); ++i) {
       const persist::LoggedArg& a = cmd.args[i];
-      args.push_back(a.raw);
-      if (a.type != ScalarType::kBytes && i == 2)
-        typed = ReadRaw(a.type, a.raw.data(), static_cast<uint32_t>(a.raw.size()));
+      if (a.type == ScalarType::kBytes) {
+        args.push_back(a.raw);
+        continue;
+      }
+      // As the native session passes them: the canonical text stands in args (empty for
+      // nested values), the typed value beside it.
+      const ScalarView v = ReadRaw(a.type, a.raw.data(), static_cast<uint32_t>(a.raw.size()));
+      texts[i].clear();
+      if (!IsNested(a.type)) {
+        char buf[kScalarBufSize];
+        texts[i].assign(CanonicalString(v, buf));
+      }
+      args.push_back(texts[i]);
+      typed.push_back({i, v});
     }
     const CommandSpec* spec = server_.commands.Find(args[0]);
     if (!spec)
@@ -230,7 +253,7 @@ std::string Dispatcher::Replay(const persist::WalRecord& record) {
     ctx.server = &server_;
     ctx.spec = spec;
     ctx.now_ms = record.time_ms;
-    ctx.typed_value = typed ? &*typed : nullptr;
+    ctx.typed = typed;
     thread_local std::vector<size_t> positions;
     spec->KeyPositions(args.size(), &positions);
     Run(*spec, ctx, positions);

@@ -23,9 +23,10 @@ class Dispatcher {
   explicit Dispatcher(ServerState& server) : server_(server) {}
 
   // Runs args (args[0] = command name) for `client`, replying through `rb`.
-  // typed_value: a native client's typed value for SET's value argument (else null).
+  // typed: a native client's typed values for some arguments (CommandContext::Typed); empty
+  // for RESP.
   void Execute(ClientState& client, std::span<const std::string_view> args, ReplyBuilder& rb,
-               const ScalarView* typed_value = nullptr);
+               std::span<const TypedArg> typed = {});
 
   // Recovery: applies one logged record through the command table, with the record's clock,
   // without checks meant for clients and without logging it again. Returns "" or an error.

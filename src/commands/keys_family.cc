@@ -32,6 +32,7 @@
 #include "core/glob.h"
 #include "core/keyspace.h"
 #include "core/shard.h"
+#include "core/value_encoding.h"
 
 namespace kv {
 
@@ -99,7 +100,7 @@ OpStatus OpRename(Shard& src_shard, std::string_view src, Shard& dst_shard, std:
   const int64_t expire_at = e->expire_at();
   // Setting `dst` on the same shard may invalidate `e`, so its bytes are copied first.
   std::string copy;
-  if (&src_shard == &dst_shard && IsText(v.type)) {
+  if (&src_shard == &dst_shard && (IsText(v.type) || IsNested(v.type))) {
     copy.assign(v.bytes);
     v.bytes = copy;
   }
@@ -135,10 +136,25 @@ void CountExisting(CommandContext& ctx, bool touch) {
 void CmdExists(CommandContext& ctx) { CountExisting(ctx, false); }
 void CmdTouch(CommandContext& ctx) { CountExisting(ctx, true); }
 
+// What TYPE reports and SCAN TYPE filters on: every scalar is what Redis calls a string; a native
+// client's Null, List or Map goes by its native type name ("null", "list", "map"), as a Redis
+// module type goes by its own name.
+std::string_view TypeName(const Entry& e) {
+  if (!IsNested(e.type())) return "string";
+  switch (EncodedTypeOf({e.value_data(), e.value_len()})) {
+    case EncodedType::kList:
+      return "list";
+    case EncodedType::kMap:
+      return "map";
+    default:
+      return "null";
+  }
+}
+
 void CmdType(CommandContext& ctx) {
   const std::string_view key = ctx.args[1];
-  // Every value is a scalar, which Redis calls a string.
-  ctx.rb->SendSimple(PeekRead(ctx.ShardFor(key), key, ctx.now_ms) ? "string" : "none");
+  const Entry* e = PeekRead(ctx.ShardFor(key), key, ctx.now_ms);
+  ctx.rb->SendSimple(e ? TypeName(*e) : "none");
 }
 
 // ------------------------------------------------------------------------------------------
@@ -318,8 +334,6 @@ void CmdScan(CommandContext& ctx) {
       return;
     }
   }
-  // Every value is a string: TYPE string keeps all keys, any other type none.
-  const bool type_ok = !use_type || EqualsIgnoreCase(type_name, "string");
 
   Keyspace& db = ctx.db();
   const uint32_t shards = db.shard_count();
@@ -342,7 +356,8 @@ void CmdScan(CommandContext& ctx) {
         do {
           table_cursor = shard.Scan(table_cursor, [&](const Entry* e) {
             ++examined;
-            if (e->expired(ctx.now_ms) || !type_ok) return;
+            if (e->expired(ctx.now_ms)) return;
+            if (use_type && !EqualsIgnoreCase(type_name, TypeName(*e))) return;
             if (use_pattern && !GlobMatch(pattern, e->key())) return;
             keys.emplace_back(e->key());
           });

@@ -8,7 +8,9 @@
 // is not Bytes (CanonicalString): GET and MGET reply with it, APPEND, STRLEN, GETRANGE and
 // SETRANGE see it as the value's text, as Redis does for its int-encoded strings, and INCR and
 // INCRBYFLOAT parse it with Redis's number rules, exactly as Redis would a string holding that
-// text ("5" increments, "5.0" or "1E+1" is not an integer).
+// text ("5" increments, "5.0" or "1E+1" is not an integer). A native client's Null, List or Map
+// (kNested) is not a string: GET-like commands reply with the aggregate, every other command
+// here answers WRONGTYPE, as Redis does for a key of another type.
 //
 // The dispatcher has locked the shards of every declared key before a handler runs; handlers
 // only call the key's shard. Shard ops (`Op<Name>`) know nothing of replies.
@@ -179,6 +181,7 @@ OpResult<int64_t> OpIncrBy(Shard& shard, std::string_view key, int64_t delta, in
     return delta;
   }
   const ScalarView v = e->value();
+  if (IsNested(v.type)) return OpStatus::kWrongType;
   int64_t cur;
   if (v.type == ScalarType::kInt) {
     cur = v.i;
@@ -210,6 +213,7 @@ OpResult<std::string> OpIncrByFloat(Shard& shard, std::string_view key, long dou
   if (e) {
     expire_at = e->expire_at();
     const ScalarView v = e->value();
+    if (IsNested(v.type)) return OpStatus::kWrongType;
     if (v.type == ScalarType::kInt) {
       cur = static_cast<long double>(v.i);
     } else {
@@ -242,6 +246,7 @@ OpResult<uint64_t> OpAppend(Shard& shard, std::string_view key, std::string_view
     return tail.size();
   }
   const ScalarView v = e->value();
+  if (IsNested(v.type)) return OpStatus::kWrongType;
   char buf[kScalarBufSize];
   const std::string_view head = CanonicalString(v, buf);  // Bytes: points into the old entry
   const uint64_t head_len = head.size();
@@ -265,6 +270,7 @@ OpResult<uint64_t> OpSetRange(Shard& shard, std::string_view key, uint64_t offse
   std::string_view head;
   if (e) {
     v = e->value();
+    if (IsNested(v.type)) return OpStatus::kWrongType;
     head = CanonicalString(v, buf);
   }
   const uint64_t old_len = head.size();
@@ -324,8 +330,9 @@ void CmdSet(CommandContext& ctx) {
   if (!ParseSetOptionsOrReply(ctx, 3, OptionsFor::kSet, &o)) return;
   int64_t at = kNoExpire;
   if (o.has_expire && !ExpireAtOrReply(ctx, o, &at)) return;
-  // Native clients send a typed value (Int stays Int); RESP values are bytes.
-  const ScalarView value = ctx.typed_value ? *ctx.typed_value : ScalarView::Bytes(ctx.args[2]);
+  // Native clients send a typed value (Int stays Int, a List stays a List); RESP values are bytes.
+  const ScalarView* typed = ctx.Typed(2);
+  const ScalarView value = typed ? *typed : ScalarView::Bytes(ctx.args[2]);
   SetGeneric(ctx, ctx.args[1], value, o.flags, at, SetReply::kOkOrNull);
 }
 
@@ -443,6 +450,10 @@ void CmdStrLen(CommandContext& ctx) {
     ctx.rb->SendLong(0);
     return;
   }
+  if (IsNested(e->type())) {
+    ctx.rb->SendError(errors::kWrongType);
+    return;
+  }
   char buf[kScalarBufSize];
   ctx.rb->SendLong(static_cast<int64_t>(CanonicalString(e->value(), buf).size()));
 }
@@ -497,6 +508,10 @@ void CmdGetRange(CommandContext& ctx) {
   Entry* e = FindRead(ctx.ShardFor(key), key, ctx.now_ms);
   if (!e) {
     ctx.rb->SendBulk("");
+    return;
+  }
+  if (IsNested(e->type())) {
+    ctx.rb->SendError(errors::kWrongType);
     return;
   }
   char buf[kScalarBufSize];

@@ -6,7 +6,8 @@
 //
 // For the benchmark shape (16-byte key, 32-byte value) that is 64 bytes, one jemalloc size
 // class, plus an 8-byte table slot. Ints and Floats are stored as 8 raw bytes, Decimals as their
-// 16 BID128 bytes (unaligned: read and written with memcpy). Entries are owned
+// 16 BID128 bytes (unaligned: read and written with memcpy), a nested value (Null, List, Map) as
+// its encoding (core/value_encoding.h): an entry is always (type byte, raw value bytes). Entries are owned
 // by their Shard; a pointer to one is valid only while the shard's lock is held and until the
 // next mutating shard call on that key (which may reallocate it).
 #pragma once

@@ -157,6 +157,8 @@ std::string_view CanonicalString(const ScalarView& v, char* buf) {
     }
     case ScalarType::kDecimal:
       return {buf, v.dec.ToString(buf)};
+    case ScalarType::kNested:
+      break;
   }
   return {};
 }
@@ -165,6 +167,7 @@ uint32_t RawSize(const ScalarView& v) {
   switch (v.type) {
     case ScalarType::kBytes:
     case ScalarType::kString:
+    case ScalarType::kNested:
       return static_cast<uint32_t>(v.bytes.size());
     case ScalarType::kDecimal:
       return 16;
@@ -179,6 +182,7 @@ void WriteRaw(const ScalarView& v, char* out) {
   switch (v.type) {
     case ScalarType::kBytes:
     case ScalarType::kString:
+    case ScalarType::kNested:
       if (!v.bytes.empty()) std::memcpy(out, v.bytes.data(), v.bytes.size());
       break;
     case ScalarType::kInt:
@@ -209,12 +213,31 @@ ScalarView ReadRaw(ScalarType type, const char* p, uint32_t len) {
       return ScalarView::Dec(Decimal::FromBytes(p));
     case ScalarType::kString:
       return ScalarView::String({p, len});
+    case ScalarType::kNested:
+      return ScalarView::Nested({p, len});
     case ScalarType::kBytes:
       break;
   }
   return ScalarView::Bytes({p, len});
 }
 
-bool KnownScalarType(uint8_t t) { return t <= static_cast<uint8_t>(ScalarType::kString); }
+bool KnownScalarType(uint8_t t) { return t <= static_cast<uint8_t>(ScalarType::kNested); }
+
+bool SameValue(const ScalarView& a, const ScalarView& b) {
+  if (a.type != b.type) return false;
+  switch (a.type) {
+    case ScalarType::kInt:
+      return a.i == b.i;
+    case ScalarType::kFloat:
+      return std::memcmp(&a.d, &b.d, sizeof a.d) == 0;
+    case ScalarType::kDecimal:
+      return a.dec.SameRepresentation(b.dec);
+    case ScalarType::kBytes:
+    case ScalarType::kString:
+    case ScalarType::kNested:
+      break;
+  }
+  return a.bytes == b.bytes;
+}
 
 }  // namespace kv

@@ -16,14 +16,27 @@
 namespace kv {
 
 // Stored in an entry's type byte: values are part of the in-memory format, never renumber.
-enum class ScalarType : uint8_t { kBytes = 0, kInt = 1, kFloat = 2, kDecimal = 3, kString = 4 };
+// The numbers are part of the on-disk format too (the WAL logs entries as type and raw bytes):
+// only ever append.
+enum class ScalarType : uint8_t {
+  kBytes = 0,
+  kInt = 1,
+  kFloat = 2,
+  kDecimal = 3,
+  kString = 4,
+  // A Null, List or Map: its bytes are the value's canonical encoding (core/value_encoding.h,
+  // the native protocol's format), so type and bytes describe it fully. Not a string: string
+  // commands answer WRONGTYPE for it, GET replies with the aggregate.
+  kNested = 5,
+};
 
 // kString is text a native client wrote as a String: stored like Bytes and identical to Bytes over
 // RESP, but read back as a String by native clients. Any RESP write turns it into Bytes.
 inline bool IsText(ScalarType t) { return t == ScalarType::kBytes || t == ScalarType::kString; }
+inline bool IsNested(ScalarType t) { return t == ScalarType::kNested; }
 
-// A non-owning view of one stored scalar. `bytes` is valid only for kBytes and only while the
-// owning shard stays locked; the numbers are copies.
+// A non-owning view of one stored value. `bytes` (kBytes, kString, kNested) is valid only while
+// its owner (the shard, locked; a request's arguments) lives; the numbers are copies.
 struct ScalarView {
   ScalarType type = ScalarType::kBytes;
   std::string_view bytes;
@@ -36,6 +49,11 @@ struct ScalarView {
   static ScalarView Int(int64_t v) { return {ScalarType::kInt, {}, v, 0, {}}; }
   static ScalarView Float(double v) { return {ScalarType::kFloat, {}, 0, v, {}}; }
   static ScalarView Dec(const Decimal& v) { return {ScalarType::kDecimal, {}, 0, 0, v}; }
+  // `encoded`: one value in the encoding of core/value_encoding.h, canonical (as encoded by the
+  // native codec), so that equal values have equal bytes.
+  static ScalarView Nested(std::string_view encoded) {
+    return {ScalarType::kNested, encoded, 0, 0, {}};
+  }
 };
 
 // The value bytes an entry (and the snapshot and WAL files) hold for a scalar: Bytes and String
@@ -47,9 +65,15 @@ void WriteRaw(const ScalarView& v, char* out);  // writes RawSize(v) bytes
 ScalarView ReadRaw(ScalarType type, const char* p, uint32_t len);
 // Whether `t` is a type this build knows (a persisted file may come from a newer one).
 bool KnownScalarType(uint8_t t);
+// Equal in type and value, as CAS compares: String never equals Bytes, an Int never equals the
+// text of its digits; Floats compare by their bits (0.0 and -0.0 differ, a NaN equals itself);
+// Decimals by representation, i.e. by canonical string (2.50 != 2.5, as GET shows them apart);
+// nested values by their canonical encoding (order of map entries included).
+bool SameValue(const ScalarView& a, const ScalarView& b);
 
 // Writes the canonical string of `v` into `buf` (at least kScalarBufSize bytes) when it is not
-// Bytes; returns a view of the canonical string either way. Floats too long for `buf` (about
+// Bytes; returns a view of the canonical string either way. A nested value has no string form
+// (callers answer WRONGTYPE first): it gives the empty view. Floats too long for `buf` (about
 // 1e45 and up) are formatted into thread-local storage, valid until the next call on the thread.
 // A Decimal always fits `buf` (at most 42 characters).
 inline constexpr size_t kScalarBufSize = 64;

@@ -16,6 +16,7 @@
 #include "commands/errors.h"
 #include "core/scalar.h"
 #include "core/shard.h"
+#include "core/value_encoding.h"
 #include "modules/module_host.h"
 
 namespace kv {
@@ -242,6 +243,8 @@ int KeyType(KVModuleKey* key) {
       return KV_KEYTYPE_FLOAT;
     case ScalarType::kDecimal:
       return KV_KEYTYPE_DECIMAL;
+    case ScalarType::kNested:
+      break;  // version 1 plugins cannot read it; KeyValue can
   }
   return KV_KEYTYPE_OTHER;
 }
@@ -344,6 +347,7 @@ int IsBlockTimeout(KVModuleCtx* ctx) {
 int LogCommandAs(KVModuleCtx* ctx, int argc, const char* const* argv, const size_t* lens) {
   if (!ctx->cmd || argc < 1 || !ctx->cmd->spec->has(kCmdWrite)) return KV_ERR;
   ctx->cmd->log_as.clear();
+  ctx->cmd->log_as_typed.clear();
   for (int i = 0; i < argc; ++i) ctx->cmd->log_as.emplace_back(argv[i], lens[i]);
   return KV_OK;
 }
@@ -366,11 +370,96 @@ void Log(KVModuleCtx* ctx, const char* level, const char* fmt_str, ...) {
 
 const char* ValueString(KVModuleKey* key, size_t* len) {
   const Entry* e = Live(key);
-  if (!e) return nullptr;
+  // A Null, List or Map has no text: NULL, so that text comparisons (CAS over RESP) never match.
+  if (!e || IsNested(e->type())) return nullptr;
   char buf[kScalarBufSize];
   key->text.assign(CanonicalString(e->value(), buf));
   if (len) *len = key->text.size();
   return key->text.data();
+}
+
+// ------------------------------------------------------------------------------------------
+// Typed values (version 2)
+// ------------------------------------------------------------------------------------------
+
+const KVModuleValue* NewHandle(KVModuleCtx* ctx, const ScalarView& v) {
+  ctx->values.push_front(KVModuleValue{v});
+  return &ctx->values.front();
+}
+
+const KVModuleValue* ArgValue(KVModuleCtx* ctx, int i) {
+  if (!ctx->cmd || i < 0) return nullptr;
+  const ScalarView* v = ctx->cmd->Typed(static_cast<size_t>(i));
+  return v ? NewHandle(ctx, *v) : nullptr;
+}
+
+const KVModuleValue* KeyValue(KVModuleKey* key) {
+  const Entry* e = Live(key);
+  return e ? NewHandle(key->ctx, e->value()) : nullptr;
+}
+
+int ValueTypeOf(const KVModuleValue* v) {
+  switch (v->v.type) {
+    case ScalarType::kBytes:
+      return KV_VALUE_BYTES;
+    case ScalarType::kString:
+      return KV_VALUE_STRING;
+    case ScalarType::kInt:
+      return KV_VALUE_INT;
+    case ScalarType::kFloat:
+      return KV_VALUE_FLOAT;
+    case ScalarType::kDecimal:
+      return KV_VALUE_DECIMAL;
+    case ScalarType::kNested:
+      break;
+  }
+  // The encoding's type byte is the native type, which KV_VALUE_* numbers.
+  return static_cast<int>(EncodedTypeOf(v->v.bytes));
+}
+
+int ValueEquals(const KVModuleValue* a, const KVModuleValue* b) {
+  return a && b && SameValue(a->v, b->v) ? 1 : 0;
+}
+
+int ValueGetInt(const KVModuleValue* v, long long* out) {
+  if (v->v.type != ScalarType::kInt) return KV_ERR;
+  *out = v->v.i;
+  return KV_OK;
+}
+
+int ValueGetFloat(const KVModuleValue* v, double* out) {
+  if (v->v.type != ScalarType::kFloat) return KV_ERR;
+  *out = v->v.d;
+  return KV_OK;
+}
+
+int ValueGetDecimal(const KVModuleValue* v, KVDecimal* out) {
+  if (v->v.type != ScalarType::kDecimal) return KV_ERR;
+  out->w[0] = v->v.dec.low();
+  out->w[1] = v->v.dec.high();
+  return KV_OK;
+}
+
+int ValueGetBytes(const KVModuleValue* v, const char** ptr, size_t* len) {
+  if (!IsText(v->v.type) && !IsNested(v->v.type)) return KV_ERR;
+  *ptr = v->v.bytes.data();
+  *len = v->v.bytes.size();
+  return KV_OK;
+}
+
+int SetValue(KVModuleKey* key, const KVModuleValue* v, int keep_expiry) {
+  // v may view the very entry being replaced (SetValue(key, KeyValue(key))): Shard::Set copies
+  // the new value before it frees the old entry.
+  return v ? Store(key, v->v, keep_expiry) : KV_ERR;
+}
+
+int LogArgValue(KVModuleCtx* ctx, int i, const KVModuleValue* v) {
+  if (!ctx->cmd || !v || i < 0 || static_cast<size_t>(i) >= ctx->cmd->log_as.size())
+    return KV_ERR;
+  auto& typed = ctx->cmd->log_as_typed;
+  std::erase_if(typed, [&](const LoggedTypedArg& t) { return t.pos == static_cast<size_t>(i); });
+  typed.push_back(LoggedTypedArg{static_cast<size_t>(i), v->v, std::string(v->v.bytes)});
+  return KV_OK;
 }
 
 const KVModuleAPI kApi = {
@@ -420,6 +509,16 @@ const KVModuleAPI kApi = {
     Milliseconds,
     Log,
     ValueString,
+    ArgValue,
+    KeyValue,
+    ValueTypeOf,
+    ValueEquals,
+    ValueGetInt,
+    ValueGetFloat,
+    ValueGetDecimal,
+    ValueGetBytes,
+    SetValue,
+    LogArgValue,
 };
 
 }  // namespace

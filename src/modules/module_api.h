@@ -1,7 +1,8 @@
-// Host side of the plugin ABI: what KVModuleCtx, KVModuleKey and KVModuleString are inside the
-// server, and the one API table handed to every plugin. Private to src/modules/.
+// Host side of the plugin ABI: what KVModuleCtx, KVModuleKey, KVModuleString and KVModuleValue
+// are inside the server, and the one API table handed to every plugin. Private to src/modules/.
 #pragma once
 
+#include <forward_list>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -13,6 +14,12 @@ namespace kv {
 struct Module;
 class ModuleHost;
 }  // namespace kv
+
+// A typed value handed to a plugin: a view of an argument or of a stored value, valid as long as
+// what it views.
+struct KVModuleValue {
+  kv::ScalarView v;
+};
 
 struct KVModuleString {
   std::string_view s;
@@ -28,6 +35,9 @@ struct KVModuleCtx {
   kv::CommandContext* cmd = nullptr;
   bool replied = false;
   std::vector<KVModuleKey*> keys;  // closed automatically when the handler returns
+  // Handles given out by ArgValue and KeyValue: stable addresses, and no allocation for the
+  // calls that use none.
+  std::forward_list<KVModuleValue> values;
 };
 
 struct KVModuleKey {
@@ -35,7 +45,9 @@ struct KVModuleKey {
   std::string name;
   int mode;
   std::string text;  // ValueString's result
+  KVModuleValue* value = nullptr;  // KeyValue's result, in ctx->values
 };
+
 
 namespace kv {
 

@@ -53,6 +53,27 @@ int WaitCmd(KVModuleCtx* ctx, KVModuleString** argv, int) {
 
 int SilentCmd(KVModuleCtx*, KVModuleString**, int) { return KV_OK; }
 
+// T.TYPED key value: describes the typed value argument 2 carries ("text" when none) and whether
+// it equals the stored value, then stores it with its type (SetValue).
+int TypedCmd(KVModuleCtx* ctx, KVModuleString** argv, int) {
+  const KVModuleValue* v = g_api->ArgValue(ctx, 2);
+  if (!v) return g_api->ReplyWithSimpleString(ctx, "text");
+  KVModuleKey* k = g_api->OpenKey(ctx, argv[1], KV_READ | KV_WRITE);
+  std::string out = "type=" + std::to_string(g_api->ValueType(v));
+  out += " eq=" + std::to_string(g_api->ValueEquals(g_api->KeyValue(k), v));
+  long long i;
+  double d;
+  KVDecimal dec;
+  const char* p;
+  size_t len;
+  if (g_api->ValueGetInt(v, &i) == KV_OK) out += " int=" + std::to_string(i);
+  if (g_api->ValueGetFloat(v, &d) == KV_OK) out += " float=" + std::to_string(d);
+  if (g_api->ValueGetDecimal(v, &dec) == KV_OK) out += " decimal";
+  if (g_api->ValueGetBytes(v, &p, &len) == KV_OK) out += " len=" + std::to_string(len);
+  if (g_api->SetValue(k, v, 0) != KV_OK) return g_api->ReplyWithError(ctx, "ERR SetValue");
+  return g_api->ReplyWithSimpleString(ctx, out.c_str());
+}
+
 int GoodOnLoad(KVModuleCtx* ctx, const KVModuleAPI* api, KVModuleString**, int) {
   g_api = api;
   if (api->Init(ctx, "t", 3, KVMODULE_API_VERSION) != KV_OK) return KV_ERR;
@@ -60,7 +81,8 @@ int GoodOnLoad(KVModuleCtx* ctx, const KVModuleAPI* api, KVModuleString**, int) 
       api->CreateCommand(ctx, "t.getint", GetIntCmd, "readonly fast", 2, 1, 1, 1) != KV_OK ||
       api->CreateCommand(ctx, "t.peek", PeekCmd, "readonly", 3, 1, 1, 1) != KV_OK ||
       api->CreateCommand(ctx, "t.wait", WaitCmd, "readonly blocking", 2, 1, 1, 1) != KV_OK ||
-      api->CreateCommand(ctx, "t.silent", SilentCmd, "readonly", 1, 0, 0, 0) != KV_OK)
+      api->CreateCommand(ctx, "t.silent", SilentCmd, "readonly", 1, 0, 0, 0) != KV_OK ||
+      api->CreateCommand(ctx, "t.typed", TypedCmd, "write", 3, 1, 1, 1) != KV_OK)
     return KV_ERR;
   return api->SetCommandDocs(ctx, "t.setint", "Sets an Int.", "key n");
 }
@@ -113,6 +135,29 @@ TEST_CASE("Set keeps or clears the expiry as asked") {
   CHECK(f.h.Run({"SET", "n", "1", "EX", "100"}) == test::kOk);
   CHECK(f.h.Run({"T.SETINT", "n", "2"}) == test::kOk);  // keep_expiry = 1
   CHECK(f.h.Run({"TTL", "n"}) == Int(100));
+}
+
+TEST_CASE("Typed arguments reach the handler, compare by type and value, and store typed") {
+  Fixture f;
+  CHECK(f.h.Run({"T.TYPED", "k", "7"}) == "+text\r\n");  // RESP: plain text, no typed value
+  CHECK(f.h.Run({"GET", "k"}) == test::kNil);
+  const TypedArg seven[] = {{2, ScalarView::Int(7)}};
+  CHECK(f.h.Run({"T.TYPED", "k", "7"}, seven) == "+type=1 eq=0 int=7\r\n");
+  CHECK(f.h.Run({"T.TYPED", "k", "7"}, seven) == "+type=1 eq=1 int=7\r\n");  // stored typed
+  CHECK(f.h.Run({"T.GETINT", "k"}) == Int(7));
+  const TypedArg text[] = {{2, ScalarView::Bytes("7")}};
+  CHECK(f.h.Run({"T.TYPED", "k", "7"}, text) == "+type=5 eq=0 len=1\r\n");  // Bytes is not Int
+  const TypedArg dec[] = {{2, ScalarView::Dec(*Decimal::Parse("2.50"))}};
+  CHECK(f.h.Run({"T.TYPED", "k", "2.50"}, dec) == "+type=3 eq=0 decimal\r\n");
+  const TypedArg flt[] = {{2, ScalarView::Float(1.5)}};
+  CHECK(f.h.Run({"T.TYPED", "k", "1.5"}, flt) == "+type=2 eq=0 float=1.500000\r\n");
+  const std::string list("\x06\x00\x00\x00\x01\x00", 6);  // [null]
+  const TypedArg nested[] = {{2, ScalarView::Nested(list)}};
+  CHECK(f.h.Run({"T.TYPED", "k", ""}, nested) == "+type=6 eq=0 len=6\r\n");
+  CHECK(f.h.Run({"T.TYPED", "k", ""}, nested) == "+type=6 eq=1 len=6\r\n");
+  CHECK(f.h.Run({"GET", "k"}) == "*1\r\n$-1\r\n");
+  CHECK(f.h.Run({"TYPE", "k"}) == "+list\r\n");
+  CHECK(f.h.Run({"T.GETINT", "k"}) == test::kNil);  // KeyType: OTHER
 }
 
 TEST_CASE("A handler that does not reply gets a generic error, not a hang") {

@@ -1,10 +1,13 @@
 #include "native_proto/native_writer.h"
 
+#include "native_proto/value_codec.h"
+
 namespace kv::native {
 
 void NativeWriter::Reset() {
   stack_.clear();
   root_ = Value::Null();
+  nil_ = false;
   has_error_ = false;
   error_.clear();
 }
@@ -28,10 +31,22 @@ void NativeWriter::SendScalar(const ScalarView& v) {
       return Put(Value::Dec(v.dec));
     case ScalarType::kString:
       return Put(Value::String(std::string(v.bytes)));
+    case ScalarType::kNested: {
+      Value decoded;
+      size_t used = 0;
+      // The engine stores only encodings this codec produced, so decoding cannot fail.
+      if (ValueDecoder().Decode(v.bytes, &used, &decoded) != DecodeError::kOk) decoded = Value();
+      return Put(std::move(decoded));
+    }
     case ScalarType::kBytes:
       break;
   }
   Put(Value::Bytes(std::string(v.bytes)));
+}
+
+void NativeWriter::PutNil() {
+  if (stack_.empty()) nil_ = true;
+  Put(Value::Null());
 }
 
 void NativeWriter::Open(bool is_map, uint32_t n) {

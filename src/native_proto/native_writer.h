@@ -1,6 +1,7 @@
 // NativeWriter: the ReplyBuilder for native-protocol clients. Handlers reply exactly as they do
 // for RESP; this builder collects the reply as one typed Value (arrays become Lists, maps Maps,
-// stored scalars keep their type), or an error, which the native session then frames.
+// stored values keep their type, a stored List or Map is decoded whole), or an error, which the
+// native session then frames.
 #pragma once
 
 #include <string>
@@ -21,8 +22,8 @@ class NativeWriter final : public ReplyBuilder {
   void SendVerbatim(std::string_view s, std::string_view) override {
     Put(Value::String(std::string(s)));
   }
-  void SendNull() override { Put(Value::Null()); }
-  void SendNullArray() override { Put(Value::Null()); }
+  void SendNull() override { PutNil(); }
+  void SendNullArray() override { PutNil(); }
   void SendBool(bool v) override { Put(Value::Int(v ? 1 : 0)); }
   void StartArray(uint32_t n) override { Open(false, n); }
   void StartMap(uint32_t pairs) override { Open(true, pairs * 2); }
@@ -32,6 +33,9 @@ class NativeWriter final : public ReplyBuilder {
   bool has_error() const { return has_error_; }
   const std::string& error() const { return error_; }
   const Value& value() const { return root_; }
+  // The reply was nil (a missing key, "nothing"): the NULL status. A stored Null value read back
+  // is a Null *value* instead (value().is_null() without nil()).
+  bool nil() const { return nil_; }
   void Reset();
 
  private:
@@ -43,9 +47,11 @@ class NativeWriter final : public ReplyBuilder {
   };
   void Open(bool is_map, uint32_t n);
   void Put(Value v);
+  void PutNil();
 
   std::vector<Frame> stack_;
   Value root_;
+  bool nil_ = false;
   bool has_error_ = false;
   std::string error_;
 };

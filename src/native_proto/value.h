@@ -20,20 +20,13 @@
 #include <vector>
 
 #include "core/decimal.h"
+#include "core/value_encoding.h"
 
 namespace kv::native {
 
-// The wire type bytes (DESIGN.md section 5); the enumerator values are the bytes on the wire.
-enum class ValueType : uint8_t {
-  kNull = 0,
-  kInt = 1,
-  kFloat = 2,
-  kDecimal = 3,
-  kString = 4,
-  kBytes = 5,
-  kList = 6,
-  kMap = 7,
-};
+// The wire type bytes (DESIGN.md section 5): the engine's value encoding (core/value_encoding.h)
+// is the same format, so the enumeration is shared.
+using ValueType = kv::EncodedType;
 
 // "null", "int", "float", "decimal", "string", "bytes", "list", "map".
 std::string_view ValueTypeName(ValueType t);

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <charconv>
 #include <cmath>
+#include "core/value_encoding.h"
 
 namespace kv::resp {
 
@@ -154,6 +155,8 @@ void RespWriter::StartMap(uint32_t pairs) {
 void RespWriter::StartSet(uint32_t n) { AppendHeader(resp3_ ? '~' : '*', n); }
 
 void RespWriter::SendScalar(const ScalarView& v) {
+  // A stored Null, List or Map replies as the RESP aggregate (docs/native-protocol.md section 7).
+  if (IsNested(v.type)) return SendEncodedValue(v.bytes, *this);
   char buf[kScalarBufSize];
   SendBulk(CanonicalString(v, buf));
 }

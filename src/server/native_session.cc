@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include "core/scalar.h"
+#include "native_proto/value_codec.h"
 
 namespace kv {
 
@@ -13,54 +14,62 @@ using native::Status;
 using native::Value;
 using native::ValueType;
 
-// The stored form of a SET value: scalars keep their type (String too, Bytes as bytes).
-bool StoredScalar(const Value& v, ScalarView* out) {
+// The stored form of a native value: scalars keep their type (String too, Bytes as bytes); a
+// Null, List or Map is stored whole as its canonical encoding, written to *encoded (which the
+// view then points into).
+ScalarView StoredValue(const Value& v, std::string* encoded) {
   switch (v.type()) {
     case ValueType::kInt:
-      *out = ScalarView::Int(v.as_int());
-      return true;
+      return ScalarView::Int(v.as_int());
     case ValueType::kFloat:
-      *out = ScalarView::Float(v.as_float());
-      return true;
+      return ScalarView::Float(v.as_float());
     case ValueType::kDecimal:
-      *out = ScalarView::Dec(v.as_decimal());
-      return true;
+      return ScalarView::Dec(v.as_decimal());
     case ValueType::kString:
-      *out = ScalarView::String(v.as_string());
-      return true;
+      return ScalarView::String(v.as_string());
     case ValueType::kBytes:
-      *out = ScalarView::Bytes(v.as_string());
-      return true;
-    default:
-      return false;
+      return ScalarView::Bytes(v.as_string());
+    case ValueType::kNull:
+    case ValueType::kList:
+    case ValueType::kMap:
+      break;
   }
+  encoded->clear();
+  native::EncodeValue(v, encoded);
+  return ScalarView::Nested(*encoded);
 }
 
-// A Value as the text a RESP client would send for it (command arguments are text): a scalar's
+// A CALL argument as the text a RESP client would send for it (CALL passes text): a scalar's
 // canonical string; Null is the empty string (RESP has no null argument); Lists and Maps have
 // no text.
 bool ArgText(const Value& v, std::string* out) {
-  if (v.is_null()) {
-    out->clear();
-    return true;
-  }
-  ScalarView scalar;
-  if (!StoredScalar(v, &scalar)) return false;
+  if (v.type() == ValueType::kList || v.type() == ValueType::kMap) return false;
+  std::string unused;
+  const ScalarView scalar = StoredValue(v, &unused);
   char buf[kScalarBufSize];
-  *out = std::string(CanonicalString(scalar, buf));
+  *out = IsNested(scalar.type) ? std::string() : std::string(CanonicalString(scalar, buf));
   return true;
 }
 
-constexpr std::string_view kUnsupportedValue =
-    "ERR Null, List and Map values cannot be stored yet (only Int, Float, Decimal, String, Bytes)";
 }  // namespace
 
 NativeSession::NativeSession(Dispatcher& dispatcher, ClientState& client)
     : dispatcher_(dispatcher), client_(client) {}
 
-void NativeSession::Exec(std::vector<std::string> args, const ScalarView* typed) {
+void NativeSession::Exec(std::vector<std::string> args, std::span<const TypedArg> typed) {
   writer_.Reset();
-  std::vector<std::string_view> views(args.begin(), args.end());
+  // A typed argument's text is its canonical string (CommandContext's contract), so handlers
+  // and plugins that read text see what a RESP client would have sent; String and Bytes are
+  // viewed where they are rather than copied.
+  std::vector<std::string_view> views(args.size());
+  for (const TypedArg& t : typed) {
+    char buf[kScalarBufSize];
+    if (!IsText(t.value.type) && !IsNested(t.value.type))
+      args[t.pos] = std::string(CanonicalString(t.value, buf));
+  }
+  for (size_t i = 0; i < args.size(); ++i) views[i] = args[i];
+  for (const TypedArg& t : typed)
+    if (IsText(t.value.type)) views[t.pos] = t.value.bytes;
   dispatcher_.Execute(client_, views, writer_, typed);
 }
 
@@ -108,47 +117,41 @@ bool NativeSession::Run(const native::Request& req, std::string* out) {
   switch (op) {
     case Opcode::kSET:
     case Opcode::kSETNX: {
-      ScalarView v;
-      if (!StoredScalar(req.value, &v)) {
-        native::AppendError(out, kUnsupportedValue);
-        return true;
-      }
+      std::string encoded;
+      const TypedArg typed[] = {{2, StoredValue(req.value, &encoded)}};
       std::vector<std::string> args = {"set", key, ""};
       ttl_args(&args, req.ttl_ms);
       if (op == Opcode::kSETNX) args.push_back("NX");
-      Exec(std::move(args), &v);
+      Exec(std::move(args), typed);
       if (op == Opcode::kSETNX && !writer_.has_error()) {
         // SET NX answers OK or nil; SETNX's contract is Int 1 set, 0 existed.
-        const bool stored = !writer_.value().is_null();
+        const bool stored = !writer_.nil();
         writer_.Reset();
         writer_.SendLong(stored ? 1 : 0);
       }
       break;
     }
     case Opcode::kCAS: {
-      std::string expected, fresh;
-      if (!ArgText(req.expected, &expected) || !ArgText(req.value, &fresh)) {
-        native::AppendError(out, kUnsupportedValue);
-        return true;
-      }
-      std::vector<std::string> args = {"cas", key, expected, fresh};
+      std::string expected_encoded, new_encoded;
+      const TypedArg typed[] = {{2, StoredValue(req.expected, &expected_encoded)},
+                                {3, StoredValue(req.value, &new_encoded)}};
+      std::vector<std::string> args = {"cas", key, "", ""};
       ttl_args(&args, req.ttl_ms);
-      Exec(std::move(args));
+      Exec(std::move(args), typed);
       break;
     }
     case Opcode::kMSET: {
       // Validated whole first, so all-or-nothing fails before writing anything; items are then
       // written one by one (each atomic, the batch not isolated from concurrent writers).
-      std::vector<ScalarView> values(req.items.size());
+      std::vector<TypedArg> values(req.items.size());
+      std::vector<std::string> encoded(req.items.size());
       // Why each item cannot be written ("" = it can).
       std::vector<std::string> problems(req.items.size());
       bool any_problem = false;
       for (size_t i = 0; i < req.items.size(); ++i) {
         const std::string_view key_error = dispatcher_.CheckKey(req.items[i].key);
-        if (!key_error.empty())
-          problems[i] = std::string(key_error);
-        else if (!StoredScalar(req.items[i].value, &values[i]))
-          problems[i] = std::string(kUnsupportedValue);
+        if (!key_error.empty()) problems[i] = std::string(key_error);
+        values[i] = {2, StoredValue(req.items[i].value, &encoded[i])};
         any_problem |= !problems[i].empty();
       }
       if (any_problem && req.mode == native::BatchMode::kAllOrNothing) {
@@ -168,7 +171,7 @@ bool NativeSession::Run(const native::Request& req, std::string* out) {
         }
         std::vector<std::string> args = {"set", std::string(item.key), ""};
         ttl_args(&args, item.ttl_ms);
-        Exec(std::move(args), &values[i]);
+        Exec(std::move(args), std::span(&values[i], 1));
         results.push_back(writer_.has_error() ? Value::String(writer_.error()) : Value::Int(1));
       }
       native::AppendOkValue(out, Value::MakeList(std::move(results)));
@@ -237,8 +240,8 @@ bool NativeSession::Run(const native::Request& req, std::string* out) {
 
 void NativeSession::Frame(const native::Request& req, std::string* out) {
   if (writer_.has_error()) return native::AppendError(out, writer_.error());
+  if (writer_.nil()) return native::AppendNull(out);
   const Value& v = writer_.value();
-  if (v.is_null()) return native::AppendNull(out);
   switch (req.info->reply) {
     case ReplyShape::kEmpty:
       return native::AppendResponse(out, Status::kOk);

@@ -4,6 +4,7 @@
 // opcode's reply shape. docs/native-protocol.md is the contract.
 #pragma once
 
+#include <span>
 #include <string>
 #include <vector>
 
@@ -26,8 +27,9 @@ class NativeSession final : public Session {
   // Runs one parsed request and appends its response frame. False: the command blocked (the
   // request stays unconsumed and is run again later).
   bool Run(const native::Request& req, std::string* out);
-  // Runs args (with an optional typed SET value) and leaves the reply in writer_.
-  void Exec(std::vector<std::string> args, const ScalarView* typed = nullptr);
+  // Runs args (with native clients' typed values for some positions) and leaves the reply in
+  // writer_.
+  void Exec(std::vector<std::string> args, std::span<const TypedArg> typed = {});
   void Frame(const native::Request& req, std::string* out);
 
   Dispatcher& dispatcher_;

@@ -86,7 +86,6 @@ def test_user_story_one_shot(nkv):
     assert ok(nkv, "--no-raw", "unlock", "job:1", "me") == "(integer) 1\n"
 
 
-@pytest.mark.xfail(strict=True, reason="server stores nested values in the nested-values branch")
 def test_user_story_list_value(nkv):
     assert ok(nkv, "set", "tags", '["a", "b", 3]') == "OK\n"
     assert ok(nkv, "--no-raw", "get", "tags") == '1) "a"\n2) "b"\n3) (integer) 3\n'

@@ -10,13 +10,15 @@ from __future__ import annotations
 
 import struct
 import threading
+import time
 from decimal import Decimal
 
 import pytest
 
-from conftest import REPO_ROOT, _ModuleServer
+from conftest import REPO_ROOT, RespError, _ModuleServer
 from native_client import (ERROR, INVALID, NULL, OK, STATUS_NAMES, T_BYTES, T_DECIMAL, T_INT,
-                           T_LIST, T_STRING, MapPairs, NativeConn, encode_value, frame,
+                           T_LIST, T_MAP, T_NULL, T_STRING, MapPairs, NativeConn, encode_value,
+                           frame,
                            frame_call, frame_get, frame_incr, frame_lock, frame_select,
                            frame_set, key16, load_vectors)
 
@@ -26,12 +28,8 @@ VECTORS_PATH = REPO_ROOT / "test" / "vectors" / "native" / "vectors.txt"
 VECTORS = load_vectors(VECTORS_PATH)
 VECTORS_BY_NAME = {v.name: v for v in VECTORS}
 
-# Gaps the spec's status paragraph documents (issue 5 in progress). strict: a fix turns the test
-# into XPASS-failure, the reminder to drop the mark.
-NO_CONTAINERS = pytest.mark.xfail(
-    strict=True, reason="spec status: Null, List and Map values cannot be stored yet (ERROR)")
-
 ERR_NOT_INT = "ERR value is not an integer or out of range"
+WRONGTYPE = "WRONGTYPE Operation against a key holding the wrong kind of value"
 WRONGPASS = "WRONGPASS invalid username-password pair or user is disabled."
 
 
@@ -158,9 +156,7 @@ def _check_vector_response(v, r):
             assert n >= 1, show(r)
 
 
-@pytest.mark.parametrize("name", [
-    pytest.param(v.name, marks=NO_CONTAINERS) if v.name == "GET typed map" else v.name
-    for v in VECTORS if v.name not in AUTH_VECTORS])
+@pytest.mark.parametrize("name", [v.name for v in VECTORS if v.name not in AUTH_VECTORS])
 def test_vector(nkv, connect, name):
     v = VECTORS_BY_NAME[name]
     c = connect(nkv)
@@ -218,7 +214,6 @@ def test_typed_round_trip(nkv, connect, value):
     assert same_value(r.value, value), show(r)
 
 
-@NO_CONTAINERS
 @pytest.mark.parametrize("value", [
     [1, None, "x", b"y", 1.5, Decimal("2.50")],
     [[[]], {}],
@@ -278,16 +273,7 @@ def test_typed_values_over_the_other_opcodes(nkv, connect):
     expect_ok(c.ttl("nope"), -2)
 
 
-# Typed CAS over the native protocol needs typed command arguments in kvmodule.h (the CAS
-# plugin only sees text today): issue 5, next step. Strict, so these fail once it works.
-TYPED_CAS_PENDING = pytest.mark.xfail(
-    strict=True, reason="issue 5: native CAS compares and stores by text until plugins get "
-    "typed arguments")
-
-
-@pytest.mark.parametrize("new", [
-    pytest.param(7, marks=TYPED_CAS_PENDING), pytest.param(2.5, marks=TYPED_CAS_PENDING),
-    pytest.param(Decimal("2.5"), marks=TYPED_CAS_PENDING), b"raw"], ids=repr)
+@pytest.mark.parametrize("new", [7, 2.5, Decimal("2.5"), b"raw"], ids=repr)
 def test_cas_new_value_keeps_its_type(nkv, connect, new):
     """As SET: the value CAS stores reads back natively with its type."""
     c = connect(nkv)
@@ -300,7 +286,6 @@ def test_cas_new_value_keeps_its_type(nkv, connect, new):
 @pytest.mark.parametrize("stored,expected", [
     (2.5, Decimal("2.5")), (Decimal("2.5"), 2.5), (42, b"42"), (b"42", 42), (1.5, "1.5"),
 ], ids=repr)
-@TYPED_CAS_PENDING
 def test_cas_differs_in_type_is_not_swapped(nkv, connect, stored, expected):
     """Spec 0x07: Int 0 when the current value differs in type or value."""
     c = connect(nkv)
@@ -309,6 +294,177 @@ def test_cas_differs_in_type_is_not_swapped(nkv, connect, stored, expected):
     r = expect_ok(c.get("f"))
     assert same_value(r.value, stored), show(r)
     expect_ok(c.cas("f", stored, b"new"), 1)
+
+
+# ---------------------------------------------------------------------------- 2b. nested values
+NESTED = MapPairs([("name", "Ada"), ("n", 7), ("tags", ["x", None, 1.5, Decimal("2.50")]),
+                   ("raw", b"\x00")])
+
+
+def test_stored_null_is_a_value_not_a_missing_key(nkv, connect):
+    """Spec: GET of a stored Null is OK with the Null value; NULL status is for a missing key."""
+    c = connect(nkv)
+    expect_ok(c.set("n", None))
+    r = expect_ok(c.get("n"))
+    assert r.raw() == b"\x00\x00\x00\x00\x01\x00", show(r)
+    expect_ok(c.exists("n"), 1)
+    expect_status(c.get("missing"), NULL)
+    expect_ok(c.mget(["n", "missing"]), [None, None])
+
+
+def test_nested_over_the_other_writes(nkv, connect):
+    c = connect(nkv)
+    expect_ok(c.setnx("l", [1, [2]]), 1)
+    expect_ok(c.setnx("l", [3]), 0)
+    expect_ok(c.mset([("m", {"k": [None]}), ("x", None, 60000), ("s", 1)]), [1, 1, 1])
+    r = expect_ok(c.mget(["l", "m", "x", "s"]))
+    assert r.payload == encode_value([[1, [2]], {"k": [None]}, None, 1]), show(r)
+    assert 0 < expect_ok(c.ttl("x")).value <= 60000
+    r = expect_ok(c.call("GETDEL", "m"))
+    assert r.type == T_MAP and r.value == {"k": [None]}, show(r)
+    expect_ok(c.call("RENAME", "l", "l2"))
+    r = expect_ok(c.get("l2"))
+    assert r.payload == encode_value([1, [2]]), show(r)
+
+
+def test_nested_with_ttl_expires(nkv, connect):
+    c = connect(nkv)
+    expect_ok(c.set("t", [1, {"a": None}], ttl_ms=100))
+    assert 0 < expect_ok(c.ttl("t")).value <= 100
+    expect_ok(c.get("t"), [1, {"a": None}])
+    time.sleep(0.3)
+    expect_status(c.get("t"), NULL)
+    expect_ok(c.exists("t"), 0)
+
+
+def test_nested_reads_over_resp2_resp3_and_redis_cli(nkv, connect):
+    c = connect(nkv)
+    expect_ok(c.set("m", NESTED))
+    expect_ok(c.set("l", [1, "a", [None, -2]]))
+    expect_ok(c.set("n", None))
+    r = nkv.client(decode_responses=False)
+    try:  # RESP2 (redis-py): arrays, a map as a flat key/value array, ints as integers
+        assert r.get("l") == [1, b"a", [None, -2]]
+        assert r.get("m") == [b"name", b"Ada", b"n", 7, b"tags", [b"x", None, b"1.5", b"2.50"],
+                              b"raw", b"\x00"]
+        assert r.get("n") is None and r.exists("n") == 1
+        assert r.mget("l", "nope") == [[1, b"a", [None, -2]], None]
+        assert [r.type(k) for k in ("l", "m", "n", "nope")] == [b"list", b"map", b"null", b"none"]
+        assert sorted(r.scan_iter(_type="list")) == [b"l"]
+        assert sorted(r.scan_iter(_type="string")) == []
+    finally:
+        r.close()
+    with nkv.raw() as resp3:
+        resp3.call("HELLO", "3")
+        assert resp3.call("GET", "m") == {b"name": b"Ada", b"n": 7,
+                                          b"tags": [b"x", None, 1.5, b"2.50"], b"raw": b"\x00"}
+        assert resp3.call("GET", "n") is None
+        resp3.send_command("GET", "l")
+        assert resp3.read_reply_bytes() == b"*3\r\n:1\r\n$1\r\na\r\n*2\r\n_\r\n:-2\r\n"
+    out = nkv.cli("GET", "l")
+    assert out.split("\n")[:4] == ["1", "a", "", "-2"], out
+
+
+@pytest.mark.parametrize("cmd", [
+    ("APPEND", "{k}", "x"), ("INCR", "{k}"), ("DECRBY", "{k}", "1"), ("INCRBYFLOAT", "{k}", "1"),
+    ("STRLEN", "{k}"), ("GETRANGE", "{k}", "0", "-1"), ("SETRANGE", "{k}", "0", "x"),
+    ("SETRANGE", "{k}", "0", ""), ("DECIMAL.INCRBY", "{k}", "1"), ("DECIMAL.GET", "{k}"),
+], ids=lambda c: " ".join(c[:1] + c[2:]))
+@pytest.mark.parametrize("key", ["l", "m", "n"])
+def test_string_commands_on_nested_are_wrongtype(nkv, connect, cmd, key):
+    c = connect(nkv)
+    stored = {"l": [1, 2], "m": {"a": 1}, "n": None}[key]
+    expect_ok(c.set(key, stored))
+    args = [a.replace("{k}", key) for a in cmd]
+    with nkv.raw() as resp:
+        err = resp.call(*args)
+        assert isinstance(err, RespError) and str(err).startswith("WRONGTYPE"), err
+    expect_status(c.call(*args), ERROR, prefix="WRONGTYPE")
+    r = expect_ok(c.get(key))  # untouched
+    assert r.payload == encode_value(stored), show(r)
+
+
+def test_native_incr_on_nested_is_wrongtype(nkv, connect):
+    c = connect(nkv)
+    expect_ok(c.set("l", [1]))
+    expect_status(c.incr("l"), ERROR, WRONGTYPE)
+    expect_status(c.incrby("l", 2), ERROR, WRONGTYPE)
+    expect_ok(c.get("l"), [1])
+
+
+def test_resp_writes_replace_nested(nkv, connect):
+    c = connect(nkv)
+    expect_ok(c.set("l", [1]))
+    r = nkv.client()
+    try:
+        assert r.set("l", "v") is True
+        assert r.getset("l", "w") == "v"
+    finally:
+        r.close()
+    r = expect_ok(c.get("l"))
+    assert r.type == T_BYTES and r.value == b"w", show(r)
+
+
+@pytest.mark.parametrize("stored,expected,swapped", [
+    ([1, [2, None]], [1, [2, None]], 1), ([1, 2], [2, 1], 0), ([1], [1.0], 0),
+    (MapPairs([("a", 1), ("b", 2)]), MapPairs([("b", 2), ("a", 1)]), 0), ({}, [], 0),
+    (None, None, 1), (None, b"", 0), (None, [], 0),
+    (Decimal("2.50"), Decimal("2.50"), 1), (Decimal("2.50"), Decimal("2.5"), 0),
+    (Decimal("1E+5"), Decimal("1e5"), 1), (0.0, -0.0, 0), ("hi", b"hi", 0), (b"hi", "hi", 0),
+], ids=repr)
+def test_typed_cas(nkv, connect, stored, expected, swapped):
+    """CAS compares type and value; a Decimal by its canonical string (2.50 is not 2.5)."""
+    c = connect(nkv)
+    expect_ok(c.set("k", stored))
+    expect_ok(c.cas("k", expected, {"new": [1]}), swapped)
+    r = expect_ok(c.get("k"))
+    assert r.payload == encode_value({"new": [1]} if swapped else stored), show(r)
+
+
+def test_typed_cas_missing_key_and_ttl(nkv, connect):
+    c = connect(nkv)
+    expect_ok(c.cas("nope", None, 1), 0)  # a missing key is not a stored Null
+    expect_status(c.get("nope"), NULL)
+    expect_ok(c.set("k", [1]))
+    expect_ok(c.cas("k", [1], [2], ttl_ms=60000), 1)
+    assert 0 < expect_ok(c.ttl("k")).value <= 60000
+    r = nkv.client()
+    try:  # over RESP, CAS compares text: a List has none, so it never matches
+        assert r.execute_command("CAS", "k", "", "x") == 0
+        assert r.execute_command("CAS", "k", "[2]", "x") == 0
+    finally:
+        r.close()
+    expect_ok(c.get("k"), [2])
+
+
+def test_bad_nested_input_is_invalid_and_connection_stays(nkv, connect):
+    c = connect(nkv)
+    deep65 = None
+    for _ in range(65):
+        deep65 = [deep65]
+    expect_status(c.cas("k", deep65, 1), INVALID, prefix="CAS: invalid value at offset")
+    expect_status(c.cas("k", 1, deep65), INVALID)
+    expect_status(c.mset([("a", 1), ("b", deep65)]), INVALID)
+    expect_status(c.setnx("k", {"k": deep65}), INVALID)
+    bad_map = b"\x07\x00\x00\x00\x01\x00\x00\x00\x02\xc3\x28\x00"  # key not UTF-8
+    expect_status(c.request(0x02, key16("k") + b"\x00" * 8 + bad_map), INVALID)
+    expect_status(c.get("a"), NULL)  # nothing ran
+    expect_ok(c.set("k", [1]))
+    expect_ok(c.get("k"), [1])
+
+
+def test_big_nested_value(nkv, connect):
+    c = connect(nkv)
+    big = [{"i": i, "s": "x" * 10} for i in range(50000)]
+    expect_ok(c.set("big", big))
+    r = expect_ok(c.get("big"), big)
+    assert r.payload == encode_value(big)
+    r = nkv.client()
+    try:
+        got = r.get("big")
+        assert len(got) == 50000 and got[49999] == ["i", 49999, "s", "x" * 10]
+    finally:
+        r.close()
 
 
 # ---------------------------------------------------------------------------- 3. pipelining
@@ -400,7 +556,6 @@ def test_nesting_limit(nkv, connect):
     expect_ok(c.ping())
 
 
-@NO_CONTAINERS
 def test_nested_64_round_trip(nkv, connect):
     c = connect(nkv)
     deep64 = None

@@ -264,8 +264,9 @@ def test_cas(c):
     c.set("k", "old")
     assert c.cas("k", "new-expected", "x") is False
     assert c.cas("k", "old", "new") is True
-    # spec status: CAS compares and stores by the values' text for now, so it reads back as Bytes
-    assert c.get("k") in ("new", b"new")
+    # typed CAS: the new value keeps its type (a str is a String)
+    assert c.get("k") == "new"
+    assert c.cas("k", b"new", "x") is False  # Bytes is not String
     assert c.cas("k", "new", "ttl", ttl_ms=60000) is True
     assert 0 < c.ttl("k") <= 60000
 
@@ -285,14 +286,14 @@ def test_mset_reports_item_errors(c):
     res = c.mset([("good", 1), (bad_key, 2)], atomic=True)
     assert res[0] == 0 and isinstance(res[1], str) and "invalid key" in res[1]
     assert c.get("good") is None
-    res = c.mset([("good", 1), ("list", [1, 2])], atomic=True)
-    assert res[0] == 0 and "cannot be stored" in res[1]
-    assert c.get("good") is None
+    res = c.mset([("good", 1), ("list", [1, 2]), (bad_key, 3)], atomic=True)
+    assert res[:2] == [0, 0] and "invalid key" in res[2]
+    assert c.get("good") is None and c.get("list") is None
     res = c.mset([("good", 1), (bad_key, 2)], atomic=False)
     assert res[0] == 1 and isinstance(res[1], str) and "invalid key" in res[1]
     assert c.get("good") == 1
     res = c.mset([("other", 2), ("map", {"k": 1})], atomic=False)
-    assert res[0] == 1 and "cannot be stored" in res[1]
+    assert res == [1, 1] and c.get("map") == {"k": 1}
 
 
 def test_lock_api(c):
@@ -332,11 +333,26 @@ def test_ping_info_call(c):
         c.call()
 
 
-def test_containers_cannot_be_stored_yet(c):
-    for value in ([1, 2], {"k": "v"}, None):
-        with pytest.raises(kvclient.ServerError):
-            c.set("k", value)
-    assert c.ping() is True
+@pytest.mark.parametrize("value", [
+    [1, 2], [], {}, {"k": "v"}, [1, None, "x", [b"y", {"k": Decimal("1.0")}], 2.5],
+    {"a": 1, "b": [1.25, None], "c": {"d": Decimal("2.50")}},
+], ids=repr)
+def test_containers_round_trip(c, value):
+    c.set("k", value)
+    back = c.get("k")
+    assert back == value and type(back) is type(value)
+    assert P.encode_value(back) == P.encode_value(value)  # types inside too (2.50 stays 2.50)
+    assert c.mget(["k"]) == [value]
+
+
+def test_null_round_trip(c):
+    c.set("n", None)
+    assert c.get("n") is None and c.exists("n") is True
+    assert c.cas("n", None, [1]) is True
+    assert c.get("n") == [1]
+    assert c.cas("n", [1], {"x": None}) is True
+    assert c.cas("n", {"x": 1}, 0) is False
+    assert c.get("n") == {"x": None}
 
 
 def test_protocol_error_for_invalid(c):

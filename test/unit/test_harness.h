@@ -4,6 +4,7 @@
 #pragma once
 
 #include <initializer_list>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -31,11 +32,13 @@ class Harness {
   std::string Run(std::initializer_list<std::string_view> args) {
     return Run(std::vector<std::string_view>(args));
   }
-  std::string Run(const std::vector<std::string_view>& args) {
+  // `typed`: what a native client's typed values for some positions would be.
+  std::string Run(const std::vector<std::string_view>& args,
+                  std::span<const TypedArg> typed = {}) {
     std::string out;
     resp::RespWriter writer(&out);
     writer.set_resp3(client_.resp == 3);
-    dispatcher_.Execute(client_, args, writer);
+    dispatcher_.Execute(client_, args, writer, typed);
     return out;
   }
 

@@ -1,9 +1,14 @@
 /* cas.c - CAS key expected new [EX s | PX ms | EXAT unix-s | PXAT unix-ms | KEEPTTL]:
  * compare-and-swap on type and value.
  *
- * Written against include/kvmodule.h only, like any external plugin (STYLE lesson 13); the
- * comparison uses api->ValueString, the host's own text of a value, so it cannot drift from
- * what GET returns.
+ * Written against include/kvmodule.h only, like any external plugin (STYLE lesson 13); both
+ * comparisons are the host's (ValueEquals, ValueString), so they cannot drift from what GET
+ * returns.
+ *
+ * A native client sends typed values (api->ArgValue): `expected` matches when it equals the
+ * stored value in type and value (api->ValueEquals: String is not Bytes, Int 42 is not the text
+ * "42", Decimal 2.50 is not 2.5, Lists and Maps element by element), and `new` is stored with its
+ * type, a List as a List.
  *
  * A RESP client can only send strings, so "equal by type and value" means: `expected` equals the
  * text the stored value reads as over RESP, compared byte for byte:
@@ -15,12 +20,13 @@
  * So "10.60", "+6" or "06" never match a stored 10.6 or 6, though they name the same number:
  * CAS swaps only what a client just read back with GET.
  *
- * The new value is stored as Bytes. Its expiry works like SET's: no option clears the TTL,
+ * Over RESP the new value is stored as Bytes. Its expiry works like SET's: no option clears the TTL,
  * KEEPTTL keeps it, EX/PX/EXAT/PXAT set it (an absolute time in the past deletes the key).
  *
  * Logging: a successful swap is logged as its effect, SET key new [PXAT t | KEEPTTL], not as the
  * CAS: the replay then neither re-evaluates the comparison (which the clock could change, as
- * keys expire) nor re-reads a relative TTL. A failed CAS changes nothing.
+ * keys expire) nor re-reads a relative TTL; a typed `new` keeps its type there (LogArgValue). A
+ * failed CAS changes nothing.
  *
  * docs/locks.md (section CAS) is the user-facing description; keep the two in step.
  */
@@ -39,11 +45,20 @@ static const char kNotInteger[] = "ERR value is not an integer or out of range";
 static const char kSyntax[] = "ERR syntax error";
 static const char kInvalidExpire[] = "ERR invalid expire time in 'cas' command";
 
-/* 1 if the value at `key` reads over RESP exactly as expected[0..len). */
-static int ValueEquals(KVModuleKey *key, const char *expected, size_t len) {
-  size_t cur_len = 0;
-  const char *cur = api->ValueString(key, &cur_len);
-  return cur != NULL && cur_len == len && memcmp(cur, expected, len) == 0;
+/* 1 if the value at `key` is argv[2]: the same typed value when the client sent one, else the
+ * same text as GET over RESP shows (a Null, List or Map has none, so never matches text). */
+static int Matches(KVModuleCtx *ctx, KVModuleKey *key, KVModuleString **argv) {
+  const KVModuleValue *expected = api->ArgValue(ctx, 2);
+  const KVModuleValue *cur;
+  size_t len = 0, cur_len = 0;
+  const char *text, *cur_text;
+  if (expected != NULL) {
+    cur = api->KeyValue(key);
+    return cur != NULL && api->ValueEquals(cur, expected);
+  }
+  text = api->StringPtrLen(argv[2], &len);
+  cur_text = api->ValueString(key, &cur_len);
+  return cur_text != NULL && cur_len == len && memcmp(cur_text, text, len) == 0;
 }
 
 /* -------------------------------------------------------------------------------------------
@@ -90,9 +105,9 @@ static int ParseExpiryOrReply(KVModuleCtx *ctx, KVModuleString **argv, int argc,
   return 1;
 }
 
-/* Logs the swap as SET key new [PXAT t | KEEPTTL]. */
-static void LogAsSet(KVModuleCtx *ctx, KVModuleString **argv, enum ExpiryKind kind,
-                     long long pxat) {
+/* Logs the swap as SET key new [PXAT t | KEEPTTL], `new` with its type when it has one. */
+static void LogAsSet(KVModuleCtx *ctx, KVModuleString **argv, const KVModuleValue *typed_new,
+                     enum ExpiryKind kind, long long pxat) {
   char at[24];
   const char *out[5];
   size_t lens[5];
@@ -111,6 +126,7 @@ static void LogAsSet(KVModuleCtx *ctx, KVModuleString **argv, enum ExpiryKind ki
     out[n++] = at;
   }
   api->LogCommandAs(ctx, n, out, lens);
+  if (typed_new != NULL) api->LogArgValue(ctx, 2, typed_new);
 }
 
 /* CAS key expected new [EX s | PX ms | EXAT unix-s | PXAT unix-ms | KEEPTTL]
@@ -119,18 +135,24 @@ static int CmdCas(KVModuleCtx *ctx, KVModuleString **argv, int argc) {
   const long long now = api->Milliseconds();
   enum ExpiryKind kind;
   long long pxat = 0;
-  const char *expected, *nv;
-  size_t expected_len, nv_len;
+  const KVModuleValue *typed_new;
+  const char *nv;
+  size_t nv_len;
+  int stored;
   KVModuleKey *key;
 
   if (!ParseExpiryOrReply(ctx, argv, argc, now, &kind, &pxat)) return KV_OK;
   key = api->OpenKey(ctx, argv[1], KV_READ | KV_WRITE);
-  expected = api->StringPtrLen(argv[2], &expected_len);
-  if (!ValueEquals(key, expected, expected_len)) return api->ReplyWithLongLong(ctx, 0);
+  if (!Matches(ctx, key, argv)) return api->ReplyWithLongLong(ctx, 0);
 
-  nv = api->StringPtrLen(argv[3], &nv_len);
-  if (api->SetBytes(key, nv, nv_len, kind == kKeepTtl) != KV_OK)
-    return api->ReplyWithError(ctx, "ERR could not store the value");
+  typed_new = api->ArgValue(ctx, 3);
+  if (typed_new != NULL) {
+    stored = api->SetValue(key, typed_new, kind == kKeepTtl);
+  } else {
+    nv = api->StringPtrLen(argv[3], &nv_len);
+    stored = api->SetBytes(key, nv, nv_len, kind == kKeepTtl);
+  }
+  if (stored != KV_OK) return api->ReplyWithError(ctx, "ERR could not store the value");
   if (kind == kAbsolute) {
     /* Like SET ... PXAT with a time already past: the key is gone at once. */
     if (pxat <= now)
@@ -138,7 +160,7 @@ static int CmdCas(KVModuleCtx *ctx, KVModuleString **argv, int argc) {
     else
       api->SetExpire(key, pxat);
   }
-  LogAsSet(ctx, argv, kind, pxat);
+  LogAsSet(ctx, argv, typed_new, kind, pxat);
   return api->ReplyWithLongLong(ctx, 1);
 }
 
