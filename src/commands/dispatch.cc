@@ -120,31 +120,39 @@ void Dispatcher::Execute(ClientState& client, std::span<const std::string_view> 
   Config& cfg = server_.config;
   if (spec->has(kCmdDenyOom)) {
     const int64_t maxmemory = cfg.maxmemory.load(std::memory_order_relaxed);
-    EvictionListener log_eviction;
-    if (wal)
-      log_eviction = [wal, now](Keyspace& ns, std::string_view key) {
-        AppendDel(*wal, ns.name(), key, now);
-      };
-    if (maxmemory > 0 &&
-        !FreeMemoryIfNeeded(server_.store, maxmemory, cfg.maxmemory_policy.load(),
-                            cfg.maxmemory_samples.load(), now, log_eviction)) {
-      rb.SendError(errors::kOom);
-      return;
+    if (maxmemory > 0) {
+      EvictionListener log_eviction;
+      if (wal)
+        log_eviction = [wal, now](Keyspace& ns, std::string_view key) {
+          AppendDel(*wal, ns.name(), key, now);
+        };
+      if (!FreeMemoryIfNeeded(server_.store, maxmemory, cfg.maxmemory_policy.load(),
+                              cfg.maxmemory_samples.load(), now, log_eviction)) {
+        rb.SendError(errors::kOom);
+        return;
+      }
     }
   }
 
+  CommandContext ctx = Context(client, args, rb, *spec, now, typed);
+  server_.stats.total_commands.fetch_add(1, std::memory_order_relaxed);
+  client.last_cmd.store(spec, std::memory_order_relaxed);
+
+  Run(*spec, ctx, positions);
+}
+
+CommandContext Dispatcher::Context(ClientState& client, std::span<const std::string_view> args,
+                                   ReplyBuilder& rb, const CommandSpec& spec, int64_t now_ms,
+                                   std::span<const TypedArg> typed) {
   CommandContext ctx;
   ctx.args = args;
   ctx.rb = &rb;
   ctx.client = &client;
   ctx.server = &server_;
-  ctx.spec = spec;
-  ctx.now_ms = now;
+  ctx.spec = &spec;
+  ctx.now_ms = now_ms;
   ctx.typed = typed;
-  server_.stats.total_commands.fetch_add(1, std::memory_order_relaxed);
-  client.last_cmd.store(spec, std::memory_order_relaxed);
-
-  Run(*spec, ctx, positions);
+  return ctx;
 }
 
 void Dispatcher::Run(const CommandSpec& spec, CommandContext& ctx,
@@ -246,14 +254,7 @@ std::string Dispatcher::Replay(const persist::WalRecord& record) {
       client.ns = server_.store.Get(cmd.ns);
     }
     DiscardReplies rb;
-    CommandContext ctx;
-    ctx.args = args;
-    ctx.rb = &rb;
-    ctx.client = &client;
-    ctx.server = &server_;
-    ctx.spec = spec;
-    ctx.now_ms = record.time_ms;
-    ctx.typed = typed;
+    CommandContext ctx = Context(client, args, rb, *spec, record.time_ms, typed);
     thread_local std::vector<size_t> positions;
     spec->KeyPositions(args.size(), &positions);
     Run(*spec, ctx, positions);

@@ -38,6 +38,9 @@ class Dispatcher {
   ServerState& server() { return server_; }
 
  private:
+  CommandContext Context(ClientState& client, std::span<const std::string_view> args,
+                         ReplyBuilder& rb, const CommandSpec& spec, int64_t now_ms,
+                         std::span<const TypedArg> typed);
   // Runs the handler under the shard locks of its keys and logs it when it changed data.
   void Run(const CommandSpec& spec, CommandContext& ctx, std::span<const size_t> key_positions);
   void Log(const CommandContext& ctx);
