@@ -41,17 +41,19 @@ Persistence::~Persistence() {
 }
 
 std::string Persistence::Recover(const std::function<std::string(const WalRecord&)>& apply,
-                                 RecoveryReport* report) {
+                                 RecoveryReport* report,
+                                 std::function<void(uint64_t, uint64_t)> progress_log) {
   *report = RecoveryReport{};
   if (!opts_.enabled) return "";
   std::error_code ec;
   std::filesystem::create_directories(opts_.dir, ec);
   if (ec) return fmt::format("cannot create data directory {}: {}", opts_.dir, ec.message());
-  loading_start_ms_ = WallMs();
+  loading_start_ms_ = last_progress_log_ms_ = WallMs();
+  progress_log_ = std::move(progress_log);
   RecoveryHooks hooks;
-  hooks.load_snapshot = [&](const std::string& path, SnapshotInfo* info) {
-    return LoadSnapshot(
-        path, store_, [&](size_t done, size_t total) { SetProgress(done, total); }, info);
+  hooks.load_snapshot = [&](const std::string& path, SnapshotInfo* info,
+                            const std::function<void(size_t, size_t)>& progress) {
+    return LoadSnapshot(path, store_, progress, info);
   };
   hooks.apply = apply;
   hooks.progress = [&](uint64_t done, uint64_t total) { SetProgress(done, total); };
@@ -69,6 +71,11 @@ std::string Persistence::Recover(const std::function<std::string(const WalRecord
 void Persistence::SetProgress(uint64_t done, uint64_t total) {
   load_done_.store(done, std::memory_order_relaxed);
   load_total_.store(total, std::memory_order_relaxed);
+  if (!progress_log_ || done >= total) return;
+  const int64_t now = WallMs();
+  if (now - last_progress_log_ms_ < 1000) return;
+  last_progress_log_ms_ = now;
+  progress_log_(done, total);
 }
 
 std::string Persistence::OpenLog(std::function<void()> on_durable) {

@@ -44,9 +44,11 @@ class Persistence {
   Persistence(Store& store, PersistenceOptions opts);
   ~Persistence();
 
-  // Creates the directory if needed and recovers it. `apply` runs one logged record.
+  // Creates the directory if needed and recovers it. `apply` runs one logged record;
+  // `progress_log` (optional) is called about once a second with bytes loaded and total.
   std::string Recover(const std::function<std::string(const WalRecord&)>& apply,
-                      RecoveryReport* report);
+                      RecoveryReport* report,
+                      std::function<void(uint64_t done, uint64_t total)> progress_log = nullptr);
   // Starts the WAL on a new segment after the recovered LSN. `on_durable` runs on the WAL
   // thread whenever more records are on disk (wakes loops waiting under appendfsync always).
   std::string OpenLog(std::function<void()> on_durable);
@@ -92,6 +94,8 @@ class Persistence {
   std::atomic<bool> loading_{false};
   std::atomic<uint64_t> load_done_{0}, load_total_{0};
   int64_t loading_start_ms_ = 0;
+  std::function<void(uint64_t, uint64_t)> progress_log_;
+  int64_t last_progress_log_ms_ = 0;
   std::atomic<uint64_t> changes_{0};
   std::atomic<uint64_t> changes_at_save_start_{0};
   std::atomic<int64_t> last_save_ms_{0};

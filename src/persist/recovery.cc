@@ -113,7 +113,10 @@ std::string Recover(const std::string& dir, const RecoveryHooks& hooks, Recovery
       return fmt::format("{}/{} names snapshot {}, which does not exist", dir, kManifestName,
                          m.snapshot);
     const auto t0 = std::chrono::steady_clock::now();
-    if (std::string err = hooks.load_snapshot(path, &report->snapshot); !err.empty())
+    auto progress = [&](size_t read, size_t) {
+      if (hooks.progress) hooks.progress(read, total);
+    };
+    if (std::string err = hooks.load_snapshot(path, &report->snapshot, progress); !err.empty())
       return fmt::format("{} (a damaged snapshot cannot be repaired; move the data directory "
                          "aside to start empty)",
                          err);
@@ -139,7 +142,8 @@ std::string Recover(const std::string& dir, const RecoveryHooks& hooks, Recovery
     std::string gap;
     ScanSegment(
         file.data(), is_last,
-        [&](const WalRecord& rec, size_t) -> std::string {
+        [&](const WalRecord& rec, size_t offset) -> std::string {
+          if (hooks.progress && (rec.lsn & 4095) == 0) hooks.progress(done + offset, total);
           if (rec.lsn < expected) return "";  // already in the snapshot
           if (rec.lsn > expected)
             return fmt::format("records {} to {} are missing (a lost segment?)", expected,

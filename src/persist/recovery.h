@@ -48,8 +48,11 @@ struct RecoveryReport {
 };
 
 struct RecoveryHooks {
-  // Loads the snapshot (path) into the server; "" or an error.
-  std::function<std::string(const std::string& path, SnapshotInfo* info)> load_snapshot;
+  // Loads the snapshot (path) into the server, reporting bytes read through `progress`; "" or
+  // an error.
+  std::function<std::string(const std::string& path, SnapshotInfo* info,
+                            const std::function<void(size_t done, size_t size)>& progress)>
+      load_snapshot;
   // Applies one record; "" or an error that stops recovery.
   std::function<std::string(const WalRecord&)> apply;
   // Bytes read so far out of the total (snapshot + segments).

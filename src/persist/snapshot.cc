@@ -200,7 +200,7 @@ std::string ReadSnapshot(std::string_view data, const SnapshotSink& sink, Snapsh
     off += f.size;
     if (sink.on_progress && off >= next_progress) {
       sink.on_progress(off, data.size());
-      next_progress = off + (8u << 20);
+      next_progress = off + (1u << 20);
     }
   }
   return fail("no trailer: the snapshot is incomplete");

@@ -103,7 +103,11 @@ void Server::LoadData() {
   persist::RecoveryReport report;
   const int64_t t0 = NowMs();
   std::string err = persistence_->Recover(
-      [this](const persist::WalRecord& r) { return dispatcher_->Replay(r); }, &report);
+      [this](const persist::WalRecord& r) { return dispatcher_->Replay(r); }, &report,
+      [](uint64_t done, uint64_t total) {
+        spdlog::info("loading: {:.1f}% ({} of {} bytes)", 100.0 * double(done) / double(total),
+                     done, total);
+      });
   if (err.empty()) {
     err = persistence_->OpenLog([this] {
       std::lock_guard lk(loops_mu_);
