@@ -9,6 +9,7 @@ shows up as a failing example, not as a silent rebuild in the middle of the suit
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -55,6 +56,7 @@ class Stage:
             prefix = prefix.parent
         self.prefix = prefix
         self.include = prefix / "include" / "kv"
+        self.extra_cflags: list[str] = []
 
     def pkg_config(self, *args: str) -> str:
         # PKG_CONFIG_LIBDIR (not _PATH): only the staged .pc files, never an installed one.
@@ -77,7 +79,15 @@ def stage(tmp_path_factory) -> Stage:
                           "--no-rebuild", "--quiet"],
                          capture_output=True, text=True, timeout=300, check=False)
     assert res.returncode == 0, f"meson install failed\n{res.stdout}\n{res.stderr}"
-    return Stage(root)
+    stage = Stage(root)
+    # Archives from a sanitizer build (KV_SANITIZE=1, build-asan) reference the sanitizer
+    # runtimes, which only a program built with the same -fsanitize links.
+    res = subprocess.run(["meson", "introspect", "--buildoptions", str(BUILD_DIR)],
+                         capture_output=True, text=True, timeout=60, check=True)
+    options = {o["name"]: o["value"] for o in json.loads(res.stdout)}
+    if options.get("b_sanitize", "none") != "none":
+        stage.extra_cflags = [f"-fsanitize={options['b_sanitize']}"]
+    return stage
 
 
 def test_install_places_headers_archives_and_programs(stage):
@@ -118,8 +128,8 @@ def test_example_builds_against_the_install_and_talks_to_a_server(stage, kv_serv
     shutil.copyfile(EXAMPLE, src)
     flags = stage.pkg_config("--cflags", "--libs").split()
     app = tmp_path / "client_app"
-    cmd = ["c++", "-std=c++20", "-Wall", "-Wextra", "-Wpedantic", "-Werror", str(src), *flags,
-           "-o", str(app)]
+    cmd = ["c++", "-std=c++20", "-Wall", "-Wextra", "-Wpedantic", "-Werror", *stage.extra_cflags,
+           str(src), *flags, "-o", str(app)]
     res = subprocess.run(cmd, cwd=tmp_path, capture_output=True, text=True, timeout=300,
                          check=False)
     assert res.returncode == 0, f"{' '.join(cmd)}\n{res.stderr}"
