@@ -55,7 +55,7 @@ void CheckSnapshot(const std::string& dir, const Manifest& m, bool dump, Report*
   SnapshotSink sink;
   std::string ns;
   if (dump) {
-    sink.on_namespace = [&](std::string_view n) { ns = n; };
+    sink.on_namespace = [&](std::string_view n, uint64_t) { ns = n; };
     sink.on_entry = [&](std::string_view key, const kv::ScalarView& v, int64_t expire) {
       char buf[kv::kScalarBufSize];
       const char* tag = v.type == kv::ScalarType::kInt       ? "int"

@@ -160,6 +160,12 @@ bool Shard::Erase(std::string_view key, int64_t now_ms) {
   return live;
 }
 
+void Shard::Reserve(size_t n) {
+  const size_t before = table_.memory_bytes();
+  table_.Reserve(n);
+  Account(static_cast<int64_t>(table_.memory_bytes()) - static_cast<int64_t>(before));
+}
+
 void Shard::Clear() {
   if (table_.size() > 0) NoteWrite();
   table_.ForEach([](Entry* e) { Entry::Destroy(e); });

@@ -70,6 +70,8 @@ class Shard {
   // Removes `key`; false when it did not exist (or had expired).
   bool Erase(std::string_view key, int64_t now_ms);
   void Clear();
+  // Makes room for `n` keys in the table at once (bulk loading).
+  void Reserve(size_t n);
 
   // Visits live entries (expired ones are skipped, not deleted).
   template <typename Fn>

@@ -48,6 +48,12 @@ void Table::Insert(Entry* e, uint64_t hash) {
   ++size_;
 }
 
+void Table::Reserve(size_t n) {
+  size_t cap = cap_ ? cap_ : kMinCapacity;
+  while (n * 5 > cap * 4) cap *= 2;
+  if (cap != cap_) Resize(cap);
+}
+
 Entry* Table::RemoveAt(size_t slot) {
   Entry* removed = EntryAt(slot);
   const size_t mask = cap_ - 1;

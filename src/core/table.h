@@ -40,6 +40,10 @@ class Table {
   void ReplaceAt(size_t slot, Entry* e);
   // Inserts a key that is not present. May grow the table (invalidates slot indexes).
   void Insert(Entry* e, uint64_t hash);
+  // Grows the slot array so `n` entries fit without a resize. Bulk loads call it first: keys
+  // arriving in another table's slot order would otherwise pile into long probe runs while the
+  // table is still small.
+  void Reserve(size_t n);
   // Removes the entry in `slot` (backward shift), may shrink; returns the removed entry.
   Entry* RemoveAt(size_t slot);
   // Drops every slot (entries are not freed) and releases the slot array.

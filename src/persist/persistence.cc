@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <chrono>
 #include <cinttypes>
 #include <cstdio>
 #include <cstring>
@@ -112,6 +113,7 @@ std::string Persistence::StartBackgroundSave(bool aof_rewrite) {
   uint64_t rotation = 0;
   pid_t pid = -1;
   std::string tmp;
+  const auto pause_start = std::chrono::steady_clock::now();
   {
     // Every shard locked: no write is half applied, and every applied write has its record
     // appended (appends happen under the shard locks), so the image is exactly the log up to
@@ -134,6 +136,9 @@ std::string Persistence::StartBackgroundSave(bool aof_rewrite) {
       _exit(0);
     }
   }
+  latest_fork_us_ = std::chrono::duration_cast<std::chrono::microseconds>(
+                       std::chrono::steady_clock::now() - pause_start)
+                       .count();
   if (pid < 0) {
     last_save_ok_ = false;
     return fmt::format("fork failed: {}", std::strerror(errno));
@@ -299,6 +304,7 @@ std::string Persistence::Info() const {
   line("rdb_last_bgsave_time_sec", last_ms < 0 ? -1 : last_ms / 1000);
   line("rdb_current_bgsave_time_sec", running_s);
   line("rdb_saves", saves_.load());
+  line("latest_fork_usec", latest_fork_us_.load());
   line("aof_enabled", opts_.enabled ? 1 : 0);
   line("aof_rewrite_in_progress", rewriting ? 1 : 0);
   line("aof_rewrite_scheduled", 0);

@@ -63,9 +63,12 @@ std::string WriteSnapshot(const std::vector<Keyspace*>& spaces, const std::strin
   bool ok = true;
   uint64_t keys = 0;
   for (Keyspace* ks : spaces) {
+    uint64_t hint = 0;
+    for (uint32_t i = 0; i < ks->shard_count(); ++i) hint += ks->shard(i).size();
     frame = BeginFrame(&b);
     e.U8('N');
     e.Str8(ks->name());
+    e.U64(hint);
     EndFrame(&b, frame);
     size_t count_at = 0;
     uint32_t count = 0;
@@ -154,8 +157,9 @@ std::string ReadSnapshot(std::string_view data, const SnapshotSink& sink, Snapsh
       }
       case 'N': {
         const std::string_view name = d.Str8();
+        const uint64_t hint = d.U64();
         if (!d.done() || name.empty()) return fail("bad namespace frame");
-        if (sink.on_namespace) sink.on_namespace(name);
+        if (sink.on_namespace) sink.on_namespace(name, hint);
         have_ns = true;
         ++spaces;
         break;
@@ -213,7 +217,17 @@ std::string LoadSnapshot(const std::string& path, Store& store,
   if (std::string err = file.Open(path); !err.empty()) return err;
   Keyspace* ks = nullptr;
   SnapshotSink sink;
-  sink.on_namespace = [&](std::string_view ns) { ks = store.Get(ns); };
+  sink.on_namespace = [&](std::string_view ns, uint64_t keys_hint) {
+    ks = store.Get(ns);
+    // Sized up front: the entries arrive in the writer's slot order (see Table::Reserve).
+    // XXH3 spreads keys evenly; 1/8 more per shard covers the variance.
+    const uint64_t per_shard = keys_hint / ks->shard_count();
+    for (uint32_t i = 0; i < ks->shard_count(); ++i) {
+      Shard& shard = ks->shard(i);
+      std::lock_guard lock(shard.mu());
+      shard.Reserve(static_cast<size_t>(per_shard + per_shard / 8 + 1));
+    }
+  };
   sink.on_entry = [&](std::string_view key, const ScalarView& v, int64_t expire_at) {
     Shard& shard = ks->ShardFor(key);
     std::lock_guard lock(shard.mu());

@@ -2,7 +2,8 @@
 //
 // Layout (docs/persistence.md): the magic "KVSNAP01", then frames (persist/format.h):
 //   'H' header   [version u32][lsn u64][created_ms i64]
-//   'N' namespace [name len u8][name]             -- the entries that follow belong to it
+//   'N' namespace [name len u8][name][keys u64]   -- the entries that follow belong to it;
+//                                                   keys: how many at most (a sizing hint)
 //   'E' entries  [count u32] then count x
 //                ([type u8][flags u8][expire_at i64 if flags&1][key len u32][key]
 //                 [value len u32][raw value])
@@ -46,7 +47,7 @@ std::string WriteSnapshot(const std::vector<Keyspace*>& spaces, const std::strin
 
 // What a reader hands each namespace and entry to.
 struct SnapshotSink {
-  std::function<void(std::string_view ns)> on_namespace;
+  std::function<void(std::string_view ns, uint64_t keys_hint)> on_namespace;
   std::function<void(std::string_view key, const ScalarView& value, int64_t expire_at)> on_entry;
   std::function<void(size_t done, size_t total)> on_progress;  // bytes, every few MB
 };
