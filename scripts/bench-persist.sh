@@ -287,15 +287,21 @@ part_throughput() {
     printf '| %s | %.0f | %s | %s | %s | %.3f | %s | %s |\n' "$cfg" "$rps" \
       "$(ratio "$rps" "$base_rps")" "$p50" "$p99" "$cpu" "$(ratio "$cpu" "$base_cpu")" "$pf"
   done
-  lookup() { local kv; for kv in "${@:2}"; do [ "${kv%%=*}" != "$1" ] || { echo "${kv#*=}"; return; }; done; echo 0; }
+  lookup() { local kv; for kv in "${@:2}"; do [ "${kv%%=*}" != "$1" ] || { echo "${kv#*=}"; return; }; done; }
+  ratio_line() {  # label a b target-text: one line when both configurations ran
+    local rps_a rps_b cpu_a cpu_b
+    rps_a="$(lookup "$2" "${rps_of[@]}")"; rps_b="$(lookup "$3" "${rps_of[@]}")"
+    cpu_a="$(lookup "$2" "${cpu_of[@]}")"; cpu_b="$(lookup "$3" "${cpu_of[@]}")"
+    [ -n "$rps_a" ] && [ -n "$rps_b" ] || return 0
+    echo "- $1: $(ratio "$rps_a" "$rps_b")$4; CPU per request $(ratio "$cpu_a" "$cpu_b")"
+  }
   echo
-  echo "Ratios against the targets (rps):"
+  echo "Ratios (rps; targets from the issue):"
   echo
-  echo "- kv batch / kv no persistence: $(ratio "$(lookup kv-batch "${rps_of[@]}")" "$base_rps") (target >= 0.9)"
-  echo "- kv always / Redis always: $(ratio "$(lookup kv-always "${rps_of[@]}")" "$(lookup redis-always "${rps_of[@]}")") (target >= 1.0);" \
-       "CPU per request $(ratio "$(lookup kv-always "${cpu_of[@]}")" "$(lookup redis-always "${cpu_of[@]}")")"
-  echo "- kv batch / Redis everysec: $(ratio "$(lookup kv-batch "${rps_of[@]}")" "$(lookup redis-everysec "${rps_of[@]}")");" \
-       "CPU per request $(ratio "$(lookup kv-batch "${cpu_of[@]}")" "$(lookup redis-everysec "${cpu_of[@]}")")"
+  ratio_line "kv batch / kv no persistence" kv-batch kv-no " (target >= 0.9)"
+  ratio_line "kv always / Redis always" kv-always redis-always " (target >= 1.0)"
+  ratio_line "kv batch / Redis everysec" kv-batch redis-everysec ""
+  ratio_line "kv no / Redis no" kv-no redis-no ""
 }
 
 # ================================================================ 2. recovery
@@ -529,11 +535,15 @@ part_snapshot() {
        "(Redis: $(ratio "$(scol redis bgsave 5 | median)" "$(scol redis quiet 5 | median)")x; Redis latest_fork_usec $fork_us)."
 }
 
+loadavg() { cut -d' ' -f1 /proc/loadavg; }
 for part in $PARTS; do
+  load0="$(loadavg)"
   case "$part" in
     throughput) part_throughput ;;
     recovery) part_recovery ;;
     snapshot) part_snapshot ;;
     *) echo "$ME: unknown part $part (throughput, recovery, snapshot)" >&2; exit 1 ;;
   esac
+  echo
+  echo "Machine load (1-minute load average) before / after this part: $load0 / $(loadavg)."
 done
