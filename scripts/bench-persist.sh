@@ -46,6 +46,8 @@
 #   RECOVERY_ROUNDS restarts per recovery measurement (default 3)
 #   SNAP_KEYS      keys loaded for part 3 (default KEYS_1M)
 #   SNAP_N         requests per part-3 run (default 1000000)
+#   BGSAVE_EVERY   part 3: start a BGSAVE at most every this many seconds (default 0: back to
+#                  back; a faster snapshot then means more forks per second)
 #   KV_THREADS     kv-server --threads (default: the server's own default, "auto")
 #   KV_BIN         kv-server binary (default: build it, then build/kv-server)
 set -euo pipefail
@@ -68,6 +70,7 @@ BIG="${BIG:-1}"
 RECOVERY_ROUNDS="${RECOVERY_ROUNDS:-3}"
 SNAP_KEYS="${SNAP_KEYS:-$KEYS_1M}"
 SNAP_N="${SNAP_N:-1000000}"
+BGSAVE_EVERY="${BGSAVE_EVERY:-0}"
 KV_THREADS="${KV_THREADS:-auto}"
 REDIS_BIN=/usr/bin/redis-server
 BENCH=/usr/bin/redis-benchmark
@@ -207,7 +210,7 @@ distinct_port() {  # a free port other than the arguments
 
 echo "kv-server: $KV_BIN (threads $KV_THREADS), redis-server $REDIS_VERSION; $(nproc) CPUs" >&2
 echo "PARTS=\"$PARTS\" N=$N ROUNDS=$ROUNDS CLIENTS=$CLIENTS DATA_SIZE=$DATA_SIZE KEYSPACE=$KEYSPACE" >&2
-echo "KEYS_1M=$KEYS_1M KEYS_10M=$KEYS_10M BIG=$BIG RECOVERY_ROUNDS=$RECOVERY_ROUNDS SNAP_KEYS=$SNAP_KEYS SNAP_N=$SNAP_N" >&2
+echo "KEYS_1M=$KEYS_1M KEYS_10M=$KEYS_10M BIG=$BIG RECOVERY_ROUNDS=$RECOVERY_ROUNDS SNAP_KEYS=$SNAP_KEYS SNAP_N=$SNAP_N BGSAVE_EVERY=$BGSAVE_EVERY" >&2
 echo "data directories under $WORK ($(df -T "$WORK" | awk 'NR == 2 { print $2 }'))" >&2
 
 echo
@@ -443,13 +446,18 @@ part_recovery() {
 # ================================================================ 3. p99 during snapshots
 # Starts BGSAVE again whenever none runs, until killed; appends one sample per ~20 ms ("1" while a
 # snapshot runs, "0" otherwise) to the file.
+# With BGSAVE_EVERY > 0, a BGSAVE starts at most every BGSAVE_EVERY seconds.
 bgsave_loop() {  # port samples-file
+  local last=0
   while :; do
     if [ "$(info_field "$1" persistence rdb_bgsave_in_progress)" = 1 ]; then
       echo 1 >>"$2"
     else
       echo 0 >>"$2"
-      cli "$1" BGSAVE >/dev/null 2>&1 || true
+      if [ $(($(now_ms) - last)) -ge $((BGSAVE_EVERY * 1000)) ]; then
+        last="$(now_ms)"
+        cli "$1" BGSAVE >/dev/null 2>&1 || true
+      fi
     fi
     sleep 0.02
   done
@@ -514,7 +522,11 @@ part_snapshot() {
   echo
   echo "$SNAP_KEYS keys loaded (key:%012d, $DATA_SIZE bytes), then \`redis-benchmark -c $CLIENTS -n $SNAP_N"
   echo "-r $SNAP_KEYS -d $DATA_SIZE -t set\` (overwriting those keys) without snapshots and while BGSAVE is"
-  echo "started again as soon as the previous one ends; median of $ROUNDS interleaved rounds. kv-server"
+  if [ "$BGSAVE_EVERY" -gt 0 ]; then
+    echo "started every $BGSAVE_EVERY s (or when the previous one ends, if later); median of $ROUNDS interleaved rounds. kv-server"
+  else
+    echo "started again as soon as the previous one ends; median of $ROUNDS interleaved rounds. kv-server"
+  fi
   echo "appendonly yes, batch; redis-server appendonly yes, everysec. snapshots = BGSAVEs completed"
   echo "during the run; running = share of ~20 ms samples with a snapshot in progress."
   echo
