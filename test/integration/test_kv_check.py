@@ -4,11 +4,12 @@ from pathlib import Path
 
 import pytest
 
-from conftest import REPO_ROOT, Server
+from conftest import KV_BIN, Server
 
 pytestmark = pytest.mark.kv_only
 
-KV_CHECK = str(REPO_ROOT / "build" / "kv-check")
+# Beside the server under test (build/ or the sanitizer build), so both speak one format.
+KV_CHECK = str(Path(KV_BIN).parent / "kv-check")
 
 
 def check(*args, stdin: str = "") -> subprocess.CompletedProcess:
