@@ -467,11 +467,39 @@ class Server:
         still loads its data)."""
         self._popen(free_port())
 
-    def kill9(self) -> None:
+    def children(self) -> list[int]:
+        pids = []
+        for task in Path(f"/proc/{self.pid}/task").glob("*"):
+            try:
+                pids += [int(p) for p in (task / "children").read_text().split()]
+            except OSError:
+                pass
+        return pids
+
+    def kill9(self, children: bool = False) -> None:
         """SIGKILL, as a crash: nothing is flushed; the workdir stays for a restart. Fails on a
-        sanitizer report the run printed before it died."""
+        sanitizer report the run printed before it died. `children`: its child processes too
+        (a snapshot writer), as when the whole machine stops."""
         assert self.alive(), f"{self.binary} had already exited; stderr:\n{self.stderr_text()}"
+        doomed = []
+        if children:
+            os.kill(self.pid, signal.SIGSTOP)  # no new child between the listing and the kill
+            doomed = self.children()
+            for pid in doomed:
+                try:
+                    os.kill(pid, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
         self.proc.send_signal(signal.SIGKILL)
+        deadline = time.monotonic() + STOP_TIMEOUT
+        for pid in doomed:  # dead (a zombie or gone), so it writes nothing more
+            while time.monotonic() < deadline:
+                try:
+                    if Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] in "ZX":
+                        break
+                except (OSError, IndexError):
+                    break
+                time.sleep(0.001)
         self.proc.wait(STOP_TIMEOUT)
         self._stopped = True
         self.check_sanitizers()

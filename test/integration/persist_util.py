@@ -177,10 +177,11 @@ def run_writer(server, log: AckLog, stop: threading.Event, batch: int = 20) -> N
         log.error = e
 
 
-def write_until_killed(server, names: list[str], kill_after: float) -> tuple[list[AckLog], float]:
+def write_until_killed(server, names: list[str], kill_after: float,
+                       power_loss: bool = False) -> tuple[list[AckLog], float]:
     """Runs one writer thread per name, SIGKILLs the server after `kill_after` seconds and
     returns the logs and the kill time (monotonic, taken just before the signal: anything
-    acknowledged was sent before it)."""
+    acknowledged was sent before it). `power_loss`: a snapshot child dies too."""
     logs = [AckLog(n) for n in names]
     stop = threading.Event()
     threads = [threading.Thread(target=run_writer, args=(server, lg, stop), daemon=True)
@@ -189,7 +190,7 @@ def write_until_killed(server, names: list[str], kill_after: float) -> tuple[lis
         t.start()
     time.sleep(kill_after)
     kill_time = time.monotonic()
-    server.kill9()
+    server.kill9(children=power_loss)
     stop.set()
     for t in threads:
         t.join(30)
