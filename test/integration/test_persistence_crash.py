@@ -177,6 +177,19 @@ def test_damage_anywhere_but_the_tail_refuses_to_start(kv_persist):
         assert f"{seg}: corrupt at offset {victim.offset}" in err, err
         assert "kv-check --repair" in err, err
 
+    # A flipped bit in a record's length field that makes it reach past the end of the file
+    # looks like a torn record, but good records follow it: corruption, not a tail to cut.
+    for byte in (1, 2, 3):
+        restore(s, pristine)
+        seg = s.data_dir / m.segments[-1]
+        _, frs = frames(seg)
+        victim = frs[len(frs) // 2]
+        data = bytearray(seg.read_bytes())
+        data[victim.offset + byte] ^= 0x01
+        seg.write_bytes(bytes(data))
+        err = refused(s)
+        assert f"{seg}: corrupt at offset {victim.offset}" in err, (byte, err)
+
     # A record that is intact but ends a middle segment early is no tear either: cut the
     # first segment's last record in half.
     restore(s, pristine)
