@@ -278,7 +278,9 @@ def rebuild_after_power_loss(data_dir: Path, log_path: Path, initial: dict[str, 
     pointed to but that was replaced or unlinked after that fsync no longer exists to copy
     back after a kill -9, so the rebuild keeps the replacing file (or the removal) instead.
     `initial`: the files and sizes before the server started (durable: a rebuilt or cleanly
-    closed directory). Returns {"dropped_bytes": ..., "dropped_files": [...]}."""
+    closed directory). Returns {"dropped_bytes": ..., "dropped_files": [...],
+    "last_wal_fsync": the monotonic start time of the last WAL fsync that completed (0.0 if
+    none), ...}."""
     data_dir = Path(data_dir)
     next_id = 0
     names: dict[str, int] = {}
@@ -294,6 +296,7 @@ def rebuild_after_power_loss(data_dir: Path, log_path: Path, initial: dict[str, 
         names[name] = new_file()
         size[names[name]] = n
     durable = dict(names)
+    last_wal_fsync = 0.0
     text = Path(log_path).read_text() if Path(log_path).exists() else ""
     for line in text.splitlines():
         w = line.split()
@@ -310,6 +313,8 @@ def rebuild_after_power_loss(data_dir: Path, log_path: Path, initial: dict[str, 
         elif op == "fsync":
             if w[1] in names:
                 size[names[w[1]]] = int(w[2])
+            if w[1].startswith("wal-"):
+                last_wal_fsync = max(last_wal_fsync, int(w[3]) / 1e9)
         elif op == "dirsync":
             durable = dict(names)
         elif op == "rename":
@@ -343,4 +348,5 @@ def rebuild_after_power_loss(data_dir: Path, log_path: Path, initial: dict[str, 
         (data_dir / name).write_bytes(data)
     dropped = sum(before.values()) - sum(len(d) for d in image.values())
     return {"dropped_bytes": dropped, "dropped_files": sorted(set(before) - set(image)),
+            "last_wal_fsync": last_wal_fsync,
             "image": {k: len(v) for k, v in image.items()}, "before": before}

@@ -6,8 +6,9 @@
 // shim logs, for files directly inside $KV_POWERLOSS_DIR:
 //
 //   open <name> <C|-><T|->   an open with O_CREAT (C) and/or O_TRUNC (T)
-//   fsync <name> <size>      fsync/fdatasync; size from fstat just before the call (everything
-//                            up to it is on the disk once the call returns)
+//   fsync <name> <size> <t>  fsync/fdatasync; size from fstat just before the call (everything
+//                            up to it is on the disk once the call returns), t the call's start
+//                            on CLOCK_MONOTONIC in nanoseconds (Python's time.monotonic clock)
 //   fsyncfail <name>         an fsync that failed (it made nothing durable)
 //   dirsync                  fsync of the directory itself: its entries (creates, renames,
 //                            unlinks so far) are durable
@@ -41,6 +42,7 @@
 #include <sys/syscall.h>
 #include <sys/types.h>
 #include <sys/uio.h>
+#include <time.h>
 #include <unistd.h>
 
 #define MAX_FDS 65536
@@ -238,10 +240,12 @@ static int sync_common(int fd, int (*real)(int)) {
   }
   // The size before the call: a concurrent append after it would not be covered.
   struct stat st;
-  if (fstat(fd, &st) != 0) return real(fd);
+  struct timespec t0;
+  if (fstat(fd, &st) != 0 || clock_gettime(CLOCK_MONOTONIC, &t0) != 0) return real(fd);
   int rc = real(fd);
   if (rc == 0) {
-    emit("fsync %s %lld", copy, (long long)st.st_size);
+    emit("fsync %s %lld %lld", copy, (long long)st.st_size,
+         (long long)t0.tv_sec * 1000000000LL + t0.tv_nsec);
   } else {
     int e = errno;
     emit("fsyncfail %s", copy);
