@@ -19,7 +19,7 @@ from pathlib import Path
 
 import redis
 
-from conftest import KV_BIN, RawConn
+from conftest import KV_BIN
 
 MANIFEST = "kv.manifest"
 SEGMENT_HEADER = 16

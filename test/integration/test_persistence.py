@@ -9,9 +9,7 @@ LD_PRELOAD shim): test_persistence_powerloss.py.
 
 from __future__ import annotations
 
-import os
 import shutil
-import socket
 import threading
 import time
 from decimal import Decimal

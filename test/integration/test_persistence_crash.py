@@ -17,7 +17,7 @@ import shutil
 
 import pytest
 
-from persist_util import (Manifest, check_acked, frames, read_manifest, segment_files,
+from persist_util import (Manifest, check_acked, frames, read_manifest,
                           wait_save_done, write_manifest, write_until_killed)
 
 pytestmark = pytest.mark.kv_only

@@ -13,7 +13,6 @@ refused with -MISCONF, reads go on, and once the disk has room the WAL catches u
 
 from __future__ import annotations
 
-import time
 
 import pytest
 
