@@ -248,8 +248,10 @@ def check_acked(server, logs: list[AckLog], durable_before: float | None) -> dic
 
 
 # ---------------------------------------------------------------------------- power loss
-def dir_sizes(data_dir: Path) -> dict[str, int]:
-    return {p.name: p.stat().st_size for p in Path(data_dir).iterdir() if p.is_file()}
+def dir_state(data_dir: Path) -> dict[str, tuple[int, int]]:
+    """name -> (inode, size) of the files in a directory."""
+    return {p.name: (p.stat().st_ino, p.stat().st_size)
+            for p in Path(data_dir).iterdir() if p.is_file()}
 
 
 def powerloss_env(data_dir: Path, log_path: Path, enospc_trigger: Path | None = None) -> dict:
@@ -265,37 +267,28 @@ def powerloss_env(data_dir: Path, log_path: Path, enospc_trigger: Path | None = 
     return env
 
 
-def rebuild_after_power_loss(data_dir: Path, log_path: Path, initial: dict[str, int]) -> dict:
+def rebuild_after_power_loss(data_dir: Path, log_path: Path,
+                             initial: dict[str, tuple[int, int]]) -> dict:
     """Turns the directory a kill -9 left into what the disk would hold after a power loss at
-    the same instant, from the shim's event log.
+    the same instant, from the shim's event log (test/shims/powerloss.c).
 
     Model: a file's bytes are durable up to its size at its last successful fsync/fdatasync
     (the files are written append-only or once, so the durable bytes are a prefix of what is
     there now); O_TRUNC and truncate() count as durable at once (the pessimistic choice for
-    data). A directory entry (a create, rename or unlink) is durable once the directory is
-    fsynced: the rebuilt directory holds the names of the last directory fsync, each with its
-    file's durable prefix; files created after it vanish. Simplification: a file that name
-    pointed to but that was replaced or unlinked after that fsync no longer exists to copy
-    back after a kill -9, so the rebuild keeps the replacing file (or the removal) instead.
-    `initial`: the files and sizes before the server started (durable: a rebuilt or cleanly
-    closed directory). Returns {"dropped_bytes": ..., "dropped_files": [...],
-    "last_wal_fsync": the monotonic start time of the last WAL fsync that completed (0.0 if
-    none), ...}."""
+    data). The directory's entries are those listed at its last fsync (files created, renamed
+    or removed after it are not durable), each with its file's durable prefix. Files are
+    matched by inode number. Simplification: a file that the durable listing names but that was
+    replaced or unlinked after that fsync is gone after a kill -9 too, so its bytes cannot be
+    restored; the rebuild then keeps the file now under that name (or none), as if the
+    replacement or removal had been durable.
+    `initial`: dir_state() before the server started (durable: a rebuilt or cleanly closed
+    directory). Returns what was dropped and "last_wal_fsync", the monotonic start time of the
+    last completed fsync of a WAL segment (0.0 if none)."""
     data_dir = Path(data_dir)
-    next_id = 0
-    names: dict[str, int] = {}
-    size: dict[int, int] = {}
-
-    def new_file() -> int:
-        nonlocal next_id
-        next_id += 1
-        size[next_id] = 0
-        return next_id
-
-    for name, n in initial.items():
-        names[name] = new_file()
-        size[names[name]] = n
-    durable = dict(names)
+    durable_size: dict[int, int] = {ino: size for ino, size in initial.values()}
+    listing: dict[str, int] = {name: ino for name, (ino, _) in initial.items()}
+    listing_t = 0
+    created: dict[int, int] = {}  # inode -> time of its latest creation
     last_wal_fsync = 0.0
     text = Path(log_path).read_text() if Path(log_path).exists() else ""
     for line in text.splitlines():
@@ -303,42 +296,38 @@ def rebuild_after_power_loss(data_dir: Path, log_path: Path, initial: dict[str, 
         if not w:
             continue
         op = w[0]
-        if op == "open":
-            name, flags = w[1], w[2]
-            if name not in names:
-                if "C" in flags:
-                    names[name] = new_file()
-            elif "T" in flags:
-                size[names[name]] = 0
+        if op == "create":
+            durable_size[int(w[1])] = 0
+            created[int(w[1])] = int(w[2])
+        elif op == "trunc":
+            ino = int(w[1])
+            durable_size[ino] = min(durable_size.get(ino, 0), int(w[2]))
         elif op == "fsync":
-            if w[1] in names:
-                size[names[w[1]]] = int(w[2])
+            durable_size[int(w[2])] = int(w[3])
             if w[1].startswith("wal-"):
-                last_wal_fsync = max(last_wal_fsync, int(w[3]) / 1e9)
+                last_wal_fsync = max(last_wal_fsync, int(w[4]) / 1e9)
         elif op == "dirsync":
-            durable = dict(names)
-        elif op == "rename":
-            if w[1] in names:
-                names[w[2]] = names.pop(w[1])
-        elif op == "unlink":
-            names.pop(w[1], None)
-        elif op == "truncate":
-            if w[1] in names:
-                size[names[w[1]]] = min(size[names[w[1]]], int(w[2]))
-        elif op == "fsyncfail":
+            # Threads log in the order they finish; the latest listing is the durable one.
+            if int(w[1]) > listing_t:
+                listing_t = int(w[1])
+                listing = {}
+                for entry in w[2:]:
+                    name, ino = entry.rsplit(":", 1)
+                    listing[name] = int(ino)
+        elif op in ("rename", "unlink", "fsyncfail"):
             pass
         else:
             raise AssertionError(f"unknown power-loss log line: {line!r}")
-    where = {fid: name for name, fid in names.items()}
+    before = dir_state(data_dir)
+    by_ino = {ino: name for name, (ino, _) in before.items()}
     image: dict[str, bytes] = {}
-    for name, fid in durable.items():
-        src = where.get(fid)
-        if src is None:
-            if name not in names:
-                continue  # unlinked after the last directory fsync: treated as durable
-            src, fid = name, names[name]
-        image[name] = (data_dir / src).read_bytes()[:size[fid]]
-    before = dir_sizes(data_dir)
+    for name, ino in listing.items():
+        src = by_ino.get(ino)
+        if src is None or created.get(ino, -1) > listing_t:  # the listed file is gone
+            if name not in before:
+                continue  # removed after the listing: treated as durable (see above)
+            src, ino = name, before[name][0]
+        image[name] = (data_dir / src).read_bytes()[:durable_size.get(ino, 0)]
     for p in data_dir.iterdir():
         if p.is_dir():
             shutil.rmtree(p)
@@ -346,7 +335,8 @@ def rebuild_after_power_loss(data_dir: Path, log_path: Path, initial: dict[str, 
             p.unlink()
     for name, data in image.items():
         (data_dir / name).write_bytes(data)
-    dropped = sum(before.values()) - sum(len(d) for d in image.values())
+    dropped = sum(size for _, size in before.values()) - sum(len(d) for d in image.values())
     return {"dropped_bytes": dropped, "dropped_files": sorted(set(before) - set(image)),
             "last_wal_fsync": last_wal_fsync,
-            "image": {k: len(v) for k, v in image.items()}, "before": before}
+            "image": {k: len(v) for k, v in image.items()},
+            "before": {k: size for k, (_, size) in before.items()}}

@@ -69,7 +69,7 @@ def test_power_loss_keeps_what_the_policy_promised(kv_persist, policy):
     assert acked >= 100, acked
 
     events = log.read_text()
-    assert "dirsync" in events and "fsync snap-" in events, events[:2000]
+    assert "dirsync " in events and "fsync snap-" in events, events[:2000]
     rebuilt = rebuild_after_power_loss(s.data_dir, log, initial={})
     s.env = {}
     s.restart()

@@ -1,25 +1,30 @@
 // powerloss.so: an LD_PRELOAD shim that records what kv-server made durable, so a test can
-// simulate a power loss after kill -9 (test/integration/powerloss.py rebuilds the directory).
+// simulate a power loss after kill -9 (test/integration/persist_util.py,
+// rebuild_after_power_loss, rebuilds the directory from this log).
 //
 // A kill -9 loses only what the process had not handed to the kernel; a power loss also loses
-// what the kernel had not written to the disk. The difference is exactly the fsync calls, so the
-// shim logs, for files directly inside $KV_POWERLOSS_DIR:
+// what the kernel had not written to the disk. The difference is made of fsync calls: a file's
+// bytes are durable up to its size at its last fsync, and a directory's entries as they were at
+// its last fsync. Files are identified by inode number, so renames and unlinks need no
+// bookkeeping of their own (a kill -9 can land between an operation and its log line; a
+// listing taken at each directory fsync cannot go stale that way). For the directory
+// $KV_POWERLOSS_DIR and the files directly in it the shim logs:
 //
-//   open <name> <C|-><T|->   an open with O_CREAT (C) and/or O_TRUNC (T)
-//   fsync <name> <size> <t>  fsync/fdatasync; size from fstat just before the call (everything
-//                            up to it is on the disk once the call returns), t the call's start
-//                            on CLOCK_MONOTONIC in nanoseconds (Python's time.monotonic clock)
-//   fsyncfail <name>         an fsync that failed (it made nothing durable)
-//   dirsync                  fsync of the directory itself: its entries (creates, renames,
-//                            unlinks so far) are durable
-//   rename <old> <new>       rename/renameat within the directory
-//   unlink <name>
-//   truncate <name> <size>   truncate/ftruncate
+//   create <ino> <t>                a file came into existence (O_CREAT on a missing name) at
+//                                   t, CLOCK_MONOTONIC in ns (the clock of time.monotonic)
+//   trunc <ino> <size>              O_TRUNC or (f)truncate, logged *before* the call: taken as
+//                                   durable at once, the pessimistic choice for data
+//   fsync <name> <ino> <size> <t>   fsync/fdatasync succeeded; size from fstat just before the
+//                                   call, t its start
+//   fsyncfail <name>                an fsync that failed (it made nothing durable)
+//   dirsync <t> <name>:<ino> ...    fsync of the directory succeeded; its entries, listed at t
+//                                   just before the call (inode numbers are reused at once: a
+//                                   file created after t is not the one listed)
+//   rename <old> <new>, unlink <name>   for people reading the log (after the call)
 //
 // to $KV_POWERLOSS_LOG, one line per event written with a single write(2) on an O_APPEND file,
 // so the lines of every thread and of forked snapshot children interleave whole and survive the
-// kill -9 of the process that wrote them. Data writes are not logged: the size at fsync is what
-// counts.
+// kill -9 of the process that wrote them. Data writes are not logged: the size at fsync counts.
 //
 // Fault injection: while the file named by $KV_POWERLOSS_ENOSPC exists, write(2) and friends on
 // WAL segments (wal-*.log in the directory) fail with ENOSPC, as on a full disk.
@@ -30,6 +35,7 @@
 // The build passes -D_FILE_OFFSET_BITS=64, which makes the headers rename open() to open64()
 // and so on; this file defines both names itself.
 #undef _FILE_OFFSET_BITS
+#include <dirent.h>
 #include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -109,7 +115,7 @@ __attribute__((constructor)) static void powerloss_init(void) {
 
 static void emit(const char* fmt, ...) {
   if (log_fd < 0) return;
-  char line[PATH_MAX + 128];
+  char line[16384];
   va_list ap;
   va_start(ap, fmt);
   int n = vsnprintf(line, sizeof line - 1, fmt, ap);
@@ -163,18 +169,43 @@ static const char* fd_name(int fd) {
   return __atomic_load_n(&names[fd], __ATOMIC_ACQUIRE);
 }
 
-static int after_open(int fd, int dirfd, const char* path, int flags) {
-  if (fd < 0) return fd;
-  char buf[PATH_MAX];
-  const char* name = in_dir(dirfd, path, buf, sizeof buf);
-  remember(fd, name);
-  if (name && strcmp(name, DIR_MARK) != 0 && (flags & (O_CREAT | O_TRUNC)))
-    emit("open %s %c%c", name, (flags & O_CREAT) ? 'C' : '-', (flags & O_TRUNC) ? 'T' : '-');
-  return fd;
+static long long now_ns(void) {
+  struct timespec t;
+  clock_gettime(CLOCK_MONOTONIC, &t);
+  return (long long)t.tv_sec * 1000000000LL + t.tv_nsec;
+}
+
+// Whether `name` (in the watched directory) exists, and its inode.
+static int lookup(const char* name, struct stat* st) {
+  char full[2 * PATH_MAX + 2];
+  if ((size_t)snprintf(full, sizeof full, "%s/%s", watch_dir, name) >= sizeof full) return 0;
+  return stat(full, st) == 0;
 }
 
 static int mode_arg(int flags, va_list ap) {
   return ((flags & O_CREAT) || (flags & O_TMPFILE) == O_TMPFILE) ? va_arg(ap, int) : 0;
+}
+
+// Before the call: what an O_TRUNC will cut, and whether O_CREAT will create.
+static const char* before_open(int dirfd, const char* path, int flags, char* buf, size_t cap,
+                               int* existed) {
+  const char* name = in_dir(dirfd, path, buf, cap);
+  *existed = 1;
+  if (!name || strcmp(name, DIR_MARK) == 0) return name;
+  struct stat st;
+  *existed = lookup(name, &st);
+  if (*existed && (flags & O_TRUNC)) emit("trunc %llu 0", (unsigned long long)st.st_ino);
+  return name;
+}
+
+static int after_open(int fd, const char* name, int existed) {
+  if (fd < 0) return fd;
+  remember(fd, name);
+  struct stat st;
+  // The time is taken after the open: a listing taken later sees the file.
+  if (name && !existed && fstat(fd, &st) == 0)
+    emit("create %llu %lld", (unsigned long long)st.st_ino, now_ns());
+  return fd;
 }
 
 int open(const char* path, int flags, ...) {
@@ -182,7 +213,10 @@ int open(const char* path, int flags, ...) {
   va_start(ap, flags);
   int mode = mode_arg(flags, ap);
   va_end(ap);
-  return after_open(real_open(path, flags, mode), AT_FDCWD, path, flags);
+  char buf[PATH_MAX];
+  int existed;
+  const char* name = before_open(AT_FDCWD, path, flags, buf, sizeof buf, &existed);
+  return after_open(real_open(path, flags, mode), name, existed);
 }
 int open64(const char* path, int flags, ...) __attribute__((alias("open")));
 
@@ -191,7 +225,10 @@ int openat(int dirfd, const char* path, int flags, ...) {
   va_start(ap, flags);
   int mode = mode_arg(flags, ap);
   va_end(ap);
-  return after_open(real_openat(dirfd, path, flags, mode), dirfd, path, flags);
+  char buf[PATH_MAX];
+  int existed;
+  const char* name = before_open(dirfd, path, flags, buf, sizeof buf, &existed);
+  return after_open(real_openat(dirfd, path, flags, mode), name, existed);
 }
 int openat64(int dirfd, const char* path, int flags, ...) __attribute__((alias("openat")));
 
@@ -234,18 +271,35 @@ static int sync_common(int fd, int (*real)(int)) {
   char copy[PATH_MAX];
   snprintf(copy, sizeof copy, "%s", name);
   if (strcmp(copy, DIR_MARK) == 0) {
+    // Listed before the call: an entry changed while it runs may or may not be covered, and
+    // counting it out is the pessimistic choice. Logged after: only a completed fsync counts.
+    char line[16000];
+    // Taken before the listing: a file created during it counts as created after it.
+    size_t n = (size_t)snprintf(line, sizeof line, "dirsync %lld", now_ns());
+    DIR* d = opendir(watch_dir);
+    if (d) {
+      struct dirent* e;
+      while ((e = readdir(d)) != NULL) {
+        if (e->d_name[0] == '.') continue;
+        int w = snprintf(line + n, sizeof line - n, " %s:%llu", e->d_name,
+                         (unsigned long long)e->d_ino);
+        if (w < 0 || (size_t)w >= sizeof line - n) break;
+        n += (size_t)w;
+      }
+      closedir(d);
+    }
     int rc = real(fd);
-    if (rc == 0) emit("dirsync");
+    if (rc == 0 && d) emit("%s", line);
     return rc;
   }
   // The size before the call: a concurrent append after it would not be covered.
   struct stat st;
-  struct timespec t0;
-  if (fstat(fd, &st) != 0 || clock_gettime(CLOCK_MONOTONIC, &t0) != 0) return real(fd);
+  if (fstat(fd, &st) != 0) return real(fd);
+  long long t0 = now_ns();
   int rc = real(fd);
   if (rc == 0) {
-    emit("fsync %s %lld %lld", copy, (long long)st.st_size,
-         (long long)t0.tv_sec * 1000000000LL + t0.tv_nsec);
+    emit("fsync %s %llu %lld %lld", copy, (unsigned long long)st.st_ino, (long long)st.st_size,
+         t0);
   } else {
     int e = errno;
     emit("fsyncfail %s", copy);
@@ -295,17 +349,19 @@ int unlinkat(int dirfd, const char* path, int flags) {
 }
 
 int truncate(const char* path, off_t size) {
-  int rc = real_truncate(path, size);
   char buf[PATH_MAX];
-  const char* name = rc == 0 ? in_dir(AT_FDCWD, path, buf, sizeof buf) : NULL;
-  if (name) emit("truncate %s %lld", name, (long long)size);
-  return rc;
+  const char* name = in_dir(AT_FDCWD, path, buf, sizeof buf);
+  struct stat st;
+  if (name && strcmp(name, DIR_MARK) != 0 && lookup(name, &st))
+    emit("trunc %llu %lld", (unsigned long long)st.st_ino, (long long)size);
+  return real_truncate(path, size);
 }
 int truncate64(const char* path, off_t size) __attribute__((alias("truncate")));
 int ftruncate(int fd, off_t size) {
-  int rc = real_ftruncate(fd, size);
-  const char* name = rc == 0 ? fd_name(fd) : NULL;
-  if (name && strcmp(name, DIR_MARK) != 0) emit("truncate %s %lld", name, (long long)size);
-  return rc;
+  const char* name = fd_name(fd);
+  struct stat st;
+  if (name && strcmp(name, DIR_MARK) != 0 && fstat(fd, &st) == 0)
+    emit("trunc %llu %lld", (unsigned long long)st.st_ino, (long long)size);
+  return real_ftruncate(fd, size);
 }
 int ftruncate64(int fd, off_t size) __attribute__((alias("ftruncate")));
