@@ -149,6 +149,7 @@ def test_disk_full_refuses_writes_keeps_reads_and_recovers(kv_persist):
 
     # Under always a write that meets the full disk is not acknowledged until it is on disk.
     assert conn.call("CONFIG", "SET", "appendfsync", "always") == b"OK"
+    wait_written(s)  # else after:0 itself could meet the full disk, and SET held a -MISCONF
     trigger.touch()
     conn.send_command("SET", "held", "1")
     assert conn.read(timeout=0.5) == b"", "acknowledged while the disk was full"
