@@ -127,6 +127,22 @@ TEST_CASE("segment scan: torn tails at every byte, corruption in the middle") {
   ScanSegment(flipped, true, nullptr, &scan);
   CHECK(scan.problem == SegmentScan::Problem::kCorrupt);
   CHECK(scan.bad_offset == kSegmentHeaderSize);
+  // A flipped bit in a length field makes a middle record look as if it ran past the end of
+  // the file, like a torn one; the good records after it make it corruption.
+  for (size_t byte : {1, 2, 3}) {
+    std::string long_len = seg;
+    const size_t second = Segment(10, 1).size();
+    long_len[second + byte] ^= 0x01;
+    ScanSegment(long_len, true, nullptr, &scan);
+    CHECK(scan.problem == SegmentScan::Problem::kCorrupt);
+    CHECK(scan.bad_offset == second);
+  }
+  // The same flip in the last record is indistinguishable from a tear: cut.
+  std::string last_len = seg;
+  last_len[four + 2] ^= 0x01;
+  ScanSegment(last_len, true, nullptr, &scan);
+  CHECK(scan.problem == SegmentScan::Problem::kTornTail);
+  CHECK(scan.valid_end == four);
   // A record out of sequence.
   std::string gap = Segment(10, 2) + Record(13, 0, "0", {"DEL", "k"});
   ScanSegment(gap, true, nullptr, &scan);

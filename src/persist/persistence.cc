@@ -49,6 +49,13 @@ std::string Persistence::Recover(const std::function<std::string(const WalRecord
   std::error_code ec;
   std::filesystem::create_directories(opts_.dir, ec);
   if (ec) return fmt::format("cannot create data directory {}: {}", opts_.dir, ec.message());
+  // A snapshot child or manifest write that a crash interrupted leaves a *.tmp file: never part
+  // of the data (the rename is the commit), so it goes.
+  for (const auto& f : std::filesystem::directory_iterator(opts_.dir, ec)) {
+    const std::string name = f.path().filename().string();
+    if (name.ends_with(".tmp") && (name.starts_with("snap-") || name.starts_with(kManifestName)))
+      std::filesystem::remove(f.path(), ec);
+  }
   loading_start_ms_ = last_progress_log_ms_ = WallMs();
   progress_log_ = std::move(progress_log);
   RecoveryHooks hooks;

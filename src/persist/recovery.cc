@@ -23,6 +23,20 @@ uint64_t FileSize(const std::string& path) {
   struct stat st;
   return stat(path.c_str(), &st) == 0 ? static_cast<uint64_t>(st.st_size) : 0;
 }
+// Whether a complete, intact record with the given LSN starts at or after `from`. A frame whose
+// length runs past the end of the last segment is a torn tail only when nothing intact follows
+// it: a damaged length field also runs past the end, with good (acknowledged) records after it.
+// Only the LSN's 8 bytes are searched for, so a real torn tail (less than one record) costs a
+// scan of its few bytes.
+bool IntactRecordFollows(std::string_view data, size_t from, uint64_t lsn) {
+  std::string pattern;
+  Encoder(&pattern).U64(lsn);
+  for (size_t p = data.find(pattern, from + kFrameHeaderSize); p != std::string_view::npos;
+       p = data.find(pattern, p + 1)) {
+    if (ReadFrame(data.substr(p - kFrameHeaderSize)).status == FrameStatus::kOk) return true;
+  }
+  return false;
+}
 }  // namespace
 
 std::string RepairHint(const std::string& dir) {
@@ -64,8 +78,10 @@ void ScanSegment(std::string_view data, bool is_last,
     const std::string_view rest = data.substr(off);
     const FrameView f = ReadFrame(rest);
     if (f.status != FrameStatus::kOk) {
-      const bool final_frame = f.status == FrameStatus::kTruncated ||
-                               (f.size > 0 && f.size >= rest.size()) || AllZero(rest);
+      const bool final_frame =
+          AllZero(rest) || ((f.status == FrameStatus::kTruncated ||
+                             (f.size > 0 && f.size >= rest.size())) &&
+                            !IntactRecordFollows(data, off + 1, out->last_lsn + 2));
       bad(is_last && final_frame ? SegmentScan::Problem::kTornTail
                                  : SegmentScan::Problem::kCorrupt,
           off, FrameStatusText(f.status));

@@ -9,13 +9,19 @@ kv_server   factory: ``kv_server(requirepass="pw", strict_keys="no", maxmemory="
             ``True``/``False`` map to ``yes``/``no``) and stops it at teardown.
             ``native_port=N`` listens for the native protocol on N (``"auto"``: a free port,
             chosen like ``.port``); the default stays ``--native-port 0`` (off).
+kv_persist  factory like kv_server for durability tests: ``appendonly=yes``, a workdir that survives
+            stop()/kill9() for restarts (see Server below).
 redis_ref   Debian's /usr/bin/redis-server (module scope, flushed before each test), for
             side-by-side comparisons.
 
 Server: ``.port``, ``.native_port`` (0 = off), ``.host``, ``.pid``, ``.client(**kw)``
 (redis.Redis, ``decode_responses=True`` by default, the server's password by default), ``.raw()``
 (:class:`RawConn`), ``.cli(*args)`` (redis-cli stdout), ``.stderr_text()``, ``.alive()``.
-Stopping sends SIGTERM and asserts exit code 0 within 10 s.
+Stopping sends SIGTERM and asserts exit code 0 within 10 s. For durability tests: ``.kill9()``
+(SIGKILL, the workdir stays), ``.restart()`` (same workdir, same port if free), ``.data_dir``,
+``.start_expecting_exit()`` (a start that must fail; returns the exit code) and ``env=`` (extra
+environment, e.g. LD_PRELOAD). A server that is restarted must get a ``workdir`` of the test's
+own (``stop()`` deletes a workdir the Server created itself).
 
 Environment
 -----------
@@ -308,8 +314,10 @@ class Server:
     """A kv-server (or redis-server) process on a free port."""
 
     def __init__(self, options: dict | None = None, *, redis_ref: bool = False,
-                 workdir: str | None = None, binary: str | None = None):
+                 workdir: str | None = None, binary: str | None = None,
+                 env: dict | None = None):
         self.options = {k.replace("_", "-"): v for k, v in (options or {}).items()}
+        self.env = dict(env or {})
         self.is_redis = redis_ref or AGAINST_REDIS
         self.binary = binary or (REDIS_BIN if self.is_redis else KV_BIN)
         self._own_dir = None
@@ -345,29 +353,46 @@ class Server:
                     argv += ["--" + k, _opt_value(v)]
             return argv
         argv = [self.binary, "--port", str(port), "--native-port", str(self.native_port),
-                "--bind", HOST, "--dir", str(data_dir), "--log-level", "warning"]
-        # In-memory unless a test asks for persistence.
-        if "appendonly" not in self.options:
-            argv += ["--appendonly", "no"]
+                "--bind", HOST]
+        # In-memory by default, so tests do not pay for a WAL; kv-server takes each option once.
+        for k, v in (("dir", str(data_dir)), ("appendonly", "no"), ("log-level", "warning")):
+            if k not in self.options:
+                argv += ["--" + k, v]
         for k, v in self.options.items():
             argv += ["--" + k, _opt_value(v)]
         return argv
 
+    @property
+    def data_dir(self) -> Path:
+        return self.workdir / "data"
+
+    def _popen(self, port: int) -> None:
+        stderr = open(self.stderr_path, "wb")
+        env = None
+        if self.env:
+            env = dict(os.environ)
+            env.update(self.env)
+        self.proc = subprocess.Popen(self.argv(port), stdout=stderr, stderr=stderr,
+                                     stdin=subprocess.DEVNULL, cwd=self.workdir, env=env,
+                                     preexec_fn=_die_with_parent)
+        stderr.close()
+        self.port = port
+        self._stopped = False
+        self._sanitizer_checked = 0  # a new stderr file
+
     # -- life cycle
-    def start(self) -> "Server":
+    def start(self, port: int | None = None) -> "Server":
+        """Starts the server (again, after stop()/kill9(), on the same workdir). `port`: try
+        that port first (a restart keeps the address clients know), then free ones."""
         last_err = ""
         for _attempt in range(5):
-            port = free_port()
+            if not (port and _attempt == 0):
+                port = free_port()
             if self._native_auto and not self.is_redis:
                 self.native_port = free_port()
                 while self.native_port == port:
                     self.native_port = free_port()
-            stderr = open(self.stderr_path, "wb")
-            self.proc = subprocess.Popen(self.argv(port), stdout=stderr, stderr=stderr,
-                                         stdin=subprocess.DEVNULL, cwd=self.workdir,
-                                         preexec_fn=_die_with_parent)
-            stderr.close()
-            self.port = port
+            self._popen(port)
             if self._wait_ready():
                 return self
             # It exited before accepting connections: retry on a port collision only.
@@ -425,12 +450,72 @@ class Server:
                             break
                         reply += chunk
                 # NOAUTH: a password from a config file; such servers here load nothing.
-                if b"\nloading:0\r" in reply or reply.startswith(b"-NOAUTH"):
+                # "\nloading:0": not the "async_loading:0" that follows "loading:1".
+                if b"\nloading:0\r\n" in reply or reply.startswith(b"-NOAUTH"):
                     return True
             except OSError:
                 pass
             time.sleep(0.02)
         return False
+
+    def restart(self) -> "Server":
+        """Starts again on the same workdir (and, if it is still free, the same port)."""
+        return self.start(port=self.port)
+
+    def spawn(self) -> None:
+        """Starts the process on a free port without waiting for it (e.g. to connect while it
+        still loads its data)."""
+        self._popen(free_port())
+
+    def children(self) -> list[int]:
+        pids = []
+        for task in Path(f"/proc/{self.pid}/task").glob("*"):
+            try:
+                pids += [int(p) for p in (task / "children").read_text().split()]
+            except OSError:
+                pass
+        return pids
+
+    def kill9(self, children: bool = False) -> None:
+        """SIGKILL, as a crash: nothing is flushed; the workdir stays for a restart. Fails on a
+        sanitizer report the run printed before it died. `children`: its child processes too
+        (a snapshot writer), as when the whole machine stops."""
+        assert self.alive(), f"{self.binary} had already exited; stderr:\n{self.stderr_text()}"
+        doomed = []
+        if children:
+            os.kill(self.pid, signal.SIGSTOP)  # no new child between the listing and the kill
+            doomed = self.children()
+            for pid in doomed:
+                try:
+                    os.kill(pid, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
+        self.proc.send_signal(signal.SIGKILL)
+        deadline = time.monotonic() + STOP_TIMEOUT
+        for pid in doomed:  # dead (a zombie or gone), so it writes nothing more
+            while time.monotonic() < deadline:
+                try:
+                    if Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] in "ZX":
+                        break
+                except (OSError, IndexError):
+                    break
+                time.sleep(0.001)
+        self.proc.wait(STOP_TIMEOUT)
+        self._stopped = True
+        self.check_sanitizers()
+
+    def start_expecting_exit(self, timeout: float = START_TIMEOUT) -> int:
+        """Starts a server that must refuse to run (bad data directory); returns its exit code."""
+        self._popen(free_port())
+        try:
+            rc = self.proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self._kill()
+            raise AssertionError(
+                f"{self.binary} still ran after {timeout}s; stderr:\n{self.stderr_text()}")
+        self._stopped = True
+        self.check_sanitizers()
+        return rc
 
     def alive(self) -> bool:
         return self.proc is not None and self.proc.poll() is None
@@ -472,11 +557,6 @@ class Server:
         if self.proc and self.proc.poll() is None:
             self.proc.kill()
             self.proc.wait(5)
-
-    def kill(self) -> None:
-        """SIGKILL, as a crash: no shutdown snapshot, nothing flushed."""
-        self._kill()
-        self._stopped = True
 
     def stop(self, check: bool = True) -> int | None:
         """SIGTERM; asserts a clean exit (code 0 within STOP_TIMEOUT) when `check`."""
@@ -607,6 +687,33 @@ def kv_server():
         return s
 
     yield start
+    errors = []
+    for s in started:
+        try:
+            s.stop(check=True)
+        except AssertionError as e:
+            errors.append(str(e))
+    if errors:
+        pytest.fail("\n".join(errors))
+
+
+@pytest.fixture
+def kv_persist(tmp_path):
+    """factory: ``kv_persist(env=None, start=True, **options)`` -> a :class:`Server` with
+    ``appendonly=yes`` (unless given) in a workdir of its own under the test's tmp_path, which
+    outlives stop() and kill9() so the server can be restarted on the same data directory.
+    Running servers are stopped (checked) at teardown."""
+    started: list[Server] = []
+
+    def make(env: dict | None = None, start: bool = True, **options) -> Server:
+        options.setdefault("appendonly", "yes")
+        workdir = tmp_path / f"server{len(started)}"
+        workdir.mkdir()
+        s = Server(options, workdir=str(workdir), env=env)
+        started.append(s)
+        return s.start() if start else s
+
+    yield make
     errors = []
     for s in started:
         try:

@@ -37,7 +37,7 @@ def datadir(tmp_path):
     c.set("k6", "v6", px=100000)
     c.config_set("appendfsync", "always")  # the next write is on disk when acknowledged
     c.set("k7", "v7")
-    s.kill()
+    s.kill9()
     return tmp_path / "data"
 
 
@@ -123,7 +123,7 @@ def test_missing_segment_is_dropped_by_repair(datadir, tmp_path):
     c.execute_command("BGSAVE")
     wait_until(lambda: c.info("persistence")["rdb_bgsave_in_progress"] == 0)
     c.set("y", "2")
-    s.kill()
+    s.kill9()
     manifest = (datadir / "kv.manifest").read_text()
     listed = [line.split()[1] for line in manifest.splitlines() if line.startswith("segment")]
     assert listed, manifest

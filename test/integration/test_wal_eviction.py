@@ -23,7 +23,7 @@ def test_evicted_keys_stay_evicted_after_a_crash(tmp_path):
     assert evicted > 0, "the test needs eviction to happen"
     survivors = {k for k in c.scan_iter(count=1000)}
     assert 0 < len(survivors) < 80000
-    s.kill()
+    s.kill9()
 
     # Without the limit, so that nothing is evicted during or after recovery.
     opts.pop("maxmemory")

@@ -51,7 +51,7 @@ def test_native_types_survive_a_restart(tmp_path, how):
     assert c.cas("cas", Decimal("1"), 7) == 1
     c.close()
     if how == "wal":
-        s.kill()  # only the log holds them
+        s.kill9()  # only the log holds them
     else:
         s.stop()  # the shutdown snapshot holds them, the log is gone
         assert not list((tmp_path / "data").glob("wal-*.log"))
