@@ -677,6 +677,18 @@ def kv(_kv_module) -> Server:
     _kv_module.check_alive()
 
 
+def _stop_all(started: list) -> None:
+    """Fixture teardown: stops every server (checked), failing the test with all the errors."""
+    errors = []
+    for s in started:
+        try:
+            s.stop(check=True)
+        except AssertionError as e:
+            errors.append(str(e))
+    if errors:
+        pytest.fail("\n".join(errors))
+
+
 @pytest.fixture
 def kv_server():
     started: list[Server] = []
@@ -687,14 +699,7 @@ def kv_server():
         return s
 
     yield start
-    errors = []
-    for s in started:
-        try:
-            s.stop(check=True)
-        except AssertionError as e:
-            errors.append(str(e))
-    if errors:
-        pytest.fail("\n".join(errors))
+    _stop_all(started)
 
 
 @pytest.fixture
@@ -714,14 +719,7 @@ def kv_persist(tmp_path):
         return s.start() if start else s
 
     yield make
-    errors = []
-    for s in started:
-        try:
-            s.stop(check=True)
-        except AssertionError as e:
-            errors.append(str(e))
-    if errors:
-        pytest.fail("\n".join(errors))
+    _stop_all(started)
 
 
 @pytest.fixture(scope="module")
