@@ -11,6 +11,7 @@
 #pragma once
 
 #include <atomic>
+#include <initializer_list>
 #include <cstdint>
 #include <span>
 #include <string>
@@ -150,6 +151,16 @@ struct CommandContext {
   std::vector<LoggedTypedArg> log_as_typed;
 
   Keyspace& db() const { return *client->ns; }
+  // Logs this write as `replacement` instead of as sent: the deterministic form of a command
+  // whose arguments are relative (EXPIRE 10 -> PEXPIREAT <ms>). `typed_from`: argument
+  // positions whose typed value (a native client's) the replacement keeps at the same position.
+  void LogAs(std::initializer_list<std::string_view> replacement,
+             std::initializer_list<size_t> typed_from = {}) {
+    log_as.assign(replacement.begin(), replacement.end());
+    log_as_typed.clear();
+    for (size_t pos : typed_from)
+      if (const ScalarView* v = Typed(pos)) log_as_typed.push_back({pos, *v, std::string(v->bytes)});
+  }
   // The typed value a native client sent for args[pos], or nullptr: plain bytes (RESP, CALL).
   const ScalarView* Typed(size_t pos) const {
     for (const TypedArg& t : typed)

@@ -208,6 +208,15 @@ void ExpireGeneric(CommandContext& ctx, int64_t basetime, bool seconds) {
   when += basetime;
   const std::string_view key = ctx.args[1];
   const OpStatus st = OpExpire(ctx.ShardFor(key), key, when, flags, ctx.now_ms);
+  // Logged as its effect with an absolute deadline (its NX/XX/GT/LT condition held), as Redis
+  // propagates every EXPIRE variant as PEXPIREAT, or DEL when the time was already past.
+  if (st == OpStatus::kOk) {
+    if (when <= ctx.now_ms) {
+      ctx.LogAs({"DEL", key});
+    } else {
+      ctx.LogAs({"PEXPIREAT", key, std::to_string(when)});
+    }
+  }
   ctx.rb->SendLong(st == OpStatus::kOk ? 1 : 0);
 }
 

@@ -325,6 +325,19 @@ void SetGeneric(CommandContext& ctx, std::string_view key, const ScalarView& val
     ctx.rb->SendNull();
 }
 
+// The log gets an expiring SET with its deadline: SET key value [NX|XX] PXAT <ms>. (Replay
+// with the record's clock would compute the same deadline from EX/PX; the absolute form also
+// reads right in kv-check --dump.) The value keeps a native client's type.
+void LogSetWithDeadline(CommandContext& ctx, std::string_view value, uint32_t flags, int64_t at) {
+  const std::string deadline = std::to_string(at);
+  const std::string_view cond = (flags & kSetNx) ? "NX" : (flags & kSetXx) ? "XX" : "";
+  if (cond.empty()) {
+    ctx.LogAs({"SET", ctx.args[1], value, "PXAT", deadline}, {2});
+  } else {
+    ctx.LogAs({"SET", ctx.args[1], value, cond, "PXAT", deadline}, {2});
+  }
+}
+
 void CmdSet(CommandContext& ctx) {
   SetOptions o;
   if (!ParseSetOptionsOrReply(ctx, 3, OptionsFor::kSet, &o)) return;
@@ -333,6 +346,7 @@ void CmdSet(CommandContext& ctx) {
   // Native clients send a typed value (Int stays Int, a List stays a List); RESP values are bytes.
   const ScalarView* typed = ctx.Typed(2);
   const ScalarView value = typed ? *typed : ScalarView::Bytes(ctx.args[2]);
+  if (o.has_expire && !(o.flags & kSetPxAt)) LogSetWithDeadline(ctx, ctx.args[2], o.flags, at);
   SetGeneric(ctx, ctx.args[1], value, o.flags, at, SetReply::kOkOrNull);
 }
 
@@ -349,6 +363,7 @@ void SetExGeneric(CommandContext& ctx, uint32_t unit_flag) {
   o.has_expire = true;
   int64_t at;
   if (!ExpireAtOrReply(ctx, o, &at)) return;
+  LogSetWithDeadline(ctx, ctx.args[3], 0, at);
   SetGeneric(ctx, ctx.args[1], ScalarView::Bytes(ctx.args[3]), unit_flag, at,
              SetReply::kOkOrNull);
 }
@@ -388,13 +403,18 @@ void CmdGetEx(CommandContext& ctx) {
   int64_t at = kNoExpire;
   if (o.has_expire && !ExpireAtOrReply(ctx, o, &at)) return;
   ctx.rb->SendScalar(e->value());
+  // Logged as what it did to the key, as Redis propagates GETEX.
   if (o.has_expire) {
-    if (at <= ctx.now_ms)
+    if (at <= ctx.now_ms) {
       shard.Erase(key, ctx.now_ms);  // EXAT/PXAT in the past
-    else
+      ctx.LogAs({"DEL", key});
+    } else {
       shard.SetExpire(key, at, ctx.now_ms);
+      ctx.LogAs({"PEXPIREAT", key, std::to_string(at)});
+    }
   } else if (o.flags & kSetPersist) {
     shard.SetExpire(key, kNoExpire, ctx.now_ms);
+    ctx.LogAs({"PERSIST", key});
   }
 }
 

@@ -1,10 +1,15 @@
 """kv-check against data directories the real server wrote: verify, dump, repair."""
+import re
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
-from conftest import KV_BIN, Server
+from conftest import KV_BIN, REPO_ROOT, Server
+
+sys.path.insert(0, str(REPO_ROOT / "clients" / "python"))
+import kvclient  # noqa: E402
 
 pytestmark = pytest.mark.kv_only
 
@@ -154,3 +159,40 @@ def test_empty_directory_and_usage(tmp_path):
     assert r.returncode == 0 and "--repair" in r.stdout
     r = check()
     assert r.returncode != 0
+
+
+def test_relative_expiry_is_logged_as_an_absolute_deadline(tmp_path):
+    s = Server({"appendonly": "yes", "appendfsync": "always", "snapshot-interval": 0,
+                "snapshot-ops": 0, "native-port": "auto"}, workdir=str(tmp_path)).start()
+    c = s.client()
+    c.set("a", "1", ex=100)
+    c.setex("b", 200, "2")
+    c.set("c", "3")
+    c.expire("c", 300)
+    c.set("d", "4")
+    c.pexpire("d", -1)  # a time already past deletes the key: logged as DEL
+    c.set("e", "5", ex=50)
+    c.execute_command("GETEX", "e", "PERSIST")
+    n = kvclient.connect(f"kv://127.0.0.1:{s.native_port}")
+    n.set("i", 7, ttl_ms=400000)  # native SET with a TTL: the Int keeps its type
+    n.close()
+    ttls = {k: c.pttl(k) for k in "abci"}
+    s.kill9()
+
+    dump = check("--dump", str(tmp_path / "data")).stdout
+    assert re.search(r'"SET" "a" "1" "PXAT" "\d{13}"', dump), dump
+    assert re.search(r'"SET" "b" "2" "PXAT" "\d{13}"', dump), dump
+    assert re.search(r'"PEXPIREAT" "c" "\d{13}"', dump), dump
+    assert '"DEL" "d"' in dump and '"PERSIST" "e"' in dump
+    assert re.search(r'"SET" "i" \(int\)7 "PXAT" "\d{13}"', dump), dump
+    assert not re.search(r'"(EX|PX)"|"EXPIRE"|"PEXPIRE"|"SETEX"', dump), dump
+
+    s = Server({"appendonly": "yes", "native-port": "auto"}, workdir=str(tmp_path)).start()
+    c = s.client()
+    for k, before in ttls.items():
+        assert 0 < c.pttl(k) <= before
+    assert c.exists("d") == 0 and c.ttl("e") == -1 and c.get("e") == "5"
+    n = kvclient.connect(f"kv://127.0.0.1:{s.native_port}")
+    assert n.get("i") == 7 and type(n.get("i")) is int
+    n.close()
+    s.stop()
