@@ -179,7 +179,6 @@ void Dispatcher::Run(const CommandSpec& spec, CommandContext& ctx,
 }
 
 void Dispatcher::Log(const CommandContext& ctx) {
-  server_.stats.dirty.fetch_add(1, std::memory_order_relaxed);
   persist::Persistence* persistence = server_.persistence;
   if (!persistence || ctx.client->replaying) return;
   persistence->NoteChange();

@@ -28,7 +28,6 @@ struct ServerStats {
   std::atomic<uint64_t> net_input_bytes{0};
   std::atomic<uint64_t> net_output_bytes{0};
   std::atomic<uint64_t> total_errors{0};
-  std::atomic<uint64_t> dirty{0};  // writes that changed data (INFO rdb_changes_since_last_save)
 };
 
 // Every live connection's ClientState, for CLIENT LIST / INFO clients. Fields a client's own
