@@ -42,13 +42,7 @@ KV_BENCH="${KV_BENCH:-$(dirname "$KV_BIN")/kv-benchmark}"
 WORK="$(mktemp -d)"
 KV_PID=""
 cleanup() {
-  if [ -n "$KV_PID" ] && kill -TERM "$KV_PID" 2>/dev/null; then
-    for _ in $(seq 1 100); do
-      kill -0 "$KV_PID" 2>/dev/null || break
-      sleep 0.1
-    done
-    kill -KILL "$KV_PID" 2>/dev/null || true
-  fi
+  stop_process "$KV_PID"
   wait 2>/dev/null || true
   rm -rf "$WORK"
 }
@@ -66,19 +60,7 @@ if [ "$KV_THREADS" != auto ]; then
 fi
 "$KV_BIN" "${KV_ARGS[@]}" >"$WORK/kv.log" 2>&1 &
 KV_PID=$!
-for i in $(seq 1 200); do
-  if ! kill -0 "$KV_PID" 2>/dev/null; then
-    echo "bench-native.sh: kv-server exited during startup:" >&2
-    cat "$WORK/kv.log" >&2
-    exit 1
-  fi
-  [ "$("$CLI" -h "$HOST" -p "$RESP_PORT" PING 2>/dev/null)" = PONG ] && break
-  if [ "$i" = 200 ]; then
-    echo "bench-native.sh: kv-server not ready after 10 s" >&2
-    exit 1
-  fi
-  sleep 0.05
-done
+wait_ping "$RESP_PORT" "$KV_PID" kv-server "$WORK/kv.log"
 
 # results: lines "proto test pipeline rps p99 cpu_ticks"
 RESULTS="$WORK/results"

@@ -88,18 +88,13 @@ WORK="$(mktemp -d)"
 PIDS=()      # every server started, for cleanup
 LOOP_PID=""  # the BGSAVE loop of part 3
 
-stop_pid() {  # pid [signal]: signal (TERM by default), wait up to 60 s, then KILL; reaps it
-  local pid="$1" sig="${2:-TERM}" p rest=()
+# A clean stop may write a 10M-key snapshot first: up to 60 s before SIGKILL.
+stop_pid() {  # pid [signal]: stop_process, forget it, reap it
+  local pid="$1" p rest=()
   [ -n "$pid" ] || return 0
   for p in "${PIDS[@]}"; do [ "$p" = "$pid" ] || rest+=("$p"); done
   PIDS=("${rest[@]}")
-  if kill -"$sig" "$pid" 2>/dev/null; then
-    for _ in $(seq 1 600); do
-      kill -0 "$pid" 2>/dev/null || break
-      sleep 0.1
-    done
-    kill -KILL "$pid" 2>/dev/null || true
-  fi
+  stop_process "$pid" "${2:-TERM}" 60
   wait "$pid" || true
 } 2>/dev/null  # also hides bash's "Killed" notice for the job
 cleanup() {

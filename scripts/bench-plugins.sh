@@ -46,13 +46,7 @@ resolve_kv_bin
 WORK="$(mktemp -d)"
 KV_PID=""
 cleanup() {
-  if [ -n "$KV_PID" ] && kill -TERM "$KV_PID" 2>/dev/null; then
-    for _ in $(seq 1 100); do
-      kill -0 "$KV_PID" 2>/dev/null || break
-      sleep 0.1
-    done
-    kill -KILL "$KV_PID" 2>/dev/null || true
-  fi
+  stop_process "$KV_PID"
   wait 2>/dev/null || true
   rm -rf "$WORK"
 }
@@ -66,11 +60,7 @@ KV_ARGS=(--port "$PORT" --native-port 0 --bind "$HOST" --dir "$WORK/data" --appe
 [ "$KV_THREADS" = auto ] || KV_ARGS+=(--threads "$KV_THREADS")
 "$KV_BIN" "${KV_ARGS[@]}" >"$WORK/kv.log" 2>&1 &
 KV_PID=$!
-for _ in $(seq 1 200); do
-  kill -0 "$KV_PID" 2>/dev/null || { echo "bench-plugins.sh: kv-server exited:" >&2; cat "$WORK/kv.log" >&2; exit 1; }
-  [ "$("$CLI" -h "$HOST" -p "$PORT" PING 2>/dev/null)" = PONG ] && break
-  sleep 0.05
-done
+wait_ping "$PORT" "$KV_PID" kv-server "$WORK/kv.log"
 cli() { "$CLI" -h "$HOST" -p "$PORT" "$@"; }
 has_command() { [ -n "$(cli COMMAND INFO "$1" | tr -d '\r\n')" ]; }
 

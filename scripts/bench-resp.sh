@@ -40,41 +40,14 @@ WORK="$(mktemp -d)"
 KV_PID=""
 REDIS_PID=""
 
-stop_server() {  # pid
-  local pid="$1"
-  [ -n "$pid" ] || return 0
-  kill -TERM "$pid" 2>/dev/null || return 0
-  for _ in $(seq 1 100); do
-    kill -0 "$pid" 2>/dev/null || return 0
-    sleep 0.1
-  done
-  kill -KILL "$pid" 2>/dev/null || true
-}
 cleanup() {
-  stop_server "$KV_PID"
-  stop_server "$REDIS_PID"
+  stop_process "$KV_PID"
+  stop_process "$REDIS_PID"
   wait 2>/dev/null || true
   rm -rf "$WORK"
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
-
-wait_ready() {  # port pid name log
-  for _ in $(seq 1 200); do
-    if ! kill -0 "$2" 2>/dev/null; then
-      echo "bench-resp.sh: $3 exited during startup:" >&2
-      cat "$4" >&2
-      exit 1
-    fi
-    if [ "$("$CLI" -h "$HOST" -p "$1" PING 2>/dev/null)" = PONG ]; then
-      return 0
-    fi
-    sleep 0.05
-  done
-  echo "bench-resp.sh: $3 not ready on port $1 after 10 s" >&2
-  cat "$4" >&2
-  exit 1
-}
 
 KV_PORT="$(free_port)"
 mkdir -p "$WORK/kv-data" "$WORK/redis-data"
@@ -87,14 +60,14 @@ fi
 KV_ARGS+=(${KV_EXTRA_ARGS:-})
 "$KV_BIN" "${KV_ARGS[@]}" >"$WORK/kv.log" 2>&1 &
 KV_PID=$!
-wait_ready "$KV_PORT" "$KV_PID" kv-server "$WORK/kv.log"
+wait_ping "$KV_PORT" "$KV_PID" kv-server "$WORK/kv.log"
 
 REDIS_PORT="$(free_port)"
 while [ "$REDIS_PORT" = "$KV_PORT" ]; do REDIS_PORT="$(free_port)"; done
 "$REDIS_BIN" --port "$REDIS_PORT" --bind "$HOST" --save '' --appendonly no \
   --dir "$WORK/redis-data" --loglevel warning >"$WORK/redis.log" 2>&1 &
 REDIS_PID=$!
-wait_ready "$REDIS_PORT" "$REDIS_PID" redis-server "$WORK/redis.log"
+wait_ping "$REDIS_PORT" "$REDIS_PID" redis-server "$WORK/redis.log"
 
 
 rss_bytes() {

@@ -35,3 +35,33 @@ resolve_kv_bin() {
   fi
   [ -x "$KV_BIN" ] || { echo "$(basename "$0"): no kv-server binary at $KV_BIN" >&2; exit 1; }
 }
+
+# Sends signal $2 (default TERM) to process $1, waits up to $3 seconds (default 10) for it to go,
+# then SIGKILLs it. Nothing to do for an empty pid or a process that is already gone.
+stop_process() {  # pid [signal] [seconds]
+  local pid="$1" sig="${2:-TERM}" seconds="${3:-10}"
+  [ -n "$pid" ] || return 0
+  kill -"$sig" "$pid" 2>/dev/null || return 0
+  for _ in $(seq 1 $((seconds * 10))); do
+    kill -0 "$pid" 2>/dev/null || return 0
+    sleep 0.1
+  done
+  kill -KILL "$pid" 2>/dev/null || true
+}
+
+# Waits up to 10 s until the server on port $1 (process $2) answers PING. When it dies or does
+# not answer, prints why with its log ($4) under its name ($3) and exits. Needs CLI and HOST.
+wait_ping() {  # port pid name log
+  for _ in $(seq 1 200); do
+    if ! kill -0 "$2" 2>/dev/null; then
+      echo "$(basename "$0"): $3 exited during startup:" >&2
+      cat "$4" >&2
+      exit 1
+    fi
+    [ "$("$CLI" -h "$HOST" -p "$1" PING 2>/dev/null)" = PONG ] && return 0
+    sleep 0.05
+  done
+  echo "$(basename "$0"): $3 not ready on port $1 after 10 s" >&2
+  cat "$4" >&2
+  exit 1
+}
