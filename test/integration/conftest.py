@@ -677,6 +677,25 @@ def kv(_kv_module) -> Server:
     _kv_module.check_alive()
 
 
+@pytest.fixture(scope="module")
+def _native_module():
+    holder = _ModuleServer({"native_port": "auto"})
+    yield holder
+    if holder.server is not None:
+        holder.server.stop(check=True)
+
+
+@pytest.fixture
+def nkv(_native_module) -> Server:
+    """A kv-server listening on a free native port too, shared by a module's tests; flushed
+    before each test."""
+    server = _native_module.get()
+    assert server.native_port, "the server has no native port"
+    server.flushall()
+    yield server
+    _native_module.check_alive()
+
+
 def _stop_all(started: list) -> None:
     """Fixture teardown: stops every server (checked), failing the test with all the errors."""
     errors = []

@@ -15,7 +15,7 @@ from decimal import Decimal
 
 import pytest
 
-from conftest import REPO_ROOT, RespError, _ModuleServer
+from conftest import REPO_ROOT, RespError
 from native_client import (ERROR, INVALID, NULL, OK, STATUS_NAMES, T_BYTES, T_DECIMAL, T_INT,
                            T_LIST, T_MAP, T_NULL, T_STRING, MapPairs, NativeConn, encode_value,
                            frame,
@@ -34,24 +34,6 @@ WRONGPASS = "WRONGPASS invalid username-password pair or user is disabled."
 
 
 # ---------------------------------------------------------------------------- fixtures
-@pytest.fixture(scope="module")
-def _native_module():
-    holder = _ModuleServer({"native_port": "auto"})
-    yield holder
-    if holder.server is not None:
-        holder.server.stop(check=True)
-
-
-@pytest.fixture
-def nkv(_native_module):
-    """A kv-server listening on a free native port too; flushed before each test."""
-    server = _native_module.get()
-    assert server.native_port, "the server has no native port"
-    server.flushall()
-    yield server
-    _native_module.check_alive()
-
-
 @pytest.fixture
 def connect():
     """connect(server) -> NativeConn on the server's native port; all closed at teardown."""

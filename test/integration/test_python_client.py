@@ -15,7 +15,7 @@ from decimal import Decimal
 
 import pytest
 
-from conftest import REPO_ROOT, _ModuleServer
+from conftest import REPO_ROOT
 from native_client import load_vectors
 
 sys.path.insert(0, str(REPO_ROOT / "clients" / "python"))
@@ -162,22 +162,6 @@ def test_parse_url():
 
 
 # ---------------------------------------------------------------------------- fixtures
-@pytest.fixture(scope="module")
-def _native_module():
-    holder = _ModuleServer({"native_port": "auto"})
-    yield holder
-    if holder.server is not None:
-        holder.server.stop(check=True)
-
-
-@pytest.fixture
-def nkv(_native_module):
-    server = _native_module.get()
-    server.flushall()
-    yield server
-    _native_module.check_alive()
-
-
 def url_of(server, ns: str | None = None, password: str | None = None) -> str:
     auth = f"{password}@" if password else ""
     return f"kv://{auth}{server.host}:{server.native_port}" + (f"/{ns}" if ns else "")
