@@ -38,6 +38,7 @@ import signal
 import socket
 import subprocess
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -659,6 +660,16 @@ class _ModuleServer:
             report = self.server.sanitizer_report()
             if report is not None:
                 pytest.fail(f"sanitizer report in the server's stderr during this test:\n{report}")
+
+
+def run_parallel(worker, count: int, timeout: float) -> None:
+    """Runs worker(0) ... worker(count - 1) on threads of their own and joins each (waiting at
+    most `timeout` s for it); the workers record their own errors."""
+    threads = [threading.Thread(target=worker, args=(i,)) for i in range(count)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout)
 
 
 @pytest.fixture(scope="module")

@@ -7,11 +7,12 @@ new value is stored as bytes; the TTL follows SET's rules.
 
 from __future__ import annotations
 
-import threading
 import time
 
 import pytest
 import redis
+
+from conftest import run_parallel
 
 pytestmark = pytest.mark.kv_only
 
@@ -226,10 +227,6 @@ def test_concurrent_cas_increments_lose_nothing(kv):
         finally:
             c.close()
 
-    ts = [threading.Thread(target=worker, args=(i,)) for i in range(threads)]
-    for t in ts:
-        t.start()
-    for t in ts:
-        t.join(120)
+    run_parallel(worker, threads, 120)
     assert not errors, errors
     assert int(kv.client().get("ctr")) == threads * per_thread

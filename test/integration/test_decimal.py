@@ -571,7 +571,6 @@ def test_resp3_replies_are_strings(kv):
 
 
 def test_command_table_entries(kv):
-    c = kv.client()
     want = {
         "decimal.set": (-3, {"write", "denyoom"}, (1, 1, 1)),
         "decimal.get": (2, {"readonly", "fast"}, (1, 1, 1)),

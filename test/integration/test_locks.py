@@ -12,7 +12,7 @@ import time
 import pytest
 import redis
 
-from conftest import RespError
+from conftest import RespError, run_parallel
 
 pytestmark = pytest.mark.kv_only
 
@@ -435,11 +435,7 @@ def test_contention_at_most_one_holder_and_increasing_tokens(kv):
         finally:
             c.close()
 
-    ts = [threading.Thread(target=worker, args=(i,)) for i in range(threads)]
-    for t in ts:
-        t.start()
-    for t in ts:
-        t.join(60)
+    run_parallel(worker, threads, 60)
     assert not errors, errors
     assert not referee.violations, referee.violations[:5]
     total = sum(counts)
@@ -478,11 +474,7 @@ def test_contention_expiry_hands_over_never_early(kv):
         finally:
             c.close()
 
-    ts = [threading.Thread(target=worker, args=(i,)) for i in range(threads)]
-    for t in ts:
-        t.start()
-    for t in ts:
-        t.join(120)
+    run_parallel(worker, threads, 120)
     assert not errors, errors
     grants.sort()
     assert len(grants) == threads * rounds

@@ -9,16 +9,14 @@ pipelining, malformed input and the 64 MB rule, CALL, SELECT and AUTH.
 from __future__ import annotations
 
 import struct
-import threading
 import time
 from decimal import Decimal
 
 import pytest
 
-from conftest import REPO_ROOT, RespError
+from conftest import REPO_ROOT, RespError, run_parallel
 from native_client import (ERROR, INVALID, NULL, OK, STATUS_NAMES, T_BYTES, T_DECIMAL, T_INT,
-                           T_LIST, T_MAP, T_NULL, T_STRING, MapPairs, NativeConn, encode_value,
-                           frame,
+                           T_LIST, T_MAP, T_STRING, MapPairs, NativeConn, encode_value, frame,
                            frame_call, frame_get, frame_incr, frame_lock, frame_select,
                            frame_set, key16, load_vectors)
 
@@ -626,11 +624,7 @@ def test_concurrent_clients(nkv, connect):
         except Exception as e:  # noqa: BLE001
             errors.append(repr(e))
 
-    threads = [threading.Thread(target=work, args=(i,)) for i in range(8)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(60)
+    run_parallel(work, 8, 60)
     assert not errors, errors
 
 

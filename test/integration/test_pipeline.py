@@ -7,6 +7,8 @@ import threading
 
 import pytest
 
+from conftest import run_parallel
+
 
 def test_pipeline_of_10(kv):
     c = kv.client()
@@ -107,11 +109,7 @@ def test_concurrent_clients_incr_is_atomic(kv):
         except Exception as e:  # noqa: BLE001
             errors.append(e)
 
-    ts = [threading.Thread(target=worker, args=(t,)) for t in range(threads_n)]
-    for t in ts:
-        t.start()
-    for t in ts:
-        t.join(120)
+    run_parallel(worker, threads_n, 120)
     assert not errors, errors
     c = kv.client()
     assert c.get("shared") == str(threads_n * per_thread)
