@@ -246,10 +246,8 @@ std::string Dispatcher::Replay(const persist::WalRecord& record) {
                          record.lsn, args[0]);
     if (!Store::ValidName(cmd.ns))
       return fmt::format("record {} names the invalid namespace '{}'", record.lsn, cmd.ns);
-    if (client.ns_name != cmd.ns) {
+    if (!client.ns || client.ns_name != cmd.ns) {
       client.ns_name.assign(cmd.ns);
-      client.ns = server_.store.Get(cmd.ns);
-    } else if (!client.ns) {
       client.ns = server_.store.Get(cmd.ns);
     }
     DiscardReplies rb;

@@ -69,10 +69,7 @@ std::string Persistence::Recover(const std::function<std::string(const WalRecord
   if (!err.empty()) return err;
   std::lock_guard lk(manifest_mu_);
   manifest_ = report->manifest;
-  recovered_lsn_ = report->last_lsn;
-  if (!manifest_.snapshot.empty()) recovered_lsn_ = std::max(recovered_lsn_, manifest_.snapshot_lsn);
-  last_snapshot_lsn_ = manifest_.snapshot_lsn;
-  last_snapshot_keys_ = report->snapshot.keys;
+  recovered_lsn_ = report->last_lsn;  // the snapshot's LSN when no record follows it
   return "";
 }
 
@@ -230,7 +227,6 @@ std::string Persistence::Commit(const std::string& tmp, uint64_t lsn) {
     manifest_ = std::move(next);
   }
   for (const std::string& f : retired) unlink((opts_.dir + "/" + f).c_str());
-  last_snapshot_lsn_ = lsn;
   return "";
 }
 

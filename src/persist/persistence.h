@@ -106,7 +106,6 @@ class Persistence {
   std::atomic<bool> rewrite_in_progress_{false};
   std::atomic<int64_t> last_rewrite_duration_ms_{-1};
   std::atomic<uint64_t> saves_{0}, rewrites_{0};
-  std::atomic<uint64_t> last_snapshot_keys_{0}, last_snapshot_lsn_{0};
   std::atomic<pid_t> child_pid_{0};
   std::atomic<int64_t> latest_fork_us_{0};  // the pause: every shard locked, then fork()
   std::mutex save_mu_;  // one snapshot at a time
