@@ -121,9 +121,9 @@ bool Wal::Sync() {
   sync_target_ = std::max(sync_target_, target);
   writer_idle_ = false;
   work_cv_.notify_one();
-  synced_cv_.wait(lk, [&] {
-    return durable_lsn_.load() >= target || failed_.load() || !thread_.joinable();
-  });
+  // stop_: the writer is going (Stop notifies once it is gone); reading thread_ here would race
+  // with Stop's join.
+  synced_cv_.wait(lk, [&] { return durable_lsn_.load() >= target || failed_.load() || stop_; });
   return durable_lsn_.load() >= target;
 }
 
