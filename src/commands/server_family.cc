@@ -411,7 +411,13 @@ void CmdConfig(CommandContext& ctx) {
     for (size_t i = 2; i < ctx.args.size(); i += 2) {
       const Config::Directive* d = cfg.Find(ctx.args[i]);
       const std::string old = d ? d->get() : std::string();
-      std::string err = cfg.Set(ctx.args[i], ctx.args[i + 1], false);
+      std::string err =
+          d && d->is_protected &&
+                  !EnableAllows(cfg.enable_protected_configs.load(), IsLocalClient(*ctx.client))
+              ? fmt::format("CONFIG SET failed (possibly related to argument '{}') - can't set "
+                            "protected config",
+                            d->name)
+              : cfg.Set(ctx.args[i], ctx.args[i + 1], false);
       if (!err.empty()) {
         for (auto it = applied.rbegin(); it != applied.rend(); ++it) it->first->set(it->second);
         ctx.rb->SendError(fmt::format("ERR {}", err));
