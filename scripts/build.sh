@@ -5,6 +5,7 @@
 #   KV_BUILD_DIR  build directory, relative to the repo root or absolute (default: build,
 #                 or build-asan when KV_SANITIZE=1)
 #   KV_SANITIZE=1 AddressSanitizer + UBSan build (debugoptimized, system allocator)
+#   KV_SANITIZE=thread  ThreadSanitizer build in build-tsan (debugoptimized, system allocator)
 #   CI=true       warnings are errors (-Dwerror=true)
 #   KV_SKIP_DEPS=1 do not run scripts/deps.sh
 # Extra arguments are passed to `meson setup` (e.g. -Dnative_arch=true).
@@ -18,7 +19,10 @@ if [ "${KV_SKIP_DEPS:-0}" != 1 ]; then
 fi
 
 OPTS=()
-if [ "${KV_SANITIZE:-0}" = 1 ]; then
+if [ "${KV_SANITIZE:-0}" = thread ]; then
+  BUILD_DIR="${KV_BUILD_DIR:-build-tsan}"
+  OPTS+=(-Db_sanitize=thread -Db_lundef=false -Dbuildtype=debugoptimized -Dallocator=system)
+elif [ "${KV_SANITIZE:-0}" = 1 ]; then
   BUILD_DIR="${KV_BUILD_DIR:-build-asan}"
   # shellcheck disable=SC2054  # the comma belongs to the meson value
   OPTS+=(-Db_sanitize=address,undefined -Db_lundef=false -Dbuildtype=debugoptimized)

@@ -10,6 +10,7 @@
 #
 # Env:
 #   KV_SANITIZE=1         use the ASan/UBSan build (build-asan) for everything
+#   KV_SANITIZE=thread    use the ThreadSanitizer build (build-tsan); scripts/tsan.sh sets it up
 #   KV_BUILD_DIR          build directory (default build, or build-asan with KV_SANITIZE=1)
 #   KV_SERVER_BIN         server binary for the integration tests (default <build>/kv-server)
 #   KV_TEST_AGAINST_REDIS=1  run the integration suite against /usr/bin/redis-server
@@ -53,7 +54,13 @@ finish() {
   exit 0
 }
 
-if [ "${KV_SANITIZE:-0}" = 1 ]; then
+if [ "${KV_SANITIZE:-0}" = thread ]; then
+  BUILD_DIR="${KV_BUILD_DIR:-build-tsan}"
+  # halt_on_error: a race stops the process, so a test cannot pass over it.
+  # detect_deadlocks=0: TSan's lock-order detector tracks at most 64 mutexes held by one
+  # thread, and a snapshot holds every shard's (256) for the instant of its fork.
+  export TSAN_OPTIONS="${TSAN_OPTIONS:-halt_on_error=1:detect_deadlocks=0}"
+elif [ "${KV_SANITIZE:-0}" = 1 ]; then
   BUILD_DIR="${KV_BUILD_DIR:-build-asan}"
   export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}"
   export UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}"

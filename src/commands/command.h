@@ -90,13 +90,15 @@ struct ClientState {
   std::string lib_name, lib_ver;
   std::string addr, laddr;  // "ip:port"
   int fd = -1;
-  int resp = 2;  // protocol version: 2 or 3
+  // Fields CLIENT LIST reads from other threads are atomics (or, for strings, written under
+  // the client registry's mutex); the rest belong to the connection's own thread.
+  std::atomic<int> resp{2};  // protocol version: 2 or 3
   bool authenticated = true;
   bool close_after_reply = false;  // QUIT
   std::string ns_name = "0";
   Keyspace* ns = nullptr;
-  int64_t created_ms = 0;
-  int64_t last_active_ms = 0;
+  std::atomic<int64_t> created_ms{0};
+  std::atomic<int64_t> last_active_ms{0};
   // Blocking commands: a handler that must wait calls RequestBlock instead of replying; the
   // session then keeps the request, and re-runs it until it replies or the deadline passes, the
   // last run with block_timed_out set so the handler answers its timeout reply.

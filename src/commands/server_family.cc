@@ -80,6 +80,7 @@ void CmdSelect(CommandContext& ctx) {
     return;
   }
   ctx.client->ns = ctx.server->store.Get(name);
+  std::lock_guard lock(ctx.server->clients.mu());  // CLIENT LIST reads it on other threads
   ctx.client->ns_name = std::string(name);
   ctx.rb->SendOk();
 }
@@ -190,10 +191,10 @@ void CmdReset(CommandContext& ctx) {
   {
     std::lock_guard lock(ctx.server->clients.mu());
     ctx.client->name.clear();
+    ctx.client->ns_name.assign(1, '0');
   }
   ctx.client->resp = 2;
   ctx.rb->SetProtocolVersion(2);
-  ctx.client->ns_name.assign(1, '0');
   ctx.client->ns = ctx.server->store.Get("0");
   ctx.client->authenticated = !ctx.server->config.has_password();
   ctx.rb->SendSimple("RESET");
@@ -205,9 +206,11 @@ std::string ClientLine(const ClientState& c, int64_t now_ms) {
       "id={} addr={} laddr={} fd={} name={} age={} idle={} flags=N db={} sub=0 psub=0 ssub=0 "
       "multi=-1 qbuf=0 qbuf-free=0 argv-mem=0 multi-mem=0 rbs=0 rbp=0 obl=0 oll=0 omem=0 "
       "tot-mem=0 events=r cmd={} user=default redir=-1 resp={} lib-name={} lib-ver={}\n",
-      c.id, c.addr, c.laddr, c.fd, c.name, (now_ms - c.created_ms) / 1000,
-      (now_ms - c.last_active_ms) / 1000, c.ns_name, cmd ? std::string_view(cmd->name) : "NULL",
-      c.resp, c.lib_name, c.lib_ver);
+      c.id, c.addr, c.laddr, c.fd, c.name,
+      (now_ms - c.created_ms.load(std::memory_order_relaxed)) / 1000,
+      (now_ms - c.last_active_ms.load(std::memory_order_relaxed)) / 1000, c.ns_name,
+      cmd ? std::string_view(cmd->name) : "NULL", c.resp.load(std::memory_order_relaxed),
+      c.lib_name, c.lib_ver);
 }
 
 void CmdClient(CommandContext& ctx) {

@@ -13,16 +13,17 @@
 #include <jemalloc/jemalloc.h>
 #endif
 
-#if defined(__SANITIZE_ADDRESS__)
-#define KV_ASAN 1
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+#define KV_SANITIZER_MALLOC 1
 #elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define KV_ASAN 1
+#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
+#define KV_SANITIZER_MALLOC 1
 #endif
 #endif
-#ifdef KV_ASAN
-// ASan replaces malloc, so glibc's mallinfo2() sees none of the heap; ask ASan's allocator.
-// (GCC ships no <sanitizer/allocator_interface.h>; the symbol is in libasan either way.)
+#ifdef KV_SANITIZER_MALLOC
+// ASan and TSan replace malloc, so glibc's mallinfo2() sees none of the heap; ask the
+// sanitizer's allocator. (GCC ships no <sanitizer/allocator_interface.h>; the symbol is in
+// libasan and libtsan either way.)
 extern "C" size_t __sanitizer_get_current_allocated_bytes();
 #endif
 
@@ -59,7 +60,7 @@ size_t AllocatorAllocated() {
   sz = sizeof(allocated);
   if (mallctl("stats.allocated", &allocated, &sz, nullptr, 0) == 0) return allocated;
 #endif
-#ifdef KV_ASAN
+#ifdef KV_SANITIZER_MALLOC
   return __sanitizer_get_current_allocated_bytes();
 #endif
   struct mallinfo2 mi = mallinfo2();

@@ -56,7 +56,8 @@ std::string Persistence::Recover(const std::function<std::string(const WalRecord
     if (name.ends_with(".tmp") && (name.starts_with("snap-") || name.starts_with(kManifestName)))
       std::filesystem::remove(f.path(), ec);
   }
-  loading_start_ms_ = last_progress_log_ms_ = WallMs();
+  last_progress_log_ms_ = WallMs();
+  loading_start_ms_.store(last_progress_log_ms_);
   progress_log_ = std::move(progress_log);
   RecoveryHooks hooks;
   hooks.load_snapshot = [&](const std::string& path, SnapshotInfo* info,
@@ -294,7 +295,7 @@ std::string Persistence::Info() const {
   line("async_loading", 0);
   if (loading) {
     const uint64_t total = load_total_.load(), done = load_done_.load();
-    line("loading_start_time", loading_start_ms_ / 1000);
+    line("loading_start_time", loading_start_ms_.load() / 1000);
     line("loading_total_bytes", total);
     line("loading_loaded_bytes", done);
     line("loading_loaded_perc", fmt::format("{:.2f}", total ? 100.0 * double(done) / double(total) : 0.0));

@@ -96,7 +96,7 @@ class Persistence {
 
   std::atomic<bool> loading_{false};
   std::atomic<uint64_t> load_done_{0}, load_total_{0};
-  int64_t loading_start_ms_ = 0;
+  std::atomic<int64_t> loading_start_ms_{0};  // written by recovery, read by INFO meanwhile
   std::function<void(uint64_t, uint64_t)> progress_log_;
   int64_t last_progress_log_ms_ = 0;
   std::atomic<uint64_t> changes_{0};

@@ -45,7 +45,9 @@ Connection::Connection(IoThread* thread, std::unique_ptr<Session> (*make_session
   open_handles_ = 2;
   ServerState& server = thread->server();
   client_.id = server.clients.NextId();
-  client_.created_ms = client_.last_active_ms = NowMs();
+  client_.created_ms.store(NowMs(), std::memory_order_relaxed);
+  client_.last_active_ms.store(client_.created_ms.load(std::memory_order_relaxed),
+                               std::memory_order_relaxed);
   client_.authenticated = !server.config.has_password();
   client_.ns = server.store.Get(client_.ns_name);
   session_ = make_session(this);
@@ -147,7 +149,7 @@ void Connection::OnRead(uv_stream_t* s, ssize_t nread, const uv_buf_t*) {
 
 void Connection::ProcessInput() {
   if (closing_ || close_after_flush_) return;
-  client_.last_active_ms = NowMs();
+  client_.last_active_ms.store(NowMs(), std::memory_order_relaxed);
   // Checked before parsing, like Redis: unparsed input (one huge request or a flood of
   // partial ones) over the limit closes this client only.
   if (static_cast<int64_t>(query_buffer_bytes()) >

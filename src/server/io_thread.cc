@@ -123,7 +123,8 @@ void IoThread::OnIdleCheck(uv_timer_t* t) {
   const int64_t now = NowMs();
   std::vector<Connection*> idle;
   for (Connection* c : self->conns_)
-    if (now - c->client().last_active_ms > timeout_s * 1000) idle.push_back(c);
+    if (now - c->client().last_active_ms.load(std::memory_order_relaxed) > timeout_s * 1000)
+      idle.push_back(c);
   for (Connection* c : idle) c->Close();
 }
 

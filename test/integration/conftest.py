@@ -28,6 +28,7 @@ Environment
 KV_SERVER_BIN            kv-server binary (default <repo>/build/kv-server)
 KV_TEST_AGAINST_REDIS=1  ``kv`` and ``kv_server`` start /usr/bin/redis-server instead (with the
                          options Redis understands); tests marked ``kv_only`` are skipped.
+KV_TEST_THREADS=N        kv-server runs N I/O threads unless a test sets ``threads`` itself.
 """
 
 from __future__ import annotations
@@ -50,6 +51,8 @@ KV_BIN = os.environ.get("KV_SERVER_BIN", str(REPO_ROOT / "build" / "kv-server"))
 REDIS_BIN = "/usr/bin/redis-server"
 REDIS_CLI = "/usr/bin/redis-cli"
 AGAINST_REDIS = os.environ.get("KV_TEST_AGAINST_REDIS", "") == "1"
+# I/O threads for servers whose test does not choose (scripts/tsan.sh runs the suite with 2).
+TEST_THREADS = os.environ.get("KV_TEST_THREADS", "")
 
 # A sanitizer report in the server's stderr fails the test even when the process survives it
 # (halt_on_error=0, recoverable UBSan checks) or exits 0 regardless (exitcode=0).
@@ -355,8 +358,11 @@ class Server:
             return argv
         argv = [self.binary, "--port", str(port), "--native-port", str(self.native_port)]
         # In-memory by default, so tests do not pay for a WAL; kv-server takes each option once.
-        for k, v in (("bind", HOST), ("dir", str(data_dir)), ("appendonly", "no"),
-                     ("log-level", "warning")):
+        defaults = [("bind", HOST), ("dir", str(data_dir)), ("appendonly", "no"),
+                    ("log-level", "warning")]
+        if TEST_THREADS:
+            defaults.append(("threads", TEST_THREADS))
+        for k, v in defaults:
             if k not in self.options:
                 argv += ["--" + k, v]
         for k, v in self.options.items():
