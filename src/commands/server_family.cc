@@ -293,11 +293,12 @@ std::string InfoSection(CommandContext& ctx, std::string_view section) {
         "# Server\r\nredis_version:{}\r\nkv_server_version:{}\r\nredis_mode:standalone\r\n"
         "os:{} {} {}\r\narch_bits:64\r\nmultiplexing_api:epoll\r\ngcc_version:{}.{}.{}\r\n"
         "process_id:{}\r\nrun_id:{}\r\ntcp_port:{}\r\nserver_time_usec:{}\r\n"
-        "uptime_in_seconds:{}\r\nuptime_in_days:{}\r\nhz:{}\r\nio_threads_active:{}\r\n"
+        "uptime_in_seconds:{}\r\nuptime_in_days:{}\r\nhz:{}\r\nconfigured_hz:{}\r\n"
+        "io_threads_active:{}\r\n"
         "shards_per_namespace:{}\r\nexecutable:{}\r\nconfig_file:{}\r\n",
         kRedisCompatVersion, kKvVersion, un.sysname, un.release, un.machine, __GNUC__,
         __GNUC_MINOR__, __GNUC_PATCHLEVEL__, getpid(), s.run_id, cfg.port.load(),
-        ctx.now_ms * 1000, uptime, uptime / 86400, cfg.hz.load(), s.io_threads,
+        ctx.now_ms * 1000, uptime, uptime / 86400, cfg.hz.load(), cfg.hz.load(), s.io_threads,
         s.store.shard_count(), s.executable, s.config_file);
   } else if (section == "clients") {
     out = fmt::format(
@@ -344,6 +345,9 @@ std::string InfoSection(CommandContext& ctx, std::string_view section) {
     out = fmt::format(
         "# CPU\r\nused_cpu_sys:{}.{:06}\r\nused_cpu_user:{}.{:06}\r\n", ru.ru_stime.tv_sec,
         ru.ru_stime.tv_usec, ru.ru_utime.tv_sec, ru.ru_utime.tv_usec);
+  } else if (section == "cluster") {
+    // Clients probe this to pick a cluster-aware mode; kv-server has no cluster mode.
+    out = "# Cluster\r\ncluster_enabled:0\r\n";
   } else if (section == "keyspace") {
     out = "# Keyspace\r\n";
     for (Keyspace* ks : s.store.All()) {
@@ -362,7 +366,7 @@ std::string InfoSection(CommandContext& ctx, std::string_view section) {
 void CmdInfo(CommandContext& ctx) {
   static constexpr std::string_view kDefault[] = {"server",      "clients", "memory",
                                                   "persistence", "stats",   "replication",
-                                                  "cpu",         "keyspace"};
+                                                  "cpu",         "cluster", "keyspace"};
   std::vector<std::string> wanted;
   for (size_t i = 1; i < ctx.args.size(); ++i) {
     std::string l(ctx.args[i]);
