@@ -131,3 +131,18 @@ def test_kv_cli_prints_and_deletes_binary_key(kv_server):
     assert cli("get", 'b"a\\xffb"').strip() == 'b"v"'
     assert cli("del", 'b"a\\xffb"').strip() == "(integer) 1"
     assert s.client().dbsize() == 0
+
+
+def test_long_key_is_counted_in_memory(kv_server):
+    c = kv_server().client(decode_responses=False)
+    key = b"\xfe" * (1 << 20)
+
+    def dataset():
+        return c.info("memory")["used_memory_dataset"]
+
+    before = dataset()
+    c.set(key, b"1")
+    grown = dataset()
+    assert grown - before >= len(key)  # the key's bytes are accounted like a value's
+    c.delete(key)
+    assert dataset() == before
