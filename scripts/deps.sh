@@ -10,6 +10,7 @@ PACKAGES=(
   libintelrdfpmath-dev libxxhash-dev libjemalloc-dev libspdlog-dev libcli11-dev libedit-dev
   redis-tools redis-server
   python3-redis python3-pytest
+  clang libclang-rt-14-dev
 )
 
 missing_packages() {

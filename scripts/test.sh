@@ -2,6 +2,7 @@
 # Installs dependencies, builds, and runs every test:
 #   1. the doctest unit binary <build>/test/unit_tests (when the build produced one)
 #   2. the integration suite: /usr/bin/python3 -m pytest -q test/integration
+#   3. every libFuzzer target for a bounded time (scripts/fuzz.sh; one result per target)
 # and prints one final line "N passed, M failed[, K skipped]" summing unit test cases and
 # pytest results (pytest errors count as failed). A stage that cannot run (build failure,
 # missing server binary, a test binary that crashes before its summary, pytest collecting
@@ -13,6 +14,7 @@
 #   KV_SERVER_BIN         server binary for the integration tests (default <build>/kv-server)
 #   KV_TEST_AGAINST_REDIS=1  run the integration suite against /usr/bin/redis-server
 #   KV_UNIT_TIMEOUT, KV_PYTEST_TIMEOUT  seconds per stage (default 1200 and 2400)
+#   KV_FUZZ_SECONDS       seconds per fuzz target (default 15; 0 skips the fuzz stage)
 # Extra arguments are passed to pytest (e.g. scripts/test.sh -k pipeline -x).
 set -uo pipefail
 
@@ -133,5 +135,21 @@ case "$py_rc" in
   124|137) problem "integration tests: timed out" ;;
   *) problem "integration tests: pytest exit code $py_rc (interrupted, internal or usage error)" ;;
 esac
+
+# ---------------------------------------------------------------- fuzzing
+FUZZ_SECONDS="${KV_FUZZ_SECONDS:-15}"
+if [ "$FUZZ_SECONDS" != 0 ]; then
+  stage "fuzz targets (${FUZZ_SECONDS}s each, scripts/fuzz.sh)"
+  FUZZ_OUT="$TMP/fuzz.out"
+  KV_SKIP_DEPS=1 KV_FUZZ_SECONDS="$FUZZ_SECONDS" "$ROOT/scripts/fuzz.sh" 2>&1 | tee "$FUZZ_OUT"
+  fuzz_rc=${PIPESTATUS[0]}
+  fuzz_line=$(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$FUZZ_OUT" | tail -n 1)
+  if [ -z "$fuzz_line" ]; then
+    problem "fuzz targets: no summary (exit code $fuzz_rc)"
+  else
+    PASSED=$((PASSED + $(grep -oE '^[0-9]+' <<<"$fuzz_line")))
+    FAILED=$((FAILED + $(sed -E 's/.* ([0-9]+) failed/\1/' <<<"$fuzz_line")))
+  fi
+fi
 
 finish

@@ -113,6 +113,13 @@ struct ClientState {
   std::atomic<const CommandSpec*> last_cmd{nullptr};
 };
 
+// Connected over loopback (127.0.0.0/8, ::1, IPv4-mapped 127.x): Redis's "local" client, for
+// the enable-*-command options and protected mode. `addr` is "ip:port" as the server formats it.
+inline bool IsLocalClient(const ClientState& c) {
+  const std::string_view a = c.addr;
+  return a.starts_with("127.") || a.starts_with("::1:") || a.starts_with("::ffff:127.");
+}
+
 // A native client's typed value standing for argument `pos` (args[pos] then holds its canonical
 // text, or is empty for Null, List and Map, which have none). The view's bytes belong to the
 // request and live as long as the command runs.

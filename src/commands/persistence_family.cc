@@ -36,9 +36,11 @@ void CmdBgsave(CommandContext& ctx) {
     return ctx.rb->SendError("ERR syntax error");
   const std::string err = p->StartBackgroundSave(false);
   if (!err.empty()) {
-    // BGSAVE SCHEDULE while one runs: Redis schedules; ours runs at the next trigger anyway.
-    if (ctx.args.size() == 2 && p->save_in_progress())
+    // BGSAVE SCHEDULE while one runs: the cron starts another once it is done.
+    if (ctx.args.size() == 2 && p->save_in_progress()) {
+      p->ScheduleBackgroundSave();
       return ctx.rb->SendSimple("Background saving scheduled");
+    }
     return ReplyErr(ctx, err);
   }
   ctx.rb->SendSimple("Background saving started");

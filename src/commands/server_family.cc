@@ -314,10 +314,11 @@ std::string InfoSection(CommandContext& ctx, std::string_view section) {
         "# Memory\r\nused_memory:{}\r\nused_memory_human:{}\r\nused_memory_rss:{}\r\n"
         "used_memory_rss_human:{}\r\nused_memory_peak_rss:{}\r\nused_memory_dataset:{}\r\n"
         "allocator_allocated:{}\r\nmaxmemory:{}\r\nmaxmemory_human:{}\r\n"
-        "maxmemory_policy:{}\r\nmem_fragmentation_ratio:{:.2f}\r\nmem_allocator:{}\r\n",
+        "maxmemory_policy:{}\r\nmem_clients_normal:{}\r\nmem_fragmentation_ratio:{:.2f}\r\n"
+        "mem_allocator:{}\r\n",
         used, HumanBytes(used), rss, HumanBytes(rss), ProcessPeakRss(), dataset,
         AllocatorAllocated(), maxmemory, HumanBytes(maxmemory),
-        EvictionPolicyName(cfg.maxmemory_policy.load()),
+        EvictionPolicyName(cfg.maxmemory_policy.load()), ClientBufferBytes(),
         used > 0 ? static_cast<double>(rss) / static_cast<double>(used) : 0.0, AllocatorName());
   } else if (section == "persistence" && s.persistence) {
     out = "# Persistence\r\n" + s.persistence->Info();
@@ -414,7 +415,13 @@ void CmdConfig(CommandContext& ctx) {
     for (size_t i = 2; i < ctx.args.size(); i += 2) {
       const Config::Directive* d = cfg.Find(ctx.args[i]);
       const std::string old = d ? d->get() : std::string();
-      std::string err = cfg.Set(ctx.args[i], ctx.args[i + 1], false);
+      std::string err =
+          d && d->is_protected &&
+                  !EnableAllows(cfg.enable_protected_configs.load(), IsLocalClient(*ctx.client))
+              ? fmt::format("CONFIG SET failed (possibly related to argument '{}') - can't set "
+                            "protected config",
+                            d->name)
+              : cfg.Set(ctx.args[i], ctx.args[i + 1], false);
       if (!err.empty()) {
         for (auto it = applied.rbegin(); it != applied.rend(); ++it) it->first->set(it->second);
         ctx.rb->SendError(fmt::format("ERR {}", err));

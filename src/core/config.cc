@@ -235,6 +235,41 @@ Config::Config() {
          loadmodules_.emplace_back(v);
          return "";
        }});
+  auto add_enable = [this](std::string name, std::string help,
+                           std::atomic<EnableOption>* field) {
+    directives_.push_back(
+        {std::move(name), std::move(help), "no", false,
+         [field] {
+           const EnableOption o = field->load();
+           return std::string(o == EnableOption::kYes     ? "yes"
+                              : o == EnableOption::kLocal ? "local"
+                                                          : "no");
+         },
+         [field](std::string_view v) -> std::string {
+           const std::string l = Lower(v);
+           if (l == "local") {
+             field->store(EnableOption::kLocal);
+             return "";
+           }
+           auto b = ParseBool(l);
+           if (!b) return "argument must be one of no, yes, local";
+           field->store(*b ? EnableOption::kYes : EnableOption::kNo);
+           return "";
+         }});
+  };
+  add_enable("enable-module-command",
+             "MODULE LOAD/UNLOAD for clients: no, yes, or local (loopback clients only); "
+             "--loadmodule at start works either way",
+             &enable_module_command);
+  add_enable("enable-debug-command",
+             "DEBUG for clients: no, yes, local (kv-server has no DEBUG command yet)",
+             &enable_debug_command);
+  add_enable("enable-protected-configs",
+             "CONFIG SET of protected directives (those naming files or directories): no, yes, "
+             "local",
+             &enable_protected_configs);
+  for (auto& d : directives_)
+    if (d.name == "dir") d.is_protected = true;
   add_int("tcp-backlog", "listen backlog", &tcp_backlog, 1, 65535, false);
   add_int("hz", "server cron frequency (active expiry, memory figures)", &hz, 1, 500, true);
   add_int("timeout", "close clients idle for this many seconds (0 = never)", &timeout, 0,

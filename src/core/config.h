@@ -18,6 +18,15 @@
 
 namespace kv {
 
+// Redis 7's enable-module-command, enable-debug-command and enable-protected-configs: a feature
+// that lets a client run code or choose files is off, on, or allowed only to clients connected
+// over loopback ("local").
+enum class EnableOption : uint8_t { kNo, kYes, kLocal };
+
+inline bool EnableAllows(EnableOption o, bool local_client) {
+  return o == EnableOption::kYes || (o == EnableOption::kLocal && local_client);
+}
+
 class Config {
  public:
   struct Directive {
@@ -27,6 +36,8 @@ class Config {
     bool runtime;  // may be changed by CONFIG SET
     std::function<std::string()> get;
     std::function<std::string(std::string_view)> set;  // returns an error text, "" on success
+    // CONFIG SET needs enable-protected-configs too (it names files or directories).
+    bool is_protected = false;
   };
 
   Config();
@@ -58,6 +69,10 @@ class Config {
   std::atomic<bool> strict_keys{false};
   std::atomic<int> hz{10};
   std::atomic<int64_t> timeout{0};  // idle client timeout in seconds, 0 = never
+  // Security switches (fixed after start, as in Redis).
+  std::atomic<EnableOption> enable_module_command{EnableOption::kNo};
+  std::atomic<EnableOption> enable_debug_command{EnableOption::kNo};
+  std::atomic<EnableOption> enable_protected_configs{EnableOption::kNo};
   // Persistence.
   std::atomic<int64_t> appendfsync_interval_ms{100};
   std::atomic<int64_t> snapshot_interval{300};

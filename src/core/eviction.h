@@ -34,7 +34,8 @@ std::optional<EvictionPolicy> ParseEvictionPolicy(std::string_view name);
 const char* EvictionPolicyName(EvictionPolicy p);
 
 // Returns false when memory is over `maxmemory` and nothing more can be evicted (the command
-// must then be refused with OOM). maxmemory 0 means no limit.
+// must then be refused with OOM): always under noeviction, and under a volatile-* policy once
+// no key has a TTL. maxmemory 0 means no limit.
 bool FreeMemoryIfNeeded(Store& store, int64_t maxmemory, EvictionPolicy policy, int samples,
                         int64_t now_ms, const EvictionListener& on_evict = nullptr);
 

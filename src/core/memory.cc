@@ -30,6 +30,7 @@ namespace kv {
 
 namespace {
 std::atomic<int64_t> g_overhead{0};
+std::atomic<int64_t> g_client_buffers{0};
 
 size_t ReadStatusField(const char* field) {
   FILE* f = std::fopen("/proc/self/status", "r");
@@ -70,9 +71,16 @@ size_t ProcessPeakRss() { return ReadStatusField("VmHWM"); }
 
 void RefreshMemoryOverhead() {
   const int64_t tracked = GlobalEngineStats().tracked_bytes.load(std::memory_order_relaxed);
-  g_overhead.store(static_cast<int64_t>(AllocatorAllocated()) - tracked,
+  const int64_t clients = g_client_buffers.load(std::memory_order_relaxed);
+  g_overhead.store(static_cast<int64_t>(AllocatorAllocated()) - tracked - clients,
                    std::memory_order_relaxed);
 }
+
+void AddClientBufferBytes(int64_t delta) {
+  g_client_buffers.fetch_add(delta, std::memory_order_relaxed);
+}
+
+int64_t ClientBufferBytes() { return g_client_buffers.load(std::memory_order_relaxed); }
 
 int64_t UsedMemory() {
   return GlobalEngineStats().tracked_bytes.load(std::memory_order_relaxed) +

@@ -5,6 +5,12 @@
 // "stats.allocated", like Redis's used_memory) is exact but costly to read, so the server cron
 // refreshes the difference between the two every 100 ms and UsedMemory() adds it to the live
 // counter: cheap enough to check before every write, honest within one cron tick.
+//
+// Client connection buffers (query and reply buffers) are counted apart and left out of
+// UsedMemory(), the figure maxmemory and eviction compare: what a client sends or has not read
+// yet must not make every other client's writes fail with OOM, nor evict the keyspace. They are
+// bounded per client instead (client-query-buffer-limit, output-buffer-limit) and reported in
+// INFO as mem_clients_normal.
 #pragma once
 
 #include <cstddef>
@@ -20,8 +26,11 @@ size_t ProcessRss();
 size_t ProcessPeakRss();
 // Refreshes the cached allocator overhead; called by the cron.
 void RefreshMemoryOverhead();
-// tracked bytes + last measured overhead.
+// tracked bytes + last measured overhead, client buffers excluded.
 int64_t UsedMemory();
+// Connections report growth (+) and release (-) of their buffers here.
+void AddClientBufferBytes(int64_t delta);
+int64_t ClientBufferBytes();
 const char* AllocatorName();
 
 }  // namespace kv

@@ -197,6 +197,17 @@ void WriteRaw(const ScalarView& v, char* out) {
   }
 }
 
+bool ReadRawChecked(uint8_t t, std::string_view raw, ScalarView* out) {
+  if (!KnownScalarType(t) || raw.size() > UINT32_MAX) return false;
+  const auto type = static_cast<ScalarType>(t);
+  const size_t fixed = type == ScalarType::kInt || type == ScalarType::kFloat ? 8
+                       : type == ScalarType::kDecimal                          ? 16
+                                                                               : raw.size();
+  if (raw.size() != fixed) return false;
+  *out = ReadRaw(type, raw.data(), static_cast<uint32_t>(raw.size()));
+  return RawSize(*out) == raw.size();
+}
+
 ScalarView ReadRaw(ScalarType type, const char* p, uint32_t len) {
   switch (type) {
     case ScalarType::kInt: {

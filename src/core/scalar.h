@@ -65,6 +65,9 @@ void WriteRaw(const ScalarView& v, char* out);  // writes RawSize(v) bytes
 ScalarView ReadRaw(ScalarType type, const char* p, uint32_t len);
 // Whether `t` is a type this build knows (a persisted file may come from a newer one).
 bool KnownScalarType(uint8_t t);
+// ReadRaw for bytes read from a file: false when `t` is unknown or `len` is not a size a value
+// of that type has (a damaged Int of 3 bytes must not be read as 8).
+bool ReadRawChecked(uint8_t t, std::string_view raw, ScalarView* out);
 // Equal in type and value, as CAS compares: String never equals Bytes, an Int never equals the
 // text of its digits; Floats compare by their bits (0.0 and -0.0 differ, a NaN equals itself);
 // Decimals by representation, i.e. by canonical string (2.50 != 2.5, as GET shows them apart);

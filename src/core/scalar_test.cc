@@ -162,4 +162,24 @@ TEST_CASE("CanonicalString prints huge Floats in full like INCRBYFLOAT") {
   CHECK(max.substr(294) == "2466863339536384");
 }
 
+
+TEST_CASE("ReadRawChecked refuses sizes a type cannot have") {
+  ScalarView v;
+  // An Int or Float is 8 bytes, a Decimal 16: fewer (or more) is damage, never read past.
+  for (uint8_t t : {static_cast<uint8_t>(ScalarType::kInt), static_cast<uint8_t>(ScalarType::kFloat)}) {
+    CHECK_FALSE(ReadRawChecked(t, std::string_view("\x01\x02\x03", 3), &v));
+    CHECK_FALSE(ReadRawChecked(t, std::string(9, '\0'), &v));
+    CHECK(ReadRawChecked(t, std::string(8, '\0'), &v));
+  }
+  CHECK_FALSE(ReadRawChecked(static_cast<uint8_t>(ScalarType::kDecimal), std::string(8, '\0'), &v));
+  CHECK_FALSE(ReadRawChecked(200, "x", &v));
+  char raw[8];
+  WriteRaw(ScalarView::Int(-42), raw);
+  REQUIRE(ReadRawChecked(static_cast<uint8_t>(ScalarType::kInt), std::string_view(raw, 8), &v));
+  CHECK(v.type == ScalarType::kInt);
+  CHECK(v.i == -42);
+  REQUIRE(ReadRawChecked(static_cast<uint8_t>(ScalarType::kString), "text", &v));
+  CHECK(v.bytes == "text");
+}
+
 }  // namespace kv

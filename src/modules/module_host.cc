@@ -137,8 +137,32 @@ std::string LoadBuiltinModules(ModuleHost& host) {
 
 namespace {
 
+// Redis answers one text whatever went wrong: a client must not learn from MODULE LOAD which
+// files exist or what they contain. The reason goes to the server's log.
+constexpr std::string_view kLoadFailed = "ERR Error loading the extension. Please check the server logs.";
+
+void ReplyLoad(CommandContext& ctx, std::string_view path, const std::string& err) {
+  if (err.empty()) {
+    ctx.rb->SendOk();
+    return;
+  }
+  spdlog::warn("MODULE LOAD {} from client {} ({}) failed: {}", path, ctx.client->id,
+               ctx.client->addr, err);
+  ctx.rb->SendError(kLoadFailed);
+}
+
 void CmdModule(CommandContext& ctx) {
   auto& host = *static_cast<ModuleHost*>(ctx.spec->data);
+  // dlopen runs a library's constructors before any check of ours: loading is running code in
+  // the server, so it is the operator's decision (enable-module-command), as in Redis 7.
+  if (!EnableAllows(ctx.server->config.enable_module_command.load(),
+                    IsLocalClient(*ctx.client))) {
+    ctx.rb->SendError(
+        "ERR MODULE command not allowed. If the enable-module-command option is set to "
+        "\"local\", you can run it from a local connection, otherwise you need to set this "
+        "option in the configuration file, and then restart the server.");
+    return;
+  }
   const std::string_view sub = ctx.args[1];
   const size_t argc = ctx.args.size();
   if (EqualsIgnoreCase(sub, "LIST") && argc == 2) {
@@ -158,11 +182,7 @@ void CmdModule(CommandContext& ctx) {
     }
   } else if (EqualsIgnoreCase(sub, "LOAD") && argc >= 3) {
     std::vector<std::string> args(ctx.args.begin() + 3, ctx.args.end());
-    std::string err = host.Load(std::string(ctx.args[2]), args);
-    if (err.empty())
-      ctx.rb->SendOk();
-    else
-      ctx.rb->SendError("ERR Error loading the extension: " + err);
+    ReplyLoad(ctx, ctx.args[2], host.Load(std::string(ctx.args[2]), args));
   } else if (EqualsIgnoreCase(sub, "LOADEX") && argc >= 3) {
     // MODULE LOADEX path [CONFIG name value ...] [ARGS arg ...]: plugins have no CONFIG
     // parameters yet, so CONFIG pairs are refused rather than silently dropped.
@@ -172,17 +192,13 @@ void CmdModule(CommandContext& ctx) {
         args.assign(ctx.args.begin() + static_cast<long>(i) + 1, ctx.args.end());
         break;
       }
-      ctx.rb->SendError(EqualsIgnoreCase(ctx.args[i], "CONFIG")
-                            ? "ERR Error loading the extension: plugins have no CONFIG "
-                              "parameters in this version"
-                            : std::string(errors::kSyntax));
+      if (EqualsIgnoreCase(ctx.args[i], "CONFIG"))
+        ReplyLoad(ctx, ctx.args[2], "plugins have no CONFIG parameters in this version");
+      else
+        ctx.rb->SendError(errors::kSyntax);
       return;
     }
-    std::string err = host.Load(std::string(ctx.args[2]), args);
-    if (err.empty())
-      ctx.rb->SendOk();
-    else
-      ctx.rb->SendError("ERR Error loading the extension: " + err);
+    ReplyLoad(ctx, ctx.args[2], host.Load(std::string(ctx.args[2]), args));
   } else if (EqualsIgnoreCase(sub, "UNLOAD") && argc == 3) {
     std::string err = host.Unload(std::string(ctx.args[2]), ctx.server->clients);
     if (err.empty())

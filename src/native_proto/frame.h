@@ -46,11 +46,18 @@ struct FrameLimits {
   size_t max_payload = kMaxPayloadSize;
 };
 
+// What a connection that must still authenticate may declare: enough for AUTH and HELLO, too
+// little to make the server hold memory for someone who has not logged in (as Redis's
+// unauthenticated bulk length).
+inline constexpr size_t kUnauthMaxPayloadSize = 16 * 1024;
+
 class FrameParser {
  public:
   enum class Result { kOk, kNeedMore, kTooLarge };
 
   explicit FrameParser(FrameLimits limits = {}) : limits_(limits) {}
+  void set_limits(FrameLimits limits) { limits_ = limits; }
+  const FrameLimits& limits() const { return limits_; }
 
   // Parses the frame at the front of `buf`.
   // kOk: *frame holds it (payload views `buf`), *consumed = 5 + payload length.
@@ -187,5 +194,7 @@ std::string EncodeRequestPayload(const Request& req);
 // The INVALID message sent before closing a connection whose frame header declares more than
 // 64 MB (docs/native-protocol.md).
 inline constexpr std::string_view kPayloadTooLargeMessage = "payload larger than 64 MB";
+inline constexpr std::string_view kUnauthPayloadTooLargeMessage =
+    "payload larger than 16 KB before authentication";
 
 }  // namespace kv::native

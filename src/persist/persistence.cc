@@ -244,6 +244,10 @@ std::string Persistence::Save() {
 
 void Persistence::Cron(int64_t now_ms, int64_t snapshot_interval_s, int64_t snapshot_ops) {
   if (!opts_.enabled || !wal() || loading() || child_pid_.load() > 0) return;
+  if (save_scheduled_.exchange(false)) {
+    (void)StartBackgroundSave(false);
+    return;
+  }
   const uint64_t changes = changes_.load(std::memory_order_relaxed);
   if (changes == 0) return;
   const bool by_time =

@@ -63,6 +63,9 @@ class Persistence {
   // Foreground: takes a snapshot and waits for it. Returns "" or an error.
   std::string Save();
   bool save_in_progress() const { return child_pid_.load() > 0; }
+  // BGSAVE SCHEDULE while a snapshot runs: the cron starts one as soon as it is done, whatever
+  // the periodic triggers say (as Redis's rdb_bgsave_scheduled).
+  void ScheduleBackgroundSave() { save_scheduled_.store(true); }
   // Periodic triggers (snapshot_interval_s / snapshot_ops; 0 disables each).
   void Cron(int64_t now_ms, int64_t snapshot_interval_s, int64_t snapshot_ops);
   // Drains and closes the log, then writes a final snapshot (unless !snapshot). Returns "" or
@@ -97,6 +100,7 @@ class Persistence {
   std::function<void(uint64_t, uint64_t)> progress_log_;
   int64_t last_progress_log_ms_ = 0;
   std::atomic<uint64_t> changes_{0};
+  std::atomic<bool> save_scheduled_{false};
   std::atomic<uint64_t> changes_at_save_start_{0};
   std::atomic<int64_t> last_save_ms_{0};
   std::atomic<int64_t> save_start_ms_{0};

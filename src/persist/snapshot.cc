@@ -175,9 +175,8 @@ std::string ReadSnapshot(std::string_view data, const SnapshotSink& sink, Snapsh
           const std::string_view raw = d.Str32();
           if (!d.ok()) return fail("entry runs past its frame");
           if (!KnownScalarType(type)) return fail(fmt::format("unknown value type {}", type));
-          const ScalarView v =
-              ReadRaw(static_cast<ScalarType>(type), raw.data(), static_cast<uint32_t>(raw.size()));
-          if (RawSize(v) != raw.size()) return fail("value size does not match its type");
+          ScalarView v;
+          if (!ReadRawChecked(type, raw, &v)) return fail("value size does not match its type");
           if (sink.on_entry) sink.on_entry(key, v, expire);
           ++keys;
         }

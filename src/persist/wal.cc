@@ -31,6 +31,8 @@ const char* FsyncPolicyName(FsyncPolicy p) {
       return "always";
     case FsyncPolicy::kBatch:
       return "batch";
+    case FsyncPolicy::kEverysec:
+      return "everysec";
     case FsyncPolicy::kNo:
       return "no";
   }
@@ -307,7 +309,8 @@ void Wal::Run() {
     }
     if (ok && unsynced_) {
       const bool due = policy == FsyncPolicy::kAlways ||
-                       (policy == FsyncPolicy::kBatch && SteadyMs() - last_sync_ms_ >= interval);
+                       ((policy == FsyncPolicy::kBatch || policy == FsyncPolicy::kEverysec) &&
+                        SteadyMs() - last_sync_ms_ >= interval);
       if (due || sync_requested || stopping) ok = SyncFile();
     } else if (ok && sync_requested) {
       ok = SyncFile();

@@ -24,7 +24,9 @@
 
 namespace kv::persist {
 
-enum class FsyncPolicy : uint8_t { kAlways, kBatch, kNo };
+// kEverysec is kBatch with the interval its owner sets to 1000 ms; it is its own value so that
+// INFO names the policy the operator chose.
+enum class FsyncPolicy : uint8_t { kAlways, kBatch, kEverysec, kNo };
 const char* FsyncPolicyName(FsyncPolicy p);
 
 inline constexpr std::string_view kSegmentMagic = "KVWAL001";

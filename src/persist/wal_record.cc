@@ -60,8 +60,8 @@ std::string DecodeRecord(std::string_view payload, WalRecord* out) {
       if (!d.ok()) return "argument runs past the record";
       if (!KnownScalarType(type)) return fmt::format("unknown value type {}", type);
       a.type = static_cast<ScalarType>(type);
-      const ScalarView probe = ReadRaw(a.type, a.raw.data(), static_cast<uint32_t>(a.raw.size()));
-      if (RawSize(probe) != a.raw.size()) return "argument size does not match its type";
+      ScalarView probe;
+      if (!ReadRawChecked(type, a.raw, &probe)) return "argument size does not match its type";
     }
   }
   if (!d.done()) return "trailing bytes after the last command";

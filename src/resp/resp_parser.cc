@@ -22,6 +22,8 @@ constexpr std::string_view kInvalidBulkLen = "Protocol error: invalid bulk lengt
 constexpr std::string_view kTooBigInline = "Protocol error: too big inline request";
 constexpr std::string_view kTooBigMbulkCount = "Protocol error: too big mbulk count string";
 constexpr std::string_view kTooBigBulkCount = "Protocol error: too big bulk count string";
+constexpr std::string_view kUnauthMultibulkLen = "Protocol error: unauthenticated multibulk length";
+constexpr std::string_view kUnauthBulkLen = "Protocol error: unauthenticated bulk length";
 constexpr std::string_view kUnbalancedQuotes = "Protocol error: unbalanced quotes in request";
 
 // Redis allocates argv up front but caps the first allocation so that a huge announced count
@@ -238,10 +240,11 @@ RequestParser::Result RequestParser::ParseMultibulk(std::string_view buf, size_t
     if (cr + 1 >= buf.size()) return Result::kNeedMore;
     if (buf[cr + 1] != '\n') return Fail(std::string(kInvalidMultibulkLen));
     const std::optional<int64_t> count = ParseInt64(buf.substr(1, cr - 1));
-    if (!count || *count > INT_MAX ||
-        (*count > 0 && static_cast<uint64_t>(*count) > limits_.max_multibulk_len)) {
+    if (!count || *count > INT_MAX) return Fail(std::string(kInvalidMultibulkLen));
+    if (limits_.unauthenticated && *count > static_cast<int64_t>(kUnauthMaxArgs))
+      return Fail(std::string(kUnauthMultibulkLen));
+    if (*count > 0 && static_cast<uint64_t>(*count) > limits_.max_multibulk_len)
       return Fail(std::string(kInvalidMultibulkLen));
-    }
     pos_ = cr + 2;
     scanned_to_ = pos_;
     if (*count <= 0) {
@@ -285,6 +288,8 @@ RequestParser::Result RequestParser::ParseMultibulk(std::string_view buf, size_t
       if (!len || *len < 0 || static_cast<uint64_t>(*len) > limits_.max_bulk_len) {
         return Fail(std::string(kInvalidBulkLen));
       }
+      if (limits_.unauthenticated && static_cast<uint64_t>(*len) > kUnauthMaxBulkLen)
+        return Fail(std::string(kUnauthBulkLen));
       bulk_len_ = static_cast<size_t>(*len);
       have_bulk_len_ = true;
       pos_ = cr + 2;

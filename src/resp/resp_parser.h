@@ -23,7 +23,14 @@ struct ParserLimits {
   size_t max_multibulk_len = 1024 * 1024;      // args per request
   // Longest inline request line; also bounds the `*N` and `$len` header lines, as in Redis.
   size_t max_inline_len = 64 * 1024;
+  // A client that must still authenticate may send at most kUnauthMaxArgs arguments of at most
+  // kUnauthMaxBulkLen bytes each (Redis's limits and error texts): enough for AUTH and HELLO,
+  // too little to make the server hold memory for someone who has not logged in.
+  bool unauthenticated = false;
 };
+
+inline constexpr size_t kUnauthMaxArgs = 10;
+inline constexpr size_t kUnauthMaxBulkLen = 16 * 1024;
 
 class RequestParser {
  public:

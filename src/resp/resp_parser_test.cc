@@ -261,6 +261,24 @@ TEST_CASE("bulk length limit") {
   CHECK(ErrorOf("*1\r\n$9223372036854775807\r\n") == "Protocol error: invalid bulk length");
 }
 
+TEST_CASE("a client that must authenticate gets Redis's smaller limits") {
+  ParserLimits limits;
+  limits.unauthenticated = true;
+  const std::string bulk(kUnauthMaxBulkLen, 'p');
+  Args args;
+  CHECK(ParseOne("*2\r\n$4\r\nAUTH\r\n$16384\r\n" + bulk + "\r\n", &args, nullptr, limits) ==
+        Result::kOk);
+  CHECK(args.size() == 2);
+  CHECK(ErrorOf("*2\r\n$4\r\nAUTH\r\n$16385\r\n", limits) ==
+        "Protocol error: unauthenticated bulk length");
+  // Over proto-max-bulk-len is still the general error, as in Redis.
+  CHECK(ErrorOf("*1\r\n$536870913\r\n", limits) == "Protocol error: invalid bulk length");
+  CHECK(ParseOne("*10\r\n", nullptr, nullptr, limits) == Result::kNeedMore);
+  CHECK(ErrorOf("*11\r\n", limits) == "Protocol error: unauthenticated multibulk length");
+  // Inline requests are bounded by the inline limit alone, as in Redis.
+  CHECK(ParseOne("PING\r\n", nullptr, nullptr, limits) == Result::kOk);
+}
+
 TEST_CASE("argument count limit") {
   ParserLimits limits;
   limits.max_multibulk_len = 3;

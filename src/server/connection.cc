@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cstring>
 
+#include "core/memory.h"
 #include "persist/persistence.h"
 #include "server/io_thread.h"
 
@@ -13,6 +14,9 @@ namespace kv {
 
 namespace {
 constexpr size_t kReadChunk = 16 * 1024;
+// An emptied buffer bigger than this is given back rather than kept for the connection's life
+// (one large SET or GET must not pin its size to an idle client).
+constexpr size_t kKeepBufferCapacity = 256 * 1024;
 // Replies buffered past this pause the client's input until they are written.
 constexpr size_t kOutputSoftLimit = 4 * 1024 * 1024;
 
@@ -47,7 +51,10 @@ Connection::Connection(IoThread* thread, std::unique_ptr<Session> (*make_session
   session_ = make_session(this);
 }
 
-Connection::~Connection() = default;
+Connection::~Connection() {
+  // What the buffers still held leaves the client-buffer figure with them.
+  AddClientBufferBytes(-static_cast<int64_t>(accounted_bytes_));
+}
 
 bool Connection::Start(uv_stream_t* server) {
   if (uv_accept(server, reinterpret_cast<uv_stream_t*>(&handle_)) != 0) return false;
@@ -89,16 +96,40 @@ void Connection::OnRetry(uv_timer_t* t) {
 void Connection::OnAlloc(uv_handle_t* h, size_t, uv_buf_t* buf) {
   auto* c = static_cast<Connection*>(h->data);
   // Keep unconsumed bytes at the front so the parser sees one contiguous request.
-  if (c->in_start_ > 0 && (c->in_start_ == c->in_end_ || c->in_start_ > c->in_.size() / 2)) {
-    std::memmove(c->in_.data(), c->in_.data() + c->in_start_, c->in_end_ - c->in_start_);
+  if (c->in_start_ > 0 && (c->in_start_ == c->in_end_ || c->in_start_ > c->in_cap_ / 2)) {
+    std::memmove(c->in_.get(), c->in_.get() + c->in_start_, c->in_end_ - c->in_start_);
     c->in_end_ -= c->in_start_;
     c->in_start_ = 0;
   }
-  // A big bulk announces its size: reserve it at once instead of growing chunk by chunk.
-  const size_t want = std::max(kReadChunk, c->session_->PendingHint());
-  if (c->in_.size() - c->in_end_ < kReadChunk) c->in_.resize(std::max(c->in_end_ + want, c->in_.size() * 3 / 2));
-  buf->base = c->in_.data() + c->in_end_;
-  buf->len = c->in_.size() - c->in_end_;
+  if (c->in_cap_ - c->in_end_ < kReadChunk) c->GrowInput(c->session_->PendingHint());
+  buf->base = c->in_.get() + c->in_end_;
+  buf->len = c->in_cap_ - c->in_end_;
+}
+
+void Connection::GrowInput(size_t hint) {
+  // A big bulk announces its length, but announcing costs the client nothing: grow by at most
+  // the bytes already received (doubling, so a large argument is still copied O(1) times per
+  // byte), never to the announced size at once. A client that declares 512 MB and stalls holds
+  // little more than what it actually sent.
+  const size_t unconsumed = in_end_ - in_start_;
+  // Without a hint (many small requests in flight) grow by half, still geometric.
+  const size_t step = std::max(kReadChunk, hint == 0 ? unconsumed / 2 : std::min(hint, unconsumed));
+  const size_t cap = unconsumed + step;
+  auto grown = std::make_unique_for_overwrite<char[]>(cap);
+  if (unconsumed > 0) std::memcpy(grown.get(), in_.get() + in_start_, unconsumed);
+  in_ = std::move(grown);
+  // The copy moved the unconsumed bytes to the front.
+  in_end_ = unconsumed;
+  in_start_ = 0;
+  in_cap_ = cap;
+  SyncBufferAccounting();
+}
+
+void Connection::SyncBufferAccounting() {
+  const size_t now = buffer_capacity();
+  if (now == accounted_bytes_) return;
+  AddClientBufferBytes(static_cast<int64_t>(now) - static_cast<int64_t>(accounted_bytes_));
+  accounted_bytes_ = now;
 }
 
 void Connection::OnRead(uv_stream_t* s, ssize_t nread, const uv_buf_t*) {
@@ -128,10 +159,16 @@ void Connection::ProcessInput() {
   }
   size_t consumed = 0;
   const Session::Outcome outcome = session_->Process(
-      std::string_view(in_.data() + in_start_, in_end_ - in_start_), &consumed, &out_,
+      std::string_view(in_.get() + in_start_, in_end_ - in_start_), &consumed, &out_,
       kOutputSoftLimit);
   in_start_ += consumed;
-  if (in_start_ == in_end_) in_start_ = in_end_ = 0;
+  if (in_start_ == in_end_) {
+    in_start_ = in_end_ = 0;
+    if (in_cap_ > kKeepBufferCapacity) {
+      in_.reset();
+      in_cap_ = 0;
+    }
+  }
   if (outcome == Session::Outcome::kBlocked) {
     // Poll: a blocked command is retried every few milliseconds (and on new input) until it
     // replies; other clients on this loop keep being served meanwhile.
@@ -152,6 +189,16 @@ void Connection::ProcessInput() {
     if (out_.size() > kOutputSoftLimit) PauseReading();
   }
   Flush();
+  if (!closing_) {
+    ReleaseIdleBuffers();
+    SyncBufferAccounting();
+  }
+}
+
+void Connection::ReleaseIdleBuffers() {
+  // A large reply's buffer is not kept for the connection's life.
+  if (out_.empty() && out_.capacity() > kKeepBufferCapacity) std::string().swap(out_);
+  if (wbuf_.empty() && wbuf_.capacity() > kKeepBufferCapacity) std::string().swap(wbuf_);
 }
 
 bool Connection::HeldForDurability() {
@@ -217,6 +264,8 @@ void Connection::OnWrite(uv_write_t* req, int status) {
   auto* c = static_cast<Connection*>(req->data);
   c->writing_ = false;
   c->wbuf_.clear();
+  c->ReleaseIdleBuffers();
+  c->SyncBufferAccounting();
   if (c->closing_) return;
   if (status < 0) {
     c->Close();

@@ -12,7 +12,6 @@
 
 #include <memory>
 #include <string>
-#include <vector>
 
 #include "commands/command.h"
 #include "server/session.h"
@@ -37,6 +36,8 @@ class Connection {
   bool closing() const { return closing_; }
   size_t query_buffer_bytes() const { return in_end_ - in_start_; }
   size_t output_bytes() const { return out_.size() + wbuf_.size(); }
+  // Bytes this connection's buffers hold (capacities), as counted in ClientBufferBytes().
+  size_t buffer_capacity() const { return in_cap_ + out_.capacity() + wbuf_.capacity(); }
   // The WAL fsynced more: send held replies if they are now covered.
   void DurableProgress();
 
@@ -53,6 +54,11 @@ class Connection {
   bool HeldForDurability();
   void PauseReading();
   void ResumeReading();
+  // Makes room for the next read without trusting an announced length (see OnAlloc).
+  void GrowInput(size_t hint);
+  // Reports a change of buffer_capacity() to the global client-buffer figure.
+  void SyncBufferAccounting();
+  void ReleaseIdleBuffers();
 
   IoThread* thread_;
   uv_tcp_t handle_;
@@ -62,8 +68,11 @@ class Connection {
   ClientState client_;
   std::unique_ptr<Session> session_;
 
-  std::vector<char> in_;
+  // Not a std::vector: growing it must not zero-fill memory that no byte has reached yet.
+  std::unique_ptr<char[]> in_;
+  size_t in_cap_ = 0;
   size_t in_start_ = 0, in_end_ = 0;
+  size_t accounted_bytes_ = 0;  // buffer_capacity() as last reported
   std::string out_;   // replies not yet handed to uv_write
   std::string wbuf_;  // the buffer of the write in flight
   bool writing_ = false;

@@ -79,12 +79,17 @@ Session::Outcome NativeSession::Process(std::string_view in, size_t* consumed, s
   while (*consumed < in.size() && out->size() <= out_soft_limit) {
     native::Frame frame;
     size_t used = 0;
+    // Per frame: an AUTH earlier in the same read lifts the limit for the frames after it.
+    const bool unauth = !client_.authenticated;
+    parser_.set_limits(
+        {unauth ? native::kUnauthMaxPayloadSize : native::kMaxPayloadSize});
     const auto r = parser_.Parse(in.substr(*consumed), &used, &frame);
     if (r == native::FrameParser::Result::kNeedMore) break;
     if (r == native::FrameParser::Result::kTooLarge) {
-      native::AppendInvalid(out, native::kPayloadTooLargeMessage);
-      spdlog::debug("client {} ({}): native frame over 64 MB; closing it", client_.id,
-                    client_.addr);
+      native::AppendInvalid(out, unauth ? native::kUnauthPayloadTooLargeMessage
+                                        : native::kPayloadTooLargeMessage);
+      spdlog::debug("client {} ({}): native frame of {} bytes over the limit; closing it",
+                    client_.id, client_.addr, parser_.declared_length());
       return Outcome::kClose;
     }
     native::Request req;

@@ -6,22 +6,26 @@
 namespace kv {
 
 namespace {
-resp::ParserLimits LimitsFrom(const Config& cfg) {
+resp::ParserLimits LimitsFrom(const Config& cfg, const ClientState& client) {
   resp::ParserLimits l;
   l.max_bulk_len = static_cast<size_t>(cfg.proto_max_bulk_len.load());
+  l.unauthenticated = !client.authenticated;
   return l;
 }
 }  // namespace
 
 RespSession::RespSession(Dispatcher& dispatcher, ClientState& client)
     : dispatcher_(dispatcher), client_(client),
-      parser_(LimitsFrom(dispatcher.server().config)) {}
+      parser_(LimitsFrom(dispatcher.server().config, client)) {}
 
 Session::Outcome RespSession::Process(std::string_view in, size_t* consumed, std::string* out,
                                       size_t out_soft_limit) {
   resp::RespWriter writer(out);
   *consumed = 0;
   while (*consumed < in.size() && out->size() <= out_soft_limit) {
+    // Re-read per request: AUTH in a pipeline lifts the unauthenticated limits for the requests
+    // after it, and CONFIG SET proto-max-bulk-len reaches connections already open.
+    parser_.set_limits(LimitsFrom(dispatcher_.server().config, client_));
     size_t used = 0;
     const auto result = parser_.Parse(in.substr(*consumed), &used, &args_);
     if (result == resp::RequestParser::Result::kNeedMore) break;

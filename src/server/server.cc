@@ -28,7 +28,10 @@ std::unique_ptr<Session> MakeNativeSession(Connection* c) {
 persist::FsyncPolicy PolicyFrom(const std::string& name, int64_t* interval_ms) {
   if (name == "always") return persist::FsyncPolicy::kAlways;
   if (name == "no") return persist::FsyncPolicy::kNo;
-  if (name == "everysec") *interval_ms = 1000;
+  if (name == "everysec") {
+    *interval_ms = 1000;
+    return persist::FsyncPolicy::kEverysec;
+  }
   return persist::FsyncPolicy::kBatch;
 }
 }  // namespace

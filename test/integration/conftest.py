@@ -353,10 +353,10 @@ class Server:
                 elif k in REDIS_OPTIONS:
                     argv += ["--" + k, _opt_value(v)]
             return argv
-        argv = [self.binary, "--port", str(port), "--native-port", str(self.native_port),
-                "--bind", HOST]
+        argv = [self.binary, "--port", str(port), "--native-port", str(self.native_port)]
         # In-memory by default, so tests do not pay for a WAL; kv-server takes each option once.
-        for k, v in (("dir", str(data_dir)), ("appendonly", "no"), ("log-level", "warning")):
+        for k, v in (("bind", HOST), ("dir", str(data_dir)), ("appendonly", "no"),
+                     ("log-level", "warning")):
             if k not in self.options:
                 argv += ["--" + k, v]
         for k, v in self.options.items():
