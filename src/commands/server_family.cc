@@ -591,24 +591,24 @@ void SendCommandDocs(CommandContext& ctx, const CommandSpec& s) {
 void CmdCommand(CommandContext& ctx) {
   CommandTable& table = ctx.server->commands;
   if (ctx.args.size() == 1) {
-    auto all = table.All();
+    auto all = table.Public();
     ctx.rb->StartArray(static_cast<uint32_t>(all.size()));
     for (const CommandSpec* s : all) SendCommandInfo(ctx, *s);
     return;
   }
   const std::string_view sub = ctx.args[1];
   if (EqualsIgnoreCase(sub, "COUNT") && ctx.args.size() == 2) {
-    ctx.rb->SendLong(static_cast<int64_t>(table.size()));
+    ctx.rb->SendLong(static_cast<int64_t>(table.Public().size()));
   } else if (EqualsIgnoreCase(sub, "INFO")) {
     if (ctx.args.size() == 2) {
-      auto all = table.All();
+      auto all = table.Public();
       ctx.rb->StartArray(static_cast<uint32_t>(all.size()));
       for (const CommandSpec* s : all) SendCommandInfo(ctx, *s);
       return;
     }
     ctx.rb->StartArray(static_cast<uint32_t>(ctx.args.size() - 2));
     for (size_t i = 2; i < ctx.args.size(); ++i) {
-      const CommandSpec* s = table.Find(ctx.args[i]);
+      const CommandSpec* s = table.FindPublic(ctx.args[i]);
       if (s)
         SendCommandInfo(ctx, *s);
       else
@@ -617,19 +617,19 @@ void CmdCommand(CommandContext& ctx) {
   } else if (EqualsIgnoreCase(sub, "DOCS")) {
     std::vector<const CommandSpec*> specs;
     if (ctx.args.size() == 2) {
-      specs = table.All();
+      specs = table.Public();
     } else {
       for (size_t i = 2; i < ctx.args.size(); ++i)
-        if (const CommandSpec* s = table.Find(ctx.args[i])) specs.push_back(s);
+        if (const CommandSpec* s = table.FindPublic(ctx.args[i])) specs.push_back(s);
     }
     ctx.rb->StartMap(static_cast<uint32_t>(specs.size()));
     for (const CommandSpec* s : specs) SendCommandDocs(ctx, *s);
   } else if (EqualsIgnoreCase(sub, "LIST") && ctx.args.size() == 2) {
-    auto all = table.All();
+    auto all = table.Public();
     ctx.rb->StartArray(static_cast<uint32_t>(all.size()));
     for (const CommandSpec* s : all) ctx.rb->SendBulk(s->name);
   } else if (EqualsIgnoreCase(sub, "GETKEYS") && ctx.args.size() >= 3) {
-    const CommandSpec* s = table.Find(ctx.args[2]);
+    const CommandSpec* s = table.FindPublic(ctx.args[2]);
     auto rest = ctx.args.subspan(2);
     if (!s) {
       ctx.rb->SendError("ERR Invalid command specified");
