@@ -41,6 +41,9 @@ enum CommandFlag : uint32_t {
   kCmdPubSub = 1u << 10,
   kCmdSkipMonitor = 1u << 11,
   kCmdAllShards = 1u << 12,  // touches every shard of the namespace (KEYS, SCAN, FLUSHDB...)
+  // Only WAL replay (later replication) may run it; clients get "unknown command" and COMMAND
+  // does not list it (LOCK.RESTORE: sets a lock with any token, which would break fencing).
+  kCmdInternal = 1u << 13,
 };
 
 using CommandHandler = void (*)(CommandContext& ctx);

@@ -97,4 +97,15 @@ size_t CommandTable::size() const {
   return index_.size();
 }
 
+std::vector<const CommandSpec*> CommandTable::Public() const {
+  std::vector<const CommandSpec*> out = All();
+  std::erase_if(out, [](const CommandSpec* s) { return s->has(kCmdInternal); });
+  return out;
+}
+
+const CommandSpec* CommandTable::FindPublic(std::string_view name) const {
+  const CommandSpec* s = Find(name);
+  return s && !s->has(kCmdInternal) ? s : nullptr;
+}
+
 }  // namespace kv

@@ -32,6 +32,9 @@ class CommandTable {
   size_t RemoveModule(std::string_view module);
   // Every registered command, sorted by name.
   std::vector<const CommandSpec*> All() const;
+  // What clients see (COMMAND): All() without internal commands; Find for those alone.
+  std::vector<const CommandSpec*> Public() const;
+  const CommandSpec* FindPublic(std::string_view name) const;
   size_t size() const;
 
  private:

@@ -81,7 +81,7 @@ void Dispatcher::Execute(ClientState& client, std::span<const std::string_view> 
     }
   } counter{rb, server_.stats.total_errors};
   const CommandSpec* spec = server_.commands.Find(args[0]);
-  if (!spec) {
+  if (!spec || (spec->has(kCmdInternal) && !client.replaying)) {
     rb.SendError(errors::UnknownCommand(args[0], args.subspan(1)));
     return;
   }
@@ -158,10 +158,17 @@ CommandContext Dispatcher::Context(ClientState& client, std::span<const std::str
 void Dispatcher::Run(const CommandSpec& spec, CommandContext& ctx,
                      std::span<const size_t> positions) {
   const uint64_t changes_before = t_data_changes;
+  const uint64_t errors_before = ctx.rb->error_count();
   // Logged before the locks go: the log then orders conflicting writes as they were applied.
+  // An error reply means nothing to replay (a replay that answers an error stops the start):
+  // a handler that changed data and then failed breaks that contract, and is not logged.
   auto run = [&] {
     spec.handler(ctx);
-    if (t_data_changes != changes_before && spec.has(kCmdWrite)) Log(ctx);
+    if (t_data_changes == changes_before || !spec.has(kCmdWrite)) return;
+    if (ctx.rb->error_count() == errors_before)
+      Log(ctx);
+    else
+      spdlog::warn("{} changed data and answered an error: not logged", spec.name);
   };
   Keyspace& ks = *ctx.client->ns;
   if (positions.empty()) {
@@ -255,10 +262,12 @@ std::string Dispatcher::Replay(const persist::WalRecord& record) {
     thread_local std::vector<size_t> positions;
     spec->KeyPositions(args.size(), &positions);
     Run(*spec, ctx, positions);
-    // A logged write changed data when it ran; replayed on the same state it answers the same.
+    // A logged write changed data and answered no error when it ran; replayed on the same state
+    // it does the same. An error here means the log and the data disagree: skipping the record
+    // would lose an acknowledged write without a word, so the start stops.
     if (rb.error_count() != 0)
-      spdlog::warn("WAL record {} ({}) answered an error on replay: {}", record.lsn, spec->name,
-                   rb.first_error);
+      return fmt::format("record {} ({}) answered an error on replay: {}", record.lsn,
+                         spec->name, rb.first_error);
   }
   return "";
 }

@@ -7,6 +7,7 @@ namespace kv {
 class CommandTable;
 
 void RegisterStringFamily(CommandTable& table);
+void RegisterLcs(CommandTable& table);  // string family, in string_lcs.cc
 void RegisterKeysFamily(CommandTable& table);
 void RegisterServerFamily(CommandTable& table);
 void RegisterPersistenceFamily(CommandTable& table);

@@ -296,11 +296,12 @@ std::string InfoSection(CommandContext& ctx, std::string_view section) {
         "# Server\r\nredis_version:{}\r\nkv_server_version:{}\r\nredis_mode:standalone\r\n"
         "os:{} {} {}\r\narch_bits:64\r\nmultiplexing_api:epoll\r\ngcc_version:{}.{}.{}\r\n"
         "process_id:{}\r\nrun_id:{}\r\ntcp_port:{}\r\nserver_time_usec:{}\r\n"
-        "uptime_in_seconds:{}\r\nuptime_in_days:{}\r\nhz:{}\r\nio_threads_active:{}\r\n"
+        "uptime_in_seconds:{}\r\nuptime_in_days:{}\r\nhz:{}\r\nconfigured_hz:{}\r\n"
+        "io_threads_active:{}\r\n"
         "shards_per_namespace:{}\r\nexecutable:{}\r\nconfig_file:{}\r\n",
         kRedisCompatVersion, kKvVersion, un.sysname, un.release, un.machine, __GNUC__,
         __GNUC_MINOR__, __GNUC_PATCHLEVEL__, getpid(), s.run_id, cfg.port.load(),
-        ctx.now_ms * 1000, uptime, uptime / 86400, cfg.hz.load(), s.io_threads,
+        ctx.now_ms * 1000, uptime, uptime / 86400, cfg.hz.load(), cfg.hz.load(), s.io_threads,
         s.store.shard_count(), s.executable, s.config_file);
   } else if (section == "clients") {
     out = fmt::format(
@@ -348,6 +349,9 @@ std::string InfoSection(CommandContext& ctx, std::string_view section) {
     out = fmt::format(
         "# CPU\r\nused_cpu_sys:{}.{:06}\r\nused_cpu_user:{}.{:06}\r\n", ru.ru_stime.tv_sec,
         ru.ru_stime.tv_usec, ru.ru_utime.tv_sec, ru.ru_utime.tv_usec);
+  } else if (section == "cluster") {
+    // Clients probe this to pick a cluster-aware mode; kv-server has no cluster mode.
+    out = "# Cluster\r\ncluster_enabled:0\r\n";
   } else if (section == "keyspace") {
     out = "# Keyspace\r\n";
     for (Keyspace* ks : s.store.All()) {
@@ -366,7 +370,7 @@ std::string InfoSection(CommandContext& ctx, std::string_view section) {
 void CmdInfo(CommandContext& ctx) {
   static constexpr std::string_view kDefault[] = {"server",      "clients", "memory",
                                                   "persistence", "stats",   "replication",
-                                                  "cpu",         "keyspace"};
+                                                  "cpu",         "cluster", "keyspace"};
   std::vector<std::string> wanted;
   for (size_t i = 1; i < ctx.args.size(); ++i) {
     std::string l(ctx.args[i]);
@@ -590,24 +594,24 @@ void SendCommandDocs(CommandContext& ctx, const CommandSpec& s) {
 void CmdCommand(CommandContext& ctx) {
   CommandTable& table = ctx.server->commands;
   if (ctx.args.size() == 1) {
-    auto all = table.All();
+    auto all = table.Public();
     ctx.rb->StartArray(static_cast<uint32_t>(all.size()));
     for (const CommandSpec* s : all) SendCommandInfo(ctx, *s);
     return;
   }
   const std::string_view sub = ctx.args[1];
   if (EqualsIgnoreCase(sub, "COUNT") && ctx.args.size() == 2) {
-    ctx.rb->SendLong(static_cast<int64_t>(table.size()));
+    ctx.rb->SendLong(static_cast<int64_t>(table.Public().size()));
   } else if (EqualsIgnoreCase(sub, "INFO")) {
     if (ctx.args.size() == 2) {
-      auto all = table.All();
+      auto all = table.Public();
       ctx.rb->StartArray(static_cast<uint32_t>(all.size()));
       for (const CommandSpec* s : all) SendCommandInfo(ctx, *s);
       return;
     }
     ctx.rb->StartArray(static_cast<uint32_t>(ctx.args.size() - 2));
     for (size_t i = 2; i < ctx.args.size(); ++i) {
-      const CommandSpec* s = table.Find(ctx.args[i]);
+      const CommandSpec* s = table.FindPublic(ctx.args[i]);
       if (s)
         SendCommandInfo(ctx, *s);
       else
@@ -616,19 +620,19 @@ void CmdCommand(CommandContext& ctx) {
   } else if (EqualsIgnoreCase(sub, "DOCS")) {
     std::vector<const CommandSpec*> specs;
     if (ctx.args.size() == 2) {
-      specs = table.All();
+      specs = table.Public();
     } else {
       for (size_t i = 2; i < ctx.args.size(); ++i)
-        if (const CommandSpec* s = table.Find(ctx.args[i])) specs.push_back(s);
+        if (const CommandSpec* s = table.FindPublic(ctx.args[i])) specs.push_back(s);
     }
     ctx.rb->StartMap(static_cast<uint32_t>(specs.size()));
     for (const CommandSpec* s : specs) SendCommandDocs(ctx, *s);
   } else if (EqualsIgnoreCase(sub, "LIST") && ctx.args.size() == 2) {
-    auto all = table.All();
+    auto all = table.Public();
     ctx.rb->StartArray(static_cast<uint32_t>(all.size()));
     for (const CommandSpec* s : all) ctx.rb->SendBulk(s->name);
   } else if (EqualsIgnoreCase(sub, "GETKEYS") && ctx.args.size() >= 3) {
-    const CommandSpec* s = table.Find(ctx.args[2]);
+    const CommandSpec* s = table.FindPublic(ctx.args[2]);
     auto rest = ctx.args.subspan(2);
     if (!s) {
       ctx.rb->SendError("ERR Invalid command specified");

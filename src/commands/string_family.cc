@@ -1,6 +1,6 @@
 // String commands: GET SET SETNX SETEX PSETEX GETSET GETDEL GETEX MGET MSET MSETNX APPEND STRLEN
-// INCR DECR INCRBY DECRBY INCRBYFLOAT GETRANGE SETRANGE, with Redis 7.0's replies, errors and
-// option rules (t_string.c).
+// INCR DECR INCRBY DECRBY INCRBYFLOAT GETRANGE SUBSTR SETRANGE (LCS in string_lcs.cc), with
+// Redis 7.0's replies, errors and option rules (t_string.c).
 //
 // Values are scalars: RESP writes Bytes, the INCR family stores Int and INCRBYFLOAT stores Float
 // (or Bytes when a double cannot hold the exact text Redis would store); DECIMAL.* and native
@@ -631,9 +631,13 @@ void RegisterStringFamily(CommandTable& t) {
                   "Increment the float value of a key by the given amount", "key increment"));
   t.Register(Spec("getrange", 4, kCmdReadonly, kOneKey, CmdGetRange, "2.4.0",
                   "Get a substring of the string stored at a key", "key start end"));
+  // SUBSTR is GETRANGE's name before Redis 2.0; clients still send it.
+  t.Register(Spec("substr", 4, kCmdReadonly, kOneKey, CmdGetRange, "1.0.0",
+                  "Get a substring of the string stored at a key", "key start end"));
   t.Register(Spec("setrange", 4, kGrow, kOneKey, CmdSetRange, "2.2.0",
                   "Overwrite part of a string at key starting at the specified offset",
                   "key offset value"));
+  RegisterLcs(t);
 }
 
 }  // namespace kv

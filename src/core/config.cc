@@ -209,8 +209,11 @@ Config::Config() {
        }});
   add_int("maxmemory-samples", "keys sampled per eviction", &maxmemory_samples, 1, 64, true);
   add_int("maxclients", "connection cap", &maxclients, 1, 1000000, true);
-  add_bool("strict-keys", "yes: keys are UTF-8 of at most 256 characters; no: Redis rules",
-           &strict_keys, true);
+  // Off by default so kv-server is a drop-in for Redis clients that use binary or long keys.
+  add_bool("strict-keys",
+           "no (default, Redis rules): any bytes up to proto-max-bulk-len; "
+           "yes: UTF-8 of at most 256 characters",
+           &strict_keys, false);
   add_int("proto-max-bulk-len", "largest bulk string a client may send", &proto_max_bulk_len,
           1024 * 1024, INT64_MAX, true, true);
   add_int("client-query-buffer-limit", "largest unparsed input per client",

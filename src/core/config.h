@@ -66,7 +66,7 @@ class Config {
   std::atomic<int64_t> maxmemory{0};
   std::atomic<EvictionPolicy> maxmemory_policy{EvictionPolicy::kNoEviction};
   std::atomic<int> maxmemory_samples{5};
-  std::atomic<bool> strict_keys{true};
+  std::atomic<bool> strict_keys{false};
   std::atomic<int> hz{10};
   std::atomic<int64_t> timeout{0};  // idle client timeout in seconds, 0 = never
   // Security switches (fixed after start, as in Redis).

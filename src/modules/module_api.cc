@@ -55,6 +55,7 @@ uint32_t ParseFlags(const char* flags, std::string* bad) {
   static constexpr std::pair<const char*, uint32_t> kFlags[] = {
       {"write", kCmdWrite}, {"readonly", kCmdReadonly}, {"denyoom", kCmdDenyOom},
       {"fast", kCmdFast},   {"admin", kCmdAdmin},       {"blocking", kCmdBlocking},
+      {"internal", kCmdInternal},
   };
   uint32_t out = 0;
   std::istringstream in(flags ? flags : "");

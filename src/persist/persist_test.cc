@@ -1,6 +1,7 @@
 #include <doctest/doctest.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 #include <string>
@@ -148,6 +149,60 @@ TEST_CASE("segment scan: torn tails at every byte, corruption in the middle") {
   ScanSegment(gap, true, nullptr, &scan);
   CHECK(scan.problem == SegmentScan::Problem::kCorrupt);
   CHECK(scan.message.find("sequence gap") != std::string::npos);
+}
+
+TEST_CASE("segment scan: a torn last record followed by zeros is a torn tail") {
+  // What a power cut leaves on a file system that extended the file before the data reached the
+  // disk: the newest record cut anywhere, then a block of zeros of any size.
+  const std::string seg = Segment(10, 5);
+  const size_t four = Segment(10, 4).size();
+  SegmentScan scan;
+  for (size_t zeros : {size_t{1}, size_t{7}, size_t{512}, size_t{4096}, size_t{65536}}) {
+    for (size_t cut = four; cut < seg.size(); ++cut) {
+      const std::string image = seg.substr(0, cut) + std::string(zeros, '\0');
+      ScanSegment(image, true, nullptr, &scan);
+      INFO("cut at ", cut, " then ", zeros, " zero bytes");
+      CHECK(scan.problem == SegmentScan::Problem::kTornTail);
+      CHECK(scan.valid_end == four);
+      CHECK(scan.last_lsn == 13);
+      CHECK(scan.records == 4);
+      // Not the last segment: the same image is corruption.
+      ScanSegment(image, false, nullptr, &scan);
+      CHECK(scan.problem == SegmentScan::Problem::kCorrupt);
+    }
+  }
+  // The page-boundary shape: the record is all there in length, but its last bytes were zeroed
+  // (the page holding them never written), and zeros follow.
+  for (size_t zeroed = 1; zeroed < seg.size() - four; ++zeroed) {
+    std::string image = seg;
+    std::fill(image.end() - static_cast<long>(zeroed), image.end(), '\0');
+    image += std::string(4096, '\0');
+    ScanSegment(image, true, nullptr, &scan);
+    INFO("last ", zeroed, " bytes zeroed");
+    CHECK(scan.problem == SegmentScan::Problem::kTornTail);
+    CHECK(scan.valid_end == four);
+  }
+}
+
+TEST_CASE("segment scan: a damaged record followed by an intact one is corruption, zeros or not") {
+  const std::string seg = Segment(10, 5);
+  const size_t three = Segment(10, 3).size();
+  SegmentScan scan;
+  for (size_t at : {three + 2, three + 13, three + 20}) {
+    std::string image = seg;
+    image[at] ^= 0x10;  // inside record 13, record 14 intact after it
+    for (size_t zeros : {size_t{0}, size_t{4096}}) {
+      ScanSegment(image + std::string(zeros, '\0'), true, nullptr, &scan);
+      INFO("flip at ", at, ", ", zeros, " zeros after");
+      CHECK(scan.problem == SegmentScan::Problem::kCorrupt);
+      CHECK(scan.bad_offset == three);
+    }
+  }
+  // Zeros then an intact record (a hole in the middle of the log) are corruption too.
+  const size_t four = Segment(10, 4).size();
+  std::string hole = seg.substr(0, three) + std::string(four - three, '\0') + seg.substr(four);
+  ScanSegment(hole, true, nullptr, &scan);
+  CHECK(scan.problem == SegmentScan::Problem::kCorrupt);
 }
 
 TEST_CASE("manifest text round-trips and rejects garbage") {

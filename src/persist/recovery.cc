@@ -78,10 +78,15 @@ void ScanSegment(std::string_view data, bool is_last,
     const std::string_view rest = data.substr(off);
     const FrameView f = ReadFrame(rest);
     if (f.status != FrameStatus::kOk) {
+      // The shapes a crash leaves at the end of the file: a record cut short, or one whose last
+      // bytes never reached the disk followed only by zeros (a file system that extended the
+      // file before the data landed). A bad length is damage, not a tear, unless it is zeros.
+      const bool tail_shape =
+          f.status == FrameStatus::kTruncated ||
+          (f.status == FrameStatus::kBadChecksum && AllZero(rest.substr(f.size)));
       const bool final_frame =
-          AllZero(rest) || ((f.status == FrameStatus::kTruncated ||
-                             (f.size > 0 && f.size >= rest.size())) &&
-                            !IntactRecordFollows(data, off + 1, out->last_lsn + 2));
+          AllZero(rest) ||
+          (tail_shape && !IntactRecordFollows(data, off + 1, out->last_lsn + 2));
       bad(is_last && final_frame ? SegmentScan::Problem::kTornTail
                                  : SegmentScan::Problem::kCorrupt,
           off, FrameStatusText(f.status));

@@ -124,8 +124,15 @@ def test_query_buffer_limit(kv_server):
     assert c.ping()
 
 
+@pytest.fixture
+def strict_kv(kv_server):
+    """A server with the opt-in --strict-keys yes (the default follows Redis's rules)."""
+    return kv_server(strict_keys="yes")
+
+
 @pytest.mark.kv_only
-def test_long_key_rejected_by_default(kv):
+def test_long_key_rejected_under_strict_keys(strict_kv):
+    kv = strict_kv
     key = "k" * 300
     with kv.raw() as r:
         for cmd in (("SET", key, "v"), ("GET", key), ("EXISTS", key), ("DEL", key),
@@ -139,7 +146,8 @@ def test_long_key_rejected_by_default(kv):
 
 
 @pytest.mark.kv_only
-def test_key_length_counts_characters_not_bytes(kv):
+def test_key_length_counts_characters_not_bytes(strict_kv):
+    kv = strict_kv
     c = kv.client()
     ok = "é" * 256  # 256 characters, 512 bytes
     assert c.set(ok, "v")
@@ -153,7 +161,8 @@ def test_key_length_counts_characters_not_bytes(kv):
 @pytest.mark.kv_only
 @pytest.mark.parametrize("key", [b"\xff\xfe", b"abc\x80", b"\xc0\xaf", b"\xed\xa0\x80", b"\xf4\x90\x80\x80"],
                          ids=["ff-fe", "lone-continuation", "overlong", "surrogate", "above-10ffff"])
-def test_invalid_utf8_key_rejected(kv, key):
+def test_invalid_utf8_key_rejected(strict_kv, key):
+    kv = strict_kv
     with kv.raw() as r:
         reply = r.call("SET", key, "v")
         assert isinstance(reply, Exception) and str(reply).startswith("ERR invalid key"), reply
@@ -162,8 +171,8 @@ def test_invalid_utf8_key_rejected(kv, key):
         assert r.call("DBSIZE") == 0
 
 
-def test_relaxed_keys(kv_server):
-    s = kv_server(strict_keys="no")
+def test_relaxed_keys_by_default(kv_server):
+    s = kv_server()
     c = s.client(decode_responses=False)
     long_key = b"k" * 300
     binary_key = b"\xff\xfe\x00\r\n"

@@ -570,8 +570,8 @@ def test_header_of_exactly_64mb_waits_for_the_body(nkv, connect):
 
 @pytest.mark.parametrize("key", [b"\xff\xfe", b"a\xc0\xafb", b"\xed\xa0\x80", "a" * 257],
                          ids=["ff", "overlong", "surrogate", "257chars"])
-def test_bad_key_is_error(nkv, connect, key):
-    c = connect(nkv)
+def test_bad_key_is_error_under_strict_keys(kv_server, connect, key):
+    c = connect(kv_server(strict_keys="yes", native_port="auto"))
     expect_status(c.get(key), ERROR, prefix="ERR invalid key")
     expect_status(c.set(key, 1), ERROR, prefix="ERR invalid key")
     expect_status(c.exists(key), ERROR, prefix="ERR invalid key")

@@ -264,8 +264,9 @@ def test_mget_mset_mdel(c):
     assert c.mget(["a", "c"]) == [None, Decimal("0.10")]
 
 
-def test_mset_reports_item_errors(c):
-    bad_key = "x" * 300  # longer than 256 characters: the server refuses it
+def test_mset_reports_item_errors(kv_server):
+    c = kvclient.connect(url_of(kv_server(strict_keys="yes", native_port="auto")))
+    bad_key = "x" * 300  # longer than 256 characters: refused under --strict-keys yes
     # All-or-nothing: nothing is written; each item answers 0, the faulty one its error.
     res = c.mset([("good", 1), (bad_key, 2)], atomic=True)
     assert res[0] == 0 and isinstance(res[1], str) and "invalid key" in res[1]
@@ -347,11 +348,13 @@ def test_protocol_error_for_invalid(c):
     assert c.ping() is True
 
 
-def test_key_errors(c):
+def test_key_errors(kv_server):
+    c = kvclient.connect(url_of(kv_server(strict_keys="yes", native_port="auto")))
     with pytest.raises(kvclient.ServerError):
-        c.set("x" * 300, 1)
+        c.set("x" * 300, 1)  # refused under the opt-in --strict-keys yes
     with pytest.raises(ValueError):
-        c.set("x" * 70000, 1)
+        c.set("x" * 70000, 1)  # the native key frame holds at most 65535 bytes
+    c.close()
 
 
 def test_pipeline(c):

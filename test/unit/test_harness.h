@@ -47,6 +47,7 @@ class Harness {
   Store& store() { return store_; }
   ServerState& server() { return server_; }
   ClientState& client() { return client_; }
+  Dispatcher& dispatcher() { return dispatcher_; }
 
  private:
   Config config_;

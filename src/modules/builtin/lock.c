@@ -51,12 +51,14 @@ static long long NowMicros(void) {
   return (long long)ts.tv_sec * 1000000LL + ts.tv_nsec / 1000;
 }
 
-/* A new token, larger than every token issued or restored before. */
+/* A new token, larger than every token issued or restored before; 0 when the last one was
+ * LLONG_MAX (no larger token exists: handing out a smaller or negative one would break fencing). */
 static long long NextToken(void) {
   const long long now = NowMicros();
   long long cur = atomic_load(&last_token);
   long long next;
   do {
+    if (cur == LLONG_MAX) return 0;
     next = cur + 1 > now ? cur + 1 : now;
   } while (!atomic_compare_exchange_weak(&last_token, &cur, next));
   return next;
@@ -229,6 +231,9 @@ static int CmdLock(KVModuleCtx *ctx, KVModuleString **argv, int argc) {
   }
 
   const long long token = NextToken();
+  if (token == 0)
+    return api->ReplyWithError(
+        ctx, "ERR fencing tokens exhausted: the last token issued is 9223372036854775807");
   if (WriteLock(key, token, owner, owner_len, pxat) != KV_OK)
     return api->ReplyWithError(ctx, "ERR could not store the lock");
   LogRestore(ctx, argv[1], owner, owner_len, token, pxat);
@@ -332,7 +337,7 @@ int KVBuiltinLock_OnLoad(KVModuleCtx *ctx, const KVModuleAPI *host_api, KVModule
   if (api->CreateCommand(ctx, "lock", CmdLock, "write denyoom blocking", -4, 1, 1, 1) != KV_OK ||
       api->CreateCommand(ctx, "unlock", CmdUnlock, "write fast", 3, 1, 1, 1) != KV_OK ||
       api->CreateCommand(ctx, "extend", CmdExtend, "write fast", 4, 1, 1, 1) != KV_OK ||
-      api->CreateCommand(ctx, "lock.restore", CmdLockRestore, "write denyoom admin", 5, 1, 1,
+      api->CreateCommand(ctx, "lock.restore", CmdLockRestore, "write denyoom admin internal", 5, 1, 1,
                          1) != KV_OK)
     return KV_ERR;
   api->SetCommandDocs(ctx, "lock",
