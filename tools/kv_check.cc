@@ -218,5 +218,11 @@ int main(int argc, char** argv) {
                 dir.c_str());
     return 1;
   }
+  // Cutting files a running server writes would destroy what it acknowledges next.
+  if (const long pid = DirLock::HolderPid(dir); pid != 0) {
+    std::printf("not repairing: kv-server (pid %ld) holds %s/%s; stop it first\n", pid,
+                dir.c_str(), DirLock::kFileName);
+    return 1;
+  }
   return Repair(dir, m, r, yes);
 }

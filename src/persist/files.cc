@@ -1,16 +1,70 @@
 #include "persist/files.h"
 
 #include <fcntl.h>
+#include <sys/file.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
+#include <filesystem>
 
 #include <fmt/format.h>
 
 namespace kv::persist {
+
+namespace {
+long ReadPid(int fd) {
+  char buf[32] = {};
+  const ssize_t n = pread(fd, buf, sizeof buf - 1, 0);
+  return n > 0 ? std::strtol(buf, nullptr, 10) : 0;
+}
+}  // namespace
+
+DirLock::~DirLock() {
+  if (fd_ >= 0) close(fd_);
+}
+
+std::string DirLock::Acquire(const std::string& dir) {
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (ec) return fmt::format("cannot create data directory {}: {}", dir, ec.message());
+  const std::string path = dir + "/" + kFileName;
+  const int fd = open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  if (fd < 0) return fmt::format("cannot open {}: {}", path, std::strerror(errno));
+  if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+    const int e = errno;
+    const long pid = ReadPid(fd);
+    close(fd);
+    if (e == EWOULDBLOCK)
+      return fmt::format(
+          "data directory {} is in use by another kv-server (pid {}, lock {}): two servers on "
+          "one directory would lose acknowledged writes",
+          dir, pid > 0 ? std::to_string(pid) : std::string("unknown"), path);
+    return fmt::format("cannot lock {}: {}", path, std::strerror(e));
+  }
+  const std::string pid = std::to_string(getpid()) + "\n";
+  if (ftruncate(fd, 0) != 0 ||
+      pwrite(fd, pid.data(), pid.size(), 0) != static_cast<ssize_t>(pid.size())) {
+    const int e = errno;
+    close(fd);
+    return fmt::format("cannot write {}: {}", path, std::strerror(e));
+  }
+  fd_ = fd;
+  return "";
+}
+
+long DirLock::HolderPid(const std::string& dir) {
+  const std::string path = dir + "/" + kFileName;
+  const int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return 0;
+  long pid = 0;
+  if (flock(fd, LOCK_SH | LOCK_NB) != 0 && errno == EWOULDBLOCK) pid = std::max(ReadPid(fd), 1L);
+  close(fd);
+  return pid;
+}
 
 std::string ReadWholeFile(const std::string& path, std::string* out) {
   const int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);

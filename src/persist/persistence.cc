@@ -41,6 +41,10 @@ Persistence::~Persistence() {
   if (reaper_.joinable()) reaper_.join();
 }
 
+std::string Persistence::LockDir() {
+  return opts_.enabled ? dir_lock_.Acquire(opts_.dir) : "";
+}
+
 std::string Persistence::Recover(const std::function<std::string(const WalRecord&)>& apply,
                                  RecoveryReport* report,
                                  std::function<void(uint64_t, uint64_t)> progress_log) {
@@ -130,7 +134,10 @@ std::string Persistence::StartBackgroundSave(bool aof_rewrite) {
     changes_at_save_start_ = changes_.load();
     pid = fork();
     if (pid == 0) {
-      // The child: a private copy of memory, one thread. Only write the file and leave.
+      // The child: a private copy of memory, one thread. Only write the file and leave. It
+      // drops its copy of the directory lock: a snapshot outliving a killed parent must not
+      // keep a new server from starting.
+      if (dir_lock_.fd() >= 0) close(dir_lock_.fd());
       SnapshotInfo info;
       const std::string err = WriteSnapshot(freeze.spaces(), tmp, lsn, now, &info);
       if (!err.empty()) {

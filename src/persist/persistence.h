@@ -21,6 +21,7 @@
 #include <string>
 #include <thread>
 
+#include "persist/files.h"
 #include "persist/manifest.h"
 #include "persist/recovery.h"
 #include "persist/wal.h"
@@ -46,6 +47,9 @@ class Persistence {
 
   // Creates the directory if needed and recovers it. `apply` runs one logged record;
   // `progress_log` (optional) is called about once a second with bytes loaded and total.
+  // Takes the data directory for this process (DirLock); call before listening, so a second
+  // server on the same directory stops before it serves anyone. "" when persistence is off.
+  std::string LockDir();
   std::string Recover(const std::function<std::string(const WalRecord&)>& apply,
                       RecoveryReport* report,
                       std::function<void(uint64_t done, uint64_t total)> progress_log = nullptr);
@@ -99,6 +103,7 @@ class Persistence {
   std::atomic<int64_t> loading_start_ms_{0};  // written by recovery, read by INFO meanwhile
   std::function<void(uint64_t, uint64_t)> progress_log_;
   int64_t last_progress_log_ms_ = 0;
+  DirLock dir_lock_;
   std::atomic<uint64_t> changes_{0};
   std::atomic<bool> save_scheduled_{false};
   std::atomic<uint64_t> changes_at_save_start_{0};

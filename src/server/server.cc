@@ -185,6 +185,10 @@ int Server::Run() {
   UpdateLruClock(NowMs());
   uv_timer_start(&cron_, OnCron, 0, 1000 / std::max(1, config_.hz.load()));
   const int native_port = config_.native_port.load();
+  if (std::string err = persistence_->LockDir(); !err.empty()) {
+    spdlog::error("{}", err);
+    return 1;
+  }
   for (auto& t : threads_) {
     for (auto [p, protocol] : {std::pair<int, SessionFactory>{port, MakeRespSession},
                                std::pair<int, SessionFactory>{native_port, MakeNativeSession}}) {
