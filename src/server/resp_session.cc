@@ -3,9 +3,23 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+#include <cctype>
+
 namespace kv {
 
 namespace {
+// "POST" and "Host:" as a command name: what an HTTP request reads as, line by line.
+bool IsHttpRequestLine(std::string_view name) {
+  auto is = [&](std::string_view word) {
+    return name.size() == word.size() &&
+           std::equal(name.begin(), name.end(), word.begin(), [](char a, char b) {
+             return std::tolower(static_cast<unsigned char>(a)) == b;
+           });
+  };
+  return is("post") || is("host:");
+}
+
 resp::ParserLimits LimitsFrom(const Config& cfg, const ClientState& client) {
   resp::ParserLimits l;
   l.max_bulk_len = static_cast<size_t>(cfg.proto_max_bulk_len.load());
@@ -38,6 +52,17 @@ Session::Outcome RespSession::Process(std::string_view in, size_t* consumed, std
     if (args_.empty()) {
       *consumed += used;
       continue;
+    }
+    if (IsHttpRequestLine(args_[0])) {
+      // A web page can make a browser send an HTTP request to a local port, with a RESP
+      // command in its body. Redis closes such a connection without running anything, and so
+      // does kv-server: nothing after the request line is read.
+      spdlog::warn(
+          "Possible SECURITY ATTACK detected. It looks like somebody is sending POST or Host: "
+          "commands to kv-server. This is likely due to an attacker attempting to use Cross "
+          "Protocol Scripting to compromise your kv-server instance. Connection from {} aborted.",
+          client_.addr);
+      return Outcome::kClose;
     }
     writer.set_resp3(client_.resp == 3);
     if (client_.block_deadline_ms != 0 && NowMs() >= client_.block_deadline_ms)
