@@ -198,8 +198,13 @@ TEST_CASE("segment scan: a damaged record followed by an intact one is corruptio
       CHECK(scan.bad_offset == three);
     }
   }
-  // Zeros then an intact record (a hole in the middle of the log) are corruption too.
+  // A bad last frame followed by bytes that are not zeros is no tear either.
   const size_t four = Segment(10, 4).size();
+  ScanSegment(seg.substr(0, seg.size() - 3) + "junk" + std::string(64, '\0'), true, nullptr,
+              &scan);
+  CHECK(scan.problem == SegmentScan::Problem::kCorrupt);
+  CHECK(scan.bad_offset == four);
+  // Zeros then an intact record (a hole in the middle of the log) are corruption too.
   std::string hole = seg.substr(0, three) + std::string(four - three, '\0') + seg.substr(four);
   ScanSegment(hole, true, nullptr, &scan);
   CHECK(scan.problem == SegmentScan::Problem::kCorrupt);
