@@ -3,8 +3,8 @@
 // Redis 7.0's replies, errors and option rules (t_string.c).
 //
 // Values are scalars: RESP writes Bytes, the INCR family stores Int and INCRBYFLOAT stores Float
-// (or Bytes when a double cannot hold the exact text Redis would store); DECIMAL.* and native
-// clients store Decimal. Every command that reads a value works on its canonical string when it
+// (or Bytes when a double cannot hold the exact text Redis would store; on a Decimal it adds
+// exactly and keeps a Decimal); DECIMAL.* and native clients store Decimal. Every command that reads a value works on its canonical string when it
 // is not Bytes (CanonicalString): GET and MGET reply with it, APPEND, STRLEN, GETRANGE and
 // SETRANGE see it as the value's text, as Redis does for its int-encoded strings, and INCR and
 // INCRBYFLOAT parse it with Redis's number rules, exactly as Redis would a string holding that
@@ -21,6 +21,7 @@
 #include <cmath>
 #include <cstring>
 #include <limits>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -205,8 +206,32 @@ OpResult<int64_t> OpIncrBy(Shard& shard, std::string_view key, int64_t delta, in
 // Adds `incr` to the number at `key` in long double, as Redis does, keeping its TTL. Returns the
 // result's text (Redis's "%.17Lf", trimmed). Stores a Float when the double reads back as that
 // same text, else the text itself as Bytes, so GET and later increments match Redis exactly.
+// INCRBYFLOAT on a Decimal stays exact: the increment (its text) is added as a decimal and the
+// result stays a Decimal. Turning it into a binary Float would silently round money amounts.
+// An increment that is no exact decimal (inf, more than 34 digits) or a sum that cannot be
+// exact is refused, the value untouched. *error gets the reason for the error reply.
+std::optional<std::string> IncrDecimalExactly(Shard& shard, std::string_view key,
+                                              const Decimal& cur, std::string_view incr_text,
+                                              int64_t expire_at, std::string* error) {
+  DecimalStatus why = DecimalStatus::kOk;
+  const std::optional<Decimal> incr = Decimal::Parse(incr_text, &why);
+  if (!incr) {
+    *error = fmt::format("ERR the value is a decimal and the increment is {}",
+                         DecimalStatusText(why));
+    return std::nullopt;
+  }
+  const DecimalResult sum = Decimal::Add(cur, *incr);
+  if (!sum.ok()) {
+    *error = fmt::format("ERR decimal result {}", DecimalStatusText(sum.status));
+    return std::nullopt;
+  }
+  shard.Set(key, ScalarView::Dec(sum.value), expire_at);
+  return sum.value.ToString();
+}
+
 OpResult<std::string> OpIncrByFloat(Shard& shard, std::string_view key, long double incr,
-                                    int64_t now_ms) {
+                                    std::string_view incr_text, int64_t now_ms,
+                                    std::string* error) {
   Entry* e = shard.Find(key, now_ms);
   long double cur = 0;
   int64_t expire_at = kNoExpire;
@@ -214,6 +239,11 @@ OpResult<std::string> OpIncrByFloat(Shard& shard, std::string_view key, long dou
     expire_at = e->expire_at();
     const ScalarView v = e->value();
     if (IsNested(v.type)) return OpStatus::kWrongType;
+    if (v.type == ScalarType::kDecimal) {
+      auto out = IncrDecimalExactly(shard, key, v.dec, incr_text, expire_at, error);
+      if (!out) return OpStatus::kNotAFloat;  // the text in *error says why
+      return std::move(*out);
+    }
     if (v.type == ScalarType::kInt) {
       cur = static_cast<long double>(v.i);
     } else {
@@ -512,9 +542,12 @@ void CmdIncrByFloat(CommandContext& ctx) {
   long double incr;
   if (!ParseDoubleOrReply(ctx, ctx.args[2], &incr)) return;
   const std::string_view key = ctx.args[1];
-  const auto res = OpIncrByFloat(ctx.ShardFor(key), key, incr, ctx.now_ms);
+  std::string decimal_error;
+  const auto res =
+      OpIncrByFloat(ctx.ShardFor(key), key, incr, ctx.args[2], ctx.now_ms, &decimal_error);
   if (!res.ok()) {
-    ctx.rb->SendError(errors::FromStatus(res.status()));
+    ctx.rb->SendError(decimal_error.empty() ? std::string(errors::FromStatus(res.status()))
+                                            : decimal_error);
     return;
   }
   ctx.rb->SendBulk(*res);

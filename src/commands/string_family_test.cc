@@ -597,7 +597,7 @@ TEST_CASE("APPEND and SETRANGE turn a decimal into the bytes of its text") {
   CHECK(h.Run({"GET", "e"}) == Bulk("19.5"));
 }
 
-TEST_CASE("INCR family on a decimal parses its text with Redis's rules") {
+TEST_CASE("INCR family on a decimal parses its text with Redis's rules; INCRBYFLOAT stays exact") {
   Harness h;
   SetDecimal(h, "n", "41");
   CHECK(h.Run({"INCR", "n"}) == Int(42));
@@ -610,9 +610,13 @@ TEST_CASE("INCR family on a decimal parses its text with Redis's rules") {
   SetDecimal(h, "f", "1E+5");
   CHECK(h.Run({"INCRBYFLOAT", "f", "0.5"}) == Bulk("100000.5"));
   SetDecimal(h, "f", "19.99");
-  CHECK(h.Run({"INCRBYFLOAT", "f", "0.01"}) == Bulk("20"));
+  // Exact decimal addition, the scale kept (a binary float would answer 20).
+  CHECK(h.Run({"INCRBYFLOAT", "f", "0.01"}) == Bulk("20.00"));
   SetDecimal(h, "f", "1E+6144");
-  CHECK(h.Run({"INCRBYFLOAT", "f", "1"}) == kNotFloat);  // beyond long double, as in Redis
+  const std::string before = h.Run({"GET", "f"});
+  CHECK(h.Run({"INCRBYFLOAT", "f", "1"}) ==
+        Err("ERR decimal result not exact (more than 34 significant digits)"));
+  CHECK(h.Run({"GET", "f"}) == before);  // unchanged
 }
 
 TEST_CASE("SET, GETSET and RENAME on a decimal key") {

@@ -488,7 +488,7 @@ def test_get_set_type_and_string_commands_on_decimal_keys(kv):
         c.incr("n")
     assert c.incrbyfloat("n", "0.25") == pytest.approx(42.75)
     assert c.get("n") == "42.75"
-    assert c.execute_command("DECIMAL.GET", "n") == "42.75"  # a Float reads as its decimal
+    assert c.execute_command("DECIMAL.GET", "n") == "42.75"  # INCRBYFLOAT kept it a Decimal
     assert c.execute_command("DECIMAL.DECRBY", "n", "0.75") == "42.00"
     c.execute_command("DECIMAL.SET", "e", "1E+3")
     with pytest.raises(redis.ResponseError, match="not an integer"):

@@ -150,6 +150,7 @@ def test_errors_and_exit_codes(nkv):
     ("[1, 2", "syntax error at column 1: unterminated list (missing ']')"),
     ('{"a": 1', "syntax error at column 1: unterminated map (missing '}')"),
     ("99999999999999999999", "integer 99999999999999999999 is out of range"),
+    ("1.2.3d", "invalid decimal 1.2.3d: not a valid decimal"),  # not stored as a String
 ])
 def test_bad_literal_one_shot_sends_nothing(nkv, literal, message):
     proc = cli(nkv, "--no-raw", "set", "k", literal)

@@ -1,5 +1,6 @@
 #include "literal.h"
 
+#include <algorithm>
 #include <cerrno>
 #include <charconv>
 #include <cmath>
@@ -389,6 +390,18 @@ Result<Value> BareValue(std::string_view word) {
                                             std::string(DecimalStatusText(why))};
       }
       return Value::Dec(*dec);
+    }
+    // Made of number characters but no number (1.2.3d, 1e2e3d, --5d): a mistyped decimal, not
+    // a string someone meant; storing it as text would hide the typo.
+    const bool numberish = std::all_of(num.begin(), num.end(), [](char c) {
+      return (c >= '0' && c <= '9') || c == '.' || c == '+' || c == '-' || c == 'e' || c == 'E';
+    });
+    const bool has_digit =
+        std::any_of(num.begin(), num.end(), [](char c) { return c >= '0' && c <= '9'; });
+    if (numberish && has_digit) {
+      return Error{ErrorCode::kUsage, "invalid decimal " + std::string(word) +
+                                          ": not a valid decimal; quote it (\"" +
+                                          std::string(word) + "\") for a string"};
     }
   }
   if (Utf8Length(word) < 0) return Value::Bytes(std::string(word));

@@ -58,6 +58,8 @@ TEST_CASE("BareValue: numbers, decimals, null, text") {
   CHECK(V("1.2.3") == Value::String("1.2.3"));
   CHECK(V("1e") == Value::String("1e"));
   CHECK(V("d") == Value::String("d"));
+  CHECK(V("2nd") == Value::String("2nd"));  // not made of number characters: a word
+  CHECK(V("ed") == Value::String("ed"));
   CHECK(V("") == Value::String(""));
   CHECK(V("héllo") == Value::String("héllo"));
   CHECK(V("\xff\x01") == Value::Bytes("\xff\x01"));
@@ -65,7 +67,8 @@ TEST_CASE("BareValue: numbers, decimals, null, text") {
 
 TEST_CASE("BareValue: out-of-range numbers and bad decimals are errors, not strings") {
   for (const char* bad : {"9223372036854775808", "-9223372036854775809", "1e999",
-                          "12345678901234567890123456789012345d"}) {
+                          "12345678901234567890123456789012345d", "1.2.3d", "1e2e3d", "--5d",
+                          "1..5d"}) {
     CAPTURE(bad);
     auto v = BareValue(bad);
     REQUIRE_FALSE(v.ok());
