@@ -9,6 +9,7 @@
 
 #include <CLI/CLI.hpp>
 #include <cstdio>
+#include <filesystem>
 #include <iostream>
 #include <string>
 #include <vector>
@@ -187,6 +188,14 @@ int main(int argc, char** argv) {
                "cut the log at the first damage: truncate that segment, drop later ones (asks)");
   app.add_flag("-y,--yes", yes, "with --repair: do not ask");
   CLI11_PARSE(app, argc, argv);
+
+  // A mistyped path must not read as "an empty or unused data directory" with exit 0.
+  std::error_code ec;
+  if (!std::filesystem::is_directory(dir, ec)) {
+    std::fprintf(stderr, "kv-check: %s is not a directory%s\n", dir.c_str(),
+                 std::filesystem::exists(dir, ec) ? "" : " (it does not exist)");
+    return 2;
+  }
 
   Manifest m;
   bool exists = false;

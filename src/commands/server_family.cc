@@ -12,6 +12,8 @@
 #include <string>
 #include <vector>
 
+#include "kv_version.h"
+
 #include "commands/args.h"
 #include "commands/command_table.h"
 #include "commands/errors.h"
@@ -30,7 +32,7 @@ namespace {
 // The Redis release whose command semantics we follow; INFO and HELLO report it as the version
 // so client libraries enable the right features. Our own version is reported beside it.
 constexpr std::string_view kRedisCompatVersion = "7.0.15";
-constexpr std::string_view kKvVersion = "0.1.0";
+constexpr std::string_view kKvVersion = KV_VERSION;
 
 std::string Upper(std::string_view s) {
   std::string out(s);

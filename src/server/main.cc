@@ -2,11 +2,13 @@
 // logging, and the Server.
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
+#include <unistd.h>
 
 #include <CLI/CLI.hpp>
 #include <map>
 
 #include "core/config.h"
+#include "kv_version.h"
 #include "server/server.h"
 
 namespace {
@@ -38,6 +40,8 @@ int main(int argc, char** argv) {
     const std::string flags = (it == kShort.end() ? "" : it->second) + "--" + d.name;
     app.add_option(flags, given[d.name], d.help)->default_str(d.default_value);
   }
+  app.set_version_flag("-v,--version", std::string("kv-server ") + KV_VERSION +
+                                           " (Redis 7.0 protocol and commands)");
   CLI11_PARSE(app, argc, argv);
 
   if (!config_file.empty()) {
@@ -61,11 +65,18 @@ int main(int argc, char** argv) {
     }
   }
 
+  if (config.port.load() == 0 && config.native_port.load() == 0) {
+    fprintf(stderr, "kv-server: --port 0 and --native-port 0: no listener left, nobody could "
+                    "connect; enable at least one port\n");
+    return 2;
+  }
+
   auto logger = spdlog::stderr_color_mt("kv");
   spdlog::set_default_logger(logger);
   spdlog::set_pattern("%Y-%m-%d %H:%M:%S.%e %^%L%$ %v");
   spdlog::set_level(LevelFor(config.log_level()));
 
+  spdlog::info("kv-server {} starting (pid {})", KV_VERSION, getpid());
   kv::Server server(config);
   server.state().executable = argv[0];
   server.state().config_file = config_file;

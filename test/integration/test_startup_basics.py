@@ -1,0 +1,57 @@
+"""Small start-up contracts: --version, the version logged at start and shown by INFO (one
+string, meson's project version), no server without a listener, and kv-check refusing a path
+that is not a directory instead of calling it an empty data directory."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from conftest import KV_BIN, REPO_ROOT
+
+pytestmark = pytest.mark.kv_only
+
+KV_CHECK = str(Path(KV_BIN).parent / "kv-check")
+
+
+def project_version() -> str:
+    text = (REPO_ROOT / "meson.build").read_text()
+    return re.search(r"version\s*:\s*'([^']+)'", text).group(1)
+
+
+@pytest.mark.parametrize("flag", ["--version", "-v"])
+def test_version_flag(flag):
+    res = subprocess.run([KV_BIN, flag], capture_output=True, text=True, timeout=30)
+    assert res.returncode == 0, res.stderr
+    assert res.stdout.startswith(f"kv-server {project_version()} ")
+
+
+def test_version_is_logged_and_in_info(kv_server):
+    s = kv_server(log_level="info")
+    assert f"kv-server {project_version()} starting (pid {s.pid})" in s.stderr_text()
+    assert s.client().info("server")["kv_server_version"] == project_version()
+
+
+def test_no_listener_at_all_is_refused():
+    res = subprocess.run([KV_BIN, "--port", "0", "--native-port", "0", "--appendonly", "no"],
+                         capture_output=True, text=True, timeout=30)
+    assert res.returncode == 2
+    assert "no listener left" in res.stderr
+
+
+@pytest.mark.parametrize("kind", ["missing", "file"])
+def test_kv_check_refuses_a_path_that_is_not_a_directory(tmp_path, kind):
+    path = tmp_path / "nothing"
+    if kind == "file":
+        path.write_text("not a data directory\n")
+    res = subprocess.run([KV_CHECK, str(path)], capture_output=True, text=True, timeout=30)
+    assert res.returncode == 2
+    assert f"kv-check: {path} is not a directory" in res.stderr
+    # An empty directory is still fine (a server that never wrote).
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    assert subprocess.run([KV_CHECK, str(empty)], capture_output=True, text=True,
+                          timeout=30).returncode == 0
