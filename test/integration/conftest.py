@@ -774,6 +774,15 @@ def redis_ref(_redis_ref_module) -> Server:
     _redis_ref_module.check_alive()
 
 
+def rss_bytes(pid: int) -> int:
+    """Resident set size of a process (VmRSS), for tests that bound what a client can pin."""
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) * 1024
+    raise AssertionError("no VmRSS")
+
+
 def wait_for(predicate, timeout: float = 10.0, interval: float = 0.05, what: str = "condition"):
     """Polls `predicate` until it returns a truthy value (liveness, not speed)."""
     deadline = time.monotonic() + timeout

@@ -7,15 +7,7 @@ import time
 
 import pytest
 
-from conftest import AGAINST_REDIS, wait_for
-
-
-def _rss_bytes(pid: int) -> int:
-    with open(f"/proc/{pid}/status") as f:
-        for line in f:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) * 1024
-    raise AssertionError("no VmRSS")
+from conftest import AGAINST_REDIS, rss_bytes, wait_for
 
 
 def _abort(sock: socket.socket) -> None:
@@ -92,7 +84,7 @@ def test_huge_multibulk_count_then_disconnect(kv):
         _abort(s)
     c = kv.client()
     assert c.ping()
-    assert _rss_bytes(kv.pid) < 1 << 30
+    assert rss_bytes(kv.pid) < 1 << 30
 
 
 def test_bulk_over_proto_max_bulk_len(kv_server):
@@ -222,7 +214,7 @@ def test_slow_reader_does_not_block_others(kv):
             assert other.set(f"other:{i}", i)
             assert other.get(f"other:{i}") == str(i).encode()
             assert other.strlen("big") == len(value)
-            assert _rss_bytes(kv.pid) < 1 << 30, "server buffers replies for a client that never reads"
+            assert rss_bytes(kv.pid) < 1 << 30, "server buffers replies for a client that never reads"
             time.sleep(0.02)
         assert sent > 0
         assert other.get("big") == value

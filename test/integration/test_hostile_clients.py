@@ -17,19 +17,11 @@ import time
 
 import pytest
 
-from conftest import RawConn, wait_for
+from conftest import RawConn, rss_bytes, wait_for
 
 pytestmark = pytest.mark.kv_only
 
 MB = 1024 * 1024
-
-
-def rss_bytes(pid: int) -> int:
-    with open(f"/proc/{pid}/status") as f:
-        for line in f:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) * 1024
-    raise AssertionError("no VmRSS")
 
 
 def info_field(server, section: str, field: str) -> int:
