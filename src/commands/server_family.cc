@@ -22,6 +22,7 @@
 #include "core/config.h"
 #include "core/glob.h"
 #include "core/memory.h"
+#include "core/secret.h"
 #include "core/shard.h"
 #include "persist/persistence.h"
 
@@ -90,7 +91,9 @@ void CmdSelect(CommandContext& ctx) {
 // Checks a password for the default user; replies the error itself when it fails.
 bool CheckPasswordOrReply(CommandContext& ctx, std::string_view user, std::string_view pass) {
   const Config& cfg = ctx.server->config;
-  if (!EqualsIgnoreCase(user, "default") || !cfg.has_password() || cfg.requirepass() != pass) {
+  // Always compared, so a wrong user name and a wrong password take the same time.
+  const bool pass_ok = ConstantTimeEquals(cfg.requirepass(), pass);
+  if (!EqualsIgnoreCase(user, "default") || !cfg.has_password() || !pass_ok) {
     ctx.rb->SendError(errors::kWrongPass);
     return false;
   }

@@ -85,6 +85,14 @@ void Connection::Close() {
   uv_close(reinterpret_cast<uv_handle_t*>(&handle_), OnClose);
 }
 
+void Connection::Refuse(std::string_view message) {
+  std::string bytes;
+  session_->AppendRefusal(message, &bytes);
+  uv_buf_t b = uv_buf_init(bytes.data(), static_cast<unsigned>(bytes.size()));
+  uv_try_write(reinterpret_cast<uv_stream_t*>(&handle_), &b, 1);
+  Close();
+}
+
 void Connection::OnClose(uv_handle_t* h) {
   auto* c = static_cast<Connection*>(h->data);
   if (--c->open_handles_ == 0) delete c;

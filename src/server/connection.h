@@ -29,6 +29,8 @@ class Connection {
   bool Start(uv_stream_t* server);
   // Closes the socket (once); the object deletes itself in the close callback.
   void Close();
+  // Sends `message` as an error in the connection's protocol (best effort), then closes.
+  void Refuse(std::string_view message);
 
   ClientState& client() { return client_; }
   IoThread* thread() { return thread_; }

@@ -109,10 +109,7 @@ void IoThread::OnConnection(uv_stream_t* server, int status) {
   if (static_cast<int64_t>(st.clients.size()) > st.config.maxclients.load()) {
     // Like Redis: tell the client why, then drop it.
     st.stats.rejected_connections.fetch_add(1, std::memory_order_relaxed);
-    static const std::string kMsg = "-" + std::string(errors::kMaxClients) + "\r\n";
-    uv_buf_t b = uv_buf_init(const_cast<char*>(kMsg.data()), static_cast<unsigned>(kMsg.size()));
-    uv_try_write(reinterpret_cast<uv_stream_t*>(conn->handle()), &b, 1);
-    conn->Close();
+    conn->Refuse(errors::kMaxClients);
   }
 }
 

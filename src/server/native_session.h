@@ -22,6 +22,9 @@ class NativeSession final : public Session {
   Outcome Process(std::string_view in, size_t* consumed, std::string* out,
                   size_t out_soft_limit) override;
   size_t PendingHint() const override { return parser_.pending_hint(); }
+  void AppendRefusal(std::string_view message, std::string* out) const override {
+    native::AppendError(out, message);
+  }
 
  private:
   // Runs one parsed request and appends its response frame. False: the command blocked (the

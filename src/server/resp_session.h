@@ -19,6 +19,9 @@ class RespSession final : public Session {
   Outcome Process(std::string_view in, size_t* consumed, std::string* out,
                   size_t out_soft_limit) override;
   size_t PendingHint() const override { return parser_.pending_hint(); }
+  void AppendRefusal(std::string_view message, std::string* out) const override {
+    out->append("-").append(message).append("\r\n");
+  }
 
  private:
   Dispatcher& dispatcher_;

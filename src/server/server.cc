@@ -136,6 +136,8 @@ void Server::LoadData() {
   }
   ApplyFsyncConfig();
   persistence_->SetLoading(false);
+  // Redis's words, which scripts and orchestration wait for: logged once the data is in.
+  spdlog::info("ready to accept connections");
 }
 
 void Server::OnSignal(uv_signal_t* s, int signum) {
@@ -201,8 +203,9 @@ int Server::Run() {
     }
   }
 
+  // Clients may connect from here on; until the data is loaded they get -LOADING.
   spdlog::info(
-      "kv-server ready: RESP on {}:{}, native protocol on port {}, {} I/O thread{}, {} shards "
+      "kv-server listening: RESP on {}:{}, native protocol on port {}, {} I/O thread{}, {} shards "
       "per namespace, {}",
       config_.bind(), port, native_port, n, n == 1 ? "" : "s", store_->shard_count(),
       config_.appendonly() ? fmt::format("data in {} (appendfsync {})", config_.dir(),

@@ -26,6 +26,9 @@ class Session {
                           size_t out_soft_limit) = 0;
   // Bytes the current partial request still needs, when known (0 = unknown).
   virtual size_t PendingHint() const = 0;
+  // An error sent before closing a connection the server will not serve (maxclients), in the
+  // session's protocol: a native client must not read RESP text as a frame header.
+  virtual void AppendRefusal(std::string_view message, std::string* out) const = 0;
 };
 
 }  // namespace kv

@@ -55,3 +55,15 @@ def test_kv_check_refuses_a_path_that_is_not_a_directory(tmp_path, kind):
     empty.mkdir()
     assert subprocess.run([KV_CHECK, str(empty)], capture_output=True, text=True,
                           timeout=30).returncode == 0
+
+
+def test_ready_is_logged_after_the_data_is_loaded(kv_persist):
+    s = kv_persist(log_level="info")
+    s.client().set("k", "v")
+    s.stop()
+    s.restart()
+    log = s.stderr_text()
+    loaded = log.find("data loaded from")
+    ready = log.find("ready to accept connections")
+    assert 0 <= loaded < ready, log
+    assert log.find("kv-server listening") < loaded
