@@ -26,6 +26,9 @@ int main(int argc, char** argv) {
   app.get_formatter()->column_width(40);
   std::string config_file;
   app.add_option("--config", config_file, "read options from a redis.conf-style file");
+  // redis-server's form: the config file as the first argument (`kv-server kv.conf --port 7000`).
+  std::string positional_config;
+  app.add_option("config-file", positional_config, "the same as --config FILE, as redis-server takes it");
   std::map<std::string, std::string> given;
   static const std::map<std::string, std::string> kShort = {
       {"bind", "-b,"}, {"shards", "-s,"}, {"log-level", "-l,"}};
@@ -44,6 +47,14 @@ int main(int argc, char** argv) {
                                            " (Redis 7.0 protocol and commands)");
   CLI11_PARSE(app, argc, argv);
 
+  if (!positional_config.empty()) {
+    if (!config_file.empty()) {
+      fprintf(stderr, "kv-server: a config file given twice (%s and --config %s)\n",
+              positional_config.c_str(), config_file.c_str());
+      return 2;
+    }
+    config_file = positional_config;
+  }
   if (!config_file.empty()) {
     std::string err = config.LoadFile(config_file);
     if (!err.empty()) {

@@ -9,8 +9,9 @@ import subprocess
 from pathlib import Path
 
 import pytest
+import redis
 
-from conftest import KV_BIN, REPO_ROOT
+from conftest import KV_BIN, REPO_ROOT, free_port, wait_for
 
 pytestmark = pytest.mark.kv_only
 
@@ -67,3 +68,31 @@ def test_ready_is_logged_after_the_data_is_loaded(kv_persist):
     ready = log.find("ready to accept connections")
     assert 0 <= loaded < ready, log
     assert log.find("kv-server listening") < loaded
+
+
+def test_config_file_as_first_argument(tmp_path):
+    """`kv-server kv.conf --port N`, as redis-server takes it; the command line wins."""
+    conf = tmp_path / "kv.conf"
+    conf.write_text("maxmemory 12mb\nrequirepass pw\nmaxmemory-samples 7\n")
+    port = free_port()
+    proc = subprocess.Popen([KV_BIN, str(conf), "--port", str(port), "--native-port", "0",
+                             "--appendonly", "no", "--maxmemory-samples", "9"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        r = redis.Redis(port=port, password="pw", decode_responses=True)
+        wait_for(lambda: _pings(r), what="the server to answer")
+        assert r.config_get("maxmemory") == {"maxmemory": str(12 * 1024 * 1024)}
+        assert r.config_get("maxmemory-samples") == {"maxmemory-samples": "9"}
+    finally:
+        proc.terminate()
+        assert proc.wait(10) == 0
+    twice = subprocess.run([KV_BIN, str(conf), "--config", str(conf)], capture_output=True,
+                           text=True, timeout=30)
+    assert twice.returncode == 2 and "config file given twice" in twice.stderr
+
+
+def _pings(r) -> bool:
+    try:
+        return r.ping()
+    except redis.ConnectionError:
+        return False
