@@ -342,16 +342,16 @@ def test_blockclient_waits_without_blocking_the_thread(kv_server):
     t.start()
     time.sleep(0.2)
     other = s.client()
-    start = time.monotonic()
+    # Ordering, not speed: the other client is served while the waiter is still pending.
     assert other.ping() is True
-    assert time.monotonic() - start < 0.5
     assert results == []
     # A blocked client pins its plugin.
     reply = call(s, "MODULE", "UNLOAD", "blocker")
     assert isinstance(reply, RespError) and "blocked" in str(reply), reply
     other.set("k", "arrived")
     t.join(5)
-    assert results and results[0][0] == "arrived" and results[0][1] < 3
+    # Woken by the write, well before its 5 s timeout would have answered nil.
+    assert results and results[0][0] == "arrived"
     assert call(s, "MODULE", "UNLOAD", "blocker") == b"OK"
 
 
@@ -360,7 +360,7 @@ def test_blockclient_timeout_calls_the_handler_once_more(srv):
     r = srv.client()
     start = time.monotonic()
     assert r.execute_command("BLOCKER.WAITKEY", "never", 200) is None
-    assert 0.18 <= time.monotonic() - start < 2
+    assert time.monotonic() - start >= 0.18  # it did wait for its timeout
 
 
 def test_blockclient_is_refused_without_the_blocking_flag(srv):
