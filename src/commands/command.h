@@ -12,12 +12,14 @@
 
 #include <atomic>
 #include <initializer_list>
+#include <memory>
 #include <cstdint>
 #include <span>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "core/acl.h"
 #include "core/keyspace.h"
 #include "core/reply_builder.h"
 
@@ -62,6 +64,9 @@ struct CommandSpec {
   std::string syntax;               // argument syntax after the name, as in Redis's docs
   std::string since = "1.0.0";
   std::string module;               // owning plugin's name; empty for built-ins
+  // acl::Category bits. Families may set extra ones; CommandTable::Register adds those derived
+  // from the flags and the group (DeriveAclCategories).
+  uint32_t acl_categories = 0;
 
   bool has(CommandFlag f) const { return (flags & f) != 0; }
   // Positions of the key arguments in an argv of `argc` arguments (name included).
@@ -97,6 +102,9 @@ struct ClientState {
   // the client registry's mutex); the rest belong to the connection's own thread.
   std::atomic<int> resp{2};  // protocol version: 2 or 3
   bool authenticated = true;
+  // The ACL user this connection runs as (default until AUTH); null for the recovery client and
+  // in-process tests, which are not checked. Replaced when the registry marks it stale.
+  std::shared_ptr<const acl::User> user;
   bool close_after_reply = false;  // QUIT
   std::string ns_name = "0";
   Keyspace* ns = nullptr;

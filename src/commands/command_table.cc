@@ -1,5 +1,7 @@
 #include "commands/command_table.h"
 
+#include "commands/acl_commands.h"
+
 #include <algorithm>
 #include <cctype>
 #include <mutex>
@@ -46,6 +48,7 @@ CommandSpec MakeSpec(std::string name, int arity, uint32_t flags, KeyRange keys,
 bool CommandTable::Register(CommandSpec spec) {
   std::transform(spec.name.begin(), spec.name.end(), spec.name.begin(),
                  [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  spec.acl_categories |= DeriveAclCategories(spec);
   std::unique_lock lock(mu_);
   if (index_.count(spec.name)) return false;
   storage_.push_back(std::make_unique<CommandSpec>(std::move(spec)));

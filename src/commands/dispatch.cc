@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include "commands/acl_commands.h"
 #include "commands/errors.h"
 #include "core/eviction.h"
 #include "core/utf8.h"
@@ -85,6 +86,17 @@ void Dispatcher::Execute(ClientState& client, std::span<const std::string_view> 
     rb.SendError(errors::UnknownCommand(args[0], args.subspan(1)));
     return;
   }
+  if (client.user && client.user->stale()) {
+    // The user changed: pick up its new rules. Deleted or disabled: the connection goes, as
+    // Redis disconnects such clients (here on their next command).
+    std::shared_ptr<const acl::User> now = server_.acl.Get(client.user->name());
+    if (!now || !now->enabled()) {
+      client.close_after_reply = true;
+      return;
+    }
+    std::lock_guard lock(server_.clients.mu());
+    client.user = std::move(now);
+  }
   if (!client.authenticated && !spec->has(kCmdNoAuth)) {
     rb.SendError(errors::kNoAuth);
     return;
@@ -115,6 +127,11 @@ void Dispatcher::Execute(ClientState& client, std::span<const std::string_view> 
       return;
     }
   }
+
+  // The default path (a user with every command and key) costs this one branch.
+  if (client.user && !client.user->unrestricted() && client.authenticated &&
+      !AclAllowsOrReply(server_, client, *spec, args, positions, rb))
+    return;
 
   const int64_t now = NowMs();
   Config& cfg = server_.config;

@@ -11,12 +11,14 @@ void RegisterLcs(CommandTable& table);  // string family, in string_lcs.cc
 void RegisterKeysFamily(CommandTable& table);
 void RegisterServerFamily(CommandTable& table);
 void RegisterPersistenceFamily(CommandTable& table);
+void RegisterAclFamily(CommandTable& table);  // in acl_family.cc
 
 inline void RegisterBuiltinFamilies(CommandTable& table) {
   RegisterStringFamily(table);
   RegisterKeysFamily(table);
   RegisterServerFamily(table);
   RegisterPersistenceFamily(table);
+  RegisterAclFamily(table);
 }
 
 }  // namespace kv

@@ -14,6 +14,7 @@
 
 #include "kv_version.h"
 
+#include "commands/acl_commands.h"
 #include "commands/args.h"
 #include "commands/command_table.h"
 #include "commands/errors.h"
@@ -88,19 +89,6 @@ void CmdSelect(CommandContext& ctx) {
   ctx.rb->SendOk();
 }
 
-// Checks a password for the default user; replies the error itself when it fails.
-bool CheckPasswordOrReply(CommandContext& ctx, std::string_view user, std::string_view pass) {
-  const Config& cfg = ctx.server->config;
-  // Always compared, so a wrong user name and a wrong password take the same time.
-  const bool pass_ok = ConstantTimeEquals(cfg.requirepass(), pass);
-  if (!EqualsIgnoreCase(user, "default") || !cfg.has_password() || !pass_ok) {
-    ctx.rb->SendError(errors::kWrongPass);
-    return false;
-  }
-  ctx.client->authenticated = true;
-  return true;
-}
-
 void CmdAuth(CommandContext& ctx) {
   if (ctx.args.size() > 3) {
     ctx.rb->SendError(errors::kSyntax);
@@ -111,7 +99,7 @@ void CmdAuth(CommandContext& ctx) {
     return;
   }
   const std::string_view user = ctx.args.size() == 3 ? ctx.args[1] : "default";
-  if (CheckPasswordOrReply(ctx, user, ctx.args.back())) ctx.rb->SendOk();
+  if (AuthenticateOrReply(ctx, user, ctx.args.back())) ctx.rb->SendOk();
 }
 
 bool ValidClientName(std::string_view name) {
@@ -141,7 +129,7 @@ void CmdHello(CommandContext& ctx) {
   for (; i < ctx.args.size(); ++i) {
     const bool more = i + 1 < ctx.args.size();
     if (EqualsIgnoreCase(ctx.args[i], "AUTH") && i + 2 < ctx.args.size()) {
-      if (!CheckPasswordOrReply(ctx, ctx.args[i + 1], ctx.args[i + 2])) return;
+      if (!AuthenticateOrReply(ctx, ctx.args[i + 1], ctx.args[i + 2])) return;
       i += 2;
     } else if (EqualsIgnoreCase(ctx.args[i], "SETNAME") && more) {
       setname = ctx.args[++i];
@@ -201,7 +189,13 @@ void CmdReset(CommandContext& ctx) {
   ctx.client->resp = 2;
   ctx.rb->SetProtocolVersion(2);
   ctx.client->ns = ctx.server->store.Get("0");
-  ctx.client->authenticated = !ctx.server->config.has_password();
+  // Back to the default user, authenticated only if it needs no password.
+  auto def = ctx.server->acl.Default();
+  ctx.client->authenticated = !def->RequiresAuth();
+  if (ctx.client->user) {
+    std::lock_guard lock(ctx.server->clients.mu());
+    ctx.client->user = std::move(def);
+  }
   ctx.rb->SendSimple("RESET");
 }
 
@@ -210,11 +204,12 @@ std::string ClientLine(const ClientState& c, int64_t now_ms) {
   return fmt::format(
       "id={} addr={} laddr={} fd={} name={} age={} idle={} flags=N db={} sub=0 psub=0 ssub=0 "
       "multi=-1 qbuf=0 qbuf-free=0 argv-mem=0 multi-mem=0 rbs=0 rbp=0 obl=0 oll=0 omem=0 "
-      "tot-mem=0 events=r cmd={} user=default redir=-1 resp={} lib-name={} lib-ver={}\n",
+      "tot-mem=0 events=r cmd={} user={} redir=-1 resp={} lib-name={} lib-ver={}\n",
       c.id, c.addr, c.laddr, c.fd, c.name,
       (now_ms - c.created_ms.load(std::memory_order_relaxed)) / 1000,
       (now_ms - c.last_active_ms.load(std::memory_order_relaxed)) / 1000, c.ns_name,
-      cmd ? std::string_view(cmd->name) : "NULL", c.resp.load(std::memory_order_relaxed),
+      cmd ? std::string_view(cmd->name) : "NULL",
+      c.user ? std::string_view(c.user->name()) : "default", c.resp.load(std::memory_order_relaxed),
       c.lib_name, c.lib_ver);
 }
 
@@ -498,14 +493,7 @@ std::vector<std::string> FlagNames(const CommandSpec& s) {
 
 std::vector<std::string> AclCategories(const CommandSpec& s) {
   std::vector<std::string> out;
-  if (s.has(kCmdWrite)) out.emplace_back("@write");
-  if (s.has(kCmdReadonly)) out.emplace_back("@read");
-  if (s.group == "generic") out.emplace_back("@keyspace");
-  if (s.group == "string") out.emplace_back("@string");
-  if (s.group == "connection") out.emplace_back("@connection");
-  if (s.has(kCmdAdmin)) out.emplace_back("@admin");
-  if (s.has(kCmdAdmin)) out.emplace_back("@dangerous");
-  out.emplace_back(s.has(kCmdFast) ? "@fast" : "@slow");
+  for (std::string_view c : acl::CategoryNames(s.acl_categories)) out.push_back(fmt::format("@{}", c));
   return out;
 }
 
@@ -676,6 +664,12 @@ CommandSpec Spec(std::string name, int arity, uint32_t flags, CommandHandler h,
 }
 
 }  // namespace
+
+std::string ClientInfoLine(const ClientState& c, int64_t now_ms) {
+  std::string line = ClientLine(c, now_ms);
+  if (!line.empty() && line.back() == '\n') line.pop_back();
+  return line;
+}
 
 void RegisterServerFamily(CommandTable& t) {
   constexpr uint32_t kConn = kCmdNoScript | kCmdLoading | kCmdStale | kCmdFast;

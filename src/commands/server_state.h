@@ -12,6 +12,7 @@
 
 #include "commands/command.h"
 #include "commands/command_table.h"
+#include "core/acl.h"
 #include "core/config.h"
 #include "core/keyspace.h"
 
@@ -58,6 +59,8 @@ class ServerState {
   CommandTable& commands;
   ServerStats stats;
   ClientRegistry clients;
+  // ACL users. Its default user is kept in step with requirepass and config.has_password().
+  acl::Registry acl;
   const int64_t start_ms;
   const std::string run_id;
   int io_threads = 1;

@@ -190,10 +190,34 @@ Config::Config() {
     auto inner = d.set;
     d.set = [this, inner](std::string_view v) {
       std::string err = inner(v);
-      if (err.empty()) has_password_ = !v.empty();
+      if (!err.empty()) return err;
+      has_password_ = !v.empty();
+      std::function<void(const std::string&)> fn;
+      {
+        std::lock_guard lock(mu_);
+        fn = on_requirepass_;
+      }
+      if (fn) fn(std::string(v));
       return err;
     };
   }
+  AddString("aclfile", "ACL users file (ACL LOAD / ACL SAVE); excludes user directives",
+            &aclfile_, false);
+  directives_.push_back(
+      {"user", "an ACL user in the config file: name then rules (repeatable)", "", false,
+       [this] {
+         std::lock_guard lock(mu_);
+         std::string out;
+         for (const auto& u : users_) out += (out.empty() ? "" : ", ") + u;
+         return out;
+       },
+       [this](std::string_view v) -> std::string {
+         if (v.empty()) return "argument must be a user name then its rules";
+         std::lock_guard lock(mu_);
+         users_.emplace_back(v);
+         return "";
+       }});
+  add_int("acllog-max-len", "entries kept by ACL LOG", &acllog_max_len, 0, INT32_MAX, true);
   add_int("maxmemory", "memory cap in bytes (units k kb m mb g gb; 0 = none)", &maxmemory, 0,
           INT64_MAX, true, true);
   directives_.push_back(

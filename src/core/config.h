@@ -83,7 +83,22 @@ class Config {
   std::string dir() const { return Locked(dir_); }
   std::string log_level() const { return Locked(log_level_); }
   std::string requirepass() const { return Locked(requirepass_); }
+  // Whether new connections must AUTH: the ACL's default user has a password or is off (the
+  // ACL keeps it in step; requirepass sets the default user's password).
   bool has_password() const { return has_password_.load(std::memory_order_relaxed); }
+  void set_has_password(bool b) { has_password_.store(b, std::memory_order_relaxed); }
+  // Called with the new value whenever requirepass is set (start and CONFIG SET).
+  void OnRequirepass(std::function<void(const std::string&)> fn) {
+    std::lock_guard lock(mu_);
+    on_requirepass_ = std::move(fn);
+  }
+  std::string aclfile() const { return Locked(aclfile_); }
+  // `user` directives of the config file, each "name rules...", in order.
+  std::vector<std::string> users() const {
+    std::lock_guard lock(mu_);
+    return users_;
+  }
+  std::atomic<int64_t> acllog_max_len{128};
   bool appendonly() const;
   std::string appendfsync() const { return Locked(appendfsync_); }
   // Called after CONFIG SET changed a directive (its name), for settings with side effects.
@@ -118,6 +133,9 @@ class Config {
   std::string appendfsync_ = "batch";
   std::string save_;
   std::vector<std::string> loadmodules_;
+  std::string aclfile_;
+  std::vector<std::string> users_;
+  std::function<void(const std::string&)> on_requirepass_;
   std::vector<Directive> directives_;
   std::function<void(const std::string&)> on_runtime_set_;
 };

@@ -48,7 +48,8 @@ Connection::Connection(IoThread* thread, std::unique_ptr<Session> (*make_session
   client_.created_ms.store(NowMs(), std::memory_order_relaxed);
   client_.last_active_ms.store(client_.created_ms.load(std::memory_order_relaxed),
                                std::memory_order_relaxed);
-  client_.authenticated = !server.config.has_password();
+  client_.user = server.acl.Default();
+  client_.authenticated = !client_.user->RequiresAuth();
   client_.ns = server.store.Get(client_.ns_name);
   session_ = make_session(this);
 }

@@ -6,6 +6,7 @@
 #include <sstream>
 #include <thread>
 
+#include "commands/acl_commands.h"
 #include "commands/families.h"
 #include "core/expiry.h"
 #include "core/memory.h"
@@ -166,6 +167,11 @@ int Server::Run() {
   // A plugin the operator asked for at start-up is required: refuse to start without it.
   if (std::string err = LoadModules(); !err.empty()) {
     spdlog::error("{}", err);
+    return 1;
+  }
+  // Users after plugins: their rules may name plugin commands.
+  if (std::string err = InitAcl(*state_); !err.empty()) {
+    spdlog::error("Aborting kv-server startup because of ACL errors: {}", err);
     return 1;
   }
   int n = config_.threads.load();

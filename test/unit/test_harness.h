@@ -9,6 +9,7 @@
 #include <string_view>
 #include <vector>
 
+#include "commands/acl_commands.h"
 #include "commands/command_table.h"
 #include "commands/dispatch.h"
 #include "commands/families.h"
@@ -24,6 +25,8 @@ class Harness {
   explicit Harness(uint32_t shards = 4)
       : store_(shards), server_(config_, store_, table_), dispatcher_(server_) {
     RegisterBuiltinFamilies(table_);
+    InitAcl(server_);
+    client_.user = server_.acl.Default();
     client_.id = server_.clients.NextId();
     client_.ns = store_.Get("0");
   }

@@ -1,0 +1,543 @@
+// ACL command family (ACL SETUSER GETUSER DELUSER LIST USERS WHOAMI CAT LOG GENPASS DRYRUN SAVE
+// LOAD HELP), the categories of every command, the dispatcher's permission check and AUTH.
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <fstream>
+#include <mutex>
+#include <sstream>
+#include <unordered_map>
+
+#include "commands/acl_commands.h"
+#include "commands/args.h"
+#include "commands/command_table.h"
+#include "commands/dispatch.h"
+#include "commands/errors.h"
+#include "commands/server_state.h"
+
+namespace kv {
+
+using namespace acl;
+
+namespace {
+
+std::string Lower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+// Redis's categories that neither the flags nor the group give.
+const std::unordered_map<std::string_view, uint32_t>& ExtraCategories() {
+  static const std::unordered_map<std::string_view, uint32_t> kExtra = {
+      {"keys", kDangerous},        {"flushall", kKeyspace | kDangerous},
+      {"flushdb", kKeyspace | kDangerous}, {"dbsize", kKeyspace},
+      {"info", kDangerous},        {"lastsave", kAdmin | kDangerous},
+      {"command", kConnection},
+  };
+  return kExtra;
+}
+
+// Containers: Redis gives the container itself only @slow (COMMAND: @slow @connection), and each
+// subcommand its own categories, which the permission check uses.
+const std::unordered_map<std::string_view, uint32_t>& ContainerCategories() {
+  static const std::unordered_map<std::string_view, uint32_t> kContainers = {
+      {"config", kSlow}, {"client", kSlow}, {"acl", kSlow},
+      {"module", kSlow}, {"memory", kSlow}, {"object", kSlow},
+      {"command", kSlow | kConnection},
+  };
+  return kContainers;
+}
+
+constexpr uint32_t kAdminSlow = kAdmin | kSlow | kDangerous;
+
+uint32_t SubcommandCategories(std::string_view cmd, std::string_view sub) {
+  static const std::unordered_map<std::string, uint32_t> kSubs = {
+      {"config|get", kAdminSlow},         {"config|set", kAdminSlow},
+      {"config|rewrite", kAdminSlow},     {"config|resetstat", kAdminSlow},
+      {"config|help", kSlow},             {"acl|cat", kSlow},
+      {"acl|genpass", kSlow},             {"acl|help", kSlow},
+      {"acl|whoami", kSlow},              {"acl|list", kAdminSlow},
+      {"acl|load", kAdminSlow},           {"acl|save", kAdminSlow},
+      {"acl|setuser", kAdminSlow},        {"acl|getuser", kAdminSlow},
+      {"acl|deluser", kAdminSlow},        {"acl|dryrun", kAdminSlow},
+      {"acl|log", kAdminSlow},            {"acl|users", kAdminSlow},
+      {"client|list", kAdminSlow | kConnection}, {"client|kill", kAdminSlow | kConnection},
+      {"client|pause", kAdminSlow | kConnection}, {"client|unpause", kAdminSlow | kConnection},
+      {"client|no-evict", kAdminSlow | kConnection},
+      {"module|load", kAdminSlow},        {"module|loadex", kAdminSlow},
+      {"module|list", kAdminSlow},        {"module|unload", kAdminSlow},
+      {"module|help", kSlow},             {"memory|usage", kRead | kSlow},
+      {"object|help", kKeyspace | kSlow},
+  };
+  auto it = kSubs.find(fmt::format("{}|{}", cmd, sub));
+  if (it != kSubs.end()) return it->second;
+  // The rest of each container's subcommands, as Redis.
+  if (cmd == "client" || cmd == "command") return kSlow | kConnection;
+  if (cmd == "object") return kKeyspace | kRead | kSlow;
+  return kSlow;
+}
+
+}  // namespace
+
+uint32_t DeriveAclCategories(const CommandSpec& s) {
+  if (s.module.empty()) {
+    auto c = ContainerCategories().find(s.name);
+    if (c != ContainerCategories().end()) return c->second;
+  }
+  uint32_t cats = 0;
+  if (s.has(kCmdWrite)) cats |= kWrite;
+  if (s.has(kCmdReadonly)) cats |= kRead;
+  if (s.has(kCmdAdmin)) cats |= kAdmin | kDangerous;
+  cats |= s.has(kCmdFast) ? kFast : kSlow;
+  if (s.has(kCmdBlocking)) cats |= kBlocking;
+  if (s.has(kCmdPubSub)) cats |= kPubSub;
+  if (s.module.empty()) {
+    if (s.group == "string") cats |= kString;
+    if (s.group == "generic") cats |= kKeyspace;
+    if (s.group == "connection") cats |= kConnection;
+    auto e = ExtraCategories().find(s.name);
+    if (e != ExtraCategories().end()) cats |= e->second;
+  }
+  return cats;
+}
+
+uint32_t CallCategories(const CommandSpec& spec, std::span<const std::string_view> args) {
+  if (args.size() < 2 || !spec.module.empty() || !ContainerCategories().count(spec.name))
+    return spec.acl_categories;
+  return SubcommandCategories(spec.name, Lower(args[1]));
+}
+
+acl::CommandLookup CommandLookupFor(const CommandTable& table) {
+  return [&table](std::string_view name) -> std::optional<uint32_t> {
+    const CommandSpec* s = table.FindPublic(name);
+    if (!s) return std::nullopt;
+    return s->acl_categories;
+  };
+}
+
+AclVerdict CheckAcl(const User& user, const CommandSpec& spec,
+                    std::span<const std::string_view> args, std::span<const size_t> positions,
+                    size_t* denied) {
+  // A container's subcommand, or a command's first argument (+select|0), may be named alone.
+  char buf[64];
+  std::string_view sub;
+  if (args.size() >= 2 && args[1].size() <= sizeof buf) {
+    for (size_t i = 0; i < args[1].size(); ++i)
+      buf[i] = static_cast<char>(std::tolower(static_cast<unsigned char>(args[1][i])));
+    sub = {buf, args[1].size()};
+  }
+  if (!user.CommandAllowed({spec.name, sub, CallCategories(spec, args)}))
+    return AclVerdict::kCommand;
+  // A write needs write access to its keys, a read-only command read access.
+  const bool write = spec.has(kCmdWrite);
+  for (size_t pos : positions) {
+    if (!user.KeyAllowed(args[pos], !write, write)) {
+      *denied = pos;
+      return AclVerdict::kKey;
+    }
+  }
+  return AclVerdict::kOk;
+}
+
+namespace {
+void LogDenial(ServerState& server, const ClientState& client, std::string reason,
+               std::string object, std::string_view username) {
+  const int64_t now = NowMs();
+  server.acl.set_log_max_len(
+      static_cast<size_t>(server.config.acllog_max_len.load(std::memory_order_relaxed)));
+  LogEntry e;
+  e.reason = std::move(reason);
+  e.context = "toplevel";
+  e.object = std::move(object);
+  e.username = std::string(username);
+  {
+    std::lock_guard lock(server.clients.mu());
+    e.client_info = ClientInfoLine(client, now);
+  }
+  server.acl.Log(std::move(e), now);
+}
+}  // namespace
+
+bool AclAllowsOrReply(ServerState& server, ClientState& client, const CommandSpec& spec,
+                      std::span<const std::string_view> args,
+                      std::span<const size_t> key_positions, ReplyBuilder& rb) {
+  size_t denied = 0;
+  switch (CheckAcl(*client.user, spec, args, key_positions, &denied)) {
+    case AclVerdict::kOk:
+      return true;
+    case AclVerdict::kCommand:
+      LogDenial(server, client, "command", spec.name, client.user->name());
+      rb.SendError(fmt::format(fmt::runtime(errors::kNoPermCommand), spec.name));
+      return false;
+    case AclVerdict::kKey:
+      LogDenial(server, client, "key", std::string(args[denied]), client.user->name());
+      rb.SendError(errors::kNoPermKey);
+      return false;
+  }
+  return false;
+}
+
+bool AuthenticateOrReply(CommandContext& ctx, std::string_view username, std::string_view pass) {
+  ServerState& server = *ctx.server;
+  std::shared_ptr<const User> user = server.acl.Get(username);
+  // An unknown user costs a hash like a known one, so the time does not tell them apart.
+  const bool ok = user ? user->CheckPassword(pass) : (Sha256Hex(pass), false);
+  if (!ok) {
+    LogDenial(server, *ctx.client, "auth", "AUTH", username);
+    ctx.rb->SendError(errors::kWrongPass);
+    return false;
+  }
+  {
+    std::lock_guard lock(server.clients.mu());  // CLIENT LIST reads the user on other threads
+    ctx.client->user = std::move(user);
+  }
+  ctx.client->authenticated = true;
+  return true;
+}
+
+// ------------------------------------------------------------------------------------------
+// Start-up
+// ------------------------------------------------------------------------------------------
+
+namespace {
+std::string ReadFile(const std::string& path, std::string* out) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return fmt::format("{}: cannot open the ACL file", path);
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  *out = ss.str();
+  return "";
+}
+
+// Parses the aclfile and swaps its users in; the current users stay on any error.
+std::string LoadAclFile(ServerState& server, const std::string& path) {
+  std::string text;
+  if (std::string err = ReadFile(path, &text); !err.empty()) return err;
+  std::vector<std::shared_ptr<User>> users;
+  std::string err = ParseAclFile(text, CommandLookupFor(server.commands), &users);
+  if (!err.empty())
+    return fmt::format("{}:{}. WARNING: ACL errors detected, no change to the previously "
+                       "active ACL rules was performed",
+                       path, err);
+  server.acl.ReplaceAll(std::move(users));
+  return "";
+}
+}  // namespace
+
+std::string InitAcl(ServerState& server) {
+  Config& cfg = server.config;
+  server.acl.OnDefaultChange([&cfg](bool requires_auth) { cfg.set_has_password(requires_auth); });
+  // requirepass is the default user's password, as in Redis (set at start or by CONFIG SET).
+  auto apply_requirepass = [&server](const std::string& pass) {
+    const std::string rule = ">" + pass;
+    if (pass.empty())
+      server.acl.SetUser("default", {"nopass"}, nullptr);
+    else
+      server.acl.SetUser("default", {"resetpass", rule}, nullptr);
+  };
+  if (const std::string pass = cfg.requirepass(); !pass.empty()) apply_requirepass(pass);
+  cfg.OnRequirepass(apply_requirepass);
+
+  const std::string aclfile = cfg.aclfile();
+  const std::vector<std::string> users = cfg.users();
+  if (!aclfile.empty() && !users.empty())
+    return "Configuring Redis with users defined in redis.conf and at the same setting an ACL "
+           "file path is invalid. This setup is very likely to lead to configuration errors and "
+           "security holes, please define either an ACL file or declare users directly in your "
+           "redis.conf, but not both.";
+  if (!aclfile.empty()) return LoadAclFile(server, aclfile);
+  if (users.empty()) return "";
+  std::string text;
+  for (const std::string& u : users) text += "user " + u + "\n";
+  std::vector<std::shared_ptr<User>> parsed;
+  std::string err = ParseAclFile(text, CommandLookupFor(server.commands), &parsed);
+  if (!err.empty()) return "user directive " + err;
+  // The config's users come on top of the default user (which they may redefine).
+  const bool has_default = std::any_of(parsed.begin(), parsed.end(),
+                                 [](const auto& u) { return u->name() == "default"; });
+  if (!has_default && cfg.has_password()) {
+    // requirepass already set the default user: keep it.
+    auto d = server.acl.Default();
+    parsed.push_back(std::make_shared<User>(*d));
+  }
+  server.acl.ReplaceAll(std::move(parsed));
+  return "";
+}
+
+// ------------------------------------------------------------------------------------------
+// ACL command
+// ------------------------------------------------------------------------------------------
+
+namespace {
+
+void SendUser(ReplyBuilder& rb, const User& u) {
+  rb.StartMap(6);
+  rb.SendBulk("flags");
+  const auto flags = u.Flags();
+  rb.StartArray(static_cast<uint32_t>(flags.size()));
+  for (const auto& f : flags) rb.SendBulk(f);
+  rb.SendBulk("passwords");
+  rb.StartArray(static_cast<uint32_t>(u.passwords().size()));
+  for (const auto& p : u.passwords()) rb.SendBulk(p);
+  rb.SendBulk("commands");
+  rb.SendBulk(u.CommandRules());
+  rb.SendBulk("keys");
+  rb.SendBulk(u.KeyRules());
+  rb.SendBulk("channels");
+  rb.SendBulk(u.ChannelRules());
+  rb.SendBulk("selectors");
+  rb.StartArray(0);
+}
+
+bool ValidUserName(std::string_view name) {
+  return std::none_of(name.begin(), name.end(), [](char c) { return c == ' ' || c == '\0'; });
+}
+
+void AclSetUser(CommandContext& ctx) {
+  const std::string_view name = ctx.args[2];
+  if (!ValidUserName(name)) {
+    ctx.rb->SendError("ERR Usernames can't contain spaces or null characters");
+    return;
+  }
+  std::vector<std::string_view> rules(ctx.args.begin() + 3, ctx.args.end());
+  std::string err = ctx.server->acl.SetUser(name, rules, CommandLookupFor(ctx.server->commands));
+  if (!err.empty()) {
+    ctx.rb->SendError(err);
+    return;
+  }
+  ctx.rb->SendOk();
+}
+
+void AclDryRun(CommandContext& ctx) {
+  auto user = ctx.server->acl.Get(ctx.args[2]);
+  if (!user) {
+    ctx.rb->SendError(fmt::format("ERR User '{}' not found", ctx.args[2]));
+    return;
+  }
+  const CommandSpec* spec = ctx.server->commands.FindPublic(ctx.args[3]);
+  if (!spec) {
+    ctx.rb->SendError(fmt::format("ERR Command '{}' not found", ctx.args[3]));
+    return;
+  }
+  auto args = ctx.args.subspan(3);
+  const long argc = static_cast<long>(args.size());
+  if ((spec->arity > 0 && argc != spec->arity) || (spec->arity < 0 && argc < -spec->arity)) {
+    ctx.rb->SendError(errors::WrongArity(spec->name));
+    return;
+  }
+  std::vector<size_t> positions;
+  spec->KeyPositions(args.size(), &positions);
+  size_t denied = 0;
+  switch (CheckAcl(*user, *spec, args, positions, &denied)) {
+    case AclVerdict::kOk:
+      ctx.rb->SendOk();
+      break;
+    case AclVerdict::kCommand:
+      ctx.rb->SendBulk(
+          fmt::format("This user has no permissions to run the '{}' command", spec->name));
+      break;
+    case AclVerdict::kKey:
+      ctx.rb->SendBulk(
+          fmt::format("This user has no permissions to access the '{}' key", args[denied]));
+      break;
+  }
+}
+
+void AclLog(CommandContext& ctx) {
+  size_t count = 10;
+  if (ctx.args.size() == 3) {
+    if (EqualsIgnoreCase(ctx.args[2], "RESET")) {
+      ctx.server->acl.ResetLog();
+      ctx.rb->SendOk();
+      return;
+    }
+    auto n = ParseInt64(ctx.args[2]);
+    if (!n || *n < 0) {
+      ctx.rb->SendError(errors::kNotInteger);
+      return;
+    }
+    count = static_cast<size_t>(*n);
+  }
+  const auto entries = ctx.server->acl.LogEntries(count);
+  ctx.rb->StartArray(static_cast<uint32_t>(entries.size()));
+  for (const LogEntry& e : entries) {
+    ctx.rb->StartMap(7);
+    ctx.rb->SendBulk("count");
+    ctx.rb->SendLong(static_cast<int64_t>(e.count));
+    ctx.rb->SendBulk("reason");
+    ctx.rb->SendBulk(e.reason);
+    ctx.rb->SendBulk("context");
+    ctx.rb->SendBulk(e.context);
+    ctx.rb->SendBulk("object");
+    ctx.rb->SendBulk(e.object);
+    ctx.rb->SendBulk("username");
+    ctx.rb->SendBulk(e.username);
+    ctx.rb->SendBulk("age-seconds");
+    ctx.rb->SendDouble(static_cast<double>(ctx.now_ms - e.created_ms) / 1000.0);
+    ctx.rb->SendBulk("client-info");
+    ctx.rb->SendBulk(e.client_info);
+  }
+}
+
+void AclCat(CommandContext& ctx) {
+  if (ctx.args.size() == 2) {
+    ctx.rb->StartArray(kCategoryCount);
+    for (std::string_view c : kCategoryNames) ctx.rb->SendBulk(c);
+    return;
+  }
+  auto cat = CategoryByName(ctx.args[2]);
+  if (!cat) {
+    ctx.rb->SendError(fmt::format("ERR Unknown category '{}'", ctx.args[2]));
+    return;
+  }
+  std::vector<std::string> names;
+  for (const CommandSpec* s : ctx.server->commands.Public()) {
+    if (s->acl_categories & *cat) names.push_back(s->name);
+  }
+  ctx.rb->StartArray(static_cast<uint32_t>(names.size()));
+  for (const auto& n : names) ctx.rb->SendBulk(n);
+}
+
+void AclSave(CommandContext& ctx) {
+  const std::string path = ctx.server->config.aclfile();
+  if (path.empty()) {
+    ctx.rb->SendError(errors::kNoAclFile);
+    return;
+  }
+  std::string err = WriteFileAtomically(path, FormatAclFile(ctx.server->acl.All()));
+  if (!err.empty()) {
+    spdlog::warn("ACL SAVE: {}", err);
+    ctx.rb->SendError("ERR There was an error trying to save the ACLs. Please check the server "
+                      "logs for more information");
+    return;
+  }
+  ctx.rb->SendOk();
+}
+
+void AclLoad(CommandContext& ctx) {
+  const std::string path = ctx.server->config.aclfile();
+  if (path.empty()) {
+    ctx.rb->SendError(errors::kNoAclFile);
+    return;
+  }
+  std::string err = LoadAclFile(*ctx.server, path);
+  if (!err.empty()) {
+    ctx.rb->SendError("ERR " + err);
+    return;
+  }
+  ctx.rb->SendOk();
+}
+
+void CmdAcl(CommandContext& ctx) {
+  const std::string sub = Lower(ctx.args[1]);
+  const size_t argc = ctx.args.size();
+  auto arity = [&](bool ok) {
+    if (!ok) ctx.rb->SendError(errors::WrongArity("acl|" + sub));
+    return ok;
+  };
+  Registry& reg = ctx.server->acl;
+  if (sub == "setuser") {
+    if (arity(argc >= 3)) AclSetUser(ctx);
+  } else if (sub == "getuser") {
+    if (!arity(argc == 3)) return;
+    auto u = reg.Get(ctx.args[2]);
+    if (!u)
+      ctx.rb->SendNull();
+    else
+      SendUser(*ctx.rb, *u);
+  } else if (sub == "deluser") {
+    if (!arity(argc >= 3)) return;
+    std::vector<std::string_view> names(ctx.args.begin() + 2, ctx.args.end());
+    for (std::string_view n : names) {
+      if (n == "default") {
+        ctx.rb->SendError("ERR The 'default' user cannot be removed");
+        return;
+      }
+    }
+    ctx.rb->SendLong(static_cast<int64_t>(reg.DelUsers(names)));
+  } else if (sub == "list" || sub == "users") {
+    if (!arity(argc == 2)) return;
+    const auto users = reg.All();
+    ctx.rb->StartArray(static_cast<uint32_t>(users.size()));
+    for (const auto& u : users)
+      ctx.rb->SendBulk(sub == "users" ? u->name()
+                                      : fmt::format("user {} {}", u->name(), u->Describe()));
+  } else if (sub == "whoami") {
+    if (!arity(argc == 2)) return;
+    ctx.rb->SendBulk(ctx.client->user ? ctx.client->user->name() : "default");
+  } else if (sub == "cat") {
+    if (arity(argc <= 3)) AclCat(ctx);
+  } else if (sub == "log") {
+    if (arity(argc <= 3)) AclLog(ctx);
+  } else if (sub == "genpass") {
+    if (!arity(argc <= 3)) return;
+    int64_t bits = 256;
+    if (argc == 3) {
+      auto n = ParseInt64(ctx.args[2]);
+      if (!n || *n <= 0 || *n > 4096) {
+        ctx.rb->SendError(
+            "ERR ACL GENPASS argument must be the number of bits for the output password, a "
+            "positive number up to 4096");
+        return;
+      }
+      bits = *n;
+    }
+    ctx.rb->SendBulk(GenPass(static_cast<int>(bits)));
+  } else if (sub == "dryrun") {
+    if (arity(argc >= 4)) AclDryRun(ctx);
+  } else if (sub == "save") {
+    if (arity(argc == 2)) AclSave(ctx);
+  } else if (sub == "load") {
+    if (arity(argc == 2)) AclLoad(ctx);
+  } else if (sub == "help" && argc == 2) {
+    static constexpr const char* kHelp[] = {
+        "ACL <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+        "CAT [<category>]",
+        "    List all commands that belong to <category>, or all command categories",
+        "    when no category is specified.",
+        "DELUSER <username> [<username> ...]",
+        "    Delete a list of users.",
+        "DRYRUN <username> <command> [<arg> ...]",
+        "    Returns whether the user can execute the given command without executing the "
+        "command.",
+        "GETUSER <username>",
+        "    Get the user's details.",
+        "GENPASS [<bits>]",
+        "    Generate a secure 256-bit user password. The optional `bits` argument can",
+        "    be used to specify a different size.",
+        "LIST",
+        "    Show users details in config file format.",
+        "LOAD",
+        "    Reload users from the ACL file.",
+        "LOG [<count> | RESET]",
+        "    Show the ACL log entries.",
+        "SAVE",
+        "    Save the current config to the ACL file.",
+        "SETUSER <username> <attribute> [<attribute> ...]",
+        "    Create or modify a user with the specified attributes.",
+        "USERS",
+        "    List all the registered usernames.",
+        "WHOAMI",
+        "    Return the current connection username.",
+        "HELP",
+        "    Print this help."};
+    ctx.rb->StartArray(static_cast<uint32_t>(std::size(kHelp)));
+    for (const char* l : kHelp) ctx.rb->SendSimple(l);
+  } else {
+    ctx.rb->SendError(fmt::format("ERR unknown subcommand '{}'. Try ACL HELP.", ctx.args[1]));
+  }
+}
+
+}  // namespace
+
+void RegisterAclFamily(CommandTable& t) {
+  t.Register(MakeSpec("acl", -2, kCmdAdmin | kCmdNoScript | kCmdLoading | kCmdStale, kNoKeys,
+                      CmdAcl, "server", "6.0.0", "A container for Access List Control commands.",
+                      "CAT|DELUSER|DRYRUN|GETUSER|GENPASS|LIST|LOAD|LOG|SAVE|SETUSER|USERS|"
+                      "WHOAMI|HELP [arg ...]"));
+}
+
+}  // namespace kv
