@@ -87,7 +87,10 @@ typedef struct KVModuleAPI {
   int (*Init)(KVModuleCtx *ctx, const char *name, int module_version, int api_version);
 
   /* Registers a command. flags: space-separated words from "write readonly denyoom fast admin
-   * blocking internal" ("" = none; internal: only the log's replay may run it). arity counts the command name; negative means "at least -arity".
+   * blocking internal" ("" = none; internal: only the log's replay may run it), and ACL
+   * categories as "@name" words (Redis's: "@string", "@keyspace", "@dangerous"...) on top of the
+   * ones the flags give (write -> @write, readonly -> @read, admin -> @admin @dangerous, fast ->
+   * @fast else @slow, blocking -> @blocking). arity counts the command name; negative means "at least -arity".
    * firstkey/lastkey/keystep: positions of the key arguments, as in Redis (lastkey negative
    * counts from the end; 0,0,0 = no keys). Only these keys may be opened by the handler.
    * Fails (KV_ERR, with a log line) if the name is taken or the arguments are invalid. */

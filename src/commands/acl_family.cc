@@ -110,6 +110,15 @@ uint32_t CallCategories(const CommandSpec& spec, std::span<const std::string_vie
   return SubcommandCategories(spec.name, Lower(args[1]));
 }
 
+namespace {
+// How Redis names a call in NOPERM errors and ACL LOG: a container's subcommand as "config|get".
+std::string CallName(const CommandSpec& spec, std::span<const std::string_view> args) {
+  if (args.size() < 2 || !spec.module.empty() || !ContainerCategories().count(spec.name))
+    return spec.name;
+  return spec.name + "|" + Lower(args[1]);
+}
+}  // namespace
+
 acl::CommandLookup CommandLookupFor(const CommandTable& table) {
   return [&table](std::string_view name) -> std::optional<uint32_t> {
     const CommandSpec* s = table.FindPublic(name);
@@ -168,10 +177,12 @@ bool AclAllowsOrReply(ServerState& server, ClientState& client, const CommandSpe
   switch (CheckAcl(*client.user, spec, args, key_positions, &denied)) {
     case AclVerdict::kOk:
       return true;
-    case AclVerdict::kCommand:
-      LogDenial(server, client, "command", spec.name, client.user->name());
-      rb.SendError(fmt::format(fmt::runtime(errors::kNoPermCommand), spec.name));
+    case AclVerdict::kCommand: {
+      std::string name = CallName(spec, args);
+      rb.SendError(fmt::format(fmt::runtime(errors::kNoPermCommand), name));
+      LogDenial(server, client, "command", std::move(name), client.user->name());
       return false;
+    }
     case AclVerdict::kKey:
       LogDenial(server, client, "key", std::string(args[denied]), client.user->name());
       rb.SendError(errors::kNoPermKey);
@@ -337,7 +348,8 @@ void AclDryRun(CommandContext& ctx) {
       break;
     case AclVerdict::kCommand:
       ctx.rb->SendBulk(
-          fmt::format("This user has no permissions to run the '{}' command", spec->name));
+          fmt::format("This user has no permissions to run the '{}' command",
+                      CallName(*spec, args)));
       break;
     case AclVerdict::kKey:
       ctx.rb->SendBulk(

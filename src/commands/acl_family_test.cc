@@ -41,7 +41,7 @@ TEST_CASE("AUTH as a limited user: denied commands and keys answer NOPERM and ar
         "-WRONGPASS invalid username-password pair or user is disabled.\r\n");
   CHECK(h.Run({"AUTH", "alice", "p"}) == kOk);
   CHECK(h.Run({"ACL", "WHOAMI"}) ==
-        "-NOPERM this user has no permissions to run the 'acl' command\r\n");
+        "-NOPERM this user has no permissions to run the 'acl|whoami' command\r\n");
   CHECK(h.Run({"SET", "k1", "v"}) == kOk);
   CHECK(h.Run({"GET", "r1"}) == "$-1\r\n");
   CHECK(h.Run({"SET", "r1", "v"}) ==
@@ -65,12 +65,12 @@ TEST_CASE("ACL DRYRUN, CAT and GENPASS") {
   CHECK(h.Run({"ACL", "DRYRUN", "bob", "flushall"}) ==
         Bulk("This user has no permissions to run the 'flushall' command"));
   CHECK(h.Run({"ACL", "DRYRUN", "bob", "config", "get", "x"}) ==
-        Bulk("This user has no permissions to run the 'config' command"));
+        Bulk("This user has no permissions to run the 'config|get' command"));
   CHECK(h.Run({"ACL", "DRYRUN", "nob", "get", "k"}) == "-ERR User 'nob' not found\r\n");
   CHECK(h.Run({"ACL", "DRYRUN", "bob", "nocmd"}) == "-ERR Command 'nocmd' not found\r\n");
   CHECK(h.Run({"ACL", "CAT", "foo"}) == "-ERR Unknown category 'foo'\r\n");
   CHECK(h.Run({"ACL", "CAT"}).starts_with("*21\r\n$8\r\nkeyspace\r\n"));
-  CHECK(h.Run({"ACL", "CAT", "string"}).find(Bulk("decimal.get")) == std::string::npos);
+  CHECK(h.Run({"ACL", "CAT", "string"}).find(Bulk("getrange")) != std::string::npos);
   CHECK(h.Run({"ACL", "CAT", "dangerous"}).find(Bulk("keys")) != std::string::npos);
   CHECK(h.Run({"ACL", "GENPASS", "5"}).size() == std::string("$2\r\nxx\r\n").size());
   CHECK(h.Run({"ACL", "GENPASS", "0"}).starts_with("-ERR ACL GENPASS argument"));

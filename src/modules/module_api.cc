@@ -51,7 +51,8 @@ int Init(KVModuleCtx* ctx, const char* name, int module_version, int api_version
   return KV_OK;
 }
 
-uint32_t ParseFlags(const char* flags, std::string* bad) {
+// Flags, and ACL categories given as "@name" words (into *categories).
+uint32_t ParseFlags(const char* flags, uint32_t* categories, std::string* bad) {
   static constexpr std::pair<const char*, uint32_t> kFlags[] = {
       {"write", kCmdWrite}, {"readonly", kCmdReadonly}, {"denyoom", kCmdDenyOom},
       {"fast", kCmdFast},   {"admin", kCmdAdmin},       {"blocking", kCmdBlocking},
@@ -61,6 +62,15 @@ uint32_t ParseFlags(const char* flags, std::string* bad) {
   std::istringstream in(flags ? flags : "");
   std::string word;
   while (in >> word) {
+    if (word.starts_with('@')) {
+      auto cat = acl::CategoryByName(std::string_view(word).substr(1));
+      if (!cat) {
+        *bad = word;
+        return 0;
+      }
+      *categories |= *cat;
+      continue;
+    }
     auto it = std::find_if(std::begin(kFlags), std::end(kFlags),
                            [&](const auto& f) { return word == f.first; });
     if (it == std::end(kFlags)) {
@@ -76,7 +86,8 @@ int CreateCommand(KVModuleCtx* ctx, const char* name, KVModuleCmdFunc handler, c
                   int arity, int firstkey, int lastkey, int keystep) {
   if (!ctx->module || !ctx->initialized || !name || !handler) return KV_ERR;
   std::string bad;
-  const uint32_t f = ParseFlags(flags, &bad);
+  uint32_t categories = 0;
+  const uint32_t f = ParseFlags(flags, &categories, &bad);
   auto fail = [&](const std::string& why) {
     ctx->load_error = why;
     spdlog::warn("plugin {}: {}", ctx->module->name, why);
@@ -91,6 +102,7 @@ int CreateCommand(KVModuleCtx* ctx, const char* name, KVModuleCmdFunc handler, c
                               ModuleCommandTrampoline, "module", "1.0.0", "", "");
   spec.data = pc.get();
   spec.module = ctx->module->name;
+  spec.acl_categories = categories;
   const std::string lower = [&] {
     std::string l(name);
     for (char& c : l) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));

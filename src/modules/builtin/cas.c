@@ -170,7 +170,7 @@ int KVBuiltinCas_OnLoad(KVModuleCtx *ctx, const KVModuleAPI *host_api, KVModuleS
   (void)argc;
   api = host_api;
   if (api->Init(ctx, "cas", 1, KVMODULE_API_VERSION) != KV_OK) return KV_ERR;
-  if (api->CreateCommand(ctx, "cas", CmdCas, "write denyoom fast", -4, 1, 1, 1) != KV_OK)
+  if (api->CreateCommand(ctx, "cas", CmdCas, "write denyoom fast @string", -4, 1, 1, 1) != KV_OK)
     return KV_ERR;
   api->SetCommandDocs(ctx, "cas",
                       "Sets key to new only if its current value is expected (type and value): "

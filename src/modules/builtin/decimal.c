@@ -406,28 +406,28 @@ typedef struct DecimalCommand {
 } DecimalCommand;
 
 static const DecimalCommand kCommands[] = {
-    {"decimal.set", CmdSet, "write denyoom", -3, 1, 1, 1,
+    {"decimal.set", CmdSet, "write denyoom @string", -3, 1, 1, 1,
      "Sets a key to an exact decimal (decimal128, 34 digits).",
      "key value [NX | XX] [EX seconds | PX milliseconds | EXAT unix-time-seconds | "
      "PXAT unix-time-milliseconds | KEEPTTL]"},
-    {"decimal.get", CmdGet, "readonly fast", 2, 1, 1, 1,
+    {"decimal.get", CmdGet, "readonly fast @string", 2, 1, 1, 1,
      "Returns the decimal at a key; nil if it does not exist.", "key"},
-    {"decimal.mget", CmdMGet, "readonly fast", -2, 1, -1, 1,
+    {"decimal.mget", CmdMGet, "readonly fast @string", -2, 1, -1, 1,
      "Returns the decimals at the keys; nil for a missing key or a value that is not one.",
      "key [key ...]"},
-    {"decimal.incrby", CmdIncrBy, "write denyoom fast", 3, 1, 1, 1,
+    {"decimal.incrby", CmdIncrBy, "write denyoom fast @string", 3, 1, 1, 1,
      "Adds an exact decimal to a key (a missing key is 0); errors rather than round.",
      "key delta"},
-    {"decimal.decrby", CmdDecrBy, "write denyoom fast", 3, 1, 1, 1,
+    {"decimal.decrby", CmdDecrBy, "write denyoom fast @string", 3, 1, 1, 1,
      "Subtracts an exact decimal from a key (a missing key is 0); errors rather than round.",
      "key delta"},
-    {"decimal.mul", CmdMul, "write denyoom fast", -3, 1, 1, 1,
+    {"decimal.mul", CmdMul, "write denyoom fast @string", -3, 1, 1, 1,
      "Multiplies a decimal key: exactly, or rounded half-even to SCALE digits after the point.",
      "key factor [SCALE digits]"},
-    {"decimal.div", CmdDiv, "write denyoom fast", -3, 1, 1, 1,
+    {"decimal.div", CmdDiv, "write denyoom fast @string", -3, 1, 1, 1,
      "Divides a decimal key: exactly, or rounded half-even to SCALE digits after the point.",
      "key divisor [SCALE digits]"},
-    {"decimal.cmp", CmdCmp, "readonly fast", 3, 1, 1, 1,
+    {"decimal.cmp", CmdCmp, "readonly fast @string", 3, 1, 1, 1,
      "Compares a decimal key with a value numerically: -1, 0 or 1.", "key value"},
 };
 

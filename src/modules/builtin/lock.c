@@ -334,9 +334,9 @@ int KVBuiltinLock_OnLoad(KVModuleCtx *ctx, const KVModuleAPI *host_api, KVModule
   (void)argc;
   api = host_api;
   if (api->Init(ctx, "lock", 1, KVMODULE_API_VERSION) != KV_OK) return KV_ERR;
-  if (api->CreateCommand(ctx, "lock", CmdLock, "write denyoom blocking", -4, 1, 1, 1) != KV_OK ||
-      api->CreateCommand(ctx, "unlock", CmdUnlock, "write fast", 3, 1, 1, 1) != KV_OK ||
-      api->CreateCommand(ctx, "extend", CmdExtend, "write fast", 4, 1, 1, 1) != KV_OK ||
+  if (api->CreateCommand(ctx, "lock", CmdLock, "write denyoom blocking @keyspace", -4, 1, 1, 1) != KV_OK ||
+      api->CreateCommand(ctx, "unlock", CmdUnlock, "write fast @keyspace", 3, 1, 1, 1) != KV_OK ||
+      api->CreateCommand(ctx, "extend", CmdExtend, "write fast @keyspace", 4, 1, 1, 1) != KV_OK ||
       api->CreateCommand(ctx, "lock.restore", CmdLockRestore, "write denyoom admin internal", 5, 1, 1,
                          1) != KV_OK)
     return KV_ERR;
