@@ -157,20 +157,45 @@ std::string User::ApplyRule(std::string_view rule, const CommandLookup& lookup) 
         return "The password you are trying to remove from the user does not exist";
       passwords_.erase(it);
     }
-  } else if (rule.starts_with('~')) {
-    keys_.push_back({std::string(rule.substr(1)), true, true});
-  } else if (rule.starts_with('%')) {
-    const size_t tilde = rule.find('~');
-    if (tilde == std::string_view::npos || tilde < 2) return std::string(kSyntax);
-    bool r = false, w = false;
-    for (char c : rule.substr(1, tilde - 1)) {
-      if (c == 'R' || c == 'r') r = true;
-      else if (c == 'W' || c == 'w') w = true;
-      else return std::string(kSyntax);
+  } else if (rule.starts_with('~') || rule.starts_with('%')) {
+    bool r = true, w = true;
+    std::string_view pattern = rule.substr(1);
+    if (rule[0] == '%') {
+      const size_t tilde = rule.find('~');
+      if (tilde == std::string_view::npos || tilde < 2) return std::string(kSyntax);
+      r = w = false;
+      for (char c : rule.substr(1, tilde - 1)) {
+        if (c == 'R' || c == 'r') r = true;
+        else if (c == 'W' || c == 'w') w = true;
+        else return std::string(kSyntax);
+      }
+      pattern = rule.substr(tilde + 1);
     }
-    keys_.push_back({std::string(rule.substr(tilde + 1)), r, w});
+    if (all_keys_)
+      return "Adding a pattern after the * pattern (or the 'allkeys' flag) is not valid and does "
+             "not have any effect. Try 'resetkeys' to start with an empty list of patterns";
+    if (pattern == "*" && r && w) {
+      keys_.assign(1, {"*", true, true});
+    } else {
+      auto it = std::find_if(keys_.begin(), keys_.end(),
+                             [&](const KeyPattern& k) { return k.pattern == pattern; });
+      if (it != keys_.end()) {
+        it->read |= r;
+        it->write |= w;
+      } else {
+        keys_.push_back({std::string(pattern), r, w});
+      }
+    }
   } else if (rule.starts_with('&')) {
-    channels_.emplace_back(rule.substr(1));
+    if (all_channels_)
+      return "Adding a pattern after the * pattern (or the 'allchannels' flag) is not valid and "
+             "does not have any effect. Try 'resetchannels' to start with an empty list of "
+             "channels";
+    const std::string_view pattern = rule.substr(1);
+    if (pattern == "*")
+      channels_.assign(1, "*");
+    else if (std::find(channels_.begin(), channels_.end(), pattern) == channels_.end())
+      channels_.emplace_back(pattern);
   } else if (rule.starts_with('+') || rule.starts_with('-')) {
     const bool allow = rule[0] == '+';
     const std::string name = Lower(rule.substr(1));
