@@ -89,13 +89,16 @@ void Dispatcher::Execute(ClientState& client, std::span<const std::string_view> 
   if (client.user && client.user->stale()) {
     // The user changed: pick up its new rules. Deleted or disabled: the connection goes, as
     // Redis disconnects such clients (here on their next command).
+    // A connection that has not authenticated yet only needs to AUTH: it stays.
     std::shared_ptr<const acl::User> now = server_.acl.Get(client.user->name());
-    if (!now || !now->enabled()) {
+    if (client.authenticated && (!now || !now->enabled())) {
       client.close_after_reply = true;
       return;
     }
-    std::lock_guard lock(server_.clients.mu());
-    client.user = std::move(now);
+    if (now) {
+      std::lock_guard lock(server_.clients.mu());
+      client.user = std::move(now);
+    }
   }
   if (!client.authenticated && !spec->has(kCmdNoAuth)) {
     rb.SendError(errors::kNoAuth);

@@ -318,3 +318,16 @@ def test_user_directive_in_the_config_file(kv_server, tmp_path):
     with pytest.raises(redis.AuthenticationError):
         s.client().ping()
     assert as_user(s, "bob", "p").execute_command("ACL", "WHOAMI") == "bob"
+
+
+def test_unauthenticated_client_survives_its_default_user_changing(kv_server):
+    s = kv_server(requirepass="pw")
+    admin = s.client()
+    admin.execute_command("ACL", "SETUSER", "alice", "on", ">p", "+@all", "~*")
+    sock = socket.create_connection((s.host, s.port), timeout=10)
+    sock.sendall(b"*1\r\n$4\r\nPING\r\n")
+    assert sock.recv(100) == b"-NOAUTH Authentication required.\r\n"
+    admin.execute_command("ACL", "SETUSER", "default", "off")
+    sock.sendall(b"*3\r\n$4\r\nAUTH\r\n$5\r\nalice\r\n$1\r\np\r\n")
+    assert sock.recv(100) == b"+OK\r\n"
+    sock.close()
