@@ -191,16 +191,21 @@ int Server::Run() {
     spdlog::error("{}", err);
     return 1;
   }
-  for (auto& t : threads_) {
-    for (auto [p, protocol] : {std::pair<int, SessionFactory>{port, MakeRespSession},
-                               std::pair<int, SessionFactory>{native_port, MakeNativeSession}}) {
-      if (p == 0) continue;
-      std::string err = t->Listen(config_.bind(), p, config_.tcp_backlog.load(), protocol);
-      if (!err.empty()) {
-        spdlog::error("{}", err);
-        return 1;
-      }
+  // One listening socket per port, on loop 0, which hands connections to every loop: no
+  // SO_REUSEPORT, so a port another process holds refuses the start instead of being shared.
+  std::vector<IoThread*> loops;
+  for (auto& t : threads_) loops.push_back(t.get());
+  for (auto [p, protocol] : {std::pair<int, SessionFactory>{port, MakeRespSession},
+                             std::pair<int, SessionFactory>{native_port, MakeNativeSession}}) {
+    if (p == 0) continue;
+    int fd = -1;
+    std::string err =
+        threads_[0]->Listen(config_.bind(), p, config_.tcp_backlog.load(), protocol, loops, &fd);
+    if (!err.empty()) {
+      spdlog::error("{}", err);
+      return 1;
     }
+    persistence_->CloseInSnapshotChild(fd);
   }
 
   // Clients may connect from here on; until the data is loaded they get -LOADING.
