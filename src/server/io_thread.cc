@@ -154,6 +154,14 @@ void IoThread::StartConnection(int fd, SessionFactory protocol) {
     // Like Redis: tell the client why, then drop it.
     st.stats.rejected_connections.fetch_add(1, std::memory_order_relaxed);
     conn->Refuse(errors::kMaxClients);
+    return;
+  }
+  // Checked per connection, so CONFIG SET requirepass or protected-mode applies to the next one.
+  const Config& cfg = st.config;
+  if (cfg.protected_mode.load() && !cfg.has_password() && !IsLocalClient(conn->client())) {
+    st.stats.rejected_connections.fetch_add(1, std::memory_order_relaxed);
+    spdlog::debug("refused {}: protected mode", conn->client().addr);
+    conn->Refuse(errors::kProtectedMode);
   }
 }
 

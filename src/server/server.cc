@@ -138,6 +138,7 @@ void Server::LoadData() {
   persistence_->SetLoading(false);
   // Redis's words, which scripts and orchestration wait for: logged once the data is in.
   spdlog::info("ready to accept connections");
+  if (on_ready_) on_ready_();
 }
 
 void Server::OnSignal(uv_signal_t* s, int signum) {
@@ -159,6 +160,24 @@ std::string Server::LoadModules() {
     if (!err.empty()) return "--loadmodule " + path + ": " + err;
   }
   return "";
+}
+
+void Server::WarnIfExposed() {
+  const std::string bind = config_.bind();
+  if (bind.starts_with("127.") || bind == "::1" || bind == "localhost" ||
+      config_.has_password())
+    return;
+  if (config_.protected_mode.load()) {
+    spdlog::warn(
+        "listening on {} without a password: protected mode refuses every client that is not "
+        "on loopback; set requirepass to serve them (docs/security.md)",
+        bind);
+  } else {
+    spdlog::warn(
+        "listening on {} without a password and with protected-mode no: anyone who can reach "
+        "the port can read and change every key; set requirepass (docs/security.md)",
+        bind);
+  }
 }
 
 int Server::Run() {
@@ -216,6 +235,8 @@ int Server::Run() {
       config_.appendonly() ? fmt::format("data in {} (appendfsync {})", config_.dir(),
                                          config_.appendfsync())
                            : std::string("in-memory only (appendonly no)"));
+  if (on_listening_) on_listening_();
+  WarnIfExposed();
   config_.OnRuntimeSet([this](const std::string& name) {
     if (name == "appendfsync" || name == "appendfsync-interval-ms") ApplyFsyncConfig();
   });
