@@ -62,6 +62,7 @@ struct CommandSpec {
   std::string syntax;               // argument syntax after the name, as in Redis's docs
   std::string since = "1.0.0";
   std::string module;               // owning plugin's name; empty for built-ins
+  uint32_t id = 0;                  // registration order, never reused (statistics slot)
 
   bool has(CommandFlag f) const { return (flags & f) != 0; }
   // Positions of the key arguments in an argv of `argc` arguments (name included).

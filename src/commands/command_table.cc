@@ -48,6 +48,7 @@ bool CommandTable::Register(CommandSpec spec) {
                  [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
   std::unique_lock lock(mu_);
   if (index_.count(spec.name)) return false;
+  spec.id = static_cast<uint32_t>(storage_.size());
   storage_.push_back(std::make_unique<CommandSpec>(std::move(spec)));
   index_.emplace(storage_.back()->name, storage_.back().get());
   return true;

@@ -2,6 +2,7 @@
 
 #include <charconv>
 #include <fstream>
+#include <sstream>
 
 #include <fmt/format.h>
 
@@ -19,6 +20,20 @@ std::optional<int64_t> ParseInt(std::string_view s) {
   auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
   if (ec != std::errc() || p != s.data() + s.size()) return std::nullopt;
   return v;
+}
+
+std::string ParsePercentiles(std::string_view text, std::vector<double>* out) {
+  out->clear();
+  std::istringstream in{std::string(text)};
+  std::string word;
+  while (in >> word) {
+    char* end = nullptr;
+    const double p = std::strtod(word.c_str(), &end);
+    if (end != word.c_str() + word.size() || !(p >= 0 && p <= 100))
+      return "latency-tracking-info-percentiles values should be between 0 and 100";
+    out->push_back(p);
+  }
+  return "";
 }
 
 std::optional<bool> ParseBool(std::string_view s) {
@@ -204,6 +219,15 @@ Config::Config() {
       return err;
     };
   }
+  add_bool("latency-tracking",
+           "yes: keep per-command latency histograms for INFO latencystats", &latency_tracking,
+           true);
+  AddString("latency-tracking-info-percentiles",
+            "percentiles INFO latencystats reports, space separated (0-100)",
+            &latency_percentiles_, true, [](std::string_view v) -> std::string {
+              std::vector<double> out;
+              return ParsePercentiles(v, &out);
+            });
   add_bool("protected-mode",
            "yes: while no password is set, refuse clients that are not on loopback (-DENIED)",
            &protected_mode, true);
@@ -295,6 +319,12 @@ const Config::Directive* Config::Find(std::string_view name) const {
   for (const auto& d : directives_)
     if (d.name == l) return &d;
   return nullptr;
+}
+
+std::vector<double> Config::latency_percentiles() const {
+  std::vector<double> out;
+  ParsePercentiles(Locked(latency_percentiles_), &out);
+  return out;
 }
 
 bool Config::appendonly() const { return ParseBool(Locked(appendonly_)).value_or(true); }

@@ -71,6 +71,7 @@ class Config {
   std::atomic<int64_t> timeout{0};  // idle client timeout in seconds, 0 = never
   // Redis's protected mode: without a password, only loopback clients are served.
   std::atomic<bool> protected_mode{true};
+  std::atomic<bool> latency_tracking{true};
   // Security switches (fixed after start, as in Redis).
   std::atomic<EnableOption> enable_module_command{EnableOption::kNo};
   std::atomic<EnableOption> enable_debug_command{EnableOption::kNo};
@@ -91,6 +92,7 @@ class Config {
   std::string logfile() const { return Locked(logfile_); }
   std::string pidfile() const { return Locked(pidfile_); }
   bool daemonize() const;
+  std::vector<double> latency_percentiles() const;
   std::string appendfsync() const { return Locked(appendfsync_); }
   // Called after CONFIG SET changed a directive (its name), for settings with side effects.
   void OnRuntimeSet(std::function<void(const std::string&)> hook) {
@@ -126,6 +128,7 @@ class Config {
   std::string logfile_;
   std::string pidfile_;
   std::string daemonize_ = "no";
+  std::string latency_percentiles_ = "50 99 99.9";
   std::vector<std::string> loadmodules_;
   std::vector<Directive> directives_;
   std::function<void(const std::string&)> on_runtime_set_;

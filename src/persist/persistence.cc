@@ -156,6 +156,7 @@ std::string Persistence::StartBackgroundSave(bool aof_rewrite) {
     last_save_ok_ = false;
     return fmt::format("fork failed: {}", std::strerror(errno));
   }
+  total_forks_.fetch_add(1, std::memory_order_relaxed);
   // The commit retires the segments before the new one: it must exist by then.
   wal->WaitRotated(rotation);
   save_start_ms_ = now;
@@ -320,7 +321,6 @@ std::string Persistence::Info() const {
   line("rdb_last_bgsave_time_sec", last_ms < 0 ? -1 : last_ms / 1000);
   line("rdb_current_bgsave_time_sec", running_s);
   line("rdb_saves", saves_.load());
-  line("latest_fork_usec", latest_fork_us_.load());
   line("aof_enabled", opts_.enabled ? 1 : 0);
   line("aof_rewrite_in_progress", rewriting ? 1 : 0);
   line("aof_rewrite_scheduled", 0);

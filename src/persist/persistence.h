@@ -71,6 +71,9 @@ class Persistence {
   // Foreground: takes a snapshot and waits for it. Returns "" or an error.
   std::string Save();
   bool save_in_progress() const { return child_pid_.load() > 0; }
+  // INFO stats: the last snapshot's pause (every shard locked, then fork()) and the forks.
+  int64_t latest_fork_usec() const { return latest_fork_us_.load(); }
+  uint64_t total_forks() const { return total_forks_.load(); }
   // BGSAVE SCHEDULE while a snapshot runs: the cron starts one as soon as it is done, whatever
   // the periodic triggers say (as Redis's rdb_bgsave_scheduled).
   void ScheduleBackgroundSave() { save_scheduled_.store(true); }
@@ -122,6 +125,7 @@ class Persistence {
   std::atomic<uint64_t> saves_{0}, rewrites_{0};
   std::atomic<pid_t> child_pid_{0};
   std::atomic<int64_t> latest_fork_us_{0};  // the pause: every shard locked, then fork()
+  std::atomic<uint64_t> total_forks_{0};
   std::mutex save_mu_;  // one snapshot at a time
   std::thread reaper_;
   std::mutex done_mu_;

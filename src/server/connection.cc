@@ -38,7 +38,7 @@ std::string PeerString(const sockaddr_storage& ss) {
 }  // namespace
 
 Connection::Connection(IoThread* thread, std::unique_ptr<Session> (*make_session)(Connection*))
-    : thread_(thread) {
+    : thread_(thread), stats_(thread->server().thread_stats.Local()) {
   uv_tcp_init(thread->loop(), &handle_);
   handle_.data = this;
   uv_timer_init(thread->loop(), &retry_timer_);
@@ -155,7 +155,8 @@ void Connection::OnRead(uv_stream_t* s, ssize_t nread, const uv_buf_t*) {
   }
   if (nread == 0) return;
   c->in_end_ += static_cast<size_t>(nread);
-  c->thread_->server().stats.net_input_bytes.fetch_add(nread, std::memory_order_relaxed);
+  c->stats_.reads.Add(1);
+  c->stats_.net_input.Add(static_cast<uint64_t>(nread));
   c->ProcessInput();
 }
 
@@ -244,7 +245,8 @@ void Connection::Flush() {
     if (close_after_flush_) Close();
     return;
   }
-  thread_->server().stats.net_output_bytes.fetch_add(out_.size(), std::memory_order_relaxed);
+  stats_.writes.Add(1);
+  stats_.net_output.Add(out_.size());
   // Most replies fit the socket buffer: a direct write skips the write request and the loop
   // bookkeeping (an epoll_ctl per reply) that uv_write costs. Not while input is paused for
   // back-pressure: only OnWrite resumes it, so a direct write that took everything would

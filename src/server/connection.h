@@ -19,6 +19,7 @@
 namespace kv {
 
 class IoThread;
+class ThreadStats;
 
 class Connection {
  public:
@@ -63,6 +64,7 @@ class Connection {
   void ReleaseIdleBuffers();
 
   IoThread* thread_;
+  ThreadStats& stats_;  // this loop's counters (reads, writes, bytes)
   uv_tcp_t handle_;
   uv_write_t write_req_;
   uv_timer_t retry_timer_;  // re-runs a blocked command

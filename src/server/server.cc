@@ -42,6 +42,13 @@ Server::Server(Config& config) : config_(config) {
   RegisterModuleFamily(commands_, modules_);
   state_ = std::make_unique<ServerState>(config_, *store_, commands_);
   dispatcher_ = std::make_unique<Dispatcher>(*state_);
+  state_->info_modules = [this] {
+    std::string out;
+    for (const auto& m : modules_.List())
+      out += fmt::format("module:name={},ver={},api={},path={}\r\n", m->name, m->version,
+                         KVMODULE_API_VERSION, m->path);
+    return out;
+  };
   store_->Get("0");
   persist::PersistenceOptions po;
   po.enabled = config_.appendonly();
@@ -72,11 +79,21 @@ void Server::OnCron(uv_timer_t* t) {
   const int64_t now = NowMs();
   UpdateLruClock(now);
   RefreshMemoryOverhead();
+  self->SampleStats(now);
   // Redis spends at most 25% of a cron period on active expiry; so do we.
   const int64_t period_us = 1000000 / std::max(1, self->config_.hz.load());
   ActiveExpireCycle(*self->store_, now, period_us / 4);
   self->persistence_->Cron(now, self->config_.snapshot_interval.load(),
                            self->config_.snapshot_ops.load());
+}
+
+void Server::SampleStats(int64_t now) {
+  ServerState& st = *state_;
+  SampledStats& sm = st.sampled;
+  sm.ops.Sample(now, st.thread_stats.Sum(&ThreadStats::commands_processed));
+  sm.net_input.Sample(now, st.thread_stats.Sum(&ThreadStats::net_input));
+  sm.net_output.Sample(now, st.thread_stats.Sum(&ThreadStats::net_output));
+  sm.NotePeak(UsedMemory(), now);
 }
 
 void Server::ApplyFsyncConfig() {
@@ -245,6 +262,9 @@ int Server::Run() {
     loops_alive_ = true;
   }
   // Clients may connect while the data loads: they get -LOADING (INFO and PING work).
+  // Redis's used_memory_startup: what the server holds before any data.
+  RefreshMemoryOverhead();
+  state_->sampled.used_memory_startup.store(UsedMemory());
   persistence_->SetLoading(config_.appendonly());
   loader_ = std::thread([this] { LoadData(); });
   for (size_t i = 1; i < threads_.size(); ++i) threads_[i]->RunInThread();

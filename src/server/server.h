@@ -54,6 +54,8 @@ class Server {
   // Recovery thread: loads the data directory, then opens the WAL and lets commands in.
   void LoadData();
   void ApplyFsyncConfig();
+  // Cron: instantaneous rates and the memory peak (INFO).
+  void SampleStats(int64_t now);
   // Start-up warning: listening beyond loopback with no password.
   void WarnIfExposed();
 
