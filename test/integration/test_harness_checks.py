@@ -87,3 +87,20 @@ def test_check_skips_refuses_an_entry_without_a_reason(tmp_path):
     res = check(tmp_path, "test/integration/test_server.py::test_resp3_double_encoding\n")
     assert res.returncode != 0
     assert "expected '<test id> | <reason>'" in res.stderr
+
+
+def test_check_skips_star_matches_and_brackets_are_literal(tmp_path):
+    res = check(tmp_path, SERVER + "test/integration/test_native.py::test_vector[* lrange] | x\n")
+    assert res.returncode == 0, res.stdout
+    # `[` is not a character class: test_vector[CALL lrange] is not matched by this one.
+    res = check(tmp_path, SERVER + "test/integration/test_native.py::test_vector[C] | x\n")
+    assert res.returncode == 1
+
+
+def test_check_skips_conditional_entry_is_never_stale(tmp_path):
+    maybe = "? test/integration/test_keys.py::* | needs a non-loopback address\n"
+    res = check(tmp_path, SERVER + VECTOR + maybe)
+    assert res.returncode == 0, res.stdout
+    # ...but still allows the skip when it happens.
+    res = check(tmp_path, SERVER + "? test/integration/test_native.py::* | machine-dependent\n")
+    assert res.returncode == 0, res.stdout
