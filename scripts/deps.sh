@@ -11,6 +11,7 @@ PACKAGES=(
   redis-tools redis-server
   python3-redis python3-pytest
   clang libclang-rt-14-dev
+  libssl-dev openssl
 )
 
 missing_packages() {

@@ -25,8 +25,8 @@ class Connection {
   Connection(IoThread* thread, std::unique_ptr<Session> (*make_session)(Connection*));
   ~Connection();
 
-  // Takes the accepted handle's stream; starts reading.
-  bool Start(uv_stream_t* server);
+  // Takes the accepted socket `fd` (closed here on failure); starts reading.
+  bool Start(int fd);
   // Closes the socket (once); the object deletes itself in the close callback.
   void Close();
   // Sends `message` as an error in the connection's protocol (best effort), then closes.
