@@ -67,6 +67,7 @@ struct CommandSpec {
   // acl::Category bits. Families may set extra ones; CommandTable::Register adds those derived
   // from the flags and the group (DeriveAclCategories).
   uint32_t acl_categories = 0;
+  uint32_t id = 0;                  // registration order, never reused (statistics slot)
 
   bool has(CommandFlag f) const { return (flags & f) != 0; }
   // Positions of the key arguments in an argv of `argc` arguments (name included).
@@ -98,6 +99,7 @@ struct ClientState {
   std::string lib_name, lib_ver;
   std::string addr, laddr;  // "ip:port"
   int fd = -1;
+  int io_thread = 0;  // the loop serving it, for life (CLIENT LIST io-thread=, as Redis 8)
   // Fields CLIENT LIST reads from other threads are atomics (or, for strings, written under
   // the client registry's mutex); the rest belong to the connection's own thread.
   std::atomic<int> resp{2};  // protocol version: 2 or 3

@@ -51,6 +51,7 @@ bool CommandTable::Register(CommandSpec spec) {
   spec.acl_categories |= DeriveAclCategories(spec);
   std::unique_lock lock(mu_);
   if (index_.count(spec.name)) return false;
+  spec.id = static_cast<uint32_t>(storage_.size());
   storage_.push_back(std::make_unique<CommandSpec>(std::move(spec)));
   index_.emplace(storage_.back()->name, storage_.back().get());
   return true;

@@ -54,6 +54,12 @@ void AppendDel(persist::Wal& wal, std::string_view ns, std::string_view key, int
 }
 }  // namespace
 
+uint64_t MonotonicNs() {
+  timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return static_cast<uint64_t>(ts.tv_sec) * 1000000000u + static_cast<uint64_t>(ts.tv_nsec);
+}
+
 int64_t NowMs() {
   timespec ts;
   clock_gettime(CLOCK_REALTIME, &ts);
@@ -71,16 +77,18 @@ std::string_view Dispatcher::CheckKey(std::string_view key) const {
 
 void Dispatcher::Execute(ClientState& client, std::span<const std::string_view> args,
                          ReplyBuilder& rb, std::span<const TypedArg> typed) {
-  // Every error reply counts, whether the dispatcher or a handler sent it.
+  ThreadStats& stats = server_.thread_stats.Local();
+  // Every error reply counts, whether the dispatcher or a handler sent it. (A reply with
+  // several errors counts them all under the last one's code.)
   struct ErrorCounter {
     ReplyBuilder& rb;
-    std::atomic<uint64_t>& total;
+    ThreadStats& stats;
     const uint64_t before = rb.error_count();
     ~ErrorCounter() {
       if (rb.error_count() != before)
-        total.fetch_add(rb.error_count() - before, std::memory_order_relaxed);
+        stats.CountErrors(rb.last_error_code(), rb.error_count() - before);
     }
-  } counter{rb, server_.stats.total_errors};
+  } counter{rb, stats};
   const CommandSpec* spec = server_.commands.Find(args[0]);
   if (!spec || (spec->has(kCmdInternal) && !client.replaying)) {
     rb.SendError(errors::UnknownCommand(args[0], args.subspan(1)));
@@ -100,24 +108,30 @@ void Dispatcher::Execute(ClientState& client, std::span<const std::string_view> 
       client.user = std::move(now);
     }
   }
+  CommandCounters* counters = stats.For(spec->id);
+  // Refused before it ran: INFO commandstats rejected_calls.
+  auto reject = [&](std::string_view err) {
+    rb.SendError(err);
+    if (counters) counters->rejected.Add(1);
+  };
   if (!client.authenticated && !spec->has(kCmdNoAuth)) {
-    rb.SendError(errors::kNoAuth);
+    reject(errors::kNoAuth);
     return;
   }
   const long argc = static_cast<long>(args.size());
   if ((spec->arity > 0 && argc != spec->arity) || (spec->arity < 0 && argc < -spec->arity)) {
-    rb.SendError(errors::WrongArity(spec->name));
+    reject(errors::WrongArity(spec->name));
     return;
   }
 
   persist::Persistence* persistence = server_.persistence;
   if (persistence && persistence->loading() && !spec->has(kCmdLoading)) {
-    rb.SendError(errors::kLoading);
+    reject(errors::kLoading);
     return;
   }
   persist::Wal* wal = persistence ? persistence->wal() : nullptr;
   if (wal && spec->has(kCmdWrite) && wal->failed()) {
-    rb.SendError(fmt::format(fmt::runtime(errors::kMisconfWal), wal->error()));
+    reject(fmt::format(fmt::runtime(errors::kMisconfWal), wal->error()));
     return;
   }
 
@@ -126,15 +140,17 @@ void Dispatcher::Execute(ClientState& client, std::span<const std::string_view> 
   for (size_t pos : positions) {
     std::string_view err = CheckKey(args[pos]);
     if (!err.empty()) {
-      rb.SendError(err);
+      reject(err);
       return;
     }
   }
 
   // The default path (a user with every command and key) costs this one branch.
   if (client.user && !client.user->unrestricted() && client.authenticated &&
-      !AclAllowsOrReply(server_, client, *spec, args, positions, rb))
+      !AclAllowsOrReply(server_, client, *spec, args, positions, rb)) {
+    if (counters) counters->rejected.Add(1);  // -NOPERM: refused before it ran, as in Redis
     return;
+  }
 
   const int64_t now = NowMs();
   Config& cfg = server_.config;
@@ -148,17 +164,29 @@ void Dispatcher::Execute(ClientState& client, std::span<const std::string_view> 
         };
       if (!FreeMemoryIfNeeded(server_.store, maxmemory, cfg.maxmemory_policy.load(),
                               cfg.maxmemory_samples.load(), now, log_eviction)) {
-        rb.SendError(errors::kOom);
+        reject(errors::kOom);
         return;
       }
     }
   }
 
   CommandContext ctx = Context(client, args, rb, *spec, now, typed);
-  server_.stats.total_commands.fetch_add(1, std::memory_order_relaxed);
+  stats.commands_processed.Add(1);
   client.last_cmd.store(spec, std::memory_order_relaxed);
 
+  if (!counters) {
+    Run(*spec, ctx, positions);
+    return;
+  }
+  const uint64_t errors_before = rb.error_count();
+  const uint64_t start_ns = MonotonicNs();
   Run(*spec, ctx, positions);
+  const uint64_t ns = MonotonicNs() - start_ns;
+  counters->calls.Add(1);
+  counters->ns.Add(ns);
+  if (rb.error_count() != errors_before) counters->failed.Add(1);
+  if (server_.config.latency_tracking.load(std::memory_order_relaxed))
+    stats.RecordLatency(*counters, ns);
 }
 
 CommandContext Dispatcher::Context(ClientState& client, std::span<const std::string_view> args,

@@ -50,5 +50,7 @@ class Dispatcher {
 
 // Wall clock in milliseconds.
 int64_t NowMs();
+// A monotonic clock in nanoseconds, for durations.
+uint64_t MonotonicNs();
 
 }  // namespace kv

@@ -10,6 +10,7 @@ void RegisterStringFamily(CommandTable& table);
 void RegisterLcs(CommandTable& table);  // string family, in string_lcs.cc
 void RegisterKeysFamily(CommandTable& table);
 void RegisterServerFamily(CommandTable& table);
+void RegisterInfo(CommandTable& table);  // server family, in info.cc
 void RegisterPersistenceFamily(CommandTable& table);
 void RegisterAclFamily(CommandTable& table);  // in acl_family.cc
 

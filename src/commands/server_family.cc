@@ -1,8 +1,6 @@
 // Connection and server commands: PING ECHO SELECT HELLO AUTH CLIENT QUIT RESET INFO CONFIG TIME
 // COMMAND. They read and change the caller's ClientState and the process-wide ServerState.
 
-#include <sys/resource.h>
-#include <sys/utsname.h>
 #include <unistd.h>
 
 #include <fmt/format.h>
@@ -31,10 +29,6 @@ namespace kv {
 
 namespace {
 
-// The Redis release whose command semantics we follow; INFO and HELLO report it as the version
-// so client libraries enable the right features. Our own version is reported beside it.
-constexpr std::string_view kRedisCompatVersion = "7.0.15";
-constexpr std::string_view kKvVersion = KV_VERSION;
 
 std::string Upper(std::string_view s) {
   std::string out(s);
@@ -204,13 +198,14 @@ std::string ClientLine(const ClientState& c, int64_t now_ms) {
   return fmt::format(
       "id={} addr={} laddr={} fd={} name={} age={} idle={} flags=N db={} sub=0 psub=0 ssub=0 "
       "multi=-1 qbuf=0 qbuf-free=0 argv-mem=0 multi-mem=0 rbs=0 rbp=0 obl=0 oll=0 omem=0 "
-      "tot-mem=0 events=r cmd={} user={} redir=-1 resp={} lib-name={} lib-ver={}\n",
+      "tot-mem=0 events=r cmd={} user={} redir=-1 resp={} lib-name={} lib-ver={} "
+      "io-thread={}\n",
       c.id, c.addr, c.laddr, c.fd, c.name,
       (now_ms - c.created_ms.load(std::memory_order_relaxed)) / 1000,
       (now_ms - c.last_active_ms.load(std::memory_order_relaxed)) / 1000, c.ns_name,
       cmd ? std::string_view(cmd->name) : "NULL",
-      c.user ? std::string_view(c.user->name()) : "default", c.resp.load(std::memory_order_relaxed),
-      c.lib_name, c.lib_ver);
+      c.user ? std::string_view(c.user->name()) : "default",
+      c.resp.load(std::memory_order_relaxed), c.lib_name, c.lib_ver, c.io_thread);
 }
 
 void CmdClient(CommandContext& ctx) {
@@ -272,125 +267,6 @@ void CmdClient(CommandContext& ctx) {
 }
 
 // ------------------------------------------------------------------------------------------
-// INFO
-// ------------------------------------------------------------------------------------------
-
-std::string HumanBytes(int64_t n) {
-  const double d = static_cast<double>(n);
-  if (n < 1024) return fmt::format("{}B", n);
-  if (n < 1024 * 1024) return fmt::format("{:.2f}K", d / 1024);
-  if (n < 1024ll * 1024 * 1024) return fmt::format("{:.2f}M", d / (1024 * 1024));
-  return fmt::format("{:.2f}G", d / (1024.0 * 1024 * 1024));
-}
-
-std::string InfoSection(CommandContext& ctx, std::string_view section) {
-  ServerState& s = *ctx.server;
-  const Config& cfg = s.config;
-  const EngineStats& es = GlobalEngineStats();
-  std::string out;
-  if (section == "server") {
-    utsname un{};
-    uname(&un);
-    const int64_t uptime = (ctx.now_ms - s.start_ms) / 1000;
-    out = fmt::format(
-        "# Server\r\nredis_version:{}\r\nkv_server_version:{}\r\nredis_mode:standalone\r\n"
-        "os:{} {} {}\r\narch_bits:64\r\nmultiplexing_api:epoll\r\ngcc_version:{}.{}.{}\r\n"
-        "process_id:{}\r\nrun_id:{}\r\ntcp_port:{}\r\nserver_time_usec:{}\r\n"
-        "uptime_in_seconds:{}\r\nuptime_in_days:{}\r\nhz:{}\r\nconfigured_hz:{}\r\n"
-        "io_threads_active:{}\r\n"
-        "shards_per_namespace:{}\r\nexecutable:{}\r\nconfig_file:{}\r\n",
-        kRedisCompatVersion, kKvVersion, un.sysname, un.release, un.machine, __GNUC__,
-        __GNUC_MINOR__, __GNUC_PATCHLEVEL__, getpid(), s.run_id, cfg.port.load(),
-        ctx.now_ms * 1000, uptime, uptime / 86400, cfg.hz.load(), cfg.hz.load(), s.io_threads,
-        s.store.shard_count(), s.executable, s.config_file);
-  } else if (section == "clients") {
-    out = fmt::format(
-        "# Clients\r\nconnected_clients:{}\r\nmaxclients:{}\r\nblocked_clients:0\r\n"
-        "tracking_clients:0\r\n",
-        s.clients.size(), cfg.maxclients.load());
-  } else if (section == "memory") {
-    const int64_t used = UsedMemory();
-    const int64_t rss = static_cast<int64_t>(ProcessRss());
-    const int64_t maxmemory = cfg.maxmemory.load();
-    const int64_t dataset = es.tracked_bytes.load();
-    out = fmt::format(
-        "# Memory\r\nused_memory:{}\r\nused_memory_human:{}\r\nused_memory_rss:{}\r\n"
-        "used_memory_rss_human:{}\r\nused_memory_peak_rss:{}\r\nused_memory_dataset:{}\r\n"
-        "allocator_allocated:{}\r\nmaxmemory:{}\r\nmaxmemory_human:{}\r\n"
-        "maxmemory_policy:{}\r\nmem_clients_normal:{}\r\nmem_fragmentation_ratio:{:.2f}\r\n"
-        "mem_allocator:{}\r\n",
-        used, HumanBytes(used), rss, HumanBytes(rss), ProcessPeakRss(), dataset,
-        AllocatorAllocated(), maxmemory, HumanBytes(maxmemory),
-        EvictionPolicyName(cfg.maxmemory_policy.load()), ClientBufferBytes(),
-        used > 0 ? static_cast<double>(rss) / static_cast<double>(used) : 0.0, AllocatorName());
-  } else if (section == "persistence" && s.persistence) {
-    out = "# Persistence\r\n" + s.persistence->Info();
-  } else if (section == "persistence") {
-    out = fmt::format(
-        "# Persistence\r\nloading:0\r\nrdb_changes_since_last_save:0\r\n"
-        "rdb_bgsave_in_progress:0\r\nrdb_last_save_time:{}\r\naof_enabled:0\r\n"
-        "aof_rewrite_in_progress:0\r\n",
-        s.start_ms / 1000);
-  } else if (section == "stats") {
-    out = fmt::format(
-        "# Stats\r\ntotal_connections_received:{}\r\ntotal_commands_processed:{}\r\n"
-        "total_net_input_bytes:{}\r\ntotal_net_output_bytes:{}\r\nrejected_connections:{}\r\n"
-        "expired_keys:{}\r\nevicted_keys:{}\r\nkeyspace_hits:{}\r\nkeyspace_misses:{}\r\n"
-        "total_error_replies:{}\r\n",
-        s.stats.total_connections.load(), s.stats.total_commands.load(),
-        s.stats.net_input_bytes.load(), s.stats.net_output_bytes.load(),
-        s.stats.rejected_connections.load(), es.expired_keys.load(), es.evicted_keys.load(),
-        es.keyspace_hits.load(), es.keyspace_misses.load(), s.stats.total_errors.load());
-  } else if (section == "replication") {
-    out = "# Replication\r\nrole:master\r\nconnected_slaves:0\r\n";
-  } else if (section == "cpu") {
-    rusage ru{};
-    getrusage(RUSAGE_SELF, &ru);
-    out = fmt::format(
-        "# CPU\r\nused_cpu_sys:{}.{:06}\r\nused_cpu_user:{}.{:06}\r\n", ru.ru_stime.tv_sec,
-        ru.ru_stime.tv_usec, ru.ru_utime.tv_sec, ru.ru_utime.tv_usec);
-  } else if (section == "cluster") {
-    // Clients probe this to pick a cluster-aware mode; kv-server has no cluster mode.
-    out = "# Cluster\r\ncluster_enabled:0\r\n";
-  } else if (section == "keyspace") {
-    out = "# Keyspace\r\n";
-    for (Keyspace* ks : s.store.All()) {
-      const size_t keys = ks->Size();
-      if (keys == 0) continue;
-      // Numeric namespaces read like Redis databases ("db0"); named ones keep their name.
-      const bool numeric = std::all_of(ks->name().begin(), ks->name().end(),
-                                       [](char c) { return c >= '0' && c <= '9'; });
-      out += fmt::format("{}{}:keys={},expires={},avg_ttl=0\r\n", numeric ? "db" : "",
-                         ks->name(), keys, ks->VolatileSize());
-    }
-  }
-  return out;
-}
-
-void CmdInfo(CommandContext& ctx) {
-  static constexpr std::string_view kDefault[] = {"server",      "clients", "memory",
-                                                  "persistence", "stats",   "replication",
-                                                  "cpu",         "cluster", "keyspace"};
-  std::vector<std::string> wanted;
-  for (size_t i = 1; i < ctx.args.size(); ++i) {
-    std::string l(ctx.args[i]);
-    for (char& c : l) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    wanted.push_back(std::move(l));
-  }
-  const bool all = wanted.empty() ||
-                   std::any_of(wanted.begin(), wanted.end(), [](const std::string& w) {
-                     return w == "all" || w == "default" || w == "everything";
-                   });
-  std::string out;
-  for (std::string_view sec : kDefault) {
-    if (!all && std::find(wanted.begin(), wanted.end(), sec) == wanted.end()) continue;
-    if (!out.empty()) out += "\r\n";
-    out += InfoSection(ctx, sec);
-  }
-  ctx.rb->SendVerbatim(out);
-}
-
-// ------------------------------------------------------------------------------------------
 // CONFIG, TIME
 // ------------------------------------------------------------------------------------------
 
@@ -440,12 +316,9 @@ void CmdConfig(CommandContext& ctx) {
     ctx.rb->SendOk();
   } else if (EqualsIgnoreCase(sub, "RESETSTAT") && ctx.args.size() == 2) {
     ServerStats& st = ctx.server->stats;
-    st.total_commands = 0;
     st.total_connections = 0;
     st.rejected_connections = 0;
-    st.net_input_bytes = 0;
-    st.net_output_bytes = 0;
-    st.total_errors = 0;
+    ctx.server->thread_stats.Reset();
     EngineStats& es = GlobalEngineStats();
     es.expired_keys = 0;
     es.evicted_keys = 0;
@@ -691,8 +564,7 @@ void RegisterServerFamily(CommandTable& t) {
                   "Closes the connection."));
   t.Register(Spec("reset", 1, kConn | kCmdNoAuth, CmdReset, "connection",
                   "Resets the connection."));
-  t.Register(Spec("info", -1, kCmdLoading | kCmdStale, CmdInfo, "server",
-                  "Returns information and statistics about the server.", "[section ...]"));
+  RegisterInfo(t);
   t.Register(Spec("config", -2, kCmdAdmin | kCmdNoScript | kCmdLoading | kCmdStale, CmdConfig,
                   "server", "A container for server configuration commands.",
                   "GET|SET|RESETSTAT|HELP [arg ...]"));

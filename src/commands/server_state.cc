@@ -46,6 +46,6 @@ void ClientRegistry::ForEach(const std::function<void(const ClientState&)>& fn) 
 }
 
 ServerState::ServerState(Config& c, Store& s, CommandTable& t)
-    : config(c), store(s), commands(t), start_ms(NowMs()), run_id(RandomHex(40)) {}
+    : config(c), store(s), commands(t), start_ms(NowMs()), run_id(RandomHex(40)), replication_id(RandomHex(40)) {}
 
 }  // namespace kv

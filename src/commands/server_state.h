@@ -11,6 +11,7 @@
 #include <unordered_map>
 
 #include "commands/command.h"
+#include "commands/command_stats.h"
 #include "commands/command_table.h"
 #include "core/acl.h"
 #include "core/config.h"
@@ -22,13 +23,30 @@ class Persistence;
 
 namespace kv {
 
+// The Redis release whose command semantics we follow; INFO and HELLO report it as the version
+// so client libraries enable the right features. Our own version is reported beside it.
+inline constexpr std::string_view kRedisCompatVersion = "7.0.15";
+
+// Rare events, counted in one place. What every request or read counts is per thread
+// (ServerState::thread_stats).
 struct ServerStats {
-  std::atomic<uint64_t> total_commands{0};
   std::atomic<uint64_t> total_connections{0};
   std::atomic<uint64_t> rejected_connections{0};
-  std::atomic<uint64_t> net_input_bytes{0};
-  std::atomic<uint64_t> net_output_bytes{0};
-  std::atomic<uint64_t> total_errors{0};
+};
+
+// Figures the server cron samples (INFO reads them from any thread).
+struct SampledStats {
+  InstantRate ops, net_input, net_output;
+  std::atomic<int64_t> used_memory_peak{0};
+  std::atomic<int64_t> used_memory_peak_time{0};  // seconds since the epoch
+  std::atomic<int64_t> used_memory_startup{0};
+  // Sampled by the cron and by INFO memory, so a peak between two crons still shows in INFO.
+  void NotePeak(int64_t used, int64_t now_ms) {
+    int64_t peak = used_memory_peak.load(std::memory_order_relaxed);
+    while (used > peak && !used_memory_peak.compare_exchange_weak(peak, used)) {
+    }
+    if (used > peak) used_memory_peak_time.store(now_ms / 1000, std::memory_order_relaxed);
+  }
 };
 
 // Every live connection's ClientState, for CLIENT LIST / INFO clients. Fields a client's own
@@ -58,6 +76,8 @@ class ServerState {
   Store& store;
   CommandTable& commands;
   ServerStats stats;
+  StatsRegistry thread_stats;
+  SampledStats sampled;
   ClientRegistry clients;
   // ACL users. Its default user is kept in step with requirepass and config.has_password().
   acl::Registry acl;
@@ -71,6 +91,11 @@ class ServerState {
   std::function<void(bool snapshot)> request_shutdown;
   std::string executable;
   std::string config_file;
+  // Redis's master_replid: 40 hex digits naming this dataset's history, new at each start.
+  const std::string replication_id;
+  // INFO modules: one `module:name=...` line per loaded plugin (the server layer, which owns
+  // the plugin host, sets it).
+  std::function<std::string()> info_modules;
 };
 
 }  // namespace kv

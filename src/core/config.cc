@@ -2,6 +2,7 @@
 
 #include <charconv>
 #include <fstream>
+#include <sstream>
 
 #include <fmt/format.h>
 
@@ -19,6 +20,20 @@ std::optional<int64_t> ParseInt(std::string_view s) {
   auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
   if (ec != std::errc() || p != s.data() + s.size()) return std::nullopt;
   return v;
+}
+
+std::string ParsePercentiles(std::string_view text, std::vector<double>* out) {
+  out->clear();
+  std::istringstream in{std::string(text)};
+  std::string word;
+  while (in >> word) {
+    char* end = nullptr;
+    const double p = std::strtod(word.c_str(), &end);
+    if (end != word.c_str() + word.size() || !(p >= 0 && p <= 100))
+      return "latency-tracking-info-percentiles values should be between 0 and 100";
+    out->push_back(p);
+  }
+  return "";
 }
 
 std::optional<bool> ParseBool(std::string_view s) {
@@ -180,6 +195,16 @@ Config::Config() {
           INT64_MAX, true);
   add_int("wal-queue-limit", "WAL records queued for the writer before writers wait",
           &wal_queue_limit, 1, 10000000, false);
+  AddString("logfile", "log to this file (appended to) instead of stderr; empty = stderr",
+            &logfile_, false);
+  AddString("pidfile", "write the server's PID to this file at start, remove it at exit",
+            &pidfile_, false);
+  AddString("daemonize",
+            "yes: run in the background (the command returns once the server serves)",
+            &daemonize_, false, [](std::string_view v) -> std::string {
+              if (ParseBool(v)) return "";
+              return "argument must be 'yes' or 'no'";
+            });
   AddString("save", "Redis's RDB schedule, accepted for compatibility; kv-server uses "
             "snapshot-interval and snapshot-ops",
             &save_, true);
@@ -218,6 +243,18 @@ Config::Config() {
          return "";
        }});
   add_int("acllog-max-len", "entries kept by ACL LOG", &acllog_max_len, 0, INT32_MAX, true);
+  add_bool("latency-tracking",
+           "yes: keep per-command latency histograms for INFO latencystats", &latency_tracking,
+           true);
+  AddString("latency-tracking-info-percentiles",
+            "percentiles INFO latencystats reports, space separated (0-100)",
+            &latency_percentiles_, true, [](std::string_view v) -> std::string {
+              std::vector<double> out;
+              return ParsePercentiles(v, &out);
+            });
+  add_bool("protected-mode",
+           "yes: while no password is set, refuse clients that are not on loopback (-DENIED)",
+           &protected_mode, true);
   add_int("maxmemory", "memory cap in bytes (units k kb m mb g gb; 0 = none)", &maxmemory, 0,
           INT64_MAX, true, true);
   directives_.push_back(
@@ -293,7 +330,7 @@ Config::Config() {
              "local",
              &enable_protected_configs);
   for (auto& d : directives_)
-    if (d.name == "dir") d.is_protected = true;
+    if (d.name == "dir" || d.name == "logfile" || d.name == "pidfile") d.is_protected = true;
   add_int("tcp-backlog", "listen backlog", &tcp_backlog, 1, 65535, false);
   add_int("hz", "server cron frequency (active expiry, memory figures)", &hz, 1, 500, true);
   add_int("timeout", "close clients idle for this many seconds (0 = never)", &timeout, 0,
@@ -308,7 +345,14 @@ const Config::Directive* Config::Find(std::string_view name) const {
   return nullptr;
 }
 
+std::vector<double> Config::latency_percentiles() const {
+  std::vector<double> out;
+  ParsePercentiles(Locked(latency_percentiles_), &out);
+  return out;
+}
+
 bool Config::appendonly() const { return ParseBool(Locked(appendonly_)).value_or(true); }
+bool Config::daemonize() const { return ParseBool(Locked(daemonize_)).value_or(false); }
 
 std::string Config::Set(std::string_view name, std::string_view value, bool startup) {
   const Directive* d = Find(name);

@@ -69,6 +69,9 @@ class Config {
   std::atomic<bool> strict_keys{false};
   std::atomic<int> hz{10};
   std::atomic<int64_t> timeout{0};  // idle client timeout in seconds, 0 = never
+  // Redis's protected mode: without a password, only loopback clients are served.
+  std::atomic<bool> protected_mode{true};
+  std::atomic<bool> latency_tracking{true};
   // Security switches (fixed after start, as in Redis).
   std::atomic<EnableOption> enable_module_command{EnableOption::kNo};
   std::atomic<EnableOption> enable_debug_command{EnableOption::kNo};
@@ -100,6 +103,11 @@ class Config {
   }
   std::atomic<int64_t> acllog_max_len{128};
   bool appendonly() const;
+  // Process set-up, read once at start (main.cc).
+  std::string logfile() const { return Locked(logfile_); }
+  std::string pidfile() const { return Locked(pidfile_); }
+  bool daemonize() const;
+  std::vector<double> latency_percentiles() const;
   std::string appendfsync() const { return Locked(appendfsync_); }
   // Called after CONFIG SET changed a directive (its name), for settings with side effects.
   void OnRuntimeSet(std::function<void(const std::string&)> hook) {
@@ -132,6 +140,10 @@ class Config {
   std::string appendonly_ = "yes";
   std::string appendfsync_ = "batch";
   std::string save_;
+  std::string logfile_;
+  std::string pidfile_;
+  std::string daemonize_ = "no";
+  std::string latency_percentiles_ = "50 99 99.9";
   std::vector<std::string> loadmodules_;
   std::string aclfile_;
   std::vector<std::string> users_;

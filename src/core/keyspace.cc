@@ -28,6 +28,21 @@ size_t Keyspace::VolatileSize() {
   return n;
 }
 
+Keyspace::Volatile Keyspace::VolatileStats(int64_t now_ms) {
+  Volatile v;
+  Int128 sum = 0;
+  for (auto& s : shards_) {
+    std::lock_guard lock(s->mu());
+    v.keys += s->volatile_size();
+    sum += s->expire_sum();
+  }
+  if (v.keys > 0) {
+    const int64_t mean_at = static_cast<int64_t>(sum / static_cast<Int128>(v.keys));
+    v.avg_ttl_ms = std::max<int64_t>(0, mean_at - now_ms);
+  }
+  return v;
+}
+
 void Keyspace::Clear() {
   for (auto& s : shards_) {
     std::lock_guard lock(s->mu());

@@ -38,6 +38,12 @@ class Keyspace {
   // Totals over shards, each read under its shard's lock (not one atomic snapshot).
   size_t Size();
   size_t VolatileSize();
+  // Keys with a TTL, and their mean time to live in ms at `now_ms` (INFO keyspace avg_ttl).
+  struct Volatile {
+    size_t keys = 0;
+    int64_t avg_ttl_ms = 0;
+  };
+  Volatile VolatileStats(int64_t now_ms);
   void Clear();
 
  private:

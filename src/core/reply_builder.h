@@ -47,9 +47,24 @@ class ReplyBuilder {
 
   // Error replies sent so far (INFO total_error_replies); implementations count in SendError.
   uint64_t error_count() const { return error_count_; }
+  // The code (first word: ERR, WRONGTYPE...) of the last error sent, for INFO errorstats.
+  std::string_view last_error_code() const { return {last_code_, last_code_len_}; }
 
  protected:
+  // Implementations call it from SendError.
+  void NoteError(std::string_view msg) {
+    ++error_count_;
+    if (!msg.empty() && msg.front() == '-') msg.remove_prefix(1);
+    size_t n = 0;
+    while (n < msg.size() && n < sizeof last_code_ && msg[n] != ' ') ++n;
+    for (size_t i = 0; i < n; ++i) last_code_[i] = msg[i];
+    last_code_len_ = n;
+  }
   uint64_t error_count_ = 0;
+
+ private:
+  char last_code_[32] = {};
+  size_t last_code_len_ = 0;
 };
 
 }  // namespace kv

@@ -47,10 +47,12 @@ void Shard::AddVolatile(Entry* e) {
   const size_t before = volatile_.capacity();
   e->set_volatile_index(static_cast<uint32_t>(volatile_.size()));
   volatile_.push_back(e);
+  expire_sum_ += e->expire_at();
   Account(static_cast<int64_t>((volatile_.capacity() - before) * sizeof(Entry*)));
 }
 
 void Shard::RemoveVolatile(Entry* e) {
+  expire_sum_ -= e->expire_at();
   const uint32_t i = e->volatile_index();
   Entry* last = volatile_.back();
   volatile_[i] = last;
@@ -141,6 +143,7 @@ Entry* Shard::SetExpire(std::string_view key, int64_t expire_at, int64_t now_ms)
   }
   NoteWrite();
   if (old->has_expire() && expire_at != kNoExpire) {
+    expire_sum_ += expire_at - old->expire_at();
     old->set_expire_at(expire_at);
     return old;
   }
@@ -171,6 +174,7 @@ void Shard::Clear() {
   table_.ForEach([](Entry* e) { Entry::Destroy(e); });
   table_.Clear();
   std::vector<Entry*>().swap(volatile_);
+  expire_sum_ = 0;
   Account(-bytes_);
 }
 

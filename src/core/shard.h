@@ -19,6 +19,9 @@
 
 namespace kv {
 
+// GCC's and clang's 128-bit integer (ISO C++ has none; __extension__ keeps -Wpedantic quiet).
+__extension__ typedef __int128 Int128;
+
 // Process-wide memory and clock figures shared by every shard.
 struct EngineStats {
   std::atomic<int64_t> tracked_bytes{0};  // entries + slot arrays + expiry indexes
@@ -52,6 +55,8 @@ class Shard {
 
   size_t size() const { return table_.size(); }
   size_t volatile_size() const { return volatile_.size(); }
+  // Sum of the volatile keys' expire_at (ms), for INFO keyspace's avg_ttl.
+  Int128 expire_sum() const { return expire_sum_; }
   int64_t memory_bytes() const { return bytes_; }
 
   // Live entry for `key` or nullptr. Lazily deletes it when expired; refreshes its LRU clock.
@@ -105,6 +110,7 @@ class Shard {
   std::mutex mu_;
   Table table_;
   std::vector<Entry*> volatile_;  // keys with a TTL; Entry::volatile_index() is the position
+  Int128 expire_sum_ = 0;  // of volatile_'s expire_at: 64 bits could overflow
   int64_t bytes_ = 0;
 };
 

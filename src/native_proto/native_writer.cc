@@ -13,7 +13,7 @@ void NativeWriter::Reset() {
 }
 
 void NativeWriter::SendError(std::string_view msg) {
-  ++error_count_;
+  NoteError(msg);
   // An error is the whole reply (the native protocol has no error element inside a List).
   if (!has_error_) {
     has_error_ = true;

@@ -136,8 +136,9 @@ std::string Persistence::StartBackgroundSave(bool aof_rewrite) {
     if (pid == 0) {
       // The child: a private copy of memory, one thread. Only write the file and leave. It
       // drops its copy of the directory lock: a snapshot outliving a killed parent must not
-      // keep a new server from starting.
+      // keep a new server from starting, nor hold the ports.
       if (dir_lock_.fd() >= 0) close(dir_lock_.fd());
+      for (int fd : child_close_fds_) close(fd);
       SnapshotInfo info;
       const std::string err = WriteSnapshot(freeze.spaces(), tmp, lsn, now, &info);
       if (!err.empty()) {
@@ -155,6 +156,7 @@ std::string Persistence::StartBackgroundSave(bool aof_rewrite) {
     last_save_ok_ = false;
     return fmt::format("fork failed: {}", std::strerror(errno));
   }
+  total_forks_.fetch_add(1, std::memory_order_relaxed);
   // The commit retires the segments before the new one: it must exist by then.
   wal->WaitRotated(rotation);
   save_start_ms_ = now;
@@ -319,7 +321,6 @@ std::string Persistence::Info() const {
   line("rdb_last_bgsave_time_sec", last_ms < 0 ? -1 : last_ms / 1000);
   line("rdb_current_bgsave_time_sec", running_s);
   line("rdb_saves", saves_.load());
-  line("latest_fork_usec", latest_fork_us_.load());
   line("aof_enabled", opts_.enabled ? 1 : 0);
   line("aof_rewrite_in_progress", rewriting ? 1 : 0);
   line("aof_rewrite_scheduled", 0);

@@ -20,6 +20,7 @@
 #include <mutex>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "persist/files.h"
 #include "persist/manifest.h"
@@ -45,11 +46,14 @@ class Persistence {
   Persistence(Store& store, PersistenceOptions opts);
   ~Persistence();
 
-  // Creates the directory if needed and recovers it. `apply` runs one logged record;
-  // `progress_log` (optional) is called about once a second with bytes loaded and total.
   // Takes the data directory for this process (DirLock); call before listening, so a second
   // server on the same directory stops before it serves anyone. "" when persistence is off.
   std::string LockDir();
+  // `fd` (a listening socket) is closed first thing in every snapshot child, so a child that
+  // outlives a killed parent holds no port. Call before any save starts.
+  void CloseInSnapshotChild(int fd) { child_close_fds_.push_back(fd); }
+  // Creates the directory if needed and recovers it. `apply` runs one logged record;
+  // `progress_log` (optional) is called about once a second with bytes loaded and total.
   std::string Recover(const std::function<std::string(const WalRecord&)>& apply,
                       RecoveryReport* report,
                       std::function<void(uint64_t done, uint64_t total)> progress_log = nullptr);
@@ -67,6 +71,9 @@ class Persistence {
   // Foreground: takes a snapshot and waits for it. Returns "" or an error.
   std::string Save();
   bool save_in_progress() const { return child_pid_.load() > 0; }
+  // INFO stats: the last snapshot's pause (every shard locked, then fork()) and the forks.
+  int64_t latest_fork_usec() const { return latest_fork_us_.load(); }
+  uint64_t total_forks() const { return total_forks_.load(); }
   // BGSAVE SCHEDULE while a snapshot runs: the cron starts one as soon as it is done, whatever
   // the periodic triggers say (as Redis's rdb_bgsave_scheduled).
   void ScheduleBackgroundSave() { save_scheduled_.store(true); }
@@ -104,6 +111,7 @@ class Persistence {
   std::function<void(uint64_t, uint64_t)> progress_log_;
   int64_t last_progress_log_ms_ = 0;
   DirLock dir_lock_;
+  std::vector<int> child_close_fds_;
   std::atomic<uint64_t> changes_{0};
   std::atomic<bool> save_scheduled_{false};
   std::atomic<uint64_t> changes_at_save_start_{0};
@@ -117,6 +125,7 @@ class Persistence {
   std::atomic<uint64_t> saves_{0}, rewrites_{0};
   std::atomic<pid_t> child_pid_{0};
   std::atomic<int64_t> latest_fork_us_{0};  // the pause: every shard locked, then fork()
+  std::atomic<uint64_t> total_forks_{0};
   std::mutex save_mu_;  // one snapshot at a time
   std::thread reaper_;
   std::mutex done_mu_;

@@ -47,7 +47,7 @@ void RespWriter::SendSimple(std::string_view s) {
 }
 
 void RespWriter::SendError(std::string_view msg) {
-  ++error_count_;
+  NoteError(msg);
   // sdstrim(s, "\r\n") then sdsmapchars(s, "\r\n", "  "), as in addReplyErrorFormat.
   while (!msg.empty() && IsCrOrLf(msg.front())) msg.remove_prefix(1);
   while (!msg.empty() && IsCrOrLf(msg.back())) msg.remove_suffix(1);

@@ -2,6 +2,7 @@
 
 #include <arpa/inet.h>
 #include <spdlog/spdlog.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cstring>
@@ -37,7 +38,7 @@ std::string PeerString(const sockaddr_storage& ss) {
 }  // namespace
 
 Connection::Connection(IoThread* thread, std::unique_ptr<Session> (*make_session)(Connection*))
-    : thread_(thread) {
+    : thread_(thread), stats_(thread->server().thread_stats.Local()) {
   uv_tcp_init(thread->loop(), &handle_);
   handle_.data = this;
   uv_timer_init(thread->loop(), &retry_timer_);
@@ -45,6 +46,7 @@ Connection::Connection(IoThread* thread, std::unique_ptr<Session> (*make_session
   open_handles_ = 2;
   ServerState& server = thread->server();
   client_.id = server.clients.NextId();
+  client_.io_thread = thread->index();
   client_.created_ms.store(NowMs(), std::memory_order_relaxed);
   client_.last_active_ms.store(client_.created_ms.load(std::memory_order_relaxed),
                                std::memory_order_relaxed);
@@ -59,11 +61,13 @@ Connection::~Connection() {
   AddClientBufferBytes(-static_cast<int64_t>(accounted_bytes_));
 }
 
-bool Connection::Start(uv_stream_t* server) {
-  if (uv_accept(server, reinterpret_cast<uv_stream_t*>(&handle_)) != 0) return false;
+bool Connection::Start(int fd) {
+  if (uv_tcp_open(&handle_, fd) != 0) {
+    close(fd);
+    return false;
+  }
   uv_tcp_nodelay(&handle_, 1);
-  uv_os_fd_t fd;
-  if (uv_fileno(reinterpret_cast<uv_handle_t*>(&handle_), &fd) == 0) client_.fd = fd;
+  client_.fd = fd;
   sockaddr_storage ss{};
   int len = sizeof ss;
   if (uv_tcp_getpeername(&handle_, reinterpret_cast<sockaddr*>(&ss), &len) == 0)
@@ -152,7 +156,8 @@ void Connection::OnRead(uv_stream_t* s, ssize_t nread, const uv_buf_t*) {
   }
   if (nread == 0) return;
   c->in_end_ += static_cast<size_t>(nread);
-  c->thread_->server().stats.net_input_bytes.fetch_add(nread, std::memory_order_relaxed);
+  c->stats_.reads.Add(1);
+  c->stats_.net_input.Add(static_cast<uint64_t>(nread));
   c->ProcessInput();
 }
 
@@ -241,7 +246,8 @@ void Connection::Flush() {
     if (close_after_flush_) Close();
     return;
   }
-  thread_->server().stats.net_output_bytes.fetch_add(out_.size(), std::memory_order_relaxed);
+  stats_.writes.Add(1);
+  stats_.net_output.Add(out_.size());
   // Most replies fit the socket buffer: a direct write skips the write request and the loop
   // bookkeeping (an epoll_ctl per reply) that uv_write costs. Not while input is paused for
   // back-pressure: only OnWrite resumes it, so a direct write that took everything would

@@ -19,14 +19,15 @@
 namespace kv {
 
 class IoThread;
+class ThreadStats;
 
 class Connection {
  public:
   Connection(IoThread* thread, std::unique_ptr<Session> (*make_session)(Connection*));
   ~Connection();
 
-  // Takes the accepted handle's stream; starts reading.
-  bool Start(uv_stream_t* server);
+  // Takes the accepted socket `fd` (closed here on failure); starts reading.
+  bool Start(int fd);
   // Closes the socket (once); the object deletes itself in the close callback.
   void Close();
   // Sends `message` as an error in the connection's protocol (best effort), then closes.
@@ -63,6 +64,7 @@ class Connection {
   void ReleaseIdleBuffers();
 
   IoThread* thread_;
+  ThreadStats& stats_;  // this loop's counters (reads, writes, bytes)
   uv_tcp_t handle_;
   uv_write_t write_req_;
   uv_timer_t retry_timer_;  // re-runs a blocked command

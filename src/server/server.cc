@@ -43,6 +43,13 @@ Server::Server(Config& config) : config_(config) {
   RegisterModuleFamily(commands_, modules_);
   state_ = std::make_unique<ServerState>(config_, *store_, commands_);
   dispatcher_ = std::make_unique<Dispatcher>(*state_);
+  state_->info_modules = [this] {
+    std::string out;
+    for (const auto& m : modules_.List())
+      out += fmt::format("module:name={},ver={},api={},path={}\r\n", m->name, m->version,
+                         KVMODULE_API_VERSION, m->path);
+    return out;
+  };
   store_->Get("0");
   persist::PersistenceOptions po;
   po.enabled = config_.appendonly();
@@ -73,11 +80,21 @@ void Server::OnCron(uv_timer_t* t) {
   const int64_t now = NowMs();
   UpdateLruClock(now);
   RefreshMemoryOverhead();
+  self->SampleStats(now);
   // Redis spends at most 25% of a cron period on active expiry; so do we.
   const int64_t period_us = 1000000 / std::max(1, self->config_.hz.load());
   ActiveExpireCycle(*self->store_, now, period_us / 4);
   self->persistence_->Cron(now, self->config_.snapshot_interval.load(),
                            self->config_.snapshot_ops.load());
+}
+
+void Server::SampleStats(int64_t now) {
+  ServerState& st = *state_;
+  SampledStats& sm = st.sampled;
+  sm.ops.Sample(now, st.thread_stats.Sum(&ThreadStats::commands_processed));
+  sm.net_input.Sample(now, st.thread_stats.Sum(&ThreadStats::net_input));
+  sm.net_output.Sample(now, st.thread_stats.Sum(&ThreadStats::net_output));
+  sm.NotePeak(UsedMemory(), now);
 }
 
 void Server::ApplyFsyncConfig() {
@@ -139,6 +156,7 @@ void Server::LoadData() {
   persistence_->SetLoading(false);
   // Redis's words, which scripts and orchestration wait for: logged once the data is in.
   spdlog::info("ready to accept connections");
+  if (on_ready_) on_ready_();
 }
 
 void Server::OnSignal(uv_signal_t* s, int signum) {
@@ -160,6 +178,24 @@ std::string Server::LoadModules() {
     if (!err.empty()) return "--loadmodule " + path + ": " + err;
   }
   return "";
+}
+
+void Server::WarnIfExposed() {
+  const std::string bind = config_.bind();
+  if (bind.starts_with("127.") || bind == "::1" || bind == "localhost" ||
+      config_.has_password())
+    return;
+  if (config_.protected_mode.load()) {
+    spdlog::warn(
+        "listening on {} without a password: protected mode refuses every client that is not "
+        "on loopback; set requirepass to serve them (docs/security.md)",
+        bind);
+  } else {
+    spdlog::warn(
+        "listening on {} without a password and with protected-mode no: anyone who can reach "
+        "the port can read and change every key; set requirepass (docs/security.md)",
+        bind);
+  }
 }
 
 int Server::Run() {
@@ -197,16 +233,21 @@ int Server::Run() {
     spdlog::error("{}", err);
     return 1;
   }
-  for (auto& t : threads_) {
-    for (auto [p, protocol] : {std::pair<int, SessionFactory>{port, MakeRespSession},
-                               std::pair<int, SessionFactory>{native_port, MakeNativeSession}}) {
-      if (p == 0) continue;
-      std::string err = t->Listen(config_.bind(), p, config_.tcp_backlog.load(), protocol);
-      if (!err.empty()) {
-        spdlog::error("{}", err);
-        return 1;
-      }
+  // One listening socket per port, on loop 0, which hands connections to every loop: no
+  // SO_REUSEPORT, so a port another process holds refuses the start instead of being shared.
+  std::vector<IoThread*> loops;
+  for (auto& t : threads_) loops.push_back(t.get());
+  for (auto [p, protocol] : {std::pair<int, SessionFactory>{port, MakeRespSession},
+                             std::pair<int, SessionFactory>{native_port, MakeNativeSession}}) {
+    if (p == 0) continue;
+    int fd = -1;
+    std::string err =
+        threads_[0]->Listen(config_.bind(), p, config_.tcp_backlog.load(), protocol, loops, &fd);
+    if (!err.empty()) {
+      spdlog::error("{}", err);
+      return 1;
     }
+    persistence_->CloseInSnapshotChild(fd);
   }
 
   // Clients may connect from here on; until the data is loaded they get -LOADING.
@@ -217,6 +258,8 @@ int Server::Run() {
       config_.appendonly() ? fmt::format("data in {} (appendfsync {})", config_.dir(),
                                          config_.appendfsync())
                            : std::string("in-memory only (appendonly no)"));
+  if (on_listening_) on_listening_();
+  WarnIfExposed();
   config_.OnRuntimeSet([this](const std::string& name) {
     if (name == "appendfsync" || name == "appendfsync-interval-ms") ApplyFsyncConfig();
   });
@@ -225,6 +268,9 @@ int Server::Run() {
     loops_alive_ = true;
   }
   // Clients may connect while the data loads: they get -LOADING (INFO and PING work).
+  // Redis's used_memory_startup: what the server holds before any data.
+  RefreshMemoryOverhead();
+  state_->sampled.used_memory_startup.store(UsedMemory());
   persistence_->SetLoading(config_.appendonly());
   loader_ = std::thread([this] { LoadData(); });
   for (size_t i = 1; i < threads_.size(); ++i) threads_[i]->RunInThread();

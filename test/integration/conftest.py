@@ -669,13 +669,30 @@ class _ModuleServer:
 
 
 def run_parallel(worker, count: int, timeout: float) -> None:
-    """Runs worker(0) ... worker(count - 1) on threads of their own and joins each (waiting at
-    most `timeout` s for it); the workers record their own errors."""
-    threads = [threading.Thread(target=worker, args=(i,)) for i in range(count)]
+    """Runs worker(0) ... worker(count - 1) on threads of their own and joins them all (waiting
+    at most `timeout` s in total: a liveness cap, not a speed check). Fails if a worker is still
+    running after that, and re-raises the first exception a worker raised, so a worker that hung
+    or died cannot leave the test passing on the others' results."""
+    errors: list[BaseException] = []
+    lock = threading.Lock()
+
+    def run(i: int) -> None:
+        try:
+            worker(i)
+        except BaseException as e:  # noqa: BLE001 - re-raised in the test's thread
+            with lock:
+                errors.append(e)
+
+    threads = [threading.Thread(target=run, args=(i,), daemon=True) for i in range(count)]
     for t in threads:
         t.start()
+    deadline = time.monotonic() + timeout
     for t in threads:
-        t.join(timeout)
+        t.join(max(0.0, deadline - time.monotonic()))
+    alive = sum(1 for t in threads if t.is_alive())
+    assert alive == 0, f"{alive} of {count} workers still running after {timeout}s"
+    if errors:
+        raise errors[0]
 
 
 @pytest.fixture(scope="module")

@@ -76,6 +76,7 @@ def test_redis_cli_reads_binary_key(kv):
 STRICT_LEGAL = (b"a\x00b", b"x\r\ny")
 
 
+@pytest.mark.kv_only  # --strict-keys is kv-server's
 @pytest.mark.parametrize("key", [k for k in KEYS.values() if k not in STRICT_LEGAL],
                          ids=[n for n, k in KEYS.items() if k not in STRICT_LEGAL])
 def test_strict_keys_refuses(kv_server, key):
@@ -88,6 +89,7 @@ def test_strict_keys_refuses(kv_server, key):
         assert r.call("DBSIZE") == 0
 
 
+@pytest.mark.kv_only  # --strict-keys is kv-server's
 def test_strict_keys_accepts_short_utf8_with_control_bytes(kv_server):
     s = kv_server(strict_keys="yes")
     c = s.client(decode_responses=False)
@@ -96,6 +98,7 @@ def test_strict_keys_accepts_short_utf8_with_control_bytes(kv_server):
     assert c.dbsize() == len(STRICT_LEGAL)
 
 
+@pytest.mark.kv_only  # kv-server's WAL and snapshots
 def test_binary_keys_survive_kill9_wal_and_snapshot(kv_persist):
     s = kv_persist(appendfsync="always")
     c = s.client(decode_responses=False)
@@ -115,6 +118,7 @@ def test_binary_keys_survive_kill9_wal_and_snapshot(kv_persist):
     assert c.dbsize() == 2 * len(KEYS)
 
 
+@pytest.mark.kv_only  # the native protocol
 def test_native_client_reads_and_deletes_key_written_over_resp(kv_server):
     s = kv_server(native_port="auto")
     key = b"\xff\xfe\x00\r\nnative"
@@ -130,6 +134,7 @@ def test_native_client_reads_and_deletes_key_written_over_resp(kv_server):
     assert s.client(decode_responses=False).exists(key) == 0
 
 
+@pytest.mark.kv_only  # kv-cli speaks the native protocol
 def test_kv_cli_prints_and_deletes_binary_key(kv_server):
     s = kv_server(native_port="auto")
     s.client(decode_responses=False).set(b"a\xffb", b"v")
@@ -144,6 +149,9 @@ def test_kv_cli_prints_and_deletes_binary_key(kv_server):
     assert s.client().dbsize() == 0
 
 
+# kv-server's own accounting: Redis's used_memory_dataset comes from allocator totals and does
+# not drop back to within 4 KB after the DEL.
+@pytest.mark.kv_only
 def test_long_key_is_counted_in_memory(kv_server):
     c = kv_server().client(decode_responses=False)
     c.set(b"warm", b"1")  # allocates the slot table first, so the difference is the key's

@@ -95,22 +95,10 @@ def test_every_type_matches_what_get_returned(kv):
         assert r.get(key) == "swapped"
 
 
-def _has_decimal(r) -> bool:
-    try:
-        r.execute_command("DECIMAL.INCRBY", "__probe__", "1")
-    except redis.ResponseError as e:
-        if "unknown command" in str(e).lower():
-            return False
-        raise
-    r.delete("__probe__")
-    return True
-
-
 @pytest.mark.parametrize("amount", ["1.50", "-0.000001", "1234567890.123456789", "100", "0.00"])
 def test_decimal_matches_its_canonical_string(kv, amount):
     r = kv.client()
-    if not _has_decimal(r):
-        pytest.skip("the DECIMAL extension is not loaded")
+    # DECIMAL is built in: a server without it fails here rather than skipping.
     r.execute_command("DECIMAL.INCRBY", "d", amount)
     current = r.get("d")
     # The same number spelt otherwise never matches.

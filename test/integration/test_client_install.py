@@ -72,8 +72,9 @@ class Stage:
 
 @pytest.fixture(scope="module")
 def stage(tmp_path_factory) -> Stage:
-    if not (BUILD_DIR / "meson-private").is_dir():
-        pytest.skip(f"{BUILD_DIR} is not a meson build directory")
+    # Not a skip: a server binary outside a build directory would silently drop this check.
+    assert (BUILD_DIR / "meson-private").is_dir(), (
+        f"{BUILD_DIR} is not a meson build directory: point KV_SERVER_BIN at <build>/kv-server")
     root = tmp_path_factory.mktemp("stage")
     res = subprocess.run(["meson", "install", "-C", str(BUILD_DIR), "--destdir", str(root),
                           "--no-rebuild", "--quiet"],

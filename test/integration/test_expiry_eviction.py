@@ -10,10 +10,12 @@ from conftest import wait_for
 
 def test_px_expiry_then_lazy_miss(kv):
     c = kv.client()
-    assert c.set("k", "v", px=150)
+    # 1 s: long enough that the key surely still exists for the next two reads; the sleep
+    # starts after the SET's reply, so the deadline has passed when it ends.
+    assert c.set("k", "v", px=1000)
     assert c.get("k") == "v"
-    assert 0 < c.pttl("k") <= 150
-    time.sleep(0.4)
+    assert 0 < c.pttl("k") <= 1000
+    time.sleep(1.1)
     assert c.get("k") is None
     assert c.exists("k") == 0
     assert c.ttl("k") == -2
@@ -45,7 +47,7 @@ def test_active_expiry_removes_untouched_keys(kv):
     c = kv.client()
     pipe = c.pipeline(transaction=False)
     for i in range(1000):
-        pipe.set(f"short:{i}", "v", px=200)
+        pipe.set(f"short:{i}", "v", px=3000)  # outlives the pipeline and the DBSIZE below
     for i in range(10):
         pipe.set(f"long:{i}", "v")
     pipe.execute()
@@ -71,17 +73,17 @@ def test_active_expiry_in_other_database(kv):
 
 def test_persist_prevents_expiry(kv):
     c = kv.client()
-    c.set("k", "v", px=200)
+    c.set("k", "v", px=1000)  # long enough to still exist when PERSIST arrives
     assert c.persist("k") is True
-    time.sleep(0.4)
+    time.sleep(1.1)  # past the deadline it had
     assert c.get("k") == "v"
 
 
 def test_overwrite_clears_expiry(kv):
     c = kv.client()
-    c.set("k", "v", px=200)
+    c.set("k", "v", px=1000)  # long enough to still exist when it is overwritten
     c.set("k", "v2")
-    time.sleep(0.4)
+    time.sleep(1.1)  # past the deadline it had
     assert c.get("k") == "v2"
 
 

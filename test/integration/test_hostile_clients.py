@@ -9,7 +9,6 @@ rather than refusing writes however many I/O threads write at once.
 
 from __future__ import annotations
 
-import shutil
 import socket
 import struct
 import subprocess
@@ -164,7 +163,6 @@ def bench(port: int, *args: str) -> subprocess.Popen:
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
 
 
-@pytest.mark.skipif(shutil.which("redis-benchmark") is None, reason="redis-benchmark missing")
 @pytest.mark.parametrize("threads", [2, 4])
 @pytest.mark.parametrize("policy", ["allkeys-lru", "allkeys-random", "volatile-lru",
                                     "volatile-random", "volatile-ttl"])

@@ -309,10 +309,11 @@ def test_nested_over_the_other_writes(nkv, connect):
 
 def test_nested_with_ttl_expires(nkv, connect):
     c = connect(nkv)
-    expect_ok(c.set("t", [1, {"a": None}], ttl_ms=100))
-    assert 0 < expect_ok(c.ttl("t")).value <= 100
+    # 1 s: long enough that the value surely still exists for the TTL and GET below.
+    expect_ok(c.set("t", [1, {"a": None}], ttl_ms=1000))
+    assert 0 < expect_ok(c.ttl("t")).value <= 1000
     expect_ok(c.get("t"), [1, {"a": None}])
-    time.sleep(0.3)
+    time.sleep(1.1)  # started after the SET's reply: the deadline has passed when it ends
     expect_status(c.get("t"), NULL)
     expect_ok(c.exists("t"), 0)
 

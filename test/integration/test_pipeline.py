@@ -4,6 +4,7 @@ and a short redis-benchmark run."""
 import re
 import subprocess
 import threading
+import time
 
 import pytest
 
@@ -121,32 +122,45 @@ def test_concurrent_mset_is_atomic(kv):
     keys = [f"atomic:{i}" for i in range(16)]
     stop = threading.Event()
     torn = []
+    writer_errors: list[BaseException] = []
+    generations = [0]  # MSETs the writer completed
 
     def writer():
-        c = kv.client()
-        n = 0
-        while not stop.is_set():
-            n += 1
-            c.mset({k: n for k in keys})
+        try:
+            c = kv.client()
+            while not stop.is_set():
+                c.mset({k: generations[0] + 1 for k in keys})
+                generations[0] += 1
+        except BaseException as e:  # noqa: BLE001 - checked by the test
+            writer_errors.append(e)
 
-    def reader():
+    def reader(_):
         c = kv.client()
-        for _ in range(500):
+        seen = set()
+        reads = 0
+        # Reads overlap the writer: at least 500 reads, and until this reader has seen three
+        # generations (the cap is liveness, not speed).
+        deadline = time.monotonic() + 60
+        while reads < 500 or len(seen) < 3:
+            assert time.monotonic() < deadline, f"saw only generations {seen} in {reads} reads"
             vals = c.mget(keys)
+            reads += 1
             if len(set(vals)) != 1:
                 torn.append(vals)
+            seen.add(vals[0])
 
     c = kv.client()
     c.mset({k: 0 for k in keys})
-    w = threading.Thread(target=writer)
+    w = threading.Thread(target=writer, daemon=True)
     w.start()
-    readers = [threading.Thread(target=reader) for _ in range(2)]
-    for t in readers:
-        t.start()
-    for t in readers:
-        t.join(120)
-    stop.set()
-    w.join(30)
+    try:
+        run_parallel(reader, 2, 120)
+    finally:
+        stop.set()
+        w.join(30)
+    assert not w.is_alive(), "the writer never stopped"
+    assert not writer_errors, writer_errors
+    assert generations[0] >= 3, generations  # the writer made progress while they read
     assert not torn, f"torn MGET results: {torn[:3]}"
 
 
