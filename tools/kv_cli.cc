@@ -1,6 +1,6 @@
 // kv-cli: redis-cli for the native protocol (docs/kv-cli.md).
 //
-//   kv-cli [-h host] [-p port] [-a password] [-n namespace] [-u kv://[pw@]host:port[/ns]]
+//   kv-cli [-h host] [-p port] [--user name] [-a password] [-n namespace] [-u kv://[pw@]host:port[/ns]]
 //          [--raw | --no-raw] [command [arg ...]]
 //
 // With a command: runs it, prints the reply, exits 0 (1 on an error reply or no connection).
@@ -87,8 +87,9 @@ class Session {
     Print(stdout, o.out);
     Print(stderr, o.err);
     if (reply.ok() && plan->name == "select") url_.ns = std::string(plan->req.key);
-    if (reply.ok() && plan->name == "auth" && plan->req.key.empty()) {
+    if (reply.ok() && plan->name == "auth") {  // a reconnection authenticates the same way
       url_.password = std::string(plan->req.owner);
+      url_.user = std::string(plan->req.key);
     }
     if (client_->broken()) client_.reset();
     return !o.failed;
@@ -193,7 +194,9 @@ int main(int argc, char** argv) {
   auto* port_opt = app.add_option("-p,--port", port, "Server native-protocol port")
                        ->check(CLI::Range(1, 65535))
                        ->capture_default_str();
-  auto* pass_opt = app.add_option("-a,--pass", password, "Password (AUTH as the default user)");
+  auto* pass_opt = app.add_option("-a,--pass", password, "Password (AUTH as --user, or default)");
+  std::string user;
+  auto* user_opt = app.add_option("--user", user, "ACL user to AUTH as (with -a)");
   app.add_option("-u,--url", url_text,
                  "kv://[password@]host:port[/namespace]; -h -p -a -n given too override its parts");
   auto* ns_opt = app.add_option("-n,--namespace", ns, "Namespace to SELECT after connecting");
@@ -234,6 +237,7 @@ int main(int argc, char** argv) {
   if (host_opt->count() > 0) url.host = host;
   if (port_opt->count() > 0) url.port = static_cast<uint16_t>(port);
   if (pass_opt->count() > 0) url.password = password;
+  if (user_opt->count() > 0) url.user = user;
   if (ns_opt->count() > 0) url.ns = ns;
 
   OutputMode mode = ::isatty(STDOUT_FILENO) ? OutputMode::kFormatted : OutputMode::kRaw;

@@ -259,7 +259,7 @@ Result<Client> Client::Connect(const Url& url, Milliseconds timeout) {
   if (fd < 0) return err;
   Client c(fd, url, timeout);
   if (!url.password.empty()) {
-    Result<Value> r = c.Auth(url.password);
+    Result<Value> r = c.Auth(url.password, url.user);
     if (!r) return Error{r.error().code, "AUTH: " + r.error().message};
   }
   if (!url.ns.empty()) {

@@ -86,6 +86,9 @@ class [[nodiscard]] Result {
 // namespace, when present, is non-empty and has no further '/'.
 struct Url {
   std::string password;  // empty: no AUTH
+  // The ACL user AUTH names; empty: the default user. Not part of the URL text (a password may
+  // contain ':'), set by the caller (kv-cli --user).
+  std::string user;
   std::string host;
   uint16_t port = 0;
   std::string ns;        // empty: no SELECT

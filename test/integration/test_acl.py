@@ -4,13 +4,14 @@ side by side with Debian's redis-server 7.0 where the replies are the same by de
 from __future__ import annotations
 
 import hashlib
+import os
 import socket
 import subprocess
 
 import pytest
 import redis
 
-from conftest import REDIS_CLI, Server
+from conftest import KV_BIN, REDIS_CLI, Server
 import native_client as nc
 
 pytestmark = pytest.mark.kv_only
@@ -331,3 +332,18 @@ def test_unauthenticated_client_survives_its_default_user_changing(kv_server):
     sock.sendall(b"*3\r\n$4\r\nAUTH\r\n$5\r\nalice\r\n$1\r\np\r\n")
     assert sock.recv(100) == b"+OK\r\n"
     sock.close()
+
+
+def test_kv_cli_authenticates_as_a_user(nkv):
+    reset_users(nkv)
+    nkv.client().execute_command("ACL", "SETUSER", "alice", "on", ">p", "+@all", "-del", "~*")
+    kv_cli = os.environ.get("KV_CLI_BIN", os.path.join(os.path.dirname(KV_BIN), "kv-cli"))
+    base = [kv_cli, "-p", str(nkv.native_port), "--user", "alice", "-a", "p"]
+    out = subprocess.run(base + ["set", "k", "1"], capture_output=True, text=True, timeout=30)
+    assert out.returncode == 0, out.stderr
+    out = subprocess.run(base + ["del", "k"], capture_output=True, text=True, timeout=30)
+    assert "NOPERM this user has no permissions to run the 'del' command" in out.stdout + out.stderr
+    out = subprocess.run(base[:3] + ["--user", "alice", "-a", "bad", "get", "k"],
+                         capture_output=True, text=True, timeout=30)
+    assert "WRONGPASS" in out.stdout + out.stderr
+    reset_users(nkv)
