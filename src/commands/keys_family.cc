@@ -29,6 +29,7 @@
 #include "commands/errors.h"
 #include "commands/families.h"
 #include "commands/server_state.h"
+#include "core/object.h"
 #include "core/glob.h"
 #include "core/keyspace.h"
 #include "core/shard.h"
@@ -136,20 +137,9 @@ void CountExisting(CommandContext& ctx, bool touch) {
 void CmdExists(CommandContext& ctx) { CountExisting(ctx, false); }
 void CmdTouch(CommandContext& ctx) { CountExisting(ctx, true); }
 
-// What TYPE reports and SCAN TYPE filters on: every scalar is what Redis calls a string; a native
-// client's Null, List or Map goes by its native type name ("null", "list", "map"), as a Redis
-// module type goes by its own name.
-std::string_view TypeName(const Entry& e) {
-  if (!IsNested(e.type())) return "string";
-  switch (EncodedTypeOf({e.value_data(), e.value_len()})) {
-    case EncodedType::kList:
-      return "list";
-    case EncodedType::kMap:
-      return "map";
-    default:
-      return "null";
-  }
-}
+// What TYPE reports and SCAN TYPE filters on (core/object.h): "string" for every scalar; a
+// native client's List is a list and its Map a hash; its Null is kv-server's "null".
+std::string_view TypeName(const Entry& e) { return ObjTypeName(TypeOf(e)); }
 
 void CmdType(CommandContext& ctx) {
   const std::string_view key = ctx.args[1];

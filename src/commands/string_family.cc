@@ -30,6 +30,7 @@
 #include "commands/errors.h"
 #include "commands/families.h"
 #include "commands/server_state.h"
+#include "core/object.h"
 #include "core/scalar.h"
 #include "core/shard.h"
 #include "core/status.h"
@@ -182,7 +183,7 @@ OpResult<int64_t> OpIncrBy(Shard& shard, std::string_view key, int64_t delta, in
     return delta;
   }
   const ScalarView v = e->value();
-  if (IsNested(v.type)) return OpStatus::kWrongType;
+  if (!IsString(v)) return OpStatus::kWrongType;
   int64_t cur;
   if (v.type == ScalarType::kInt) {
     cur = v.i;
@@ -238,7 +239,7 @@ OpResult<std::string> OpIncrByFloat(Shard& shard, std::string_view key, long dou
   if (e) {
     expire_at = e->expire_at();
     const ScalarView v = e->value();
-    if (IsNested(v.type)) return OpStatus::kWrongType;
+    if (!IsString(v)) return OpStatus::kWrongType;
     if (v.type == ScalarType::kDecimal) {
       auto out = IncrDecimalExactly(shard, key, v.dec, incr_text, expire_at, error);
       if (!out) return OpStatus::kNotAFloat;  // the text in *error says why
@@ -276,7 +277,7 @@ OpResult<uint64_t> OpAppend(Shard& shard, std::string_view key, std::string_view
     return tail.size();
   }
   const ScalarView v = e->value();
-  if (IsNested(v.type)) return OpStatus::kWrongType;
+  if (!IsString(v)) return OpStatus::kWrongType;
   char buf[kScalarBufSize];
   const std::string_view head = CanonicalString(v, buf);  // Bytes: points into the old entry
   const uint64_t head_len = head.size();
@@ -300,7 +301,7 @@ OpResult<uint64_t> OpSetRange(Shard& shard, std::string_view key, uint64_t offse
   std::string_view head;
   if (e) {
     v = e->value();
-    if (IsNested(v.type)) return OpStatus::kWrongType;
+    if (!IsString(v)) return OpStatus::kWrongType;
     head = CanonicalString(v, buf);
   }
   const uint64_t old_len = head.size();
@@ -500,7 +501,7 @@ void CmdStrLen(CommandContext& ctx) {
     ctx.rb->SendLong(0);
     return;
   }
-  if (IsNested(e->type())) {
+  if (!IsString(*e)) {
     ctx.rb->SendError(errors::kWrongType);
     return;
   }
@@ -563,7 +564,7 @@ void CmdGetRange(CommandContext& ctx) {
     ctx.rb->SendBulk("");
     return;
   }
-  if (IsNested(e->type())) {
+  if (!IsString(*e)) {
     ctx.rb->SendError(errors::kWrongType);
     return;
   }

@@ -14,6 +14,7 @@
 #include "commands/errors.h"
 #include "commands/families.h"
 #include "commands/server_state.h"
+#include "core/object.h"
 #include "core/scalar.h"
 #include "core/shard.h"
 
@@ -33,7 +34,7 @@ struct Range {
 bool ReadString(CommandContext& ctx, std::string_view key, std::string* out) {
   Entry* e = ctx.ShardFor(key).Find(key, ctx.now_ms);
   if (!e) return true;
-  if (IsNested(e->type())) return false;
+  if (!IsString(*e)) return false;
   char buf[kScalarBufSize];
   out->assign(CanonicalString(e->value(), buf));
   return true;

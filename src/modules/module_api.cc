@@ -14,6 +14,7 @@
 #include "commands/args.h"
 #include "commands/dispatch.h"
 #include "commands/errors.h"
+#include "core/object.h"
 #include "core/scalar.h"
 #include "core/shard.h"
 #include "core/value_encoding.h"
@@ -384,7 +385,7 @@ void Log(KVModuleCtx* ctx, const char* level, const char* fmt_str, ...) {
 const char* ValueString(KVModuleKey* key, size_t* len) {
   const Entry* e = Live(key);
   // A Null, List or Map has no text: NULL, so that text comparisons (CAS over RESP) never match.
-  if (!e || IsNested(e->type())) return nullptr;
+  if (!e || !IsString(*e)) return nullptr;
   char buf[kScalarBufSize];
   key->text.assign(CanonicalString(e->value(), buf));
   if (len) *len = key->text.size();

@@ -330,8 +330,11 @@ def test_nested_reads_over_resp2_resp3_and_redis_cli(nkv, connect):
                               b"raw", b"\x00"]
         assert r.get("n") is None and r.exists("n") == 1
         assert r.mget("l", "nope") == [[1, b"a", [None, -2]], None]
-        assert [r.type(k) for k in ("l", "m", "n", "nope")] == [b"list", b"map", b"null", b"none"]
+        assert [r.type(k) for k in ("l", "m", "n", "nope")] == [b"list", b"hash", b"null", b"none"]
         assert sorted(r.scan_iter(_type="list")) == [b"l"]
+        assert sorted(r.scan_iter(_type="hash")) == [b"m"]
+        assert sorted(r.scan_iter(_type="null")) == [b"n"]
+        assert sorted(r.scan_iter(_type="map")) == []
         assert sorted(r.scan_iter(_type="string")) == []
     finally:
         r.close()
