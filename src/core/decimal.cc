@@ -1,11 +1,11 @@
 // Decimal over Intel's BID library. The algorithms (literal parsing, canonical text, the
 // exact-or-error checks of the library's per-call status flags, and single-rounding scaled
-// division) live in modules/builtin/decimal128.h, a header-only C file shared with the DECIMAL
+// division) live in core/decimal128.h, a header-only C file shared with the DECIMAL
 // plugin so the engine and the plugin can never disagree on a literal or a result. That header
 // selects the library variant (libbidgcc000: by value, rounding mode and flags per call).
 #include "core/decimal.h"
 
-#include "modules/builtin/decimal128.h"
+#include "core/decimal128.h"
 
 namespace kv {
 

@@ -17,7 +17,7 @@
 #include "core/scalar.h"
 #include "core/shard.h"
 #include "kvmodule.h"
-#include "modules/builtin/decimal128.h"
+#include "core/decimal128.h"
 
 namespace kv {
 namespace {

@@ -1,7 +1,7 @@
 /* decimal.c - exact decimal values: DECIMAL.SET, GET, MGET, INCRBY, DECRBY, MUL, DIV, CMP.
  *
  * Written only against include/kvmodule.h and Intel's BID library, like any external plugin
- * (STYLE lesson 13); decimal128.h beside it is the header-only decimal code it shares with the
+ * (STYLE lesson 13), plus core/decimal128.h, the header-only decimal code it shares with the
  * engine, so both parse and print decimals identically.
  *
  * Values are IEEE 754-2008 decimal128 (34 significant digits), stored as the host's Decimal
@@ -25,7 +25,7 @@
 #include <string.h>
 
 #include "builtin.h"
-#include "decimal128.h"
+#include "decimal128.h" /* src/core/decimal128.h */
 #include "kvmodule.h"
 
 static const KVModuleAPI *api;

@@ -2,9 +2,10 @@
  *
  * Header-only C (every function is static inline), shared by the engine's Decimal
  * (src/core/decimal.cc) and the built-in DECIMAL plugin (src/modules/builtin/decimal.c), so both
- * accept the same literals, print the same canonical text and refuse the same results. It lives
- * here, beside the plugin, because the plugin may include nothing from src/ but its own folder
- * (it is written against include/kvmodule.h and the BID library only, to prove the plugin ABI).
+ * accept the same literals, print the same canonical text and refuse the same results. It is the
+ * engine's decimal binding, so it lives in core; the plugin includes it as it includes the BID
+ * library's headers (pure functions, no server state), and otherwise reaches the server only
+ * through include/kvmodule.h.
  *
  * Library variant: link libbidgcc000.a, the build with arguments passed by value, the rounding
  * mode passed to each call and the status flags passed by pointer to each call. Nothing is
@@ -25,8 +26,8 @@
  *     with prec=34, Emax=6144, Emin=-6143, clamp=1 and Inexact trapped gives the same).
  *   - Canonical text is Python's str(Decimal) (the IEEE / General Decimal Arithmetic
  *     to-scientific-string): the exponent is kept, so 19.99 + 0.01 prints 20.00. */
-#ifndef KV_MODULES_BUILTIN_DECIMAL128_H
-#define KV_MODULES_BUILTIN_DECIMAL128_H
+#ifndef KV_CORE_DECIMAL128_H
+#define KV_CORE_DECIMAL128_H
 
 #include <stddef.h>
 #include <stdint.h>
@@ -459,4 +460,4 @@ static inline int kvdec_op_scaled(int op, BID_UINT128 a, BID_UINT128 b, int scal
 }
 #endif
 
-#endif /* KV_MODULES_BUILTIN_DECIMAL128_H */
+#endif /* KV_CORE_DECIMAL128_H */
