@@ -71,7 +71,7 @@ IoThread::~IoThread() {
 }
 
 std::string IoThread::Listen(const std::string& bind, int port, int backlog,
-                             SessionFactory protocol) {
+                             SessionFactory protocol, tls::TlsContext* tls) {
   sockaddr_storage ss{};
   if (uv_ip4_addr(bind.c_str(), port, reinterpret_cast<sockaddr_in*>(&ss)) != 0 &&
       uv_ip6_addr(bind.c_str(), port, reinterpret_cast<sockaddr_in6*>(&ss)) != 0)
@@ -82,6 +82,7 @@ std::string IoThread::Listen(const std::string& bind, int port, int backlog,
   auto l = std::make_unique<Listener>();
   l->thread = this;
   l->protocol = protocol;
+  l->tls = tls;
   uv_tcp_init(&loop_, &l->handle);
   l->handle.data = l.get();
   uv_tcp_open(&l->handle, fd);
@@ -102,6 +103,11 @@ void IoThread::OnConnection(uv_stream_t* server, int status) {
   ServerState& st = self->server();
   auto* conn = new Connection(self, listener->protocol);
   if (!conn->Start(server)) {
+    conn->Close();
+    return;
+  }
+  if (listener->tls != nullptr && !conn->UseTls(*listener->tls)) {
+    spdlog::warn("cannot create a TLS session for client {}", conn->client().addr);
     conn->Close();
     return;
   }

@@ -19,6 +19,9 @@ namespace kv {
 
 class Connection;
 class Session;
+namespace tls {
+class TlsContext;
+}
 
 // Makes the protocol half of a new connection (RESP or native).
 using SessionFactory = std::unique_ptr<Session> (*)(Connection*);
@@ -28,8 +31,10 @@ class IoThread {
   IoThread(int index, Dispatcher& dispatcher);
   ~IoThread();
 
-  // Opens a listener on bind:port whose connections speak `protocol`. Returns "" or an error.
-  std::string Listen(const std::string& bind, int port, int backlog, SessionFactory protocol);
+  // Opens a listener on bind:port whose connections speak `protocol`, over TLS when `tls` is
+  // given (it must outlive the loop). Returns "" or an error.
+  std::string Listen(const std::string& bind, int port, int backlog, SessionFactory protocol,
+                     tls::TlsContext* tls = nullptr);
   // Runs the loop on a new thread (index > 0) or the calling thread (RunHere).
   void RunInThread();
   void RunHere();
@@ -63,6 +68,7 @@ class IoThread {
   struct Listener {
     IoThread* thread;
     SessionFactory protocol;
+    tls::TlsContext* tls;  // null: plain TCP
     uv_tcp_t handle;
   };
   std::vector<std::unique_ptr<Listener>> listeners_;

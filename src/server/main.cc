@@ -5,6 +5,8 @@
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
+#include <iterator>
 #include <map>
 
 #include "core/config.h"
@@ -76,10 +78,24 @@ int main(int argc, char** argv) {
     }
   }
 
-  if (config.port.load() == 0 && config.native_port.load() == 0) {
-    fprintf(stderr, "kv-server: --port 0 and --native-port 0: no listener left, nobody could "
-                    "connect; enable at least one port\n");
+  const int ports[] = {config.port.load(), config.native_port.load(), config.tls_port.load(),
+                       config.tls_native_port.load()};
+  if (std::all_of(std::begin(ports), std::end(ports), [](int p) { return p == 0; })) {
+    fprintf(stderr, "kv-server: --port 0 and --native-port 0 (and no --tls-port or "
+                    "--tls-native-port): no listener left, nobody could connect; enable at "
+                    "least one port\n");
     return 2;
+  }
+  // The listeners share SO_REUSEPORT: two of them on one port would split its connections.
+  for (size_t i = 0; i < std::size(ports); ++i) {
+    for (size_t j = i + 1; j < std::size(ports); ++j) {
+      if (ports[i] != 0 && ports[i] == ports[j]) {
+        static const char* kNames[] = {"port", "native-port", "tls-port", "tls-native-port"};
+        fprintf(stderr, "kv-server: --%s and --%s are both %d; each listener needs its own port\n",
+                kNames[i], kNames[j], ports[i]);
+        return 2;
+      }
+    }
   }
 
   auto logger = spdlog::stderr_color_mt("kv");
