@@ -156,9 +156,17 @@ std::string TlsContext::Configure(const Settings& s) {
   SSL_CTX_set_default_passwd_cb_userdata(c, const_cast<std::string*>(&s.key_file_pass));
   if (SSL_CTX_use_certificate_chain_file(c, s.cert_file.c_str()) != 1)
     return "tls-cert-file '" + s.cert_file + "': " + OpenSslErrors();
-  if (SSL_CTX_use_PrivateKey_file(c, s.key_file.c_str(), SSL_FILETYPE_PEM) != 1)
-    return "tls-key-file '" + s.key_file + "': " + OpenSslErrors() +
-           (s.key_file_pass.empty() ? " (an encrypted key needs tls-key-file-pass)" : "");
+  if (SSL_CTX_use_PrivateKey_file(c, s.key_file.c_str(), SSL_FILETYPE_PEM) != 1) {
+    const std::string why = OpenSslErrors();
+    if (why.find("key values mismatch") != std::string::npos)
+      return "tls-key-file '" + s.key_file + "' does not match tls-cert-file '" + s.cert_file +
+             "'";
+    const bool passphrase = why.find("password") != std::string::npos ||
+                            why.find("decrypt") != std::string::npos;
+    return "tls-key-file '" + s.key_file + "': " + why +
+           (passphrase && s.key_file_pass.empty() ? " (an encrypted key needs tls-key-file-pass)"
+                                                  : "");
+  }
   // The settings die with this call: no dangling passphrase pointer in the context.
   SSL_CTX_set_default_passwd_cb_userdata(c, nullptr);
   if (SSL_CTX_check_private_key(c) != 1)
