@@ -546,3 +546,25 @@ def test_native_pool_over_tls_survives_session_tickets(tls_server, certs):
         assert c is first
         assert c.get("a") == 1
     pool.close()
+
+
+def test_appendfsync_always_replies_over_tls(certs, tmp_path):
+    """Replies held for the fsync leave through the TLS write path once it is done."""
+    s = Server(tls_options(certs, appendonly="yes", appendfsync="always"),
+               workdir=str(tmp_path)).start()
+    s.tls_port = int(s.options["tls-port"])
+    try:
+        r = tls_redis(s, certs)
+        p = r.pipeline(transaction=False)
+        for i in range(300):
+            p.set(f"k{i}", "v" * i)
+        assert p.execute() == [True] * 300
+        assert r.get("k299") == "v" * 299
+        r.close()
+    finally:
+        s.stop()
+    s.restart()
+    try:
+        assert s.client().get("k299") == "v" * 299
+    finally:
+        s.stop()
