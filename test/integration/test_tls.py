@@ -568,3 +568,38 @@ def test_appendfsync_always_replies_over_tls(certs, tmp_path):
         assert s.client().get("k299") == "v" * 299
     finally:
         s.stop()
+
+
+KV_CLI = str(Path(KV_BIN).parent / "kv-cli")
+
+
+def kv_cli_tls(port: int, certs: Certs, *args, cert: str | None = "client", ca: str = "ca",
+               host: str = HOST) -> subprocess.CompletedProcess:
+    argv = [KV_CLI, "-h", host, "-p", str(port), "--raw", "--tls", "--cacert",
+            certs.path(f"{ca}.crt")]
+    if cert:
+        argv += ["--cert", certs.path(f"{cert}.crt"), "--key", certs.path(f"{cert}.key")]
+    return subprocess.run(argv + [str(a) for a in args], capture_output=True, text=True,
+                          timeout=60)
+
+
+def test_kv_cli_over_tls(tls_server, certs):
+    s = tls_server(native_port="auto", tls_native_port=free_port())
+    port = int(s.options["tls-native-port"])
+    res = kv_cli_tls(port, certs, "set", "price", "19.99d")
+    assert res.returncode == 0, res.stderr
+    res = kv_cli_tls(port, certs, "get", "price")
+    assert (res.returncode, res.stdout.strip()) == (0, "19.99"), res.stderr
+    assert s.client().get("price") == "19.99"
+    # The server's name is checked: localhost is in its certificate's SAN too.
+    assert kv_cli_tls(port, certs, "ping", host="localhost").returncode == 0
+    # A server certificate of an untrusted CA stops the client before anything is sent.
+    res = kv_cli_tls(port, certs, "ping", ca="rogue_ca")
+    assert res.returncode == 1 and "server certificate" in res.stderr, res.stderr
+    # tls-auth-clients yes: no client certificate, no service.
+    res = kv_cli_tls(port, certs, "ping", cert=None)
+    assert res.returncode == 1, res.stdout
+    # TLS options without --tls are a usage error.
+    res = subprocess.run([KV_CLI, "-p", str(port), "--cacert", certs.path("ca.crt"), "ping"],
+                         capture_output=True, text=True, timeout=60)
+    assert res.returncode == 2 and "need --tls" in res.stderr
