@@ -93,6 +93,7 @@ struct ClientState {
   std::string lib_name, lib_ver;
   std::string addr, laddr;  // "ip:port"
   int fd = -1;
+  int io_thread = 0;  // the loop serving it, for life (CLIENT LIST io-thread=, as Redis 8)
   // Fields CLIENT LIST reads from other threads are atomics (or, for strings, written under
   // the client registry's mutex); the rest belong to the connection's own thread.
   std::atomic<int> resp{2};  // protocol version: 2 or 3

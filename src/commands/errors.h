@@ -33,6 +33,20 @@ inline constexpr std::string_view kInvalidNamespace =
     "ERR invalid namespace name (1-64 characters of A-Z a-z 0-9 _ . : -)";
 inline constexpr std::string_view kNoProto = "NOPROTO unsupported protocol version";
 inline constexpr std::string_view kMaxClients = "ERR max number of clients reached";
+// Redis 7.2's text, naming kv-server (which has no CONFIG REWRITE, so that sentence is left out).
+inline constexpr std::string_view kProtectedMode =
+    "DENIED kv-server is running in protected mode because protected mode is enabled and no "
+    "password is set for the default user. In this mode connections are only accepted from the "
+    "loopback interface. If you want to connect from external computers to kv-server you may "
+    "adopt one of the following solutions: 1) Just disable protected mode sending the command "
+    "'CONFIG SET protected-mode no' from the loopback interface by connecting to kv-server from "
+    "the same host the server is running, however MAKE SURE kv-server is not publicly "
+    "accessible from internet if you do so. 2) Alternatively you can just disable the protected "
+    "mode by editing the kv-server configuration file, and setting the protected mode option to "
+    "'no', and then restarting the server. 3) If you started the server manually just for "
+    "testing, restart it with the '--protected-mode no' option. 4) Set up an authentication "
+    "password for the default user. NOTE: You only need to do one of the above things in order "
+    "for the server to start accepting connections from the outside.";
 inline constexpr std::string_view kLoading = "LOADING kv-server is loading the dataset in memory";
 // Redis's AOF wording, so clients that look for MISCONF recognise it.
 inline constexpr std::string_view kMisconfWal = "MISCONF Errors writing to the AOF file: {}";

@@ -210,12 +210,13 @@ std::string ClientLine(const ClientState& c, int64_t now_ms) {
   return fmt::format(
       "id={} addr={} laddr={} fd={} name={} age={} idle={} flags=N db={} sub=0 psub=0 ssub=0 "
       "multi=-1 qbuf=0 qbuf-free=0 argv-mem=0 multi-mem=0 rbs=0 rbp=0 obl=0 oll=0 omem=0 "
-      "tot-mem=0 events=r cmd={} user=default redir=-1 resp={} lib-name={} lib-ver={}\n",
+      "tot-mem=0 events=r cmd={} user=default redir=-1 resp={} lib-name={} lib-ver={} "
+      "io-thread={}\n",
       c.id, c.addr, c.laddr, c.fd, c.name,
       (now_ms - c.created_ms.load(std::memory_order_relaxed)) / 1000,
       (now_ms - c.last_active_ms.load(std::memory_order_relaxed)) / 1000, c.ns_name,
       cmd ? std::string_view(cmd->name) : "NULL", c.resp.load(std::memory_order_relaxed),
-      c.lib_name, c.lib_ver);
+      c.lib_name, c.lib_ver, c.io_thread);
 }
 
 void CmdClient(CommandContext& ctx) {

@@ -180,6 +180,16 @@ Config::Config() {
           INT64_MAX, true);
   add_int("wal-queue-limit", "WAL records queued for the writer before writers wait",
           &wal_queue_limit, 1, 10000000, false);
+  AddString("logfile", "log to this file (appended to) instead of stderr; empty = stderr",
+            &logfile_, false);
+  AddString("pidfile", "write the server's PID to this file at start, remove it at exit",
+            &pidfile_, false);
+  AddString("daemonize",
+            "yes: run in the background (the command returns once the server serves)",
+            &daemonize_, false, [](std::string_view v) -> std::string {
+              if (ParseBool(v)) return "";
+              return "argument must be 'yes' or 'no'";
+            });
   AddString("save", "Redis's RDB schedule, accepted for compatibility; kv-server uses "
             "snapshot-interval and snapshot-ops",
             &save_, true);
@@ -194,6 +204,9 @@ Config::Config() {
       return err;
     };
   }
+  add_bool("protected-mode",
+           "yes: while no password is set, refuse clients that are not on loopback (-DENIED)",
+           &protected_mode, true);
   add_int("maxmemory", "memory cap in bytes (units k kb m mb g gb; 0 = none)", &maxmemory, 0,
           INT64_MAX, true, true);
   directives_.push_back(
@@ -269,7 +282,7 @@ Config::Config() {
              "local",
              &enable_protected_configs);
   for (auto& d : directives_)
-    if (d.name == "dir") d.is_protected = true;
+    if (d.name == "dir" || d.name == "logfile" || d.name == "pidfile") d.is_protected = true;
   add_int("tcp-backlog", "listen backlog", &tcp_backlog, 1, 65535, false);
   add_int("hz", "server cron frequency (active expiry, memory figures)", &hz, 1, 500, true);
   add_int("timeout", "close clients idle for this many seconds (0 = never)", &timeout, 0,
@@ -335,6 +348,7 @@ const Config::Directive* Config::Find(std::string_view name) const {
 }
 
 bool Config::appendonly() const { return ParseBool(Locked(appendonly_)).value_or(true); }
+bool Config::daemonize() const { return ParseBool(Locked(daemonize_)).value_or(false); }
 
 std::string Config::Set(std::string_view name, std::string_view value, bool startup) {
   const Directive* d = Find(name);

@@ -71,6 +71,8 @@ class Config {
   std::atomic<bool> strict_keys{false};
   std::atomic<int> hz{10};
   std::atomic<int64_t> timeout{0};  // idle client timeout in seconds, 0 = never
+  // Redis's protected mode: without a password, only loopback clients are served.
+  std::atomic<bool> protected_mode{true};
   // Security switches (fixed after start, as in Redis).
   std::atomic<EnableOption> enable_module_command{EnableOption::kNo};
   std::atomic<EnableOption> enable_debug_command{EnableOption::kNo};
@@ -87,6 +89,10 @@ class Config {
   std::string requirepass() const { return Locked(requirepass_); }
   bool has_password() const { return has_password_.load(std::memory_order_relaxed); }
   bool appendonly() const;
+  // Process set-up, read once at start (main.cc).
+  std::string logfile() const { return Locked(logfile_); }
+  std::string pidfile() const { return Locked(pidfile_); }
+  bool daemonize() const;
   std::string appendfsync() const { return Locked(appendfsync_); }
   // Called after CONFIG SET changed a directive (its name), for settings with side effects.
   void OnRuntimeSet(std::function<void(const std::string&)> hook) {
@@ -127,6 +133,9 @@ class Config {
   std::string appendonly_ = "yes";
   std::string appendfsync_ = "batch";
   std::string save_;
+  std::string logfile_;
+  std::string pidfile_;
+  std::string daemonize_ = "no";
   std::vector<std::string> loadmodules_;
   std::vector<Directive> directives_;
   std::function<void(const std::string&)> on_runtime_set_;

@@ -136,8 +136,9 @@ std::string Persistence::StartBackgroundSave(bool aof_rewrite) {
     if (pid == 0) {
       // The child: a private copy of memory, one thread. Only write the file and leave. It
       // drops its copy of the directory lock: a snapshot outliving a killed parent must not
-      // keep a new server from starting.
+      // keep a new server from starting, nor hold the ports.
       if (dir_lock_.fd() >= 0) close(dir_lock_.fd());
+      for (int fd : child_close_fds_) close(fd);
       SnapshotInfo info;
       const std::string err = WriteSnapshot(freeze.spaces(), tmp, lsn, now, &info);
       if (!err.empty()) {

@@ -20,6 +20,7 @@
 #include <mutex>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "persist/files.h"
 #include "persist/manifest.h"
@@ -45,11 +46,14 @@ class Persistence {
   Persistence(Store& store, PersistenceOptions opts);
   ~Persistence();
 
-  // Creates the directory if needed and recovers it. `apply` runs one logged record;
-  // `progress_log` (optional) is called about once a second with bytes loaded and total.
   // Takes the data directory for this process (DirLock); call before listening, so a second
   // server on the same directory stops before it serves anyone. "" when persistence is off.
   std::string LockDir();
+  // `fd` (a listening socket) is closed first thing in every snapshot child, so a child that
+  // outlives a killed parent holds no port. Call before any save starts.
+  void CloseInSnapshotChild(int fd) { child_close_fds_.push_back(fd); }
+  // Creates the directory if needed and recovers it. `apply` runs one logged record;
+  // `progress_log` (optional) is called about once a second with bytes loaded and total.
   std::string Recover(const std::function<std::string(const WalRecord&)>& apply,
                       RecoveryReport* report,
                       std::function<void(uint64_t done, uint64_t total)> progress_log = nullptr);
@@ -104,6 +108,7 @@ class Persistence {
   std::function<void(uint64_t, uint64_t)> progress_log_;
   int64_t last_progress_log_ms_ = 0;
   DirLock dir_lock_;
+  std::vector<int> child_close_fds_;
   std::atomic<uint64_t> changes_{0};
   std::atomic<bool> save_scheduled_{false};
   std::atomic<uint64_t> changes_at_save_start_{0};

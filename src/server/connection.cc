@@ -2,6 +2,7 @@
 
 #include <arpa/inet.h>
 #include <spdlog/spdlog.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cstring>
@@ -49,6 +50,7 @@ Connection::Connection(IoThread* thread, std::unique_ptr<Session> (*make_session
   open_handles_ = 2;
   ServerState& server = thread->server();
   client_.id = server.clients.NextId();
+  client_.io_thread = thread->index();
   client_.created_ms.store(NowMs(), std::memory_order_relaxed);
   client_.last_active_ms.store(client_.created_ms.load(std::memory_order_relaxed),
                                std::memory_order_relaxed);
@@ -62,11 +64,13 @@ Connection::~Connection() {
   AddClientBufferBytes(-static_cast<int64_t>(accounted_bytes_));
 }
 
-bool Connection::Start(uv_stream_t* server) {
-  if (uv_accept(server, reinterpret_cast<uv_stream_t*>(&handle_)) != 0) return false;
+bool Connection::Start(int fd) {
+  if (uv_tcp_open(&handle_, fd) != 0) {
+    close(fd);
+    return false;
+  }
   uv_tcp_nodelay(&handle_, 1);
-  uv_os_fd_t fd;
-  if (uv_fileno(reinterpret_cast<uv_handle_t*>(&handle_), &fd) == 0) client_.fd = fd;
+  client_.fd = fd;
   sockaddr_storage ss{};
   int len = sizeof ss;
   if (uv_tcp_getpeername(&handle_, reinterpret_cast<sockaddr*>(&ss), &len) == 0)

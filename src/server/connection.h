@@ -30,8 +30,8 @@ class Connection {
   Connection(IoThread* thread, std::unique_ptr<Session> (*make_session)(Connection*));
   ~Connection();
 
-  // Takes the accepted handle's stream; starts reading.
-  bool Start(uv_stream_t* server);
+  // Takes the accepted socket `fd` (closed here on failure); starts reading.
+  bool Start(int fd);
   // Makes this a TLS connection on `tls`'s current context (before any byte is read). False if
   // no TLS session could be created.
   bool UseTls(tls::TlsContext& tls);

@@ -15,9 +15,9 @@ namespace kv {
 
 namespace {
 
-// libuv 1.44 has no UV_TCP_REUSEPORT: build the socket ourselves with SO_REUSEPORT so every
-// loop can own a listener on the same port, then hand it to libuv.
-int ReusePortSocket(const sockaddr* addr, int backlog, std::string* err) {
+// One socket per port, without SO_REUSEPORT: bind fails with EADDRINUSE while any other
+// process listens there. SO_REUSEADDR only lets a restart bind past connections in TIME_WAIT.
+int ListenSocket(const sockaddr* addr, int backlog, std::string* err) {
   const int fd = socket(addr->sa_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
   if (fd < 0) {
     *err = std::string("socket: ") + strerror(errno);
@@ -25,11 +25,11 @@ int ReusePortSocket(const sockaddr* addr, int backlog, std::string* err) {
   }
   const int one = 1;
   setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-  setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one);
   const socklen_t len =
       addr->sa_family == AF_INET6 ? sizeof(sockaddr_in6) : sizeof(sockaddr_in);
   if (bind(fd, addr, len) != 0 || listen(fd, backlog) != 0) {
     *err = strerror(errno);
+    if (errno == EADDRINUSE) *err += " (is another server running on this port?)";
     close(fd);
     return -1;
   }
@@ -42,6 +42,9 @@ IoThread::IoThread(int index, Dispatcher& dispatcher) : index_(index), dispatche
   loop_.data = this;
   uv_async_init(&loop_, &stop_async_, OnStop);
   stop_async_.data = this;
+  uv_async_init(&loop_, &adopt_async_, OnAdopt);
+  adopt_async_.data = this;
+  uv_unref(reinterpret_cast<uv_handle_t*>(&adopt_async_));
   uv_async_init(&loop_, &durable_async_, OnDurable);
   durable_async_.data = this;
   // Like the idle check, it must not keep the loop alive on its own.
@@ -55,6 +58,9 @@ IoThread::IoThread(int index, Dispatcher& dispatcher) : index_(index), dispatche
 
 IoThread::~IoThread() {
   Join();
+  for (auto& l : listeners_)
+    if (l->fd >= 0) close(l->fd);
+  for (auto& a : adopt_queue_) close(a.fd);
   if (uv_loop_close(&loop_) == UV_EBUSY) {
     // The loop never ran (start-up failed, e.g. another loop could not listen): its handles
     // are still open. Close them and let the loop run their close callbacks, or
@@ -71,42 +77,81 @@ IoThread::~IoThread() {
 }
 
 std::string IoThread::Listen(const std::string& bind, int port, int backlog,
-                             SessionFactory protocol, tls::TlsContext* tls) {
+                             SessionFactory protocol, std::vector<IoThread*> loops, int* fd_out,
+                             tls::TlsContext* tls) {
   sockaddr_storage ss{};
   if (uv_ip4_addr(bind.c_str(), port, reinterpret_cast<sockaddr_in*>(&ss)) != 0 &&
       uv_ip6_addr(bind.c_str(), port, reinterpret_cast<sockaddr_in6*>(&ss)) != 0)
     return "invalid bind address '" + bind + "'";
   std::string err;
-  const int fd = ReusePortSocket(reinterpret_cast<sockaddr*>(&ss), backlog, &err);
+  const int fd = ListenSocket(reinterpret_cast<sockaddr*>(&ss), backlog, &err);
   if (fd < 0) return "cannot listen on " + bind + ":" + std::to_string(port) + ": " + err;
+  *fd_out = fd;
   auto l = std::make_unique<Listener>();
   l->thread = this;
   l->protocol = protocol;
   l->tls = tls;
-  uv_tcp_init(&loop_, &l->handle);
+  l->fd = fd;
+  l->loops = std::move(loops);
+  uv_poll_init(&loop_, &l->handle, fd);
   l->handle.data = l.get();
-  uv_tcp_open(&l->handle, fd);
   Listener* raw = l.get();
   listeners_.push_back(std::move(l));
-  const int rc = uv_listen(reinterpret_cast<uv_stream_t*>(&raw->handle), backlog, OnConnection);
+  const int rc = uv_poll_start(&raw->handle, UV_READABLE, OnAcceptable);
   if (rc != 0) return std::string("listen: ") + uv_strerror(rc);
   return "";
 }
 
-void IoThread::OnConnection(uv_stream_t* server, int status) {
-  auto* listener = static_cast<Listener*>(server->data);
-  IoThread* self = listener->thread;
+void IoThread::OnAcceptable(uv_poll_t* p, int status, int) {
+  auto* l = static_cast<Listener*>(p->data);
   if (status < 0) {
     spdlog::warn("accept failed: {}", uv_strerror(status));
     return;
   }
-  ServerState& st = self->server();
-  auto* conn = new Connection(self, listener->protocol);
-  if (!conn->Start(server)) {
+  // Bounded, so a flood of connections cannot starve the loop's own clients.
+  for (int i = 0; i < 64; ++i) {
+    const int fd = accept4(l->fd, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
+    if (fd < 0) {
+      if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR && errno != ECONNABORTED)
+        spdlog::warn("accept failed: {}", strerror(errno));
+      return;
+    }
+    IoThread* target = l->loops[l->next++ % l->loops.size()];
+    if (target == l->thread)
+      target->StartConnection(fd, l->protocol, l->tls);
+    else
+      target->Adopt(fd, l->protocol, l->tls);
+  }
+}
+
+void IoThread::Adopt(int fd, SessionFactory protocol, tls::TlsContext* tls) {
+  std::lock_guard lk(adopt_mu_);
+  if (adopt_closed_) {
+    close(fd);
+    return;
+  }
+  adopt_queue_.push_back({fd, protocol, tls});
+  uv_async_send(&adopt_async_);
+}
+
+void IoThread::OnAdopt(uv_async_t* a) {
+  auto* self = static_cast<IoThread*>(a->data);
+  std::vector<Accepted> fds;
+  {
+    std::lock_guard lk(self->adopt_mu_);
+    fds.swap(self->adopt_queue_);
+  }
+  for (auto& a : fds) self->StartConnection(a.fd, a.protocol, a.tls);
+}
+
+void IoThread::StartConnection(int fd, SessionFactory protocol, tls::TlsContext* tls) {
+  ServerState& st = server();
+  auto* conn = new Connection(this, protocol);
+  if (!conn->Start(fd)) {
     conn->Close();
     return;
   }
-  if (listener->tls != nullptr && !conn->UseTls(*listener->tls)) {
+  if (tls != nullptr && !conn->UseTls(*tls)) {
     spdlog::warn("cannot create a TLS session for client {}", conn->client().addr);
     conn->Close();
     return;
@@ -116,6 +161,14 @@ void IoThread::OnConnection(uv_stream_t* server, int status) {
     // Like Redis: tell the client why, then drop it.
     st.stats.rejected_connections.fetch_add(1, std::memory_order_relaxed);
     conn->Refuse(errors::kMaxClients);
+    return;
+  }
+  // Checked per connection, so CONFIG SET requirepass or protected-mode applies to the next one.
+  const Config& cfg = st.config;
+  if (cfg.protected_mode.load() && !cfg.has_password() && !IsLocalClient(conn->client())) {
+    st.stats.rejected_connections.fetch_add(1, std::memory_order_relaxed);
+    spdlog::debug("refused {}: protected mode", conn->client().addr);
+    conn->Refuse(errors::kProtectedMode);
   }
 }
 
@@ -146,7 +199,18 @@ void IoThread::OnDurable(uv_async_t* a) {
 
 void IoThread::OnStop(uv_async_t* a) {
   auto* self = static_cast<IoThread*>(a->data);
-  for (auto& l : self->listeners_) uv_close(reinterpret_cast<uv_handle_t*>(&l->handle), nullptr);
+  for (auto& l : self->listeners_) {
+    uv_close(reinterpret_cast<uv_handle_t*>(&l->handle), nullptr);
+    close(l->fd);
+    l->fd = -1;
+  }
+  {
+    std::lock_guard lk(self->adopt_mu_);
+    self->adopt_closed_ = true;
+    for (auto& a : self->adopt_queue_) close(a.fd);
+    self->adopt_queue_.clear();
+  }
+  uv_close(reinterpret_cast<uv_handle_t*>(&self->adopt_async_), nullptr);
   std::vector<Connection*> all(self->conns_.begin(), self->conns_.end());
   for (Connection* c : all) c->Close();
   uv_close(reinterpret_cast<uv_handle_t*>(&self->idle_timer_), nullptr);

@@ -1,6 +1,8 @@
-// IoThread: one libuv loop on its own thread, with its own SO_REUSEPORT listening socket, so
-// the kernel spreads new connections over the loops and a connection stays on one loop for
-// life. Loop 0 runs on the main thread and also hosts the server cron and signal handling.
+// IoThread: one libuv loop on its own thread. Each port has one listening socket, on loop 0
+// (no SO_REUSEPORT: a port another process holds must refuse the start, not be shared with
+// it); loop 0 accepts and hands connections round-robin to the loops, and a connection stays
+// on its loop for life. Loop 0 runs on the main thread and also hosts the server cron and
+// signal handling.
 #pragma once
 
 #include <uv.h>
@@ -8,9 +10,11 @@
 #include <atomic>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <thread>
 #include <unordered_set>
+#include <utility>
 #include <vector>
 
 #include "commands/dispatch.h"
@@ -31,10 +35,11 @@ class IoThread {
   IoThread(int index, Dispatcher& dispatcher);
   ~IoThread();
 
-  // Opens a listener on bind:port whose connections speak `protocol`, over TLS when `tls` is
-  // given (it must outlive the loop). Returns "" or an error.
+  // Opens a listener on bind:port whose connections speak `protocol` (over TLS when `tls` is
+  // given; it must outlive the loops), shared out among `loops` (which include this one).
+  // Returns "" or an error. Sets *fd to the socket.
   std::string Listen(const std::string& bind, int port, int backlog, SessionFactory protocol,
-                     tls::TlsContext* tls = nullptr);
+                     std::vector<IoThread*> loops, int* fd, tls::TlsContext* tls = nullptr);
   // Runs the loop on a new thread (index > 0) or the calling thread (RunHere).
   void RunInThread();
   void RunHere();
@@ -56,7 +61,11 @@ class IoThread {
   void NotifyDurable() { uv_async_send(&durable_async_); }
 
  private:
-  static void OnConnection(uv_stream_t* server, int status);
+  static void OnAcceptable(uv_poll_t* p, int status, int events);
+  static void OnAdopt(uv_async_t* a);
+  // Thread-safe: `fd` is a new connection for this loop (closed if the loop is stopping).
+  void Adopt(int fd, SessionFactory protocol, tls::TlsContext* tls);
+  void StartConnection(int fd, SessionFactory protocol, tls::TlsContext* tls);
   static void OnStop(uv_async_t* a);
   static void OnIdleCheck(uv_timer_t* t);
   static void OnDurable(uv_async_t* a);
@@ -69,11 +78,23 @@ class IoThread {
     IoThread* thread;
     SessionFactory protocol;
     tls::TlsContext* tls;  // null: plain TCP
-    uv_tcp_t handle;
+    int fd;
+    std::vector<IoThread*> loops;
+    size_t next = 0;  // round-robin position in `loops`
+    uv_poll_t handle;
   };
   std::vector<std::unique_ptr<Listener>> listeners_;
   uv_async_t stop_async_;
   uv_async_t durable_async_;
+  uv_async_t adopt_async_;
+  std::mutex adopt_mu_;  // guards the two below; Adopt sends under it so a stop cannot race
+  bool adopt_closed_ = false;
+  struct Accepted {
+    int fd;
+    SessionFactory protocol;
+    tls::TlsContext* tls;
+  };
+  std::vector<Accepted> adopt_queue_;
   std::vector<Connection*> durable_waiters_;
   uv_timer_t idle_timer_;
   std::thread thread_;

@@ -1,11 +1,17 @@
-// kv-server entry point: options (command line, then --config file, command line winning),
-// logging, and the Server.
+// kv-server entry point: options (a config file, first as redis-server takes it or with
+// --config, then the command line, which wins), logging, daemonizing, the pidfile, and the
+// Server.
+#include <fcntl.h>
+#include <spdlog/sinks/basic_file_sink.h>
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
 #include <iterator>
 #include <map>
 
@@ -19,6 +25,46 @@ spdlog::level::level_enum LevelFor(const std::string& name) {
   if (name == "warning") return spdlog::level::warn;
   if (name == "error") return spdlog::level::err;
   return spdlog::level::info;
+}
+
+// Forks into the background. The parent stays until the child serves (its data loaded: a byte
+// on the pipe) or has exited, and exits with that outcome, so `kv-server --daemonize yes` in a
+// script fails when the server cannot start (busy port, locked directory) rather than later in
+// silence. Returns in the child only, with the pipe end to write to.
+int Daemonize() {
+  int fds[2];
+  if (pipe2(fds, O_CLOEXEC) != 0) {
+    fprintf(stderr, "kv-server: daemonize: pipe: %s\n", strerror(errno));
+    exit(1);
+  }
+  const pid_t pid = fork();
+  if (pid < 0) {
+    fprintf(stderr, "kv-server: daemonize: fork: %s\n", strerror(errno));
+    exit(1);
+  }
+  if (pid > 0) {
+    close(fds[1]);
+    char byte = 0;
+    ssize_t n;
+    while ((n = read(fds[0], &byte, 1)) < 0 && errno == EINTR) {
+    }
+    if (n == 1) _exit(0);
+    int status = 0;
+    while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+    }
+    _exit(WIFEXITED(status) && WEXITSTATUS(status) != 0 ? WEXITSTATUS(status) : 1);
+  }
+  close(fds[0]);
+  setsid();
+  // As Redis: the daemon keeps no terminal; without a logfile its log goes nowhere.
+  const int null = open("/dev/null", O_RDWR);
+  if (null >= 0) {
+    dup2(null, STDIN_FILENO);
+    dup2(null, STDOUT_FILENO);
+    dup2(null, STDERR_FILENO);
+    if (null > STDERR_FILENO) close(null);
+  }
+  return fds[1];
 }
 }  // namespace
 
@@ -86,7 +132,7 @@ int main(int argc, char** argv) {
                     "least one port\n");
     return 2;
   }
-  // The listeners share SO_REUSEPORT: two of them on one port would split its connections.
+  // Two listeners on one port: a usage error named here, before bind's "in use" at start.
   for (size_t i = 0; i < std::size(ports); ++i) {
     for (size_t j = i + 1; j < std::size(ports); ++j) {
       if (ports[i] != 0 && ports[i] == ports[j]) {
@@ -98,14 +144,60 @@ int main(int argc, char** argv) {
     }
   }
 
-  auto logger = spdlog::stderr_color_mt("kv");
+  // Opened before daemonizing, so a log file that cannot be written is reported on the terminal.
+  std::shared_ptr<spdlog::logger> logger;
+  const std::string logfile = config.logfile();
+  if (logfile.empty()) {
+    logger = spdlog::stderr_color_mt("kv");
+  } else {
+    try {
+      logger = spdlog::basic_logger_mt("kv", logfile);
+    } catch (const spdlog::spdlog_ex& e) {
+      fprintf(stderr, "kv-server: logfile %s: %s\n", logfile.c_str(), e.what());
+      return 1;
+    }
+    // A crash or kill -9 must not lose the last lines of a log file.
+    logger->flush_on(spdlog::level::info);
+  }
   spdlog::set_default_logger(logger);
   spdlog::set_pattern("%Y-%m-%d %H:%M:%S.%e %^%L%$ %v");
   spdlog::set_level(LevelFor(config.log_level()));
 
-  spdlog::info("kv-server {} starting (pid {})", KV_VERSION, getpid());
-  kv::Server server(config);
-  server.state().executable = argv[0];
-  server.state().config_file = config_file;
-  return server.Run();
+  // Before any thread exists: fork() keeps only the calling thread.
+  const int ready_fd = config.daemonize() ? Daemonize() : -1;
+
+  spdlog::info("kv-server {} starting (pid {}{})", KV_VERSION, getpid(),
+               config_file.empty() ? std::string() : ", config file " + config_file);
+  const std::string pidfile = config.pidfile();
+  bool wrote_pidfile = false;
+  int rc;
+  {
+    kv::Server server(config);
+    server.state().executable = argv[0];
+    server.state().config_file = config_file;
+    // Once the data directory and the ports are ours: a second server that fails to start must
+    // neither overwrite the running one's pidfile nor remove it on its way out.
+    server.OnListening([&] {
+      if (!pidfile.empty()) {
+        if (FILE* f = fopen(pidfile.c_str(), "w")) {
+          fprintf(f, "%d\n", static_cast<int>(getpid()));
+          fclose(f);
+          wrote_pidfile = true;
+        } else {
+          // As Redis: the pidfile is a convenience, not a reason to refuse to serve.
+          spdlog::warn("cannot write pidfile {}: {}", pidfile, strerror(errno));
+        }
+      }
+    });
+    if (ready_fd >= 0) {
+      server.OnReady([ready_fd] {
+        const char byte = 1;
+        (void)!write(ready_fd, &byte, 1);
+        close(ready_fd);
+      });
+    }
+    rc = server.Run();
+  }
+  if (wrote_pidfile) unlink(pidfile.c_str());
+  return rc;
 }

@@ -138,6 +138,7 @@ void Server::LoadData() {
   persistence_->SetLoading(false);
   // Redis's words, which scripts and orchestration wait for: logged once the data is in.
   spdlog::info("ready to accept connections");
+  if (on_ready_) on_ready_();
 }
 
 void Server::OnSignal(uv_signal_t* s, int signum) {
@@ -159,6 +160,24 @@ std::string Server::LoadModules() {
     if (!err.empty()) return "--loadmodule " + path + ": " + err;
   }
   return "";
+}
+
+void Server::WarnIfExposed() {
+  const std::string bind = config_.bind();
+  if (bind.starts_with("127.") || bind == "::1" || bind == "localhost" ||
+      config_.has_password())
+    return;
+  if (config_.protected_mode.load()) {
+    spdlog::warn(
+        "listening on {} without a password: protected mode refuses every client that is not "
+        "on loopback; set requirepass to serve them (docs/security.md)",
+        bind);
+  } else {
+    spdlog::warn(
+        "listening on {} without a password and with protected-mode no: anyone who can reach "
+        "the port can read and change every key; set requirepass (docs/security.md)",
+        bind);
+  }
 }
 
 int Server::Run() {
@@ -210,16 +229,20 @@ int Server::Run() {
                                 {native_port, MakeNativeSession, nullptr},
                                 {tls_port, MakeRespSession, &tls_},
                                 {tls_native_port, MakeNativeSession, &tls_}};
-  for (auto& t : threads_) {
-    for (const ListenerSpec& spec : specs) {
-      if (spec.port == 0) continue;
-      std::string err =
-          t->Listen(config_.bind(), spec.port, config_.tcp_backlog.load(), spec.protocol, spec.tls);
-      if (!err.empty()) {
-        spdlog::error("{}", err);
-        return 1;
-      }
+  // One listening socket per port, on loop 0, which hands connections to every loop: no
+  // SO_REUSEPORT, so a port another process holds refuses the start instead of being shared.
+  std::vector<IoThread*> loops;
+  for (auto& t : threads_) loops.push_back(t.get());
+  for (const ListenerSpec& spec : specs) {
+    if (spec.port == 0) continue;
+    int fd = -1;
+    std::string err = threads_[0]->Listen(config_.bind(), spec.port, config_.tcp_backlog.load(),
+                                          spec.protocol, loops, &fd, spec.tls);
+    if (!err.empty()) {
+      spdlog::error("{}", err);
+      return 1;
     }
+    persistence_->CloseInSnapshotChild(fd);
   }
 
   // Clients may connect from here on; until the data is loaded they get -LOADING.
@@ -233,6 +256,8 @@ int Server::Run() {
   if (use_tls) {
     spdlog::info("TLS: RESP on port {}, native protocol on port {}", tls_port, tls_native_port);
   }
+  if (on_listening_) on_listening_();
+  WarnIfExposed();
   config_.OnRuntimeSet([this](const std::string& name) {
     if (name == "appendfsync" || name == "appendfsync-interval-ms") ApplyFsyncConfig();
   });

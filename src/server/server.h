@@ -6,6 +6,7 @@
 #include <uv.h>
 
 #include <atomic>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -36,6 +37,12 @@ class Server {
   int Run();
 
   ServerState& state() { return *state_; }
+  // Called on the main thread once the data directory and the ports are this server's (the
+  // pidfile is written then).
+  void OnListening(std::function<void()> fn) { on_listening_ = std::move(fn); }
+  // Called on the loading thread once the data has loaded and commands run (--daemonize's
+  // parent exits then). Not called when the start fails.
+  void OnReady(std::function<void()> fn) { on_ready_ = std::move(fn); }
 
  private:
   // Built-in extensions, then every --loadmodule; returns "" or the first error.
@@ -48,6 +55,8 @@ class Server {
   // Recovery thread: loads the data directory, then opens the WAL and lets commands in.
   void LoadData();
   void ApplyFsyncConfig();
+  // Start-up warning: listening beyond loopback with no password.
+  void WarnIfExposed();
 
   Config& config_;
   std::unique_ptr<Store> store_;
@@ -66,6 +75,8 @@ class Server {
   std::atomic<bool> final_snapshot_{true};
   std::mutex loops_mu_;  // loops_alive_: the WAL may wake loops only while they run
   bool loops_alive_ = false;
+  std::function<void()> on_listening_;
+  std::function<void()> on_ready_;
 };
 
 }  // namespace kv
