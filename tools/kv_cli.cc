@@ -200,6 +200,16 @@ int main(int argc, char** argv) {
   app.add_option("-u,--url", url_text,
                  "kv://[password@]host:port[/namespace]; -h -p -a -n given too override its parts");
   auto* ns_opt = app.add_option("-n,--namespace", ns, "Namespace to SELECT after connecting");
+  // redis-cli's TLS options, for kv-server's tls-native-port.
+  kv::client::Url::Tls tls;
+  app.add_flag("--tls", tls.enabled, "Connect over TLS (kv-server's tls-native-port)");
+  app.add_option("--cacert", tls.ca_file,
+                 "CA certificate file to verify the server with (default: the system's CAs)");
+  app.add_option("--cacertdir", tls.ca_dir, "Directory of trusted CA certificates");
+  app.add_option("--cert", tls.cert_file, "Client certificate to authenticate with");
+  app.add_option("--key", tls.key_file, "Private key of --cert");
+  bool insecure = false;
+  app.add_flag("--insecure", insecure, "Do not verify the server's certificate");
   bool raw_flag = false;
   bool no_raw_flag = false;
   auto* raw = app.add_flag("--raw", raw_flag,
@@ -209,7 +219,8 @@ int main(int argc, char** argv) {
   raw->excludes(no_raw);
   app.prefix_command();  // the first word that is not an option starts the command
   app.footer("Examples:\n  kv-cli -p 6380 get price\n  kv-cli -u kv://127.0.0.1:6380/my_app "
-             "set price 19.99d\n  echo 'get price' | kv-cli\n");
+             "set price 19.99d\n  echo 'get price' | kv-cli\n"
+             "  kv-cli --tls --cacert ca.crt --cert client.crt --key client.key -p 6390 ping\n");
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -239,6 +250,18 @@ int main(int argc, char** argv) {
   if (pass_opt->count() > 0) url.password = password;
   if (user_opt->count() > 0) url.user = user;
   if (ns_opt->count() > 0) url.ns = ns;
+  const bool tls_options = !tls.ca_file.empty() || !tls.ca_dir.empty() || !tls.cert_file.empty() ||
+                           !tls.key_file.empty() || insecure;
+  if (tls_options && !tls.enabled) {
+    std::fprintf(stderr, "kv-cli: --cacert, --cacertdir, --cert, --key and --insecure need --tls\n");
+    return 2;
+  }
+  if (tls.cert_file.empty() != tls.key_file.empty()) {
+    std::fprintf(stderr, "kv-cli: --cert and --key go together\n");
+    return 2;
+  }
+  tls.verify = !insecure;
+  url.tls = tls;
 
   OutputMode mode = ::isatty(STDOUT_FILENO) ? OutputMode::kFormatted : OutputMode::kRaw;
   if (raw_flag) mode = OutputMode::kRaw;

@@ -1,5 +1,6 @@
 #include "client/kv_client.h"
 
+#include <arpa/inet.h>
 #include <fcntl.h>
 #include <netdb.h>
 #include <netinet/in.h>
@@ -7,11 +8,15 @@
 #include <poll.h>
 #include <sys/socket.h>
 #include <sys/types.h>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+#include <openssl/x509v3.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
 #include <charconv>
+#include <climits>
 #include <cstring>
 
 #include "native_proto/value_codec.h"
@@ -196,6 +201,130 @@ int ConnectFd(const Url& url, Milliseconds timeout, Error* err) {
   return -1;
 }
 
+// ---------------------------------------------------------------------------------------------
+// TLS
+
+std::string SslErrors() {
+  std::string out;
+  while (unsigned long e = ERR_get_error()) {
+    const char* reason = ERR_reason_error_string(e);
+    out += (out.empty() ? "" : ": ") + std::string(reason ? reason : "unknown");
+  }
+  return out.empty() ? "unknown TLS error" : out;
+}
+
+// OpenSSL's own socket BIO writes with write(): a server that closed the connection would kill
+// the application with SIGPIPE. This one sends with MSG_NOSIGNAL, like the plain path, and
+// turns a timeout (SO_RCVTIMEO / SO_SNDTIMEO, or a non-blocking probe) into "retry".
+int BioRecv(BIO* b, char* data, int n) {
+  BIO_clear_retry_flags(b);
+  const int fd = static_cast<int>(reinterpret_cast<intptr_t>(BIO_get_data(b)));
+  ssize_t r;
+  do {
+    r = ::recv(fd, data, static_cast<size_t>(n), 0);
+  } while (r < 0 && errno == EINTR);
+  if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) BIO_set_retry_read(b);
+  return static_cast<int>(r);
+}
+
+int BioSend(BIO* b, const char* data, int n) {
+  BIO_clear_retry_flags(b);
+  const int fd = static_cast<int>(reinterpret_cast<intptr_t>(BIO_get_data(b)));
+  ssize_t r;
+  do {
+    r = ::send(fd, data, static_cast<size_t>(n), MSG_NOSIGNAL);
+  } while (r < 0 && errno == EINTR);
+  if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) BIO_set_retry_write(b);
+  return static_cast<int>(r);
+}
+
+long BioCtrl(BIO*, int cmd, long, void*) { return cmd == BIO_CTRL_FLUSH ? 1 : 0; }
+
+BIO* NewSocketBio(int fd) {
+  static BIO_METHOD* method = [] {
+    BIO_METHOD* m = BIO_meth_new(BIO_get_new_index() | BIO_TYPE_SOURCE_SINK, "kv-client socket");
+    BIO_meth_set_read(m, BioRecv);
+    BIO_meth_set_write(m, BioSend);
+    BIO_meth_set_ctrl(m, BioCtrl);
+    return m;
+  }();
+  BIO* b = BIO_new(method);
+  if (b == nullptr) return nullptr;
+  BIO_set_data(b, reinterpret_cast<void*>(static_cast<intptr_t>(fd)));
+  BIO_set_init(b, 1);
+  return b;
+}
+
+// Runs the TLS handshake on a connected blocking socket; the SSL, or null with *err set.
+SSL* StartTls(int fd, const Url& url, Error* err) {
+  ERR_clear_error();
+  const Url::Tls& t = url.tls;
+  SSL_CTX* ctx = SSL_CTX_new(TLS_client_method());
+  if (ctx == nullptr) {
+    *err = Error{ErrorCode::kConnection, "TLS: " + SslErrors()};
+    return nullptr;
+  }
+  auto fail = [&](const std::string& what) -> SSL* {
+    *err = Error{ErrorCode::kConnection, "TLS: " + what + ": " + SslErrors()};
+    SSL_CTX_free(ctx);
+    return nullptr;
+  };
+  SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
+  if (t.verify) {
+    if (t.ca_file.empty() && t.ca_dir.empty()) {
+      if (SSL_CTX_set_default_verify_paths(ctx) != 1) return fail("the system's CA certificates");
+    } else if (SSL_CTX_load_verify_locations(ctx, t.ca_file.empty() ? nullptr : t.ca_file.c_str(),
+                                             t.ca_dir.empty() ? nullptr : t.ca_dir.c_str()) != 1) {
+      return fail("CA certificates '" + (t.ca_file.empty() ? t.ca_dir : t.ca_file) + "'");
+    }
+    SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, nullptr);
+  }
+  if (!t.cert_file.empty() && SSL_CTX_use_certificate_chain_file(ctx, t.cert_file.c_str()) != 1)
+    return fail("certificate '" + t.cert_file + "'");
+  if (!t.key_file.empty()) {
+    if (SSL_CTX_use_PrivateKey_file(ctx, t.key_file.c_str(), SSL_FILETYPE_PEM) != 1 ||
+        SSL_CTX_check_private_key(ctx) != 1)
+      return fail("key '" + t.key_file + "'");
+  }
+  SSL* ssl = SSL_new(ctx);
+  SSL_CTX_free(ctx);  // the SSL holds its own reference
+  BIO* bio = ssl ? NewSocketBio(fd) : nullptr;
+  if (bio == nullptr) {
+    SSL_free(ssl);
+    *err = Error{ErrorCode::kConnection, "TLS: " + SslErrors()};
+    return nullptr;
+  }
+  SSL_set_bio(ssl, bio, bio);
+  in6_addr ip;
+  const bool is_ip = ::inet_pton(AF_INET, url.host.c_str(), &ip) == 1 ||
+                     ::inet_pton(AF_INET6, url.host.c_str(), &ip) == 1;
+  if (!is_ip) SSL_set_tlsext_host_name(ssl, url.host.c_str());
+  if (t.verify) {
+    X509_VERIFY_PARAM* param = SSL_get0_param(ssl);
+    if (is_ip)
+      X509_VERIFY_PARAM_set1_ip_asc(param, url.host.c_str());
+    else
+      X509_VERIFY_PARAM_set1_host(param, url.host.c_str(), 0);
+  }
+  const int rc = SSL_connect(ssl);
+  if (rc != 1) {
+    const int e = SSL_get_error(ssl, rc);
+    const long verify = SSL_get_verify_result(ssl);
+    std::string why = verify != X509_V_OK
+                          ? std::string("server certificate: ") + X509_verify_cert_error_string(verify)
+                          : e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE
+                                ? std::string("handshake timed out")
+                                : SslErrors();
+    ERR_clear_error();
+    SSL_free(ssl);
+    *err = Error{e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE ? ErrorCode::kTimeout
+                                                                       : ErrorCode::kConnection,
+                 "TLS handshake with " + url.host + ":" + std::to_string(url.port) + ": " + why};
+    return nullptr;
+  }
+  return ssl;
+}
+
 native::Request MakeRequest(Opcode op) {
   native::Request r;
   r.info = native::FindOpcode(static_cast<uint8_t>(op));
@@ -257,7 +386,16 @@ Result<Client> Client::Connect(const Url& url, Milliseconds timeout) {
   Error err{ErrorCode::kConnection, ""};
   int fd = ConnectFd(url, timeout, &err);
   if (fd < 0) return err;
+  SSL* ssl = nullptr;
+  if (url.tls.enabled) {
+    ssl = StartTls(fd, url, &err);
+    if (ssl == nullptr) {
+      ::close(fd);
+      return err;
+    }
+  }
   Client c(fd, url, timeout);
+  c.ssl_ = ssl;
   if (!url.password.empty()) {
     Result<Value> r = c.Auth(url.password, url.user);
     if (!r) return Error{r.error().code, "AUTH: " + r.error().message};
@@ -271,6 +409,7 @@ Result<Client> Client::Connect(const Url& url, Milliseconds timeout) {
 
 Client::Client(Client&& other) noexcept
     : fd_(std::exchange(other.fd_, -1)),
+      ssl_(std::exchange(other.ssl_, nullptr)),
       url_(std::move(other.url_)),
       timeout_(other.timeout_),
       in_(std::move(other.in_)),
@@ -280,6 +419,7 @@ Client& Client::operator=(Client&& other) noexcept {
   if (this != &other) {
     Close();
     fd_ = std::exchange(other.fd_, -1);
+    ssl_ = std::exchange(other.ssl_, nullptr);
     url_ = std::move(other.url_);
     timeout_ = other.timeout_;
     in_ = std::move(other.in_);
@@ -291,6 +431,8 @@ Client& Client::operator=(Client&& other) noexcept {
 Client::~Client() { Close(); }
 
 void Client::Close() {
+  SSL_free(ssl_);
+  ssl_ = nullptr;
   if (fd_ >= 0) ::close(fd_);
   fd_ = -1;
   in_.clear();
@@ -300,13 +442,52 @@ void Client::Close() {
 bool Client::stale() const {
   if (fd_ < 0) return true;
   if (in_pos_ < in_.size()) return true;  // bytes of no request of ours
+  if (ssl_ != nullptr && SSL_pending(ssl_) > 0) return true;
   pollfd p{fd_, POLLIN, 0};
   int n;
   do {
     n = ::poll(&p, 1, 0);
   } while (n < 0 && errno == EINTR);
   // POLLIN on an idle connection is EOF, a reset or unsolicited bytes; all make it unusable.
-  return n != 0;
+  if (n == 0 || ssl_ == nullptr) return n != 0;
+  // Over TLS it may also be a session ticket (TLS 1.3 sends them after the handshake): let
+  // OpenSSL read what is there without waiting, and call it stale only if it was not that.
+  const int flags = ::fcntl(fd_, F_GETFL);
+  ::fcntl(fd_, F_SETFL, flags | O_NONBLOCK);
+  char c;
+  ERR_clear_error();
+  const int r = SSL_peek(ssl_, &c, 1);
+  const int e = r > 0 ? SSL_ERROR_NONE : SSL_get_error(ssl_, r);
+  ERR_clear_error();
+  ::fcntl(fd_, F_SETFL, flags);
+  return e != SSL_ERROR_WANT_READ;
+}
+
+long Client::SendSome(const char* data, size_t n) {
+  if (ssl_ == nullptr) return ::send(fd_, data, n, MSG_NOSIGNAL);
+  ERR_clear_error();
+  const int w = SSL_write(ssl_, data, static_cast<int>(std::min<size_t>(n, INT_MAX)));
+  if (w > 0) return w;
+  const int e = SSL_get_error(ssl_, w);
+  // The socket BIO keeps errno for real socket errors; timeouts come back as "want".
+  if (e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE) errno = EAGAIN;
+  else if (e != SSL_ERROR_SYSCALL || errno == 0) errno = ECONNRESET;
+  ERR_clear_error();
+  return -1;
+}
+
+long Client::RecvSome(char* data, size_t n) {
+  if (ssl_ == nullptr) return ::recv(fd_, data, n, 0);
+  ERR_clear_error();
+  const int r = SSL_read(ssl_, data, static_cast<int>(std::min<size_t>(n, INT_MAX)));
+  if (r > 0) return r;
+  const int e = SSL_get_error(ssl_, r);
+  ERR_clear_error();
+  if (e == SSL_ERROR_ZERO_RETURN) return 0;  // close_notify
+  if (e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE) errno = EAGAIN;
+  else if (e == SSL_ERROR_SYSCALL && errno == 0) return 0;  // EOF without close_notify
+  else if (e != SSL_ERROR_SYSCALL) errno = ECONNRESET;
+  return -1;
 }
 
 Error Client::Break(ErrorCode code, std::string message) {
@@ -317,7 +498,7 @@ Error Client::Break(ErrorCode code, std::string message) {
 std::optional<Error> Client::WriteAll(std::string_view bytes) {
   if (fd_ < 0) return Error{ErrorCode::kConnection, "not connected (connection lost earlier)"};
   while (!bytes.empty()) {
-    ssize_t n = ::send(fd_, bytes.data(), bytes.size(), MSG_NOSIGNAL);
+    const long n = SendSome(bytes.data(), bytes.size());
     if (n < 0) {
       if (errno == EINTR) continue;
       if (errno == EAGAIN || errno == EWOULDBLOCK) {
@@ -393,9 +574,9 @@ Result<Value> Client::ReadReply(Opcode op) {
                                               ? parser.pending_hint() - avail.size()
                                               : 0);
     in_.resize(old + want);
-    ssize_t n;
+    long n;
     do {
-      n = ::recv(fd_, in_.data() + old, want, 0);
+      n = RecvSome(in_.data() + old, want);
     } while (n < 0 && errno == EINTR);
     if (n <= 0) {
       in_.resize(old);

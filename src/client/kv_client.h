@@ -1,6 +1,7 @@
 // kv::client: a blocking C++ client for the native protocol (docs/native-protocol.md).
 //
-// Client    one TCP connection (plain blocking POSIX socket, TCP_NODELAY), typed calls that
+// Client    one TCP connection (plain blocking POSIX socket, TCP_NODELAY; over TLS through
+//           OpenSSL when Url::tls.enabled, for kv-server's tls-native-port), typed calls that
 //           return Result<native::Value>. Connect() takes a URL
 //           `kv://[password@]host:port[/namespace]` and sends AUTH / SELECT before returning.
 // Pipeline  queues requests on one Client and sends them in a single write, then reads the
@@ -41,6 +42,8 @@
 #include "native_proto/frame.h"
 #include "native_proto/opcodes.h"
 #include "native_proto/value.h"
+
+struct ssl_st;
 
 namespace kv::client {
 
@@ -92,6 +95,15 @@ struct Url {
   std::string host;
   uint16_t port = 0;
   std::string ns;        // empty: no SELECT
+  // TLS: set by the caller (kv-cli --tls ...), not by the URL text. The server's certificate
+  // must chain to ca_file / ca_dir (the system's CAs when both are empty) and name `host`
+  // (a DNS name or an IP address), unless verify is false.
+  struct Tls {
+    bool enabled = false;
+    std::string ca_file, ca_dir;
+    std::string cert_file, key_file;  // a client certificate, for tls-auth-clients yes
+    bool verify = true;
+  } tls;
 };
 
 Result<Url> ParseUrl(std::string_view url);
@@ -154,6 +166,10 @@ class Client {
   friend class Pipeline;
   Client(int fd, Url url, Milliseconds timeout) : fd_(fd), url_(std::move(url)), timeout_(timeout) {}
 
+  // Send / receive through TLS when ssl_ is set, else through the socket; errno-style result.
+  long SendSome(const char* data, size_t n);
+  long RecvSome(char* data, size_t n);
+
   std::optional<Error> WriteAll(std::string_view bytes);
   // Reads one response frame and maps it for `op`.
   Result<native::Value> ReadReply(native::Opcode op);
@@ -161,6 +177,7 @@ class Client {
   void Close();
 
   int fd_ = -1;
+  ssl_st* ssl_ = nullptr;  // owned; null on a plain connection
   Url url_;
   Milliseconds timeout_{kDefaultTimeout};
   std::string in_;       // bytes received, not yet parsed

@@ -308,6 +308,14 @@ void CmdConfig(CommandContext& ctx) {
       }
       applied.emplace_back(d, old);
     }
+    // Settings applied together (a certificate and its key) are checked once, after all pairs.
+    std::vector<std::string> names;
+    for (const auto& [d, old] : applied) names.push_back(d->name);
+    if (std::string err = cfg.ApplyRuntime(names); !err.empty()) {
+      for (auto it = applied.rbegin(); it != applied.rend(); ++it) it->first->set(it->second);
+      ctx.rb->SendError(fmt::format("ERR {}", err));
+      return;
+    }
     const std::string l = cfg.log_level();
     spdlog::set_level(l == "debug"     ? spdlog::level::debug
                       : l == "warning" ? spdlog::level::warn

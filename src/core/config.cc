@@ -335,6 +335,56 @@ Config::Config() {
   add_int("hz", "server cron frequency (active expiry, memory figures)", &hz, 1, 500, true);
   add_int("timeout", "close clients idle for this many seconds (0 = never)", &timeout, 0,
           INT32_MAX, true);
+
+  // TLS, with Redis 7's directive names. The files are read when the context is built (at
+  // start and on CONFIG SET, see server/tls.cc), so these setters check only the form.
+  add_int("tls-port", "RESP over TLS listener port (0 disables it)", &tls_port, 0, 65535, false);
+  add_int("tls-native-port", "native protocol over TLS listener port (0 disables it)",
+          &tls_native_port, 0, 65535, false);
+  AddString("tls-cert-file", "server certificate (PEM; a chain may follow it)", &tls_cert_file_,
+            true);
+  AddString("tls-key-file", "private key of tls-cert-file (PEM)", &tls_key_file_, true);
+  AddString("tls-key-file-pass", "passphrase of an encrypted tls-key-file", &tls_key_file_pass_,
+            true);
+  AddString("tls-ca-cert-file", "CA certificates (PEM) that client certificates must chain to",
+            &tls_ca_cert_file_, true);
+  AddString("tls-ca-cert-dir", "directory of hashed CA certificates (c_rehash)",
+            &tls_ca_cert_dir_, true);
+  AddString("tls-auth-clients",
+            "client certificates: yes (required), no (not asked for), optional (checked when "
+            "given)",
+            &tls_auth_clients_, true, [](std::string_view v) -> std::string {
+              const std::string l = Lower(v);
+              if (l == "yes" || l == "no" || l == "optional") return "";
+              return "argument must be one of yes, no, optional";
+            });
+  AddString("tls-protocols", "TLS versions accepted, space separated: TLSv1.2 TLSv1.3",
+            &tls_protocols_, true, [](std::string_view v) -> std::string {
+              bool ok = false;
+              std::string word;
+              for (size_t i = 0; i <= v.size(); ++i) {
+                if (i < v.size() && !std::isspace(static_cast<unsigned char>(v[i]))) {
+                  word += v[i];
+                  continue;
+                }
+                if (word.empty()) continue;
+                const std::string l = Lower(word);
+                if (l != "tlsv1" && l != "tlsv1.1" && l != "tlsv1.2" && l != "tlsv1.3")
+                  return fmt::format("'{}' is not one of TLSv1, TLSv1.1, TLSv1.2, TLSv1.3", word);
+                ok = true;
+                word.clear();
+              }
+              return ok ? "" : "argument must name at least one TLS version";
+            });
+  AddString("tls-ciphers", "TLS 1.2 cipher list (OpenSSL syntax; empty = OpenSSL's default)",
+            &tls_ciphers_, true);
+  AddString("tls-ciphersuites", "TLS 1.3 cipher suites (OpenSSL syntax; empty = default)",
+            &tls_ciphersuites_, true);
+  AddString("tls-prefer-server-ciphers", "the server's cipher order wins over the client's",
+            &tls_prefer_server_ciphers_, true, [](std::string_view v) -> std::string {
+              if (ParseBool(v)) return "";
+              return "argument must be 'yes' or 'no'";
+            });
 }
 
 const Config::Directive* Config::Find(std::string_view name) const {
@@ -374,6 +424,15 @@ std::string Config::Set(std::string_view name, std::string_view value, bool star
     if (hook) hook(d->name);
   }
   return err;
+}
+
+std::string Config::ApplyRuntime(const std::vector<std::string>& names) const {
+  std::function<std::string(const std::vector<std::string>&)> hook;
+  {
+    std::lock_guard lock(mu_);
+    hook = on_runtime_apply_;
+  }
+  return hook ? hook(names) : std::string();
 }
 
 std::string Config::LoadFile(const std::string& path) {

@@ -55,6 +55,8 @@ class Config {
   // Listeners and threads (fixed after start).
   std::atomic<int> port{6381};
   std::atomic<int> native_port{6380};
+  std::atomic<int> tls_port{0};         // RESP over TLS (0 = off)
+  std::atomic<int> tls_native_port{0};  // native protocol over TLS (0 = off)
   std::atomic<int> threads{0};  // 0 = auto
   std::atomic<uint32_t> shards{256};
   std::atomic<int> tcp_backlog{511};
@@ -114,6 +116,14 @@ class Config {
     std::lock_guard lock(mu_);
     on_runtime_set_ = std::move(hook);
   }
+  // CONFIG SET calls this once after applying all its pairs (their directive names), for
+  // settings that must be applied together and may fail (a TLS certificate with its key): a
+  // non-empty error makes CONFIG SET restore the old values and answer the error.
+  void OnRuntimeApply(std::function<std::string(const std::vector<std::string>&)> hook) {
+    std::lock_guard lock(mu_);
+    on_runtime_apply_ = std::move(hook);
+  }
+  std::string ApplyRuntime(const std::vector<std::string>& names) const;
   // `loadmodule` lines, each "path [args...]", in the order given.
   std::vector<std::string> loadmodules() const {
     std::lock_guard lock(mu_);
@@ -150,6 +160,13 @@ class Config {
   std::function<void(const std::string&)> on_requirepass_;
   std::vector<Directive> directives_;
   std::function<void(const std::string&)> on_runtime_set_;
+  std::function<std::string(const std::vector<std::string>&)> on_runtime_apply_;
+  // TLS (read through their directives by server/tls.cc).
+  std::string tls_cert_file_, tls_key_file_, tls_key_file_pass_, tls_ca_cert_file_,
+      tls_ca_cert_dir_, tls_ciphers_, tls_ciphersuites_;
+  std::string tls_auth_clients_ = "yes";
+  std::string tls_protocols_ = "TLSv1.2 TLSv1.3";
+  std::string tls_prefer_server_ciphers_ = "no";
 };
 
 }  // namespace kv

@@ -20,6 +20,10 @@ constexpr size_t kReadChunk = 16 * 1024;
 constexpr size_t kKeepBufferCapacity = 256 * 1024;
 // Replies buffered past this pause the client's input until they are written.
 constexpr size_t kOutputSoftLimit = 4 * 1024 * 1024;
+// TLS connections read ciphertext here: it goes into OpenSSL at once, so one buffer per loop
+// thread serves all of them.
+constexpr size_t kTlsReadBuffer = 64 * 1024;
+thread_local char tls_read_buffer[kTlsReadBuffer];
 
 std::string PeerString(const sockaddr_storage& ss) {
   char ip[INET6_ADDRSTRLEN] = {};
@@ -81,6 +85,13 @@ bool Connection::Start(int fd) {
   return true;
 }
 
+bool Connection::UseTls(tls::TlsContext& tls) {
+  SSL* ssl = tls.NewSsl();
+  if (ssl == nullptr) return false;
+  tls_ = std::make_unique<tls::TlsStream>(ssl);
+  return true;
+}
+
 void Connection::Close() {
   if (closing_) return;
   closing_ = true;
@@ -93,6 +104,13 @@ void Connection::Close() {
 void Connection::Refuse(std::string_view message) {
   std::string bytes;
   session_->AppendRefusal(message, &bytes);
+  if (tls_) {
+    // Nothing can be said before the handshake: the refusal leaves once it is done.
+    out_ += bytes;
+    close_after_flush_ = true;
+    Flush();
+    return;
+  }
   uv_buf_t b = uv_buf_init(bytes.data(), static_cast<unsigned>(bytes.size()));
   uv_try_write(reinterpret_cast<uv_stream_t*>(&handle_), &b, 1);
   Close();
@@ -110,6 +128,17 @@ void Connection::OnRetry(uv_timer_t* t) {
 
 void Connection::OnAlloc(uv_handle_t* h, size_t, uv_buf_t* buf) {
   auto* c = static_cast<Connection*>(h->data);
+  if (c->tls_) {
+    *buf = uv_buf_init(tls_read_buffer, kTlsReadBuffer);
+    return;
+  }
+  c->PrepareInput();
+  buf->base = c->in_.get() + c->in_end_;
+  buf->len = c->in_cap_ - c->in_end_;
+}
+
+void Connection::PrepareInput() {
+  Connection* c = this;
   // Keep unconsumed bytes at the front so the parser sees one contiguous request.
   if (c->in_start_ > 0 && (c->in_start_ == c->in_end_ || c->in_start_ > c->in_cap_ / 2)) {
     std::memmove(c->in_.get(), c->in_.get() + c->in_start_, c->in_end_ - c->in_start_);
@@ -117,8 +146,6 @@ void Connection::OnAlloc(uv_handle_t* h, size_t, uv_buf_t* buf) {
     c->in_start_ = 0;
   }
   if (c->in_cap_ - c->in_end_ < kReadChunk) c->GrowInput(c->session_->PendingHint());
-  buf->base = c->in_.get() + c->in_end_;
-  buf->len = c->in_cap_ - c->in_end_;
 }
 
 void Connection::GrowInput(size_t hint) {
@@ -147,7 +174,7 @@ void Connection::SyncBufferAccounting() {
   accounted_bytes_ = now;
 }
 
-void Connection::OnRead(uv_stream_t* s, ssize_t nread, const uv_buf_t*) {
+void Connection::OnRead(uv_stream_t* s, ssize_t nread, const uv_buf_t* buf) {
   auto* c = static_cast<Connection*>(s->data);
   if (nread < 0) {
     // EOF or reset: a vanished client only loses its own connection.
@@ -155,10 +182,82 @@ void Connection::OnRead(uv_stream_t* s, ssize_t nread, const uv_buf_t*) {
     return;
   }
   if (nread == 0) return;
+  if (c->tls_) {
+    c->OnTlsRead(buf->base, static_cast<size_t>(nread));
+    return;
+  }
   c->in_end_ += static_cast<size_t>(nread);
   c->stats_.reads.Add(1);
   c->stats_.net_input.Add(static_cast<uint64_t>(nread));
   c->ProcessInput();
+}
+
+void Connection::OnTlsRead(const char* data, size_t n) {
+  size_t plain = 0;
+  bool peer_closed = false;
+  // Fed in pieces and drained after each, so OpenSSL's buffers stay small (see tls.cc).
+  constexpr size_t kFeed = 16 * 1024;
+  for (size_t off = 0; off < n && !peer_closed;) {
+    const size_t piece = std::min(kFeed, n - off);
+    tls_->Feed(data + off, piece);
+    off += piece;
+    for (;;) {
+      PrepareInput();
+      size_t got = 0;
+      const auto r = tls_->Read(in_.get() + in_end_, in_cap_ - in_end_, &got);
+      if (r == tls::TlsStream::ReadResult::kData) {
+        in_end_ += got;
+        plain += got;
+        continue;
+      }
+      if (r == tls::TlsStream::ReadResult::kPeerClosed) peer_closed = true;
+      if (r == tls::TlsStream::ReadResult::kError) {
+        // A client that speaks plaintext, an untrusted certificate, a refused version: only this
+        // connection goes. The alert OpenSSL queued is sent when the socket takes it at once.
+        if (!tls_->handshake_done())
+          tls::LogHandshakeFailure(client_.addr, tls_->error());
+        else
+          spdlog::warn("closing client {} ({}): TLS error: {}", client_.id, client_.addr,
+                       tls_->error());
+        std::string alert;
+        tls_->TakeCipher(&alert);
+        if (!alert.empty() && !writing_) {
+          uv_buf_t b = uv_buf_init(alert.data(), static_cast<unsigned>(alert.size()));
+          uv_try_write(reinterpret_cast<uv_stream_t*>(&handle_), &b, 1);
+        }
+        Close();
+        return;
+      }
+      break;
+    }
+  }
+  stats_.reads.Add(1);
+  stats_.net_input.Add(plain);
+  if (plain > 0) ProcessInput();
+  if (closing_) return;
+  if (peer_closed) {
+    // close_notify: answer what came before it, then close.
+    close_after_flush_ = true;
+    PauseReading();
+  }
+  // Handshake records and session tickets leave even when no reply is due.
+  Flush();
+  if (!closing_) SyncBufferAccounting();
+}
+
+bool Connection::EncryptOutput() {
+  if (!out_.empty()) {
+    size_t consumed = 0;
+    if (!tls_->Write(out_, &consumed, &tls_out_)) {
+      spdlog::warn("closing client {} ({}): TLS error: {}", client_.id, client_.addr,
+                   tls_->error());
+      return false;
+    }
+    out_.erase(0, consumed);
+  }
+  if (close_after_flush_ && out_.empty()) tls_->Shutdown();
+  tls_->TakeCipher(&tls_out_);
+  return true;
 }
 
 void Connection::ProcessInput() {
@@ -215,6 +314,7 @@ void Connection::ReleaseIdleBuffers() {
   // A large reply's buffer is not kept for the connection's life.
   if (out_.empty() && out_.capacity() > kKeepBufferCapacity) std::string().swap(out_);
   if (wbuf_.empty() && wbuf_.capacity() > kKeepBufferCapacity) std::string().swap(wbuf_);
+  if (tls_out_.empty() && tls_out_.capacity() > kKeepBufferCapacity) std::string().swap(tls_out_);
 }
 
 bool Connection::HeldForDurability() {
@@ -242,32 +342,44 @@ void Connection::Flush() {
   // A write is acknowledged only once the fsync covering it is done (replies stay in order, so
   // everything after it waits too).
   if (!out_.empty() && HeldForDurability()) return;
-  if (out_.empty()) {
-    if (close_after_flush_) Close();
+  // Reply bytes, before encryption (the figure is the same with and without TLS).
+  stats_.net_output.Add(out_.size());
+  if (tls_ && !EncryptOutput()) {
+    Close();
+    return;
+  }
+  // What goes on the wire: the replies, or their ciphertext (until the TLS handshake is done
+  // replies wait in out_ while handshake records leave).
+  std::string& pending = tls_ ? tls_out_ : out_;
+  if (pending.empty()) {
+    if (close_after_flush_ && out_.empty()) Close();
     return;
   }
   stats_.writes.Add(1);
-  stats_.net_output.Add(out_.size());
   // Most replies fit the socket buffer: a direct write skips the write request and the loop
   // bookkeeping (an epoll_ctl per reply) that uv_write costs. Not while input is paused for
   // back-pressure: only OnWrite resumes it, so a direct write that took everything would
   // leave the client unread forever.
   int n = UV_EAGAIN;
   if (reading_ || close_after_flush_) {
-    uv_buf_t direct = uv_buf_init(out_.data(), static_cast<unsigned>(out_.size()));
+    uv_buf_t direct = uv_buf_init(pending.data(), static_cast<unsigned>(pending.size()));
     n = uv_try_write(reinterpret_cast<uv_stream_t*>(&handle_), &direct, 1);
   }
-  if (n == static_cast<int>(out_.size())) {
-    out_.clear();
-    if (close_after_flush_) Close();
+  if (n == static_cast<int>(pending.size())) {
+    pending.clear();
+    if (close_after_flush_ && out_.empty()) Close();
     return;
   }
   if (n < 0 && n != UV_EAGAIN) {
     Close();
     return;
   }
-  wbuf_.assign(out_, n > 0 ? static_cast<size_t>(n) : 0);
-  out_.clear();
+  if (n > 0) {
+    wbuf_.assign(pending, static_cast<size_t>(n));
+  } else {
+    wbuf_.swap(pending);  // wbuf_ is empty between writes: no copy
+  }
+  pending.clear();
   writing_ = true;
   write_req_.data = this;
   uv_buf_t b = uv_buf_init(wbuf_.data(), static_cast<unsigned>(wbuf_.size()));

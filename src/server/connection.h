@@ -6,6 +6,10 @@
 // in `out_` and go in the next write; the in-flight buffer (`wbuf_`) is owned by the connection
 // until its callback. A client that stops reading first gets its input paused (back-pressure);
 // if its pending output still passes the output buffer limit, only that client is closed.
+//
+// On a TLS listener the connection also owns a tls::TlsStream: reads are decrypted into the
+// same input buffer and `out_` is encrypted just before it is written, so the Session and
+// everything above it see plaintext only.
 #pragma once
 
 #include <uv.h>
@@ -15,6 +19,7 @@
 
 #include "commands/command.h"
 #include "server/session.h"
+#include "server/tls.h"
 
 namespace kv {
 
@@ -28,6 +33,9 @@ class Connection {
 
   // Takes the accepted socket `fd` (closed here on failure); starts reading.
   bool Start(int fd);
+  // Makes this a TLS connection on `tls`'s current context (before any byte is read). False if
+  // no TLS session could be created.
+  bool UseTls(tls::TlsContext& tls);
   // Closes the socket (once); the object deletes itself in the close callback.
   void Close();
   // Sends `message` as an error in the connection's protocol (best effort), then closes.
@@ -38,9 +46,11 @@ class Connection {
   uv_tcp_t* handle() { return &handle_; }
   bool closing() const { return closing_; }
   size_t query_buffer_bytes() const { return in_end_ - in_start_; }
-  size_t output_bytes() const { return out_.size() + wbuf_.size(); }
+  size_t output_bytes() const { return out_.size() + wbuf_.size() + tls_out_.size(); }
   // Bytes this connection's buffers hold (capacities), as counted in ClientBufferBytes().
-  size_t buffer_capacity() const { return in_cap_ + out_.capacity() + wbuf_.capacity(); }
+  size_t buffer_capacity() const {
+    return in_cap_ + out_.capacity() + wbuf_.capacity() + tls_out_.capacity();
+  }
   // The WAL fsynced more: send held replies if they are now covered.
   void DurableProgress();
 
@@ -52,6 +62,12 @@ class Connection {
   static void OnRetry(uv_timer_t* t);
 
   void ProcessInput();
+  // TLS: decrypts ciphertext just read into the input buffer, then processes it.
+  void OnTlsRead(const char* data, size_t n);
+  // TLS: moves `out_` (and a close_notify when closing) into `tls_out_` as ciphertext.
+  bool EncryptOutput();
+  // Makes room for at least one read chunk at the end of the input buffer.
+  void PrepareInput();
   void Flush();
   // appendfsync always: true (and queued on the loop) while replies wait for the fsync.
   bool HeldForDurability();
@@ -84,6 +100,8 @@ class Connection {
   bool close_after_flush_ = false;
   bool closing_ = false;
   bool waiting_durable_ = false;
+  std::unique_ptr<tls::TlsStream> tls_;  // null on a plain listener
+  std::string tls_out_;                  // ciphertext not yet handed to uv_write
 };
 
 }  // namespace kv

@@ -60,7 +60,7 @@ IoThread::~IoThread() {
   Join();
   for (auto& l : listeners_)
     if (l->fd >= 0) close(l->fd);
-  for (auto& [fd, protocol] : adopt_queue_) close(fd);
+  for (auto& a : adopt_queue_) close(a.fd);
   if (uv_loop_close(&loop_) == UV_EBUSY) {
     // The loop never ran (start-up failed, e.g. another loop could not listen): its handles
     // are still open. Close them and let the loop run their close callbacks, or
@@ -77,7 +77,8 @@ IoThread::~IoThread() {
 }
 
 std::string IoThread::Listen(const std::string& bind, int port, int backlog,
-                             SessionFactory protocol, std::vector<IoThread*> loops, int* fd_out) {
+                             SessionFactory protocol, std::vector<IoThread*> loops, int* fd_out,
+                             tls::TlsContext* tls) {
   sockaddr_storage ss{};
   if (uv_ip4_addr(bind.c_str(), port, reinterpret_cast<sockaddr_in*>(&ss)) != 0 &&
       uv_ip6_addr(bind.c_str(), port, reinterpret_cast<sockaddr_in6*>(&ss)) != 0)
@@ -89,6 +90,7 @@ std::string IoThread::Listen(const std::string& bind, int port, int backlog,
   auto l = std::make_unique<Listener>();
   l->thread = this;
   l->protocol = protocol;
+  l->tls = tls;
   l->fd = fd;
   l->loops = std::move(loops);
   uv_poll_init(&loop_, &l->handle, fd);
@@ -116,36 +118,41 @@ void IoThread::OnAcceptable(uv_poll_t* p, int status, int) {
     }
     IoThread* target = l->loops[l->next++ % l->loops.size()];
     if (target == l->thread)
-      target->StartConnection(fd, l->protocol);
+      target->StartConnection(fd, l->protocol, l->tls);
     else
-      target->Adopt(fd, l->protocol);
+      target->Adopt(fd, l->protocol, l->tls);
   }
 }
 
-void IoThread::Adopt(int fd, SessionFactory protocol) {
+void IoThread::Adopt(int fd, SessionFactory protocol, tls::TlsContext* tls) {
   std::lock_guard lk(adopt_mu_);
   if (adopt_closed_) {
     close(fd);
     return;
   }
-  adopt_queue_.emplace_back(fd, protocol);
+  adopt_queue_.push_back({fd, protocol, tls});
   uv_async_send(&adopt_async_);
 }
 
 void IoThread::OnAdopt(uv_async_t* a) {
   auto* self = static_cast<IoThread*>(a->data);
-  std::vector<std::pair<int, SessionFactory>> fds;
+  std::vector<Accepted> fds;
   {
     std::lock_guard lk(self->adopt_mu_);
     fds.swap(self->adopt_queue_);
   }
-  for (auto& [fd, protocol] : fds) self->StartConnection(fd, protocol);
+  for (auto& a : fds) self->StartConnection(a.fd, a.protocol, a.tls);
 }
 
-void IoThread::StartConnection(int fd, SessionFactory protocol) {
+void IoThread::StartConnection(int fd, SessionFactory protocol, tls::TlsContext* tls) {
   ServerState& st = server();
   auto* conn = new Connection(this, protocol);
   if (!conn->Start(fd)) {
+    conn->Close();
+    return;
+  }
+  if (tls != nullptr && !conn->UseTls(*tls)) {
+    spdlog::warn("cannot create a TLS session for client {}", conn->client().addr);
     conn->Close();
     return;
   }
@@ -200,7 +207,7 @@ void IoThread::OnStop(uv_async_t* a) {
   {
     std::lock_guard lk(self->adopt_mu_);
     self->adopt_closed_ = true;
-    for (auto& [fd, protocol] : self->adopt_queue_) close(fd);
+    for (auto& a : self->adopt_queue_) close(a.fd);
     self->adopt_queue_.clear();
   }
   uv_close(reinterpret_cast<uv_handle_t*>(&self->adopt_async_), nullptr);

@@ -23,6 +23,9 @@ namespace kv {
 
 class Connection;
 class Session;
+namespace tls {
+class TlsContext;
+}
 
 // Makes the protocol half of a new connection (RESP or native).
 using SessionFactory = std::unique_ptr<Session> (*)(Connection*);
@@ -32,10 +35,11 @@ class IoThread {
   IoThread(int index, Dispatcher& dispatcher);
   ~IoThread();
 
-  // Opens a listener on bind:port whose connections speak `protocol`, shared out among
-  // `loops` (which include this one). Returns "" or an error. Sets *fd to the socket.
+  // Opens a listener on bind:port whose connections speak `protocol` (over TLS when `tls` is
+  // given; it must outlive the loops), shared out among `loops` (which include this one).
+  // Returns "" or an error. Sets *fd to the socket.
   std::string Listen(const std::string& bind, int port, int backlog, SessionFactory protocol,
-                     std::vector<IoThread*> loops, int* fd);
+                     std::vector<IoThread*> loops, int* fd, tls::TlsContext* tls = nullptr);
   // Runs the loop on a new thread (index > 0) or the calling thread (RunHere).
   void RunInThread();
   void RunHere();
@@ -60,8 +64,8 @@ class IoThread {
   static void OnAcceptable(uv_poll_t* p, int status, int events);
   static void OnAdopt(uv_async_t* a);
   // Thread-safe: `fd` is a new connection for this loop (closed if the loop is stopping).
-  void Adopt(int fd, SessionFactory protocol);
-  void StartConnection(int fd, SessionFactory protocol);
+  void Adopt(int fd, SessionFactory protocol, tls::TlsContext* tls);
+  void StartConnection(int fd, SessionFactory protocol, tls::TlsContext* tls);
   static void OnStop(uv_async_t* a);
   static void OnIdleCheck(uv_timer_t* t);
   static void OnDurable(uv_async_t* a);
@@ -73,6 +77,7 @@ class IoThread {
   struct Listener {
     IoThread* thread;
     SessionFactory protocol;
+    tls::TlsContext* tls;  // null: plain TCP
     int fd;
     std::vector<IoThread*> loops;
     size_t next = 0;  // round-robin position in `loops`
@@ -84,7 +89,12 @@ class IoThread {
   uv_async_t adopt_async_;
   std::mutex adopt_mu_;  // guards the two below; Adopt sends under it so a stop cannot race
   bool adopt_closed_ = false;
-  std::vector<std::pair<int, SessionFactory>> adopt_queue_;
+  struct Accepted {
+    int fd;
+    SessionFactory protocol;
+    tls::TlsContext* tls;
+  };
+  std::vector<Accepted> adopt_queue_;
   std::vector<Connection*> durable_waiters_;
   uv_timer_t idle_timer_;
   std::thread thread_;

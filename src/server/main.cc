@@ -9,8 +9,10 @@
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <iterator>
 #include <map>
 
 #include "core/config.h"
@@ -122,10 +124,24 @@ int main(int argc, char** argv) {
     }
   }
 
-  if (config.port.load() == 0 && config.native_port.load() == 0) {
-    fprintf(stderr, "kv-server: --port 0 and --native-port 0: no listener left, nobody could "
-                    "connect; enable at least one port\n");
+  const int ports[] = {config.port.load(), config.native_port.load(), config.tls_port.load(),
+                       config.tls_native_port.load()};
+  if (std::all_of(std::begin(ports), std::end(ports), [](int p) { return p == 0; })) {
+    fprintf(stderr, "kv-server: --port 0 and --native-port 0 (and no --tls-port or "
+                    "--tls-native-port): no listener left, nobody could connect; enable at "
+                    "least one port\n");
     return 2;
+  }
+  // Two listeners on one port: a usage error named here, before bind's "in use" at start.
+  for (size_t i = 0; i < std::size(ports); ++i) {
+    for (size_t j = i + 1; j < std::size(ports); ++j) {
+      if (ports[i] != 0 && ports[i] == ports[j]) {
+        static const char* kNames[] = {"port", "native-port", "tls-port", "tls-native-port"};
+        fprintf(stderr, "kv-server: --%s and --%s are both %d; each listener needs its own port\n",
+                kNames[i], kNames[j], ports[i]);
+        return 2;
+      }
+    }
   }
 
   // Opened before daemonizing, so a log file that cannot be written is reported on the terminal.

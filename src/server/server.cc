@@ -233,16 +233,34 @@ int Server::Run() {
     spdlog::error("{}", err);
     return 1;
   }
+  const int tls_port = config_.tls_port.load();
+  const int tls_native_port = config_.tls_native_port.load();
+  const bool use_tls = tls_port != 0 || tls_native_port != 0;
+  // A TLS port without a usable certificate is a configuration error, not a server without TLS.
+  if (use_tls) {
+    if (std::string err = tls_.Configure(tls::Settings::From(config_)); !err.empty()) {
+      spdlog::error("TLS: {}", err);
+      return 1;
+    }
+  }
+  struct ListenerSpec {
+    int port;
+    SessionFactory protocol;
+    tls::TlsContext* tls;
+  };
+  const ListenerSpec specs[] = {{port, MakeRespSession, nullptr},
+                                {native_port, MakeNativeSession, nullptr},
+                                {tls_port, MakeRespSession, &tls_},
+                                {tls_native_port, MakeNativeSession, &tls_}};
   // One listening socket per port, on loop 0, which hands connections to every loop: no
   // SO_REUSEPORT, so a port another process holds refuses the start instead of being shared.
   std::vector<IoThread*> loops;
   for (auto& t : threads_) loops.push_back(t.get());
-  for (auto [p, protocol] : {std::pair<int, SessionFactory>{port, MakeRespSession},
-                             std::pair<int, SessionFactory>{native_port, MakeNativeSession}}) {
-    if (p == 0) continue;
+  for (const ListenerSpec& spec : specs) {
+    if (spec.port == 0) continue;
     int fd = -1;
-    std::string err =
-        threads_[0]->Listen(config_.bind(), p, config_.tcp_backlog.load(), protocol, loops, &fd);
+    std::string err = threads_[0]->Listen(config_.bind(), spec.port, config_.tcp_backlog.load(),
+                                          spec.protocol, loops, &fd, spec.tls);
     if (!err.empty()) {
       spdlog::error("{}", err);
       return 1;
@@ -258,10 +276,31 @@ int Server::Run() {
       config_.appendonly() ? fmt::format("data in {} (appendfsync {})", config_.dir(),
                                          config_.appendfsync())
                            : std::string("in-memory only (appendonly no)"));
+  if (use_tls) {
+    spdlog::info("TLS: RESP on port {}, native protocol on port {}", tls_port, tls_native_port);
+  }
   if (on_listening_) on_listening_();
   WarnIfExposed();
   config_.OnRuntimeSet([this](const std::string& name) {
     if (name == "appendfsync" || name == "appendfsync-interval-ms") ApplyFsyncConfig();
+  });
+  config_.OnRuntimeApply([this, use_tls](const std::vector<std::string>& names) -> std::string {
+    if (!use_tls) return "";  // no TLS listener: the files are read when one is configured
+    for (const std::string& name : names) {
+      if (!tls::IsTlsDirective(name)) continue;
+      // One rebuild covers every tls-* pair of the CONFIG SET (a new certificate with its key).
+      std::string err = tls_.Configure(tls::Settings::From(config_));
+      if (!err.empty()) {
+        spdlog::warn("TLS configuration not changed: {}", err);
+        return fmt::format(
+            "CONFIG SET failed (possibly related to argument '{}') - Unable to update TLS "
+            "configuration: {}",
+            name, err);
+      }
+      spdlog::info("TLS configuration reloaded; new connections use it");
+      return "";
+    }
+    return "";
   });
   {
     std::lock_guard lk(loops_mu_);
@@ -278,6 +317,7 @@ int Server::Run() {
   for (auto& t : threads_) t->Join();
   loader_.join();
   config_.OnRuntimeSet(nullptr);
+  config_.OnRuntimeApply(nullptr);
   if (exit_code_ == 0) {
     if (std::string err = persistence_->Shutdown(final_snapshot_); !err.empty()) {
       spdlog::error("shutdown: {}", err);

@@ -21,6 +21,7 @@
 #include "modules/module_host.h"
 #include "persist/persistence.h"
 #include "server/io_thread.h"
+#include "server/tls.h"
 
 namespace kv {
 
@@ -65,6 +66,7 @@ class Server {
   ModuleHost modules_{commands_};
   std::unique_ptr<ServerState> state_;
   std::unique_ptr<Dispatcher> dispatcher_;
+  tls::TlsContext tls_;  // used by the TLS listeners, rebuilt by CONFIG SET tls-*
   std::vector<std::unique_ptr<IoThread>> threads_;
   std::unique_ptr<persist::Persistence> persistence_;
   uv_timer_t cron_;

@@ -6,6 +6,7 @@ import contextlib
 import queue
 import select
 import socket
+import ssl as _ssl
 import struct
 import threading
 import uuid
@@ -172,8 +173,14 @@ class Client(_Commands):
     """One connection to kv-server's native port. Thread-safe (one request at a time)."""
 
     def __init__(self, host: str = "127.0.0.1", port: int = DEFAULT_PORT, *, password=None,
-                 user=None, namespace=None, timeout: float | None = 5.0):
+                 user=None, namespace=None, timeout: float | None = 5.0,
+                 ssl: _ssl.SSLContext | None = None, server_hostname: str | None = None):
+        """`ssl`: connect over TLS (kv-server's tls-native-port) with this context; the
+        server's certificate is checked against `server_hostname` (default: `host`) when the
+        context's check_hostname is on."""
         self.host = host
+        self.ssl = ssl
+        self.server_hostname = server_hostname
         self.port = port
         self.user = user
         self.password = password
@@ -194,6 +201,13 @@ class Client(_Commands):
         try:
             sock = socket.create_connection((self.host, self.port), timeout=self.timeout)
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            if self.ssl is not None:
+                try:
+                    sock = self.ssl.wrap_socket(sock,
+                                                server_hostname=self.server_hostname or self.host)
+                except BaseException:
+                    sock.close()
+                    raise
         except OSError as e:
             raise ConnectionError(f"cannot connect to {self.host}:{self.port}: {e}") from e
         self._sock = sock
@@ -231,7 +245,24 @@ class Client(_Commands):
             readable, _, _ = select.select([self._sock], [], [], 0)
         except (OSError, ValueError):
             return True
-        return bool(readable)
+        if not readable:
+            return False
+        if isinstance(self._sock, _ssl.SSLSocket):
+            # TLS 1.3 session tickets arrive after the handshake and make the socket readable
+            # with no application data: only a close or unsolicited bytes mean stale.
+            try:
+                self._sock.setblocking(False)
+                self._sock.recv(1)
+            except (_ssl.SSLWantReadError, BlockingIOError):
+                return False
+            except OSError:
+                return True
+            finally:
+                try:
+                    self._sock.settimeout(self.timeout)
+                except OSError:
+                    pass
+        return True
 
     def _send(self, data: bytes) -> None:
         try:
@@ -371,11 +402,12 @@ class Pipeline(_Commands):
         self._commands = []
 
 
-def connect(url: str, timeout: float | None = 5.0) -> Client:
-    """kvclient.connect("kv://[password@]host:port[/namespace]") -> Client."""
+def connect(url: str, timeout: float | None = 5.0, ssl: _ssl.SSLContext | None = None) -> Client:
+    """kvclient.connect("kv://[password@]host:port[/namespace]") -> Client; `ssl` connects
+    over TLS with that context."""
     cfg = parse_url(url)
     return Client(cfg["host"], cfg["port"], password=cfg["password"], user=cfg["user"],
-                  namespace=cfg["namespace"], timeout=timeout)
+                  namespace=cfg["namespace"], timeout=timeout, ssl=ssl)
 
 
 class Pool:
@@ -383,13 +415,15 @@ class Pool:
     A connection that broke (or that the server closed while idle) is discarded; the next
     checkout opens a new one."""
 
-    def __init__(self, url: str, size: int = 8, timeout: float | None = 5.0):
+    def __init__(self, url: str, size: int = 8, timeout: float | None = 5.0,
+                 ssl: _ssl.SSLContext | None = None):
         if size < 1:
             raise ValueError("pool size must be at least 1")
         parse_url(url)  # validate early
         self.url = url
         self.size = size
         self.timeout = timeout
+        self.ssl = ssl
         self._idle: queue.LifoQueue = queue.LifoQueue()
         self._slots = threading.BoundedSemaphore(size)
         self._closed = False
@@ -399,7 +433,7 @@ class Pool:
             try:
                 c = self._idle.get_nowait()
             except queue.Empty:
-                return connect(self.url, self.timeout)
+                return connect(self.url, self.timeout, self.ssl)
             if c.is_stale():
                 c.close()
                 continue
