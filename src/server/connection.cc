@@ -2,6 +2,7 @@
 
 #include <arpa/inet.h>
 #include <spdlog/spdlog.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -113,8 +114,19 @@ void Connection::Refuse(std::string_view message) {
   }
   uv_buf_t b = uv_buf_init(bytes.data(), static_cast<unsigned>(bytes.size()));
   uv_try_write(reinterpret_cast<uv_stream_t*>(&handle_), &b, 1);
-  Close();
+  // A lingering close, as HTTP servers do: closing now, with the client's first request unread
+  // or still in flight, makes the kernel answer with a reset, and a reset can discard the
+  // refusal before the client reads it. So: FIN after the text, drop whatever arrives, close on
+  // the client's EOF or after kRefusalLingerMs.
+  // No longer a client (CLIENT LIST, connected_clients, the maxclients count); Close's second
+  // removal is a no-op.
+  thread_->server().clients.Remove(&client_);
+  lingering_ = true;
+  shutdown(client_.fd, SHUT_WR);
+  uv_timer_start(&retry_timer_, OnLingerEnd, kRefusalLingerMs, 0);
 }
+
+void Connection::OnLingerEnd(uv_timer_t* t) { static_cast<Connection*>(t->data)->Close(); }
 
 void Connection::OnClose(uv_handle_t* h) {
   auto* c = static_cast<Connection*>(h->data);
@@ -181,7 +193,7 @@ void Connection::OnRead(uv_stream_t* s, ssize_t nread, const uv_buf_t* buf) {
     c->Close();
     return;
   }
-  if (nread == 0) return;
+  if (nread == 0 || c->lingering_) return;  // a refused client's bytes are dropped
   if (c->tls_) {
     c->OnTlsRead(buf->base, static_cast<size_t>(nread));
     return;

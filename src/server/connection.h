@@ -60,6 +60,7 @@ class Connection {
   static void OnWrite(uv_write_t* req, int status);
   static void OnClose(uv_handle_t* h);
   static void OnRetry(uv_timer_t* t);
+  static void OnLingerEnd(uv_timer_t* t);
 
   void ProcessInput();
   // TLS: decrypts ciphertext just read into the input buffer, then processes it.
@@ -99,6 +100,9 @@ class Connection {
   bool reading_ = false;
   bool close_after_flush_ = false;
   bool closing_ = false;
+  bool lingering_ = false;  // refused: input is dropped until EOF or the linger timer
+  // How long a refused connection waits for its client to close (its fd is held that long).
+  static constexpr uint64_t kRefusalLingerMs = 1000;
   bool waiting_durable_ = false;
   std::unique_ptr<tls::TlsStream> tls_;  // null on a plain listener
   std::string tls_out_;                  // ciphertext not yet handed to uv_write
