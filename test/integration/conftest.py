@@ -810,3 +810,22 @@ def wait_for(predicate, timeout: float = 10.0, interval: float = 0.05, what: str
             return last
         time.sleep(interval)
     raise AssertionError(f"timed out after {timeout}s waiting for {what}; last value {last!r}")
+
+
+def non_loopback_address() -> str | None:
+    """An IPv4 address of this machine that is not loopback: connecting to it plays a remote
+    client (protected mode, the `local` security switches). None when there is none."""
+    out = subprocess.run(["hostname", "-I"], capture_output=True, text=True).stdout.split()
+    for a in out:
+        if "." in a and not a.startswith("127."):
+            return a
+    return None
+
+
+@pytest.fixture
+def remote_address() -> str:
+    """non_loopback_address, or a skip (listed as machine-dependent in test/skip-allowlist.txt)."""
+    a = non_loopback_address()
+    if a is None:
+        pytest.skip("this machine has no non-loopback IPv4 address")
+    return a

@@ -9,19 +9,10 @@ import pytest
 import redis
 
 from conftest import RawConn
-from test_security_gates import non_loopback_address
 
 pytestmark = pytest.mark.kv_only
 
 DENIED = b"-DENIED kv-server is running in protected mode"
-
-
-@pytest.fixture
-def address():
-    a = non_loopback_address()
-    if a is None:
-        pytest.skip("this machine has no non-loopback IPv4 address")
-    return a
 
 
 def first_reply(host: str, port: int) -> bytes:
@@ -37,21 +28,21 @@ def first_reply(host: str, port: int) -> bytes:
         return data
 
 
-def test_acl_password_on_default_lifts_protected_mode(kv_server, address):
+def test_acl_password_on_default_lifts_protected_mode(kv_server, remote_address):
     s = kv_server(bind="0.0.0.0")
-    assert first_reply(address, s.port).startswith(DENIED)
+    assert first_reply(remote_address, s.port).startswith(DENIED)
     c = s.client()
     c.execute_command("ACL", "SETUSER", "default", "resetpass", ">pw")
     # Served now: it must authenticate like any client.
-    assert first_reply(address, s.port) == b"-NOAUTH Authentication required.\r\n"
-    redis.Redis(host=address, port=s.port, password="pw").ping()
+    assert first_reply(remote_address, s.port) == b"-NOAUTH Authentication required.\r\n"
+    redis.Redis(host=remote_address, port=s.port, password="pw").ping()
     c2 = redis.Redis(host="127.0.0.1", port=s.port, password="pw")
     c2.execute_command("ACL", "SETUSER", "default", "nopass")
-    assert first_reply(address, s.port).startswith(DENIED)
+    assert first_reply(remote_address, s.port).startswith(DENIED)
 
 
-def test_aclfile_default_with_password_lifts_protected_mode(kv_server, address, tmp_path):
+def test_aclfile_default_with_password_lifts_protected_mode(kv_server, remote_address, tmp_path):
     acl = tmp_path / "users.acl"
     acl.write_text("user default on >pw ~* &* +@all\n")
     s = kv_server(bind="0.0.0.0", aclfile=str(acl))
-    assert first_reply(address, s.port) == b"-NOAUTH Authentication required.\r\n"
+    assert first_reply(remote_address, s.port) == b"-NOAUTH Authentication required.\r\n"

@@ -13,20 +13,11 @@ import redis
 
 from conftest import RawConn
 from native_client import frame
-from test_security_gates import non_loopback_address
 
 pytestmark = pytest.mark.kv_only
 
 DENIED = b"-DENIED kv-server is running in protected mode because protected mode is enabled"
 NATIVE_PING = 0x01  # any request: the refusal comes before it is read
-
-
-@pytest.fixture
-def address():
-    a = non_loopback_address()
-    if a is None:
-        pytest.skip("this machine has no non-loopback IPv4 address")
-    return a
 
 
 def refused_resp(host: str, port: int) -> bytes:
@@ -35,13 +26,13 @@ def refused_resp(host: str, port: int) -> bytes:
         return raw.read_until_closed()
 
 
-def test_remote_client_is_denied_without_password(kv_server, address):
+def test_remote_client_is_denied_without_password(kv_server, remote_address):
     s = kv_server(bind="0.0.0.0", native_port="auto")
-    got = refused_resp(address, s.port)
+    got = refused_resp(remote_address, s.port)
     assert got.startswith(DENIED), got
     assert b"'CONFIG SET protected-mode no'" in got and got.endswith(b"\r\n")
     # The native port answers in its own protocol: one ERROR frame (status 2), then close.
-    with socket.create_connection((address, s.native_port), timeout=10) as sock:
+    with socket.create_connection((remote_address, s.native_port), timeout=10) as sock:
         sock.sendall(frame(NATIVE_PING))
         data = b""
         while chunk := sock.recv(65536):
@@ -56,28 +47,28 @@ def test_remote_client_is_denied_without_password(kv_server, address):
     assert "protected mode refuses every client that is not on loopback" in s.stderr_text()
 
 
-def test_password_lifts_protected_mode(kv_server, address):
+def test_password_lifts_protected_mode(kv_server, remote_address):
     s = kv_server(bind="0.0.0.0", requirepass="pw")
-    c = redis.Redis(host=address, port=s.port, password="pw", decode_responses=True)
+    c = redis.Redis(host=remote_address, port=s.port, password="pw", decode_responses=True)
     assert c.set("k", "v") and c.get("k") == "v"
     c.close()
     assert "protected mode" not in s.stderr_text()
 
 
-def test_protected_mode_is_a_runtime_setting(kv_server, address):
+def test_protected_mode_is_a_runtime_setting(kv_server, remote_address):
     s = kv_server(bind="0.0.0.0")
     local = s.client()
     assert local.config_get("protected-mode") == {"protected-mode": "yes"}
-    assert refused_resp(address, s.port).startswith(DENIED)
+    assert refused_resp(remote_address, s.port).startswith(DENIED)
     assert local.config_set("protected-mode", "no")
-    remote = redis.Redis(host=address, port=s.port, decode_responses=True)
+    remote = redis.Redis(host=remote_address, port=s.port, decode_responses=True)
     assert remote.set("k", "v")
     remote.close()
     # A password set at run time protects the next connections too.
     assert local.config_set("protected-mode", "yes")
-    assert refused_resp(address, s.port).startswith(DENIED)
+    assert refused_resp(remote_address, s.port).startswith(DENIED)
     assert local.config_set("requirepass", "pw")
-    remote = redis.Redis(host=address, port=s.port, password="pw", decode_responses=True)
+    remote = redis.Redis(host=remote_address, port=s.port, password="pw", decode_responses=True)
     assert remote.get("k") == "v"
     remote.close()
 

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 import redis
 
-from conftest import KV_BIN, RespError, Server
+from conftest import KV_BIN, RespError, Server, non_loopback_address
 
 pytestmark = pytest.mark.kv_only
 
@@ -44,14 +44,6 @@ def constructor_lib(tmp_path):
     subprocess.run([cc, "-shared", "-fPIC", f'-DMARKER="{marker}"', str(src), "-o", str(lib)],
                    check=True)
     return lib, marker
-
-
-def non_loopback_address() -> str | None:
-    out = subprocess.run(["hostname", "-I"], capture_output=True, text=True).stdout.split()
-    for a in out:
-        if "." in a and not a.startswith("127."):
-            return a
-    return None
 
 
 def test_module_load_is_refused_by_default_and_runs_no_code(kv_server, constructor_lib):
