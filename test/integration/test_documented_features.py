@@ -140,7 +140,9 @@ def test_fsync_interval_changes_at_run_time(kv_persist):
     r.config_set("appendfsync-interval-ms", 60000)
     base = fsyncs(s)
     write_for(r, 1.0, "slow")
-    assert fsyncs(s) == base
+    # At the 100 ms default a second of writes costs about ten fsyncs. One is allowed: a tick
+    # that read the old interval just before CONFIG SET may still fire once the writes begin.
+    assert fsyncs(s) <= base + 1
     assert int(info(s)["wal_durable_lsn"]) < int(info(s)["wal_last_lsn"])
     # Back to 20 ms: the pending records are fsynced without any new write.
     r.config_set("appendfsync-interval-ms", 20)
