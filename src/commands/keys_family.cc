@@ -451,6 +451,85 @@ void CmdFlushAll(CommandContext& ctx) {
 // Registration
 // ------------------------------------------------------------------------------------------
 
+// OBJECT ENCODING answers what is stored (docs/object-model.md): strings by Redis's rule
+// (`int` for an Int, `embstr` up to 44 bytes, `raw` above), kv-server's typed scalars by their
+// own names, a native List or Map, one contiguous block inside the entry, as `listpack`.
+std::string_view EncodingName(const Entry& e) {
+  switch (e.type()) {
+    case ScalarType::kInt:
+      return "int";
+    case ScalarType::kFloat:
+      return "float";
+    case ScalarType::kDecimal:
+      return "decimal";
+    case ScalarType::kBytes:
+    case ScalarType::kString:
+      return e.value_len() <= 44 ? "embstr" : "raw";
+    case ScalarType::kNested:
+      return TypeOf(e) == ObjType::kNull ? "null" : "listpack";
+  }
+  return "unknown";
+}
+
+void CmdObject(CommandContext& ctx) {
+  const std::string_view sub = ctx.args[1];
+  if (EqualsIgnoreCase(sub, "HELP") && ctx.args.size() == 2) {
+    static constexpr const char* kHelp[] = {
+        "OBJECT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+        "ENCODING <key>",
+        "    Return the kind of internal representation used in order to store the value",
+        "    associated with a <key>.",
+        "FREQ <key>",
+        "    Return the access frequency index of the <key>. The returned integer is",
+        "    proportional to the logarithm of the recent access frequency of the key.",
+        "IDLETIME <key>",
+        "    Return the idle time of the <key>, that is the approximated number of",
+        "    seconds elapsed since the last access to the key.",
+        "REFCOUNT <key>",
+        "    Return the number of references of the value associated with the specified",
+        "    <key>.",
+        "HELP",
+        "    Prints this help."};
+    ctx.rb->StartArray(static_cast<uint32_t>(std::size(kHelp)));
+    for (const char* line : kHelp) ctx.rb->SendSimple(line);
+    return;
+  }
+  const bool known = EqualsIgnoreCase(sub, "ENCODING") || EqualsIgnoreCase(sub, "FREQ") ||
+                     EqualsIgnoreCase(sub, "IDLETIME") || EqualsIgnoreCase(sub, "REFCOUNT");
+  if (!known && !EqualsIgnoreCase(sub, "HELP")) {
+    ctx.rb->SendError(errors::UnknownSubcommand("object", sub));
+    return;
+  }
+  if (ctx.args.size() != (known ? 3u : 2u)) {
+    std::string lower(sub);
+    for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    ctx.rb->SendError(errors::WrongArity("object|" + lower));
+    return;
+  }
+  // The key is the third argument, which the container's key positions (Redis's: none) do not
+  // name, so the shard is locked here. Peeking does not count as an access.
+  const std::string_view key = ctx.args[2];
+  Shard& shard = ctx.ShardFor(key);
+  std::lock_guard lock(shard.mu());
+  const Entry* e = PeekRead(shard, key, ctx.now_ms);
+  if (!e) {
+    ctx.rb->SendNull();
+  } else if (EqualsIgnoreCase(sub, "ENCODING")) {
+    ctx.rb->SendBulk(EncodingName(*e));
+  } else if (EqualsIgnoreCase(sub, "FREQ")) {
+    // kv-server has no LFU policies: the frequency is never tracked.
+    ctx.rb->SendError(
+        "ERR An LFU maxmemory policy is not selected, access frequency not tracked. Please note "
+        "that when switching between policies at runtime LRU and LFU data will take some time "
+        "to adjust.");
+  } else if (EqualsIgnoreCase(sub, "IDLETIME")) {
+    const uint32_t now = LruClock();
+    ctx.rb->SendLong(now >= e->lru() ? now - e->lru() : 0);
+  } else {
+    ctx.rb->SendLong(1);  // no shared objects: every value has one owner
+  }
+}
+
 CommandSpec Spec(std::string name, int arity, uint32_t flags, KeyRange keys, CommandHandler h,
                  std::string since, std::string summary, std::string syntax,
                  std::string group = "generic") {
@@ -510,6 +589,9 @@ void RegisterKeysFamily(CommandTable& t) {
                   "Alters the last access time of a key(s). Returns the number of existing keys "
                   "specified.",
                   "key [key ...]"));
+  t.Register(Spec("object", -2, 0, kNoKeys, CmdObject, "2.2.3",
+                  "A container for object introspection commands",
+                  "ENCODING|FREQ|IDLETIME|REFCOUNT|HELP [arg ...]"));
   t.Register(Spec("dbsize", 1, kRead | kAll, kNoKeys, CmdDbSize, "1.0.0",
                   "Return the number of keys in the selected database", "", "server"));
   t.Register(Spec("flushdb", -1, kCmdWrite | kAll, kNoKeys, CmdFlushDb, "1.0.0",

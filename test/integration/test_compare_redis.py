@@ -182,6 +182,14 @@ CASES = {
                            ("INCRBYFLOAT", "f", "1.5"), ("EXISTS", "k")],
     "resp3-errors": [(NOCMP, "HELLO", "3"), ("INCR", "nope", "x"), (S, "k", "a"), ("INCR", "k")],
     "reset": [(S, "k", "v"), ("SELECT", "1"), ("RESET",), ("GET", "k")],
+    # ---- OBJECT (strings that are not integers: Redis stores "123" as int, kv-server as bytes)
+    "object-encoding": [(S, "s", "hello"), (S, "l", "x" * 45), ("OBJECT", "ENCODING", "s"),
+                        ("OBJECT", "encoding", "l"), ("OBJECT", "ENCODING", "nope")],
+    "object-freq": [(S, "s", "v"), ("OBJECT", "FREQ", "s"), ("OBJECT", "FREQ", "nope")],
+    "object-refcount": [(S, "s", "v"), ("OBJECT", "REFCOUNT", "s"), ("OBJECT", "REFCOUNT", "x")],
+    "object-errors": [("OBJECT",), ("OBJECT", "ENCODING"), ("OBJECT", "ENCODING", "a", "b"),
+                      ("OBJECT", "FOO", "k"), ("OBJECT", "HELP", "x")],
+    "object-help": [("OBJECT", "HELP")],
 }
 
 
