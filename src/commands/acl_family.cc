@@ -23,12 +23,6 @@ using namespace acl;
 
 namespace {
 
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-
 // Redis's categories that neither the flags nor the group give.
 const std::unordered_map<std::string_view, uint32_t>& ExtraCategories() {
   static const std::unordered_map<std::string_view, uint32_t> kExtra = {
@@ -107,7 +101,7 @@ uint32_t DeriveAclCategories(const CommandSpec& s) {
 uint32_t CallCategories(const CommandSpec& spec, std::span<const std::string_view> args) {
   if (args.size() < 2 || !spec.module.empty() || !ContainerCategories().count(spec.name))
     return spec.acl_categories;
-  return SubcommandCategories(spec.name, Lower(args[1]));
+  return SubcommandCategories(spec.name, AsciiLower(args[1]));
 }
 
 namespace {
@@ -115,7 +109,7 @@ namespace {
 std::string CallName(const CommandSpec& spec, std::span<const std::string_view> args) {
   if (args.size() < 2 || !spec.module.empty() || !ContainerCategories().count(spec.name))
     return spec.name;
-  return spec.name + "|" + Lower(args[1]);
+  return spec.name + "|" + AsciiLower(args[1]);
 }
 }  // namespace
 
@@ -444,7 +438,7 @@ void AclLoad(CommandContext& ctx) {
 }
 
 void CmdAcl(CommandContext& ctx) {
-  const std::string sub = Lower(ctx.args[1]);
+  const std::string sub = AsciiLower(ctx.args[1]);
   const size_t argc = ctx.args.size();
   auto arity = [&](bool ok) {
     if (!ok) ctx.rb->SendError(errors::WrongArity("acl|" + sub));

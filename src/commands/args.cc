@@ -16,6 +16,12 @@ bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
   return true;
 }
 
+std::string AsciiLower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
 bool ParseIntOrReply(CommandContext& ctx, std::string_view s, int64_t* out) {
   auto v = ParseInt64(s);
   if (!v) {

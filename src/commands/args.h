@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 #include <string_view>
 
 #include "commands/command.h"
@@ -10,6 +11,8 @@
 namespace kv {
 
 bool EqualsIgnoreCase(std::string_view a, std::string_view b);
+// ASCII lower case (command and subcommand names, INFO sections).
+std::string AsciiLower(std::string_view s);
 // Redis integer rules; on failure replies "ERR value is not an integer or out of range".
 bool ParseIntOrReply(CommandContext& ctx, std::string_view s, int64_t* out);
 // Redis float rules; on failure replies "ERR value is not a valid float".

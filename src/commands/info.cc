@@ -36,12 +36,6 @@ std::string HumanBytes(int64_t n) {
   return fmt::format("{:.2f}G", d / (1024.0 * 1024 * 1024));
 }
 
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-
 double Percent(int64_t part, int64_t whole) {
   return whole > 0 ? 100.0 * static_cast<double>(part) / static_cast<double>(whole) : 0.0;
 }
@@ -266,7 +260,7 @@ void CmdInfo(CommandContext& ctx) {
   bool all = false, defaults = ctx.args.size() == 1;
   std::vector<std::string> wanted;
   for (size_t i = 1; i < ctx.args.size(); ++i) {
-    std::string l = Lower(ctx.args[i]);
+    std::string l = AsciiLower(ctx.args[i]);
     if (l == "all" || l == "everything") all = true;
     else if (l == "default") defaults = true;
     else wanted.push_back(std::move(l));

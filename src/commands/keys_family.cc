@@ -501,9 +501,7 @@ void CmdObject(CommandContext& ctx) {
     return;
   }
   if (ctx.args.size() != (known ? 3u : 2u)) {
-    std::string lower(sub);
-    for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    ctx.rb->SendError(errors::WrongArity("object|" + lower));
+    ctx.rb->SendError(errors::WrongArity("object|" + AsciiLower(sub)));
     return;
   }
   // The key is the third argument, which the container's key positions (Redis's: none) do not

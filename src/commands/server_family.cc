@@ -36,12 +36,6 @@ std::string Upper(std::string_view s) {
   return out;
 }
 
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-
 bool IsOneOf(std::string_view s, std::initializer_list<std::string_view> names) {
   return std::any_of(names.begin(), names.end(),
                      [&](std::string_view n) { return EqualsIgnoreCase(s, n); });
@@ -260,7 +254,7 @@ void CmdClient(CommandContext& ctx) {
               "LIST", "    Return information about client connections.", "INFO",
               "    Return information about the current client connection."});
   } else if (IsOneOf(sub, {"ID", "GETNAME", "SETNAME", "SETINFO", "LIST", "INFO", "HELP"})) {
-    ctx.rb->SendError(errors::WrongArity(fmt::format("client|{}", Lower(sub))));
+    ctx.rb->SendError(errors::WrongArity(fmt::format("client|{}", AsciiLower(sub))));
   } else {
     ctx.rb->SendError(errors::UnknownSubcommand("client", sub));
   }
@@ -340,7 +334,7 @@ void CmdConfig(CommandContext& ctx) {
               "SET <directive> <value>", "    Set the configuration <directive> to <value>.",
               "RESETSTAT", "    Reset statistics reported by the INFO command."});
   } else if (IsOneOf(sub, {"GET", "SET", "RESETSTAT", "HELP"})) {
-    ctx.rb->SendError(errors::WrongArity(fmt::format("config|{}", Lower(sub))));
+    ctx.rb->SendError(errors::WrongArity(fmt::format("config|{}", AsciiLower(sub))));
   } else {
     ctx.rb->SendError(errors::UnknownSubcommand("config", sub));
   }

@@ -222,9 +222,7 @@ void CmdModule(CommandContext& ctx) {
   } else if (EqualsIgnoreCase(sub, "LIST") || EqualsIgnoreCase(sub, "LOAD") ||
              EqualsIgnoreCase(sub, "LOADEX") || EqualsIgnoreCase(sub, "UNLOAD") ||
              EqualsIgnoreCase(sub, "HELP")) {
-    std::string lower(sub);
-    for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    ctx.rb->SendError(errors::WrongArity(fmt::format("module|{}", lower)));
+    ctx.rb->SendError(errors::WrongArity("module|" + AsciiLower(sub)));
   } else {
     ctx.rb->SendError(errors::UnknownSubcommand("module", sub));
   }

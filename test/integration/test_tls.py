@@ -273,30 +273,29 @@ def test_plaintext_client_on_the_tls_port_is_closed_and_others_are_served(tls_se
     assert s.client().get("k") == "v"
 
 
-def test_handshake_failures_are_rate_limited_in_the_log(tls_server, certs):
-    s = tls_server()
-    attempts = 200
-    for _ in range(attempts):
-        with socket.create_connection((HOST, s.tls_port), timeout=10) as raw:
-            raw.sendall(b"PING\r\n")
-            try:
-                while raw.recv(4096):
-                    pass
-            except ConnectionResetError:
-                pass
-    assert s.client().ping()  # every bad connection has been handled by now
-    log = s.stderr_text(limit=1_000_000)
-    logged = log.count("TLS handshake with")
-    assert 1 <= logged < attempts, log[-2000:]
-    # The ones left out are counted once the next second's first failure is logged.
-    time.sleep(1.1)
-    with socket.create_connection((HOST, s.tls_port), timeout=10) as raw:
+def plaintext_attempt(port: int) -> None:
+    """A plaintext PING to a TLS port, read until the server closes (an alert or a reset)."""
+    with socket.create_connection((HOST, port), timeout=10) as raw:
         raw.sendall(b"PING\r\n")
         try:
             while raw.recv(4096):
                 pass
         except ConnectionResetError:
             pass
+
+
+def test_handshake_failures_are_rate_limited_in_the_log(tls_server, certs):
+    s = tls_server()
+    attempts = 200
+    for _ in range(attempts):
+        plaintext_attempt(s.tls_port)
+    assert s.client().ping()  # every bad connection has been handled by now
+    log = s.stderr_text(limit=1_000_000)
+    logged = log.count("TLS handshake with")
+    assert 1 <= logged < attempts, log[-2000:]
+    # The ones left out are counted once the next second's first failure is logged.
+    time.sleep(1.1)
+    plaintext_attempt(s.tls_port)
     wait_for(lambda: "TLS handshake failures were not logged" in s.stderr_text(limit=1_000_000),
              what="the count of unlogged failures")
 
