@@ -45,10 +45,17 @@ HOST = "127.0.0.1"
 START_TIMEOUT = 10.0
 STOP_TIMEOUT = 10.0
 
-# Known groups first, in this order, with a heading; any other group (a plugin's "module", a
-# future "list" ...) follows in alphabetical order under its own name.
+# Known groups first, in this order, with a heading; any other group (a plugin's "module" ...)
+# follows in alphabetical order under its own name.
 GROUP_TITLES = {
     "string": "Strings",
+    "list": "Lists",
+    "hash": "Hashes",
+    "set": "Sets",
+    "sorted_set": "Sorted sets",
+    "bitmap": "Bitmaps",
+    "hyperloglog": "HyperLogLog",
+    "geo": "Geo",
     "generic": "Keys",
     "connection": "Connection",
     "server": "Server",

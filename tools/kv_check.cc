@@ -17,6 +17,7 @@
 #include <fmt/format.h>
 
 #include "core/entry.h"
+#include "core/value_encoding.h"
 #include "persist/files.h"
 #include "persist/manifest.h"
 #include "persist/recovery.h"
@@ -59,13 +60,23 @@ void CheckSnapshot(const std::string& dir, const Manifest& m, bool dump, Report*
     sink.on_namespace = [&](std::string_view n, uint64_t) { ns = n; };
     sink.on_entry = [&](std::string_view key, const kv::ScalarView& v, int64_t expire) {
       char buf[kv::kScalarBufSize];
-      const char* tag = v.type == kv::ScalarType::kInt       ? "int"
-                        : v.type == kv::ScalarType::kFloat   ? "float"
-                        : v.type == kv::ScalarType::kDecimal ? "decimal"
-                        : v.type == kv::ScalarType::kString  ? "string"
-                                                             : "bytes";
-      std::printf("  ns=%s key=%s %s=%s%s\n", ns.c_str(), QuoteBytes(key).c_str(), tag,
-                  QuoteBytes(kv::CanonicalString(v, buf)).c_str(),
+      std::string value;
+      if (kv::IsNested(v.type)) {
+        // A list (a List value: what a list is written as), a native Map or a Null.
+        const kv::EncodedType t = kv::EncodedTypeOf(v.bytes);
+        const char* tag = t == kv::EncodedType::kList  ? "list="
+                          : t == kv::EncodedType::kMap ? "hash="
+                                                       : "";
+        value = tag + kv::EncodedValueText(v.bytes);
+      } else {
+        const char* tag = v.type == kv::ScalarType::kInt       ? "int"
+                          : v.type == kv::ScalarType::kFloat   ? "float"
+                          : v.type == kv::ScalarType::kDecimal ? "decimal"
+                          : v.type == kv::ScalarType::kString  ? "string"
+                                                               : "bytes";
+        value = fmt::format("{}={}", tag, kv::QuoteBytes(kv::CanonicalString(v, buf)));
+      }
+      std::printf("  ns=%s key=%s %s%s\n", ns.c_str(), kv::QuoteBytes(key).c_str(), value.c_str(),
                   expire == kv::kNoExpire ? "" : fmt::format(" expire_at_ms={}", expire).c_str());
     };
   }

@@ -92,6 +92,7 @@ uint32_t DeriveAclCategories(const CommandSpec& s) {
     if (s.group == "string") cats |= kString;
     if (s.group == "generic") cats |= kKeyspace;
     if (s.group == "connection") cats |= kConnection;
+    if (s.group == "list") cats |= kList;
     auto e = ExtraCategories().find(s.name);
     if (e != ExtraCategories().end()) cats |= e->second;
   }
@@ -334,7 +335,7 @@ void AclDryRun(CommandContext& ctx) {
     return;
   }
   std::vector<size_t> positions;
-  spec->KeyPositions(args.size(), &positions);
+  spec->KeyPositions(args, &positions);
   size_t denied = 0;
   switch (CheckAcl(*user, *spec, args, positions, &denied)) {
     case AclVerdict::kOk:

@@ -15,6 +15,15 @@ bool EqualsIgnoreCase(std::string_view a, std::string_view b);
 std::string AsciiLower(std::string_view s);
 // Redis integer rules; on failure replies "ERR value is not an integer or out of range".
 bool ParseIntOrReply(CommandContext& ctx, std::string_view s, int64_t* out);
+// Redis's getRangeLongFromObjectOrReply: an integer in [min, max]. On failure replies `msg`
+// when given, else "ERR value is not an integer or out of range" / "ERR value is out of range,
+// value must between <min> and <max>".
+bool ParseRangeOrReply(CommandContext& ctx, std::string_view s, int64_t min, int64_t max,
+                       std::string_view msg, int64_t* out);
+// Redis's getPositiveLongFromObjectOrReply: an integer >= 0; failures reply `msg`, by default
+// "ERR value is out of range, must be positive" (for text that is no number too, as Redis).
+bool ParsePositiveOrReply(CommandContext& ctx, std::string_view s, std::string_view msg,
+                          int64_t* out);
 // Redis float rules; on failure replies "ERR value is not a valid float".
 bool ParseDoubleOrReply(CommandContext& ctx, std::string_view s, long double* out);
 

@@ -49,6 +49,10 @@ enum CommandFlag : uint32_t {
 };
 
 using CommandHandler = void (*)(CommandContext& ctx);
+// Key positions of a command whose keys move with its arguments (LMPOP's numkeys): Redis's
+// "movablekeys". Writes the positions into *out (nothing for malformed arguments: the handler
+// then answers the error).
+using KeyFinder = void (*)(std::span<const std::string_view> args, std::vector<size_t>* out);
 
 struct CommandSpec {
   std::string name;  // lower case, as COMMAND reports it
@@ -68,10 +72,11 @@ struct CommandSpec {
   // from the flags and the group (DeriveAclCategories).
   uint32_t acl_categories = 0;
   uint32_t id = 0;                  // registration order, never reused (statistics slot)
+  KeyFinder find_keys = nullptr;    // set for movable keys; first/last/step are then 0
 
   bool has(CommandFlag f) const { return (flags & f) != 0; }
-  // Positions of the key arguments in an argv of `argc` arguments (name included).
-  void KeyPositions(size_t argc, std::vector<size_t>* out) const;
+  // Positions of the key arguments in `args` (name included).
+  void KeyPositions(std::span<const std::string_view> args, std::vector<size_t>* out) const;
 };
 
 // Key positions in Redis's first/last/step form (last < 0 counts from the end).

@@ -18,8 +18,11 @@ std::string_view LowerInto(std::string_view s, char* buf, size_t cap) {
 }
 }  // namespace
 
-void CommandSpec::KeyPositions(size_t argc, std::vector<size_t>* out) const {
+void CommandSpec::KeyPositions(std::span<const std::string_view> args,
+                               std::vector<size_t>* out) const {
   out->clear();
+  if (find_keys) return find_keys(args, out);
+  const size_t argc = args.size();
   if (first_key <= 0) return;
   const long last = last_key < 0 ? static_cast<long>(argc) + last_key : last_key;
   const long step = key_step > 0 ? key_step : 1;

@@ -136,7 +136,7 @@ void Dispatcher::Execute(ClientState& client, std::span<const std::string_view> 
   }
 
   thread_local std::vector<size_t> positions;
-  spec->KeyPositions(args.size(), &positions);
+  spec->KeyPositions(args, &positions);
   for (size_t pos : positions) {
     std::string_view err = CheckKey(args[pos]);
     if (!err.empty()) {
@@ -308,7 +308,7 @@ std::string Dispatcher::Replay(const persist::WalRecord& record) {
     DiscardReplies rb;
     CommandContext ctx = Context(client, args, rb, *spec, record.time_ms, typed);
     thread_local std::vector<size_t> positions;
-    spec->KeyPositions(args.size(), &positions);
+    spec->KeyPositions(args, &positions);
     Run(*spec, ctx, positions);
     // A logged write changed data and answered no error when it ran; replayed on the same state
     // it does the same. An error here means the log and the data disagree: skipping the record

@@ -9,6 +9,7 @@ class CommandTable;
 void RegisterStringFamily(CommandTable& table);
 void RegisterLcs(CommandTable& table);  // string family, in string_lcs.cc
 void RegisterKeysFamily(CommandTable& table);
+void RegisterListFamily(CommandTable& table);
 void RegisterServerFamily(CommandTable& table);
 void RegisterInfo(CommandTable& table);  // server family, in info.cc
 void RegisterPersistenceFamily(CommandTable& table);
@@ -17,6 +18,7 @@ void RegisterAclFamily(CommandTable& table);  // in acl_family.cc
 inline void RegisterBuiltinFamilies(CommandTable& table) {
   RegisterStringFamily(table);
   RegisterKeysFamily(table);
+  RegisterListFamily(table);
   RegisterServerFamily(table);
   RegisterPersistenceFamily(table);
   RegisterAclFamily(table);

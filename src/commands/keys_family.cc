@@ -97,8 +97,16 @@ OpStatus OpRename(Shard& src_shard, std::string_view src, Shard& dst_shard, std:
   if (!e) return OpStatus::kKeyNotFound;
   if (src == dst) return nx ? OpStatus::kSkipped : OpStatus::kOk;
   if (nx && dst_shard.Find(dst, now_ms)) return OpStatus::kSkipped;
-  ScalarView v = e->value();
   const int64_t expire_at = e->expire_at();
+  if (IsContainer(*e)) {
+    // The container moves to the new key as it is: only its pointer changes hands.
+    const uint8_t encoding = e->encoding();
+    void* container = e->container();
+    src_shard.Detach(src);
+    dst_shard.SetContainer(dst, encoding, container, expire_at);
+    return OpStatus::kOk;
+  }
+  ScalarView v = e->value();
   // Setting `dst` on the same shard may invalidate `e`, so its bytes are copied first.
   std::string copy;
   if (&src_shard == &dst_shard && (IsText(v.type) || IsNested(v.type))) {
@@ -450,26 +458,6 @@ void CmdFlushAll(CommandContext& ctx) {
 // ------------------------------------------------------------------------------------------
 // Registration
 // ------------------------------------------------------------------------------------------
-
-// OBJECT ENCODING answers what is stored (docs/object-model.md): strings by Redis's rule
-// (`int` for an Int, `embstr` up to 44 bytes, `raw` above), kv-server's typed scalars by their
-// own names, a native List or Map, one contiguous block inside the entry, as `listpack`.
-std::string_view EncodingName(const Entry& e) {
-  switch (e.type()) {
-    case ScalarType::kInt:
-      return "int";
-    case ScalarType::kFloat:
-      return "float";
-    case ScalarType::kDecimal:
-      return "decimal";
-    case ScalarType::kBytes:
-    case ScalarType::kString:
-      return e.value_len() <= 44 ? "embstr" : "raw";
-    case ScalarType::kNested:
-      return TypeOf(e) == ObjType::kNull ? "null" : "listpack";
-  }
-  return "unknown";
-}
 
 void CmdObject(CommandContext& ctx) {
   const std::string_view sub = ctx.args[1];

@@ -363,6 +363,7 @@ std::vector<std::string> FlagNames(const CommandSpec& s) {
   for (const auto& [flag, name] : kNames)
     if (s.has(flag)) out.emplace_back(name);
   if (s.module.size()) out.emplace_back("module");
+  if (s.find_keys) out.emplace_back("movablekeys");
   return out;
 }
 
@@ -512,7 +513,7 @@ void CmdCommand(CommandContext& ctx) {
       return;
     }
     std::vector<size_t> pos;
-    s->KeyPositions(rest.size(), &pos);
+    s->KeyPositions(rest, &pos);
     if (pos.empty()) {
       ctx.rb->SendError("ERR The command has no key arguments");
       return;

@@ -29,6 +29,7 @@
 #include "commands/command_table.h"
 #include "commands/errors.h"
 #include "commands/families.h"
+#include "commands/lookup.h"
 #include "commands/server_state.h"
 #include "core/object.h"
 #include "core/scalar.h"
@@ -44,14 +45,6 @@ constexpr std::string_view kDecrementOverflow = "ERR decrement would overflow";
 
 // Room for any long double printed with "%.17Lf" (Redis's MAX_LONG_DOUBLE_CHARS).
 constexpr size_t kLongDoubleBufSize = 5 * 1024;
-
-// A read lookup (GET-like): counts keyspace hits and misses as Redis's lookupKeyRead does.
-Entry* FindRead(Shard& shard, std::string_view key, int64_t now_ms) {
-  Entry* e = shard.Find(key, now_ms);
-  EngineStats& stats = GlobalEngineStats();
-  (e ? stats.keyspace_hits : stats.keyspace_misses).fetch_add(1, std::memory_order_relaxed);
-  return e;
-}
 
 // Largest string a command may build (proto-max-bulk-len, and what an entry can hold).
 uint64_t MaxStringLength(const CommandContext& ctx) {
@@ -182,8 +175,8 @@ OpResult<int64_t> OpIncrBy(Shard& shard, std::string_view key, int64_t delta, in
     shard.Set(key, ScalarView::Int(delta), kNoExpire);
     return delta;
   }
+  if (!IsString(*e)) return OpStatus::kWrongType;
   const ScalarView v = e->value();
-  if (!IsString(v)) return OpStatus::kWrongType;
   int64_t cur;
   if (v.type == ScalarType::kInt) {
     cur = v.i;
@@ -238,8 +231,8 @@ OpResult<std::string> OpIncrByFloat(Shard& shard, std::string_view key, long dou
   int64_t expire_at = kNoExpire;
   if (e) {
     expire_at = e->expire_at();
+    if (!IsString(*e)) return OpStatus::kWrongType;
     const ScalarView v = e->value();
-    if (!IsString(v)) return OpStatus::kWrongType;
     if (v.type == ScalarType::kDecimal) {
       auto out = IncrDecimalExactly(shard, key, v.dec, incr_text, expire_at, error);
       if (!out) return OpStatus::kNotAFloat;  // the text in *error says why
@@ -276,8 +269,8 @@ OpResult<uint64_t> OpAppend(Shard& shard, std::string_view key, std::string_view
     shard.Set(key, ScalarView::Bytes(tail), kNoExpire);
     return tail.size();
   }
+  if (!IsString(*e)) return OpStatus::kWrongType;
   const ScalarView v = e->value();
-  if (!IsString(v)) return OpStatus::kWrongType;
   char buf[kScalarBufSize];
   const std::string_view head = CanonicalString(v, buf);  // Bytes: points into the old entry
   const uint64_t head_len = head.size();
@@ -300,8 +293,8 @@ OpResult<uint64_t> OpSetRange(Shard& shard, std::string_view key, uint64_t offse
   ScalarView v = ScalarView::Bytes({});
   std::string_view head;
   if (e) {
+    if (!IsString(*e)) return OpStatus::kWrongType;
     v = e->value();
-    if (!IsString(v)) return OpStatus::kWrongType;
     head = CanonicalString(v, buf);
   }
   const uint64_t old_len = head.size();
@@ -326,13 +319,33 @@ OpResult<uint64_t> OpSetRange(Shard& shard, std::string_view key, uint64_t offse
 // Handlers
 // ------------------------------------------------------------------------------------------
 
-// Replies with the value at `key` or nil (getGenericCommand).
-void SendValueOrNull(CommandContext& ctx, std::string_view key) {
+// GET-like commands. A native client reads any value whole (a list as a List); over RESP a list
+// is not a string: WRONGTYPE, as Redis answers. (A native Map still reads whole over RESP too,
+// until hashes have their own commands.)
+bool Gettable(const CommandContext& ctx, const Entry& e) {
+  return TypeOf(e) != ObjType::kList || ctx.rb->keeps_types();
+}
+bool GettableOrReply(CommandContext& ctx, const Entry& e) {
+  if (Gettable(ctx, e)) return true;
+  ctx.rb->SendError(errors::kWrongType);
+  return false;
+}
+void SendWhole(CommandContext& ctx, const Entry& e) {
+  std::string scratch;
+  ctx.rb->SendScalar(WholeValue(e, &scratch));
+}
+bool SendWholeValue(CommandContext& ctx, const Entry& e) {
+  if (!GettableOrReply(ctx, e)) return false;
+  SendWhole(ctx, e);
+  return true;
+}
+
+// Replies with the value at `key` or nil (getGenericCommand). False after WRONGTYPE.
+bool SendValueOrNull(CommandContext& ctx, std::string_view key) {
   Entry* e = FindRead(ctx.ShardFor(key), key, ctx.now_ms);
-  if (e)
-    ctx.rb->SendScalar(e->value());
-  else
-    ctx.rb->SendNull();
+  if (e) return SendWholeValue(ctx, *e);
+  ctx.rb->SendNull();
+  return true;
 }
 
 void CmdGet(CommandContext& ctx) { SendValueOrNull(ctx, ctx.args[1]); }
@@ -344,7 +357,7 @@ enum class SetReply { kOkOrNull, kOneOrZero };
 void SetGeneric(CommandContext& ctx, std::string_view key, const ScalarView& value,
                 uint32_t flags, int64_t expire_at, SetReply reply) {
   // GET replies with the old value first; NX/XX then only decide whether the write happens.
-  if (flags & kSetGet) SendValueOrNull(ctx, key);
+  if ((flags & kSetGet) && !SendValueOrNull(ctx, key)) return;
   const OpStatus st = OpSet(ctx.ShardFor(key), key, value, flags, expire_at, ctx.now_ms);
   if (flags & kSetGet) return;
   const bool stored = st == OpStatus::kOk;
@@ -404,7 +417,7 @@ void CmdPSetEx(CommandContext& ctx) { SetExGeneric(ctx, kSetPx); }
 
 void CmdGetSet(CommandContext& ctx) {
   const std::string_view key = ctx.args[1];
-  SendValueOrNull(ctx, key);
+  if (!SendValueOrNull(ctx, key)) return;
   OpSet(ctx.ShardFor(key), key, ScalarView::Bytes(ctx.args[2]), 0, kNoExpire,
         ctx.now_ms);  // drops any TTL
 }
@@ -417,7 +430,7 @@ void CmdGetDel(CommandContext& ctx) {
     ctx.rb->SendNull();
     return;
   }
-  ctx.rb->SendScalar(e->value());
+  if (!SendWholeValue(ctx, *e)) return;
   shard.Erase(key, ctx.now_ms);
 }
 
@@ -431,9 +444,10 @@ void CmdGetEx(CommandContext& ctx) {
     ctx.rb->SendNull();  // before the expire argument is looked at, as in Redis
     return;
   }
+  if (!GettableOrReply(ctx, *e)) return;
   int64_t at = kNoExpire;
   if (o.has_expire && !ExpireAtOrReply(ctx, o, &at)) return;
-  ctx.rb->SendScalar(e->value());
+  SendWhole(ctx, *e);
   // Logged as what it did to the key, as Redis propagates GETEX.
   if (o.has_expire) {
     if (at <= ctx.now_ms) {
@@ -451,7 +465,14 @@ void CmdGetEx(CommandContext& ctx) {
 
 void CmdMGet(CommandContext& ctx) {
   ctx.rb->StartArray(static_cast<uint32_t>(ctx.args.size() - 1));
-  for (size_t i = 1; i < ctx.args.size(); ++i) SendValueOrNull(ctx, ctx.args[i]);
+  // A key of another type reads as nil, as in Redis (a native client gets it whole).
+  for (size_t i = 1; i < ctx.args.size(); ++i) {
+    Entry* e = FindRead(ctx.ShardFor(ctx.args[i]), ctx.args[i], ctx.now_ms);
+    if (e && Gettable(ctx, *e))
+      SendWhole(ctx, *e);
+    else
+      ctx.rb->SendNull();
+  }
 }
 
 // MSET/MSETNX take key-value pairs: an odd count of arguments after the name is an arity error.

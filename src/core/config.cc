@@ -1,5 +1,7 @@
 #include "core/config.h"
 
+#include "core/object.h"
+
 #include <charconv>
 #include <fstream>
 #include <sstream>
@@ -275,6 +277,13 @@ Config::Config() {
            "no (default, Redis rules): any bytes up to proto-max-bulk-len; "
            "yes: UTF-8 of at most 256 characters",
            &strict_keys, false);
+  // Collection encodings (core/object.h): process-wide, read on every change of a collection.
+  // The Redis 6 "ziplist" name is the same setting, as Redis 7 keeps it.
+  EncodingLimits& limits = GlobalEncodingLimits();
+  for (const char* name : {"list-max-listpack-size", "list-max-ziplist-size"})
+    add_int(name,
+            "list node size: -1..-5 = 4/8/16/32/64 KB, a positive number = elements per node",
+            &limits.list_max_listpack_size, -5, 65535, true);
   add_int("proto-max-bulk-len", "largest bulk string a client may send", &proto_max_bulk_len,
           1024 * 1024, INT64_MAX, true, true);
   add_int("client-query-buffer-limit", "largest unparsed input per client",

@@ -7,12 +7,13 @@
 
 namespace kv {
 
-Entry* Entry::Create(std::string_view key, ScalarType type, uint32_t val_len, bool has_expire) {
+Entry* Entry::CreateEncoded(std::string_view key, uint8_t encoding, uint32_t val_len,
+                            bool has_expire) {
   const size_t size = sizeof(Entry) + (has_expire ? 16 : 0) + key.size() + val_len;
   void* mem = std::malloc(size);
   if (!mem) throw std::bad_alloc();
   Entry* e = new (mem) Entry();
-  e->type_ = static_cast<uint8_t>(type);
+  e->type_ = encoding;
   e->flags_ = has_expire ? kHasExpire : 0;
   e->reserved_ = 0;
   e->lru_ = 0;

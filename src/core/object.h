@@ -5,7 +5,10 @@
 // sets and sorted sets with their own encodings).
 #pragma once
 
+#include <atomic>
+#include <cstddef>
 #include <cstdint>
+#include <string>
 #include <string_view>
 
 #include "core/entry.h"
@@ -43,6 +46,17 @@ constexpr std::string_view ObjTypeName(ObjType t) {
   return "none";
 }
 
+// An entry's encoding byte. 0-5 are the ScalarType values (the string encodings and a native
+// Null / Map stored whole); the rest hold a pointer to a container (Entry::container()).
+// Part of the in-memory format only: files carry values in the value encoding.
+enum class Encoding : uint8_t {
+  kListPack = 6,   // char*: one listpack (core/listpack.h)
+  kQuickList = 7,  // QuickList* (core/quicklist.h)
+};
+
+inline bool IsContainer(const Entry& e) { return e.encoding() >= 6; }
+inline bool Is(const Entry& e, Encoding enc) { return e.encoding() == static_cast<uint8_t>(enc); }
+
 // The type of a stored value. Every scalar encoding is a string. A nested value (the native
 // protocol's List, Map or Null, stored whole in its value encoding until the collection
 // encodings land) is a list, a hash or null by its encoded type: a native List is the Redis
@@ -60,9 +74,40 @@ inline ObjType TypeOf(ScalarType encoding, std::string_view value) {
 }
 inline ObjType TypeOf(const ScalarView& v) { return TypeOf(v.type, v.bytes); }
 inline ObjType TypeOf(const Entry& e) {
+  if (IsContainer(e)) return ObjType::kList;  // the only container type so far
   return TypeOf(e.type(), {e.value_data(), e.value_len()});
 }
 inline bool IsString(const Entry& e) { return TypeOf(e) == ObjType::kString; }
 inline bool IsString(const ScalarView& v) { return TypeOf(v) == ObjType::kString; }
+
+}  // namespace kv
+
+namespace kv {
+
+// The encoding thresholds, under Redis's directive names (config.cc binds them; read on every
+// change of a collection, so CONFIG SET takes effect at once). Process-wide, like the LRU clock.
+struct EncodingLimits {
+  // list-max-listpack-size: < 0 caps a node at 4 KB << (-n - 1), > 0 at n elements.
+  std::atomic<int64_t> list_max_listpack_size{-2};
+};
+EncodingLimits& GlobalEncodingLimits();
+
+// What OBJECT ENCODING answers.
+std::string_view EncodingName(const Entry& e);
+// Bytes a container entry's container holds beyond the entry (0 for inline values): memory
+// accounting adds it to Entry::AllocSize.
+size_t ContainerBytes(const Entry& e);
+inline size_t EntryBytes(const Entry& e) { return Entry::AllocSize(&e) + ContainerBytes(e); }
+// Frees a container entry's container (the entry itself stays).
+void FreeContainer(Entry& e);
+// Frees the entry and its container.
+inline void DestroyEntry(Entry* e) {
+  if (IsContainer(*e)) FreeContainer(*e);
+  Entry::Destroy(e);
+}
+
+// The entry's value as one value: a scalar or nested value as stored; a container encoded into
+// *scratch in the value encoding (a list as a List), as snapshots, plugins and native GET see it.
+ScalarView WholeValue(const Entry& e, std::string* scratch);
 
 }  // namespace kv

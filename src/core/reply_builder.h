@@ -38,6 +38,10 @@ class ReplyBuilder {
   // its type (Int stays Int).
   virtual void SendScalar(const ScalarView& v) = 0;
 
+  // Whether the protocol carries typed values whole (the native protocol: a GET of a list
+  // reads a List). RESP does not: GET on a list answers WRONGTYPE there, as in Redis.
+  virtual bool keeps_types() const { return false; }
+
   // HELLO changed the connection's RESP version; the reply to HELLO itself already uses the
   // new one, as in Redis. Protocols without versions ignore it.
   virtual void SetProtocolVersion(int /*resp*/) {}

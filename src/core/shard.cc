@@ -2,6 +2,9 @@
 
 #include <algorithm>
 
+#include "core/list.h"
+#include "core/object.h"
+
 namespace kv {
 
 EngineStats& GlobalEngineStats() {
@@ -64,22 +67,38 @@ void Shard::RemoveVolatile(Entry* e) {
   }
 }
 
-void Shard::EraseSlot(size_t slot) {
+void Shard::EraseSlot(size_t slot, bool keep_container) {
   const size_t table_before = table_.memory_bytes();
   Entry* e = table_.RemoveAt(slot);
   if (e->has_expire()) RemoveVolatile(e);
-  Account(-static_cast<int64_t>(Entry::AllocSize(e)) +
+  Account(-static_cast<int64_t>(EntryBytes(*e)) +
           static_cast<int64_t>(table_.memory_bytes()) - static_cast<int64_t>(table_before));
-  Entry::Destroy(e);
+  if (keep_container)
+    Entry::Destroy(e);
+  else
+    DestroyEntry(e);
 }
 
 void Shard::Swap(size_t slot, Entry* old, Entry* fresh) {
   if (old->has_expire()) RemoveVolatile(old);
   table_.ReplaceAt(slot, fresh);
   if (fresh->has_expire()) AddVolatile(fresh);
-  Account(static_cast<int64_t>(Entry::AllocSize(fresh)) -
-          static_cast<int64_t>(Entry::AllocSize(old)));
-  Entry::Destroy(old);
+  Account(static_cast<int64_t>(EntryBytes(*fresh)) - static_cast<int64_t>(EntryBytes(*old)));
+  // A clone (a new expiry layout) carries the same container pointer on.
+  const bool shared = IsContainer(*old) && IsContainer(*fresh) &&
+                      old->container() == fresh->container();
+  if (shared)
+    Entry::Destroy(old);
+  else
+    DestroyEntry(old);
+}
+
+void Shard::Insert(Entry* fresh, uint64_t hash) {
+  const size_t table_before = table_.memory_bytes();
+  table_.Insert(fresh, hash);
+  if (fresh->has_expire()) AddVolatile(fresh);
+  Account(static_cast<int64_t>(EntryBytes(*fresh)) +
+          static_cast<int64_t>(table_.memory_bytes()) - static_cast<int64_t>(table_before));
 }
 
 Entry* Shard::Peek(std::string_view key, int64_t now_ms) {
@@ -101,6 +120,20 @@ Entry* Shard::Find(std::string_view key, int64_t now_ms) {
 }
 
 Entry* Shard::Set(std::string_view key, const ScalarView& v, int64_t expire_at) {
+  if (IsNested(v.type) && EncodedTypeOf(v.bytes) == EncodedType::kList) {
+    if (wire::GetU32(v.bytes.data() + 1) == 0) {
+      const int64_t slot = table_.FindSlot(key, Table::Hash(key));
+      if (slot >= 0) EraseSlot(static_cast<size_t>(slot));
+      NoteWrite();
+      return nullptr;
+    }
+    const NewContainer c = NewList();
+    Entry* e = SetContainer(key, c.encoding, c.ptr, expire_at);
+    ListRef list(e);
+    ForEachListElement(v.bytes, [&](const ScalarView& elem) { list->Push(false, elem); });
+    Account(list.Commit());
+    return e;
+  }
   NoteWrite();
   const uint64_t hash = Table::Hash(key);
   Entry* fresh = NewEntry(key, v, expire_at);
@@ -109,12 +142,37 @@ Entry* Shard::Set(std::string_view key, const ScalarView& v, int64_t expire_at) 
     Swap(slot, table_.EntryAt(slot), fresh);
     return fresh;
   }
-  const size_t table_before = table_.memory_bytes();
-  table_.Insert(fresh, hash);
-  if (fresh->has_expire()) AddVolatile(fresh);
-  Account(static_cast<int64_t>(Entry::AllocSize(fresh)) +
-          static_cast<int64_t>(table_.memory_bytes()) - static_cast<int64_t>(table_before));
+  Insert(fresh, hash);
   return fresh;
+}
+
+Entry* Shard::SetContainer(std::string_view key, uint8_t encoding, void* container,
+                           int64_t expire_at) {
+  NoteWrite();
+  const uint64_t hash = Table::Hash(key);
+  Entry* fresh = Entry::CreateEncoded(key, encoding, sizeof(void*), expire_at != kNoExpire);
+  fresh->set_container(container);
+  if (expire_at != kNoExpire) fresh->set_expire_at(expire_at);
+  fresh->set_lru(LruClock());
+  const int64_t slot = table_.FindSlot(key, hash);
+  if (slot >= 0)
+    Swap(slot, table_.EntryAt(slot), fresh);
+  else
+    Insert(fresh, hash);
+  return fresh;
+}
+
+void Shard::ContainerChanged(std::string_view key, int64_t delta, bool empty, int64_t now_ms) {
+  Account(delta);
+  NoteWrite();
+  if (empty) Erase(key, now_ms);
+}
+
+void Shard::Detach(std::string_view key) {
+  const int64_t slot = table_.FindSlot(key, Table::Hash(key));
+  if (slot < 0) return;
+  NoteWrite();
+  EraseSlot(static_cast<size_t>(slot), /*keep_container=*/true);
 }
 
 Entry* Shard::ResizeBytes(std::string_view key, uint32_t len, int64_t now_ms) {
@@ -171,7 +229,7 @@ void Shard::Reserve(size_t n) {
 
 void Shard::Clear() {
   if (table_.size() > 0) NoteWrite();
-  table_.ForEach([](Entry* e) { Entry::Destroy(e); });
+  table_.ForEach([](Entry* e) { DestroyEntry(e); });
   table_.Clear();
   std::vector<Entry*>().swap(volatile_);
   expire_sum_ = 0;

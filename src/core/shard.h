@@ -65,7 +65,18 @@ class Shard {
   Entry* Peek(std::string_view key, int64_t now_ms);
 
   // Stores `v` under `key`, replacing any previous entry. expire_at: absolute ms or kNoExpire.
+  // A nested List value becomes the key's list (an empty one deletes the key: no collection
+  // is ever empty; nullptr then).
   Entry* Set(std::string_view key, const ScalarView& v, int64_t expire_at);
+  // Stores a new container (core/object.h's encoding byte and pointer, owned from now on) under
+  // `key`, replacing any previous entry.
+  Entry* SetContainer(std::string_view key, uint8_t encoding, void* container, int64_t expire_at);
+  // A command changed the container of `key` in place: accounts `delta` bytes (ListRef::Commit)
+  // and counts the write; an emptied collection deletes its key, as in Redis.
+  void ContainerChanged(std::string_view key, int64_t delta, bool empty, int64_t now_ms);
+  // Removes `key` without freeing its container, whose pointer the caller has taken over
+  // (RENAME / MOVE hand it to the new entry).
+  void Detach(std::string_view key);
   // Makes room for a Bytes value of `len` bytes (contents unspecified) and returns the entry;
   // keeps the key's expiry. Used by APPEND/SETRANGE, which then fill the bytes in place.
   Entry* ResizeBytes(std::string_view key, uint32_t len, int64_t now_ms);
@@ -102,8 +113,10 @@ class Shard {
   void Account(int64_t delta);
   void AddVolatile(Entry* e);
   void RemoveVolatile(Entry* e);
-  // Frees the entry at `slot` and drops it from every index.
-  void EraseSlot(size_t slot);
+  // Frees the entry at `slot` (and its container unless `keep_container`) and drops it from
+  // every index.
+  void EraseSlot(size_t slot, bool keep_container = false);
+  void Insert(Entry* fresh, uint64_t hash);
   // Replaces the entry at `slot` with `fresh` (same key), keeping indexes right; frees `old`.
   void Swap(size_t slot, Entry* old, Entry* fresh);
 

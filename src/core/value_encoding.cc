@@ -202,4 +202,181 @@ void SendEncodedValue(std::string_view encoded, ReplyBuilder& rb) {
   if (e != DecodeError::kOk) rb.SendNull();
 }
 
+namespace {
+void PutBlob(std::string* out, std::string_view b) {
+  wire::PutU32(out, static_cast<uint32_t>(b.size()));
+  out->append(b);
+}
+
+// Sees a value and remembers nothing: WalkEncodedValue then only measures it.
+class Measure final : public EncodedValueVisitor {
+ public:
+  void Null() override {}
+  void Int(int64_t) override {}
+  void Float(double) override {}
+  void Dec(const Decimal&) override {}
+  void String(std::string_view) override {}
+  void Bytes(std::string_view) override {}
+  void BeginList(uint32_t) override {}
+  void BeginMap(uint32_t) override {}
+  void MapKey(std::string_view) override {}
+  void EndContainer() override {}
+};
+}  // namespace
+
+void AppendEncodedScalar(const ScalarView& v, std::string* out) {
+  switch (v.type) {
+    case ScalarType::kNested:
+      out->append(v.bytes);
+      return;
+    case ScalarType::kBytes:
+      wire::PutU8(out, static_cast<uint8_t>(EncodedType::kBytes));
+      PutBlob(out, v.bytes);
+      return;
+    case ScalarType::kString:
+      wire::PutU8(out, static_cast<uint8_t>(EncodedType::kString));
+      PutBlob(out, v.bytes);
+      return;
+    case ScalarType::kInt:
+      wire::PutU8(out, static_cast<uint8_t>(EncodedType::kInt));
+      wire::PutU64(out, static_cast<uint64_t>(v.i));
+      return;
+    case ScalarType::kFloat:
+      wire::PutU8(out, static_cast<uint8_t>(EncodedType::kFloat));
+      wire::PutU64(out, std::bit_cast<uint64_t>(v.d));
+      return;
+    case ScalarType::kDecimal: {
+      wire::PutU8(out, static_cast<uint8_t>(EncodedType::kDecimal));
+      char buf[Decimal::kMaxStringSize];
+      PutBlob(out, std::string_view(buf, v.dec.ToString(buf)));
+      return;
+    }
+  }
+}
+
+void AppendListHeader(uint32_t count, std::string* out) {
+  wire::PutU8(out, static_cast<uint8_t>(EncodedType::kList));
+  wire::PutU32(out, count);
+}
+
+void ForEachListElement(std::string_view encoded,
+                        const std::function<void(const ScalarView&)>& fn) {
+  const uint32_t count = wire::GetU32(encoded.data() + 1);
+  size_t pos = 5;
+  for (uint32_t i = 0; i < count; ++i) {
+    const char* p = encoded.data() + pos;
+    switch (static_cast<EncodedType>(*p)) {
+      case EncodedType::kInt:
+        fn(ScalarView::Int(static_cast<int64_t>(wire::GetU64(p + 1))));
+        pos += 9;
+        continue;
+      case EncodedType::kFloat:
+        fn(ScalarView::Float(std::bit_cast<double>(wire::GetU64(p + 1))));
+        pos += 9;
+        continue;
+      case EncodedType::kDecimal:
+      case EncodedType::kString:
+      case EncodedType::kBytes: {
+        const uint32_t len = wire::GetU32(p + 1);
+        const std::string_view body(p + 5, len);
+        const auto t = static_cast<EncodedType>(*p);
+        fn(t == EncodedType::kBytes    ? ScalarView::Bytes(body)
+           : t == EncodedType::kString ? ScalarView::String(body)
+                                       : ScalarView::Dec(*Decimal::Parse(body)));
+        pos += 5 + len;
+        continue;
+      }
+      case EncodedType::kNull:
+      case EncodedType::kList:
+      case EncodedType::kMap: {
+        Measure measure;
+        size_t size = 0;
+        WalkEncodedValue(encoded.substr(pos), DecodeLimits{}, measure, &size);
+        fn(ScalarView::Nested(encoded.substr(pos, size)));
+        pos += size;
+        continue;
+      }
+    }
+  }
+}
+
+std::string QuoteBytes(std::string_view s) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out = "\"";
+  for (unsigned char c : s) {
+    if (c == '"' || c == '\\') {
+      out.push_back('\\');
+      out.push_back(static_cast<char>(c));
+    } else if (c >= 0x20 && c < 0x7f) {
+      out.push_back(static_cast<char>(c));
+    } else {
+      out += "\\x";
+      out.push_back(kHex[c >> 4]);
+      out.push_back(kHex[c & 15]);
+    }
+  }
+  out.push_back('"');
+  return out;
+}
+
+namespace {
+class TextVisitor final : public EncodedValueVisitor {
+ public:
+  explicit TextVisitor(std::string* out) : out_(out) {}
+  void Null() override { Put("null"); }
+  void Int(int64_t v) override { Put("(int)" + std::to_string(v)); }
+  void Float(double v) override {
+    char buf[64];
+    Put("(float)" + std::string(buf, FormatDouble(v, buf, sizeof buf)));
+  }
+  void Dec(const Decimal& v) override { Put("(decimal)" + v.ToString()); }
+  void String(std::string_view s) override { Put("(string)" + QuoteBytes(s)); }
+  void Bytes(std::string_view b) override { Put(QuoteBytes(b)); }
+  void BeginList(uint32_t) override { Open('['); }
+  void BeginMap(uint32_t) override { Open('{'); }
+  void MapKey(std::string_view k) override {
+    Separate();
+    *out_ += QuoteBytes(k) + ": ";
+    after_key_ = true;
+  }
+  void EndContainer() override {
+    *out_ += closers_.back();
+    closers_.pop_back();
+    first_ = false;
+  }
+
+ private:
+  void Separate() {
+    if (after_key_) {
+      after_key_ = false;
+      return;
+    }
+    if (!first_) *out_ += ", ";
+    first_ = false;
+  }
+  void Put(const std::string& s) {
+    Separate();
+    *out_ += s;
+  }
+  void Open(char c) {
+    Separate();
+    out_->push_back(c);
+    closers_.push_back(c == '[' ? ']' : '}');
+    first_ = true;
+  }
+  std::string* out_;
+  std::string closers_;
+  bool first_ = true;
+  bool after_key_ = false;
+};
+}  // namespace
+
+std::string EncodedValueText(std::string_view encoded) {
+  std::string out;
+  TextVisitor visitor(&out);
+  size_t consumed = 0;
+  WalkEncodedValue(encoded, DecodeLimits{}, visitor, &consumed);
+  return out;
+}
+
 }  // namespace kv

@@ -21,6 +21,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <string_view>
 
@@ -29,6 +30,7 @@
 namespace kv {
 
 class ReplyBuilder;
+struct ScalarView;  // core/scalar.h, not installed with this header
 
 // The type bytes; the enumerator values are the bytes of the format.
 enum class EncodedType : uint8_t {
@@ -122,6 +124,23 @@ class EncodedValueVisitor {
 DecodeError WalkEncodedValue(std::string_view buf, const DecodeLimits& limits,
                              EncodedValueVisitor& visitor, size_t* consumed,
                              size_t* error_offset = nullptr);
+
+// Appends `v` in this encoding: a scalar as its typed value (Bytes, String, Int, Float, Decimal),
+// a nested value (ScalarType::kNested) as the encoded bytes it already is.
+void AppendEncodedScalar(const ScalarView& v, std::string* out);
+// Appends a List header announcing `count` elements (then append each element).
+void AppendListHeader(uint32_t count, std::string* out);
+// Calls fn(element) for each element of a stored (valid) encoded List: scalars as scalar views,
+// a Null, List or Map element as a nested view of its encoding. Views point into `encoded`.
+void ForEachListElement(std::string_view encoded,
+                        const std::function<void(const ScalarView&)>& fn);
+
+// A stored (valid) encoded value as one line of text for kv-check and logs: Bytes quoted with
+// escapes, the other scalars tagged as (string)"x" (int)7 (float)1.5 (decimal)2.50, null,
+// [a, b] for a List and {"key": value} for a Map.
+std::string EncodedValueText(std::string_view encoded);
+// The quoting it uses for bytes: "..." with \" \\ and \xNN escapes.
+std::string QuoteBytes(std::string_view s);
 
 // Replies with a stored encoded value (valid, as the engine only stores what it validated):
 // Null as nil, Int as an integer, Float as a double, Decimal as its canonical string, String and

@@ -228,7 +228,7 @@ KVModuleKey* OpenKey(KVModuleCtx* ctx, const KVModuleString* name, int mode) {
   if (!ctx->cmd || (mode & (KV_READ | KV_WRITE)) == 0) return nullptr;
   // Only declared keys: their shards are the ones the dispatcher locked.
   thread_local std::vector<size_t> positions;
-  ctx->cmd->spec->KeyPositions(ctx->cmd->args.size(), &positions);
+  ctx->cmd->spec->KeyPositions(ctx->cmd->args, &positions);
   const bool declared = std::any_of(positions.begin(), positions.end(),
                                     [&](size_t p) { return ctx->cmd->args[p] == name->s; });
   if (!declared) return nullptr;
@@ -397,7 +397,7 @@ const char* ValueString(KVModuleKey* key, size_t* len) {
 // ------------------------------------------------------------------------------------------
 
 const KVModuleValue* NewHandle(KVModuleCtx* ctx, const ScalarView& v) {
-  ctx->values.push_front(KVModuleValue{v});
+  ctx->values.push_front(KVModuleValue{v, {}});
   return &ctx->values.front();
 }
 
@@ -409,7 +409,13 @@ const KVModuleValue* ArgValue(KVModuleCtx* ctx, int i) {
 
 const KVModuleValue* KeyValue(KVModuleKey* key) {
   const Entry* e = Live(key);
-  return e ? NewHandle(key->ctx, e->value()) : nullptr;
+  if (!e) return nullptr;
+  if (!IsContainer(*e)) return NewHandle(key->ctx, e->value());
+  // A list reads as the List of its elements, encoded once for the handle's life.
+  key->ctx->values.push_front(KVModuleValue{});
+  KVModuleValue& h = key->ctx->values.front();
+  h.v = WholeValue(*e, &h.owned);
+  return &h;
 }
 
 int ValueTypeOf(const KVModuleValue* v) {
@@ -496,8 +502,9 @@ const KVModuleAPI kApi = {
     [](KVModuleCtx* ctx, KVModuleKey* key) -> int {
       ReplyBuilder* rb = Rb(ctx);
       if (!rb) return KV_ERR;
+      std::string scratch;
       if (const Entry* e = Live(key))
-        rb->SendScalar(e->value());
+        rb->SendScalar(WholeValue(*e, &scratch));
       else
         rb->SendNull();
       return KV_OK;

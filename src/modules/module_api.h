@@ -19,6 +19,7 @@ class ModuleHost;
 // what it views.
 struct KVModuleValue {
   kv::ScalarView v;
+  std::string owned;  // a container's value, encoded for the handle (v points into it)
 };
 
 struct KVModuleString {

@@ -155,7 +155,10 @@ TEST_CASE("Typed arguments reach the handler, compare by type and value, and sto
   const TypedArg nested[] = {{2, ScalarView::Nested(list)}};
   CHECK(f.h.Run({"T.TYPED", "k", ""}, nested) == "+type=6 eq=0 len=6\r\n");
   CHECK(f.h.Run({"T.TYPED", "k", ""}, nested) == "+type=6 eq=1 len=6\r\n");
-  CHECK(f.h.Run({"GET", "k"}) == "*1\r\n$-1\r\n");
+  // A stored List is the key's list: LRANGE reads it, GET over RESP answers WRONGTYPE.
+  CHECK(f.h.Run({"LRANGE", "k", "0", "-1"}) == "*1\r\n$-1\r\n");
+  CHECK(f.h.Run({"GET", "k"}) ==
+        "-WRONGTYPE Operation against a key holding the wrong kind of value\r\n");
   CHECK(f.h.Run({"TYPE", "k"}) == "+list\r\n");
   CHECK(f.h.Run({"T.GETINT", "k"}) == test::kNil);  // KeyType: OTHER
 }

@@ -29,6 +29,7 @@ class NativeWriter final : public ReplyBuilder {
   void StartMap(uint32_t pairs) override { Open(true, pairs * 2); }
   void StartSet(uint32_t n) override { Open(false, n); }
   void SendScalar(const ScalarView& v) override;
+  bool keeps_types() const override { return true; }
 
   bool has_error() const { return has_error_; }
   const std::string& error() const { return error_; }

@@ -10,6 +10,7 @@
 #include <fmt/format.h>
 
 #include "core/keyspace.h"
+#include "core/object.h"
 #include "persist/files.h"
 #include "persist/format.h"
 
@@ -80,6 +81,7 @@ std::string WriteSnapshot(const std::vector<Keyspace*>& spaces, const std::strin
       frame = SIZE_MAX;
       if (b.size() >= kFlushAt && !out.Flush()) ok = false;
     };
+    std::string whole;
     for (uint32_t i = 0; i < ks->shard_count() && ok; ++i) {
       ks->shard(i).ForEachLive(now_ms, [&](const Entry* entry) {
         if (frame == SIZE_MAX) {
@@ -89,11 +91,17 @@ std::string WriteSnapshot(const std::vector<Keyspace*>& spaces, const std::strin
           e.U32(0);
           count = 0;
         }
-        e.U8(static_cast<uint8_t>(entry->type()));
+        // A list is written as a nested List value (type 5), which loads back as a list: the
+        // file holds values, never in-memory layouts.
+        const ScalarView v = WholeValue(*entry, &whole);
+        e.U8(static_cast<uint8_t>(v.type));
         e.U8(entry->has_expire() ? kEntryHasExpire : 0);
         if (entry->has_expire()) e.I64(entry->expire_at());
         e.Str32(entry->key());
-        e.Str32({entry->value_data(), entry->value_len()});
+        if (IsContainer(*entry))
+          e.Str32(v.bytes);
+        else
+          e.Str32({entry->value_data(), entry->value_len()});
         ++count;
         ++keys;
         if (b.size() - frame >= kEntriesFrameTarget) close_frame();

@@ -1,5 +1,7 @@
 #include "persist/wal_record.h"
 
+#include "core/value_encoding.h"
+
 #include <fmt/format.h>
 
 #include "persist/format.h"
@@ -68,22 +70,6 @@ std::string DecodeRecord(std::string_view payload, WalRecord* out) {
   return "";
 }
 
-std::string QuoteBytes(std::string_view s) {
-  std::string out = "\"";
-  for (unsigned char c : s) {
-    if (c == '"' || c == '\\') {
-      out.push_back('\\');
-      out.push_back(static_cast<char>(c));
-    } else if (c >= 0x20 && c < 0x7f) {
-      out.push_back(static_cast<char>(c));
-    } else {
-      out += fmt::format("\\x{:02x}", c);
-    }
-  }
-  out.push_back('"');
-  return out;
-}
-
 std::string DescribeRecord(const WalRecord& r) {
   std::string out;
   for (const LoggedCommand& c : r.commands) {
@@ -94,6 +80,10 @@ std::string DescribeRecord(const WalRecord& r) {
       if (IsText(a.type)) {
         if (a.type == ScalarType::kString) out += "(string)";
         out += QuoteBytes(a.raw);
+        continue;
+      }
+      if (IsNested(a.type)) {  // a native client's List, Map or Null
+        out += EncodedValueText(a.raw);
         continue;
       }
       char buf[kScalarBufSize];

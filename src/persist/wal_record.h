@@ -59,7 +59,5 @@ std::string DecodeRecord(std::string_view payload, WalRecord* out);
 
 // One line per command for kv-check's dump: time, namespace and arguments, escaped.
 std::string DescribeRecord(const WalRecord& r);
-// `s` in double quotes, printable ASCII as is, '"' and '\' escaped, other bytes as \xHH.
-std::string QuoteBytes(std::string_view s);
 
 }  // namespace kv::persist

@@ -221,14 +221,25 @@ bool NativeSession::Run(const native::Request& req, std::string* out) {
       Exec({std::string(req.info->command)});
       break;
     case Opcode::kCALL: {
+      // Numbers keep their type (a command that stores values, such as SET or RPUSH, stores an
+      // Int as an Int); every command also sees the canonical text, as a RESP client would
+      // have sent it. String, Bytes and Null (the empty string) are plain text, as they were
+      // before numbers were typed here (the published vectors rely on it).
       std::vector<std::string> args(req.args.size());
+      std::vector<TypedArg> typed;
       for (size_t i = 0; i < req.args.size(); ++i) {
-        if (!ArgText(req.args[i], &args[i])) {
+        const Value& v = req.args[i];
+        if (!ArgText(v, &args[i])) {
           native::AppendError(out, "ERR CALL arguments must be scalars or Null (List and Map are not)");
           return true;
         }
+        const ValueType t = v.type();
+        if (i > 0 && (t == ValueType::kInt || t == ValueType::kFloat || t == ValueType::kDecimal)) {
+          std::string unused;
+          typed.push_back({i, StoredValue(v, &unused)});
+        }
       }
-      Exec(std::move(args));
+      Exec(std::move(args), typed);
       break;
     }
     default:  // GET DEL EXISTS INCR DECR TTL SELECT: the key (or name) is the one argument

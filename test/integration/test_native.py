@@ -13,6 +13,7 @@ import time
 from decimal import Decimal
 
 import pytest
+import redis
 
 from conftest import REPO_ROOT, RespError, run_parallel
 from native_client import (ERROR, INVALID, NULL, OK, STATUS_NAMES, T_BYTES, T_DECIMAL, T_INT,
@@ -325,11 +326,15 @@ def test_nested_reads_over_resp2_resp3_and_redis_cli(nkv, connect):
     expect_ok(c.set("n", None))
     r = nkv.client(decode_responses=False)
     try:  # RESP2 (redis-py): arrays, a map as a flat key/value array, ints as integers
-        assert r.get("l") == [1, b"a", [None, -2]]
+        # A List is the key's Redis list: LRANGE reads it, an element as its text or (nested)
+        # as an aggregate; GET answers WRONGTYPE and MGET nil, as Redis does for a list.
+        assert r.lrange("l", 0, -1) == [b"1", b"a", [None, -2]]
+        with pytest.raises(redis.ResponseError, match="^WRONGTYPE"):
+            r.get("l")
         assert r.get("m") == [b"name", b"Ada", b"n", 7, b"tags", [b"x", None, b"1.5", b"2.50"],
                               b"raw", b"\x00"]
         assert r.get("n") is None and r.exists("n") == 1
-        assert r.mget("l", "nope") == [[1, b"a", [None, -2]], None]
+        assert r.mget("l", "nope") == [None, None]
         assert [r.type(k) for k in ("l", "m", "n", "nope")] == [b"list", b"hash", b"null", b"none"]
         assert sorted(r.scan_iter(_type="list")) == [b"l"]
         assert sorted(r.scan_iter(_type="hash")) == [b"m"]
@@ -343,9 +348,9 @@ def test_nested_reads_over_resp2_resp3_and_redis_cli(nkv, connect):
         assert resp3.call("GET", "m") == {b"name": b"Ada", b"n": 7,
                                           b"tags": [b"x", None, 1.5, b"2.50"], b"raw": b"\x00"}
         assert resp3.call("GET", "n") is None
-        resp3.send_command("GET", "l")
-        assert resp3.read_reply_bytes() == b"*3\r\n:1\r\n$1\r\na\r\n*2\r\n_\r\n:-2\r\n"
-    out = nkv.cli("GET", "l")
+        resp3.send_command("LRANGE", "l", "0", "-1")
+        assert resp3.read_reply_bytes() == b"*3\r\n$1\r\n1\r\n$1\r\na\r\n*2\r\n_\r\n:-2\r\n"
+    out = nkv.cli("LRANGE", "l", "0", "-1")
     assert out.split("\n")[:4] == ["1", "a", "", "-2"], out
 
 
@@ -444,9 +449,11 @@ def test_big_nested_value(nkv, connect):
     r = expect_ok(c.get("big"), big)
     assert r.payload == encode_value(big)
     r = nkv.client()
-    try:
-        got = r.get("big")
-        assert len(got) == 50000 and got[49999] == ["i", 49999, "s", "x" * 10]
+    try:  # a list of 50,000 maps: each element reads over RESP as a flat key/value array
+        assert r.llen("big") == 50000
+        assert r.lindex("big", 49999) == ["i", 49999, "s", "x" * 10]
+        got = r.lrange("big", 0, -1)
+        assert len(got) == 50000 and got[0] == ["i", 0, "s", "x" * 10]
     finally:
         r.close()
 

@@ -1,0 +1,74 @@
+#include "core/object.h"
+
+#include <malloc.h>
+
+#include "core/listpack.h"
+#include "core/quicklist.h"
+
+namespace kv {
+
+EncodingLimits& GlobalEncodingLimits() {
+  static EncodingLimits limits;
+  return limits;
+}
+
+std::string_view EncodingName(const Entry& e) {
+  if (Is(e, Encoding::kListPack)) return "listpack";
+  if (Is(e, Encoding::kQuickList)) return "quicklist";
+  switch (e.type()) {
+    case ScalarType::kInt:
+      return "int";
+    case ScalarType::kFloat:
+      return "float";
+    case ScalarType::kDecimal:
+      return "decimal";
+    case ScalarType::kBytes:
+    case ScalarType::kString:
+      // Redis's embstr / raw split (OBJ_ENCODING_EMBSTR_SIZE_LIMIT).
+      return e.value_len() <= 44 ? "embstr" : "raw";
+    case ScalarType::kNested:
+      // A native Map, one contiguous block inside the entry until hashes get containers.
+      return TypeOf(e) == ObjType::kNull ? "null" : "listpack";
+  }
+  return "unknown";
+}
+
+size_t ContainerBytes(const Entry& e) {
+  if (Is(e, Encoding::kListPack)) return listpack::AllocSize(static_cast<char*>(e.container()));
+  if (Is(e, Encoding::kQuickList)) {
+    auto* q = static_cast<QuickList*>(e.container());
+    return malloc_usable_size(q) + q->memory();
+  }
+  return 0;
+}
+
+void FreeContainer(Entry& e) {
+  if (Is(e, Encoding::kListPack)) listpack::Free(static_cast<char*>(e.container()));
+  if (Is(e, Encoding::kQuickList)) delete static_cast<QuickList*>(e.container());
+}
+
+namespace {
+void EncodeList(const QuickList& list, std::string* out) {
+  AppendListHeader(static_cast<uint32_t>(list.size()), out);
+  if (list.size() == 0) return;
+  QuickList::Pos p = list.Seek(0);
+  do {
+    AppendEncodedScalar(list.Get(p), out);
+  } while (list.Next(&p));
+}
+}  // namespace
+
+ScalarView WholeValue(const Entry& e, std::string* scratch) {
+  if (!IsContainer(e)) return e.value();
+  scratch->clear();
+  if (Is(e, Encoding::kQuickList)) {
+    EncodeList(*static_cast<const QuickList*>(e.container()), scratch);
+  } else {
+    QuickList borrowed(0, static_cast<char*>(e.container()));
+    EncodeList(borrowed, scratch);
+    borrowed.ReleaseSingle();
+  }
+  return ScalarView::Nested(*scratch);
+}
+
+}  // namespace kv
