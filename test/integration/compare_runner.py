@@ -92,6 +92,30 @@ def show_reply(raw: bytes) -> str:
     return repr(raw) if len(raw) <= SHOW_REPLY else f"{raw[:SHOW_REPLY]!r}... ({len(raw)} bytes)"
 
 
+def difference(order: str, ra: bytes, rb: bytes, names: tuple[str, str]) -> list[str]:
+    """Where two aggregate replies part, for replies too long to read whole in a message: the
+    first differing element, or (for multisets) what each side has that the other lacks."""
+    pa, pb = split(ra), split(rb)
+    if pa is None or pb is None:
+        return []
+    if order in (UNORDERED, PAIRS):
+        ea = Counter(pairs_of(ra) if order == PAIRS else pa[1])
+        eb = Counter(pairs_of(rb) if order == PAIRS else pb[1])
+        out = []
+        for name, extra in ((names[0], ea - eb), (names[1], eb - ea)):
+            items = sorted(extra.elements())
+            shown = ", ".join(show_reply(b"".join(e) if isinstance(e, tuple) else e)[:120]
+                              for e in items[:5])
+            out.append(f"  only {name} has {len(items)}: {shown}"
+                       + (" ..." if len(items) > 5 else ""))
+        return out
+    for i, (x, y) in enumerate(zip(pa[1], pb[1])):
+        if x != y:
+            return [f"  first difference at element {i} of {len(pa[1])} / {len(pb[1])}: "
+                    f"{show_reply(x)[:150]} / {show_reply(y)[:150]}"]
+    return [f"  {len(pa[1])} / {len(pb[1])} elements, the shorter one a prefix of the other"]
+
+
 # ---------------------------------------------------------------------------- running
 @dataclass
 class Stats:
@@ -131,13 +155,15 @@ class SideBySide:
         self.stats = Stats()
         self.step = -1
 
-    def fail(self, what: str, args: tuple, ra: bytes, rb: bytes) -> None:
+    def fail(self, what: str, args: tuple, ra: bytes, rb: bytes, order: str = EXACT) -> None:
         lines = [f"{self.label} step {self.step}: {what}",
                  f"  command:   {show_args(args)}",
                  f"  {self.names[0] + ':':<10} {show_reply(ra)}",
-                 f"  {self.names[1] + ':':<10} {show_reply(rb)}",
-                 f"  the {len(self.history)} commands before it:" if self.history
-                 else "  no commands before it"]
+                 f"  {self.names[1] + ':':<10} {show_reply(rb)}"]
+        if max(len(ra), len(rb)) > SHOW_REPLY or order != EXACT:
+            lines += difference(order, ra, rb, self.names)
+        lines.append(f"  the {len(self.history)} commands before it:" if self.history
+                     else "  no commands before it")
         lines += [f"    {step:>4}: {show_args(h)}" + (f"  ({note})" if note else "")
                   for step, h, note in self.history]
         if self.reproduce:
@@ -156,7 +182,7 @@ class SideBySide:
         if canonical(order, ra) != canonical(order, rb):
             how = {EXACT: "replies differ", UNORDERED: "replies differ as multisets",
                    PAIRS: "replies differ as sets of pairs", TTL_CLASS: "TTL classes differ"}
-            self.fail(how[order] + note, args, ra, rb)
+            self.fail(how[order] + note, args, ra, rb, order)
         return ra, rb
 
     def run(self, commands: list[Cmd], first_step: int = 0) -> Stats:
@@ -186,7 +212,7 @@ class SideBySide:
         if s.count is not None and s.count >= size:  # everything, in an order of its own
             if canonical(order, ra) != canonical(order, rb):
                 self.fail("replies differ as sets (the draw covers the whole key)",
-                          cmd.args, ra, rb)
+                          cmd.args, ra, rb, order)
             self.history.append((self.step, cmd.args, ""))
             return
         drawn = []

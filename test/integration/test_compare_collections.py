@@ -10,10 +10,13 @@ UNORDERED or Sample marking fails there first, whatever kv-server does)."""
 
 from __future__ import annotations
 
+import os
+
 import pytest
 
 import compare_streams as cs
-from compare_runner import PAIRS, TTL_CLASS, UNORDERED, Mismatch, SideBySide, canonical
+from compare_runner import (EXACT, PAIRS, TTL_CLASS, UNORDERED, Mismatch, SideBySide, canonical,
+                            difference)
 from conftest import Server
 
 # The families kv-server has, compared with redis-server. Add each family here when it lands
@@ -22,8 +25,10 @@ from conftest import Server
 FAMILIES: list[str] = []
 
 STEPS = 300
-# (seed, RESP protocol): four RESP2 runs and one RESP3 run per family.
-RUNS = [(1, 2), (2, 2), (3, 2), (4, 2), (5, 3)]
+# (seed, RESP protocol): four RESP2 runs and one RESP3 run per family. KV_COMPARE_SEEDS=N runs
+# seeds 1..N instead (every fifth in RESP3), for a long soak while a family is being written.
+RUNS = [(seed, 3 if seed % 5 == 0 else 2)
+        for seed in range(1, int(os.environ.get("KV_COMPARE_SEEDS", "5")) + 1)]
 
 
 def _params(families):
@@ -176,6 +181,21 @@ def test_unordered_replies_compare_as_multisets():
     assert canonical(TTL_CLASS, b":1500\r\n") == canonical(TTL_CLASS, b":1499\r\n")
     assert canonical(TTL_CLASS, b":-1\r\n") != canonical(TTL_CLASS, b":1499\r\n")
     assert canonical(UNORDERED, b"-ERR x\r\n") != canonical(UNORDERED, b"-ERR y\r\n")
+
+
+def test_long_replies_show_where_they_part():
+    """A failure on a reply of hundreds of elements names the element where it parts."""
+    names = ("kv-server", "redis")
+    bulk = lambda v: b"$%d\r\n%s\r\n" % (len(v), v)  # noqa: E731
+    arr = lambda *vs: b"*%d\r\n" % len(vs) + b"".join(bulk(v) for v in vs)  # noqa: E731
+    assert difference(EXACT, arr(b"a", b"b", b"c"), arr(b"a", b"x", b"c"), names) == [
+        "  first difference at element 1 of 3 / 3: b'$1\\r\\nb\\r\\n' / b'$1\\r\\nx\\r\\n'"]
+    lines = difference(UNORDERED, arr(b"a", b"b", b"b"), arr(b"b", b"a", b"c"), names)
+    assert lines == ["  only kv-server has 1: b'$1\\r\\nb\\r\\n'",
+                     "  only redis has 1: b'$1\\r\\nc\\r\\n'"]
+    lines = difference(PAIRS, arr(b"f", b"1", b"g", b"2"), arr(b"g", b"2", b"f", b"3"), names)
+    assert lines[0].startswith("  only kv-server has 1: b'$1\\r\\nf\\r\\n$1\\r\\n1")
+    assert difference(EXACT, b":1\r\n", b":2\r\n", names) == []
 
 
 def test_a_difference_fails_with_what_reproduces_it(redis_ref, redis_twin):
