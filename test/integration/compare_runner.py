@@ -7,7 +7,6 @@ both replies and the commands before it."""
 from __future__ import annotations
 
 from collections import Counter, deque
-from dataclasses import dataclass, field
 
 from compare_streams import EXACT, PAIRS, TTL_CLASS, UNORDERED, Cmd
 from conftest import RawConn
@@ -117,43 +116,22 @@ def difference(order: str, ra: bytes, rb: bytes, names: tuple[str, str]) -> list
 
 
 # ---------------------------------------------------------------------------- running
-@dataclass
-class Stats:
-    """What a stream did on the first server, for the tests that check the streams themselves:
-    the replies per command name, the error replies, and the largest integer reply and reply
-    size seen per command name."""
-    replies: Counter = field(default_factory=Counter)
-    errors: Counter = field(default_factory=Counter)
-    max_int: Counter = field(default_factory=Counter)
-    max_bytes: Counter = field(default_factory=Counter)
-    error_texts: set = field(default_factory=set)
-
-    def add(self, args: tuple, raw: bytes) -> None:
-        name = args[0].decode()
-        self.replies[name] += 1
-        self.max_bytes[name] = max(self.max_bytes[name], len(raw))
-        if is_error(raw):
-            self.errors[name] += 1
-            self.error_texts.add(raw[:60])
-        elif raw[:1] == b":":
-            self.max_int[name] = max(self.max_int[name], int(raw[1:-2]))
-
-
 class Mismatch(AssertionError):
     pass
 
 
 class SideBySide:
     """Two connections, `names` for the messages, `label` (family, seed, protocol) in front of
-    every failure, and `reproduce` after it (with the failing step for "{step}")."""
+    every failure, and `reproduce` after it ("{upto}": how many commands of the current
+    run() reach the failing one)."""
 
     def __init__(self, a: RawConn, b: RawConn, label: str, names=("kv-server", "redis"),
                  reproduce: str = ""):
         self.a, self.b = a, b
         self.label, self.names, self.reproduce = label, names, reproduce
         self.history: deque = deque(maxlen=HISTORY)
-        self.stats = Stats()
         self.step = -1
+        self.first_step = 0
 
     def fail(self, what: str, args: tuple, ra: bytes, rb: bytes, order: str = EXACT) -> None:
         lines = [f"{self.label} step {self.step}: {what}",
@@ -162,20 +140,20 @@ class SideBySide:
                  f"  {self.names[1] + ':':<10} {show_reply(rb)}"]
         if max(len(ra), len(rb)) > SHOW_REPLY or order != EXACT:
             lines += difference(order, ra, rb, self.names)
-        lines.append(f"  the {len(self.history)} commands before it:" if self.history
-                     else "  no commands before it")
+        before = len(self.history)
+        lines.append(f"  the {before} commands before it:" if before > 1 else
+                     "  the command before it:" if before else "  no commands before it")
         lines += [f"    {step:>4}: {show_args(h)}" + (f"  ({note})" if note else "")
                   for step, h, note in self.history]
         if self.reproduce:
-            lines.append("  reproduce: " + self.reproduce.format(step=self.step))
+            upto = self.step - self.first_step + 1
+            lines.append("  reproduce: " + self.reproduce.format(upto=upto))
         raise Mismatch("\n".join(lines))
 
     def both(self, args: tuple) -> tuple[bytes, bytes]:
         self.a.send_command(*args)
         self.b.send_command(*args)
-        ra, rb = self.a.read_reply_bytes(), self.b.read_reply_bytes()
-        self.stats.add(args, ra)
-        return ra, rb
+        return self.a.read_reply_bytes(), self.b.read_reply_bytes()
 
     def compared(self, args: tuple, order: str = EXACT, note: str = "") -> tuple[bytes, bytes]:
         ra, rb = self.both(args)
@@ -185,7 +163,8 @@ class SideBySide:
             self.fail(how[order] + note, args, ra, rb, order)
         return ra, rb
 
-    def run(self, commands: list[Cmd], first_step: int = 0) -> Stats:
+    def run(self, commands: list[Cmd], first_step: int = 0) -> None:
+        self.first_step = first_step
         for i, cmd in enumerate(commands):
             self.step = first_step + i
             if cmd.sample is None:
@@ -193,7 +172,6 @@ class SideBySide:
                 self.history.append((self.step, cmd.args, ""))
             else:
                 self._sample(cmd)
-        return self.stats
 
     # -- random draws
     def _sample(self, cmd: Cmd) -> None:

@@ -52,12 +52,12 @@ def run_side_by_side(a: Server, b: Server, family: str, seed: int, protocol: int
     start = f"on empty servers{', after HELLO 3,' if protocol == 3 else ''} run the commands"
     stream = f"compare_streams.stream({family!r}, {seed}, {STEPS})"
     with _connect(a, protocol) as ca, _connect(b, protocol) as cb:
-        side = SideBySide(ca, cb, label, names, f"{start} {stream}[:{{step}} + 1]")
+        side = SideBySide(ca, cb, label, names, f"{start} {stream}[:{{upto}}]")
         side.run(cs.stream(family, seed, STEPS))
         side.label = label + " (reading the end state)"
         side.reproduce = (f"{start} {stream}, then compare_streams.end_state({family!r})"
-                          f"[:{{step}} - {STEPS} + 1]")
-        return side.run(cs.end_state(family), first_step=STEPS)
+                          f"[:{{upto}}]")
+        side.run(cs.end_state(family), first_step=STEPS)
 
 
 @pytest.fixture(scope="module")
@@ -209,7 +209,7 @@ def test_a_difference_fails_with_what_reproduces_it(redis_ref, redis_twin):
     cmd = cs.stream("LIST", 1, STEPS)[step] if step < STEPS else None
     assert text.startswith("LIST seed 1 RESP2")
     assert "  command:   " in text and "  redis:" in text and "  redis #2:" in text
-    assert f"compare_streams.stream('LIST', 1, 300)[:{step} + 1]" in text
+    assert f"compare_streams.stream('LIST', 1, 300)[:{step + 1}]" in text
     if cmd is not None:
         assert repr(cmd.args[0]) in text.split("  command:   ", 1)[1].split("\n", 1)[0]
         assert min(step, 10) == text.count("\n    ")  # the history, up to ten commands
