@@ -120,6 +120,10 @@ class Mismatch(AssertionError):
     pass
 
 
+_HOW = {EXACT: "replies differ", UNORDERED: "replies differ as multisets",
+        PAIRS: "replies differ as sets of pairs", TTL_CLASS: "TTL classes differ"}
+
+
 class SideBySide:
     """Two connections, `names` for the messages, `label` (family, seed, protocol) in front of
     every failure, and `reproduce` after it ("{upto}": how many commands of the current
@@ -158,9 +162,7 @@ class SideBySide:
     def compared(self, args: tuple, order: str = EXACT, note: str = "") -> tuple[bytes, bytes]:
         ra, rb = self.both(args)
         if canonical(order, ra) != canonical(order, rb):
-            how = {EXACT: "replies differ", UNORDERED: "replies differ as multisets",
-                   PAIRS: "replies differ as sets of pairs", TTL_CLASS: "TTL classes differ"}
-            self.fail(how[order] + note, args, ra, rb, order)
+            self.fail(_HOW[order] + note, args, ra, rb, order)
         return ra, rb
 
     def run(self, commands: list[Cmd], first_step: int = 0) -> None:

@@ -119,7 +119,7 @@ class _Gen:
     def count(self) -> int:
         """How many elements a variadic write carries: usually a few, sometimes enough to cross
         the 128 / 512 entry encoding limits in a couple of steps."""
-        if self.chance(0.06):
+        if self.chance(0.12):
             return self.rnd.randint(100, 300)
         return self.rnd.randint(1, 4)
 
@@ -291,13 +291,18 @@ def _hash_cmd(g: _Gen) -> Cmd:
 
 
 # ---------------------------------------------------------------------------- SET
-SET_KEYS = [b"sa", b"sb", b"si", b"s\x00\r\nc", STRING_KEY]
+SET_KEYS = [b"sa", b"sb", b"si", b"s\x00\r\nc", b"sdst", STRING_KEY]
 _SET_COMMON = [b"a", b"b", b"c", b"", b"1", b"2", b"-3", b"a\x00b", b"m" * 70]
 
 
 def _set_cmd(g: _Gen) -> Cmd:
     k = g.key(SET_KEYS)
     several = lambda lo, hi: [g.key(SET_KEYS) for _ in range(g.rnd.randint(lo, hi))]  # noqa: E731
+
+    def store_dst():
+        # Mostly a key of their own: on the others the STORE forms would keep replacing big
+        # sets with small results.
+        return b"sdst" if g.chance(0.7) else g.key(SET_KEYS)
 
     def member():
         # Integers only on "si" most of the time, so its set stays an intset until a string
@@ -309,7 +314,7 @@ def _set_cmd(g: _Gen) -> Cmd:
     def members(n):
         if n >= 10 and (k == b"si" or g.chance(0.5)):
             # Integers only, enough of them to pass the intset's 512 members in a few steps.
-            return tuple(g.num(-2000, 2000) for _ in range(n * 2))
+            return tuple(g.num(-2000, 2000) for _ in range(n * 3))
         return tuple(member() for _ in range(n))
 
     def spop():
@@ -353,9 +358,9 @@ def _set_cmd(g: _Gen) -> Cmd:
         (3, lambda: Cmd((b"SINTER", *several(1, 3)), UNORDERED)),
         (3, lambda: Cmd((b"SUNION", *several(1, 3)), UNORDERED)),
         (3, lambda: Cmd((b"SDIFF", *several(1, 3)), UNORDERED)),
-        (2, lambda: Cmd((b"SINTERSTORE", g.key(SET_KEYS), *several(1, 3)))),
-        (2, lambda: Cmd((b"SUNIONSTORE", g.key(SET_KEYS), *several(1, 3)))),
-        (2, lambda: Cmd((b"SDIFFSTORE", g.key(SET_KEYS), *several(1, 3)))),
+        (2, lambda: Cmd((b"SINTERSTORE", store_dst(), *several(1, 3)))),
+        (2, lambda: Cmd((b"SUNIONSTORE", store_dst(), *several(1, 3)))),
+        (2, lambda: Cmd((b"SDIFFSTORE", store_dst(), *several(1, 3)))),
         (3, sintercard),
         (10, lambda: _generic(g, SET_KEYS)),
     ]
@@ -363,7 +368,7 @@ def _set_cmd(g: _Gen) -> Cmd:
 
 
 # ---------------------------------------------------------------------------- ZSET
-ZSET_KEYS = [b"za", b"zb", b"z\x00\r\nc", LEX_KEY, STRING_KEY]
+ZSET_KEYS = [b"za", b"zb", b"z\x00\r\nc", LEX_KEY, b"zdst", STRING_KEY]
 _ZWRITABLE = [k for k in ZSET_KEYS if k != LEX_KEY]
 _ZMEMBERS = [b"a", b"b", b"c", b"d", b"e", b"aa", b"ab", b"", b"\x00", b"b\x00", b"m" * 70]
 _SCORES = [b"0", b"1", b"-1", b"1.5", b"2", b"3", b"10", b"-2.5", b"0.1", b"0.2", b"1e-7",
@@ -379,7 +384,9 @@ _BAD_LEX = [b"a", b"", b"-a", b"+b", b"x"]
 
 def _zset_cmd(g: _Gen) -> Cmd:
     k = g.key(ZSET_KEYS)
-    dst = g.key(_ZWRITABLE)
+    # Mostly a key of their own for the STORE forms: on the others they would keep replacing
+    # big sorted sets with small results.
+    dst = b"zdst" if g.chance(0.7) else g.key(_ZWRITABLE)
     wk = g.key(_ZWRITABLE)  # a key that may take any score
     several = lambda: [g.key(ZSET_KEYS) for _ in range(g.rnd.randint(1, 3))]  # noqa: E731
 
@@ -405,6 +412,8 @@ def _zset_cmd(g: _Gen) -> Cmd:
         opts = g.rnd.sample([b"NX", b"XX", b"GT", b"LT", b"CH", b"INCR"],
                             g.rnd.choices([0, 1, 2, 3], [4, 4, 2, 1])[0])
         n = g.count() if b"INCR" not in opts or g.chance(0.1) else 1
+        if n >= 10 and b"XX" in opts:  # a bulk write that may create the key
+            opts.remove(b"XX")
         args = [b"ZADD", key, *opts]
         for _ in range(n):
             m = member() if n < 10 else b"m%d" % g.rnd.randint(0, 400)
