@@ -5,7 +5,9 @@ differential tests that run one stream against kv-server and Debian's redis-serv
 A stream depends on its family and seed only, never on replies, so a failure is reproduced by
 `stream(family, seed, steps)[step]` and the commands before it. Each family's stream uses that
 family, the string family (values of the wrong type: WRONGTYPE both ways) and the generic key
-commands, so a family can be compared as soon as it lands, before the others exist.
+commands, so a family can be compared as soon as it lands, before the others exist. The MIXED
+stream draws from all four, on keys they partly share (WRONGTYPE from one collection type to
+another), for when all four have landed.
 
 What the streams avoid, because Redis itself does not answer it deterministically:
 - the order of SMEMBERS, SINTER/SUNION/SDIFF, HGETALL/HKEYS/HVALS and KEYS (hash order): such
@@ -21,7 +23,7 @@ What the streams avoid, because Redis itself does not answer it deterministicall
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 # How two replies are compared.
 EXACT = "exact"          # byte-identical
@@ -51,7 +53,8 @@ class Cmd:
     sample: Sample | None = None
 
 
-FAMILY_NAMES = ("LIST", "HASH", "SET", "ZSET")
+# MIXED: the four families' commands in one stream, on keys they partly share.
+FAMILY_NAMES = ("LIST", "HASH", "SET", "ZSET", "MIXED")
 
 STRING_KEY = b"str"
 # Lex ranges are only well defined when all scores are equal: only score-0 writes reach this key.
@@ -551,7 +554,36 @@ def _zset_cmd(g: _Gen) -> Cmd:
 _FAMILIES = {"LIST": (_list_cmd, LIST_KEYS), "HASH": (_hash_cmd, HASH_KEYS),
              "SET": (_set_cmd, SET_KEYS), "ZSET": (_zset_cmd, ZSET_KEYS)}
 
-# What reads a whole key of each family, and how its reply is compared (for the end state).
+
+# ---------------------------------------------------------------------------- MIXED
+# The four families' commands in one stream, where one key of each family and each family's
+# binary-named key become keys they share: WRONGTYPE from one collection type to another,
+# RENAME and STORE of one type over another. The rest stay apart, so most commands still
+# reach a key of their own type. (Arguments that happen to equal a shared name are renamed
+# too: both servers get the same stream all the same.)
+_SHARED = {b"la": b"ka", b"ha": b"ka", b"sa": b"ka", b"za": b"ka",
+           b"l\x00\r\nc": b"k\x00\r\n", b"h\x00\r\nc": b"k\x00\r\n",
+           b"s\x00\r\nc": b"k\x00\r\n", b"z\x00\r\nc": b"k\x00\r\n"}
+MIXED_KEYS = list(dict.fromkeys(_SHARED.get(k, k) for _make, keys in _FAMILIES.values()
+                                for k in keys))
+
+
+def _shared(args: tuple) -> tuple:
+    return tuple(_SHARED.get(a, a) for a in args)
+
+
+def _mixed_cmd(g: _Gen) -> Cmd:
+    make, _keys = _FAMILIES[g.pick(FAMILY_NAMES[:4])]
+    cmd = make(g)
+    sample = cmd.sample
+    if sample is not None:
+        sample = replace(sample, size=_shared(sample.size), universe=_shared(sample.universe))
+    return Cmd(_shared(cmd.args), cmd.order, sample)
+
+
+_FAMILIES["MIXED"] = (_mixed_cmd, MIXED_KEYS)
+
+# What reads a whole key of each type, and how its reply is compared (for the end state).
 _READ_ALL = {"LIST": ((b"LRANGE", b"0", b"-1"), EXACT), "HASH": ((b"HGETALL",), PAIRS),
              "SET": ((b"SMEMBERS",), UNORDERED),
              "ZSET": ((b"ZRANGE", b"0", b"-1", b"WITHSCORES"), EXACT)}
@@ -577,9 +609,9 @@ def _seed(family: str, seed: int) -> int:
 def end_state(family: str) -> list[Cmd]:
     """Reads of every key the family's stream touches: its type, TTL class and whole content."""
     _make, keys = _FAMILIES[family]
-    read, order = _READ_ALL[family]
+    reads = _READ_ALL.values() if family == "MIXED" else [_READ_ALL[family]]
     out = [Cmd((b"DBSIZE",)), Cmd((b"KEYS", b"*"), UNORDERED)]
     for k in keys:
-        out += [Cmd((b"TYPE", k)), Cmd((b"TTL", k), TTL_CLASS), Cmd((b"GET", k)),
-                Cmd((read[0], k) + read[1:], order)]
+        out += [Cmd((b"TYPE", k)), Cmd((b"TTL", k), TTL_CLASS), Cmd((b"GET", k))]
+        out += [Cmd((read[0], k) + read[1:], order) for read, order in reads]
     return out

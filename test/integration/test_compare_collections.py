@@ -20,8 +20,8 @@ from compare_runner import (EXACT, PAIRS, TTL_CLASS, UNORDERED, Mismatch, SideBy
 from conftest import Server
 
 # The families kv-server has, compared with redis-server. Add each family here when it lands
-# (LIST first, then HASH, SET, ZSET); with the first one, remove this test's "no family has
-# landed" entry from test/skip-allowlist.txt.
+# (LIST first, then HASH, SET, ZSET, and MIXED once all four are in); with the first one,
+# remove this test's "no-family-yet" entry from test/skip-allowlist.txt.
 FAMILIES: list[str] = []
 
 STEPS = 300
@@ -119,7 +119,7 @@ SIZES = {"LIST": ("LLEN", 128), "HASH": ("HLEN", 128), "SET": ("SCARD", 512),
          "ZSET": ("ZCARD", 128)}
 
 
-@pytest.mark.parametrize("family", cs.FAMILY_NAMES)
+@pytest.mark.parametrize("family", list(VOCABULARY))
 def test_streams_cover_their_family(redis_ref, family):
     """Guards the streams: across the seeds every command of the family runs and succeeds,
     errors come with several different texts (WRONGTYPE and argument errors), and the keys grow
@@ -159,6 +159,31 @@ def test_streams_cover_their_family(redis_ref, family):
     assert largest > limit, f"{family}: the largest {size_cmd} was {largest}"
     if family == "LIST":  # Redis 7.0 has one list encoding: cross its 8 KB node size instead
         assert biggest > 3 * 8192, f"the largest LRANGE reply was {biggest} bytes"
+
+
+COLLECTION_TYPES = {"LIST": b"list", "HASH": b"hash", "SET": b"set", "ZSET": b"zset"}
+
+
+def test_mixed_stream_crosses_every_pair_of_types(redis_ref):
+    """Guards the MIXED stream: each family's commands meet keys of each other collection type
+    (and answer WRONGTYPE there), the thing the single-family streams cannot do."""
+    family_of = {name: f for f, names in VOCABULARY.items() for name in names.split()}
+    crossed = set()
+    for seed, _proto in RUNS:
+        redis_ref.flushall()
+        with redis_ref.raw() as r:
+            for cmd in cs.stream("MIXED", seed, STEPS):
+                if len(cmd.args) > 1:
+                    r.send_command(b"TYPE", cmd.args[1])
+                    key_type = r.read_reply()
+                r.send_command(*cmd.args)
+                raw = r.read_reply_bytes()
+                family = family_of.get(cmd.args[0].decode())
+                if family and raw.startswith(b"-WRONGTYPE"):
+                    crossed.add((family, key_type))
+    wanted = {(f, t) for f in COLLECTION_TYPES for t in COLLECTION_TYPES.values()
+              if t != COLLECTION_TYPES[f]}
+    assert wanted <= crossed, f"never crossed: {sorted(wanted - crossed)}"
 
 
 # ---------------------------------------------------------------------------- the comparison
