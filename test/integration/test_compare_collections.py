@@ -46,7 +46,7 @@ def _connect(server: Server, protocol: int):
 
 def run_side_by_side(a: Server, b: Server, family: str, seed: int, protocol: int,
                      names: tuple[str, str]):
-    """Runs the family's stream for `seed` on `a` and `b` (both flushed), then reads every key
+    """Runs the family's stream for `seed` on `a` and `b` (both empty), then reads every key
     of the family whole; fails with a Mismatch on the first difference."""
     label = f"{family} seed {seed} RESP{protocol}"
     start = f"on empty servers{', after HELLO 3,' if protocol == 3 else ''} run the commands"
