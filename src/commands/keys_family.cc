@@ -28,6 +28,7 @@
 #include "commands/command_table.h"
 #include "commands/errors.h"
 #include "commands/families.h"
+#include "commands/keys_family.h"
 #include "commands/server_state.h"
 #include "core/object.h"
 #include "core/glob.h"
@@ -451,6 +452,8 @@ void CmdFlushAll(CommandContext& ctx) {
 // Registration
 // ------------------------------------------------------------------------------------------
 
+}  // namespace
+
 // OBJECT ENCODING answers what is stored (docs/object-model.md): strings by Redis's rule
 // (`int` for an Int, `embstr` up to 44 bytes, `raw` above), kv-server's typed scalars by their
 // own names, a native List or Map, one contiguous block inside the entry, as `listpack`.
@@ -470,6 +473,8 @@ std::string_view EncodingName(const Entry& e) {
   }
   return "unknown";
 }
+
+namespace {
 
 void CmdObject(CommandContext& ctx) {
   const std::string_view sub = ctx.args[1];
