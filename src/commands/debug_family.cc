@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cmath>
 #include <cstdlib>
@@ -74,8 +75,9 @@ void SendDebugHelp(CommandContext& ctx) {
 void DebugSleep(CommandContext& ctx) {
   const double seconds = StrToD(ctx.args[2]);
   if (std::isfinite(seconds) && seconds > 0) {
-    const double whole = std::floor(std::min(seconds, 1e9));
-    timespec ts{static_cast<time_t>(whole), static_cast<long>((seconds - whole) * 1e9)};
+    const double capped = std::min(seconds, 1e9);  // about 30 years: no overflow of time_t
+    const double whole = std::floor(capped);
+    timespec ts{static_cast<time_t>(whole), static_cast<long>((capped - whole) * 1e9)};
     while (nanosleep(&ts, &ts) != 0 && errno == EINTR) {
     }
   }
@@ -140,6 +142,11 @@ void DebugReload(CommandContext& ctx) {
   persist::Persistence* p = ctx.server->persistence;
   if (!p) {
     ctx.rb->SendError("ERR persistence is not available");
+    return;
+  }
+  if (p->loading()) {
+    // DEBUG may run while the data loads (as Redis's), but not reload half of it.
+    ctx.rb->SendError(errors::kLoading);
     return;
   }
   const std::string err = p->Reload();

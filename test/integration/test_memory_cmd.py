@@ -37,6 +37,27 @@ def test_errors_and_help_match_redis(kv, redis_ref):
         assert type(mine) is type(theirs) and str(mine) == str(theirs), cmd
 
 
+def test_usage_follows_acl_key_patterns(kv, redis_ref):
+    answers = []
+    for s in (kv, redis_ref):
+        admin = s.client()
+        admin.set("app:1", "v")
+        admin.set("other", "v")
+        admin.execute_command("ACL", "SETUSER", "alice", "on", ">pw", "~app:*", "+@all")
+        try:
+            with s.raw() as r:
+                assert r.call("AUTH", "alice", "pw") == b"OK"
+                allowed = r.call("MEMORY", "USAGE", "app:1")
+                denied = r.call("MEMORY", "USAGE", "other")
+                missing_denied = r.call("MEMORY", "USAGE", "zzz", "SAMPLES", "x")
+        finally:
+            admin.execute_command("ACL", "DELUSER", "alice")
+        assert isinstance(allowed, int) and allowed > 0
+        answers.append((str(denied), str(missing_denied)))
+    assert answers[0] == answers[1]
+    assert answers[0][0].startswith("NOPERM")
+
+
 def test_usage_grows_with_the_value(kv):
     c = kv.client()
     c.set("small", "x" * 10)
