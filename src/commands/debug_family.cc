@@ -116,8 +116,9 @@ void DebugListpack(CommandContext& ctx) {
       ctx.rb->SendError("ERR Not a listpack encoded object.");
       return;
     }
-    spdlog::info("DEBUG LISTPACK {}: {} {} of {} bytes", e.key(), ObjTypeName(TypeOf(e)),
-                 EncodingName(e), e.value_len());
+    // The key stays out of the log: it may hold any bytes, newlines included.
+    spdlog::info("DEBUG LISTPACK from client {}: a {} in one {} block of {} bytes",
+                 ctx.client->id, ObjTypeName(TypeOf(e)), EncodingName(e), e.value_len());
     ctx.rb->SendSimple("Listpack structure printed in the server log");
   });
 }

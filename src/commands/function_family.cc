@@ -50,7 +50,8 @@ void SendFunctionHelp(CommandContext& ctx) {
       "    * Library description",
       "    * Functions list",
       "    * Library code (if WITHCODE is given)",
-      "    It also possible to get only function that matches a pattern using LIBRARYNAME argument.",
+      "    It also possible to get only function that matches a pattern using LIBRARYNAME "
+      "argument.",
       "STATS",
       "    Return information about the current function running:",
       "    * Function name",

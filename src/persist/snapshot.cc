@@ -213,9 +213,9 @@ namespace {
 // The one way snapshot entries enter shards, for start-up and for DEBUG RELOAD. `resolve`
 // gives the namespace a frame names; `lock`: take each shard's lock around its changes (off
 // when the caller already holds every lock).
-std::string LoadImage(std::string_view data, const std::function<Keyspace*(std::string_view)>& resolve,
-                      bool lock, const std::function<void(size_t, size_t)>& progress,
-                      SnapshotInfo* info) {
+std::string LoadImage(std::string_view data,
+                      const std::function<Keyspace*(std::string_view)>& resolve, bool lock,
+                      const std::function<void(size_t, size_t)>& progress, SnapshotInfo* info) {
   Keyspace* ks = nullptr;
   auto maybe_lock = [lock](Shard& shard) {
     return lock ? std::unique_lock(shard.mu()) : std::unique_lock<std::mutex>();
@@ -254,8 +254,8 @@ std::string LoadSnapshot(const std::string& path, Store& store,
   return "";
 }
 
-std::string ReplaceWithSnapshotLocked(std::string_view data, const std::vector<Keyspace*>& spaces,
-                               SnapshotInfo* info) {
+std::string ReplaceWithSnapshotLocked(std::string_view data,
+                                      const std::vector<Keyspace*>& spaces, SnapshotInfo* info) {
   auto find = [&](std::string_view ns) -> Keyspace* {
     for (Keyspace* ks : spaces)
       if (ks->name() == ns) return ks;

@@ -117,3 +117,16 @@ def test_malloc_stats_is_jemallocs_report(kv):
     else:
         assert text == b"Stats not supported for the current allocator"
     assert not isinstance(text, RespError)
+
+
+def test_command_info_matches_redis(kv, redis_ref):
+    def info(server):
+        with server.raw() as r:
+            (entry,) = r.call("COMMAND", "INFO", "memory")
+            return entry
+
+    ours, theirs = info(kv), info(redis_ref)
+    assert ours[1] == theirs[1] == -2
+    assert ours[2] == theirs[2] == []
+    assert ours[3:6] == theirs[3:6]
+    assert sorted(ours[6]) == sorted(theirs[6])
