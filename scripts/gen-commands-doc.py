@@ -59,6 +59,7 @@ GROUP_TITLES = {
     "generic": "Keys",
     "connection": "Connection",
     "server": "Server",
+    "scripting": "Scripting and functions",
 }
 
 # Skeleton for a docs file that does not exist yet.

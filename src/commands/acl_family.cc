@@ -40,6 +40,7 @@ const std::unordered_map<std::string_view, uint32_t>& ContainerCategories() {
   static const std::unordered_map<std::string_view, uint32_t> kContainers = {
       {"config", kSlow}, {"client", kSlow}, {"acl", kSlow},
       {"module", kSlow}, {"memory", kSlow}, {"object", kSlow},
+      {"function", kSlow},
       {"command", kSlow | kConnection},
   };
   return kContainers;
@@ -71,6 +72,10 @@ uint32_t SubcommandCategories(std::string_view cmd, std::string_view sub) {
   // The rest of each container's subcommands, as Redis.
   if (cmd == "client" || cmd == "command") return kSlow | kConnection;
   if (cmd == "object") return kKeyspace | kRead | kSlow;
+  if (cmd == "function") {
+    const bool write = sub == "load" || sub == "restore" || sub == "flush" || sub == "delete";
+    return kSlow | kScripting | (write ? kWrite : 0u);
+  }
   return kSlow;
 }
 
@@ -82,8 +87,10 @@ uint32_t DeriveAclCategories(const CommandSpec& s) {
     if (c != ContainerCategories().end()) return c->second;
   }
   uint32_t cats = 0;
-  if (s.has(kCmdWrite)) cats |= kWrite;
-  if (s.has(kCmdReadonly)) cats |= kRead;
+  // Redis gives scripting commands neither @read nor @write: a script's keys say what it does.
+  const bool scripting = s.module.empty() && s.group == "scripting";
+  if (s.has(kCmdWrite) && !scripting) cats |= kWrite;
+  if (s.has(kCmdReadonly) && !scripting) cats |= kRead;
   if (s.has(kCmdAdmin)) cats |= kAdmin | kDangerous;
   cats |= s.has(kCmdFast) ? kFast : kSlow;
   if (s.has(kCmdBlocking)) cats |= kBlocking;
@@ -93,6 +100,7 @@ uint32_t DeriveAclCategories(const CommandSpec& s) {
     if (s.group == "generic") cats |= kKeyspace;
     if (s.group == "connection") cats |= kConnection;
     if (s.group == "list") cats |= kList;
+    if (scripting) cats |= kScripting;
     auto e = ExtraCategories().find(s.name);
     if (e != ExtraCategories().end()) cats |= e->second;
   }

@@ -14,6 +14,9 @@ void RegisterServerFamily(CommandTable& table);
 void RegisterInfo(CommandTable& table);  // server family, in info.cc
 void RegisterPersistenceFamily(CommandTable& table);
 void RegisterAclFamily(CommandTable& table);  // in acl_family.cc
+void RegisterDebugFamily(CommandTable& table);
+void RegisterFunctionFamily(CommandTable& table);
+void RegisterMemoryFamily(CommandTable& table);
 
 inline void RegisterBuiltinFamilies(CommandTable& table) {
   RegisterStringFamily(table);
@@ -22,6 +25,9 @@ inline void RegisterBuiltinFamilies(CommandTable& table) {
   RegisterServerFamily(table);
   RegisterPersistenceFamily(table);
   RegisterAclFamily(table);
+  RegisterDebugFamily(table);
+  RegisterFunctionFamily(table);
+  RegisterMemoryFamily(table);
 }
 
 }  // namespace kv

@@ -93,6 +93,9 @@ class ServerState {
   std::string config_file;
   // Redis's master_replid: 40 hex digits naming this dataset's history, new at each start.
   const std::string replication_id;
+  // DEBUG SET-ACTIVE-EXPIRE: false stops the cron's active expiry cycle (lazy expiry on access
+  // goes on), as Redis's server.active_expire_enabled.
+  std::atomic<bool> active_expire{true};
   // INFO modules: one `module:name=...` line per loaded plugin (the server layer, which owns
   // the plugin host, sets it).
   std::function<std::string()> info_modules;

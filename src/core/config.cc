@@ -332,7 +332,7 @@ Config::Config() {
              "--loadmodule at start works either way",
              &enable_module_command);
   add_enable("enable-debug-command",
-             "DEBUG for clients: no, yes, local (kv-server has no DEBUG command yet)",
+             "DEBUG for clients: no, yes, or local (loopback clients only)",
              &enable_debug_command);
   add_enable("enable-protected-configs",
              "CONFIG SET of protected directives (those naming files or directories): no, yes, "

@@ -88,6 +88,28 @@ int64_t UsedMemory() {
          g_overhead.load(std::memory_order_relaxed);
 }
 
+std::string AllocatorStatsText() {
+#ifdef KV_USE_JEMALLOC
+  std::string out;
+  malloc_stats_print(
+      [](void* buf, const char* text) { static_cast<std::string*>(buf)->append(text); }, &out,
+      nullptr);
+  return out;
+#else
+  return "Stats not supported for the current allocator";
+#endif
+}
+
+bool PurgeAllocator() {
+#ifdef KV_USE_JEMALLOC
+  char name[64];
+  std::snprintf(name, sizeof name, "arena.%u.purge", static_cast<unsigned>(MALLCTL_ARENAS_ALL));
+  return mallctl(name, nullptr, nullptr, nullptr, 0) == 0;
+#else
+  return true;
+#endif
+}
+
 const char* AllocatorName() {
 #ifdef KV_USE_JEMALLOC
   return "jemalloc";

@@ -15,6 +15,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <string>
 
 namespace kv {
 
@@ -32,5 +33,11 @@ int64_t UsedMemory();
 void AddClientBufferBytes(int64_t delta);
 int64_t ClientBufferBytes();
 const char* AllocatorName();
+// MEMORY MALLOC-STATS: the allocator's own report (jemalloc's malloc_stats_print), or Redis's
+// "Stats not supported for the current allocator" under another allocator.
+std::string AllocatorStatsText();
+// MEMORY PURGE: returns dirty pages of every jemalloc arena to the system; nothing to do under
+// another allocator. False when jemalloc refused.
+bool PurgeAllocator();
 
 }  // namespace kv

@@ -217,34 +217,71 @@ std::string ReadSnapshot(std::string_view data, const SnapshotSink& sink, Snapsh
   return fail("no trailer: the snapshot is incomplete");
 }
 
-std::string LoadSnapshot(const std::string& path, Store& store,
-                         const std::function<void(size_t, size_t)>& progress,
-                         SnapshotInfo* info) {
-  MappedFile file;
-  if (std::string err = file.Open(path); !err.empty()) return err;
+namespace {
+// The one way snapshot entries enter shards, for start-up and for DEBUG RELOAD. `resolve`
+// gives the namespace a frame names; `lock`: take each shard's lock around its changes (off
+// when the caller already holds every lock).
+std::string LoadImage(std::string_view data,
+                      const std::function<Keyspace*(std::string_view)>& resolve, bool lock,
+                      const std::function<void(size_t, size_t)>& progress, SnapshotInfo* info) {
   Keyspace* ks = nullptr;
+  auto maybe_lock = [lock](Shard& shard) {
+    return lock ? std::unique_lock(shard.mu()) : std::unique_lock<std::mutex>();
+  };
   SnapshotSink sink;
   sink.on_namespace = [&](std::string_view ns, uint64_t keys_hint) {
-    ks = store.Get(ns);
+    ks = resolve(ns);
     // Sized up front: the entries arrive in the writer's slot order (see Table::Reserve).
     // XXH3 spreads keys evenly; 1/8 more per shard covers the variance.
     const uint64_t per_shard = keys_hint / ks->shard_count();
     for (uint32_t i = 0; i < ks->shard_count(); ++i) {
       Shard& shard = ks->shard(i);
-      std::lock_guard lock(shard.mu());
+      auto guard = maybe_lock(shard);
       shard.Reserve(static_cast<size_t>(per_shard + per_shard / 8 + 1));
     }
   };
   sink.on_entry = [&](std::string_view key, const ScalarView& v, int64_t expire_at) {
     Shard& shard = ks->ShardFor(key);
-    std::lock_guard lock(shard.mu());
+    auto guard = maybe_lock(shard);
     shard.Set(key, v, expire_at);
   };
   sink.on_progress = progress;
   size_t bad = SIZE_MAX;
-  std::string err = ReadSnapshot(file.data(), sink, info, &bad);
+  return ReadSnapshot(data, sink, info, &bad);
+}
+}  // namespace
+
+std::string LoadSnapshot(const std::string& path, Store& store,
+                         const std::function<void(size_t, size_t)>& progress,
+                         SnapshotInfo* info) {
+  MappedFile file;
+  if (std::string err = file.Open(path); !err.empty()) return err;
+  std::string err = LoadImage(
+      file.data(), [&](std::string_view ns) { return store.Get(ns); }, true, progress, info);
   if (!err.empty()) return path + ": " + err;
   return "";
+}
+
+std::string ReplaceWithSnapshotLocked(std::string_view data,
+                                      const std::vector<Keyspace*>& spaces, SnapshotInfo* info) {
+  auto find = [&](std::string_view ns) -> Keyspace* {
+    for (Keyspace* ks : spaces)
+      if (ks->name() == ns) return ks;
+    return nullptr;
+  };
+  // Verified whole, namespaces included, before anything is emptied: an error leaves the data
+  // as it was, never half an image.
+  std::string unknown;
+  SnapshotSink check;
+  check.on_namespace = [&](std::string_view ns, uint64_t) {
+    if (!find(ns) && unknown.empty()) unknown = std::string(ns);
+  };
+  size_t bad = SIZE_MAX;
+  if (std::string err = ReadSnapshot(data, check, info, &bad); !err.empty()) return err;
+  if (!unknown.empty()) return fmt::format("namespace {} is not among the locked ones", unknown);
+  for (Keyspace* ks : spaces)
+    for (uint32_t i = 0; i < ks->shard_count(); ++i) ks->shard(i).Clear();
+  return LoadImage(data, find, false, nullptr, info);
 }
 
 }  // namespace kv::persist

@@ -62,4 +62,10 @@ std::string LoadSnapshot(const std::string& path, Store& store,
                          const std::function<void(size_t, size_t)>& progress,
                          SnapshotInfo* info);
 
+// Empties `spaces`, whose every shard the caller already holds locked (DEBUG RELOAD, under a
+// StoreFreeze), and loads a whole snapshot image into them. The image is checked in full first
+// (every namespace it names must be one of `spaces`): on an error nothing has changed.
+std::string ReplaceWithSnapshotLocked(std::string_view data,
+                                      const std::vector<Keyspace*>& spaces, SnapshotInfo* info);
+
 }  // namespace kv::persist

@@ -83,7 +83,8 @@ void Server::OnCron(uv_timer_t* t) {
   self->SampleStats(now);
   // Redis spends at most 25% of a cron period on active expiry; so do we.
   const int64_t period_us = 1000000 / std::max(1, self->config_.hz.load());
-  ActiveExpireCycle(*self->store_, now, period_us / 4);
+  if (self->state_->active_expire.load(std::memory_order_relaxed))
+    ActiveExpireCycle(*self->store_, now, period_us / 4);
   self->persistence_->Cron(now, self->config_.snapshot_interval.load(),
                            self->config_.snapshot_ops.load());
 }

@@ -67,7 +67,7 @@ HOST = "127.0.0.1"
 # Options redis-server understands (with the same meaning); the others are kv-server only.
 REDIS_OPTIONS = {
     "requirepass", "maxmemory", "maxmemory-policy", "maxclients", "proto-max-bulk-len",
-    "client-query-buffer-limit", "hz", "maxmemory-samples", "timeout",
+    "client-query-buffer-limit", "hz", "maxmemory-samples", "timeout", "enable-debug-command",
 }
 # kv-server option -> redis-server option with another name
 REDIS_RENAMED = {"log-level": "loglevel"}
