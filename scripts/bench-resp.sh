@@ -12,6 +12,8 @@
 #   TESTS       redis-benchmark tests (default set,get,incr,mset)
 #   PIPELINES   pipeline depths to run (default "1 16")
 #   MEM_KEYS    requests for the memory test (default 1000000)
+#   MEM_SHAPES  collection memory shapes (scripts/lib/mem-shapes.awk; default: those whose
+#               command kv-server has, of "lists hashes set zset")
 #   KV_THREADS  kv-server --threads (default: the server's own default, "auto")
 #   KV_BIN      kv-server binary (default: build it, then build/kv-server)
 #   KV_EXTRA_ARGS extra kv-server arguments (word-split)
@@ -49,26 +51,35 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-KV_PORT="$(free_port)"
 mkdir -p "$WORK/kv-data" "$WORK/redis-data"
-KV_ARGS=(--port "$KV_PORT" --native-port 0 --bind "$HOST" --dir "$WORK/kv-data" --appendonly no
-         --log-level warning)
-if [ "$KV_THREADS" != auto ]; then
-  KV_ARGS+=(--threads "$KV_THREADS")
-fi
-# shellcheck disable=SC2206  # word splitting is the point
-KV_ARGS+=(${KV_EXTRA_ARGS:-})
-"$KV_BIN" "${KV_ARGS[@]}" >"$WORK/kv.log" 2>&1 &
-KV_PID=$!
-wait_ping "$KV_PORT" "$KV_PID" kv-server "$WORK/kv.log"
+start_servers() {  # fresh kv-server and redis-server on new ports: KV_PORT/PID, REDIS_PORT/PID
+  KV_PORT="$(free_port)"
+  KV_ARGS=(--port "$KV_PORT" --native-port 0 --bind "$HOST" --dir "$WORK/kv-data" --appendonly no
+           --log-level warning)
+  if [ "$KV_THREADS" != auto ]; then
+    KV_ARGS+=(--threads "$KV_THREADS")
+  fi
+  # shellcheck disable=SC2206  # word splitting is the point
+  KV_ARGS+=(${KV_EXTRA_ARGS:-})
+  "$KV_BIN" "${KV_ARGS[@]}" >"$WORK/kv.log" 2>&1 &
+  KV_PID=$!
+  wait_ping "$KV_PORT" "$KV_PID" kv-server "$WORK/kv.log"
 
-REDIS_PORT="$(free_port)"
-while [ "$REDIS_PORT" = "$KV_PORT" ]; do REDIS_PORT="$(free_port)"; done
-"$REDIS_BIN" --port "$REDIS_PORT" --bind "$HOST" --save '' --appendonly no \
-  --dir "$WORK/redis-data" --loglevel warning >"$WORK/redis.log" 2>&1 &
-REDIS_PID=$!
-wait_ping "$REDIS_PORT" "$REDIS_PID" redis-server "$WORK/redis.log"
-
+  REDIS_PORT="$(free_port)"
+  while [ "$REDIS_PORT" = "$KV_PORT" ]; do REDIS_PORT="$(free_port)"; done
+  "$REDIS_BIN" --port "$REDIS_PORT" --bind "$HOST" --save '' --appendonly no \
+    --dir "$WORK/redis-data" --loglevel warning >"$WORK/redis.log" 2>&1 &
+  REDIS_PID=$!
+  wait_ping "$REDIS_PORT" "$REDIS_PID" redis-server "$WORK/redis.log"
+}
+stop_servers() {
+  stop_process "$KV_PID"
+  stop_process "$REDIS_PID"
+  wait 2>/dev/null || true
+  KV_PID=""
+  REDIS_PID=""
+}
+start_servers
 
 rss_bytes() {
   awk '/^VmRSS:/ { print $2 * 1024 }' "/proc/$1/status"
@@ -139,6 +150,45 @@ echo "memory: loading $MEM_KEYS SETs of 32-byte values with random keys" >&2
 read -r KV_KEYS KV_RSS KV_USED < <(mem_one kv "$KV_PORT" "$KV_PID")
 read -r R_KEYS R_RSS R_USED < <(mem_one redis "$REDIS_PORT" "$REDIS_PID")
 
+# ---------------------------------------------------------------- memory per element
+# Each collection shape is loaded into a fresh pair of servers through redis-cli --pipe (a
+# flushed server keeps the RSS of what it held before); figures are RSS and used_memory growth
+# per element (the issue's memory table).
+declare -A SHAPE_CMD=([lists]=rpush [hashes]=hset [set]=sadd [zset]=zadd)
+declare -A SHAPE_ELEMENTS=([lists]=2000000 [hashes]=1000000 [set]=1000000 [zset]=1000000)
+if [ -z "${MEM_SHAPES+x}" ]; then
+  MEM_SHAPES=""
+  for shape in lists hashes set zset; do
+    if [ "$("$CLI" -h "$HOST" -p "$KV_PORT" COMMAND INFO "${SHAPE_CMD[$shape]}" | head -n 1)" != "" ]; then
+      MEM_SHAPES="$MEM_SHAPES $shape"
+    fi
+  done
+fi
+shape_one() {  # name port pid shape -> "rss_delta used_delta"
+  local name="$1" port="$2" pid="$3" shape="$4" rss0 used0 rss1 used1
+  "$CLI" -h "$HOST" -p "$port" FLUSHALL >/dev/null
+  sleep 1
+  rss0="$(rss_bytes "$pid")"
+  used0="$(used_memory "$port")"
+  awk -v shape="$shape" -f "$ROOT/scripts/lib/mem-shapes.awk" |
+    timeout 900 "$CLI" -h "$HOST" -p "$port" --pipe >/dev/null
+  sleep 1
+  rss1="$(rss_bytes "$pid")"
+  used1="$(used_memory "$port")"
+  echo "  $name $shape: RSS $rss0 -> $rss1, used_memory $used0 -> $used1" >&2
+  echo "$((rss1 - rss0)) $((${used1:-0} - ${used0:-0}))"
+}
+SHAPE_RESULTS="$WORK/shapes"
+: >"$SHAPE_RESULTS"
+for shape in $MEM_SHAPES; do
+  echo "memory: shape $shape" >&2
+  stop_servers
+  start_servers
+  read -r a b < <(shape_one kv "$KV_PORT" "$KV_PID" "$shape")
+  read -r c d < <(shape_one redis "$REDIS_PORT" "$REDIS_PID" "$shape")
+  echo "$shape $a $b $c $d" >>"$SHAPE_RESULTS"
+done
+
 # ---------------------------------------------------------------- report
 col() {  # server test pipe column(4 rps, 5 p99, 6 ticks)
   awk -v s="$1" -v t="$2" -v p="$3" -v c="$4" '$1 == s && $2 == t && $3 == p { print $c }' "$RESULTS"
@@ -181,3 +231,16 @@ kv_used_pk="$(ratio "$KV_USED" "$KV_KEYS")"
 r_used_pk="$(ratio "$R_USED" "$R_KEYS")"
 echo "| RSS bytes/key | $kv_rss_pk | $r_rss_pk | $(ratio "$kv_rss_pk" "$r_rss_pk") |"
 echo "| used_memory bytes/key | $kv_used_pk | $r_used_pk | $(ratio "$kv_used_pk" "$r_used_pk") |"
+if [ -s "$SHAPE_RESULTS" ]; then
+  echo
+  echo "Collections, bytes per element after loading each shape into a fresh server (scripts/lib/mem-shapes.awk):"
+  echo
+  echo "| shape | elements | kv RSS B/elem | redis RSS B/elem | kv/redis | kv used_memory B/elem | redis used_memory B/elem | kv/redis |"
+  echo "|---|---:|---:|---:|---:|---:|---:|---:|"
+  while read -r shape kv_rss kv_used r_rss r_used; do
+    n="${SHAPE_ELEMENTS[$shape]}"
+    a="$(ratio "$kv_rss" "$n")"; b="$(ratio "$r_rss" "$n")"
+    c="$(ratio "$kv_used" "$n")"; d="$(ratio "$r_used" "$n")"
+    echo "| $shape | $n | $a | $b | $(ratio "$a" "$b") | $c | $d | $(ratio "$c" "$d") |"
+  done <"$SHAPE_RESULTS"
+fi
