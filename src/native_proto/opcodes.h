@@ -1,6 +1,6 @@
 // Opcodes of the native protocol: the one list every other table is generated from.
 //
-// Each row: X(code, NAME, "command", Shape, "extra", Reply)
+// Each row: X(code, NAME, "command", Shape, "extra", Run, Reply)
 //   code      the request's command byte (0x01-0x0D fixed by DESIGN.md section 5; 0x0E on are
 //             this project's, specified in docs/native-protocol.md)
 //   NAME      the Opcode enumerator (Opcode::kGET, ...)
@@ -8,6 +8,8 @@
 //             Batch opcodes (MSET, MDEL) run that entry once per item; CALL names it in its payload.
 //   Shape     how the payload is laid out (PayloadShape below, read by ParsePayload in frame.h)
 //   extra     arguments implied by the opcode ("NX" for SETNX), appended after the payload's
+//   Run       how the command runs (RunMode below): once, once per item of a batch, or once with
+//             its OK / nil reply turned into the Int 1 / 0 the opcode promises
 //   Reply     what an OK response carries (ReplyShape below); NULL carries nothing, ERROR and
 //             INVALID a UTF-8 message, whatever the opcode
 //
@@ -21,29 +23,29 @@
 #include <string_view>
 
 // clang-format off
-#define KV_NATIVE_OPCODES(X)                                           \
-  X(0x01, GET,    "get",     kKey,             "",   kValue)           \
-  X(0x02, SET,    "set",     kKeyTtlValue,     "",   kEmpty)           \
-  X(0x03, DEL,    "del",     kKey,             "",   kValue)           \
-  X(0x04, EXISTS, "exists",  kKey,             "",   kValue)           \
-  X(0x05, INCR,   "incr",    kKey,             "",   kValue)           \
-  X(0x06, DECR,   "decr",    kKey,             "",   kValue)           \
-  X(0x07, CAS,    "cas",     kKeyTtlTwoValues, "",   kValue)           \
-  X(0x08, PING,   "ping",    kEmpty,           "",   kText)            \
-  X(0x09, INFO,   "info",    kEmpty,           "",   kText)            \
-  X(0x0A, SETNX,  "set",     kKeyTtlValue,     "NX", kValue)           \
-  X(0x0B, LOCK,   "lock",    kKeyOwnerTtl,     "",   kValue)           \
-  X(0x0C, UNLOCK, "unlock",  kKeyOwner,        "",   kValue)           \
-  X(0x0D, EXTEND, "extend",  kKeyOwnerTtl,     "",   kValue)           \
-  X(0x0E, MGET,   "mget",    kKeyList,         "",   kValue)           \
-  X(0x0F, MSET,   "set",     kBatchSet,        "",   kValue)           \
-  X(0x10, MDEL,   "del",     kKeyList,         "",   kValue)           \
-  X(0x11, INCRBY, "incrby",  kKeyDelta,        "",   kValue)           \
-  X(0x12, TTL,    "pttl",    kKey,             "",   kValue)           \
-  X(0x13, EXPIRE, "pexpire", kKeyTtl,          "",   kValue)           \
-  X(0x14, SELECT, "select",  kName,            "",   kEmpty)           \
-  X(0x15, AUTH,   "auth",    kAuth,            "",   kEmpty)           \
-  X(0x16, CALL,   "",        kCall,            "",   kValue)
+#define KV_NATIVE_OPCODES(X)                                                     \
+  X(0x01, GET,    "get",     kKey,             "",   kOnce,       kValue)           \
+  X(0x02, SET,    "set",     kKeyTtlValue,     "",   kOnce,       kEmpty)           \
+  X(0x03, DEL,    "del",     kKey,             "",   kOnce,       kValue)           \
+  X(0x04, EXISTS, "exists",  kKey,             "",   kOnce,       kValue)           \
+  X(0x05, INCR,   "incr",    kKey,             "",   kOnce,       kValue)           \
+  X(0x06, DECR,   "decr",    kKey,             "",   kOnce,       kValue)           \
+  X(0x07, CAS,    "cas",     kKeyTtlTwoValues, "",   kOnce,       kValue)           \
+  X(0x08, PING,   "ping",    kEmpty,           "",   kOnce,       kText)            \
+  X(0x09, INFO,   "info",    kEmpty,           "",   kOnce,       kText)            \
+  X(0x0A, SETNX,  "set",     kKeyTtlValue,     "NX", kStoredFlag, kValue)           \
+  X(0x0B, LOCK,   "lock",    kKeyOwnerTtl,     "",   kOnce,       kValue)           \
+  X(0x0C, UNLOCK, "unlock",  kKeyOwner,        "",   kOnce,       kValue)           \
+  X(0x0D, EXTEND, "extend",  kKeyOwnerTtl,     "",   kOnce,       kValue)           \
+  X(0x0E, MGET,   "mget",    kKeyList,         "",   kOnce,       kValue)           \
+  X(0x0F, MSET,   "set",     kBatchSet,        "",   kPerItem,    kValue)           \
+  X(0x10, MDEL,   "del",     kKeyList,         "",   kPerItem,    kValue)           \
+  X(0x11, INCRBY, "incrby",  kKeyDelta,        "",   kOnce,       kValue)           \
+  X(0x12, TTL,    "pttl",    kKey,             "",   kOnce,       kValue)           \
+  X(0x13, EXPIRE, "pexpire", kKeyTtl,          "",   kOnce,       kValue)           \
+  X(0x14, SELECT, "select",  kName,            "",   kOnce,       kEmpty)           \
+  X(0x15, AUTH,   "auth",    kAuth,            "",   kOnce,       kEmpty)           \
+  X(0x16, CALL,   "",        kCall,            "",   kOnce,       kValue)
 // clang-format on
 
 namespace kv::native {
@@ -66,6 +68,13 @@ enum class PayloadShape : uint8_t {
   kCall,             // [argc u16] + argc values; argument 0 is the command name
 };
 
+// How an opcode runs its command.
+enum class RunMode : uint8_t {
+  kOnce,        // one command: the payload's fields are its arguments
+  kPerItem,     // one command per item (MSET, MDEL); the reply is a List of per-item results
+  kStoredFlag,  // one command answering OK or nil (SET NX); the opcode replies Int 1 or 0
+};
+
 // What the payload of an OK response holds.
 enum class ReplyShape : uint8_t {
   kEmpty,  // nothing (SET, SELECT, AUTH)
@@ -74,7 +83,7 @@ enum class ReplyShape : uint8_t {
 };
 
 enum class Opcode : uint8_t {
-#define KV_NATIVE_OPCODE_ENUM(code, name, command, shape, extra, reply) k##name = code,
+#define KV_NATIVE_OPCODE_ENUM(code, name, command, shape, extra, run, reply) k##name = code,
   KV_NATIVE_OPCODES(KV_NATIVE_OPCODE_ENUM)
 #undef KV_NATIVE_OPCODE_ENUM
 };
@@ -85,12 +94,13 @@ struct OpcodeInfo {
   std::string_view command;  // "get"; empty for CALL
   PayloadShape shape;
   std::string_view extra;    // "NX" for SETNX
+  RunMode run;
   ReplyShape reply;
 };
 
 inline constexpr OpcodeInfo kOpcodeTable[] = {
-#define KV_NATIVE_OPCODE_ROW(code, name, command, shape, extra, reply) \
-  {Opcode::k##name, #name, command, PayloadShape::shape, extra, ReplyShape::reply},
+#define KV_NATIVE_OPCODE_ROW(code, name, command, shape, extra, run, reply) \
+  {Opcode::k##name, #name, command, PayloadShape::shape, extra, RunMode::run, ReplyShape::reply},
     KV_NATIVE_OPCODES(KV_NATIVE_OPCODE_ROW)
 #undef KV_NATIVE_OPCODE_ROW
 };

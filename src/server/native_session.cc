@@ -112,146 +112,147 @@ Session::Outcome NativeSession::Process(std::string_view in, size_t* consumed, s
 }
 
 bool NativeSession::Run(const native::Request& req, std::string* out) {
-  const auto op = req.info->op;
-  const std::string key(req.key);
-  auto ttl_args = [&](std::vector<std::string>* args, uint64_t ttl) {
-    if (ttl == 0) return;
-    args->push_back("PX");
-    args->push_back(std::to_string(ttl));
-  };
-  switch (op) {
-    case Opcode::kSET:
-    case Opcode::kSETNX: {
-      std::string encoded;
-      const TypedArg typed[] = {{2, StoredValue(req.value, &encoded)}};
-      std::vector<std::string> args = {"set", key, ""};
-      ttl_args(&args, req.ttl_ms);
-      if (op == Opcode::kSETNX) args.push_back("NX");
-      Exec(std::move(args), typed);
-      if (op == Opcode::kSETNX && !writer_.has_error()) {
-        // SET NX answers OK or nil; SETNX's contract is Int 1 set, 0 existed.
-        const bool stored = !writer_.nil();
-        writer_.Reset();
-        writer_.SendLong(stored ? 1 : 0);
-      }
-      break;
-    }
-    case Opcode::kCAS: {
-      std::string expected_encoded, new_encoded;
-      const TypedArg typed[] = {{2, StoredValue(req.expected, &expected_encoded)},
-                                {3, StoredValue(req.value, &new_encoded)}};
-      std::vector<std::string> args = {"cas", key, "", ""};
-      ttl_args(&args, req.ttl_ms);
-      Exec(std::move(args), typed);
-      break;
-    }
-    case Opcode::kMSET: {
-      // Validated whole first, so all-or-nothing fails before writing anything; items are then
-      // written one by one (each atomic, the batch not isolated from concurrent writers).
-      std::vector<TypedArg> values(req.items.size());
-      std::vector<std::string> encoded(req.items.size());
-      // Why each item cannot be written ("" = it can).
-      std::vector<std::string> problems(req.items.size());
-      bool any_problem = false;
-      for (size_t i = 0; i < req.items.size(); ++i) {
-        const std::string_view key_error = dispatcher_.CheckKey(req.items[i].key);
-        if (!key_error.empty()) problems[i] = std::string(key_error);
-        values[i] = {2, StoredValue(req.items[i].value, &encoded[i])};
-        any_problem |= !problems[i].empty();
-      }
-      if (any_problem && req.mode == native::BatchMode::kAllOrNothing) {
-        // Nothing is written: each item answers 0, the faulty ones their error.
-        Value::List results;
-        for (const std::string& p : problems)
-          results.push_back(p.empty() ? Value::Int(0) : Value::String(p));
-        native::AppendOkValue(out, Value::MakeList(std::move(results)));
-        return true;
-      }
-      Value::List results;
-      for (size_t i = 0; i < req.items.size(); ++i) {
-        const auto& item = req.items[i];
-        if (!problems[i].empty()) {
-          results.push_back(Value::String(problems[i]));
-          continue;
+  const native::OpcodeInfo& op = *req.info;
+  const std::string command(op.command);
+  if (op.shape == native::PayloadShape::kCall) {
+    if (!RunCall(req, out)) return true;
+  } else if (op.run == native::RunMode::kPerItem) {
+    RunPerItem(req, out);
+    return true;
+  } else {
+    // The payload's fields, in the shape's order, are the command's arguments.
+    std::vector<std::string> args = {command};
+    std::string encoded[2];
+    std::vector<TypedArg> typed;
+    const std::string key(req.key);
+    switch (op.shape) {
+      case native::PayloadShape::kEmpty:
+        break;
+      case native::PayloadShape::kKey:
+      case native::PayloadShape::kName:
+        args.push_back(key);
+        break;
+      case native::PayloadShape::kKeyTtlValue:
+      case native::PayloadShape::kKeyTtlTwoValues: {
+        args.push_back(key);
+        const bool two = op.shape == native::PayloadShape::kKeyTtlTwoValues;
+        if (two) typed.push_back({args.size(), StoredValue(req.expected, &encoded[0])});
+        if (two) args.emplace_back();
+        typed.push_back({args.size(), StoredValue(req.value, &encoded[1])});
+        args.emplace_back();
+        if (req.ttl_ms != 0) {  // the value's expiry, as SET ... PX takes it
+          args.push_back("PX");
+          args.push_back(std::to_string(req.ttl_ms));
         }
-        std::vector<std::string> args = {"set", std::string(item.key), ""};
-        ttl_args(&args, item.ttl_ms);
-        Exec(std::move(args), std::span(&values[i], 1));
-        results.push_back(writer_.has_error() ? Value::String(writer_.error()) : Value::Int(1));
+        break;
       }
-      native::AppendOkValue(out, Value::MakeList(std::move(results)));
-      return true;
+      case native::PayloadShape::kKeyOwnerTtl:
+        args.insert(args.end(), {key, std::string(req.owner), std::to_string(req.ttl_ms)});
+        break;
+      case native::PayloadShape::kKeyOwner:
+        args.insert(args.end(), {key, std::string(req.owner)});
+        break;
+      case native::PayloadShape::kKeyDelta:
+        args.insert(args.end(), {key, std::to_string(req.delta)});
+        break;
+      case native::PayloadShape::kKeyTtl:
+        args.insert(args.end(), {key, std::to_string(req.ttl_ms)});
+        break;
+      case native::PayloadShape::kKeyList:
+        for (std::string_view k : req.keys) args.emplace_back(k);
+        break;
+      case native::PayloadShape::kAuth:  // AUTH password, or AUTH user password
+        if (!req.key.empty()) args.push_back(key);
+        args.emplace_back(req.owner);
+        break;
+      case native::PayloadShape::kBatchSet:
+      case native::PayloadShape::kCall:
+        break;  // handled above
     }
-    case Opcode::kMDEL: {
-      Value::List results;
-      for (std::string_view k : req.keys) {
-        Exec({"del", std::string(k)});
-        results.push_back(writer_.has_error() ? Value::String(writer_.error()) : writer_.value());
-      }
-      native::AppendOkValue(out, Value::MakeList(std::move(results)));
-      return true;
-    }
-    case Opcode::kMGET: {
-      std::vector<std::string> args = {"mget"};
-      for (std::string_view k : req.keys) args.emplace_back(k);
-      Exec(std::move(args));
-      break;
-    }
-    case Opcode::kLOCK:
-    case Opcode::kEXTEND:
-      Exec({std::string(req.info->command), key, std::string(req.owner), std::to_string(req.ttl_ms)});
-      break;
-    case Opcode::kUNLOCK:
-      Exec({"unlock", key, std::string(req.owner)});
-      break;
-    case Opcode::kINCRBY:
-      Exec({"incrby", key, std::to_string(req.delta)});
-      break;
-    case Opcode::kEXPIRE:
-      Exec({"pexpire", key, std::to_string(req.ttl_ms)});
-      break;
-    case Opcode::kAUTH:
-      if (req.key.empty())
-        Exec({"auth", std::string(req.owner)});
-      else
-        Exec({"auth", key, std::string(req.owner)});
-      break;
-    case Opcode::kPING:
-    case Opcode::kINFO:
-      Exec({std::string(req.info->command)});
-      break;
-    case Opcode::kCALL: {
-      // Numbers keep their type (a command that stores values, such as SET or RPUSH, stores an
-      // Int as an Int); every command also sees the canonical text, as a RESP client would
-      // have sent it. String, Bytes and Null (the empty string) are plain text, as they were
-      // before numbers were typed here (the published vectors rely on it).
-      std::vector<std::string> args(req.args.size());
-      std::vector<TypedArg> typed;
-      for (size_t i = 0; i < req.args.size(); ++i) {
-        const Value& v = req.args[i];
-        if (!ArgText(v, &args[i])) {
-          native::AppendError(out, "ERR CALL arguments must be scalars or Null (List and Map are not)");
-          return true;
-        }
-        const ValueType t = v.type();
-        if (i > 0 && (t == ValueType::kInt || t == ValueType::kFloat || t == ValueType::kDecimal)) {
-          std::string unused;
-          typed.push_back({i, StoredValue(v, &unused)});
-        }
-      }
-      Exec(std::move(args), typed);
-      break;
-    }
-    default:  // GET DEL EXISTS INCR DECR TTL SELECT: the key (or name) is the one argument
-      Exec({std::string(req.info->command), key});
-      break;
+    if (!op.extra.empty()) args.emplace_back(op.extra);
+    Exec(std::move(args), typed);
   }
   if (client_.block_requested) {
     client_.block_requested = false;
     return false;
   }
+  if (op.run == native::RunMode::kStoredFlag && !writer_.has_error()) {
+    const bool stored = !writer_.nil();  // OK stored; nil: the condition stopped it
+    writer_.Reset();
+    writer_.SendLong(stored ? 1 : 0);
+  }
   Frame(req, out);
   return true;
+}
+
+bool NativeSession::RunCall(const native::Request& req, std::string* out) {
+  // Numbers keep their type (a command that stores values, such as SET or RPUSH, stores an
+  // Int as an Int); every command also sees the canonical text, as a RESP client would have
+  // sent it. String, Bytes and Null (the empty string) are plain text, as they were before
+  // numbers were typed here (the published vectors rely on it).
+  std::vector<std::string> args(req.args.size());
+  std::vector<TypedArg> typed;
+  for (size_t i = 0; i < req.args.size(); ++i) {
+    const Value& v = req.args[i];
+    if (!ArgText(v, &args[i])) {
+      native::AppendError(out, "ERR CALL arguments must be scalars or Null (List and Map are not)");
+      return false;
+    }
+    const ValueType t = v.type();
+    if (i > 0 && (t == ValueType::kInt || t == ValueType::kFloat || t == ValueType::kDecimal)) {
+      std::string unused;
+      typed.push_back({i, StoredValue(v, &unused)});
+    }
+  }
+  Exec(std::move(args), typed);
+  return true;
+}
+
+void NativeSession::RunPerItem(const native::Request& req, std::string* out) {
+  const std::string command(req.info->command);
+  Value::List results;
+  if (req.info->shape == native::PayloadShape::kKeyList) {  // MDEL
+    for (std::string_view k : req.keys) {
+      Exec({command, std::string(k)});
+      results.push_back(writer_.has_error() ? Value::String(writer_.error()) : writer_.value());
+    }
+    native::AppendOkValue(out, Value::MakeList(std::move(results)));
+    return;
+  }
+  // MSET: validated whole first, so all-or-nothing fails before writing anything; items are
+  // then written one by one (each atomic, the batch not isolated from concurrent writers).
+  std::vector<TypedArg> values(req.items.size());
+  std::vector<std::string> encoded(req.items.size());
+  std::vector<std::string> problems(req.items.size());  // why an item cannot be written
+  bool any_problem = false;
+  for (size_t i = 0; i < req.items.size(); ++i) {
+    const std::string_view key_error = dispatcher_.CheckKey(req.items[i].key);
+    if (!key_error.empty()) problems[i] = std::string(key_error);
+    values[i] = {2, StoredValue(req.items[i].value, &encoded[i])};
+    any_problem |= !problems[i].empty();
+  }
+  if (any_problem && req.mode == native::BatchMode::kAllOrNothing) {
+    // Nothing is written: each item answers 0, the faulty ones their error.
+    for (const std::string& p : problems)
+      results.push_back(p.empty() ? Value::Int(0) : Value::String(p));
+    native::AppendOkValue(out, Value::MakeList(std::move(results)));
+    return;
+  }
+  for (size_t i = 0; i < req.items.size(); ++i) {
+    const auto& item = req.items[i];
+    if (!problems[i].empty()) {
+      results.push_back(Value::String(problems[i]));
+      continue;
+    }
+    std::vector<std::string> args = {command, std::string(item.key), ""};
+    if (item.ttl_ms != 0) {
+      args.push_back("PX");
+      args.push_back(std::to_string(item.ttl_ms));
+    }
+    Exec(std::move(args), std::span(&values[i], 1));
+    results.push_back(writer_.has_error() ? Value::String(writer_.error()) : Value::Int(1));
+  }
+  native::AppendOkValue(out, Value::MakeList(std::move(results)));
 }
 
 void NativeSession::Frame(const native::Request& req, std::string* out) {

@@ -1,6 +1,7 @@
 // NativeSession: native binary protocol frames in, typed response frames out, through the same
 // Dispatcher and command table as RESP. Each opcode is translated into the command it stands for
-// (opcodes.h); the handler replies through a NativeWriter, and the reply is framed by the
+// through its row of the opcode table (opcodes.h: command, payload shape, extra arguments, run
+// mode), with no per-opcode code; the handler replies through a NativeWriter, and the reply is framed by the
 // opcode's reply shape. docs/native-protocol.md is the contract.
 #pragma once
 
@@ -30,6 +31,10 @@ class NativeSession final : public Session {
   // Runs one parsed request and appends its response frame. False: the command blocked (the
   // request stays unconsumed and is run again later).
   bool Run(const native::Request& req, std::string* out);
+  // CALL: false when an argument was refused (its error frame is already in *out).
+  bool RunCall(const native::Request& req, std::string* out);
+  // MSET / MDEL: one command per item, the per-item results framed as one List.
+  void RunPerItem(const native::Request& req, std::string* out);
   // Runs args (with native clients' typed values for some positions) and leaves the reply in
   // writer_.
   void Exec(std::vector<std::string> args, std::span<const TypedArg> typed = {});
