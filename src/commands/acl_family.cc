@@ -90,6 +90,8 @@ uint32_t DeriveAclCategories(const CommandSpec& s) {
   if (s.has(kCmdPubSub)) cats |= kPubSub;
   if (s.module.empty()) {
     if (s.group == "string") cats |= kString;
+    if (s.group == "bitmap") cats |= kBitmap;
+    if (s.group == "hyperloglog") cats |= kHyperLogLog;
     if (s.group == "generic") cats |= kKeyspace;
     if (s.group == "connection") cats |= kConnection;
     auto e = ExtraCategories().find(s.name);

@@ -8,6 +8,8 @@ class CommandTable;
 
 void RegisterStringFamily(CommandTable& table);
 void RegisterLcs(CommandTable& table);  // string family, in string_lcs.cc
+void RegisterBitmapFamily(CommandTable& table);
+void RegisterHllFamily(CommandTable& table);
 void RegisterKeysFamily(CommandTable& table);
 void RegisterServerFamily(CommandTable& table);
 void RegisterInfo(CommandTable& table);  // server family, in info.cc
@@ -16,6 +18,8 @@ void RegisterAclFamily(CommandTable& table);  // in acl_family.cc
 
 inline void RegisterBuiltinFamilies(CommandTable& table) {
   RegisterStringFamily(table);
+  RegisterBitmapFamily(table);
+  RegisterHllFamily(table);
   RegisterKeysFamily(table);
   RegisterServerFamily(table);
   RegisterPersistenceFamily(table);
