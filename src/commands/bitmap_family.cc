@@ -162,12 +162,13 @@ void CmdBitCount(CommandContext& ctx) {
   if (argc == 4 || argc == 5) {
     if (!ParseIntOrReply(ctx, ctx.args[2], &start) || !ParseIntOrReply(ctx, ctx.args[3], &end))
       return;
-    if (argc == 5 && !UnitOrReply(ctx, ctx.args[4], &is_bit)) return;
-    const int64_t total = static_cast<int64_t>(s.size()) * (is_bit ? 8 : 1);
+    // Redis 7.0 answers an inverted negative range before it reads the unit word.
     if (start < 0 && end < 0 && start > end) {
       ctx.rb->SendLong(0);
       return;
     }
+    if (argc == 5 && !UnitOrReply(ctx, ctx.args[4], &is_bit)) return;
+    const int64_t total = static_cast<int64_t>(s.size()) * (is_bit ? 8 : 1);
     NormaliseRange(total, &start, &end);
   } else if (argc != 2) {
     ctx.rb->SendError(errors::kSyntax);
