@@ -49,6 +49,8 @@ STOP_TIMEOUT = 10.0
 # future "list" ...) follows in alphabetical order under its own name.
 GROUP_TITLES = {
     "string": "Strings",
+    "bitmap": "Bitmaps",
+    "hyperloglog": "HyperLogLog",
     "generic": "Keys",
     "connection": "Connection",
     "server": "Server",
