@@ -139,7 +139,9 @@ AclVerdict CheckAcl(const User& user, const CommandSpec& spec,
   // A write needs write access to its keys, a read-only command read access.
   const bool write = spec.has(kCmdWrite);
   for (size_t pos : positions) {
-    if (!user.KeyAllowed(args[pos], !write, write)) {
+    const bool only_read =
+        !write || (spec.read_keys_from > 0 && pos >= static_cast<size_t>(spec.read_keys_from));
+    if (!user.KeyAllowed(args[pos], only_read, !only_read)) {
       *denied = pos;
       return AclVerdict::kKey;
     }

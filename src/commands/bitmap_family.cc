@@ -494,9 +494,12 @@ void RegisterBitmapFamily(CommandTable& t) {
   t.Register(Spec("bitpos", -3, kCmdReadonly, kOneKey, CmdBitPos, "2.8.7",
                   "Finds the first set (1) or clear (0) bit in a string.",
                   "key bit [start [end [BYTE | BIT]]]"));
-  t.Register(Spec("bitop", -4, kGrow, kDestThenSources, CmdBitOp, "2.6.0",
-                  "Performs bitwise operations on multiple strings, and stores the result.",
-                  "AND | OR | XOR | NOT destkey key [key ...]"));
+  CommandSpec bitop = Spec("bitop", -4, kGrow, kDestThenSources, CmdBitOp, "2.6.0",
+                           "Performs bitwise operations on multiple strings, and stores the "
+                           "result.",
+                           "AND | OR | XOR | NOT destkey key [key ...]");
+  bitop.read_keys_from = 3;
+  t.Register(std::move(bitop));
   t.Register(Spec("bitfield", -2, kGrow, kOneKey, CmdBitField, "3.2.0",
                   "Performs arbitrary bitfield integer operations on strings.",
                   "key [GET encoding offset | [OVERFLOW WRAP | SAT | FAIL] "

@@ -293,9 +293,11 @@ void RegisterHllFamily(CommandTable& t) {
                   "Returns the approximated cardinality of the set(s) observed by the "
                   "HyperLogLog key(s).",
                   "key [key ...]"));
-  t.Register(Spec("pfmerge", -2, kGrow, kAllKeys, CmdPfMerge, "2.8.9",
-                  "Merges one or more HyperLogLog values into a single key.",
-                  "destkey [sourcekey [sourcekey ...]]"));
+  CommandSpec merge = Spec("pfmerge", -2, kGrow, kAllKeys, CmdPfMerge, "2.8.9",
+                           "Merges one or more HyperLogLog values into a single key.",
+                           "destkey [sourcekey [sourcekey ...]]");
+  merge.read_keys_from = 2;
+  t.Register(std::move(merge));
   t.Register(Spec("pfdebug", 3, kGrow | kCmdAdmin, KeyRange{2, 2, 1}, CmdPfDebug, "2.8.9",
                   "Internal commands for debugging HyperLogLog values.", "subcommand key"));
   t.Register(Spec("pfselftest", 1, kCmdAdmin, kNoKeys, CmdPfSelfTest, "2.8.9",

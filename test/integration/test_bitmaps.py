@@ -426,3 +426,23 @@ def test_random_stream_exercises_errors_and_every_command(redis_ref):
     assert {b"SETBIT", b"GETBIT", b"BITCOUNT", b"BITPOS", b"BITOP", b"BITFIELD",
             b"BITFIELD_RO"} <= seen
     assert errors >= 50
+
+
+def test_bitop_and_pfmerge_sources_need_only_read_access(kv_server):
+    """Redis's key specs: BITOP's and PFMERGE's sources are read-only keys."""
+    s = kv_server()
+    c = s.client()
+    c.execute_command("ACL", "SETUSER", "bob", "on", ">pw", "+@all", "%R~src*", "~dst*")
+    c.set("src1", "a")
+    c.pfadd("src2", "x")
+    bob = redis.Redis(host=s.host, port=s.port, username="bob", password="pw",
+                      decode_responses=True, socket_timeout=10)
+    assert bob.bitop("AND", "dst1", "src1") == 1
+    assert bob.pfmerge("dst2", "src2") is True
+    assert bob.pfcount("src2", "dst2") == 1
+    for cmd in (("BITOP", "AND", "src1", "dst1"), ("PFMERGE", "src2", "dst2"),
+                ("SETBIT", "src1", 0, 1), ("PFADD", "src2", "y")):
+        with pytest.raises(redis.exceptions.NoPermissionError):
+            bob.execute_command(*cmd)
+    assert c.get("src1") == "a"
+    bob.close()
