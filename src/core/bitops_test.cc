@@ -3,6 +3,8 @@
 #include <doctest/doctest.h>
 
 #include <cstdint>
+#include <random>
+#include <vector>
 
 namespace kv {
 namespace {
@@ -19,6 +21,32 @@ TEST_CASE("bits: count and find over bit ranges") {
   CHECK(bits::FindBit(p, 8, 15, false) == -1);
   CHECK(bits::FindBit(p, 8, 95, false) == 20);
   CHECK(bits::FindBit(p, 3, 3, false) == 3);
+}
+
+TEST_CASE("bits: count and find agree with a bit-by-bit scan over random ranges") {
+  std::mt19937_64 rng(42);
+  for (int round = 0; round < 300; ++round) {
+    // Long runs of 0x00 / 0xff bytes exercise the word-at-a-time paths.
+    std::vector<uint8_t> buf(1 + rng() % 80);
+    const int fill = static_cast<int>(rng() % 3);
+    for (auto& b : buf)
+      b = fill == 0 ? 0 : fill == 1 ? 0xff : static_cast<uint8_t>(rng());
+    if (rng() % 2) buf[rng() % buf.size()] ^= static_cast<uint8_t>(1u << (rng() % 8));
+    const uint64_t nbits = buf.size() * 8;
+    const uint64_t first = rng() % nbits;
+    const uint64_t last = first + rng() % (nbits - first);
+    uint64_t count = 0;
+    int64_t first_one = -1, first_zero = -1;
+    for (uint64_t i = first; i <= last; ++i) {
+      const bool b = bits::GetBit(buf.data(), i);
+      count += b;
+      if (b && first_one < 0) first_one = static_cast<int64_t>(i);
+      if (!b && first_zero < 0) first_zero = static_cast<int64_t>(i);
+    }
+    REQUIRE(bits::CountBits(buf.data(), first, last) == count);
+    REQUIRE(bits::FindBit(buf.data(), first, last, true) == first_one);
+    REQUIRE(bits::FindBit(buf.data(), first, last, false) == first_zero);
+  }
 }
 
 TEST_CASE("bits: fields read and write big-endian at any offset") {

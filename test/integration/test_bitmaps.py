@@ -385,6 +385,8 @@ def rand_command(rnd: random.Random) -> tuple:
         lambda: bitfield(True),
         lambda: (b"SET", k, bytes(rnd.getrandbits(8) for _ in range(rnd.randint(0, 12)))),
         lambda: (b"SET", k, rnd.choice([b"\xff" * 9, b"\x00" * 9, n(-1000, 1000)])),
+        lambda: (b"SET", k, rnd.choice([b"\xff", b"\x00", b"\x0f"]) * rnd.randint(1, 200)
+                 + bytes(rnd.getrandbits(8) for _ in range(rnd.randint(0, 3)))),
         lambda: (b"INCRBY", k, n(-50, 50)),
         lambda: (b"APPEND", k, rnd.choice([b"\xff", b"\x00", b"ab"])),
         lambda: (b"GET", k),
