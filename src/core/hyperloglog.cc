@@ -350,14 +350,16 @@ bool SparseToDense(std::string* hll) {
   std::memcpy(dense.data(), hll->data(), kHeaderSize);  // magic and cache
   dense[4] = static_cast<char>(Encoding::kDense);
   uint8_t* regs = RegistersOf(&dense);
+  bool overflow = false;
   const uint64_t covered = WalkSparse(
       *hll, [](uint32_t) {},
       [&](uint64_t idx, uint8_t value, uint32_t run) {
-        if (idx + run > kRegisters) return false;
+        overflow = idx + run > kRegisters;
+        if (overflow) return false;
         for (uint32_t i = 0; i < run; ++i) DenseSet(regs, static_cast<uint32_t>(idx + i), value);
         return true;
       });
-  if (covered != kRegisters) return false;
+  if (overflow || covered != kRegisters) return false;
   *hll = std::move(dense);
   return true;
 }
@@ -371,15 +373,17 @@ bool MergeInto(Registers* max, std::string_view hll) {
     }
     return true;
   }
+  bool overflow = false;
   const uint64_t covered = WalkSparse(
       hll, [](uint32_t) {},
       [&](uint64_t idx, uint8_t value, uint32_t run) {
-        if (idx + run > kRegisters) return false;
+        overflow = idx + run > kRegisters;
+        if (overflow) return false;
         for (uint32_t i = 0; i < run; ++i)
           if (value > (*max)[idx + i]) (*max)[idx + i] = value;
         return true;
       });
-  return covered == kRegisters;
+  return !overflow && covered == kRegisters;
 }
 
 std::optional<uint64_t> Count(std::string_view hll) {

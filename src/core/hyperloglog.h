@@ -18,8 +18,10 @@
 //
 // The codec knows nothing of keys or commands; it works on bytes the caller owns. Functions
 // that read a sparse value report a corrupt one (opcodes that do not cover exactly 16384
-// registers) instead of trusting it; bytes past the end of a truncated opcode read as zero, as
-// they do in Redis (its strings end in a NUL).
+// registers, or a VAL run past the last register, which the redis-server 7.0.15 of Debian
+// refuses too) instead of trusting it. The missing byte of an XZERO cut by the end of the
+// value reads as zero; Redis reads whatever its buffer holds there, usually the string's
+// terminating NUL.
 #pragma once
 
 #include <array>

@@ -175,6 +175,11 @@ TEST_CASE("HLL: header checks and corrupt sparse bodies") {
   CHECK(!SparseToDense(&short_body));
   CHECK(short_body == before);
 
+  std::string val_past_end = NewSparse() + std::string(1, '\xf6');  // 3 registers too many
+  CHECK(!SparseToDense(&val_past_end));
+  CHECK(!MergeInto(&max, val_past_end));
+  CHECK(!Count(val_past_end).has_value());
+
   std::string empty_body = NewSparse().substr(0, kHeaderSize);
   CHECK(Set(&empty_body, 5, 1, kDefaultSparseMaxBytes) == -1);
   CHECK(!Count(empty_body).has_value());

@@ -189,6 +189,7 @@ def corrupt_values() -> dict[str, bytes]:
         "long": header + b"\x7f\xff\x00",  # one register too many
         "empty": header,
         "val-overflow": header + b"\x7f\xfe\x83",  # 16383 zeros then a VAL of 4
+        "val-past-end": header + b"\x7f\xff\xf6",  # 16384 zeros, then a VAL of 3 more
     }
 
 
