@@ -11,10 +11,7 @@
 // Redis 7.0 answers BITCOUNT and BITPOS on a missing key before it looks at the range
 // arguments (0, or -1 / 0 for BITPOS), so bad ranges on a missing key are not errors; so here.
 
-#include <fmt/format.h>
-
 #include <algorithm>
-#include <cstring>
 #include <string>
 #include <string_view>
 #include <vector>

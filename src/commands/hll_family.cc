@@ -6,12 +6,13 @@
 // does. PFCOUNT is a read command and is not logged, so after a restart that replays the log
 // the cache may be stale again (PFCOUNT then recomputes the same number); a snapshot keeps it.
 
+#include <fmt/format.h>
+
 #include <cmath>
+#include <optional>
 #include <random>
 #include <string>
 #include <string_view>
-
-#include <fmt/format.h>
 
 #include "commands/args.h"
 #include "commands/command_table.h"
