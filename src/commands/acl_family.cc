@@ -97,6 +97,8 @@ uint32_t DeriveAclCategories(const CommandSpec& s) {
   if (s.has(kCmdPubSub)) cats |= kPubSub;
   if (s.module.empty()) {
     if (s.group == "string") cats |= kString;
+    if (s.group == "bitmap") cats |= kBitmap;
+    if (s.group == "hyperloglog") cats |= kHyperLogLog;
     if (s.group == "generic") cats |= kKeyspace;
     if (s.group == "connection") cats |= kConnection;
     if (s.group == "list") cats |= kList;
@@ -146,7 +148,9 @@ AclVerdict CheckAcl(const User& user, const CommandSpec& spec,
   // A write needs write access to its keys, a read-only command read access.
   const bool write = spec.has(kCmdWrite);
   for (size_t pos : positions) {
-    if (!user.KeyAllowed(args[pos], !write, write)) {
+    const bool only_read =
+        !write || (spec.read_keys_from > 0 && pos >= static_cast<size_t>(spec.read_keys_from));
+    if (!user.KeyAllowed(args[pos], only_read, !only_read)) {
       *denied = pos;
       return AclVerdict::kKey;
     }

@@ -71,6 +71,9 @@ struct CommandSpec {
   // acl::Category bits. Families may set extra ones; CommandTable::Register adds those derived
   // from the flags and the group (DeriveAclCategories).
   uint32_t acl_categories = 0;
+  // A write command whose keys from this argument position on are only read (Redis's RO key
+  // specs: BITOP's and PFMERGE's sources): ACL asks read access for them. 0 = none.
+  int read_keys_from = 0;
   uint32_t id = 0;                  // registration order, never reused (statistics slot)
   KeyFinder find_keys = nullptr;    // set for movable keys; first/last/step are then 0
 

@@ -8,6 +8,8 @@ class CommandTable;
 
 void RegisterStringFamily(CommandTable& table);
 void RegisterLcs(CommandTable& table);  // string family, in string_lcs.cc
+void RegisterBitmapFamily(CommandTable& table);
+void RegisterHllFamily(CommandTable& table);
 void RegisterKeysFamily(CommandTable& table);
 void RegisterListFamily(CommandTable& table);
 void RegisterServerFamily(CommandTable& table);
@@ -20,6 +22,8 @@ void RegisterMemoryFamily(CommandTable& table);
 
 inline void RegisterBuiltinFamilies(CommandTable& table) {
   RegisterStringFamily(table);
+  RegisterBitmapFamily(table);
+  RegisterHllFamily(table);
   RegisterKeysFamily(table);
   RegisterListFamily(table);
   RegisterServerFamily(table);

@@ -271,6 +271,9 @@ Config::Config() {
          return "";
        }});
   add_int("maxmemory-samples", "keys sampled per eviction", &maxmemory_samples, 1, 64, true);
+  add_int("hll-sparse-max-bytes",
+          "bytes a sparse HyperLogLog may grow to before it turns dense (units k kb m mb)",
+          &hll_sparse_max_bytes, 0, INT64_MAX, true, true);
   add_int("maxclients", "connection cap", &maxclients, 1, 1000000, true);
   // Off by default so kv-server is a drop-in for Redis clients that use binary or long keys.
   add_bool("strict-keys",

@@ -68,6 +68,8 @@ class Config {
   std::atomic<int64_t> maxmemory{0};
   std::atomic<EvictionPolicy> maxmemory_policy{EvictionPolicy::kNoEviction};
   std::atomic<int> maxmemory_samples{5};
+  // Largest sparse HyperLogLog (header included) before PFADD turns it dense (Redis's default).
+  std::atomic<int64_t> hll_sparse_max_bytes{3000};
   std::atomic<bool> strict_keys{false};
   std::atomic<int> hz{10};
   std::atomic<int64_t> timeout{0};  // idle client timeout in seconds, 0 = never
