@@ -21,6 +21,7 @@
 #include "commands/errors.h"
 #include "commands/families.h"
 #include "commands/server_state.h"
+#include "commands/lookup.h"
 #include "commands/string_bytes.h"
 #include "core/bitops.h"
 #include "core/object.h"
@@ -67,7 +68,7 @@ bool BitOffsetOrReply(CommandContext& ctx, std::string_view arg, unsigned hash_b
 // Looks up `key` for a read; replies `missing` (0, -1...) when absent or WRONGTYPE when not a
 // string, and then returns nullptr.
 const Entry* ReadStringOrReply(CommandContext& ctx, std::string_view key, int64_t missing) {
-  const Entry* e = FindForRead(ctx.ShardFor(key), key, ctx.now_ms);
+  const Entry* e = FindRead(ctx.ShardFor(key), key, ctx.now_ms);
   if (!e) {
     ctx.rb->SendLong(missing);
     return nullptr;
@@ -252,7 +253,7 @@ void CmdBitOp(CommandContext& ctx) {
   std::vector<std::string> src;
   size_t max_len = 0;
   for (size_t j = 3; j < ctx.args.size(); ++j) {
-    const Entry* e = FindForRead(ctx.ShardFor(ctx.args[j]), ctx.args[j], ctx.now_ms);
+    const Entry* e = FindRead(ctx.ShardFor(ctx.args[j]), ctx.args[j], ctx.now_ms);
     if (!e) {
       src.emplace_back();
       continue;
@@ -428,7 +429,7 @@ void BitFieldGeneric(CommandContext& ctx, bool readonly_command) {
   Shard& shard = ctx.ShardFor(key);
   Entry* e;
   if (!writes) {
-    e = FindForRead(shard, key, ctx.now_ms);
+    e = FindRead(shard, key, ctx.now_ms);
   } else {
     if (readonly_command) {
       ctx.rb->SendError(errors::kBitfieldReadonly);

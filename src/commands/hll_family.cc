@@ -19,6 +19,7 @@
 #include "commands/errors.h"
 #include "commands/families.h"
 #include "commands/server_state.h"
+#include "commands/lookup.h"
 #include "commands/string_bytes.h"
 #include "core/hyperloglog.h"
 #include "core/object.h"
@@ -101,7 +102,7 @@ void CmdPfAdd(CommandContext& ctx) {
 void CountUnion(CommandContext& ctx) {
   hll::Registers max{};
   for (size_t j = 1; j < ctx.args.size(); ++j) {
-    const Entry* e = FindForRead(ctx.ShardFor(ctx.args[j]), ctx.args[j], ctx.now_ms);
+    const Entry* e = FindRead(ctx.ShardFor(ctx.args[j]), ctx.args[j], ctx.now_ms);
     if (!e) continue;
     char buf[kScalarBufSize];
     const auto v = HllBytesOrReply(ctx, *e, buf);
@@ -121,7 +122,7 @@ void CmdPfCount(CommandContext& ctx) {
   }
   const std::string_view key = ctx.args[1];
   Shard& shard = ctx.ShardFor(key);
-  Entry* e = FindForRead(shard, key, ctx.now_ms);
+  Entry* e = FindRead(shard, key, ctx.now_ms);
   if (!e) {
     ctx.rb->SendLong(0);
     return;
@@ -153,7 +154,7 @@ void CmdPfMerge(CommandContext& ctx) {
   bool dense = false;
   // The destination's own registers count too (it is the first key).
   for (size_t j = 1; j < ctx.args.size(); ++j) {
-    const Entry* e = FindForRead(ctx.ShardFor(ctx.args[j]), ctx.args[j], ctx.now_ms);
+    const Entry* e = FindRead(ctx.ShardFor(ctx.args[j]), ctx.args[j], ctx.now_ms);
     if (!e) continue;
     char buf[kScalarBufSize];
     const auto v = HllBytesOrReply(ctx, *e, buf);

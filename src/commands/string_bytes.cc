@@ -9,13 +9,6 @@
 
 namespace kv {
 
-Entry* FindForRead(Shard& shard, std::string_view key, int64_t now_ms) {
-  Entry* e = shard.Find(key, now_ms);
-  EngineStats& stats = GlobalEngineStats();
-  (e ? stats.keyspace_hits : stats.keyspace_misses).fetch_add(1, std::memory_order_relaxed);
-  return e;
-}
-
 std::string_view StringBytes(const Entry& e, char* buf) { return CanonicalString(e.value(), buf); }
 
 uint64_t MaxStringLength(const CommandContext& ctx) {

@@ -1,5 +1,5 @@
 // Byte-level access to string values, for the commands that read and change a string's bytes
-// in place (bitmaps, HyperLogLog).
+// in place (bitmaps, HyperLogLog, APPEND, SETRANGE).
 //
 // A string value may be stored as Bytes, a native String, or an Int/Float/Decimal; these
 // commands see every one as its text, as Redis sees an int-encoded string, and a change makes
@@ -14,9 +14,6 @@
 #include "core/shard.h"
 
 namespace kv {
-
-// Find for read commands: counts a keyspace hit or miss, as Redis's lookupKeyRead does.
-Entry* FindForRead(Shard& shard, std::string_view key, int64_t now_ms);
 
 // The bytes of a string entry: its own bytes, or a number's canonical text written to `buf`
 // (kScalarBufSize bytes). Valid until the entry changes.

@@ -30,6 +30,7 @@
 #include "commands/errors.h"
 #include "commands/families.h"
 #include "commands/lookup.h"
+#include "commands/string_bytes.h"
 #include "commands/server_state.h"
 #include "core/object.h"
 #include "core/scalar.h"
@@ -45,13 +46,6 @@ constexpr std::string_view kDecrementOverflow = "ERR decrement would overflow";
 
 // Room for any long double printed with "%.17Lf" (Redis's MAX_LONG_DOUBLE_CHARS).
 constexpr size_t kLongDoubleBufSize = 5 * 1024;
-
-// Largest string a command may build (proto-max-bulk-len, and what an entry can hold).
-uint64_t MaxStringLength(const CommandContext& ctx) {
-  const int64_t limit = ctx.server->config.proto_max_bulk_len.load(std::memory_order_relaxed);
-  const uint64_t cap = std::numeric_limits<uint32_t>::max();
-  return limit < 0 ? 0 : std::min(static_cast<uint64_t>(limit), cap);
-}
 
 // ------------------------------------------------------------------------------------------
 // SET options (parseExtendedStringArgumentsOrReply / getExpireMillisecondsOrReply)
