@@ -10,7 +10,8 @@
  * Build a plugin with nothing but this header:
  *     cc -shared -fPIC -Iinclude myplugin.c -o myplugin.so
  *
- * Versioning: the API table only ever grows at its end. KVMODULE_API_VERSION is raised when
+ * Versioning (1: strings, 2: typed values, 3: collections): the API table only ever grows at
+ * its end. KVMODULE_API_VERSION is raised when
  * functions are appended. A plugin passes the version it was built against to Init; the host
  * accepts any version up to its own and refuses newer ones with a clear message. A plugin may
  * check api->version before calling functions added after the version it requires.
@@ -29,7 +30,7 @@
 extern "C" {
 #endif
 
-#define KVMODULE_API_VERSION 2
+#define KVMODULE_API_VERSION 3
 
 #define KV_OK 0
 #define KV_ERR 1
@@ -59,6 +60,19 @@ extern "C" {
 #define KV_VALUE_BYTES 5   /* bytes: everything RESP clients write */
 #define KV_VALUE_LIST 6
 #define KV_VALUE_MAP 7
+
+/* What a key holds, by its TYPE name (ObjectType, API version 3). */
+#define KV_OBJ_NONE 0   /* no such key */
+#define KV_OBJ_STRING 1
+#define KV_OBJ_LIST 2
+#define KV_OBJ_SET 3
+#define KV_OBJ_ZSET 4
+#define KV_OBJ_HASH 5
+#define KV_OBJ_NULL 6   /* a native client's Null */
+
+/* List ends (API version 3). */
+#define KV_LIST_HEAD 0
+#define KV_LIST_TAIL 1
 
 typedef struct KVModuleCtx KVModuleCtx;       /* one command call, or the load call */
 typedef struct KVModuleKey KVModuleKey;       /* an open key, valid until CloseKey or return */
@@ -225,6 +239,29 @@ typedef struct KVModuleAPI {
   /* After LogCommandAs: argument i of the logged replacement stands for v, type included (a
    * native client's typed argument, say), rather than for the text given to LogCommandAs. */
   int (*LogArgValue)(KVModuleCtx *ctx, int i, const KVModuleValue *v);
+
+  /* ---- Appended in version 3: collections ------------------------------------------------ */
+
+  /* KV_OBJ_*: what TYPE says of the key. */
+  int (*ObjectType)(KVModuleKey *key);
+  /* Replies with v as stored (over RESP a scalar as its canonical text). */
+  int (*ReplyWithValue)(KVModuleCtx *ctx, const KVModuleValue *v);
+  /* Lists, as the list commands see them (the key's Redis list; docs/plugins.md). Every call
+   * answers KV_ERR / -1 / NULL for a key of another type, leaving it untouched. */
+  /* Elements; 0 for no key, -1 for another type. */
+  long long (*ListLength)(KVModuleKey *key);
+  /* Pushes at KV_LIST_HEAD or KV_LIST_TAIL, creating the list (the key open for writing). The
+   * value keeps its type (ArgValue's, KeyValue's, ListGet's); Bytes take the text form. */
+  int (*ListPush)(KVModuleKey *key, int where, const KVModuleValue *v);
+  int (*ListPushBytes)(KVModuleKey *key, int where, const char *ptr, size_t len);
+  /* Removes and returns the element at one end (NULL for no key or another type); the last
+   * element's pop deletes the key, as LPOP does. Valid until the handler returns. */
+  const KVModuleValue *(*ListPop)(KVModuleKey *key, int where);
+  /* The element at index (negative counts from the tail), or NULL when out of range. Valid
+   * until the list changes or the handler returns. */
+  const KVModuleValue *(*ListGet)(KVModuleKey *key, long long index);
+  /* Replaces the element at index: KV_ERR when out of range. */
+  int (*ListSet)(KVModuleKey *key, long long index, const KVModuleValue *v);
 } KVModuleAPI;
 
 /* The one symbol every plugin exports. argv/argc: the arguments given after the path in

@@ -14,6 +14,7 @@
 #include "commands/args.h"
 #include "commands/dispatch.h"
 #include "commands/errors.h"
+#include "core/list.h"
 #include "core/object.h"
 #include "core/scalar.h"
 #include "core/shard.h"
@@ -482,6 +483,131 @@ int LogArgValue(KVModuleCtx* ctx, int i, const KVModuleValue* v) {
   return KV_OK;
 }
 
+// ------------------------------------------------------------------------------------------
+// Collections (version 3)
+// ------------------------------------------------------------------------------------------
+
+int ObjectTypeOf(KVModuleKey* key) {
+  const Entry* e = Live(key);
+  if (!e) return KV_OBJ_NONE;
+  switch (TypeOf(*e)) {
+    case ObjType::kString:
+      return KV_OBJ_STRING;
+    case ObjType::kList:
+      return KV_OBJ_LIST;
+    case ObjType::kSet:
+      return KV_OBJ_SET;
+    case ObjType::kZSet:
+      return KV_OBJ_ZSET;
+    case ObjType::kHash:
+      return KV_OBJ_HASH;
+    case ObjType::kNull:
+      return KV_OBJ_NULL;
+  }
+  return KV_OBJ_NONE;
+}
+
+int ReplyWithValue(KVModuleCtx* ctx, const KVModuleValue* v) {
+  ReplyBuilder* rb = Rb(ctx);
+  if (!rb || !v) return KV_ERR;
+  rb->SendScalar(v->v);
+  return KV_OK;
+}
+
+// The list at `key`: an existing list entry, nullptr for no key; *wrong for another type.
+Entry* ListEntry(KVModuleKey* key, bool* wrong) {
+  Entry* e = Live(key);
+  *wrong = e && TypeOf(*e) != ObjType::kList;
+  return *wrong ? nullptr : e;
+}
+
+// A copy of an element that outlives the list's next change, as a handle.
+const KVModuleValue* OwnedHandle(KVModuleCtx* ctx, const ScalarView& v) {
+  ctx->values.push_front(KVModuleValue{v, {}});
+  KVModuleValue& h = ctx->values.front();
+  if (IsText(v.type) || IsNested(v.type)) {
+    h.owned.assign(v.bytes);
+    h.v.bytes = h.owned;
+  }
+  return &h;
+}
+
+long long ListLength(KVModuleKey* key) {
+  bool wrong;
+  Entry* e = ListEntry(key, &wrong);
+  if (wrong) return -1;
+  if (!e) return 0;
+  ListRef list(e);
+  return static_cast<long long>(list->size());
+}
+
+int PushElement(KVModuleKey* key, int where, const ScalarView& v) {
+  if (!(key->mode & KV_WRITE) || (where != KV_LIST_HEAD && where != KV_LIST_TAIL)) return KV_ERR;
+  bool wrong;
+  Entry* e = ListEntry(key, &wrong);
+  if (wrong) return KV_ERR;
+  Shard& shard = ShardOf(key);
+  if (!e) {
+    const NewContainer c = NewList();
+    e = shard.SetContainer(key->name, c.encoding, c.ptr, kNoExpire);
+  }
+  ListRef list(e);
+  list->Push(where == KV_LIST_HEAD, v);
+  shard.ContainerChanged(key->name, list.Commit(), false, key->ctx->cmd->now_ms);
+  return KV_OK;
+}
+
+int ListPush(KVModuleKey* key, int where, const KVModuleValue* v) {
+  return v ? PushElement(key, where, v->v) : KV_ERR;
+}
+int ListPushBytes(KVModuleKey* key, int where, const char* ptr, size_t len) {
+  return PushElement(key, where, ScalarView::Bytes({ptr, len}));
+}
+
+const KVModuleValue* ListPop(KVModuleKey* key, int where) {
+  if (!(key->mode & KV_WRITE)) return nullptr;
+  bool wrong;
+  Entry* e = ListEntry(key, &wrong);
+  if (!e) return nullptr;
+  ListRef list(e);
+  const uint64_t at = where == KV_LIST_HEAD ? 0 : list->size() - 1;
+  const KVModuleValue* out = OwnedHandle(key->ctx, list->Get(list->Seek(at)));
+  list->EraseRange(at, 1);
+  const bool empty = list->size() == 0;
+  ShardOf(key).ContainerChanged(key->name, list.Commit(), empty, key->ctx->cmd->now_ms);
+  return out;
+}
+
+// The position of a Redis list index, or -1 when out of range.
+int64_t ListIndex(const QuickList& list, long long index) {
+  const auto len = static_cast<int64_t>(list.size());
+  const int64_t at = index < 0 ? len + index : index;
+  return at < 0 || at >= len ? -1 : at;
+}
+
+const KVModuleValue* ListGet(KVModuleKey* key, long long index) {
+  bool wrong;
+  Entry* e = ListEntry(key, &wrong);
+  if (!e) return nullptr;
+  ListRef list(e);
+  const int64_t at = ListIndex(*list, index);
+  if (at < 0) return nullptr;
+  return OwnedHandle(key->ctx, list->Get(list->Seek(static_cast<uint64_t>(at))));
+}
+
+int ListSet(KVModuleKey* key, long long index, const KVModuleValue* v) {
+  if (!(key->mode & KV_WRITE) || !v) return KV_ERR;
+  bool wrong;
+  Entry* e = ListEntry(key, &wrong);
+  if (!e) return KV_ERR;
+  ListRef list(e);
+  const int64_t at = ListIndex(*list, index);
+  if (at < 0) return KV_ERR;
+  list->Replace(list->Seek(static_cast<uint64_t>(at)), v->v);
+  ShardOf(key).ContainerChanged(key->name, list.Commit(), false, key->ctx->cmd->now_ms);
+  return KV_OK;
+}
+
 const KVModuleAPI kApi = {
     KVMODULE_API_VERSION,
     sizeof(KVModuleAPI),
@@ -540,6 +666,14 @@ const KVModuleAPI kApi = {
     ValueGetBytes,
     SetValue,
     LogArgValue,
+    ObjectTypeOf,
+    ReplyWithValue,
+    ListLength,
+    ListPush,
+    ListPushBytes,
+    ListPop,
+    ListGet,
+    ListSet,
 };
 
 }  // namespace

@@ -311,7 +311,7 @@ def test_hello_builds_outside_meson_with_cc(srv, tmp_path):
     "src/modules/builtin/cas.c",
     *[f"test/modules/{n}.c" for n in
       ("bad_version", "no_entry", "dup_command", "init_fail", "blocker", "contract",
-       "stamp")],
+       "stamp", "listops")],
 ])
 def test_plugins_compile_as_strict_c11_against_the_header_alone(source):
     res = subprocess.run(["cc", "-std=c11", "-Wall", "-Wextra", "-Wpedantic", "-Werror",
