@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 import redis
 
-from conftest import KV_BIN, REPO_ROOT, Server, wait_for
+from conftest import KV_BIN, REPO_ROOT, Server
 from native_client import NativeConn
 
 sys.path.insert(0, str(REPO_ROOT / "clients" / "python"))
@@ -134,10 +134,10 @@ def test_memory_accounting_sees_the_container(kv_server):
     assert c.info("memory")["used_memory_dataset"] > 1_000_000
     assert c.memory_usage("big") > 1_000_000  # MEMORY USAGE counts the container too
     c.delete("big")
-    # The dataset figure drops at once; used_memory once the cron has re-read the allocator.
+    # The dataset figure (the shards' own accounting, what maxmemory compares) drops at once.
+    # used_memory is not checked after DEL: it adds the allocator's overhead as the cron last
+    # read it, and freed blocks may sit in thread caches that the allocator still counts.
     assert c.info("memory")["used_memory_dataset"] < 1000
-    wait_for(lambda: c.info("memory")["used_memory"] - before < grown / 10,
-             what="used_memory back near its start after DEL")
 
 
 def test_noeviction_refuses_pushes_past_maxmemory(kv_server):
