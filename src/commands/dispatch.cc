@@ -60,12 +60,6 @@ uint64_t MonotonicNs() {
   return static_cast<uint64_t>(ts.tv_sec) * 1000000000u + static_cast<uint64_t>(ts.tv_nsec);
 }
 
-int64_t NowMs() {
-  timespec ts;
-  clock_gettime(CLOCK_REALTIME, &ts);
-  return int64_t{ts.tv_sec} * 1000 + ts.tv_nsec / 1000000;
-}
-
 std::string_view Dispatcher::CheckKey(std::string_view key) const {
   if (!server_.config.strict_keys.load(std::memory_order_relaxed)) return {};
   // A UTF-8 character is at most 4 bytes: longer keys cannot pass, skip the scan.

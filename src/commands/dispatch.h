@@ -14,6 +14,7 @@
 
 #include "commands/command.h"
 #include "commands/server_state.h"
+#include "core/clock.h"
 #include "persist/wal_record.h"
 
 namespace kv {
@@ -48,8 +49,6 @@ class Dispatcher {
   ServerState& server_;
 };
 
-// Wall clock in milliseconds.
-int64_t NowMs();
 // A monotonic clock in nanoseconds, for durations.
 uint64_t MonotonicNs();
 

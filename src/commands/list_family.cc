@@ -62,6 +62,16 @@ bool ParseSideOrReply(CommandContext& ctx, std::string_view arg, bool* left) {
   return true;
 }
 
+// The list at `key`, or nullptr once the reply is sent: WRONGTYPE for another type, the
+// command's own `if_missing` reply for no key (Redis's lookupKey...OrReply).
+template <typename Missing>
+Entry* ListOrReply(CommandContext& ctx, std::string_view key, Access access, Missing&& if_missing) {
+  bool wrong;
+  Entry* e = FindTypedOrReply(ctx, key, ObjType::kList, access, &wrong);
+  if (!e && !wrong) if_missing();
+  return e;
+}
+
 // The list at `key` for writing, created empty when missing.
 Entry* FindOrCreateList(Shard& shard, std::string_view key, int64_t now_ms) {
   if (Entry* e = shard.Find(key, now_ms)) return e;
@@ -135,13 +145,8 @@ void PopGeneric(CommandContext& ctx, bool left) {
   int64_t count = 1;
   if (has_count && !ParsePositiveOrReply(ctx, ctx.args[2], {}, &count)) return;
   const std::string_view key = ctx.args[1];
-  bool wrong;
-  Entry* e = FindTypedOrReply(ctx, key, ObjType::kList, Access::kWrite, &wrong);
-  if (wrong) return;
-  if (!e) {
-    has_count ? ctx.rb->SendNullArray() : ctx.rb->SendNull();
-    return;
-  }
+  Entry* e = ListOrReply(ctx, key, Access::kWrite, [&] { has_count ? ctx.rb->SendNullArray() : ctx.rb->SendNull(); });
+  if (!e) return;
   Shard& shard = ctx.ShardFor(key);
   if (has_count) {
     PopRangeAndReply(ctx, shard, key, e, left, static_cast<uint64_t>(count));
@@ -158,13 +163,8 @@ void CmdLPop(CommandContext& ctx) { PopGeneric(ctx, true); }
 void CmdRPop(CommandContext& ctx) { PopGeneric(ctx, false); }
 
 void CmdLLen(CommandContext& ctx) {
-  bool wrong;
-  Entry* e = FindTypedOrReply(ctx, ctx.args[1], ObjType::kList, Access::kRead, &wrong);
-  if (wrong) return;
-  if (!e) {
-    ctx.rb->SendLong(0);
-    return;
-  }
+  Entry* e = ListOrReply(ctx, ctx.args[1], Access::kRead, [&] { ctx.rb->SendLong(0); });
+  if (!e) return;
   ListRef list(e);
   ctx.rb->SendLong(static_cast<int64_t>(list->size()));
 }
@@ -173,13 +173,8 @@ void CmdLRange(CommandContext& ctx) {
   int64_t start, end;
   if (!ParseIntOrReply(ctx, ctx.args[2], &start) || !ParseIntOrReply(ctx, ctx.args[3], &end))
     return;
-  bool wrong;
-  Entry* e = FindTypedOrReply(ctx, ctx.args[1], ObjType::kList, Access::kRead, &wrong);
-  if (wrong) return;
-  if (!e) {
-    ctx.rb->StartArray(0);
-    return;
-  }
+  Entry* e = ListOrReply(ctx, ctx.args[1], Access::kRead, [&] { ctx.rb->StartArray(0); });
+  if (!e) return;
   ListRef list(e);
   const auto len = static_cast<int64_t>(list->size());
   if (start < 0) start = len + start;
@@ -202,13 +197,8 @@ int64_t NormalizeIndex(int64_t index, uint64_t size) {
 }
 
 void CmdLIndex(CommandContext& ctx) {
-  bool wrong;
-  Entry* e = FindTypedOrReply(ctx, ctx.args[1], ObjType::kList, Access::kRead, &wrong);
-  if (wrong) return;
-  if (!e) {
-    ctx.rb->SendNull();
-    return;
-  }
+  Entry* e = ListOrReply(ctx, ctx.args[1], Access::kRead, [&] { ctx.rb->SendNull(); });
+  if (!e) return;
   int64_t index;
   if (!ParseIntOrReply(ctx, ctx.args[2], &index)) return;
   ListRef list(e);
@@ -222,13 +212,8 @@ void CmdLIndex(CommandContext& ctx) {
 
 void CmdLSet(CommandContext& ctx) {
   const std::string_view key = ctx.args[1];
-  bool wrong;
-  Entry* e = FindTypedOrReply(ctx, key, ObjType::kList, Access::kWrite, &wrong);
-  if (wrong) return;
-  if (!e) {
-    ctx.rb->SendError(errors::kNoSuchKey);
-    return;
-  }
+  Entry* e = ListOrReply(ctx, key, Access::kWrite, [&] { ctx.rb->SendError(errors::kNoSuchKey); });
+  if (!e) return;
   int64_t index;
   if (!ParseIntOrReply(ctx, ctx.args[2], &index)) return;
   ListRef list(e);
@@ -253,13 +238,8 @@ void CmdLInsert(CommandContext& ctx) {
     return;
   }
   const std::string_view key = ctx.args[1];
-  bool wrong;
-  Entry* e = FindTypedOrReply(ctx, key, ObjType::kList, Access::kWrite, &wrong);
-  if (wrong) return;
-  if (!e) {
-    ctx.rb->SendLong(0);
-    return;
-  }
+  Entry* e = ListOrReply(ctx, key, Access::kWrite, [&] { ctx.rb->SendLong(0); });
+  if (!e) return;
   ListRef list(e);
   QuickList::Pos p = list->Seek(0);
   const std::string_view pivot = ctx.args[3];
@@ -284,13 +264,8 @@ void CmdLRem(CommandContext& ctx) {
   int64_t count;
   if (!ParseIntOrReply(ctx, ctx.args[2], &count)) return;
   const std::string_view key = ctx.args[1];
-  bool wrong;
-  Entry* e = FindTypedOrReply(ctx, key, ObjType::kList, Access::kWrite, &wrong);
-  if (wrong) return;
-  if (!e) {
-    ctx.rb->SendLong(0);
-    return;
-  }
+  Entry* e = ListOrReply(ctx, key, Access::kWrite, [&] { ctx.rb->SendLong(0); });
+  if (!e) return;
   ListRef list(e);
   const uint64_t removed = list->RemoveText(ctx.args[3], count);
   if (removed == 0) {
@@ -306,13 +281,8 @@ void CmdLTrim(CommandContext& ctx) {
   if (!ParseIntOrReply(ctx, ctx.args[2], &start) || !ParseIntOrReply(ctx, ctx.args[3], &end))
     return;
   const std::string_view key = ctx.args[1];
-  bool wrong;
-  Entry* e = FindTypedOrReply(ctx, key, ObjType::kList, Access::kWrite, &wrong);
-  if (wrong) return;
-  if (!e) {
-    ctx.rb->SendOk();
-    return;
-  }
+  Entry* e = ListOrReply(ctx, key, Access::kWrite, [&] { ctx.rb->SendOk(); });
+  if (!e) return;
   ListRef list(e);
   const auto len = static_cast<int64_t>(list->size());
   if (start < 0) start = len + start;
@@ -400,13 +370,8 @@ void CmdLPos(CommandContext& ctx) {
 // `dst` (which may be the same list), replying with the element.
 void MoveGeneric(CommandContext& ctx, bool from_left, bool to_left) {
   const std::string_view src = ctx.args[1], dst = ctx.args[2];
-  bool wrong;
-  Entry* e = FindTypedOrReply(ctx, src, ObjType::kList, Access::kWrite, &wrong);
-  if (wrong) return;
-  if (!e) {
-    ctx.rb->SendNull();
-    return;
-  }
+  Entry* e = ListOrReply(ctx, src, Access::kWrite, [&] { ctx.rb->SendNull(); });
+  if (!e) return;
   Shard& src_shard = ctx.ShardFor(src);
   Shard& dst_shard = ctx.ShardFor(dst);
   Entry* d = dst_shard.Find(dst, ctx.now_ms);

@@ -1,5 +1,7 @@
 #include "commands/server_state.h"
 
+#include "core/clock.h"
+
 #include <algorithm>
 #include <chrono>
 #include <random>
@@ -8,12 +10,6 @@
 namespace kv {
 
 namespace {
-int64_t NowMs() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
 std::string RandomHex(size_t n) {
   std::random_device rd;
   std::string out;

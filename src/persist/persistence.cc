@@ -13,6 +13,7 @@
 
 #include <fmt/format.h>
 
+#include "core/clock.h"
 #include "core/keyspace.h"
 #include "persist/files.h"
 #include "persist/snapshot.h"
@@ -20,11 +21,6 @@
 namespace kv::persist {
 
 namespace {
-int64_t WallMs() {
-  timespec ts;
-  clock_gettime(CLOCK_REALTIME, &ts);
-  return int64_t{ts.tv_sec} * 1000 + ts.tv_nsec / 1000000;
-}
 uint64_t SegmentFirstLsn(const std::string& name) {
   uint64_t lsn = 0;
   return std::sscanf(name.c_str(), "wal-%" SCNu64 ".log", &lsn) == 1 ? lsn : 0;
@@ -34,7 +30,7 @@ constexpr const char* kDisabled = "persistence is disabled (--appendonly no)";
 
 Persistence::Persistence(Store& store, PersistenceOptions opts)
     : store_(store), opts_(std::move(opts)) {
-  last_save_ms_ = WallMs();
+  last_save_ms_ = NowMs();
 }
 
 Persistence::~Persistence() {
@@ -60,7 +56,7 @@ std::string Persistence::Recover(const std::function<std::string(const WalRecord
     if (name.ends_with(".tmp") && (name.starts_with("snap-") || name.starts_with(kManifestName)))
       std::filesystem::remove(f.path(), ec);
   }
-  last_progress_log_ms_ = WallMs();
+  last_progress_log_ms_ = NowMs();
   loading_start_ms_.store(last_progress_log_ms_);
   progress_log_ = std::move(progress_log);
   RecoveryHooks hooks;
@@ -82,7 +78,7 @@ void Persistence::SetProgress(uint64_t done, uint64_t total) {
   load_done_.store(done, std::memory_order_relaxed);
   load_total_.store(total, std::memory_order_relaxed);
   if (!progress_log_ || done >= total) return;
-  const int64_t now = WallMs();
+  const int64_t now = NowMs();
   if (now - last_progress_log_ms_ < 1000) return;
   last_progress_log_ms_ = now;
   progress_log_(done, total);
@@ -117,7 +113,7 @@ std::string Persistence::StartBackgroundSave(bool aof_rewrite) {
   std::lock_guard g(save_mu_);
   if (child_pid_.load() > 0) return "Background save already in progress";
   if (reaper_.joinable()) reaper_.join();
-  const int64_t now = WallMs();
+  const int64_t now = NowMs();
   uint64_t lsn = 0;
   uint64_t rotation = 0;
   pid_t pid = -1;
@@ -179,7 +175,7 @@ void Persistence::ReapChild(pid_t pid, uint64_t lsn, std::string tmp) {
                                             WEXITSTATUS(status));
     unlink(tmp.c_str());
   }
-  const int64_t now = WallMs();
+  const int64_t now = NowMs();
   const bool ok = err.empty();
   if (ok) {
     changes_.fetch_sub(changes_at_save_start_.load());
@@ -288,7 +284,7 @@ std::string Persistence::Shutdown(bool snapshot) {
   }
   const std::string tmp = opts_.dir + "/" + SnapshotName(lsn) + ".tmp";
   SnapshotInfo info;
-  if (std::string err = WriteSnapshot(store_.All(), tmp, lsn, WallMs(), &info); !err.empty()) {
+  if (std::string err = WriteSnapshot(store_.All(), tmp, lsn, NowMs(), &info); !err.empty()) {
     unlink(tmp.c_str());
     return err;
   }
@@ -299,7 +295,7 @@ std::string Persistence::Info() const {
   std::string s;
   auto line = [&](std::string_view k, auto v) { s += fmt::format("{}:{}\r\n", k, v); };
   const bool loading = loading_.load();
-  const int64_t now = WallMs();
+  const int64_t now = NowMs();
   line("loading", loading ? 1 : 0);
   line("async_loading", 0);
   if (loading) {

@@ -8,6 +8,7 @@
 
 #include <fmt/format.h>
 
+#include "core/clock.h"
 #include "core/keyspace.h"
 #include "persist/files.h"
 #include "persist/persistence.h"
@@ -16,11 +17,6 @@
 namespace kv::persist {
 
 namespace {
-int64_t WallMs() {
-  timespec ts;
-  clock_gettime(CLOCK_REALTIME, &ts);
-  return int64_t{ts.tv_sec} * 1000 + ts.tv_nsec / 1000000;
-}
 
 // Closes a memfd on every path out.
 struct FdCloser {
@@ -37,7 +33,7 @@ std::string Persistence::Reload() {
   std::lock_guard g(save_mu_);
   if (child_pid_.load() > 0) return "Background save already in progress";
   if (reaper_.joinable()) reaper_.join();
-  const int64_t now = WallMs();
+  const int64_t now = NowMs();
   uint64_t lsn = 0;
   uint64_t rotation = 0;
   std::string path;
@@ -78,7 +74,7 @@ std::string Persistence::Reload() {
   // As a SAVE: the file becomes the manifest's snapshot and retires the segments it covers.
   wal->WaitRotated(rotation);
   const std::string err = Commit(path, lsn);
-  const int64_t done = WallMs();
+  const int64_t done = NowMs();
   last_save_ok_ = err.empty();
   last_save_duration_ms_ = done - now;
   if (err.empty()) {
