@@ -36,7 +36,7 @@ namespace kv {
 
 namespace {
 
-constexpr std::string_view kNestedMember = "ERR a set member must be a scalar, not a List or Map";
+constexpr std::string_view kNestedMember = "ERR a set member must be a scalar (not Null, a List or a Map)";
 
 // One member copied out of a set (views die with the next change to it), with its text.
 // Movable: the view is rebuilt from the owned bytes on each read.

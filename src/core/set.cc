@@ -97,6 +97,20 @@ void Free(Container c) {
   }
 }
 
+std::optional<Container> FromEncodedList(std::string_view encoded) {
+  const uint32_t n = wire::GetU32(encoded.data() + 1);
+  if (n == 0) return std::nullopt;
+  std::optional<Container> c;
+  ForEachListElement(encoded, [&](const ScalarView& v) {
+    if (IsNested(v.type)) return;
+    char buf[kScalarBufSize];
+    const std::string_view text = CanonicalString(v, buf);
+    if (!c) c = New(text, n);
+    Add(&*c, v, text);
+  });
+  return c;
+}
+
 size_t Size(const Entry& e) {
   if (Is(e, Encoding::kIntSet)) return intset::Count(static_cast<const char*>(e.container()));
   if (Is(e, Encoding::kSetPack)) return listpack::Count(static_cast<const char*>(e.container()));

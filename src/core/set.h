@@ -21,6 +21,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string_view>
 
 #include "core/entry.h"
@@ -41,6 +42,11 @@ struct Container {
 Container New(std::string_view first_text, size_t size_hint);
 // Frees a container New made (when it was never stored in an entry).
 void Free(Container c);
+
+// A set holding the members of an encoded List (core/value_encoding.h: what a snapshot holds
+// for a set), encoded by the current thresholds; nullopt for an empty List (no empty sets).
+// Nested elements are skipped: they are never members.
+std::optional<Container> FromEncodedList(std::string_view encoded);
 
 size_t Size(const Entry& e);
 bool Contains(const Entry& e, std::string_view text);
