@@ -234,3 +234,20 @@ def test_resp3_replies_are_sets(kv):
             assert r.read(0.5)[:1] == b"~", cmd
         r.send_command("SRANDMEMBER", "s", "2")  # may repeat members: an array
         assert r.read(0.5)[:1] == b"*"
+
+
+def test_redis_benchmark_sadd_and_spop(kv):
+    import re
+    import subprocess
+    argv = ["/usr/bin/redis-benchmark", "-h", kv.host, "-p", str(kv.port), "-t", "sadd,spop",
+            "-n", "5000", "-r", "1000", "-P", "8", "-q"]
+    res = subprocess.run(argv, capture_output=True, text=True, timeout=300)
+    assert res.returncode == 0, res.stderr
+    out = res.stdout + res.stderr
+    for test in ("SADD", "SPOP"):
+        m = re.search(rf"{test}: ([0-9.]+) requests per second", out)
+        assert m and float(m.group(1)) > 0, out
+    assert "error" not in out.lower(), out
+    # SADD myset element:__rand_int__ then SPOP myset: more pops than members empty it.
+    c = kv.client()
+    assert c.scard("myset") == 0 and c.exists("myset") == 0
