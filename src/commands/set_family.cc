@@ -101,8 +101,7 @@ int64_t Bytes(const Entry& e) { return static_cast<int64_t>(ContainerBytes(e)); 
 size_t StoreSet(CommandContext& ctx, std::string_view key, const std::vector<Member>& members) {
   Shard& shard = ctx.ShardFor(key);
   if (members.empty()) {
-    shard.Erase(key, ctx.now_ms);
-    NoteWrite();  // Redis counts the store as a change even when nothing was there
+    shard.Erase(key, ctx.now_ms);  // a change (and logged) only when the key was there
     return 0;
   }
   set::Container c = set::New(members.front().text, members.size());
