@@ -12,6 +12,7 @@ void RegisterBitmapFamily(CommandTable& table);
 void RegisterHllFamily(CommandTable& table);
 void RegisterKeysFamily(CommandTable& table);
 void RegisterListFamily(CommandTable& table);
+void RegisterSetFamily(CommandTable& table);
 void RegisterServerFamily(CommandTable& table);
 void RegisterInfo(CommandTable& table);  // server family, in info.cc
 void RegisterPersistenceFamily(CommandTable& table);
@@ -26,6 +27,7 @@ inline void RegisterBuiltinFamilies(CommandTable& table) {
   RegisterHllFamily(table);
   RegisterKeysFamily(table);
   RegisterListFamily(table);
+  RegisterSetFamily(table);
   RegisterServerFamily(table);
   RegisterPersistenceFamily(table);
   RegisterAclFamily(table);

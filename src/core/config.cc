@@ -287,6 +287,14 @@ Config::Config() {
     add_int(name,
             "list node size: -1..-5 = 4/8/16/32/64 KB, a positive number = elements per node",
             &limits.list_max_listpack_size, -5, 65535, true);
+  add_int("set-max-intset-entries", "largest set kept as an intset (integer members only)",
+          &limits.set_max_intset_entries, 0, INT64_MAX, true);
+  for (const char* name : {"set-max-listpack-entries", "set-max-ziplist-entries"})
+    add_int(name, "largest set kept as a listpack", &limits.set_max_listpack_entries, 0,
+            INT64_MAX, true);
+  for (const char* name : {"set-max-listpack-value", "set-max-ziplist-value"})
+    add_int(name, "longest member (bytes) a listpack set holds", &limits.set_max_listpack_value,
+            0, INT64_MAX, true);
   add_int("proto-max-bulk-len", "largest bulk string a client may send", &proto_max_bulk_len,
           1024 * 1024, INT64_MAX, true, true);
   add_int("client-query-buffer-limit", "largest unparsed input per client",

@@ -4,6 +4,7 @@
 
 #include "core/listpack.h"
 #include "core/quicklist.h"
+#include "core/set.h"
 
 namespace kv {
 
@@ -15,6 +16,9 @@ EncodingLimits& GlobalEncodingLimits() {
 std::string_view EncodingName(const Entry& e) {
   if (Is(e, Encoding::kListPack)) return "listpack";
   if (Is(e, Encoding::kQuickList)) return "quicklist";
+  if (Is(e, Encoding::kIntSet)) return "intset";
+  if (Is(e, Encoding::kSetPack)) return "listpack";
+  if (Is(e, Encoding::kSetTable)) return "hashtable";
   switch (e.type()) {
     case ScalarType::kInt:
       return "int";
@@ -39,12 +43,19 @@ size_t ContainerBytes(const Entry& e) {
     auto* q = static_cast<QuickList*>(e.container());
     return malloc_usable_size(q) + q->memory();
   }
+  if (Is(e, Encoding::kIntSet)) return intset::AllocSize(static_cast<char*>(e.container()));
+  if (Is(e, Encoding::kSetPack)) return listpack::AllocSize(static_cast<char*>(e.container()));
+  if (Is(e, Encoding::kSetTable)) {
+    auto* t = static_cast<SetTable*>(e.container());
+    return malloc_usable_size(t) + t->memory();
+  }
   return 0;
 }
 
 void FreeContainer(Entry& e) {
   if (Is(e, Encoding::kListPack)) listpack::Free(static_cast<char*>(e.container()));
   if (Is(e, Encoding::kQuickList)) delete static_cast<QuickList*>(e.container());
+  if (TypeOf(e) == ObjType::kSet) set::Free({e.encoding(), e.container()});
 }
 
 namespace {
@@ -61,7 +72,10 @@ void EncodeList(const QuickList& list, std::string* out) {
 ScalarView WholeValue(const Entry& e, std::string* scratch) {
   if (!IsContainer(e)) return e.value();
   scratch->clear();
-  if (Is(e, Encoding::kQuickList)) {
+  if (TypeOf(e) == ObjType::kSet) {
+    AppendListHeader(static_cast<uint32_t>(set::Size(e)), scratch);
+    set::ForEach(e, [&](const ScalarView& v) { AppendEncodedScalar(v, scratch); });
+  } else if (Is(e, Encoding::kQuickList)) {
     EncodeList(*static_cast<const QuickList*>(e.container()), scratch);
   } else {
     QuickList borrowed(0, static_cast<char*>(e.container()));

@@ -52,6 +52,9 @@ constexpr std::string_view ObjTypeName(ObjType t) {
 enum class Encoding : uint8_t {
   kListPack = 6,   // char*: one listpack (core/listpack.h)
   kQuickList = 7,  // QuickList* (core/quicklist.h)
+  kIntSet = 10,    // char*: one intset (core/intset.h)
+  kSetPack = 11,   // char*: one listpack of members (core/listpack.h)
+  kSetTable = 12,  // SetTable* (core/set_table.h)
 };
 
 inline bool IsContainer(const Entry& e) { return e.encoding() >= 6; }
@@ -74,7 +77,16 @@ inline ObjType TypeOf(ScalarType encoding, std::string_view value) {
 }
 inline ObjType TypeOf(const ScalarView& v) { return TypeOf(v.type, v.bytes); }
 inline ObjType TypeOf(const Entry& e) {
-  if (IsContainer(e)) return ObjType::kList;  // the only container type so far
+  if (IsContainer(e)) {
+    switch (static_cast<Encoding>(e.encoding())) {
+      case Encoding::kIntSet:
+      case Encoding::kSetPack:
+      case Encoding::kSetTable:
+        return ObjType::kSet;
+      default:
+        return ObjType::kList;
+    }
+  }
   return TypeOf(e.type(), {e.value_data(), e.value_len()});
 }
 inline bool IsString(const Entry& e) { return TypeOf(e) == ObjType::kString; }
@@ -89,6 +101,11 @@ namespace kv {
 struct EncodingLimits {
   // list-max-listpack-size: < 0 caps a node at 4 KB << (-n - 1), > 0 at n elements.
   std::atomic<int64_t> list_max_listpack_size{-2};
+  // Sets (core/set.h): intset up to this many members, listpack up to -entries members of at
+  // most -value bytes each.
+  std::atomic<int64_t> set_max_intset_entries{512};
+  std::atomic<int64_t> set_max_listpack_entries{128};
+  std::atomic<int64_t> set_max_listpack_value{64};
 };
 EncodingLimits& GlobalEncodingLimits();
 
@@ -107,7 +124,7 @@ inline void DestroyEntry(Entry* e) {
 }
 
 // The entry's value as one value: a scalar or nested value as stored; a container encoded into
-// *scratch in the value encoding (a list as a List), as snapshots, plugins and native GET see it.
+// *scratch in the value encoding (a list as a List, a set as a List of its members), as snapshots, plugins and native GET see it.
 ScalarView WholeValue(const Entry& e, std::string* scratch);
 
 }  // namespace kv

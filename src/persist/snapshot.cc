@@ -11,6 +11,7 @@
 
 #include "core/keyspace.h"
 #include "core/object.h"
+#include "core/set.h"
 #include "persist/files.h"
 #include "persist/format.h"
 
@@ -94,7 +95,7 @@ std::string WriteSnapshot(const std::vector<Keyspace*>& spaces, const std::strin
         // A list is written as a nested List value (type 5), which loads back as a list: the
         // file holds values, never in-memory layouts.
         const ScalarView v = WholeValue(*entry, &whole);
-        e.U8(static_cast<uint8_t>(v.type));
+        e.U8(TypeOf(*entry) == ObjType::kSet ? kSnapshotTypeSet : static_cast<uint8_t>(v.type));
         e.U8(entry->has_expire() ? kEntryHasExpire : 0);
         if (entry->has_expire()) e.I64(entry->expire_at());
         e.Str32(entry->key());
@@ -157,7 +158,7 @@ std::string ReadSnapshot(std::string_view data, const SnapshotSink& sink, Snapsh
         info->lsn = d.U64();
         info->created_ms = d.I64();
         if (!d.done()) return fail("bad header frame");
-        if (version != kSnapshotVersion)
+        if (version != kSnapshotVersion && version != 1)
           return fail(fmt::format("snapshot version {} (this build reads {})", version,
                                   kSnapshotVersion));
         have_header = true;
@@ -182,6 +183,13 @@ std::string ReadSnapshot(std::string_view data, const SnapshotSink& sink, Snapsh
           const std::string_view key = d.Str32();
           const std::string_view raw = d.Str32();
           if (!d.ok()) return fail("entry runs past its frame");
+          if (type == kSnapshotTypeSet) {
+            if (raw.size() < 5 || EncodedTypeOf(raw) != EncodedType::kList)
+              return fail("a set's value is not an encoded List");
+            if (sink.on_collection) sink.on_collection(key, type, ScalarView::Nested(raw), expire);
+            ++keys;
+            continue;
+          }
           if (!KnownScalarType(type)) return fail(fmt::format("unknown value type {}", type));
           ScalarView v;
           if (!ReadRawChecked(type, raw, &v)) return fail("value size does not match its type");
@@ -244,6 +252,13 @@ std::string LoadImage(std::string_view data,
     Shard& shard = ks->ShardFor(key);
     auto guard = maybe_lock(shard);
     shard.Set(key, v, expire_at);
+  };
+  sink.on_collection = [&](std::string_view key, uint8_t, const ScalarView& v,
+                           int64_t expire_at) {
+    Shard& shard = ks->ShardFor(key);
+    auto guard = maybe_lock(shard);
+    if (const auto c = set::FromEncodedList(v.bytes))
+      shard.SetContainer(key, c->encoding, c->ptr, expire_at);
   };
   sink.on_progress = progress;
   size_t bad = SIZE_MAX;

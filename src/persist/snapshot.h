@@ -30,7 +30,10 @@ class Store;
 namespace kv::persist {
 
 inline constexpr std::string_view kSnapshotMagic = "KVSNAP01";
-inline constexpr uint32_t kSnapshotVersion = 1;
+// 2 adds collection type bytes after the ScalarType ones (6 = set: the value is an encoded List
+// of its members). Version 1 files still load.
+inline constexpr uint32_t kSnapshotVersion = 2;
+inline constexpr uint8_t kSnapshotTypeSet = 6;
 std::string SnapshotName(uint64_t lsn);
 
 struct SnapshotInfo {
@@ -49,6 +52,11 @@ std::string WriteSnapshot(const std::vector<Keyspace*>& spaces, const std::strin
 struct SnapshotSink {
   std::function<void(std::string_view ns, uint64_t keys_hint)> on_namespace;
   std::function<void(std::string_view key, const ScalarView& value, int64_t expire_at)> on_entry;
+  // A collection no native value describes (type byte kSnapshotTypeSet...): `value` is its
+  // encoded form (a set: a nested List of its members).
+  std::function<void(std::string_view key, uint8_t type, const ScalarView& value,
+                     int64_t expire_at)>
+      on_collection;
   std::function<void(size_t done, size_t total)> on_progress;  // bytes, every few MB
 };
 
