@@ -79,6 +79,13 @@ void CheckSnapshot(const std::string& dir, const Manifest& m, bool dump, Report*
       std::printf("  ns=%s key=%s %s%s\n", ns.c_str(), kv::QuoteBytes(key).c_str(), value.c_str(),
                   expire == kv::kNoExpire ? "" : fmt::format(" expire_at_ms={}", expire).c_str());
     };
+    // A hash (type 8): its alternating field, value List.
+    sink.on_collection = [&](std::string_view key, uint8_t, std::string_view encoded,
+                             int64_t expire) {
+      std::printf("  ns=%s key=%s hash=%s%s\n", ns.c_str(), kv::QuoteBytes(key).c_str(),
+                  kv::EncodedValueText(encoded).c_str(),
+                  expire == kv::kNoExpire ? "" : fmt::format(" expire_at_ms={}", expire).c_str());
+    };
   }
   SnapshotInfo info;
   size_t bad = SIZE_MAX;

@@ -2,6 +2,7 @@
 
 #include <malloc.h>
 
+#include "core/hash.h"
 #include "core/listpack.h"
 #include "core/quicklist.h"
 
@@ -15,6 +16,8 @@ EncodingLimits& GlobalEncodingLimits() {
 std::string_view EncodingName(const Entry& e) {
   if (Is(e, Encoding::kListPack)) return "listpack";
   if (Is(e, Encoding::kQuickList)) return "quicklist";
+  if (Is(e, Encoding::kHashPack)) return "listpack";
+  if (Is(e, Encoding::kHashTable)) return "hashtable";
   switch (e.type()) {
     case ScalarType::kInt:
       return "int";
@@ -39,12 +42,14 @@ size_t ContainerBytes(const Entry& e) {
     auto* q = static_cast<QuickList*>(e.container());
     return malloc_usable_size(q) + q->memory();
   }
+  if (Is(e, Encoding::kHashPack) || Is(e, Encoding::kHashTable)) return HashContainerBytes(e);
   return 0;
 }
 
 void FreeContainer(Entry& e) {
   if (Is(e, Encoding::kListPack)) listpack::Free(static_cast<char*>(e.container()));
   if (Is(e, Encoding::kQuickList)) delete static_cast<QuickList*>(e.container());
+  if (Is(e, Encoding::kHashPack) || Is(e, Encoding::kHashTable)) HashFree(e);
 }
 
 namespace {
@@ -61,6 +66,10 @@ void EncodeList(const QuickList& list, std::string* out) {
 ScalarView WholeValue(const Entry& e, std::string* scratch) {
   if (!IsContainer(e)) return e.value();
   scratch->clear();
+  if (TypeOf(e) == ObjType::kHash) {
+    EncodeHash(e, scratch);
+    return ScalarView::Nested(*scratch);
+  }
   if (Is(e, Encoding::kQuickList)) {
     EncodeList(*static_cast<const QuickList*>(e.container()), scratch);
   } else {

@@ -52,6 +52,8 @@ constexpr std::string_view ObjTypeName(ObjType t) {
 enum class Encoding : uint8_t {
   kListPack = 6,   // char*: one listpack (core/listpack.h)
   kQuickList = 7,  // QuickList* (core/quicklist.h)
+  kHashPack = 8,   // char*: one listpack of field, value, ... (core/hash.h)
+  kHashTable = 9,  // HashTable* (core/hash.h)
 };
 
 inline bool IsContainer(const Entry& e) { return e.encoding() >= 6; }
@@ -74,7 +76,16 @@ inline ObjType TypeOf(ScalarType encoding, std::string_view value) {
 }
 inline ObjType TypeOf(const ScalarView& v) { return TypeOf(v.type, v.bytes); }
 inline ObjType TypeOf(const Entry& e) {
-  if (IsContainer(e)) return ObjType::kList;  // the only container type so far
+  switch (e.encoding()) {
+    case static_cast<uint8_t>(Encoding::kListPack):
+    case static_cast<uint8_t>(Encoding::kQuickList):
+      return ObjType::kList;
+    case static_cast<uint8_t>(Encoding::kHashPack):
+    case static_cast<uint8_t>(Encoding::kHashTable):
+      return ObjType::kHash;
+    default:
+      break;
+  }
   return TypeOf(e.type(), {e.value_data(), e.value_len()});
 }
 inline bool IsString(const Entry& e) { return TypeOf(e) == ObjType::kString; }
@@ -89,6 +100,9 @@ namespace kv {
 struct EncodingLimits {
   // list-max-listpack-size: < 0 caps a node at 4 KB << (-n - 1), > 0 at n elements.
   std::atomic<int64_t> list_max_listpack_size{-2};
+  // A hash stays a listpack up to this many fields, each field and value at most -value bytes.
+  std::atomic<int64_t> hash_max_listpack_entries{128};
+  std::atomic<int64_t> hash_max_listpack_value{64};
 };
 EncodingLimits& GlobalEncodingLimits();
 

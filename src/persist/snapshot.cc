@@ -9,6 +9,7 @@
 
 #include <fmt/format.h>
 
+#include "core/hash.h"
 #include "core/keyspace.h"
 #include "core/object.h"
 #include "persist/files.h"
@@ -93,8 +94,13 @@ std::string WriteSnapshot(const std::vector<Keyspace*>& spaces, const std::strin
         }
         // A list is written as a nested List value (type 5), which loads back as a list: the
         // file holds values, never in-memory layouts.
-        const ScalarView v = WholeValue(*entry, &whole);
-        e.U8(static_cast<uint8_t>(v.type));
+        const bool hash = TypeOf(*entry) == ObjType::kHash;
+        if (hash) {
+          whole.clear();
+          EncodeHashPairs(*entry, &whole);
+        }
+        const ScalarView v = hash ? ScalarView::Nested(whole) : WholeValue(*entry, &whole);
+        e.U8(hash ? kSnapshotHash : static_cast<uint8_t>(v.type));
         e.U8(entry->has_expire() ? kEntryHasExpire : 0);
         if (entry->has_expire()) e.I64(entry->expire_at());
         e.Str32(entry->key());
@@ -157,7 +163,7 @@ std::string ReadSnapshot(std::string_view data, const SnapshotSink& sink, Snapsh
         info->lsn = d.U64();
         info->created_ms = d.I64();
         if (!d.done()) return fail("bad header frame");
-        if (version != kSnapshotVersion)
+        if (version != kSnapshotVersion && version != 1)
           return fail(fmt::format("snapshot version {} (this build reads {})", version,
                                   kSnapshotVersion));
         have_header = true;
@@ -182,6 +188,17 @@ std::string ReadSnapshot(std::string_view data, const SnapshotSink& sink, Snapsh
           const std::string_view key = d.Str32();
           const std::string_view raw = d.Str32();
           if (!d.ok()) return fail("entry runs past its frame");
+          if (type == kSnapshotHash) {
+            ScalarView v;
+            // Checked as deeply as a type-5 value: the frame's checksum vouches for the rest.
+            if (!ReadRawChecked(static_cast<uint8_t>(ScalarType::kNested), raw, &v) ||
+                v.bytes.size() < 5 || EncodedTypeOf(v.bytes) != EncodedType::kList ||
+                wire::GetU32(v.bytes.data() + 1) % 2 != 0)
+              return fail("hash value is not a List of field, value pairs");
+            if (sink.on_collection) sink.on_collection(key, type, v.bytes, expire);
+            ++keys;
+            continue;
+          }
           if (!KnownScalarType(type)) return fail(fmt::format("unknown value type {}", type));
           ScalarView v;
           if (!ReadRawChecked(type, raw, &v)) return fail("value size does not match its type");
@@ -244,6 +261,12 @@ std::string LoadImage(std::string_view data,
     Shard& shard = ks->ShardFor(key);
     auto guard = maybe_lock(shard);
     shard.Set(key, v, expire_at);
+  };
+  sink.on_collection = [&](std::string_view key, uint8_t, std::string_view encoded,
+                           int64_t expire_at) {
+    Shard& shard = ks->ShardFor(key);
+    auto guard = maybe_lock(shard);
+    StoreHashPairs(shard, key, encoded, expire_at);
   };
   sink.on_progress = progress;
   size_t bad = SIZE_MAX;

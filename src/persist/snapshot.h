@@ -30,7 +30,10 @@ class Store;
 namespace kv::persist {
 
 inline constexpr std::string_view kSnapshotMagic = "KVSNAP01";
-inline constexpr uint32_t kSnapshotVersion = 1;
+// 2 added collection type bytes (8 = hash); version 1 files still load.
+inline constexpr uint32_t kSnapshotVersion = 2;
+// Entry type bytes past the ScalarType ones (0-5): a collection's value is an encoded List.
+inline constexpr uint8_t kSnapshotHash = 8;  // alternating field (Bytes), value
 std::string SnapshotName(uint64_t lsn);
 
 struct SnapshotInfo {
@@ -49,6 +52,10 @@ std::string WriteSnapshot(const std::vector<Keyspace*>& spaces, const std::strin
 struct SnapshotSink {
   std::function<void(std::string_view ns, uint64_t keys_hint)> on_namespace;
   std::function<void(std::string_view key, const ScalarView& value, int64_t expire_at)> on_entry;
+  // A collection entry (type kSnapshotHash...): its value, a valid encoded List.
+  std::function<void(std::string_view key, uint8_t type, std::string_view encoded,
+                     int64_t expire_at)>
+      on_collection;
   std::function<void(size_t done, size_t total)> on_progress;  // bytes, every few MB
 };
 
