@@ -314,8 +314,10 @@ void CmdHRandField(CommandContext& ctx) {
       ctx.rb->SendNull();
       return;
     }
-    const std::vector<Pair> all = AllPairs(*e);
-    ctx.rb->SendBulk(all[NextRandom() % all.size()].first);
+    std::string_view field;
+    ScalarView value;
+    HashRandom(*e, NextRandom(), &field, &value);
+    ctx.rb->SendBulk(field);
     return;
   }
   int64_t l;
@@ -339,8 +341,6 @@ void CmdHRandField(CommandContext& ctx) {
     ctx.rb->StartArray(0);
     return;
   }
-  const std::vector<Pair> all = AllPairs(*e);
-  std::vector<const Pair*> picked;
   if (l < 0 || l == 1) {
     // Repetitions allowed: each pick independent.
     const auto count = static_cast<uint64_t>(l < 0 ? -l : l);
@@ -348,13 +348,19 @@ void CmdHRandField(CommandContext& ctx) {
     const bool flat = ctx.rb->flat_pairs();
     ctx.rb->StartArray(static_cast<uint32_t>(withvalues && flat ? count * 2 : count));
     for (uint64_t i = 0; i < count; ++i) {
-      const Pair& p = all[NextRandom() % all.size()];
+      std::string_view field;
+      ScalarView value;
+      HashRandom(*e, NextRandom(), &field, &value);
       if (withvalues && !flat) ctx.rb->StartArray(2);
-      ctx.rb->SendBulk(p.first);
-      if (withvalues) ctx.rb->SendScalar(p.second);
+      ctx.rb->SendBulk(field);
+      if (withvalues) ctx.rb->SendScalar(value);
     }
     return;
   }
+  // Distinct fields: drawn from all of them (the reply is about as big as the hash anyway
+  // once count nears its size; Redis samples when count is small, to the same effect).
+  const std::vector<Pair> all = AllPairs(*e);
+  std::vector<const Pair*> picked;
   picked.reserve(all.size());
   for (const Pair& p : all) picked.push_back(&p);
   const auto count = static_cast<uint64_t>(l);

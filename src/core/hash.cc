@@ -149,6 +149,19 @@ void HashForEach(const Entry& e,
   TableOf(e)->table().ForEach([&](Entry* f) { fn(f->key(), f->value()); });
 }
 
+void HashRandom(const Entry& e, uint64_t rnd, std::string_view* field, ScalarView* value) {
+  if (IsPack(e)) {
+    const char* lp = Pack(e);
+    const uint32_t off = listpack::Seek(lp, static_cast<uint32_t>(rnd % HashLen(e)) * 2);
+    *field = listpack::Get(lp, off).bytes;
+    *value = listpack::Get(lp, listpack::Next(lp, off));
+    return;
+  }
+  const Entry* f = TableOf(e)->table().RandomEntry(rnd);
+  *field = f->key();
+  *value = f->value();
+}
+
 uint64_t HashScan(const Entry& e, uint64_t cursor, size_t count,
                   const std::function<void(std::string_view, const ScalarView&)>& fn) {
   if (IsPack(e)) {

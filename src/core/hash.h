@@ -63,6 +63,10 @@ bool HashDelete(Entry* e, std::string_view field);
 // Calls fn(field, value) for every field, in storage order.
 void HashForEach(const Entry& e,
                  const std::function<void(std::string_view, const ScalarView&)>& fn);
+// A random field of a non-empty hash and its value, in O(1): uniform for a pack; for a table the
+// first entry at or after a random slot (fields after long runs of empty slots come up more
+// often, as Redis's dictGetRandomKey favours short buckets).
+void HashRandom(const Entry& e, uint64_t rnd, std::string_view* field, ScalarView* value);
 // One HSCAN step: a pack is visited whole (cursor 0 back, as Redis does for listpacks); a table
 // visits roughly `count` fields from `cursor` (Table::Scan's reverse-binary cursor).
 uint64_t HashScan(const Entry& e, uint64_t cursor, size_t count,

@@ -204,4 +204,23 @@ TEST_CASE("Shard::Set of a nested Map makes a hash; an empty Map deletes the key
   CHECK(shard.memory_bytes() == 0);
 }
 
+TEST_CASE("HashRandom draws every field of either encoding, each with its own value") {
+  for (int64_t max_entries : {128, 0}) {
+    LimitsGuard limits(max_entries, 64);
+    Shard shard;
+    Entry* e = shard.SetContainer("h", NewHashEncoding(), NewHashContainer(), kNoExpire);
+    for (int i = 0; i < 20; ++i) HashSet(e, "f" + std::to_string(i), ScalarView::Int(i));
+    std::map<std::string, int> seen;
+    std::mt19937_64 rng(1);
+    for (int i = 0; i < 4000; ++i) {
+      std::string_view f;
+      ScalarView v;
+      HashRandom(*e, rng(), &f, &v);
+      CHECK("f" + std::to_string(v.i) == f);
+      ++seen[std::string(f)];
+    }
+    CHECK(seen.size() == 20);
+  }
+}
+
 }  // namespace kv
