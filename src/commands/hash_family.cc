@@ -191,6 +191,13 @@ void GetAllGeneric(CommandContext& ctx, int flags) {
   bool wrong;
   Entry* e = FindHash(ctx, Access::kRead, &wrong);
   if (wrong) return;
+  if (e && flags == (kFields | kValues) && ctx.rb->keeps_types()) {
+    // A native client gets what its GET gets: a Map, or [field, value] pairs when a field is
+    // not UTF-8 (a Map key must be).
+    std::string whole;
+    ctx.rb->SendScalar(WholeValue(*e, &whole));
+    return;
+  }
   const auto n = static_cast<uint32_t>(e ? HashLen(*e) : 0);
   if (flags == (kFields | kValues))
     ctx.rb->StartMap(n);

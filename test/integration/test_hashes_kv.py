@@ -84,6 +84,8 @@ def test_typed_values_and_native_maps(kv_server):
         # a field that is not UTF-8 cannot be a Map key: the hash reads as [field, value] pairs
         r.hset("bin", b"\xff", b"v")
         assert n.get("bin") == [[b"\xff", b"v"]]
+        assert n.call("HGETALL", "bin") == [[b"\xff", b"v"]]  # as GET: no invalid Map key
+        assert n.call("HGETALL", "h")["i"] == 3
         n.set("plain", {})  # no empty hash in Redis: the key goes
         assert r.exists("plain") == 0
         # a big Map becomes a hashtable
