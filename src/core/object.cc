@@ -30,7 +30,7 @@ std::string_view EncodingName(const Entry& e) {
       // Redis's embstr / raw split (OBJ_ENCODING_EMBSTR_SIZE_LIMIT).
       return e.value_len() <= 44 ? "embstr" : "raw";
     case ScalarType::kNested:
-      // A native Map, one contiguous block inside the entry until hashes get containers.
+      // A native Null (a Map or List stored with SET becomes a hash or list container).
       return TypeOf(e) == ObjType::kNull ? "null" : "listpack";
   }
   return "unknown";

@@ -59,10 +59,9 @@ enum class Encoding : uint8_t {
 inline bool IsContainer(const Entry& e) { return e.encoding() >= 6; }
 inline bool Is(const Entry& e, Encoding enc) { return e.encoding() == static_cast<uint8_t>(enc); }
 
-// The type of a stored value. Every scalar encoding is a string. A nested value (the native
-// protocol's List, Map or Null, stored whole in its value encoding until the collection
-// encodings land) is a list, a hash or null by its encoded type: a native List is the Redis
-// list of its key and a native Map its hash.
+// The type of a stored value. Every scalar encoding is a string. A whole nested value (a
+// native Null in an entry; a List or Map as a value, e.g. in a snapshot, before Shard::Set
+// makes it a list or hash container) is a list, a hash or null by its encoded type.
 inline ObjType TypeOf(ScalarType encoding, std::string_view value) {
   if (!IsNested(encoding)) return ObjType::kString;
   switch (EncodedTypeOf(value)) {
