@@ -79,12 +79,12 @@ void CheckSnapshot(const std::string& dir, const Manifest& m, bool dump, Report*
       std::printf("  ns=%s key=%s %s%s\n", ns.c_str(), kv::QuoteBytes(key).c_str(), value.c_str(),
                   expire == kv::kNoExpire ? "" : fmt::format(" expire_at_ms={}", expire).c_str());
     };
-  }
-  if (dump) {
-    sink.on_collection = [&](std::string_view key, uint8_t, const kv::ScalarView& v,
+    // A collection (type 6 and up): its encoded List, named by its type.
+    sink.on_collection = [&](std::string_view key, uint8_t type, std::string_view encoded,
                              int64_t expire) {
-      std::printf("  ns=%s key=%s set=%s%s\n", ns.c_str(), kv::QuoteBytes(key).c_str(),
-                  kv::EncodedValueText(v.bytes).c_str(),
+      const char* tag = type == kv::persist::kSnapshotSet ? "set" : "hash";
+      std::printf("  ns=%s key=%s %s=%s%s\n", ns.c_str(), kv::QuoteBytes(key).c_str(), tag,
+                  kv::EncodedValueText(encoded).c_str(),
                   expire == kv::kNoExpire ? "" : fmt::format(" expire_at_ms={}", expire).c_str());
     };
   }

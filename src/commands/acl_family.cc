@@ -103,6 +103,7 @@ uint32_t DeriveAclCategories(const CommandSpec& s) {
     if (s.group == "connection") cats |= kConnection;
     if (s.group == "list") cats |= kList;
     if (s.group == "set") cats |= kSet;
+    if (s.group == "hash") cats |= kHash;
     if (scripting) cats |= kScripting;
     auto e = ExtraCategories().find(s.name);
     if (e != ExtraCategories().end()) cats |= e->second;

@@ -13,6 +13,7 @@ void RegisterHllFamily(CommandTable& table);
 void RegisterKeysFamily(CommandTable& table);
 void RegisterListFamily(CommandTable& table);
 void RegisterSetFamily(CommandTable& table);
+void RegisterHashFamily(CommandTable& table);
 void RegisterServerFamily(CommandTable& table);
 void RegisterInfo(CommandTable& table);  // server family, in info.cc
 void RegisterPersistenceFamily(CommandTable& table);
@@ -28,6 +29,7 @@ inline void RegisterBuiltinFamilies(CommandTable& table) {
   RegisterKeysFamily(table);
   RegisterListFamily(table);
   RegisterSetFamily(table);
+  RegisterHashFamily(table);
   RegisterServerFamily(table);
   RegisterPersistenceFamily(table);
   RegisterAclFamily(table);

@@ -313,11 +313,11 @@ OpResult<uint64_t> OpSetRange(Shard& shard, std::string_view key, uint64_t offse
 // Handlers
 // ------------------------------------------------------------------------------------------
 
-// GET-like commands. A native client reads any value whole (a list as a List); over RESP a list
-// is not a string: WRONGTYPE, as Redis answers. (A native Map still reads whole over RESP too,
-// until hashes have their own commands.)
+// GET-like commands. A native client reads any value whole (a list as a List, a hash as a Map);
+// over RESP a list or hash is not a string: WRONGTYPE, as Redis answers.
 bool Gettable(const CommandContext& ctx, const Entry& e) {
-  return !IsContainer(e) || ctx.rb->keeps_types();
+  const ObjType t = TypeOf(e);
+  return t == ObjType::kString || t == ObjType::kNull || ctx.rb->keeps_types();
 }
 bool GettableOrReply(CommandContext& ctx, const Entry& e) {
   if (Gettable(ctx, e)) return true;

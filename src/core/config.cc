@@ -295,6 +295,12 @@ Config::Config() {
   for (const char* name : {"set-max-listpack-value", "set-max-ziplist-value"})
     add_int(name, "longest member (bytes) a listpack set holds", &limits.set_max_listpack_value,
             0, INT64_MAX, true);
+  for (const char* name : {"hash-max-listpack-entries", "hash-max-ziplist-entries"})
+    add_int(name, "a hash with more fields becomes a hashtable",
+            &limits.hash_max_listpack_entries, 0, INT64_MAX, true);
+  for (const char* name : {"hash-max-listpack-value", "hash-max-ziplist-value"})
+    add_int(name, "a hash with a longer field or value becomes a hashtable",
+            &limits.hash_max_listpack_value, 0, INT64_MAX, true);
   add_int("proto-max-bulk-len", "largest bulk string a client may send", &proto_max_bulk_len,
           1024 * 1024, INT64_MAX, true, true);
   add_int("client-query-buffer-limit", "largest unparsed input per client",

@@ -2,6 +2,7 @@
 
 #include <malloc.h>
 
+#include "core/hash.h"
 #include "core/listpack.h"
 #include "core/quicklist.h"
 #include "core/set.h"
@@ -19,6 +20,8 @@ std::string_view EncodingName(const Entry& e) {
   if (Is(e, Encoding::kIntSet)) return "intset";
   if (Is(e, Encoding::kSetPack)) return "listpack";
   if (Is(e, Encoding::kSetTable)) return "hashtable";
+  if (Is(e, Encoding::kHashPack)) return "listpack";
+  if (Is(e, Encoding::kHashTable)) return "hashtable";
   switch (e.type()) {
     case ScalarType::kInt:
       return "int";
@@ -31,7 +34,7 @@ std::string_view EncodingName(const Entry& e) {
       // Redis's embstr / raw split (OBJ_ENCODING_EMBSTR_SIZE_LIMIT).
       return e.value_len() <= 44 ? "embstr" : "raw";
     case ScalarType::kNested:
-      // A native Map, one contiguous block inside the entry until hashes get containers.
+      // A native Null (a Map or List stored with SET becomes a hash or list container).
       return TypeOf(e) == ObjType::kNull ? "null" : "listpack";
   }
   return "unknown";
@@ -49,6 +52,7 @@ size_t ContainerBytes(const Entry& e) {
     auto* t = static_cast<SetTable*>(e.container());
     return malloc_usable_size(t) + t->memory();
   }
+  if (Is(e, Encoding::kHashPack) || Is(e, Encoding::kHashTable)) return HashContainerBytes(e);
   return 0;
 }
 
@@ -56,6 +60,7 @@ void FreeContainer(Entry& e) {
   if (Is(e, Encoding::kListPack)) listpack::Free(static_cast<char*>(e.container()));
   if (Is(e, Encoding::kQuickList)) delete static_cast<QuickList*>(e.container());
   if (TypeOf(e) == ObjType::kSet) set::Free({e.encoding(), e.container()});
+  if (Is(e, Encoding::kHashPack) || Is(e, Encoding::kHashTable)) HashFree(e);
 }
 
 namespace {
@@ -72,6 +77,10 @@ void EncodeList(const QuickList& list, std::string* out) {
 ScalarView WholeValue(const Entry& e, std::string* scratch) {
   if (!IsContainer(e)) return e.value();
   scratch->clear();
+  if (TypeOf(e) == ObjType::kHash) {
+    EncodeHash(e, scratch);
+    return ScalarView::Nested(*scratch);
+  }
   if (TypeOf(e) == ObjType::kSet) {
     AppendListHeader(static_cast<uint32_t>(set::Size(e)), scratch);
     set::ForEach(e, [&](const ScalarView& v) { AppendEncodedScalar(v, scratch); });

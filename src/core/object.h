@@ -52,6 +52,8 @@ constexpr std::string_view ObjTypeName(ObjType t) {
 enum class Encoding : uint8_t {
   kListPack = 6,   // char*: one listpack (core/listpack.h)
   kQuickList = 7,  // QuickList* (core/quicklist.h)
+  kHashPack = 8,   // char*: one listpack of field, value, ... (core/hash.h)
+  kHashTable = 9,  // HashTable* (core/hash.h)
   kIntSet = 10,    // char*: one intset (core/intset.h)
   kSetPack = 11,   // char*: one listpack of members (core/listpack.h)
   kSetTable = 12,  // SetTable* (core/set_table.h)
@@ -60,10 +62,9 @@ enum class Encoding : uint8_t {
 inline bool IsContainer(const Entry& e) { return e.encoding() >= 6; }
 inline bool Is(const Entry& e, Encoding enc) { return e.encoding() == static_cast<uint8_t>(enc); }
 
-// The type of a stored value. Every scalar encoding is a string. A nested value (the native
-// protocol's List, Map or Null, stored whole in its value encoding until the collection
-// encodings land) is a list, a hash or null by its encoded type: a native List is the Redis
-// list of its key and a native Map its hash.
+// The type of a stored value. Every scalar encoding is a string. A whole nested value (a
+// native Null in an entry; a List or Map as a value, e.g. in a snapshot, before Shard::Set
+// makes it a list or hash container) is a list, a hash or null by its encoded type.
 inline ObjType TypeOf(ScalarType encoding, std::string_view value) {
   if (!IsNested(encoding)) return ObjType::kString;
   switch (EncodedTypeOf(value)) {
@@ -77,15 +78,19 @@ inline ObjType TypeOf(ScalarType encoding, std::string_view value) {
 }
 inline ObjType TypeOf(const ScalarView& v) { return TypeOf(v.type, v.bytes); }
 inline ObjType TypeOf(const Entry& e) {
-  if (IsContainer(e)) {
-    switch (static_cast<Encoding>(e.encoding())) {
-      case Encoding::kIntSet:
-      case Encoding::kSetPack:
-      case Encoding::kSetTable:
-        return ObjType::kSet;
-      default:
-        return ObjType::kList;
-    }
+  switch (e.encoding()) {
+    case static_cast<uint8_t>(Encoding::kListPack):
+    case static_cast<uint8_t>(Encoding::kQuickList):
+      return ObjType::kList;
+    case static_cast<uint8_t>(Encoding::kHashPack):
+    case static_cast<uint8_t>(Encoding::kHashTable):
+      return ObjType::kHash;
+    case static_cast<uint8_t>(Encoding::kIntSet):
+    case static_cast<uint8_t>(Encoding::kSetPack):
+    case static_cast<uint8_t>(Encoding::kSetTable):
+      return ObjType::kSet;
+    default:
+      break;
   }
   return TypeOf(e.type(), {e.value_data(), e.value_len()});
 }
@@ -106,6 +111,9 @@ struct EncodingLimits {
   std::atomic<int64_t> set_max_intset_entries{512};
   std::atomic<int64_t> set_max_listpack_entries{128};
   std::atomic<int64_t> set_max_listpack_value{64};
+  // A hash stays a listpack up to this many fields, each field and value at most -value bytes.
+  std::atomic<int64_t> hash_max_listpack_entries{128};
+  std::atomic<int64_t> hash_max_listpack_value{64};
 };
 EncodingLimits& GlobalEncodingLimits();
 

@@ -41,6 +41,9 @@ class ReplyBuilder {
   // Whether the protocol carries typed values whole (the native protocol: a GET of a list
   // reads a List). RESP does not: GET on a list answers WRONGTYPE there, as in Redis.
   virtual bool keeps_types() const { return false; }
+  // Whether a list of pairs (HRANDFIELD WITHVALUES) goes out flat (RESP2) rather than as an
+  // array of 2-element arrays (RESP3, native).
+  virtual bool flat_pairs() const { return false; }
 
   // HELLO changed the connection's RESP version; the reply to HELLO itself already uses the
   // new one, as in Redis. Protocols without versions ignore it.

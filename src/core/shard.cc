@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "core/hash.h"
 #include "core/list.h"
 #include "core/object.h"
 
@@ -120,13 +121,23 @@ Entry* Shard::Find(std::string_view key, int64_t now_ms) {
 }
 
 Entry* Shard::Set(std::string_view key, const ScalarView& v, int64_t expire_at) {
-  if (IsNested(v.type) && EncodedTypeOf(v.bytes) == EncodedType::kList) {
-    if (wire::GetU32(v.bytes.data() + 1) == 0) {
-      const int64_t slot = table_.FindSlot(key, Table::Hash(key));
-      if (slot >= 0) EraseSlot(static_cast<size_t>(slot));
-      NoteWrite();
-      return nullptr;
-    }
+  const bool nested_list = IsNested(v.type) && EncodedTypeOf(v.bytes) == EncodedType::kList;
+  const bool nested_map = IsNested(v.type) && EncodedTypeOf(v.bytes) == EncodedType::kMap;
+  if ((nested_list || nested_map) && wire::GetU32(v.bytes.data() + 1) == 0) {
+    const int64_t slot = table_.FindSlot(key, Table::Hash(key));
+    if (slot >= 0) EraseSlot(static_cast<size_t>(slot));
+    NoteWrite();
+    return nullptr;
+  }
+  if (nested_map) {
+    // A native Map is the key's hash: its keys are the fields (as Bytes, as RESP writes them).
+    Entry* e = SetContainer(key, NewHashEncoding(), NewHashContainer(), expire_at);
+    const int64_t before = static_cast<int64_t>(ContainerBytes(*e));
+    ForEachMapEntry(v.bytes, [&](std::string_view f, const ScalarView& fv) { HashSet(e, f, fv); });
+    Account(static_cast<int64_t>(ContainerBytes(*e)) - before);
+    return e;
+  }
+  if (nested_list) {
     const NewContainer c = NewList();
     Entry* e = SetContainer(key, c.encoding, c.ptr, expire_at);
     ListRef list(e);

@@ -65,8 +65,8 @@ class Shard {
   Entry* Peek(std::string_view key, int64_t now_ms);
 
   // Stores `v` under `key`, replacing any previous entry. expire_at: absolute ms or kNoExpire.
-  // A nested List value becomes the key's list (an empty one deletes the key: no collection
-  // is ever empty; nullptr then).
+  // A nested List value becomes the key's list and a nested Map its hash (an empty one deletes
+  // the key: no collection is ever empty; nullptr then).
   Entry* Set(std::string_view key, const ScalarView& v, int64_t expire_at);
   // Stores a new container (core/object.h's encoding byte and pointer, owned from now on) under
   // `key`, replacing any previous entry.

@@ -259,44 +259,58 @@ void AppendListHeader(uint32_t count, std::string* out) {
   wire::PutU32(out, count);
 }
 
+namespace {
+// Reads the element at `pos` of a stored (valid) encoding, hands it to fn and returns the
+// position after it.
+size_t ReadElement(std::string_view encoded, size_t pos,
+                   const std::function<void(const ScalarView&)>& fn) {
+  const char* p = encoded.data() + pos;
+  switch (static_cast<EncodedType>(*p)) {
+    case EncodedType::kInt:
+      fn(ScalarView::Int(static_cast<int64_t>(wire::GetU64(p + 1))));
+      return pos + 9;
+    case EncodedType::kFloat:
+      fn(ScalarView::Float(std::bit_cast<double>(wire::GetU64(p + 1))));
+      return pos + 9;
+    case EncodedType::kDecimal:
+    case EncodedType::kString:
+    case EncodedType::kBytes: {
+      const uint32_t len = wire::GetU32(p + 1);
+      const std::string_view body(p + 5, len);
+      const auto t = static_cast<EncodedType>(*p);
+      fn(t == EncodedType::kBytes    ? ScalarView::Bytes(body)
+         : t == EncodedType::kString ? ScalarView::String(body)
+                                     : ScalarView::Dec(*Decimal::Parse(body)));
+      return pos + 5 + len;
+    }
+    case EncodedType::kNull:
+    case EncodedType::kList:
+    case EncodedType::kMap:
+      break;
+  }
+  Measure measure;
+  size_t size = 0;
+  WalkEncodedValue(encoded.substr(pos), DecodeLimits{}, measure, &size);
+  fn(ScalarView::Nested(encoded.substr(pos, size)));
+  return pos + size;
+}
+}  // namespace
+
 void ForEachListElement(std::string_view encoded,
                         const std::function<void(const ScalarView&)>& fn) {
   const uint32_t count = wire::GetU32(encoded.data() + 1);
   size_t pos = 5;
+  for (uint32_t i = 0; i < count; ++i) pos = ReadElement(encoded, pos, fn);
+}
+
+void ForEachMapEntry(std::string_view encoded,
+                     const std::function<void(std::string_view, const ScalarView&)>& fn) {
+  const uint32_t count = wire::GetU32(encoded.data() + 1);
+  size_t pos = 5;
   for (uint32_t i = 0; i < count; ++i) {
-    const char* p = encoded.data() + pos;
-    switch (static_cast<EncodedType>(*p)) {
-      case EncodedType::kInt:
-        fn(ScalarView::Int(static_cast<int64_t>(wire::GetU64(p + 1))));
-        pos += 9;
-        continue;
-      case EncodedType::kFloat:
-        fn(ScalarView::Float(std::bit_cast<double>(wire::GetU64(p + 1))));
-        pos += 9;
-        continue;
-      case EncodedType::kDecimal:
-      case EncodedType::kString:
-      case EncodedType::kBytes: {
-        const uint32_t len = wire::GetU32(p + 1);
-        const std::string_view body(p + 5, len);
-        const auto t = static_cast<EncodedType>(*p);
-        fn(t == EncodedType::kBytes    ? ScalarView::Bytes(body)
-           : t == EncodedType::kString ? ScalarView::String(body)
-                                       : ScalarView::Dec(*Decimal::Parse(body)));
-        pos += 5 + len;
-        continue;
-      }
-      case EncodedType::kNull:
-      case EncodedType::kList:
-      case EncodedType::kMap: {
-        Measure measure;
-        size_t size = 0;
-        WalkEncodedValue(encoded.substr(pos), DecodeLimits{}, measure, &size);
-        fn(ScalarView::Nested(encoded.substr(pos, size)));
-        pos += size;
-        continue;
-      }
-    }
+    const uint32_t len = wire::GetU32(encoded.data() + pos);
+    const std::string_view key = encoded.substr(pos + 4, len);
+    pos = ReadElement(encoded, pos + 4 + len, [&](const ScalarView& v) { fn(key, v); });
   }
 }
 

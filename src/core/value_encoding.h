@@ -135,6 +135,11 @@ void AppendListHeader(uint32_t count, std::string* out);
 void ForEachListElement(std::string_view encoded,
                         const std::function<void(const ScalarView&)>& fn);
 
+// Calls fn(key, value) for each entry of a stored (valid) encoded Map, values as
+// ForEachListElement gives them.
+void ForEachMapEntry(std::string_view encoded,
+                     const std::function<void(std::string_view, const ScalarView&)>& fn);
+
 // A stored (valid) encoded value as one line of text for kv-check and logs: Bytes quoted with
 // escapes, the other scalars tagged as (string)"x" (int)7 (float)1.5 (decimal)2.50, null,
 // [a, b] for a List and {"key": value} for a Map.

@@ -9,6 +9,7 @@
 
 #include <fmt/format.h>
 
+#include "core/hash.h"
 #include "core/keyspace.h"
 #include "core/object.h"
 #include "core/set.h"
@@ -18,6 +19,24 @@
 namespace kv::persist {
 
 namespace {
+
+bool IsCollectionType(uint8_t type) { return type == kSnapshotSet || type == kSnapshotHash; }
+
+// nullptr when `raw` has the shape its collection type byte promises, else what is wrong. The
+// value is checked as deeply as a type-5 value (the frame's checksum vouches for the rest), and
+// never empty: an emptied collection has no key.
+const char* CheckCollection(uint8_t type, std::string_view raw) {
+  ScalarView v;
+  if (!ReadRawChecked(static_cast<uint8_t>(ScalarType::kNested), raw, &v) ||
+      v.bytes.size() < 5 || EncodedTypeOf(v.bytes) != EncodedType::kList)
+    return "a collection's value is not an encoded List";
+  const uint32_t count = wire::GetU32(v.bytes.data() + 1);
+  if (count == 0) return "an empty collection";
+  if (type == kSnapshotHash && count % 2 != 0)
+    return "hash value is not a List of field, value pairs";
+  return nullptr;
+}
+
 constexpr size_t kEntriesFrameTarget = 256 * 1024;
 constexpr size_t kFlushAt = 4 * 1024 * 1024;
 constexpr uint8_t kEntryHasExpire = 1;
@@ -94,8 +113,25 @@ std::string WriteSnapshot(const std::vector<Keyspace*>& spaces, const std::strin
         }
         // A list is written as a nested List value (type 5), which loads back as a list: the
         // file holds values, never in-memory layouts.
-        const ScalarView v = WholeValue(*entry, &whole);
-        e.U8(TypeOf(*entry) == ObjType::kSet ? kSnapshotTypeSet : static_cast<uint8_t>(v.type));
+        ScalarView v;
+        uint8_t type_byte;
+        switch (TypeOf(*entry)) {
+          case ObjType::kHash:
+            // Pairs, not a Map: a hash's fields need not be UTF-8.
+            whole.clear();
+            EncodeHashPairs(*entry, &whole);
+            v = ScalarView::Nested(whole);
+            type_byte = kSnapshotHash;
+            break;
+          case ObjType::kSet:
+            v = WholeValue(*entry, &whole);
+            type_byte = kSnapshotSet;
+            break;
+          default:
+            v = WholeValue(*entry, &whole);
+            type_byte = static_cast<uint8_t>(v.type);
+        }
+        e.U8(type_byte);
         e.U8(entry->has_expire() ? kEntryHasExpire : 0);
         if (entry->has_expire()) e.I64(entry->expire_at());
         e.Str32(entry->key());
@@ -183,10 +219,9 @@ std::string ReadSnapshot(std::string_view data, const SnapshotSink& sink, Snapsh
           const std::string_view key = d.Str32();
           const std::string_view raw = d.Str32();
           if (!d.ok()) return fail("entry runs past its frame");
-          if (type == kSnapshotTypeSet) {
-            if (raw.size() < 5 || EncodedTypeOf(raw) != EncodedType::kList)
-              return fail("a set's value is not an encoded List");
-            if (sink.on_collection) sink.on_collection(key, type, ScalarView::Nested(raw), expire);
+          if (IsCollectionType(type)) {
+            if (const char* bad_shape = CheckCollection(type, raw)) return fail(bad_shape);
+            if (sink.on_collection) sink.on_collection(key, type, raw, expire);
             ++keys;
             continue;
           }
@@ -253,12 +288,19 @@ std::string LoadImage(std::string_view data,
     auto guard = maybe_lock(shard);
     shard.Set(key, v, expire_at);
   };
-  sink.on_collection = [&](std::string_view key, uint8_t, const ScalarView& v,
+  sink.on_collection = [&](std::string_view key, uint8_t type, std::string_view encoded,
                            int64_t expire_at) {
     Shard& shard = ks->ShardFor(key);
     auto guard = maybe_lock(shard);
-    if (const auto c = set::FromEncodedList(v.bytes))
-      shard.SetContainer(key, c->encoding, c->ptr, expire_at);
+    switch (type) {
+      case kSnapshotSet:
+        if (const auto c = set::FromEncodedList(encoded))
+          shard.SetContainer(key, c->encoding, c->ptr, expire_at);
+        break;
+      case kSnapshotHash:
+        StoreHashPairs(shard, key, encoded, expire_at);
+        break;
+    }
   };
   sink.on_progress = progress;
   size_t bad = SIZE_MAX;

@@ -30,10 +30,11 @@ class Store;
 namespace kv::persist {
 
 inline constexpr std::string_view kSnapshotMagic = "KVSNAP01";
-// 2 adds collection type bytes after the ScalarType ones (6 = set: the value is an encoded List
-// of its members). Version 1 files still load.
+// Version 2 added type bytes past the ScalarType ones (0-5) for the collections no native value
+// describes; each one's value is an encoded List. Version 1 files still load.
 inline constexpr uint32_t kSnapshotVersion = 2;
-inline constexpr uint8_t kSnapshotTypeSet = 6;
+inline constexpr uint8_t kSnapshotSet = 6;   // its members
+inline constexpr uint8_t kSnapshotHash = 8;  // alternating field (Bytes), value
 std::string SnapshotName(uint64_t lsn);
 
 struct SnapshotInfo {
@@ -52,9 +53,9 @@ std::string WriteSnapshot(const std::vector<Keyspace*>& spaces, const std::strin
 struct SnapshotSink {
   std::function<void(std::string_view ns, uint64_t keys_hint)> on_namespace;
   std::function<void(std::string_view key, const ScalarView& value, int64_t expire_at)> on_entry;
-  // A collection no native value describes (type byte kSnapshotTypeSet...): `value` is its
-  // encoded form (a set: a nested List of its members).
-  std::function<void(std::string_view key, uint8_t type, const ScalarView& value,
+  // A collection entry (type kSnapshotSet, kSnapshotHash...): its encoded value, already
+  // verified to have that type's shape.
+  std::function<void(std::string_view key, uint8_t type, std::string_view encoded,
                      int64_t expire_at)>
       on_collection;
   std::function<void(size_t done, size_t total)> on_progress;  // bytes, every few MB

@@ -21,6 +21,7 @@ class RespWriter final : public kv::ReplyBuilder {
   void set_resp3(bool v) { resp3_ = v; }
   void SetProtocolVersion(int resp) override { resp3_ = resp == 3; }
   bool resp3() const { return resp3_; }
+  bool flat_pairs() const override { return !resp3_; }
 
   void SendSimple(std::string_view s) override;
   // CR and LF cannot appear inside an error line: leading and trailing ones are dropped and the
