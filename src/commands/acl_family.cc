@@ -100,6 +100,7 @@ uint32_t DeriveAclCategories(const CommandSpec& s) {
     if (s.group == "generic") cats |= kKeyspace;
     if (s.group == "connection") cats |= kConnection;
     if (s.group == "list") cats |= kList;
+    if (s.group == "sorted_set") cats |= kSortedSet;
     if (scripting) cats |= kScripting;
     auto e = ExtraCategories().find(s.name);
     if (e != ExtraCategories().end()) cats |= e->second;

@@ -10,6 +10,7 @@ void RegisterStringFamily(CommandTable& table);
 void RegisterLcs(CommandTable& table);  // string family, in string_lcs.cc
 void RegisterKeysFamily(CommandTable& table);
 void RegisterListFamily(CommandTable& table);
+void RegisterZSetFamily(CommandTable& table);  // zset_family.cc, zset_setops.cc
 void RegisterServerFamily(CommandTable& table);
 void RegisterInfo(CommandTable& table);  // server family, in info.cc
 void RegisterPersistenceFamily(CommandTable& table);
@@ -22,6 +23,7 @@ inline void RegisterBuiltinFamilies(CommandTable& table) {
   RegisterStringFamily(table);
   RegisterKeysFamily(table);
   RegisterListFamily(table);
+  RegisterZSetFamily(table);
   RegisterServerFamily(table);
   RegisterPersistenceFamily(table);
   RegisterAclFamily(table);

@@ -323,7 +323,8 @@ OpResult<uint64_t> OpSetRange(Shard& shard, std::string_view key, uint64_t offse
 // is not a string: WRONGTYPE, as Redis answers. (A native Map still reads whole over RESP too,
 // until hashes have their own commands.)
 bool Gettable(const CommandContext& ctx, const Entry& e) {
-  return TypeOf(e) != ObjType::kList || ctx.rb->keeps_types();
+  const ObjType t = TypeOf(e);
+  return (t != ObjType::kList && t != ObjType::kZSet) || ctx.rb->keeps_types();
 }
 bool GettableOrReply(CommandContext& ctx, const Entry& e) {
   if (Gettable(ctx, e)) return true;

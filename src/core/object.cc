@@ -4,6 +4,7 @@
 
 #include "core/listpack.h"
 #include "core/quicklist.h"
+#include "core/zset.h"
 
 namespace kv {
 
@@ -15,6 +16,8 @@ EncodingLimits& GlobalEncodingLimits() {
 std::string_view EncodingName(const Entry& e) {
   if (Is(e, Encoding::kListPack)) return "listpack";
   if (Is(e, Encoding::kQuickList)) return "quicklist";
+  if (Is(e, Encoding::kZSetPack)) return "listpack";
+  if (Is(e, Encoding::kZSetTree)) return "skiplist";
   switch (e.type()) {
     case ScalarType::kInt:
       return "int";
@@ -39,12 +42,19 @@ size_t ContainerBytes(const Entry& e) {
     auto* q = static_cast<QuickList*>(e.container());
     return malloc_usable_size(q) + q->memory();
   }
+  if (Is(e, Encoding::kZSetPack)) return listpack::AllocSize(static_cast<char*>(e.container()));
+  if (Is(e, Encoding::kZSetTree)) {
+    auto* t = static_cast<ZSetTree*>(e.container());
+    return malloc_usable_size(t) + t->memory();
+  }
   return 0;
 }
 
 void FreeContainer(Entry& e) {
   if (Is(e, Encoding::kListPack)) listpack::Free(static_cast<char*>(e.container()));
   if (Is(e, Encoding::kQuickList)) delete static_cast<QuickList*>(e.container());
+  if (Is(e, Encoding::kZSetPack)) listpack::Free(static_cast<char*>(e.container()));
+  if (Is(e, Encoding::kZSetTree)) delete static_cast<ZSetTree*>(e.container());
 }
 
 namespace {
@@ -61,7 +71,16 @@ void EncodeList(const QuickList& list, std::string* out) {
 ScalarView WholeValue(const Entry& e, std::string* scratch) {
   if (!IsContainer(e)) return e.value();
   scratch->clear();
-  if (Is(e, Encoding::kQuickList)) {
+  if (TypeOf(e) == ObjType::kZSet) {
+    // A List of [member, score] pairs in order: what a snapshot stores and a native GET reads.
+    ZSetRef z(const_cast<Entry*>(&e));
+    AppendListHeader(static_cast<uint32_t>(z.size()), scratch);
+    z.Walk(0, z.size(), false, [&](const ZItem& it) {
+      AppendListHeader(2, scratch);
+      AppendEncodedScalar(ScalarView::Bytes(it.member), scratch);
+      AppendEncodedScalar(ScalarView::Float(it.score), scratch);
+    });
+  } else if (Is(e, Encoding::kQuickList)) {
     EncodeList(*static_cast<const QuickList*>(e.container()), scratch);
   } else {
     QuickList borrowed(0, static_cast<char*>(e.container()));

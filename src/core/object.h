@@ -52,6 +52,8 @@ constexpr std::string_view ObjTypeName(ObjType t) {
 enum class Encoding : uint8_t {
   kListPack = 6,   // char*: one listpack (core/listpack.h)
   kQuickList = 7,  // QuickList* (core/quicklist.h)
+  kZSetPack = 13,  // char*: one listpack of member, score pairs (core/zset.h)
+  kZSetTree = 14,  // ZSetTree* (core/zset.h)
 };
 
 inline bool IsContainer(const Entry& e) { return e.encoding() >= 6; }
@@ -74,7 +76,8 @@ inline ObjType TypeOf(ScalarType encoding, std::string_view value) {
 }
 inline ObjType TypeOf(const ScalarView& v) { return TypeOf(v.type, v.bytes); }
 inline ObjType TypeOf(const Entry& e) {
-  if (IsContainer(e)) return ObjType::kList;  // the only container type so far
+  if (Is(e, Encoding::kZSetPack) || Is(e, Encoding::kZSetTree)) return ObjType::kZSet;
+  if (IsContainer(e)) return ObjType::kList;
   return TypeOf(e.type(), {e.value_data(), e.value_len()});
 }
 inline bool IsString(const Entry& e) { return TypeOf(e) == ObjType::kString; }
@@ -89,6 +92,9 @@ namespace kv {
 struct EncodingLimits {
   // list-max-listpack-size: < 0 caps a node at 4 KB << (-n - 1), > 0 at n elements.
   std::atomic<int64_t> list_max_listpack_size{-2};
+  // zset-max-listpack-entries / -value: past either a sorted set becomes a tree.
+  std::atomic<int64_t> zset_max_listpack_entries{128};
+  std::atomic<int64_t> zset_max_listpack_value{64};
 };
 EncodingLimits& GlobalEncodingLimits();
 
