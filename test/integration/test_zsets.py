@@ -252,3 +252,40 @@ def test_big_set_against_model(kv):
         assert c.zrank("z", order[i][0]) == i
     assert c.zcount("z", 5, 10) == sum(1 for _, s in order if 5 <= s <= 10)
     assert c.zrangebyscore("z", 5, "(10") == [m for m, s in order if 5 <= s < 10]
+
+
+def test_set_algebra(kv):
+    c = kv.client()
+    c.zadd("a", {"x": 1, "y": 2, "z": 3})
+    c.zadd("b", {"y": 10, "z": 20, "w": 5})
+    assert c.zunion(["a", "b"], withscores=True) == [
+        ("x", 1.0), ("w", 5.0), ("y", 12.0), ("z", 23.0)]
+    assert c.zinter(["a", "b"], aggregate="MAX", withscores=True) == [("y", 10.0), ("z", 20.0)]
+    assert c.zinter({"a": 2, "b": 0.5}, withscores=True) == [("y", 9.0), ("z", 16.0)]
+    assert c.zdiff(["a", "b"], withscores=True) == ["x", "1"]  # redis-py leaves these flat
+    assert c.zunionstore("d", {"a": 1, "b": -1}, aggregate="MIN") == 4
+    assert c.zrange("d", 0, -1, withscores=True) == [
+        ("z", -20.0), ("y", -10.0), ("w", -5.0), ("x", 1.0)]
+    assert c.zinterstore("d", ["a", "nokey"]) == 0
+    assert c.exists("d") == 0
+    assert c.zdiffstore("d", ["b", "a"]) == 1
+    assert c.zrange("d", 0, -1) == ["w"]
+    assert c.zintercard(2, ["a", "b"]) == 2
+    assert c.zintercard(2, ["a", "b"], limit=1) == 1
+    c.zadd("inf", {"x": float("inf")})
+    c.zadd("ninf", {"x": float("-inf")})
+    assert c.zunion(["inf", "ninf"], withscores=True) == [("x", 0.0)]
+    with kv.raw() as r:
+        assert str(r.call("ZUNION", "0", "a")) == (
+            "ERR at least 1 input key is needed for 'zunion' command")
+        assert str(r.call("ZUNIONSTORE", "d", "0", "a")) == (
+            "ERR at least 1 input key is needed for 'zunionstore' command")
+        assert str(r.call("ZUNION", "3", "a", "b")) == "ERR syntax error"
+        assert str(r.call("ZUNION", "2", "a", "b", "WEIGHTS", "1", "x")) == (
+            "ERR weight value is not a float")
+        assert str(r.call("ZUNION", "2", "a", "b", "AGGREGATE", "AVG")) == "ERR syntax error"
+        assert str(r.call("ZDIFF", "2", "a", "b", "WEIGHTS", "1", "2")) == "ERR syntax error"
+        assert str(r.call("ZUNIONSTORE", "d", "1", "a", "WITHSCORES")) == "ERR syntax error"
+        assert str(r.call("ZINTERCARD", "1", "a", "LIMIT", "-1")) == "ERR LIMIT can't be negative"
+        r.call("SET", "s", "v")
+        assert str(r.call("ZUNION", "2", "a", "s")) == WRONGTYPE
