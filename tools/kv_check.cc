@@ -80,6 +80,14 @@ void CheckSnapshot(const std::string& dir, const Manifest& m, bool dump, Report*
                   expire == kv::kNoExpire ? "" : fmt::format(" expire_at_ms={}", expire).c_str());
     };
   }
+  if (dump) {
+    sink.on_collection = [&](std::string_view key, uint8_t, std::string_view encoded,
+                             int64_t expire) {
+      std::printf("  ns=%s key=%s zset=%s%s\n", ns.c_str(), kv::QuoteBytes(key).c_str(),
+                  kv::EncodedValueText(encoded).c_str(),
+                  expire == kv::kNoExpire ? "" : fmt::format(" expire_at_ms={}", expire).c_str());
+    };
+  }
   SnapshotInfo info;
   size_t bad = SIZE_MAX;
   const std::string err = ReadSnapshot(file.data(), sink, &info, &bad);

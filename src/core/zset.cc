@@ -4,9 +4,14 @@
 
 #include <cstdlib>
 #include <new>
+#include <string>
+#include <utility>
+#include <vector>
+#include <algorithm>
 
 #include "core/listpack.h"
 #include "core/object.h"
+#include "core/value_encoding.h"
 
 namespace kv {
 
@@ -239,6 +244,36 @@ bool ZSetNeedsTree(uint64_t count, size_t max_len) {
 NewContainer NewZSet(bool big) {
   if (big) return {static_cast<uint8_t>(Encoding::kZSetTree), new ZSetTree()};
   return {static_cast<uint8_t>(Encoding::kZSetPack), listpack::New()};
+}
+
+NewContainer ZSetFromEncoded(std::string_view encoded) {
+  std::vector<std::pair<std::string, double>> pairs;
+  size_t max_len = 0;
+  ForEachListElement(encoded, [&](const ScalarView& pair) {
+    std::string member;
+    double score = 0;
+    int i = 0;
+    ForEachListElement(pair.bytes, [&](const ScalarView& v) {
+      if (i++ == 0) {
+        member.assign(v.bytes);
+      } else {
+        score = v.d;
+      }
+    });
+    max_len = std::max(max_len, member.size());
+    pairs.emplace_back(std::move(member), score);
+  });
+  const NewContainer c = NewZSet(ZSetNeedsTree(pairs.size(), max_len));
+  // A scratch entry lends the container to ZSetRef while it fills.
+  Entry* scratch = Entry::CreateEncoded("", c.encoding, sizeof(void*), false);
+  scratch->set_container(c.ptr);
+  {
+    ZSetRef z(scratch);
+    for (const auto& [m, s] : pairs) z.Set(m, s);
+  }
+  const NewContainer out{scratch->encoding(), scratch->container()};
+  Entry::Destroy(scratch);
+  return out;
 }
 
 ZSetRef::ZSetRef(Entry* e) : e_(e), before_(static_cast<int64_t>(ContainerBytes(*e))) {

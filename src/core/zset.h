@@ -157,6 +157,9 @@ class ZSetRef {
 // A new, empty sorted set: a listpack, or the tree directly when `big` (Redis's zsetTypeCreate
 // with a size hint past the thresholds).
 NewContainer NewZSet(bool big);
+// A sorted set built from its persisted form, a valid encoded List of [member Bytes, score
+// Float] pairs (a snapshot's type 7), in the encoding the thresholds pick.
+NewContainer ZSetFromEncoded(std::string_view encoded);
 // Whether a set of `count` elements with members up to `max_len` bytes needs the tree.
 bool ZSetNeedsTree(uint64_t count, size_t max_len);
 

@@ -11,12 +11,50 @@
 
 #include "core/keyspace.h"
 #include "core/object.h"
+#include "core/value_encoding.h"
+#include "core/zset.h"
 #include "persist/files.h"
 #include "persist/format.h"
 
 namespace kv::persist {
 
 namespace {
+
+// Checks a sorted set's value: a List of [Bytes, Float] pairs.
+class ZSetShape : public EncodedValueVisitor {
+ public:
+  bool ok = true;
+  void Null() override { ok = false; }
+  void Int(int64_t) override { ok = false; }
+  void Float(double) override { Scalar(true); }
+  void Dec(const Decimal&) override { ok = false; }
+  void String(std::string_view) override { ok = false; }
+  void Bytes(std::string_view) override { Scalar(false); }
+  void BeginList(uint32_t count) override {
+    ok = ok && (depth_ == 0 || (depth_ == 1 && count == 2));
+    ++depth_;
+    pos_ = 0;
+  }
+  void BeginMap(uint32_t) override { ok = false; }
+  void MapKey(std::string_view) override { ok = false; }
+  void EndContainer() override { --depth_; }
+
+ private:
+  void Scalar(bool is_float) {
+    ok = ok && depth_ == 2 && (pos_ == 1) == is_float;
+    ++pos_;
+  }
+  int depth_ = 0;
+  int pos_ = 0;
+};
+
+bool IsZSetValue(std::string_view raw) {
+  ZSetShape shape;
+  size_t consumed = 0;
+  return WalkEncodedValue(raw, DecodeLimits{}, shape, &consumed) == DecodeError::kOk &&
+         consumed == raw.size() && shape.ok && EncodedTypeOf(raw) == EncodedType::kList;
+}
+
 constexpr size_t kEntriesFrameTarget = 256 * 1024;
 constexpr size_t kFlushAt = 4 * 1024 * 1024;
 constexpr uint8_t kEntryHasExpire = 1;
@@ -94,7 +132,7 @@ std::string WriteSnapshot(const std::vector<Keyspace*>& spaces, const std::strin
         // A list is written as a nested List value (type 5), which loads back as a list: the
         // file holds values, never in-memory layouts.
         const ScalarView v = WholeValue(*entry, &whole);
-        e.U8(static_cast<uint8_t>(v.type));
+        e.U8(TypeOf(*entry) == ObjType::kZSet ? kSnapZSet : static_cast<uint8_t>(v.type));
         e.U8(entry->has_expire() ? kEntryHasExpire : 0);
         if (entry->has_expire()) e.I64(entry->expire_at());
         e.Str32(entry->key());
@@ -157,7 +195,7 @@ std::string ReadSnapshot(std::string_view data, const SnapshotSink& sink, Snapsh
         info->lsn = d.U64();
         info->created_ms = d.I64();
         if (!d.done()) return fail("bad header frame");
-        if (version != kSnapshotVersion)
+        if (version != kSnapshotVersion && version != 1)
           return fail(fmt::format("snapshot version {} (this build reads {})", version,
                                   kSnapshotVersion));
         have_header = true;
@@ -182,6 +220,12 @@ std::string ReadSnapshot(std::string_view data, const SnapshotSink& sink, Snapsh
           const std::string_view key = d.Str32();
           const std::string_view raw = d.Str32();
           if (!d.ok()) return fail("entry runs past its frame");
+          if (type == kSnapZSet) {
+            if (!IsZSetValue(raw)) return fail("bad sorted set value");
+            if (sink.on_collection) sink.on_collection(key, type, raw, expire);
+            ++keys;
+            continue;
+          }
           if (!KnownScalarType(type)) return fail(fmt::format("unknown value type {}", type));
           ScalarView v;
           if (!ReadRawChecked(type, raw, &v)) return fail("value size does not match its type");
@@ -244,6 +288,13 @@ std::string LoadImage(std::string_view data,
     Shard& shard = ks->ShardFor(key);
     auto guard = maybe_lock(shard);
     shard.Set(key, v, expire_at);
+  };
+  sink.on_collection = [&](std::string_view key, uint8_t, std::string_view encoded,
+                           int64_t expire_at) {
+    Shard& shard = ks->ShardFor(key);
+    auto guard = maybe_lock(shard);
+    const NewContainer c = ZSetFromEncoded(encoded);
+    shard.SetContainer(key, c.encoding, c.ptr, expire_at);
   };
   sink.on_progress = progress;
   size_t bad = SIZE_MAX;

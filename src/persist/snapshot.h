@@ -30,7 +30,11 @@ class Store;
 namespace kv::persist {
 
 inline constexpr std::string_view kSnapshotMagic = "KVSNAP01";
-inline constexpr uint32_t kSnapshotVersion = 1;
+// Version 2 added the collection type bytes (7: a sorted set); version 1 files still load.
+inline constexpr uint32_t kSnapshotVersion = 2;
+// Entry type bytes past the ScalarType ones (0-5): a collection no native value describes,
+// its value an encoded List. 7: a sorted set, [member Bytes, score Float] pairs in order.
+inline constexpr uint8_t kSnapZSet = 7;
 std::string SnapshotName(uint64_t lsn);
 
 struct SnapshotInfo {
@@ -49,6 +53,10 @@ std::string WriteSnapshot(const std::vector<Keyspace*>& spaces, const std::strin
 struct SnapshotSink {
   std::function<void(std::string_view ns, uint64_t keys_hint)> on_namespace;
   std::function<void(std::string_view key, const ScalarView& value, int64_t expire_at)> on_entry;
+  // A collection entry (kSnapZSet): its type byte and its encoded value, already verified.
+  std::function<void(std::string_view key, uint8_t type, std::string_view encoded,
+                     int64_t expire_at)>
+      on_collection;
   std::function<void(size_t done, size_t total)> on_progress;  // bytes, every few MB
 };
 
