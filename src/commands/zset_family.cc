@@ -167,10 +167,6 @@ void ZAddGeneric(CommandContext& ctx, bool incr) {
     return;
   }
   const size_t elements = rest / 2;
-  if (incr && elements > 1) {
-    ctx.rb->SendError("ERR INCR option supports a single increment-element pair");
-    return;
-  }
   if (nx && xx) {
     ctx.rb->SendError("ERR XX and NX options at the same time are not compatible");
     return;
@@ -179,8 +175,11 @@ void ZAddGeneric(CommandContext& ctx, bool incr) {
     ctx.rb->SendError("ERR GT, LT, and/or NX options at the same time are not compatible");
     return;
   }
+  if (incr && elements > 1) {
+    ctx.rb->SendError("ERR INCR option supports a single increment-element pair");
+    return;
+  }
   std::vector<double> scores(elements);
-  size_t max_len = 0;
   std::vector<std::string> members(elements);
   for (size_t i = 0; i < elements; ++i) {
     if (!ParseScore(ctx.args[idx + 2 * i], &scores[i])) {
@@ -189,7 +188,6 @@ void ZAddGeneric(CommandContext& ctx, bool incr) {
     }
     char buf[kScalarBufSize];
     members[i] = MemberArg(ctx, idx + 2 * i + 1, buf);
-    max_len = std::max(max_len, members[i].size());
   }
   const std::string_view key = ctx.args[1];
   bool wrong;
@@ -198,7 +196,9 @@ void ZAddGeneric(CommandContext& ctx, bool incr) {
   Shard& shard = ctx.ShardFor(key);
   int64_t added = 0, updated = 0, processed = 0;
   double score = 0;
-  if (!e && !xx) e = CreateZSet(shard, key, ZSetNeedsTree(elements, max_len));
+  // Redis 7.0 picks the new key's encoding by its first member alone, then converts as it
+  // adds: a -0 score added while it is a listpack reads 0 ever after, as there.
+  if (!e && !xx) e = CreateZSet(shard, key, ZSetNeedsTree(1, members[0].size()));
   if (e) {
     ZSetRef z(e);
     bool nan = false;
@@ -407,8 +407,8 @@ void RangeGeneric(CommandContext& ctx, size_t argc_start, bool store, RangeType 
   }
   if (dir == Direction::kAuto) dir = Direction::kForward;
   if (type == RangeType::kAuto) type = RangeType::kRank;
-  const bool has_limit = limit != -1 || offset != 0;
-  if (has_limit && type == RangeType::kRank) {
+  // Redis looks at the count alone: "LIMIT 1 -1" passes with a rank range.
+  if (limit != -1 && type == RangeType::kRank) {
     ctx.rb->SendError(
         "ERR syntax error, LIMIT is only supported in combination with either BYSCORE or BYLEX");
     return;

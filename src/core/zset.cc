@@ -309,8 +309,6 @@ bool ZSetRef::Set(std::string_view member, double score) {
     tree_->Insert(member, score);
     return !old;
   }
-  // A listpack keeps a zero score as the integer 0, so Redis reads -0 back as 0 there.
-  if (score == 0) score = 0.0;
   bool added = true;
   if (const uint32_t off = FindInPack(member)) {
     if (listpack::Get(lp(), listpack::Next(lp(), off)).d == score) return false;
@@ -322,6 +320,8 @@ bool ZSetRef::Set(std::string_view member, double score) {
     tree_->Insert(member, score);
     return true;
   }
+  // A listpack keeps a zero score as the integer 0, so Redis reads -0 back as 0 there.
+  if (score == 0) score = 0.0;
   char* p = lp();
   const uint32_t end = listpack::Bytes(p);
   uint32_t off = listpack::kHeader;
