@@ -289,3 +289,18 @@ def test_set_algebra(kv):
         assert str(r.call("ZINTERCARD", "1", "a", "LIMIT", "-1")) == "ERR LIMIT can't be negative"
         r.call("SET", "s", "v")
         assert str(r.call("ZUNION", "2", "a", "s")) == WRONGTYPE
+
+
+def test_redis_benchmark_zadd_and_zpopmin(kv):
+    import re
+    import subprocess
+    argv = ["/usr/bin/redis-benchmark", "-h", kv.host, "-p", str(kv.port), "-t", "zadd,zpopmin",
+            "-n", "20000", "-r", "1000", "-P", "16", "-q"]
+    res = subprocess.run(argv, capture_output=True, text=True, timeout=300)
+    assert res.returncode == 0, res.stderr
+    out = res.stdout + res.stderr
+    for test in ("ZADD", "ZPOPMIN"):
+        assert re.search(rf"^\s*{test}: [0-9.]+ requests per second", out, re.M), out
+    assert "error" not in out.lower(), out
+    # ZADD ran first (up to 1000 random members), then 20000 ZPOPMINs emptied the set.
+    assert kv.client().exists("myzset") == 0
