@@ -198,7 +198,10 @@ void StoreKeys(std::span<const std::string_view> args, std::vector<size_t>* out)
 
 void Add(CommandTable& t, std::string name, int arity, uint32_t flags, KeyFinder keys,
          CommandHandler h, std::string since, std::string summary, std::string syntax) {
-  CommandSpec s = MakeSpec(std::move(name), arity, flags, kNoKeys, h, "sorted_set",
+  // The STORE forms report their destination as the fixed key range, as Redis does; find_keys
+  // gives every key either way.
+  const KeyRange range = keys == StoreKeys ? KeyRange{1, 1, 1} : kNoKeys;
+  CommandSpec s = MakeSpec(std::move(name), arity, flags, range, h, "sorted_set",
                            std::move(since), std::move(summary), std::move(syntax));
   s.find_keys = keys;
   t.Register(std::move(s));
