@@ -82,7 +82,9 @@ void CheckSnapshot(const std::string& dir, const Manifest& m, bool dump, Report*
     // A collection (type 6 and up): its encoded List, named by its type.
     sink.on_collection = [&](std::string_view key, uint8_t type, std::string_view encoded,
                              int64_t expire) {
-      const char* tag = type == kv::persist::kSnapshotSet ? "set" : "hash";
+      const char* tag = type == kv::persist::kSnapshotSet    ? "set"
+                        : type == kv::persist::kSnapshotZSet ? "zset"
+                                                             : "hash";
       std::printf("  ns=%s key=%s %s=%s%s\n", ns.c_str(), kv::QuoteBytes(key).c_str(), tag,
                   kv::EncodedValueText(encoded).c_str(),
                   expire == kv::kNoExpire ? "" : fmt::format(" expire_at_ms={}", expire).c_str());

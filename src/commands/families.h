@@ -14,6 +14,7 @@ void RegisterKeysFamily(CommandTable& table);
 void RegisterListFamily(CommandTable& table);
 void RegisterSetFamily(CommandTable& table);
 void RegisterHashFamily(CommandTable& table);
+void RegisterZSetFamily(CommandTable& table);  // zset_family.cc, zset_setops.cc
 void RegisterServerFamily(CommandTable& table);
 void RegisterInfo(CommandTable& table);  // server family, in info.cc
 void RegisterPersistenceFamily(CommandTable& table);
@@ -30,6 +31,7 @@ inline void RegisterBuiltinFamilies(CommandTable& table) {
   RegisterListFamily(table);
   RegisterSetFamily(table);
   RegisterHashFamily(table);
+  RegisterZSetFamily(table);
   RegisterServerFamily(table);
   RegisterPersistenceFamily(table);
   RegisterAclFamily(table);

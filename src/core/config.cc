@@ -301,6 +301,12 @@ Config::Config() {
   for (const char* name : {"hash-max-listpack-value", "hash-max-ziplist-value"})
     add_int(name, "a hash with a longer field or value becomes a hashtable",
             &limits.hash_max_listpack_value, 0, INT64_MAX, true);
+  for (const char* name : {"zset-max-listpack-entries", "zset-max-ziplist-entries"})
+    add_int(name, "sorted sets past this many members become a skip list",
+            &limits.zset_max_listpack_entries, 0, INT64_MAX, true);
+  for (const char* name : {"zset-max-listpack-value", "zset-max-ziplist-value"})
+    add_int(name, "sorted sets with a member longer than this (bytes) become a skip list",
+            &limits.zset_max_listpack_value, 0, INT64_MAX, true);
   add_int("proto-max-bulk-len", "largest bulk string a client may send", &proto_max_bulk_len,
           1024 * 1024, INT64_MAX, true, true);
   add_int("client-query-buffer-limit", "largest unparsed input per client",

@@ -6,6 +6,7 @@
 #include "core/listpack.h"
 #include "core/quicklist.h"
 #include "core/set.h"
+#include "core/zset.h"
 
 namespace kv {
 
@@ -22,6 +23,8 @@ std::string_view EncodingName(const Entry& e) {
   if (Is(e, Encoding::kSetTable)) return "hashtable";
   if (Is(e, Encoding::kHashPack)) return "listpack";
   if (Is(e, Encoding::kHashTable)) return "hashtable";
+  if (Is(e, Encoding::kZSetPack)) return "listpack";
+  if (Is(e, Encoding::kZSetTree)) return "skiplist";
   switch (e.type()) {
     case ScalarType::kInt:
       return "int";
@@ -53,6 +56,11 @@ size_t ContainerBytes(const Entry& e) {
     return malloc_usable_size(t) + t->memory();
   }
   if (Is(e, Encoding::kHashPack) || Is(e, Encoding::kHashTable)) return HashContainerBytes(e);
+  if (Is(e, Encoding::kZSetPack)) return listpack::AllocSize(static_cast<char*>(e.container()));
+  if (Is(e, Encoding::kZSetTree)) {
+    auto* t = static_cast<ZSetTree*>(e.container());
+    return malloc_usable_size(t) + t->memory();
+  }
   return 0;
 }
 
@@ -61,6 +69,8 @@ void FreeContainer(Entry& e) {
   if (Is(e, Encoding::kQuickList)) delete static_cast<QuickList*>(e.container());
   if (TypeOf(e) == ObjType::kSet) set::Free({e.encoding(), e.container()});
   if (Is(e, Encoding::kHashPack) || Is(e, Encoding::kHashTable)) HashFree(e);
+  if (Is(e, Encoding::kZSetPack)) listpack::Free(static_cast<char*>(e.container()));
+  if (Is(e, Encoding::kZSetTree)) delete static_cast<ZSetTree*>(e.container());
 }
 
 namespace {
@@ -81,7 +91,16 @@ ScalarView WholeValue(const Entry& e, std::string* scratch) {
     EncodeHash(e, scratch);
     return ScalarView::Nested(*scratch);
   }
-  if (TypeOf(e) == ObjType::kSet) {
+  if (TypeOf(e) == ObjType::kZSet) {
+    // A List of [member, score] pairs in order: what a snapshot stores and a native GET reads.
+    ZSetRef z(const_cast<Entry*>(&e));
+    AppendListHeader(static_cast<uint32_t>(z.size()), scratch);
+    z.Walk(0, z.size(), false, [&](const ZItem& it) {
+      AppendListHeader(2, scratch);
+      AppendEncodedScalar(ScalarView::Bytes(it.member), scratch);
+      AppendEncodedScalar(ScalarView::Float(it.score), scratch);
+    });
+  } else if (TypeOf(e) == ObjType::kSet) {
     AppendListHeader(static_cast<uint32_t>(set::Size(e)), scratch);
     set::ForEach(e, [&](const ScalarView& v) { AppendEncodedScalar(v, scratch); });
   } else if (Is(e, Encoding::kQuickList)) {

@@ -57,6 +57,8 @@ enum class Encoding : uint8_t {
   kIntSet = 10,    // char*: one intset (core/intset.h)
   kSetPack = 11,   // char*: one listpack of members (core/listpack.h)
   kSetTable = 12,  // SetTable* (core/set_table.h)
+  kZSetPack = 13,  // char*: one listpack of member, score pairs (core/zset.h)
+  kZSetTree = 14,  // ZSetTree* (core/zset.h)
 };
 
 inline bool IsContainer(const Entry& e) { return e.encoding() >= 6; }
@@ -89,6 +91,9 @@ inline ObjType TypeOf(const Entry& e) {
     case static_cast<uint8_t>(Encoding::kSetPack):
     case static_cast<uint8_t>(Encoding::kSetTable):
       return ObjType::kSet;
+    case static_cast<uint8_t>(Encoding::kZSetPack):
+    case static_cast<uint8_t>(Encoding::kZSetTree):
+      return ObjType::kZSet;
     default:
       break;
   }
@@ -114,6 +119,9 @@ struct EncodingLimits {
   // A hash stays a listpack up to this many fields, each field and value at most -value bytes.
   std::atomic<int64_t> hash_max_listpack_entries{128};
   std::atomic<int64_t> hash_max_listpack_value{64};
+  // zset-max-listpack-entries / -value: past either a sorted set becomes a tree.
+  std::atomic<int64_t> zset_max_listpack_entries{128};
+  std::atomic<int64_t> zset_max_listpack_value{64};
 };
 EncodingLimits& GlobalEncodingLimits();
 

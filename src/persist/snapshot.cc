@@ -13,6 +13,8 @@
 #include "core/keyspace.h"
 #include "core/object.h"
 #include "core/set.h"
+#include "core/value_encoding.h"
+#include "core/zset.h"
 #include "persist/files.h"
 #include "persist/format.h"
 
@@ -20,7 +22,44 @@ namespace kv::persist {
 
 namespace {
 
-bool IsCollectionType(uint8_t type) { return type == kSnapshotSet || type == kSnapshotHash; }
+// Checks a sorted set's value: a List of [Bytes, Float] pairs.
+class ZSetShape : public EncodedValueVisitor {
+ public:
+  bool ok = true;
+  void Null() override { ok = false; }
+  void Int(int64_t) override { ok = false; }
+  void Float(double) override { Scalar(true); }
+  void Dec(const Decimal&) override { ok = false; }
+  void String(std::string_view) override { ok = false; }
+  void Bytes(std::string_view) override { Scalar(false); }
+  void BeginList(uint32_t count) override {
+    ok = ok && (depth_ == 0 || (depth_ == 1 && count == 2));
+    ++depth_;
+    pos_ = 0;
+  }
+  void BeginMap(uint32_t) override { ok = false; }
+  void MapKey(std::string_view) override { ok = false; }
+  void EndContainer() override { --depth_; }
+
+ private:
+  void Scalar(bool is_float) {
+    ok = ok && depth_ == 2 && (pos_ == 1) == is_float;
+    ++pos_;
+  }
+  int depth_ = 0;
+  int pos_ = 0;
+};
+
+bool IsZSetValue(std::string_view raw) {
+  ZSetShape shape;
+  size_t consumed = 0;
+  return WalkEncodedValue(raw, DecodeLimits{}, shape, &consumed) == DecodeError::kOk &&
+         consumed == raw.size() && shape.ok;
+}
+
+bool IsCollectionType(uint8_t type) {
+  return type == kSnapshotSet || type == kSnapshotZSet || type == kSnapshotHash;
+}
 
 // nullptr when `raw` has the shape its collection type byte promises, else what is wrong. The
 // value is checked as deeply as a type-5 value (the frame's checksum vouches for the rest), and
@@ -34,6 +73,7 @@ const char* CheckCollection(uint8_t type, std::string_view raw) {
   if (count == 0) return "an empty collection";
   if (type == kSnapshotHash && count % 2 != 0)
     return "hash value is not a List of field, value pairs";
+  if (type == kSnapshotZSet && !IsZSetValue(v.bytes)) return "bad sorted set value";
   return nullptr;
 }
 
@@ -126,6 +166,10 @@ std::string WriteSnapshot(const std::vector<Keyspace*>& spaces, const std::strin
           case ObjType::kSet:
             v = WholeValue(*entry, &whole);
             type_byte = kSnapshotSet;
+            break;
+          case ObjType::kZSet:
+            v = WholeValue(*entry, &whole);
+            type_byte = kSnapshotZSet;
             break;
           default:
             v = WholeValue(*entry, &whole);
@@ -297,6 +341,11 @@ std::string LoadImage(std::string_view data,
         if (const auto c = set::FromEncodedList(encoded))
           shard.SetContainer(key, c->encoding, c->ptr, expire_at);
         break;
+      case kSnapshotZSet: {
+        const NewContainer c = ZSetFromEncoded(encoded);
+        shard.SetContainer(key, c.encoding, c.ptr, expire_at);
+        break;
+      }
       case kSnapshotHash:
         StoreHashPairs(shard, key, encoded, expire_at);
         break;

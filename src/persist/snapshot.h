@@ -34,6 +34,7 @@ inline constexpr std::string_view kSnapshotMagic = "KVSNAP01";
 // describes; each one's value is an encoded List. Version 1 files still load.
 inline constexpr uint32_t kSnapshotVersion = 2;
 inline constexpr uint8_t kSnapshotSet = 6;   // its members
+inline constexpr uint8_t kSnapshotZSet = 7;  // [member Bytes, score Float] pairs in order
 inline constexpr uint8_t kSnapshotHash = 8;  // alternating field (Bytes), value
 std::string SnapshotName(uint64_t lsn);
 

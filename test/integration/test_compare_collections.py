@@ -22,7 +22,7 @@ from conftest import Server
 # The families kv-server has, compared with redis-server. Add each family here when it lands
 # (LIST first, then HASH, SET, ZSET, and MIXED once all four are in); with the first one,
 # remove this test's "no-family-yet" entry from test/skip-allowlist.txt.
-FAMILIES: list[str] = ["LIST", "SET", "HASH"]
+FAMILIES: list[str] = ["LIST", "SET", "HASH", "ZSET"]
 
 STEPS = 300
 # (seed, RESP protocol): four RESP2 runs and one RESP3 run per family. KV_COMPARE_SEEDS=N runs
