@@ -1,10 +1,8 @@
 // Sorted-set algebra: ZUNION ZINTER ZDIFF, their STORE forms and ZINTERCARD (t_zset.c's
 // zunionInterDiffGenericCommand), with WEIGHTS and AGGREGATE SUM|MIN|MAX. Inputs are read
 // whole into a member -> score map, the result sorted by (score, member) as the container
-// would order it, then replied or stored (an empty result deletes the destination).
-//
-// Redis also accepts plain sets as inputs (each member scoring 1); until the set family lands
-// on this model a set input answers WRONGTYPE.
+// would order it, then replied or stored (an empty result deletes the destination). A plain
+// set is an input too, each member scoring 1, as in Redis.
 
 #include <algorithm>
 #include <cmath>
@@ -19,6 +17,7 @@
 #include "commands/lookup.h"
 #include "commands/zset_family.h"
 #include "core/object.h"
+#include "core/set.h"
 
 namespace kv {
 
@@ -45,9 +44,16 @@ void Aggregated(Aggregate agg, double* target, double v) {
 
 using ScoreMap = std::unordered_map<std::string, double>;
 
+// A missing key is an empty input; a set's members score 1.
 ScoreMap Load(Entry* e) {
   ScoreMap out;
   if (!e) return out;
+  if (TypeOf(*e) == ObjType::kSet) {
+    out.reserve(set::Size(*e));
+    char buf[kScalarBufSize];
+    set::ForEach(*e, [&](const ScalarView& v) { out.emplace(CanonicalString(v, buf), 1.0); });
+    return out;
+  }
   ZSetRef z(e);
   out.reserve(z.size());
   z.Walk(0, z.size(), false, [&](const ZItem& it) { out.emplace(it.member, it.score); });
@@ -71,7 +77,7 @@ void Generic(CommandContext& ctx, size_t numkeys_idx, bool store, SetOp op, bool
   for (size_t i = 0; i < n; ++i) {
     const std::string_view key = ctx.args[numkeys_idx + 1 + i];
     src[i] = FindRead(ctx.ShardFor(key), key, ctx.now_ms);
-    if (src[i] && TypeOf(*src[i]) != ObjType::kZSet) {
+    if (src[i] && TypeOf(*src[i]) != ObjType::kZSet && TypeOf(*src[i]) != ObjType::kSet) {
       ctx.rb->SendError(errors::kWrongType);
       return;
     }
@@ -136,7 +142,10 @@ void Generic(CommandContext& ctx, size_t numkeys_idx, bool store, SetOp op, bool
     // Smallest input first: every member of the result is in it.
     std::vector<size_t> order(n);
     for (size_t i = 0; i < n; ++i) order[i] = i;
-    auto size_of = [&](size_t i) { return src[i] ? ZSetRef(src[i]).size() : 0; };
+    auto size_of = [&](size_t i) -> size_t {
+      if (!src[i]) return 0;
+      return TypeOf(*src[i]) == ObjType::kSet ? set::Size(*src[i]) : ZSetRef(src[i]).size();
+    };
     std::stable_sort(order.begin(), order.end(),
                      [&](size_t a, size_t b) { return size_of(a) < size_of(b); });
     if (size_of(order[0]) > 0) {

@@ -291,6 +291,28 @@ def test_set_algebra(kv):
         assert str(r.call("ZUNION", "2", "a", "s")) == WRONGTYPE
 
 
+def test_set_algebra_takes_plain_sets(kv):
+    """A plain set is an input of the sorted-set algebra, each member scoring 1 (an intset's
+    members too), and a list is still the wrong type."""
+    c = kv.client()
+    c.zadd("z", {"a": 5, "b": 2, "7": 3})
+    c.sadd("s", "a", "c")
+    c.sadd("ints", 7, 8)
+    assert c.zunion(["z", "s"], withscores=True) == [
+        ("c", 1.0), ("b", 2.0), ("7", 3.0), ("a", 6.0)]
+    assert c.zinter({"z": 1, "s": 10}, withscores=True) == [("a", 15.0)]
+    assert c.zinter(["z", "ints"], aggregate="MIN", withscores=True) == [("7", 1.0)]
+    assert c.zdiff(["s", "z"]) == ["c"]
+    assert c.zintercard(2, ["ints", "z"]) == 1
+    assert c.zunionstore("d", ["s", "ints"]) == 4
+    assert c.type("d") == "zset"
+    assert c.zrange("d", 0, -1, withscores=True) == [
+        ("7", 1.0), ("8", 1.0), ("a", 1.0), ("c", 1.0)]
+    c.rpush("l", "a")
+    with pytest.raises(redis.ResponseError, match="WRONGTYPE"):
+        c.zunion(["z", "l"])
+
+
 def test_redis_benchmark_zadd_and_zpopmin(kv):
     import re
     import subprocess
