@@ -160,12 +160,42 @@ TEST_CASE("quicklist matches a deque under random operations, for several node s
         CHECK(Describe(q.Get(q.Seek(i))) == model[i]);
       }
       REQUIRE(q.size() == model.size());
+      for (size_t n = 1; n < q.node_count(); ++n) REQUIRE_FALSE(q.FitsWithPrevious(n));
     }
     const std::vector<std::string> expect(model.begin(), model.end());
     CHECK(Contents(q) == expect);
     CHECK(Backwards(q) == expect);
     CHECK(q.node_count() > 1);
   }
+}
+
+TEST_CASE("deletions merge the nodes they leave small") {
+  QuickList q(8);  // 8 elements per node
+  for (int i = 0; i < 80; ++i) q.Push(false, ScalarView::Bytes(i % 2 ? "odd" : "even"));
+  CHECK(q.node_count() == 10);
+  const size_t full = q.memory();
+  CHECK(q.RemoveText("odd", 0) == 40);  // 4 left per node: pairs merge
+  CHECK(q.node_count() == 5);
+  CHECK(q.memory() < full);
+  q.EraseRange(4, 24);  // empties the middle nodes and leaves two halves that fit together
+  CHECK(q.size() == 16);
+  CHECK(q.node_count() == 2);
+  q.EraseRange(0, 1);
+  q.EraseRange(14, 1);
+  CHECK(q.node_count() == 2);  // 7 + 7 elements still need two nodes of 8
+  q.EraseRange(0, 6);
+  CHECK(q.node_count() == 1);  // 1 + 7
+  CHECK(q.size() == 8);
+  for (uint64_t i = 0; i < q.size(); ++i) CHECK(q.Get(q.Seek(i)).bytes == "even");
+
+  // A replace that shrinks a big element lets its node join the next one.
+  QuickList big(-1);  // 4 KB nodes
+  big.Push(false, ScalarView::Bytes(std::string(3000, 'x')));
+  big.Push(false, ScalarView::Bytes(std::string(3000, 'y')));
+  CHECK(big.node_count() == 2);
+  big.Replace(big.Seek(0), ScalarView::Bytes("x"));
+  CHECK(big.node_count() == 1);
+  CHECK(big.size() == 2);
 }
 
 TEST_CASE("a list entry is a listpack until it needs a second node, then a quicklist") {

@@ -234,6 +234,16 @@ char* Slice(const char* lp, uint32_t from, uint32_t to, uint32_t count) {
   return out;
 }
 
+char* Append(char* lp, const char* tail) {
+  const uint32_t bytes = Bytes(lp);
+  const uint32_t add = Bytes(tail) - kHeader;
+  lp = Grow(lp, bytes + add);
+  std::memcpy(lp + bytes, tail + kHeader, add);
+  SetBytes(lp, bytes + add);
+  SetCount(lp, Count(lp) + Count(tail));
+  return lp;
+}
+
 bool TextEquals(const char* lp, uint32_t off, std::string_view text) {
   const ScalarView v = Get(lp, off);
   if (IsText(v.type)) return v.bytes == text;

@@ -62,6 +62,8 @@ char* Erase(char* lp, uint32_t off, uint32_t n);
 char* Replace(char* lp, uint32_t off, const ScalarView& v);
 // A pack holding the elements [from, to) of `lp` (offsets), a copy.
 char* Slice(const char* lp, uint32_t from, uint32_t to, uint32_t count);
+// Appends every element of `tail` to `lp` (elements are self-delimiting, so this is one copy).
+char* Append(char* lp, const char* tail);
 
 // Whether the element at `off` reads as `text` over RESP: a scalar whose canonical string is
 // `text`. A nested element (a List inside a list) has no text and matches nothing.

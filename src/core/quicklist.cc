@@ -145,11 +145,46 @@ void QuickList::SplitIfNeeded(size_t i) {
   SplitIfNeeded(i);
 }
 
+bool QuickList::FitsWithPrevious(size_t i) const {
+  if (i == 0 || i >= nodes_.size()) return false;
+  const char* prev = nodes_[i - 1];
+  const char* next = nodes_[i];
+  if (fill_ > 0 && listpack::Count(prev) + listpack::Count(next) > static_cast<uint32_t>(fill_))
+    return false;
+  return static_cast<uint64_t>(listpack::Bytes(prev)) + listpack::Bytes(next) -
+             listpack::kHeader <=
+         SizeLimit();
+}
+
+bool QuickList::MergeWithPrevious(size_t i) {
+  if (!FitsWithPrevious(i)) return false;
+  char* prev = nodes_[i - 1];
+  const size_t old = listpack::AllocSize(prev);
+  SetNode(i - 1, listpack::Append(prev, nodes_[i]), old);
+  DropNode(i);
+  return true;
+}
+
+void QuickList::MergeRange(size_t first, size_t last) {
+  // From the right, so that the indexes still to visit do not move; node `last + 1` and node
+  // `first - 1` are the deletion's neighbours.
+  for (size_t i = std::min(last + 1, nodes_.size() - 1); i >= first && i > 0; --i)
+    MergeWithPrevious(i);
+}
+
+void QuickList::SplitAndMerge(size_t i) {
+  const size_t before = nodes_.size();
+  SplitIfNeeded(i);
+  // Halves never fit together, but an outer one may fit with its neighbour (a split by count
+  // can leave a half of small elements), as may a node that shrank.
+  MergeRange(i, i + (nodes_.size() - before));
+}
+
 void QuickList::Replace(Pos p, const ScalarView& v) {
   char* lp = nodes_[p.node];
   const size_t old = listpack::AllocSize(lp);
   SetNode(p.node, listpack::Replace(lp, p.off, v), old);
-  SplitIfNeeded(p.node);
+  SplitAndMerge(p.node);
 }
 
 void QuickList::Insert(Pos p, bool after, const ScalarView& v) {
@@ -158,13 +193,14 @@ void QuickList::Insert(Pos p, bool after, const ScalarView& v) {
   const size_t old = listpack::AllocSize(lp);
   SetNode(p.node, listpack::Insert(lp, at, v), old);
   ++count_;
-  SplitIfNeeded(p.node);
+  SplitAndMerge(p.node);
 }
 
 void QuickList::EraseRange(uint64_t start, uint64_t n) {
   if (n == 0) return;
   size_t i = 0;
   while (start >= listpack::Count(nodes_[i])) start -= listpack::Count(nodes_[i++]);
+  const size_t first = i;
   count_ -= n;
   while (n > 0) {
     char* lp = nodes_[i];
@@ -182,9 +218,16 @@ void QuickList::EraseRange(uint64_t start, uint64_t n) {
     start = 0;
     ++i;
   }
+  if (!nodes_.empty()) MergeRange(first, std::min(i, nodes_.size() - 1));
 }
 
 uint64_t QuickList::RemoveText(std::string_view text, int64_t count) {
+  const uint64_t removed = RemoveTextUnmerged(text, count);
+  if (removed > 0 && !nodes_.empty()) MergeRange(0, nodes_.size() - 1);
+  return removed;
+}
+
+uint64_t QuickList::RemoveTextUnmerged(std::string_view text, int64_t count) {
   const uint64_t limit = count == 0 ? UINT64_MAX
                                     : count > 0 ? static_cast<uint64_t>(count)
                                                 : static_cast<uint64_t>(-(count + 1)) + 1;

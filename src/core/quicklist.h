@@ -8,7 +8,9 @@
 // Node size follows Redis's list-max-listpack-size (`fill`): negative -1..-5 caps a node at
 // 4/8/16/32/64 KB, positive caps its element count (and 8 KB, Redis's safety limit). An element
 // larger than the cap gets a node of its own. A node that outgrows the cap after an insert or a
-// replace is split in two.
+// replace is split in two; nodes that deletions (LREM, LTRIM, LSET shrinking...) leave small are
+// merged with a neighbour when the two fit in one node, so a list that shrank does not keep a
+// node header and a half-empty allocation per few elements.
 //
 // Positions (Pos) are node index + byte offset; any change to the list invalidates them, and
 // element views (ScalarView) die with the next change.
@@ -62,6 +64,10 @@ class QuickList {
   // LREM: removes up to |count| elements whose text is `text` (all when count is 0), from the
   // head (count >= 0) or the tail (count < 0). Returns how many were removed.
   uint64_t RemoveText(std::string_view text, int64_t count);
+  // Whether node i and node i - 1 would fit in one node. Never true between two nodes after
+  // any operation: pushes open a node only when the end one is full, and inserts, replaces and
+  // deletions merge what they leave small.
+  bool FitsWithPrevious(size_t i) const;
 
  private:
   uint32_t SizeLimit() const;
@@ -71,7 +77,14 @@ class QuickList {
   void InsertNode(size_t i, char* lp);
   void DropNode(size_t i);
   void SplitIfNeeded(size_t i);
+  // Splits node i if it outgrew the cap, then merges what now fits with its neighbours.
+  void SplitAndMerge(size_t i);
+  // Merges node i into node i - 1 when both fit in one node; true if it did.
+  bool MergeWithPrevious(size_t i);
+  // Merges the nodes around a deletion in [first, last] that now fit together.
+  void MergeRange(size_t first, size_t last);
   void TrackArray(size_t old_capacity);
+  uint64_t RemoveTextUnmerged(std::string_view text, int64_t count);
 
   std::vector<char*> nodes_;
   uint64_t count_ = 0;
