@@ -11,6 +11,7 @@ void RegisterLcs(CommandTable& table);  // string family, in string_lcs.cc
 void RegisterBitmapFamily(CommandTable& table);
 void RegisterHllFamily(CommandTable& table);
 void RegisterKeysFamily(CommandTable& table);
+void RegisterDumpFamily(CommandTable& table);  // DUMP RESTORE, in dump_family.cc
 void RegisterListFamily(CommandTable& table);
 void RegisterSetFamily(CommandTable& table);
 void RegisterHashFamily(CommandTable& table);
@@ -28,6 +29,7 @@ inline void RegisterBuiltinFamilies(CommandTable& table) {
   RegisterBitmapFamily(table);
   RegisterHllFamily(table);
   RegisterKeysFamily(table);
+  RegisterDumpFamily(table);
   RegisterListFamily(table);
   RegisterSetFamily(table);
   RegisterHashFamily(table);
