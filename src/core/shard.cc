@@ -80,10 +80,15 @@ void Shard::EraseSlot(size_t slot, bool keep_container) {
     DestroyEntry(e);
 }
 
+void Shard::NoteFieldTtl(const Entry* e) {
+  if (Is(*e, Encoding::kHashTable) && HashHasFieldTtl(*e)) TrackFieldTtl(e->key());
+}
+
 void Shard::Swap(size_t slot, Entry* old, Entry* fresh) {
   if (old->has_expire()) RemoveVolatile(old);
   table_.ReplaceAt(slot, fresh);
   if (fresh->has_expire()) AddVolatile(fresh);
+  NoteFieldTtl(fresh);
   Account(static_cast<int64_t>(EntryBytes(*fresh)) - static_cast<int64_t>(EntryBytes(*old)));
   // A clone (a new expiry layout) carries the same container pointer on.
   const bool shared = IsContainer(*old) && IsContainer(*fresh) &&
@@ -98,6 +103,7 @@ void Shard::Insert(Entry* fresh, uint64_t hash) {
   const size_t table_before = table_.memory_bytes();
   table_.Insert(fresh, hash);
   if (fresh->has_expire()) AddVolatile(fresh);
+  NoteFieldTtl(fresh);
   Account(static_cast<int64_t>(EntryBytes(*fresh)) +
           static_cast<int64_t>(table_.memory_bytes()) - static_cast<int64_t>(table_before));
 }
@@ -111,7 +117,43 @@ Entry* Shard::Peek(std::string_view key, int64_t now_ms) {
     GlobalEngineStats().expired_keys.fetch_add(1, std::memory_order_relaxed);
     return nullptr;
   }
-  return e;
+  bool gone = false;
+  if (Is(*e, Encoding::kHashTable) && HashHasExpiredField(*e, now_ms))
+    ReclaimFields(static_cast<size_t>(slot), e, now_ms, SIZE_MAX, &gone);
+  return gone ? nullptr : e;
+}
+
+size_t Shard::ReclaimFields(size_t slot, Entry* e, int64_t now_ms, size_t max, bool* gone) {
+  const auto before = static_cast<int64_t>(ContainerBytes(*e));
+  const size_t n = HashReclaimExpired(e, now_ms, max);
+  GlobalEngineStats().expired_subkeys.fetch_add(n, std::memory_order_relaxed);
+  Account(static_cast<int64_t>(ContainerBytes(*e)) - before);
+  *gone = HashLen(*e) == 0;
+  if (*gone) EraseSlot(slot);
+  return n;
+}
+
+std::pair<int, size_t> Shard::ActiveExpireFields(int64_t now_ms, int hashes, size_t fields) {
+  int visited = 0;
+  size_t reclaimed = 0;
+  auto it = field_ttl_keys_.lower_bound(field_ttl_cursor_);
+  for (size_t left = field_ttl_keys_.size(); left > 0 && visited < hashes && reclaimed < fields;
+       --left) {
+    if (it == field_ttl_keys_.end()) it = field_ttl_keys_.begin();
+    ++visited;
+    const std::string_view key = *it;
+    const int64_t slot = table_.FindSlot(key, Table::Hash(key));
+    Entry* e = slot >= 0 ? table_.EntryAt(static_cast<size_t>(slot)) : nullptr;
+    bool keep = e && !e->expired(now_ms) && Is(*e, Encoding::kHashTable) && HashHasFieldTtl(*e);
+    if (keep && HashHasExpiredField(*e, now_ms)) {
+      bool gone = false;
+      reclaimed += ReclaimFields(static_cast<size_t>(slot), e, now_ms, fields - reclaimed, &gone);
+      keep = !gone && HashHasFieldTtl(*e);
+    }
+    it = keep ? std::next(it) : field_ttl_keys_.erase(it);
+  }
+  field_ttl_cursor_ = it == field_ttl_keys_.end() ? std::string() : *it;
+  return {visited, reclaimed};
 }
 
 Entry* Shard::Find(std::string_view key, int64_t now_ms) {
@@ -243,6 +285,8 @@ void Shard::Clear() {
   table_.ForEach([](Entry* e) { DestroyEntry(e); });
   table_.Clear();
   std::vector<Entry*>().swap(volatile_);
+  field_ttl_keys_.clear();
+  field_ttl_cursor_.clear();
   expire_sum_ = 0;
   Account(-bytes_);
 }
