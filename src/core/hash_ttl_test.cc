@@ -117,6 +117,8 @@ TEST_CASE("field TTLs: Find removes expired fields, earliest first, and the key 
   CHECK(shard.memory_bytes() >= static_cast<int64_t>(EntryBytes(*e)));
   Expire(shard, "h", "f3", kNow + 30);
   CHECK(shard.Find("h", kNow + 29) != nullptr);
+  // DEL of a hash whose every field expired deletes nothing that was there.
+  CHECK_FALSE(shard.Erase("h", kNow + 30));
   CHECK(shard.Find("h", kNow + 30) == nullptr);
   CHECK(shard.size() == 0);
   // Nothing of the hash is left accounted: the same as a shard whose hash was deleted.

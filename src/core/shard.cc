@@ -267,6 +267,12 @@ Entry* Shard::SetExpire(std::string_view key, int64_t expire_at, int64_t now_ms)
 bool Shard::Erase(std::string_view key, int64_t now_ms) {
   const int64_t slot = table_.FindSlot(key, Table::Hash(key));
   if (slot < 0) return false;
+  // A hash whose every field expired is a missing key here too, as for Find.
+  Entry* e = table_.EntryAt(slot);
+  bool gone = false;
+  if (!e->expired(now_ms) && Is(*e, Encoding::kHashTable) && HashHasExpiredField(*e, now_ms))
+    ReclaimFields(static_cast<size_t>(slot), e, now_ms, SIZE_MAX, &gone);
+  if (gone) return false;
   const bool live = !table_.EntryAt(slot)->expired(now_ms);
   EraseSlot(slot);
   if (live) NoteWrite();

@@ -269,11 +269,15 @@ def test_the_key_goes_with_its_last_field(lazy):
     c.hset("h", mapping={"a": "1", "b": "2"})
     expire_soon(c, "h", "a", "b")
     time.sleep(0.15)
-    assert c.exists("h") == 0
     assert c.type("h") == "none"
+    assert c.exists("h") == 0
     assert c.hlen("h") == 0
     assert c.hgetall("h") == {}
     assert c.hrandfield("h") is None
+    c.hset("d", mapping={"a": "1"})
+    expire_soon(c, "d", "a")
+    time.sleep(0.15)
+    assert c.delete("d") == 0
     # HSETNX on it builds a new hash.
     assert c.hsetnx("h", "a", "new") == 1
     assert c.hgetall("h") == {"a": "new"}
