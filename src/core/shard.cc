@@ -15,6 +15,7 @@ EngineStats& GlobalEngineStats() {
 
 namespace {
 std::atomic<uint32_t> g_lru_clock{0};
+std::atomic<KeyReadyListener> g_key_ready{nullptr};
 
 // Creates a copy of `src` under the same key with a different value size and expiry layout.
 Entry* CloneWith(const Entry* src, ScalarType type, uint32_t val_len, uint32_t copy_len,
@@ -84,6 +85,17 @@ void Shard::NoteFieldTtl(const Entry* e) {
   if (Is(*e, Encoding::kHashTable) && HashHasFieldTtl(*e)) TrackFieldTtl(e->key());
 }
 
+void SetKeyReadyListener(KeyReadyListener listener) {
+  g_key_ready.store(listener, std::memory_order_release);
+}
+
+void Shard::NoteReady(const Entry& e) {
+  const KeyReadyListener listener = g_key_ready.load(std::memory_order_acquire);
+  if (listener == nullptr) return;
+  const ObjType type = TypeOf(e);
+  if (type == ObjType::kList || type == ObjType::kZSet) listener(*this, e.key(), type);
+}
+
 void Shard::Swap(size_t slot, Entry* old, Entry* fresh) {
   if (old->has_expire()) RemoveVolatile(old);
   table_.ReplaceAt(slot, fresh);
@@ -97,6 +109,7 @@ void Shard::Swap(size_t slot, Entry* old, Entry* fresh) {
     Entry::Destroy(old);
   else
     DestroyEntry(old);
+  if (!shared) NoteReady(*fresh);
 }
 
 void Shard::Insert(Entry* fresh, uint64_t hash) {
@@ -106,6 +119,7 @@ void Shard::Insert(Entry* fresh, uint64_t hash) {
   NoteFieldTtl(fresh);
   Account(static_cast<int64_t>(EntryBytes(*fresh)) +
           static_cast<int64_t>(table_.memory_bytes()) - static_cast<int64_t>(table_before));
+  NoteReady(*fresh);
 }
 
 Entry* Shard::Peek(std::string_view key, int64_t now_ms) {

@@ -47,6 +47,19 @@ void UpdateLruClock(int64_t now_ms);
 inline thread_local uint64_t t_data_changes = 0;
 inline void NoteWrite() { ++t_data_changes; }
 
+class Shard;
+
+// The hook for blocking pops (BLPOP, BLMOVE, BZPOPMIN...: the transactions issue). A client
+// only ever waits on a key that holds no list or sorted set (otherwise it would have been
+// served), and no collection is ever empty, so a key becomes "ready" exactly when an entry of
+// list or zset type is inserted or replaces another (LPUSH on a missing key, ZADD, RENAME,
+// RESTORE, SORT ... STORE, a native SET of a List): the shard calls the listener then, with its
+// lock held, before the command replies. Pushes onto an existing list do not call it. One
+// listener per process; none by default (the check is one load).
+enum class ObjType : uint8_t;
+using KeyReadyListener = void (*)(Shard& shard, std::string_view key, ObjType type);
+void SetKeyReadyListener(KeyReadyListener listener);
+
 class Shard {
  public:
   Shard() = default;
@@ -137,6 +150,8 @@ class Shard {
   // the key when none is left (*gone). Expiry, not a write: no NoteWrite.
   size_t ReclaimFields(size_t slot, Entry* e, int64_t now_ms, size_t max, bool* gone);
   void NoteFieldTtl(const Entry* e);
+  // Calls the key-ready listener when `e` is a list or sorted set.
+  void NoteReady(const Entry& e);
 
   std::mutex mu_;
   Table table_;
