@@ -362,6 +362,12 @@ def test_field_ttls_survive_kill9_through_the_wal(kv_persist):
     c.close()
     time.sleep(0.4)  # "short" expires while the server is down or as it replays
     s.kill9()
+    dump = subprocess.run([KV_CHECK, "--dump", str(s.data_dir)], capture_output=True,
+                          text=True, check=True).stdout
+    # Every variant is in the log as HPEXPIREAT with its absolute deadline.
+    assert '"HEXPIRE"' not in dump and '"HPEXPIRE"' not in dump, dump
+    assert f'"HPEXPIREAT" "h" "{want[0]}" "FIELDS" "1" "rel"' in dump, dump
+    assert f'"HPEXPIREAT" "h" "{want[1]}" "NX" "FIELDS" "1" "abs"' in dump, dump
     s.restart()
     c = s.client()
     assert deadlines(c, "h", fields) == want
