@@ -137,13 +137,20 @@ TEST_CASE("field TTLs: the active step reclaims hashes nobody reads, and drops s
   }
   NewHash(shard, "plain", 3);
   Expire(shard, "plain", "f0", kNow + 1'000'000);
-  CHECK(shard.field_ttl_hashes() == 31);
-  // Deleted and overwritten keys leave stale names behind; the step forgets them.
+  NewHash(shard, "persisted", 3);
+  Expire(shard, "persisted", "f0", kNow + 1'000'000);
+  Expire(shard, "persisted", "f0", kNoExpire);
+  CHECK(shard.field_ttl_hashes() == 32);
+  // Deleted and overwritten keys leave the set at once, their accounted bytes with them.
+  const int64_t with_names = shard.memory_bytes();
   shard.Erase("h0", kNow);
   shard.Set("h1", ScalarView::Bytes("now a string"), kNoExpire);
-  // Before any deadline nothing goes.
+  CHECK(shard.field_ttl_hashes() == 30);
+  CHECK(shard.memory_bytes() < with_names);
+  // A hash whose fields lost their TTLs is dropped when the step meets it; before any
+  // deadline nothing else goes.
   auto [visited, reclaimed] = shard.ActiveExpireFields(kNow, 100, 1000);
-  CHECK(visited == 31);
+  CHECK(visited == 30);
   CHECK(reclaimed == 0);
   CHECK(shard.field_ttl_hashes() == 29);
   // Half the deadlines passed: per hash f0..f2 go, bounded by the field budget per step.
@@ -159,8 +166,8 @@ TEST_CASE("field TTLs: the active step reclaims hashes nobody reads, and drops s
     CHECK(HashLen(*e) == 2);
   }
   // Every deadline passed: the hashes go, keys and all; "plain" stays, still tracked.
-  for (int i = 0; i < 20 && shard.size() > 2; ++i) shard.ActiveExpireFields(kNow + 100, 7, 1000);
-  CHECK(shard.size() == 2);  // "plain" and the string "h1"
+  for (int i = 0; i < 20 && shard.size() > 3; ++i) shard.ActiveExpireFields(kNow + 100, 7, 1000);
+  CHECK(shard.size() == 3);  // "plain", "persisted" and the string "h1"
   CHECK(shard.field_ttl_hashes() == 1);
   REQUIRE(shard.Peek("plain", kNow + 100));
   CHECK(HashLen(*shard.Peek("plain", kNow + 100)) == 3);

@@ -73,6 +73,7 @@ void Shard::EraseSlot(size_t slot, bool keep_container) {
   const size_t table_before = table_.memory_bytes();
   Entry* e = table_.RemoveAt(slot);
   if (e->has_expire()) RemoveVolatile(e);
+  ForgetFieldTtl(e);
   Account(-static_cast<int64_t>(EntryBytes(*e)) +
           static_cast<int64_t>(table_.memory_bytes()) - static_cast<int64_t>(table_before));
   if (keep_container)
@@ -81,8 +82,31 @@ void Shard::EraseSlot(size_t slot, bool keep_container) {
     DestroyEntry(e);
 }
 
+namespace {
+// What a name in the field-TTL set costs: a set node, plus the string's heap block when it is
+// too long for the inline buffer.
+int64_t NameBytes(std::string_view key) {
+  return 64 + (key.size() > 15 ? static_cast<int64_t>(key.size()) + 1 : 0);
+}
+}  // namespace
+
+void Shard::TrackFieldTtl(std::string_view key) {
+  if (field_ttl_keys_.emplace(key).second) Account(NameBytes(key));
+}
+
+Shard::NameSet::iterator Shard::EraseFieldTtlName(NameSet::iterator it) {
+  Account(-NameBytes(*it));
+  return field_ttl_keys_.erase(it);
+}
+
 void Shard::NoteFieldTtl(const Entry* e) {
   if (Is(*e, Encoding::kHashTable) && HashHasFieldTtl(*e)) TrackFieldTtl(e->key());
+}
+
+void Shard::ForgetFieldTtl(const Entry* e) {
+  if (!Is(*e, Encoding::kHashTable) || field_ttl_keys_.empty()) return;
+  const auto it = field_ttl_keys_.find(e->key());
+  if (it != field_ttl_keys_.end()) EraseFieldTtlName(it);
 }
 
 void SetKeyReadyListener(KeyReadyListener listener) {
@@ -100,6 +124,7 @@ void Shard::Swap(size_t slot, Entry* old, Entry* fresh) {
   if (old->has_expire()) RemoveVolatile(old);
   table_.ReplaceAt(slot, fresh);
   if (fresh->has_expire()) AddVolatile(fresh);
+  ForgetFieldTtl(old);
   NoteFieldTtl(fresh);
   Account(static_cast<int64_t>(EntryBytes(*fresh)) - static_cast<int64_t>(EntryBytes(*old)));
   // A clone (a new expiry layout) carries the same container pointer on.
@@ -154,17 +179,22 @@ std::pair<int, size_t> Shard::ActiveExpireFields(int64_t now_ms, int hashes, siz
   for (size_t left = field_ttl_keys_.size(); left > 0 && visited < hashes && reclaimed < fields;
        --left) {
     if (it == field_ttl_keys_.end()) it = field_ttl_keys_.begin();
+    if (it == field_ttl_keys_.end()) break;
     ++visited;
-    const std::string_view key = *it;
+    // Step past the name first: deleting an emptied hash erases it from the set.
+    const std::string key = *it++;
     const int64_t slot = table_.FindSlot(key, Table::Hash(key));
     Entry* e = slot >= 0 ? table_.EntryAt(static_cast<size_t>(slot)) : nullptr;
-    bool keep = e && !e->expired(now_ms) && Is(*e, Encoding::kHashTable) && HashHasFieldTtl(*e);
-    if (keep && HashHasExpiredField(*e, now_ms)) {
+    // A key past its own TTL is left to key expiry, which forgets the name with the key.
+    if (e && e->expired(now_ms)) continue;
+    bool stale = !e || !Is(*e, Encoding::kHashTable) || !HashHasFieldTtl(*e);
+    if (!stale && HashHasExpiredField(*e, now_ms)) {
       bool gone = false;
       reclaimed += ReclaimFields(static_cast<size_t>(slot), e, now_ms, fields - reclaimed, &gone);
-      keep = !gone && HashHasFieldTtl(*e);
+      if (gone) continue;
+      stale = !HashHasFieldTtl(*e);
     }
-    it = keep ? std::next(it) : field_ttl_keys_.erase(it);
+    if (stale) EraseFieldTtlName(field_ttl_keys_.find(key));
   }
   field_ttl_cursor_ = it == field_ttl_keys_.end() ? std::string() : *it;
   return {visited, reclaimed};
@@ -305,7 +335,7 @@ void Shard::Clear() {
   table_.ForEach([](Entry* e) { DestroyEntry(e); });
   table_.Clear();
   std::vector<Entry*>().swap(volatile_);
-  field_ttl_keys_.clear();
+  NameSet().swap(field_ttl_keys_);
   field_ttl_cursor_.clear();
   expire_sum_ = 0;
   Account(-bytes_);

@@ -128,9 +128,10 @@ class Shard {
 
   // Hashes with field TTLs (core/hash.h), for the active cycle: a hash that gets one is
   // registered here (Insert and Swap do it for a hash arriving with TTLs, by RENAME or a
-  // load). The set may name keys that no longer hold one; the cycle drops those as it meets
-  // them.
-  void TrackFieldTtl(std::string_view key) { field_ttl_keys_.emplace(key); }
+  // load), and a key that is deleted or replaced leaves. A hash whose fields lost their TTLs
+  // (HPERSIST, HDEL, HSET) stays named until the cycle meets it, so the set never holds more
+  // names than the shard has hashes. Its memory is accounted.
+  void TrackFieldTtl(std::string_view key);
   size_t field_ttl_hashes() const { return field_ttl_keys_.size(); }
   // One step over them, round-robin from where the last one stopped: visits up to `hashes`
   // and reclaims up to `fields` expired fields. Returns {hashes visited, fields reclaimed}.
@@ -150,6 +151,9 @@ class Shard {
   // the key when none is left (*gone). Expiry, not a write: no NoteWrite.
   size_t ReclaimFields(size_t slot, Entry* e, int64_t now_ms, size_t max, bool* gone);
   void NoteFieldTtl(const Entry* e);
+  void ForgetFieldTtl(const Entry* e);
+  using NameSet = std::set<std::string, std::less<>>;
+  NameSet::iterator EraseFieldTtlName(NameSet::iterator it);
   // Calls the key-ready listener when `e` is a list or sorted set.
   void NoteReady(const Entry& e);
 
@@ -158,7 +162,7 @@ class Shard {
   std::vector<Entry*> volatile_;  // keys with a TTL; Entry::volatile_index() is the position
   Int128 expire_sum_ = 0;  // of volatile_'s expire_at: 64 bits could overflow
   int64_t bytes_ = 0;
-  std::set<std::string, std::less<>> field_ttl_keys_;
+  NameSet field_ttl_keys_;
   std::string field_ttl_cursor_;  // the next key ActiveExpireFields visits (or the one after)
 };
 
