@@ -401,3 +401,17 @@ def test_field_ttls_survive_a_snapshot_and_kv_check_shows_them(kv_persist):
     assert deadlines(c, "h", ["a", "b"]) == [4_000_000_000_000, 4_000_000_000_001]
     assert c.hgetall("plain") == {"x": "1"}
     assert c.object("encoding", "plain") == "listpack"
+
+
+def test_debug_reload_keeps_field_ttls(kv_server):
+    s = kv_server(enable_debug_command="yes")
+    c = s.client()
+    c.hset("h", mapping={"a": "1", "b": "2"})
+    c.execute_command("HPEXPIREAT", "h", 4_000_000_000_000, "FIELDS", 1, "a")
+    assert c.execute_command("DEBUG", "RELOAD") == "OK"
+    assert deadlines(c, "h", ["a", "b"]) == [4_000_000_000_000, -1]
+    assert c.object("encoding", "h") == "hashtable"
+    # Still tracked for the active cycle after the reload.
+    expire_soon(c, "h", "b")
+    wait_for(lambda: c.info("stats")["expired_subkeys"] >= 1, timeout=15, interval=0.2,
+             what="the reloaded hash's field to expire actively")
