@@ -22,6 +22,7 @@ Entry* CloneWith(const Entry* src, ScalarType type, uint32_t val_len, uint32_t c
                  int64_t expire_at) {
   Entry* e = Entry::Create(src->key(), type, val_len, expire_at != kNoExpire);
   std::memcpy(e->mutable_value(), src->value_data(), std::min(copy_len, val_len));
+  if (src->is_container()) e->set_container(src->container());
   if (expire_at != kNoExpire) e->set_expire_at(expire_at);
   e->set_lru(src->lru());
   return e;
@@ -247,8 +248,7 @@ Entry* Shard::SetContainer(std::string_view key, uint8_t encoding, void* contain
                            int64_t expire_at) {
   NoteWrite();
   const uint64_t hash = Table::Hash(key);
-  Entry* fresh = Entry::CreateEncoded(key, encoding, sizeof(void*), expire_at != kNoExpire);
-  fresh->set_container(container);
+  Entry* fresh = Entry::CreateContainer(key, encoding, container, expire_at != kNoExpire);
   if (expire_at != kNoExpire) fresh->set_expire_at(expire_at);
   fresh->set_lru(LruClock());
   const int64_t slot = table_.FindSlot(key, hash);
