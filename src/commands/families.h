@@ -15,6 +15,7 @@ void RegisterKeysCopyFamily(CommandTable& table);  // COPY MOVE
 void RegisterListFamily(CommandTable& table);
 void RegisterSetFamily(CommandTable& table);
 void RegisterHashFamily(CommandTable& table);
+void RegisterHashTtl(CommandTable& table);  // hash family, in hash_ttl_family.cc
 void RegisterZSetFamily(CommandTable& table);  // zset_family.cc, zset_setops.cc
 void RegisterServerFamily(CommandTable& table);
 void RegisterInfo(CommandTable& table);  // server family, in info.cc

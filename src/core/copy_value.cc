@@ -28,8 +28,13 @@ void CopyValue(const Entry& src, Shard& to, std::string_view key, int64_t expire
       return;
     }
     case ObjType::kHash:
-      EncodeHashPairs(src, &encoded);
-      StoreHashPairs(to, key, encoded, expire_at);
+      if (HashHasFieldTtl(src)) {  // the fields' deadlines come along
+        EncodeHashTriples(src, &encoded);
+        StoreHashTriples(to, key, encoded, expire_at);
+      } else {
+        EncodeHashPairs(src, &encoded);
+        StoreHashPairs(to, key, encoded, expire_at);
+      }
       return;
     default: {
       // A string (any scalar type, kept), a native Null, or a list (its List value, which

@@ -102,3 +102,18 @@ def test_copy_of_typed_native_values_keeps_their_type(kv_server):
     assert c.incr("m") == 42
     assert c.get("n") == "41"
     assert c.object("encoding", "m") == "int"
+
+
+@pytest.mark.kv_only  # Redis 7.0 has no field TTLs
+def test_copy_and_move_keep_hash_field_ttls(kv):
+    c = kv.client()
+    c.hset("h", mapping={"a": "1", "b": "2"})
+    c.execute_command("HEXPIRE", "h", 1000, "FIELDS", 1, "a")
+    assert c.copy("h", "h2") is True
+    ttl = c.execute_command("HTTL", "h2", "FIELDS", 2, "a", "b")
+    assert 0 < ttl[0] <= 1000 and ttl[1] == -1
+    assert c.hgetall("h2") == {"a": "1", "b": "2"}
+    assert c.move("h2", 1) is True
+    other = kv.client(db=1)
+    ttl = other.execute_command("HTTL", "h2", "FIELDS", 2, "a", "b")
+    assert 0 < ttl[0] <= 1000 and ttl[1] == -1
