@@ -19,11 +19,13 @@ import kvclient  # noqa: E402
 
 pytestmark = pytest.mark.kv_only
 
-LISTOPS = Path(KV_BIN).resolve().parent / "test" / "modules" / "listops.so"
+MODULES = Path(KV_BIN).resolve().parent / "test" / "modules"
 KV_OBJ = {"none": 0, "string": 1, "list": 2, "null": 6}
 
 
-def test_a_plugin_list_is_the_list_commands_list(kv_persist):
+@pytest.mark.parametrize("plugin", ["listops.so", "listops_v3.so"])
+def test_a_plugin_list_is_the_list_commands_list(kv_persist, plugin):
+    LISTOPS = MODULES / plugin
     assert LISTOPS.is_file(), "test plugin not built"
     s = kv_persist(appendfsync="always", native_port="auto", loadmodule=str(LISTOPS))
     c = s.client()
