@@ -162,6 +162,10 @@ def test_zset_calls(srv):
     assert cmd(c, "ZADD", "z", "0.5", "c") == 0  # moved, not added
     with pytest.raises(redis.ResponseError, match="^api"):
         cmd(c, "ZADD", "z", "nan", "d")  # NaN refused
+    assert cmd(c, "ZADD", "inf", "inf", "top") == 1
+    assert cmd(c, "ZADD", "inf", "-inf", "bottom") == 1
+    assert c.zrange("inf", 0, -1, withscores=True) == [("bottom", float("-inf")),
+                                                       ("top", float("inf"))]
     c.zadd("z", {"d": 4})
     assert c.zrange("z", 0, -1, withscores=True) == [("c", 0.5), ("a", 1), ("b", 2), ("d", 4)]
     assert cmd(c, "ZCARD", "z") == 4
@@ -171,7 +175,8 @@ def test_zset_calls(srv):
     assert cmd(c, "ZRANK", "z", "a", "REV") == 2
     assert cmd(c, "ZRANK", "z", "nope") is None
     assert cmd(c, "ZRANGE", "z", "0", "-1")[::2] == c.zrange("z", 0, -1)
-    for start, stop in ((1, 2), (-2, -1), (-100, 100), (3, 1), (5, 9), (0, 0), (-1, 0)):
+    for start, stop in ((1, 2), (-2, -1), (-100, 100), (3, 1), (5, 9), (0, 0), (-1, 0),
+                        (-2**63, 2**63 - 1), (2**63 - 1, -2**63)):
         assert cmd(c, "ZRANGE", "z", start, stop)[::2] == c.zrange("z", start, stop)
         assert cmd(c, "ZRANGE", "z", start, stop, "REV")[::2] == c.zrange("z", start, stop,
                                                                           desc=True)
@@ -222,6 +227,12 @@ def test_big_collections(srv):
     assert cmd(c, "SCARD", "s") == 300
     assert sorted(m for m, _ in pairs(cmd(c, "SWALK", "s"), 2)) == sorted(c.smembers("s"))
     assert {t for _, t in pairs(cmd(c, "SWALK", "is"), 2)} == {KV_VALUE["int"]}
+    for i in range(300, 600):  # past set-max-intset-entries
+        assert cmd(c, "SADD", "is", str(i)) == 1
+    assert c.object("encoding", "is") == "hashtable"
+    assert cmd(c, "SISMEMBER", "is", "599") == 1
+    assert sorted(int(m) for m, _ in pairs(cmd(c, "SWALK", "is"), 2)) == \
+        sorted(int(m) for m in c.smembers("is"))
     assert cmd(c, "ZRANGE", "z", "0", "-1")[::2] == c.zrange("z", 0, -1)
     assert cmd(c, "ZRANGE", "z", "-20", "-5", "REV")[::2] == c.zrange("z", -20, -5, desc=True)
     assert cmd(c, "ZRANK", "z", "m150") == c.zrank("z", "m150")
