@@ -15,12 +15,14 @@ EngineStats& GlobalEngineStats() {
 
 namespace {
 std::atomic<uint32_t> g_lru_clock{0};
+std::atomic<KeyReadyListener> g_key_ready{nullptr};
 
 // Creates a copy of `src` under the same key with a different value size and expiry layout.
 Entry* CloneWith(const Entry* src, ScalarType type, uint32_t val_len, uint32_t copy_len,
                  int64_t expire_at) {
   Entry* e = Entry::Create(src->key(), type, val_len, expire_at != kNoExpire);
   std::memcpy(e->mutable_value(), src->value_data(), std::min(copy_len, val_len));
+  if (src->is_container()) e->set_container(src->container());
   if (expire_at != kNoExpire) e->set_expire_at(expire_at);
   e->set_lru(src->lru());
   return e;
@@ -80,6 +82,17 @@ void Shard::EraseSlot(size_t slot, bool keep_container) {
     DestroyEntry(e);
 }
 
+void SetKeyReadyListener(KeyReadyListener listener) {
+  g_key_ready.store(listener, std::memory_order_release);
+}
+
+void Shard::NoteReady(const Entry& e) {
+  const KeyReadyListener listener = g_key_ready.load(std::memory_order_acquire);
+  if (listener == nullptr) return;
+  const ObjType type = TypeOf(e);
+  if (type == ObjType::kList || type == ObjType::kZSet) listener(*this, e.key(), type);
+}
+
 void Shard::Swap(size_t slot, Entry* old, Entry* fresh) {
   if (old->has_expire()) RemoveVolatile(old);
   table_.ReplaceAt(slot, fresh);
@@ -92,6 +105,7 @@ void Shard::Swap(size_t slot, Entry* old, Entry* fresh) {
     Entry::Destroy(old);
   else
     DestroyEntry(old);
+  if (!shared) NoteReady(*fresh);
 }
 
 void Shard::Insert(Entry* fresh, uint64_t hash) {
@@ -100,6 +114,7 @@ void Shard::Insert(Entry* fresh, uint64_t hash) {
   if (fresh->has_expire()) AddVolatile(fresh);
   Account(static_cast<int64_t>(EntryBytes(*fresh)) +
           static_cast<int64_t>(table_.memory_bytes()) - static_cast<int64_t>(table_before));
+  NoteReady(*fresh);
 }
 
 Entry* Shard::Peek(std::string_view key, int64_t now_ms) {
@@ -161,8 +176,7 @@ Entry* Shard::SetContainer(std::string_view key, uint8_t encoding, void* contain
                            int64_t expire_at) {
   NoteWrite();
   const uint64_t hash = Table::Hash(key);
-  Entry* fresh = Entry::CreateEncoded(key, encoding, sizeof(void*), expire_at != kNoExpire);
-  fresh->set_container(container);
+  Entry* fresh = Entry::CreateContainer(key, encoding, container, expire_at != kNoExpire);
   if (expire_at != kNoExpire) fresh->set_expire_at(expire_at);
   fresh->set_lru(LruClock());
   const int64_t slot = table_.FindSlot(key, hash);

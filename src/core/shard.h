@@ -44,6 +44,19 @@ void UpdateLruClock(int64_t now_ms);
 inline thread_local uint64_t t_data_changes = 0;
 inline void NoteWrite() { ++t_data_changes; }
 
+class Shard;
+
+// The hook for blocking pops (BLPOP, BLMOVE, BZPOPMIN...: the transactions issue). A client
+// only ever waits on a key that holds no list or sorted set (otherwise it would have been
+// served), and no collection is ever empty, so a key becomes "ready" exactly when an entry of
+// list or zset type is inserted or replaces another (LPUSH on a missing key, ZADD, RENAME,
+// RESTORE, SORT ... STORE, a native SET of a List): the shard calls the listener then, with its
+// lock held, before the command replies. Pushes onto an existing list do not call it. One
+// listener per process; none by default (the check is one load).
+enum class ObjType : uint8_t;
+using KeyReadyListener = void (*)(Shard& shard, std::string_view key, ObjType type);
+void SetKeyReadyListener(KeyReadyListener listener);
+
 class Shard {
  public:
   Shard() = default;
@@ -119,6 +132,8 @@ class Shard {
   void Insert(Entry* fresh, uint64_t hash);
   // Replaces the entry at `slot` with `fresh` (same key), keeping indexes right; frees `old`.
   void Swap(size_t slot, Entry* old, Entry* fresh);
+  // Calls the key-ready listener when `e` is a list or sorted set.
+  void NoteReady(const Entry& e);
 
   std::mutex mu_;
   Table table_;
