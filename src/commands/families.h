@@ -11,6 +11,7 @@ void RegisterLcs(CommandTable& table);  // string family, in string_lcs.cc
 void RegisterBitmapFamily(CommandTable& table);
 void RegisterHllFamily(CommandTable& table);
 void RegisterKeysFamily(CommandTable& table);
+void RegisterKeysCopyFamily(CommandTable& table);  // COPY MOVE
 void RegisterListFamily(CommandTable& table);
 void RegisterSetFamily(CommandTable& table);
 void RegisterHashFamily(CommandTable& table);
@@ -28,6 +29,7 @@ inline void RegisterBuiltinFamilies(CommandTable& table) {
   RegisterBitmapFamily(table);
   RegisterHllFamily(table);
   RegisterKeysFamily(table);
+  RegisterKeysCopyFamily(table);
   RegisterListFamily(table);
   RegisterSetFamily(table);
   RegisterHashFamily(table);
