@@ -213,15 +213,20 @@ void Dispatcher::Run(const CommandSpec& spec, CommandContext& ctx,
       spdlog::warn("{} changed data and answered an error: not logged", spec.name);
   };
   Keyspace& ks = *ctx.client->ns;
+  static std::mutex cross_namespace_mu;
+  std::unique_lock<std::mutex> cross_namespace;
+  if (spec.has(kCmdCrossNamespace)) cross_namespace = std::unique_lock(cross_namespace_mu);
+  // The keys are hashed here, once: the handler's lookups reuse these hashes.
+  KeyHashScope hashes;
   if (positions.empty()) {
     run();
   } else if (positions.size() == 1) {
-    std::lock_guard lock(ks.ShardFor(ctx.args[positions[0]]).mu());
+    std::lock_guard lock(ks.shard(ks.ShardOfHash(hashes.Add(ctx.args[positions[0]]))).mu());
     run();
   } else {
     std::vector<uint32_t> shards;
     shards.reserve(positions.size());
-    for (size_t pos : positions) shards.push_back(ks.ShardIndex(ctx.args[pos]));
+    for (size_t pos : positions) shards.push_back(ks.ShardOfHash(hashes.Add(ctx.args[pos])));
     ShardLocks locks(&ks, std::move(shards));
     run();
   }

@@ -189,11 +189,11 @@ void CmdRestore(CommandContext& ctx) {
 void RegisterDumpFamily(CommandTable& t) {
   t.Register(MakeSpec("dump", 2, kCmdReadonly, kOneKey, CmdDump, "generic", "2.6.0",
                       "Return a serialized version of the value stored at the specified key.",
-                      "DUMP key"));
+                      "key"));
   t.Register(MakeSpec("restore", -4, kCmdWrite | kCmdDenyOom, kOneKey, CmdRestore, "generic",
                       "2.6.0", "Create a key using the provided serialized value, previously "
                       "obtained using DUMP.",
-                      "RESTORE key ttl serialized-value [REPLACE] [ABSTTL] [IDLETIME seconds] "
+                      "key ttl serialized-value [REPLACE] [ABSTTL] [IDLETIME seconds] "
                       "[FREQ frequency]"));
 }
 

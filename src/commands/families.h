@@ -12,9 +12,11 @@ void RegisterBitmapFamily(CommandTable& table);
 void RegisterHllFamily(CommandTable& table);
 void RegisterKeysFamily(CommandTable& table);
 void RegisterDumpFamily(CommandTable& table);  // DUMP RESTORE, in dump_family.cc
+void RegisterKeysCopyFamily(CommandTable& table);  // COPY MOVE
 void RegisterListFamily(CommandTable& table);
 void RegisterSetFamily(CommandTable& table);
 void RegisterHashFamily(CommandTable& table);
+void RegisterHashTtl(CommandTable& table);  // hash family, in hash_ttl_family.cc
 void RegisterZSetFamily(CommandTable& table);  // zset_family.cc, zset_setops.cc
 void RegisterServerFamily(CommandTable& table);
 void RegisterInfo(CommandTable& table);  // server family, in info.cc
@@ -30,6 +32,7 @@ inline void RegisterBuiltinFamilies(CommandTable& table) {
   RegisterHllFamily(table);
   RegisterKeysFamily(table);
   RegisterDumpFamily(table);
+  RegisterKeysCopyFamily(table);
   RegisterListFamily(table);
   RegisterSetFamily(table);
   RegisterHashFamily(table);
