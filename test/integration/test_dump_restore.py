@@ -222,6 +222,16 @@ def test_typed_values_dump_as_text(nkv, redis_ref):
 
 
 @pytest.mark.kv_only
+def test_hash_field_ttls_are_not_carried(kv):
+    c = kv.client()
+    c.hset("h", mapping={"f": "v", "g": "w"})
+    assert c.execute_command("HEXPIRE", "h", 100, "FIELDS", 1, "f") == [1]
+    assert ok(c.restore("copy", 0, c.dump("h")))
+    assert c.hgetall("copy") == {"f": "v", "g": "w"}
+    assert c.execute_command("HTTL", "copy", "FIELDS", 2, "f", "g") == [-1, -1]
+
+
+@pytest.mark.kv_only
 def test_restore_survives_restart(kv_persist):
     s = kv_persist()
     c = s.client()
