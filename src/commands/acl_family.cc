@@ -29,7 +29,7 @@ const std::unordered_map<std::string_view, uint32_t>& ExtraCategories() {
       {"keys", kDangerous},        {"flushall", kKeyspace | kDangerous},
       {"flushdb", kKeyspace | kDangerous}, {"dbsize", kKeyspace},
       {"info", kDangerous},        {"lastsave", kAdmin | kDangerous},
-      {"command", kConnection},
+      {"command", kConnection},   {"restore", kDangerous},
   };
   return kExtra;
 }
