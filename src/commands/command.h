@@ -13,6 +13,7 @@
 #include <atomic>
 #include <initializer_list>
 #include <memory>
+#include <mutex>
 #include <cstdint>
 #include <span>
 #include <string>
@@ -182,6 +183,11 @@ struct CommandContext {
   // Positions of log_as that stand for a typed value rather than their text (plugins'
   // LogArgValue: CAS logs a native client's typed new value this way).
   std::vector<LoggedTypedArg> log_as_typed;
+
+  // Shard locks a handler took beyond the dispatcher's (another namespace's: COPY ... DB, MOVE,
+  // SWAPDB), released by the dispatcher after it has logged the write, so the log orders
+  // conflicting writes as they were applied.
+  std::vector<std::unique_lock<std::mutex>> held_until_logged;
 
   Keyspace& db() const { return *client->ns; }
   // Logs this write as `replacement` instead of as sent: the deterministic form of a command

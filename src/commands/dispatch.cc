@@ -205,6 +205,10 @@ void Dispatcher::Run(const CommandSpec& spec, CommandContext& ctx,
   // An error reply means nothing to replay (a replay that answers an error stops the start):
   // a handler that changed data and then failed breaks that contract, and is not logged.
   auto run = [&] {
+    struct ReleaseAfterLog {
+      CommandContext& ctx;
+      ~ReleaseAfterLog() { ctx.held_until_logged.clear(); }
+    } release{ctx};
     spec.handler(ctx);
     if (t_data_changes == changes_before || !spec.has(kCmdWrite)) return;
     if (ctx.rb->error_count() == errors_before)

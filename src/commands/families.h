@@ -11,7 +11,7 @@ void RegisterLcs(CommandTable& table);  // string family, in string_lcs.cc
 void RegisterBitmapFamily(CommandTable& table);
 void RegisterHllFamily(CommandTable& table);
 void RegisterKeysFamily(CommandTable& table);
-void RegisterKeysCopyFamily(CommandTable& table);  // COPY MOVE
+void RegisterKeysCopyFamily(CommandTable& table);  // COPY MOVE SWAPDB
 void RegisterListFamily(CommandTable& table);
 void RegisterSetFamily(CommandTable& table);
 void RegisterHashFamily(CommandTable& table);
