@@ -2,15 +2,18 @@
 their small and large encodings (against a Python model), ties, LIMIT's edge cases, BY nosort,
 BY and GET patterns over strings and hash fields, STORE, ACL refusals of patterns, and every
 error in Redis 7.0's order. These run against Debian's redis-server too (KV_TEST_AGAINST_REDIS=1);
-the last test checks that a SORT reading keys through patterns sees one consistent keyspace."""
+the last test (kv-server only, several I/O threads) checks that a SORT reading keys through
+patterns sees one consistent keyspace."""
 
 from __future__ import annotations
 
 import random
-import threading
+import subprocess
 
 import pytest
 import redis
+
+from conftest import REDIS_CLI
 
 WRONGTYPE = "^WRONGTYPE Operation against a key holding the wrong kind of value$"
 NOT_DOUBLE = "^One or more scores can't be converted into double$"
@@ -309,31 +312,29 @@ def test_command_info_matches_redis(kv, redis_ref):
             assert r.call("COMMAND", "GETKEYS", "SORT_RO", "l", "STORE", "d") == [b"l"]
 
 
-def test_patterns_see_one_keyspace(kv):
-    # A writer sets every w_i to the same value with one MSET (atomic); a SORT reading them
-    # through GET must never see two values at once.
-    c = kv.client()
-    n = 64
-    c.rpush("l", *range(n))
-    c.mset({f"w_{i}": 0 for i in range(n)})
-    stop = threading.Event()
-
-    def writer():
-        w = kv.client()
-        v = 0
-        while not stop.is_set():
-            v += 1
-            w.mset({f"w_{i}": v for i in range(n)})
-        w.close()
-
-    t = threading.Thread(target=writer)
-    t.start()
+@pytest.mark.kv_only
+def test_patterns_see_one_keyspace(kv_server):
+    # Two redis-cli processes keep setting w_0 and w_1 together (one MSET: atomic), one to "a",
+    # the other to "b", on other I/O threads. SORT reads them through GET for 2000 elements
+    # (alternately 0 and 1); it must never see them differ, which needs every shard locked,
+    # not only the sorted key's. (Without that, most replies here mix values.)
+    s = kv_server(threads="4")
+    c = s.client()
+    c.rpush("l", *[i % 2 for i in range(2000)])
+    c.mset({"w_0": "a", "w_1": "a"})
+    writers = [subprocess.Popen([REDIS_CLI, "-p", str(s.port), "-r", "1000000000", "MSET",
+                                 "w_0", v, "w_1", v], stdout=subprocess.DEVNULL)
+               for v in ("a", "b")]
     try:
-        for _ in range(300):
+        seen = set()
+        for _ in range(100):
             got = sort(c, "l", "BY", "nosort", "GET", "w_*")
-            assert len(set(got)) == 1, got
-            got = sort(c, "l", "BY", "w_*", "GET", "w_*")
-            assert len(set(got)) == 1, got
+            assert len(set(got)) == 1, sorted(set(got), key=str)
+            seen.update(got)
+            got = sort(c, "l", "BY", "w_*", "ALPHA", "GET", "w_*", "GET", "#")
+            assert len(set(got[::2])) == 1, sorted(set(got[::2]), key=str)
+        assert all(w.poll() is None for w in writers)  # the writers ran throughout
     finally:
-        stop.set()
-        t.join()
+        for w in writers:
+            w.kill()
+            w.wait()
