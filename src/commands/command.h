@@ -46,6 +46,9 @@ enum CommandFlag : uint32_t {
   // Only WAL replay (later replication) may run it; clients get "unknown command" and COMMAND
   // does not list it (LOCK.RESTORE: sets a lock with any token, which would break fencing).
   kCmdInternal = 1u << 13,
+  // Locks a shard of another namespace besides its keys' (COPY ... DB, MOVE): the dispatcher
+  // runs such commands one at a time (keys_copy_family.cc says why).
+  kCmdCrossNamespace = 1u << 14,
 };
 
 using CommandHandler = void (*)(CommandContext& ctx);

@@ -214,6 +214,9 @@ void Dispatcher::Run(const CommandSpec& spec, CommandContext& ctx,
       spdlog::warn("{} changed data and answered an error: not logged", spec.name);
   };
   Keyspace& ks = *ctx.client->ns;
+  static std::mutex cross_namespace_mu;
+  std::unique_lock<std::mutex> cross_namespace;
+  if (spec.has(kCmdCrossNamespace)) cross_namespace = std::unique_lock(cross_namespace_mu);
   // The keys are hashed here, once: the handler's lookups reuse these hashes.
   KeyHashScope hashes;
   if (spec.locks_all_shards && spec.locks_all_shards(ctx.args)) {

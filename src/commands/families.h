@@ -11,9 +11,11 @@ void RegisterLcs(CommandTable& table);  // string family, in string_lcs.cc
 void RegisterBitmapFamily(CommandTable& table);
 void RegisterHllFamily(CommandTable& table);
 void RegisterKeysFamily(CommandTable& table);
+void RegisterKeysCopyFamily(CommandTable& table);  // COPY MOVE
 void RegisterListFamily(CommandTable& table);
 void RegisterSetFamily(CommandTable& table);
 void RegisterHashFamily(CommandTable& table);
+void RegisterHashTtl(CommandTable& table);  // hash family, in hash_ttl_family.cc
 void RegisterZSetFamily(CommandTable& table);  // zset_family.cc, zset_setops.cc
 void RegisterServerFamily(CommandTable& table);
 void RegisterInfo(CommandTable& table);  // server family, in info.cc
@@ -29,6 +31,7 @@ inline void RegisterBuiltinFamilies(CommandTable& table) {
   RegisterBitmapFamily(table);
   RegisterHllFamily(table);
   RegisterKeysFamily(table);
+  RegisterKeysCopyFamily(table);
   RegisterListFamily(table);
   RegisterSetFamily(table);
   RegisterHashFamily(table);

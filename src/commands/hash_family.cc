@@ -2,6 +2,10 @@
 // HINCRBY HINCRBYFLOAT HRANDFIELD HSCAN, with Redis 7.0's replies, errors and argument order
 // (t_hash.c: what is parsed before the key is looked up decides which error a client sees).
 //
+// Field TTLs (HEXPIRE ...) are in hash_ttl_family.cc. The shard removes expired fields before
+// a handler finds the hash (Shard::Peek), so these handlers never see one; HSET clears a
+// field's TTL, HINCRBY and HINCRBYFLOAT keep it, as Redis 7.4 does.
+//
 // Fields are bytes; values are typed: RESP writes Bytes, a native client what it sent (an Int,
 // a Decimal, a nested List or Map), HINCRBY stores an Int and HINCRBYFLOAT a Float when the
 // Float reads back as the same text. Reads give each value back as stored (over RESP as its
@@ -242,7 +246,8 @@ void CmdHIncrBy(CommandContext& ctx) {
   }
   value += incr;
   HashWrite h(ctx.ShardFor(ctx.args[1]), ctx.args[1], e, ctx.now_ms);
-  HashSet(h.get(), ctx.args[2], ScalarView::Int(value));
+  // The value changes in place, so a field TTL stays (Redis 7.4's HASH_SET_KEEP_TTL).
+  HashSet(h.get(), ctx.args[2], ScalarView::Int(value), /*keep_ttl=*/true);
   h.Done();
   ctx.rb->SendLong(value);
 }
@@ -286,7 +291,8 @@ void CmdHIncrByFloat(CommandContext& ctx) {
   char canon[kScalarBufSize];
   const bool as_float = std::isfinite(d) && CanonicalString(ScalarView::Float(d), canon) == out;
   HashWrite h(ctx.ShardFor(ctx.args[1]), ctx.args[1], e, ctx.now_ms);
-  HashSet(h.get(), ctx.args[2], as_float ? ScalarView::Float(d) : ScalarView::Bytes(out));
+  HashSet(h.get(), ctx.args[2], as_float ? ScalarView::Float(d) : ScalarView::Bytes(out),
+          /*keep_ttl=*/true);
   h.Done();
   ctx.rb->SendBulk(out);
 }
@@ -491,6 +497,7 @@ void RegisterHashFamily(CommandTable& t) {
   t.Register(Spec("hscan", -3, kRead, CmdHScan, "2.8.0",
                   "Incrementally iterate hash fields and associated values",
                   "key cursor [MATCH pattern] [COUNT count]"));
+  RegisterHashTtl(t);
 }
 
 }  // namespace kv

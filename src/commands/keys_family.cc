@@ -29,6 +29,7 @@
 #include "commands/errors.h"
 #include "commands/families.h"
 #include "commands/server_state.h"
+#include "core/copy_value.h"
 #include "core/object.h"
 #include "core/glob.h"
 #include "core/keyspace.h"
@@ -97,24 +98,7 @@ OpStatus OpRename(Shard& src_shard, std::string_view src, Shard& dst_shard, std:
   if (!e) return OpStatus::kKeyNotFound;
   if (src == dst) return nx ? OpStatus::kSkipped : OpStatus::kOk;
   if (nx && dst_shard.Find(dst, now_ms)) return OpStatus::kSkipped;
-  const int64_t expire_at = e->expire_at();
-  if (IsContainer(*e)) {
-    // The container moves to the new key as it is: only its pointer changes hands.
-    const uint8_t encoding = e->encoding();
-    void* container = e->container();
-    src_shard.Detach(src);
-    dst_shard.SetContainer(dst, encoding, container, expire_at);
-    return OpStatus::kOk;
-  }
-  ScalarView v = e->value();
-  // Setting `dst` on the same shard may invalidate `e`, so its bytes are copied first.
-  std::string copy;
-  if (&src_shard == &dst_shard && (IsText(v.type) || IsNested(v.type))) {
-    copy.assign(v.bytes);
-    v.bytes = copy;
-  }
-  dst_shard.Set(dst, v, expire_at);
-  src_shard.Erase(src, now_ms);
+  MoveValue(e, src_shard, src, dst_shard, dst, now_ms);
   return OpStatus::kOk;
 }
 
