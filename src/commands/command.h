@@ -80,6 +80,10 @@ struct CommandSpec {
   int read_keys_from = 0;
   uint32_t id = 0;                  // registration order, never reused (statistics slot)
   KeyFinder find_keys = nullptr;    // set for movable keys; first/last/step are then 0
+  // For a command that may read keys it cannot declare (SORT's BY and GET patterns): true for
+  // arguments that do, and the dispatcher then locks every shard of the namespace, not only the
+  // declared keys' shards.
+  bool (*locks_all_shards)(std::span<const std::string_view> args) = nullptr;
 
   bool has(CommandFlag f) const { return (flags & f) != 0; }
   // Positions of the key arguments in `args` (name included).

@@ -3,6 +3,7 @@
 #include <time.h>
 
 #include <mutex>
+#include <numeric>
 #include <vector>
 
 #include <fmt/format.h>
@@ -222,7 +223,13 @@ void Dispatcher::Run(const CommandSpec& spec, CommandContext& ctx,
   if (spec.has(kCmdCrossNamespace)) cross_namespace = std::unique_lock(cross_namespace_mu);
   // The keys are hashed here, once: the handler's lookups reuse these hashes.
   KeyHashScope hashes;
-  if (positions.empty()) {
+  if (spec.locks_all_shards && spec.locks_all_shards(ctx.args)) {
+    for (size_t pos : positions) hashes.Add(ctx.args[pos]);
+    std::vector<uint32_t> all(ks.shard_count());
+    std::iota(all.begin(), all.end(), 0u);
+    ShardLocks locks(&ks, std::move(all));
+    run();
+  } else if (positions.empty()) {
     run();
   } else if (positions.size() == 1) {
     std::lock_guard lock(ks.shard(ks.ShardOfHash(hashes.Add(ctx.args[positions[0]]))).mu());

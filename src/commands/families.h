@@ -24,6 +24,7 @@ void RegisterAclFamily(CommandTable& table);  // in acl_family.cc
 void RegisterDebugFamily(CommandTable& table);
 void RegisterFunctionFamily(CommandTable& table);
 void RegisterMemoryFamily(CommandTable& table);
+void RegisterSortFamily(CommandTable& table);
 
 inline void RegisterBuiltinFamilies(CommandTable& table) {
   RegisterStringFamily(table);
@@ -41,6 +42,7 @@ inline void RegisterBuiltinFamilies(CommandTable& table) {
   RegisterDebugFamily(table);
   RegisterFunctionFamily(table);
   RegisterMemoryFamily(table);
+  RegisterSortFamily(table);
 }
 
 }  // namespace kv

@@ -139,9 +139,11 @@ void RegisterKeysCopyFamily(CommandTable& t) {
                       "source destination [DB destination-db] [REPLACE]"));
   t.Register(MakeSpec("move", 3, kCmdWrite | kCmdFast | kCmdCrossNamespace, kOneKey, CmdMove,
                       "generic", "1.0.0", "Move a key to another database", "key db"));
-  t.Register(MakeSpec("swapdb", 3, kCmdWrite | kCmdFast | kCmdCrossNamespace | kCmdAllShards,
-                      kNoKeys, CmdSwapDb, "server", "4.0.0", "Swaps two Redis databases",
-                      "index1 index2"));
+  CommandSpec swapdb =
+      MakeSpec("swapdb", 3, kCmdWrite | kCmdFast | kCmdCrossNamespace | kCmdAllShards, kNoKeys,
+               CmdSwapDb, "server", "4.0.0", "Swaps two Redis databases", "index1 index2");
+  swapdb.acl_categories = acl::kKeyspace | acl::kDangerous;  // as Redis's, beyond the flags'
+  t.Register(std::move(swapdb));
 }
 
 }  // namespace kv
