@@ -99,7 +99,8 @@ uint32_t DeriveAclCategories(const CommandSpec& s) {
     if (s.group == "string") cats |= kString;
     if (s.group == "bitmap") cats |= kBitmap;
     if (s.group == "hyperloglog") cats |= kHyperLogLog;
-    if (s.group == "generic") cats |= kKeyspace;
+    // SORT is documented under generic, but Redis files it under its types, not @keyspace.
+    if (s.group == "generic" && s.name != "sort" && s.name != "sort_ro") cats |= kKeyspace;
     if (s.group == "connection") cats |= kConnection;
     if (s.group == "list") cats |= kList;
     if (s.group == "set") cats |= kSet;

@@ -13,6 +13,7 @@
 #include <atomic>
 #include <initializer_list>
 #include <memory>
+#include <mutex>
 #include <cstdint>
 #include <span>
 #include <string>
@@ -79,6 +80,10 @@ struct CommandSpec {
   int read_keys_from = 0;
   uint32_t id = 0;                  // registration order, never reused (statistics slot)
   KeyFinder find_keys = nullptr;    // set for movable keys; first/last/step are then 0
+  // For a command that may read keys it cannot declare (SORT's BY and GET patterns): true for
+  // arguments that do, and the dispatcher then locks every shard of the namespace, not only the
+  // declared keys' shards.
+  bool (*locks_all_shards)(std::span<const std::string_view> args) = nullptr;
 
   bool has(CommandFlag f) const { return (flags & f) != 0; }
   // Positions of the key arguments in `args` (name included).
@@ -182,6 +187,11 @@ struct CommandContext {
   // Positions of log_as that stand for a typed value rather than their text (plugins'
   // LogArgValue: CAS logs a native client's typed new value this way).
   std::vector<LoggedTypedArg> log_as_typed;
+
+  // Shard locks a handler took beyond the dispatcher's (another namespace's: COPY ... DB, MOVE,
+  // SWAPDB), released by the dispatcher after it has logged the write, so the log orders
+  // conflicting writes as they were applied.
+  std::vector<std::unique_lock<std::mutex>> held_until_logged;
 
   Keyspace& db() const { return *client->ns; }
   // Logs this write as `replacement` instead of as sent: the deterministic form of a command

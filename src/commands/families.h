@@ -12,7 +12,7 @@ void RegisterBitmapFamily(CommandTable& table);
 void RegisterHllFamily(CommandTable& table);
 void RegisterKeysFamily(CommandTable& table);
 void RegisterDumpFamily(CommandTable& table);  // DUMP RESTORE, in dump_family.cc
-void RegisterKeysCopyFamily(CommandTable& table);  // COPY MOVE
+void RegisterKeysCopyFamily(CommandTable& table);  // COPY MOVE SWAPDB
 void RegisterListFamily(CommandTable& table);
 void RegisterSetFamily(CommandTable& table);
 void RegisterHashFamily(CommandTable& table);
@@ -25,6 +25,7 @@ void RegisterAclFamily(CommandTable& table);  // in acl_family.cc
 void RegisterDebugFamily(CommandTable& table);
 void RegisterFunctionFamily(CommandTable& table);
 void RegisterMemoryFamily(CommandTable& table);
+void RegisterSortFamily(CommandTable& table);
 
 inline void RegisterBuiltinFamilies(CommandTable& table) {
   RegisterStringFamily(table);
@@ -43,6 +44,7 @@ inline void RegisterBuiltinFamilies(CommandTable& table) {
   RegisterDebugFamily(table);
   RegisterFunctionFamily(table);
   RegisterMemoryFamily(table);
+  RegisterSortFamily(table);
 }
 
 }  // namespace kv

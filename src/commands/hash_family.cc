@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "commands/args.h"
+#include "commands/scan_args.h"
 #include "commands/command_table.h"
 #include "commands/errors.h"
 #include "commands/families.h"
@@ -386,23 +387,9 @@ void CmdHRandField(CommandContext& ctx) {
   SendPairs(ctx, picked, withvalues);
 }
 
-// Redis's parseScanCursorOrReply: strtoul's rules, no leading space.
-bool ParseCursorOrReply(CommandContext& ctx, std::string_view text, uint64_t* cursor) {
-  const std::string s(text);
-  errno = 0;
-  char* end = nullptr;
-  *cursor = std::strtoull(s.c_str(), &end, 10);
-  const bool space = !s.empty() && std::isspace(static_cast<unsigned char>(s[0]));
-  if (space || *end != '\0' || errno == ERANGE) {
-    ctx.rb->SendError(errors::kInvalidCursor);
-    return false;
-  }
-  return true;
-}
-
 void CmdHScan(CommandContext& ctx) {
-  uint64_t cursor;
-  if (!ParseCursorOrReply(ctx, ctx.args[2], &cursor)) return;
+  ScanArgs scan;
+  if (!ParseScanCursorOrReply(ctx, ctx.args[2], &scan.cursor)) return;
   bool wrong;
   Entry* e = FindHash(ctx, Access::kRead, &wrong);
   if (wrong) return;
@@ -412,31 +399,13 @@ void CmdHScan(CommandContext& ctx) {
     ctx.rb->StartArray(0);
     return;
   }
-  int64_t count = 10;
-  std::string_view pattern;
-  bool use_pattern = false;
-  for (size_t i = 3; i < ctx.args.size();) {
-    const size_t left = ctx.args.size() - i;
-    if (EqualsIgnoreCase(ctx.args[i], "COUNT") && left >= 2) {
-      if (!ParseIntOrReply(ctx, ctx.args[i + 1], &count)) return;
-      if (count < 1) {
-        ctx.rb->SendError(errors::kSyntax);
-        return;
-      }
-      i += 2;
-    } else if (EqualsIgnoreCase(ctx.args[i], "MATCH") && left >= 2) {
-      pattern = ctx.args[i + 1];
-      use_pattern = pattern != "*";
-      i += 2;
-    } else {
-      ctx.rb->SendError(errors::kSyntax);
-      return;
-    }
-  }
+  if (!ParseScanOptionsOrReply(ctx, 3, false, &scan)) return;
+  const int64_t count = scan.count;
+  const uint64_t cursor = scan.cursor;
   std::vector<Pair> found;
   const uint64_t next = HashScan(*e, cursor, static_cast<size_t>(count),
                                  [&](std::string_view f, const ScalarView& v) {
-                                   if (!use_pattern || GlobMatch(pattern, f))
+                                   if (scan.Matches(f))
                                      found.emplace_back(f, v);
                                  });
   ctx.rb->StartArray(2);

@@ -1,4 +1,4 @@
-// COPY and MOVE: a key's value, of any type, copied or moved within a namespace or to another
+// COPY, MOVE and SWAPDB: a key's value, of any type, copied or moved within a namespace or to another
 // one, TTL included, with Redis 7.0's replies and errors (db.c copyCommand, moveCommand).
 //
 // kv-server's namespaces are named (SELECT takes any valid name, "0" the default), so the DB
@@ -10,8 +10,10 @@
 // waits for, so every command flagged kCmdCrossNamespace runs under one process-wide mutex,
 // taken by the dispatcher before any shard lock: at most one command holds shards of two
 // namespaces at a time, and the others (one namespace, ascending shard order) cannot close a
-// cycle with it.
+// cycle with it. The destination's lock is held until the dispatcher has logged the write.
+#include <functional>
 #include <mutex>
+#include <utility>
 #include <optional>
 #include <string_view>
 
@@ -38,13 +40,12 @@ std::optional<Keyspace*> TargetNamespace(CommandContext& ctx, std::string_view n
   return ctx.server->store.Get(name);
 }
 
-// The destination shard, locked by `lock` when it lies outside the client's namespace (the
-// dispatcher holds the client's own).
-Shard& LockDestination(CommandContext& ctx, Keyspace* target, std::string_view key,
-                       std::unique_lock<std::mutex>* lock) {
+// The destination shard, locked until the write is logged when it lies outside the client's
+// namespace (the dispatcher holds the client's own).
+Shard& LockDestination(CommandContext& ctx, Keyspace* target, std::string_view key) {
   if (target == ctx.client->ns) return ctx.ShardFor(key);
   Shard& shard = target->ShardFor(key);
-  *lock = std::unique_lock(shard.mu());
+  ctx.held_until_logged.emplace_back(shard.mu());
   return shard;
 }
 
@@ -75,8 +76,7 @@ void CmdCopy(CommandContext& ctx) {
     ctx.rb->SendLong(0);
     return;
   }
-  std::unique_lock<std::mutex> dst_lock;
-  Shard& to = LockDestination(ctx, target, dst, &dst_lock);
+  Shard& to = LockDestination(ctx, target, dst);
   // Peek, not Find: the destination is not read, and Find on the source's shard could not
   // move `e` either way (lookups never reallocate entries).
   if (!replace && to.Peek(dst, ctx.now_ms)) {
@@ -102,14 +102,33 @@ void CmdMove(CommandContext& ctx) {
     ctx.rb->SendLong(0);
     return;
   }
-  std::unique_lock<std::mutex> dst_lock;
-  Shard& to = LockDestination(ctx, *target, key, &dst_lock);
+  Shard& to = LockDestination(ctx, *target, key);
   if (to.Peek(key, ctx.now_ms)) {
     ctx.rb->SendLong(0);
     return;
   }
   MoveValue(e, from, key, to, key, ctx.now_ms);
   ctx.rb->SendLong(1);
+}
+
+// SWAPDB index1 index2: every shard of both namespaces is locked (in one order: the namespace
+// at the lower address first, shards ascending) before any is swapped, so no client sees half
+// a swap; clients selected into either namespace see the other's data from then on.
+void CmdSwapDb(CommandContext& ctx) {
+  if (!Store::ValidName(ctx.args[1]) || !Store::ValidName(ctx.args[2])) {
+    ctx.rb->SendError(errors::kInvalidNamespace);
+    return;
+  }
+  Keyspace* a = ctx.server->store.Get(ctx.args[1]);
+  Keyspace* b = ctx.server->store.Get(ctx.args[2]);
+  if (a != b) {
+    if (std::less<Keyspace*>()(b, a)) std::swap(a, b);
+    for (Keyspace* ks : {a, b})
+      for (uint32_t i = 0; i < ks->shard_count(); ++i)
+        ctx.held_until_logged.emplace_back(ks->shard(i).mu());
+    for (uint32_t i = 0; i < a->shard_count(); ++i) a->shard(i).SwapContents(b->shard(i));
+  }
+  ctx.rb->SendOk();
 }
 
 }  // namespace
@@ -120,6 +139,11 @@ void RegisterKeysCopyFamily(CommandTable& t) {
                       "source destination [DB destination-db] [REPLACE]"));
   t.Register(MakeSpec("move", 3, kCmdWrite | kCmdFast | kCmdCrossNamespace, kOneKey, CmdMove,
                       "generic", "1.0.0", "Move a key to another database", "key db"));
+  CommandSpec swapdb =
+      MakeSpec("swapdb", 3, kCmdWrite | kCmdFast | kCmdCrossNamespace | kCmdAllShards, kNoKeys,
+               CmdSwapDb, "server", "4.0.0", "Swaps two Redis databases", "index1 index2");
+  swapdb.acl_categories = acl::kKeyspace | acl::kDangerous;  // as Redis's, beyond the flags'
+  t.Register(std::move(swapdb));
 }
 
 }  // namespace kv

@@ -114,6 +114,16 @@ void SetKeyReadyListener(KeyReadyListener listener) {
   g_key_ready.store(listener, std::memory_order_release);
 }
 
+void Shard::SwapContents(Shard& other) {
+  table_.SwapWith(other.table_);
+  volatile_.swap(other.volatile_);
+  std::swap(expire_sum_, other.expire_sum_);
+  std::swap(bytes_, other.bytes_);
+  field_ttl_keys_.swap(other.field_ttl_keys_);
+  field_ttl_cursor_.swap(other.field_ttl_cursor_);
+  NoteWrite();
+}
+
 void Shard::NoteReady(const Entry& e) {
   const KeyReadyListener listener = g_key_ready.load(std::memory_order_acquire);
   if (listener == nullptr) return;

@@ -103,6 +103,8 @@ class Shard {
   // Removes `key`; false when it did not exist (or had expired).
   bool Erase(std::string_view key, int64_t now_ms);
   void Clear();
+  // Exchanges every key, index and figure with `other` (SWAPDB); both locks held.
+  void SwapContents(Shard& other);
   // Makes room for `n` keys in the table at once (bulk loading).
   void Reserve(size_t n);
 

@@ -15,6 +15,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <string_view>
+#include <utility>
 
 #include "core/entry.h"
 
@@ -70,6 +71,12 @@ class Table {
   Entry* RemoveAt(size_t slot);
   // Drops every slot (entries are not freed) and releases the slot array.
   void Clear();
+  // Exchanges the whole contents with `other` (SWAPDB).
+  void SwapWith(Table& other) noexcept {
+    std::swap(slots_, other.slots_);
+    std::swap(cap_, other.cap_);
+    std::swap(size_, other.size_);
+  }
 
   // Visits every entry: fn(Entry*). Must not mutate the table.
   template <typename Fn>

@@ -117,3 +117,59 @@ def test_copy_and_move_keep_hash_field_ttls(kv):
     other = kv.client(db=1)
     ttl = other.execute_command("HTTL", "h2", "FIELDS", 2, "a", "b")
     assert 0 < ttl[0] <= 1000 and ttl[1] == -1
+
+
+def test_swapdb_swaps_contents_for_every_client(kv):
+    c = kv.client()
+    other = kv.client(db=1)
+    c.rpush("l", "a", "b")
+    c.set("only0", "x")
+    c.expire("only0", 1000)
+    other.sadd("s", "m")
+    assert c.swapdb(0, 1) is True
+    # Both connections stay selected where they were and now see the other's data.
+    assert c.smembers("s") == {"m"} and c.exists("l", "only0") == 0
+    assert other.lrange("l", 0, -1) == ["a", "b"] and 0 < other.ttl("only0") <= 1000
+    assert c.dbsize() == 1 and other.dbsize() == 2
+    assert c.swapdb(0, 0) is True  # the same database: nothing changes
+    assert c.dbsize() == 1
+    with pytest.raises(redis.ResponseError, match="wrong number of arguments"):
+        c.execute_command("SWAPDB", "0")
+
+
+@pytest.mark.kv_only
+def test_namespace_names_and_errors(kv):
+    c = kv.client()
+    c.set("k", "v")
+    assert c.execute_command("COPY", "k", "k", "DB", "sessions") == 1
+    assert c.execute_command("MOVE", "k", "archive") == 1
+    assert c.execute_command("SWAPDB", "archive", "sessions") in (True, "OK")
+    s = kv.client(db="sessions")
+    a = kv.client(db="archive")
+    assert s.get("k") == "v" and a.get("k") == "v"  # each held one copy; swapped
+    for bad in (["COPY", "k", "x", "DB", "bad name"], ["MOVE", "k", "a/b"],
+                ["SWAPDB", "0", "bad name"]):
+        with pytest.raises(redis.ResponseError, match="^invalid namespace name"):
+            c.execute_command(*bad)
+
+
+@pytest.mark.kv_only
+def test_copy_move_swapdb_replay_after_kill9(kv_persist):
+    s = kv_persist(appendfsync="always")
+    c = s.client()
+    c.rpush("l", 1, 2, 3)
+    c.zadd("z", {"a": 1.5})
+    c.hset("h", "f", "v")
+    assert c.copy("l", "l2") and c.copy("z", "z", destination_db="1")
+    assert c.move("h", 2)
+    c.set("later", "x")
+    assert c.swapdb(0, 3)
+    c.close()
+    s.kill9()
+    s.restart()
+    db0, db1, db2, db3 = (s.client(db=n) for n in range(4))
+    assert db0.dbsize() == 0
+    assert db3.lrange("l", 0, -1) == db3.lrange("l2", 0, -1) == ["1", "2", "3"]
+    assert db3.get("later") == "x"
+    assert db1.zrange("z", 0, -1, withscores=True) == [("a", 1.5)]
+    assert db2.hgetall("h") == {"f": "v"}
