@@ -18,6 +18,7 @@ void RegisterSetFamily(CommandTable& table);
 void RegisterHashFamily(CommandTable& table);
 void RegisterHashTtl(CommandTable& table);  // hash family, in hash_ttl_family.cc
 void RegisterZSetFamily(CommandTable& table);  // zset_family.cc, zset_setops.cc
+void RegisterGeoFamily(CommandTable& table);
 void RegisterServerFamily(CommandTable& table);
 void RegisterInfo(CommandTable& table);  // server family, in info.cc
 void RegisterPersistenceFamily(CommandTable& table);
@@ -38,6 +39,7 @@ inline void RegisterBuiltinFamilies(CommandTable& table) {
   RegisterSetFamily(table);
   RegisterHashFamily(table);
   RegisterZSetFamily(table);
+  RegisterGeoFamily(table);
   RegisterServerFamily(table);
   RegisterPersistenceFamily(table);
   RegisterAclFamily(table);
