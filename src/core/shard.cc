@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "core/hash.h"
+#include "core/lazy_free.h"
 #include "core/list.h"
 #include "core/object.h"
 
@@ -80,7 +81,7 @@ void Shard::EraseSlot(size_t slot, bool keep_container) {
   if (keep_container)
     Entry::Destroy(e);
   else
-    DestroyEntry(e);
+    DisposeEntry(e);
 }
 
 namespace {
@@ -144,7 +145,7 @@ void Shard::Swap(size_t slot, Entry* old, Entry* fresh) {
   if (shared)
     Entry::Destroy(old);
   else
-    DestroyEntry(old);
+    DisposeEntry(old);
   if (!shared) NoteReady(*fresh);
 }
 
@@ -342,7 +343,7 @@ void Shard::Reserve(size_t n) {
 
 void Shard::Clear() {
   if (table_.size() > 0) NoteWrite();
-  table_.ForEach([](Entry* e) { DestroyEntry(e); });
+  table_.ForEach([](Entry* e) { DisposeEntry(e); });
   table_.Clear();
   std::vector<Entry*>().swap(volatile_);
   NameSet().swap(field_ttl_keys_);

@@ -22,8 +22,9 @@ pytestmark = pytest.mark.kv_only
 KV_ONLY_FIELDS = {
     "kv_server_version", "shards_per_namespace", "used_memory_peak_time", "used_memory_peak_rss",
 }
-# Fields of a newer Redis than the 7.0 compared against: 7.4's hash field TTLs.
-NEWER_REDIS_FIELDS = {"expired_subkeys"}
+# Fields of a newer Redis than the 7.0 compared against: 7.4's hash field TTLs, 7.2's count of
+# lazily freed objects.
+NEWER_REDIS_FIELDS = {"expired_subkeys", "lazyfreed_objects"}
 # Redis fields that only some servers print (loading progress, per-command lines).
 # kv-server's own WAL and snapshot figures (docs/persistence.md) share two prefixes.
 DYNAMIC = re.compile(
