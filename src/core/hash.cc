@@ -330,8 +330,11 @@ void EncodeHashPairs(const Entry& e, std::string* out) {
   });
 }
 
-void StoreHashPairs(Shard& shard, std::string_view key, std::string_view encoded,
-                    int64_t expire_at) {
+namespace {
+// Stores the hash an encoded List of `width`-element groups describes: field, value and, with
+// width 3, the field's deadline (kNoExpire for none).
+void StoreHashGroups(Shard& shard, std::string_view key, std::string_view encoded,
+                     int64_t expire_at, int width) {
   if (wire::GetU32(encoded.data() + 1) == 0) {
     shard.Erase(key, INT64_MIN);
     return;
@@ -339,16 +342,25 @@ void StoreHashPairs(Shard& shard, std::string_view key, std::string_view encoded
   Entry* e = shard.SetContainer(key, NewHashEncoding(), NewHashContainer(), expire_at);
   const auto before = static_cast<int64_t>(ContainerBytes(*e));
   std::string field;
-  bool have_field = false;
+  int pos = 0;
   ForEachListElement(encoded, [&](const ScalarView& v) {
-    if (!have_field) {
+    if (pos == 0) {
       field.assign(v.bytes);
-    } else {
+    } else if (pos == 1) {
       HashSet(e, field, v);
+    } else if (v.type == ScalarType::kInt && v.i != kNoExpire) {
+      HashSetFieldExpire(e, field, v.i);
     }
-    have_field = !have_field;
+    pos = (pos + 1) % width;
   });
   shard.ContainerChanged(key, static_cast<int64_t>(ContainerBytes(*e)) - before, false, 0);
+  if (HashHasFieldTtl(*e)) shard.TrackFieldTtl(key);
+}
+}  // namespace
+
+void StoreHashPairs(Shard& shard, std::string_view key, std::string_view encoded,
+                    int64_t expire_at) {
+  StoreHashGroups(shard, key, encoded, expire_at, 2);
 }
 
 }  // namespace kv
@@ -366,26 +378,7 @@ void EncodeHashTriples(const Entry& e, std::string* out) {
 
 void StoreHashTriples(Shard& shard, std::string_view key, std::string_view encoded,
                       int64_t expire_at) {
-  if (wire::GetU32(encoded.data() + 1) == 0) {
-    shard.Erase(key, INT64_MIN);
-    return;
-  }
-  Entry* e = shard.SetContainer(key, NewHashEncoding(), NewHashContainer(), expire_at);
-  const auto before = static_cast<int64_t>(ContainerBytes(*e));
-  std::string field;
-  int pos = 0;
-  ForEachListElement(encoded, [&](const ScalarView& v) {
-    if (pos == 0) {
-      field.assign(v.bytes);
-    } else if (pos == 1) {
-      HashSet(e, field, v);
-    } else if (v.type == ScalarType::kInt && v.i != kNoExpire) {
-      HashSetFieldExpire(e, field, v.i);
-    }
-    pos = (pos + 1) % 3;
-  });
-  shard.ContainerChanged(key, static_cast<int64_t>(ContainerBytes(*e)) - before, false, 0);
-  if (HashHasFieldTtl(*e)) shard.TrackFieldTtl(key);
+  StoreHashGroups(shard, key, encoded, expire_at, 3);
 }
 
 }  // namespace kv
