@@ -5,7 +5,6 @@
 // arguments, as Redis does: NX / XX / CH and the encodings are ZADD's. The log keeps GEOADD as
 // sent; replaying it computes the same scores.
 #include <cmath>
-#include <cstdio>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -22,21 +21,16 @@
 #include "commands/zset_family.h"
 #include "core/geohash.h"
 #include "core/object.h"
+#include "core/scalar.h"
 
 namespace kv {
 namespace {
 
-// A long double as Redis's ld2string(LD_STR_HUMAN): 17 decimals, trailing zeros dropped.
+// A coordinate as Redis's addReplyHumanLongDouble prints it (core/scalar.h); +-180 at most,
+// so the text always fits.
 std::string HumanDouble(double v) {
   char buf[64];
-  int n = std::snprintf(buf, sizeof buf, "%.17Lf", static_cast<long double>(v));
-  std::string s(buf, static_cast<size_t>(n));
-  if (s.find('.') != std::string::npos) {
-    while (!s.empty() && s.back() == '0') s.pop_back();
-    if (!s.empty() && s.back() == '.') s.pop_back();
-  }
-  if (s == "-0") s = "0";
-  return s;
+  return std::string(buf, FormatLongDouble(v, buf, sizeof buf));
 }
 
 // GEOADD key [NX|XX] [CH] longitude latitude member [...]
