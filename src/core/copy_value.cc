@@ -9,44 +9,66 @@
 
 namespace kv {
 
-void CopyValue(const Entry& src, Shard& to, std::string_view key, int64_t expire_at) {
-  // The source is read whole before `to` changes: storing may move or free it.
-  std::string encoded;
-  switch (TypeOf(src)) {
-    case ObjType::kSet: {
-      const ScalarView v = WholeValue(src, &encoded);
-      if (v.bytes.data() != encoded.data()) encoded.assign(v.bytes);
-      if (const auto c = set::FromEncodedList(encoded))
+ScalarView EncodeForTransfer(const Entry& e, std::string* scratch, TransferForm* form) {
+  switch (TypeOf(e)) {
+    case ObjType::kSet:
+      *form = TransferForm::kSet;
+      return WholeValue(e, scratch);
+    case ObjType::kZSet:
+      *form = TransferForm::kZSet;
+      return WholeValue(e, scratch);
+    case ObjType::kHash:
+      // Pairs, not a Map: a hash's fields need not be UTF-8. Triples only when some field has
+      // a TTL, so a snapshot without any stays readable by older loaders.
+      scratch->clear();
+      if (HashHasFieldTtl(e)) {
+        *form = TransferForm::kHashTriples;
+        EncodeHashTriples(e, scratch);
+      } else {
+        *form = TransferForm::kHashPairs;
+        EncodeHashPairs(e, scratch);
+      }
+      return ScalarView::Nested(*scratch);
+    default:
+      *form = TransferForm::kValue;
+      return WholeValue(e, scratch);
+  }
+}
+
+void StoreTransferred(Shard& to, std::string_view key, TransferForm form, const ScalarView& v,
+                      int64_t expire_at) {
+  switch (form) {
+    case TransferForm::kValue:
+      to.Set(key, v, expire_at);
+      return;
+    case TransferForm::kSet:
+      if (const auto c = set::FromEncodedList(v.bytes))
         to.SetContainer(key, c->encoding, c->ptr, expire_at);
       return;
-    }
-    case ObjType::kZSet: {
-      const ScalarView v = WholeValue(src, &encoded);
-      if (v.bytes.data() != encoded.data()) encoded.assign(v.bytes);
-      const NewContainer c = ZSetFromEncoded(encoded);
+    case TransferForm::kZSet: {
+      const NewContainer c = ZSetFromEncoded(v.bytes);
       to.SetContainer(key, c.encoding, c.ptr, expire_at);
       return;
     }
-    case ObjType::kHash:
-      if (HashHasFieldTtl(src)) {  // the fields' deadlines come along
-        EncodeHashTriples(src, &encoded);
-        StoreHashTriples(to, key, encoded, expire_at);
-      } else {
-        EncodeHashPairs(src, &encoded);
-        StoreHashPairs(to, key, encoded, expire_at);
-      }
+    case TransferForm::kHashPairs:
+      StoreHashPairs(to, key, v.bytes, expire_at);
       return;
-    default: {
-      // A string (any scalar type, kept), a native Null, or a list (its List value, which
-      // Shard::Set makes a list container again, typed elements kept).
-      ScalarView v = WholeValue(src, &encoded);
-      if ((IsText(v.type) || IsNested(v.type)) && v.bytes.data() != encoded.data()) {
-        encoded.assign(v.bytes);
-        v.bytes = encoded;
-      }
-      to.Set(key, v, expire_at);
-    }
+    case TransferForm::kHashTriples:
+      StoreHashTriples(to, key, v.bytes, expire_at);
+      return;
   }
+}
+
+void CopyValue(const Entry& src, Shard& to, std::string_view key, int64_t expire_at) {
+  // The source is read whole before `to` changes: storing may move or free it.
+  std::string scratch;
+  TransferForm form;
+  ScalarView v = EncodeForTransfer(src, &scratch, &form);
+  if ((IsText(v.type) || IsNested(v.type)) && v.bytes.data() != scratch.data()) {
+    scratch.assign(v.bytes);
+    v.bytes = scratch;
+  }
+  StoreTransferred(to, key, form, v, expire_at);
 }
 
 void MoveValue(Entry* e, Shard& from, std::string_view from_key, Shard& to,

@@ -6,15 +6,14 @@
 #include <cerrno>
 #include <cstring>
 #include <mutex>
+#include <utility>
 
 #include <fmt/format.h>
 
-#include "core/hash.h"
+#include "core/copy_value.h"
 #include "core/keyspace.h"
 #include "core/object.h"
-#include "core/set.h"
 #include "core/value_encoding.h"
-#include "core/zset.h"
 #include "persist/files.h"
 #include "persist/format.h"
 
@@ -71,9 +70,31 @@ bool IsHashTtlValue(std::string_view encoded) {
   return ok;
 }
 
+// The collection type bytes and the forms they carry (core/copy_value.h).
+constexpr std::pair<uint8_t, TransferForm> kCollectionTypes[] = {
+    {kSnapshotSet, TransferForm::kSet},
+    {kSnapshotZSet, TransferForm::kZSet},
+    {kSnapshotHash, TransferForm::kHashPairs},
+    {kSnapshotHashTtl, TransferForm::kHashTriples},
+};
+
 bool IsCollectionType(uint8_t type) {
-  return type == kSnapshotSet || type == kSnapshotZSet || type == kSnapshotHash ||
-         type == kSnapshotHashTtl;
+  for (const auto& [byte, form] : kCollectionTypes)
+    if (byte == type) return true;
+  return false;
+}
+
+uint8_t SnapshotTypeOf(TransferForm form) {
+  for (const auto& [byte, f] : kCollectionTypes)
+    if (f == form) return byte;
+  return static_cast<uint8_t>(ScalarType::kNested);  // kValue: not reached (its own type byte)
+}
+
+// Only for a type IsCollectionType accepted.
+TransferForm FormOfSnapshotType(uint8_t type) {
+  for (const auto& [byte, form] : kCollectionTypes)
+    if (byte == type) return form;
+  return TransferForm::kValue;
 }
 
 // nullptr when `raw` has the shape its collection type byte promises, else what is wrong. The
@@ -170,34 +191,10 @@ std::string WriteSnapshot(const std::vector<Keyspace*>& spaces, const std::strin
         }
         // A list is written as a nested List value (type 5), which loads back as a list: the
         // file holds values, never in-memory layouts.
-        ScalarView v;
-        uint8_t type_byte;
-        switch (TypeOf(*entry)) {
-          case ObjType::kHash:
-            // Pairs, not a Map: a hash's fields need not be UTF-8. Triples only for a hash
-            // with field TTLs, so a file without any stays readable by older builds' loaders.
-            whole.clear();
-            if (HashHasFieldTtl(*entry)) {
-              EncodeHashTriples(*entry, &whole);
-              type_byte = kSnapshotHashTtl;
-            } else {
-              EncodeHashPairs(*entry, &whole);
-              type_byte = kSnapshotHash;
-            }
-            v = ScalarView::Nested(whole);
-            break;
-          case ObjType::kSet:
-            v = WholeValue(*entry, &whole);
-            type_byte = kSnapshotSet;
-            break;
-          case ObjType::kZSet:
-            v = WholeValue(*entry, &whole);
-            type_byte = kSnapshotZSet;
-            break;
-          default:
-            v = WholeValue(*entry, &whole);
-            type_byte = static_cast<uint8_t>(v.type);
-        }
+        TransferForm form;
+        const ScalarView v = EncodeForTransfer(*entry, &whole, &form);
+        const uint8_t type_byte =
+            form == TransferForm::kValue ? static_cast<uint8_t>(v.type) : SnapshotTypeOf(form);
         e.U8(type_byte);
         e.U8(entry->has_expire() ? kEntryHasExpire : 0);
         if (entry->has_expire()) e.I64(entry->expire_at());
@@ -359,23 +356,7 @@ std::string LoadImage(std::string_view data,
                            int64_t expire_at) {
     Shard& shard = ks->ShardFor(key);
     auto guard = maybe_lock(shard);
-    switch (type) {
-      case kSnapshotSet:
-        if (const auto c = set::FromEncodedList(encoded))
-          shard.SetContainer(key, c->encoding, c->ptr, expire_at);
-        break;
-      case kSnapshotZSet: {
-        const NewContainer c = ZSetFromEncoded(encoded);
-        shard.SetContainer(key, c.encoding, c.ptr, expire_at);
-        break;
-      }
-      case kSnapshotHash:
-        StoreHashPairs(shard, key, encoded, expire_at);
-        break;
-      case kSnapshotHashTtl:
-        StoreHashTriples(shard, key, encoded, expire_at);
-        break;
-    }
+    StoreTransferred(shard, key, FormOfSnapshotType(type), ScalarView::Nested(encoded), expire_at);
   };
   sink.on_progress = progress;
   size_t bad = SIZE_MAX;
