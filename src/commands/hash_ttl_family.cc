@@ -152,19 +152,22 @@ void CmdHPExpireAt(CommandContext& ctx) { HExpireGeneric(ctx, 0, false); }
 
 constexpr std::string_view kBadFieldCount = "ERR Number of fields must be a positive integer";
 
+// HTTL's and HPERSIST's `key FIELDS numfields field...`: the hash, or nullptr once the reply
+// is sent (WRONGTYPE, a FIELDS error, or -2 for every field of a missing key).
+Entry* FieldsTargetOrReply(CommandContext& ctx, Access access) {
+  bool wrong;
+  Entry* e = FindTypedOrReply(ctx, ctx.args[1], ObjType::kHash, access, &wrong);
+  if (wrong || !ParseFieldsOrReply(ctx, 2, kBadFieldCount)) return nullptr;
+  if (!e) SendAllMissing(ctx, ctx.args.size() - 4);
+  return e;
+}
+
 // HTTL HPTTL HEXPIRETIME HPEXPIRETIME (httlGenericCommand). Seconds round up, as Redis 7.4's
 // (ms + 999) / 1000 does.
 void HTtlGeneric(CommandContext& ctx, bool output_ms, bool absolute) {
-  bool wrong;
-  Entry* e = FindTypedOrReply(ctx, ctx.args[1], ObjType::kHash, Access::kRead, &wrong);
-  if (wrong) return;
-  if (!ParseFieldsOrReply(ctx, 2, kBadFieldCount)) return;
-  const size_t count = ctx.args.size() - 4;
-  if (!e) {
-    SendAllMissing(ctx, count);
-    return;
-  }
-  ctx.rb->StartArray(static_cast<uint32_t>(count));
+  Entry* e = FieldsTargetOrReply(ctx, Access::kRead);
+  if (!e) return;
+  ctx.rb->StartArray(static_cast<uint32_t>(ctx.args.size() - 4));
   for (size_t i = 4; i < ctx.args.size(); ++i) {
     int64_t at;
     if (!HashFieldExpire(*e, ctx.args[i], &at)) {
@@ -185,15 +188,9 @@ void CmdHPExpireTime(CommandContext& ctx) { HTtlGeneric(ctx, true, true); }
 
 void CmdHPersist(CommandContext& ctx) {
   const std::string_view key = ctx.args[1];
-  bool wrong;
-  Entry* e = FindTypedOrReply(ctx, key, ObjType::kHash, Access::kWrite, &wrong);
-  if (wrong) return;
-  if (!ParseFieldsOrReply(ctx, 2, kBadFieldCount)) return;
+  Entry* e = FieldsTargetOrReply(ctx, Access::kWrite);
+  if (!e) return;
   const size_t count = ctx.args.size() - 4;
-  if (!e) {
-    SendAllMissing(ctx, count);
-    return;
-  }
   const auto before = static_cast<int64_t>(ContainerBytes(*e));
   std::vector<int64_t> codes;
   codes.reserve(count);
