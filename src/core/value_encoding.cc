@@ -385,6 +385,16 @@ class TextVisitor final : public EncodedValueVisitor {
 };
 }  // namespace
 
+bool IsWholeEncodedValue(std::string_view encoded) {
+  Measure measure;
+  size_t consumed = 0;
+  // No size limit but the input's own: a stored collection may be far larger than one frame.
+  DecodeLimits limits;
+  limits.max_size = encoded.size();
+  return WalkEncodedValue(encoded, limits, measure, &consumed) == DecodeError::kOk &&
+         consumed == encoded.size();
+}
+
 std::string EncodedValueText(std::string_view encoded) {
   std::string out;
   TextVisitor visitor(&out);

@@ -125,6 +125,11 @@ DecodeError WalkEncodedValue(std::string_view buf, const DecodeLimits& limits,
                              EncodedValueVisitor& visitor, size_t* consumed,
                              size_t* error_offset = nullptr);
 
+// True when `encoded` is exactly one well-formed value (every count, length, type byte and
+// Decimal text checked): what readers of bytes from outside the engine (a snapshot frame) ask
+// before ForEachListElement and the others, which trust the counts they read.
+bool IsWholeEncodedValue(std::string_view encoded);
+
 // Appends `v` in this encoding: a scalar as its typed value (Bytes, String, Int, Float, Decimal),
 // a nested value (ScalarType::kNested) as the encoded bytes it already is.
 void AppendEncodedScalar(const ScalarView& v, std::string* out);

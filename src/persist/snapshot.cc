@@ -52,7 +52,9 @@ class ZSetShape : public EncodedValueVisitor {
 bool IsZSetValue(std::string_view raw) {
   ZSetShape shape;
   size_t consumed = 0;
-  return WalkEncodedValue(raw, DecodeLimits{}, shape, &consumed) == DecodeError::kOk &&
+  DecodeLimits limits;  // a sorted set may be far larger than one native frame
+  limits.max_size = raw.size();
+  return WalkEncodedValue(raw, limits, shape, &consumed) == DecodeError::kOk &&
          consumed == raw.size() && shape.ok;
 }
 
@@ -98,12 +100,14 @@ TransferForm FormOfSnapshotType(uint8_t type) {
 }
 
 // nullptr when `raw` has the shape its collection type byte promises, else what is wrong. The
-// value is checked as deeply as a type-5 value (the frame's checksum vouches for the rest), and
-// never empty: an emptied collection has no key.
+// whole encoding is walked first, as for a type-5 value: a frame's checksum can be right over
+// bytes that were never a value (a bug, or a file made by hand), and the element readers below
+// trust the counts they read. Never empty: an emptied collection has no key.
 const char* CheckCollection(uint8_t type, std::string_view raw) {
   ScalarView v;
   if (!ReadRawChecked(static_cast<uint8_t>(ScalarType::kNested), raw, &v) ||
-      v.bytes.size() < 5 || EncodedTypeOf(v.bytes) != EncodedType::kList)
+      v.bytes.size() < 5 || EncodedTypeOf(v.bytes) != EncodedType::kList ||
+      !IsWholeEncodedValue(v.bytes))
     return "a collection's value is not an encoded List";
   const uint32_t count = wire::GetU32(v.bytes.data() + 1);
   if (count == 0) return "an empty collection";
@@ -292,6 +296,8 @@ std::string ReadSnapshot(std::string_view data, const SnapshotSink& sink, Snapsh
           if (!KnownScalarType(type)) return fail(fmt::format("unknown value type {}", type));
           ScalarView v;
           if (!ReadRawChecked(type, raw, &v)) return fail("value size does not match its type");
+          if (v.type == ScalarType::kNested && !IsWholeEncodedValue(v.bytes))
+            return fail("a nested value is not a whole encoded value");
           if (sink.on_entry) sink.on_entry(key, v, expire);
           ++keys;
         }

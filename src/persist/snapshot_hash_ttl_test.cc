@@ -163,4 +163,25 @@ TEST_CASE("snapshot: a version-2 image still loads; a bad type-9 value is refuse
   CHECK(ReadSnapshot(Image(3, kSnapshotHashTtl, List({})), none, &info, &bad) != "");
 }
 
+TEST_CASE("snapshot: a value whose List count outruns its bytes is refused, not walked") {
+  // What a fuzzer found: a sealed frame whose type-9 value announces ~4 billion elements. The
+  // element readers trust counts, so the reader must refuse the value before they run.
+  std::string lying = List({ScalarView::Bytes("f"), ScalarView::Int(3), ScalarView::Int(kNow)});
+  lying[1] = lying[2] = lying[3] = lying[4] = static_cast<char>(0xff);
+  std::string short_by_one =
+      List({ScalarView::Bytes("f"), ScalarView::Int(3), ScalarView::Int(kNow)});
+  short_by_one.pop_back();
+  SnapshotSink none;
+  SnapshotInfo info;
+  for (uint8_t type : {kSnapshotSet, kSnapshotZSet, kSnapshotHash, kSnapshotHashTtl,
+                       static_cast<uint8_t>(ScalarType::kNested)}) {
+    CAPTURE(static_cast<int>(type));
+    for (const std::string* v : {&lying, &short_by_one}) {
+      size_t bad = SIZE_MAX;
+      CHECK(ReadSnapshot(Image(3, type, *v), none, &info, &bad) != "");
+      CHECK(bad < SIZE_MAX);
+    }
+  }
+}
+
 }  // namespace kv::persist

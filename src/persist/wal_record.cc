@@ -64,6 +64,10 @@ std::string DecodeRecord(std::string_view payload, WalRecord* out) {
       a.type = static_cast<ScalarType>(type);
       ScalarView probe;
       if (!ReadRawChecked(type, a.raw, &probe)) return "argument size does not match its type";
+      // The engine trusts a stored List's counts; a checksum can be right over bytes that never
+      // were a value.
+      if (probe.type == ScalarType::kNested && !IsWholeEncodedValue(probe.bytes))
+        return "a nested argument is not a whole encoded value";
     }
   }
   if (!d.done()) return "trailing bytes after the last command";
