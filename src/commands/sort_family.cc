@@ -3,8 +3,8 @@
 // keys (strings, or hash fields with "->"), BY nosort, and SORT's STORE into a list.
 //
 // Elements are copied out of the source first, so STORE may overwrite the key being sorted and
-// a pattern may name it. Comparisons are by canonical text, byte by byte (see docs/commands.md:
-// Redis collates unstored ALPHA sorts with strcoll, which is the same in the C locale).
+// a pattern may name it. Comparisons are by canonical text, byte by byte; an ALPHA reply
+// compares C strings (up to a NUL), as Redis's strcoll does in the C and C.UTF-8 locales.
 //
 // Keys named by BY and GET patterns are not declared keys: sort::ReadsPatternKeys tells the
 // dispatcher (CommandSpec::locks_all_shards) to hold every shard of the namespace for such a
@@ -179,7 +179,7 @@ bool ParseOptions(CommandContext& ctx, bool readonly, Options* o) {
   const auto& args = ctx.args;
   // BY and GET patterns need read access to every key, as Redis's ACL check of the key "*".
   const acl::User* user = ctx.client->user.get();
-  const bool full_key_access = !user || user->KeyAllowed("*", true, false);
+  const bool full_key_access = !user || user->ReadsAllKeys();
   for (size_t j = 2; j < args.size(); ++j) {
     const size_t left = args.size() - j - 1;
     const std::string_view a = args[j];
@@ -287,15 +287,30 @@ bool LoadSortValues(CommandContext& ctx, const Options& o, std::vector<Item>* it
   return ok;
 }
 
-int Compare(const Options& o, const Item& a, const Item& b) {
+// ALPHA for a reply compares as Redis's strcoll in the C / C.UTF-8 locale: C strings, so a
+// NUL ends the text; for STORE whole texts (compareStringObjects).
+int CompareAlpha(const Options& o, std::string_view a, std::string_view b) {
+  if (o.store) return a.compare(b);
+  return a.substr(0, a.find('\0')).compare(b.substr(0, b.find('\0')));
+}
+
+// `is_set`: a set's elements come in its table's order, which a snapshot reload may change, so
+// ALPHA ties are settled by the bytes (a replayed STORE then stores the same list).
+int Compare(const Options& o, bool is_set, const Item& a, const Item& b) {
   if (!o.alpha) {
     if (a.score != b.score) return a.score < b.score ? -1 : 1;
     // Equal scores fall back to the elements' bytes, so the order is deterministic.
     return a.el.text.compare(b.el.text);
   }
-  if (!o.by) return a.el.text.compare(b.el.text);
-  if (!a.by || !b.by) return a.by == b.by ? 0 : (a.by ? 1 : -1);
-  return a.by->compare(*b.by);
+  int c;
+  if (!o.by) {
+    c = CompareAlpha(o, a.el.text, b.el.text);
+  } else if (!a.by || !b.by) {
+    c = a.by == b.by ? 0 : (a.by ? 1 : -1);
+  } else {
+    c = CompareAlpha(o, *a.by, *b.by);
+  }
+  return c != 0 || !is_set ? c : a.el.text.compare(b.el.text);
 }
 
 void Store(CommandContext& ctx, std::string_view dst, const std::vector<Owned>& values) {
@@ -328,7 +343,15 @@ void SortGeneric(CommandContext& ctx, bool readonly) {
       o.alpha = true;
       o.by.reset();
     }
+    // Redis converts a sorted set it sorts for good (OBJECT ENCODING and a later -0 score read
+    // so); the contents are the same, so nothing is logged.
+    if (Is(*e, Encoding::kZSetPack)) {
+      ZSetRef z(e);
+      z.ForceTree();
+      ctx.ShardFor(key).ContainerReencoded(z.Commit());
+    }
   }
+  const bool is_set = e && TypeOf(*e) == ObjType::kSet;
   sort::Window w{-1, -2};
   std::vector<Item> items = LoadItems(e, o, &w);
   if (!o.dontsort) {
@@ -338,7 +361,7 @@ void SortGeneric(CommandContext& ctx, bool readonly) {
     }
     // Stable, as glibc's qsort (a merge sort) that Redis calls: ALPHA BY ties keep their order.
     std::stable_sort(items.begin(), items.end(), [&](const Item& a, const Item& b) {
-      const int c = Compare(o, a, b);
+      const int c = Compare(o, is_set, a, b);
       return o.desc ? c > 0 : c < 0;
     });
   }
@@ -373,19 +396,25 @@ void SortGeneric(CommandContext& ctx, bool readonly) {
 void CmdSort(CommandContext& ctx) { SortGeneric(ctx, false); }
 void CmdSortRo(CommandContext& ctx) { SortGeneric(ctx, true); }
 
-// SORT's keys: the sorted key and the last STORE's destination (sortGetKeys).
+// SORT's keys: the sorted key and the last STORE's destination, found by reading the options
+// as ParseOptions does (an option takes its arguments only when they are there), so the key
+// the dispatcher locks and ACL checks is the one a call that parses writes. Redis's
+// sortGetKeys reads STORE's argument as an option too: for `STORE limit STORE d` it reports
+// `limit` while SORT writes `d`.
 void SortKeys(std::span<const std::string_view> args, std::vector<size_t>* out) {
   out->clear();
   if (args.size() < 2) return;
   out->push_back(1);
   size_t store = 0;
-  for (size_t i = 2; i < args.size(); ++i) {
-    if (EqualsIgnoreCase(args[i], "limit")) {
-      i += 2;
-    } else if (EqualsIgnoreCase(args[i], "get") || EqualsIgnoreCase(args[i], "by")) {
-      i += 1;
-    } else if (EqualsIgnoreCase(args[i], "store") && i + 1 < args.size()) {
-      store = i + 1;
+  for (size_t j = 2; j < args.size(); ++j) {
+    const size_t left = args.size() - j - 1;
+    if (EqualsIgnoreCase(args[j], "limit") && left >= 2) {
+      j += 2;
+    } else if (EqualsIgnoreCase(args[j], "store") && left >= 1) {
+      store = ++j;
+    } else if ((EqualsIgnoreCase(args[j], "by") || EqualsIgnoreCase(args[j], "get")) &&
+               left >= 1) {
+      ++j;
     }
   }
   if (store) out->push_back(store);
@@ -407,6 +436,7 @@ void RegisterSortFamily(CommandTable& t) {
       "[STORE destination]");
   sort.find_keys = SortKeys;
   sort.locks_all_shards = sort::ReadsPatternKeys;
+  sort.write_keys_from = 2;  // the sorted key is only read (Redis's RO key spec)
   sort.acl_categories = kCats;
   t.Register(std::move(sort));
   CommandSpec sort_ro = MakeSpec(

@@ -2,6 +2,11 @@
 
 #include <doctest/doctest.h>
 
+#include "commands/command_table.h"
+#include "core/object.h"
+#include "core/shard.h"
+#include "test_harness.h"
+
 #include <string>
 #include <string_view>
 #include <vector>
@@ -81,3 +86,71 @@ TEST_CASE("sort ReadsPatternKeys: BY and GET patterns that name keys") {
 }
 
 }  // namespace kv::sort
+
+namespace kv {
+namespace {
+
+using test::Bulk;
+using test::Harness;
+using test::Int;
+
+std::string Arr(std::initializer_list<std::string_view> items) {
+  std::string out = "*" + std::to_string(items.size()) + "\r\n";
+  for (std::string_view s : items) out += Bulk(s);
+  return out;
+}
+
+TEST_CASE("SORT's keys: the source and the STORE destination a call that parses writes") {
+  Harness h;
+  const CommandSpec* s = h.table().Find("sort");
+  REQUIRE(s);
+  std::vector<size_t> pos;
+  auto keys = [&](std::vector<std::string_view> args) {
+    s->KeyPositions(args, &pos);
+    return pos;
+  };
+  using V = std::vector<size_t>;
+  CHECK(keys({"SORT", "k"}) == V{1});
+  CHECK(keys({"SORT", "k", "STORE", "d"}) == V{1, 3});
+  // STORE's argument is not read as an option (Redis's sortGetKeys would report "limit").
+  CHECK(keys({"SORT", "k", "STORE", "limit", "STORE", "d"}) == V{1, 5});
+  CHECK(keys({"SORT", "k", "STORE", "by", "ALPHA", "STORE", "d"}) == V{1, 6});
+  CHECK(keys({"SORT", "k", "GET", "store", "STORE", "d"}) == V{1, 5});
+  CHECK(keys({"SORT", "k", "LIMIT", "0", "1", "STORE", "d", "GET", "store", "BY", "x"}) ==
+        V{1, 6});
+  CHECK(keys({"SORT", "k", "STORE"}) == V{1});
+  CHECK(s->write_keys_from == 2);  // ACL: the source is read, the destination written
+}
+
+TEST_CASE("SORT ALPHA: a reply compares C strings, STORE whole bytes; set ties by bytes") {
+  Harness h;
+  const std::string az("a\0z", 3), ab("a\0b", 3);
+  REQUIRE(h.Run({"RPUSH", "l", az, "b", "a", ab}) == Int(4));
+  CHECK(h.Run({"SORT", "l", "ALPHA"}) == Arr({az, "a", ab, "b"}));  // ties keep their order
+  CHECK(h.Run({"SORT", "l", "ALPHA", "STORE", "d"}) == Int(4));
+  CHECK(h.Run({"LRANGE", "d", "0", "-1"}) == Arr({"a", ab, az, "b"}));
+  REQUIRE(h.Run({"SADD", "s", az, "a", ab}) == Int(3));
+  CHECK(h.Run({"SORT", "s", "ALPHA"}) == Arr({"a", ab, az}));
+  CHECK(h.Run({"SORT", "s", "ALPHA", "DESC"}) == Arr({az, ab, "a"}));
+}
+
+TEST_CASE("SORT makes a small sorted set a tree: memory accounted, no write counted") {
+  Harness h;
+  REQUIRE(h.Run({"ZADD", "z", "1", "a", "2", "b"}) == Int(2));
+  Shard& shard = h.client().ns->ShardFor("z");
+  auto container = [&] {
+    Entry* e = shard.Peek("z", 0);
+    REQUIRE(e);
+    return static_cast<int64_t>(ContainerBytes(*e));
+  };
+  const int64_t memory_before = shard.memory_bytes(), container_before = container();
+  const uint64_t writes = t_data_changes;
+  CHECK(h.Run({"SORT_RO", "z", "ALPHA"}) == Arr({"a", "b"}));
+  CHECK(t_data_changes == writes);
+  CHECK(h.Run({"OBJECT", "ENCODING", "z"}) == Bulk("skiplist"));
+  CHECK(container() != container_before);
+  CHECK(shard.memory_bytes() - memory_before == container() - container_before);
+}
+
+}  // namespace
+}  // namespace kv

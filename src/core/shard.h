@@ -91,6 +91,9 @@ class Shard {
   // A command changed the container of `key` in place: accounts `delta` bytes (ListRef::Commit)
   // and counts the write; an emptied collection deletes its key, as in Redis.
   void ContainerChanged(std::string_view key, int64_t delta, bool empty, int64_t now_ms);
+  // A command re-encoded a container without changing its contents (SORT making a sorted set a
+  // tree): accounts `delta` bytes; no write is counted, so nothing is logged.
+  void ContainerReencoded(int64_t delta) { Account(delta); }
   // Removes `key` without freeing its container, whose pointer the caller has taken over
   // (RENAME / MOVE hand it to the new entry).
   void Detach(std::string_view key);
