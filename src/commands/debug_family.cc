@@ -1,6 +1,7 @@
 // DEBUG: the introspection and test hooks of Redis's DEBUG that tools and test suites use
-// (HELP, SLEEP, SET-ACTIVE-EXPIRE, OBJECT, LISTPACK, RELOAD, CHANGE-REPL-ID). Like Redis 7 it is
-// refused unless enable-debug-command allows the client. Every other Redis subcommand (the
+// (HELP, SLEEP, SET-ACTIVE-EXPIRE, OBJECT, LISTPACK, RELOAD, CHANGE-REPL-ID), plus kv-server's
+// LAZYFREE-HOLD, which parks the lazy-free thread so a test sees a free in progress. Like
+// Redis 7 it is refused unless enable-debug-command allows the client. Every other Redis subcommand (the
 // crash, leak and allocator hooks among them) answers Redis's unknown-subcommand error.
 #include <time.h>
 
@@ -22,6 +23,7 @@
 #include "core/object.h"
 #include "commands/server_state.h"
 #include "core/config.h"
+#include "core/lazy_free.h"
 #include "core/object.h"
 #include "core/shard.h"
 #include "persist/persistence.h"
@@ -58,6 +60,9 @@ void SendDebugHelp(CommandContext& ctx) {
       "    Show low level info about `key` and associated value.",
       "RELOAD",
       "    Save a snapshot and reload it back to memory: the data a restart from it gives.",
+      "LAZYFREE-HOLD <0|1>",
+      "    1 parks the background free thread: big collections dropped meanwhile wait in its",
+      "    queue (INFO lazyfree_pending_objects). 0 lets it free them (kv-server).",
       "SET-ACTIVE-EXPIRE <0|1>",
       "    Setting it to 0 disables expiring keys in background when they are not",
       "    accessed (otherwise the Redis behavior). Setting it to 1 reenables back the",
@@ -180,6 +185,9 @@ void CmdDebug(CommandContext& ctx) {
   } else if (EqualsIgnoreCase(sub, "SET-ACTIVE-EXPIRE") && argc == 3) {
     ctx.server->active_expire.store(AtoI(ctx.args[2]) != 0);
     ctx.rb->SendOk();
+  } else if (EqualsIgnoreCase(sub, "LAZYFREE-HOLD") && argc == 3) {
+    LazyFreeHold(AtoI(ctx.args[2]) != 0);
+    ctx.rb->SendOk();
   } else if (EqualsIgnoreCase(sub, "OBJECT") && argc == 3) {
     DebugObject(ctx);
   } else if (EqualsIgnoreCase(sub, "LISTPACK") && argc == 3) {
@@ -201,7 +209,7 @@ void RegisterDebugFamily(CommandTable& t) {
                       CmdDebug, "server", "1.0.0",
                       "A container for debugging commands (refused unless enable-debug-command "
                       "allows the client).",
-                      "HELP|SLEEP|SET-ACTIVE-EXPIRE|OBJECT|LISTPACK|RELOAD|CHANGE-REPL-ID "
+                      "HELP|SLEEP|SET-ACTIVE-EXPIRE|LAZYFREE-HOLD|OBJECT|LISTPACK|RELOAD|CHANGE-REPL-ID "
                       "[arg ...]"));
 }
 

@@ -19,6 +19,7 @@
 #include <cstdlib>
 #include <limits>
 #include <mutex>
+#include <optional>
 #include <random>
 #include <string>
 #include <string_view>
@@ -34,6 +35,7 @@
 #include "core/object.h"
 #include "core/glob.h"
 #include "core/keyspace.h"
+#include "core/lazy_free.h"
 #include "core/shard.h"
 #include "core/value_encoding.h"
 
@@ -84,9 +86,10 @@ OpStatus OpExpire(Shard& shard, std::string_view key, int64_t when, uint32_t fla
   if ((flags & kExpXx) && current == kNoExpire) return OpStatus::kSkipped;
   if ((flags & kExpGt) && (current == kNoExpire || when <= current)) return OpStatus::kSkipped;
   if ((flags & kExpLt) && current != kNoExpire && when >= current) return OpStatus::kSkipped;
-  if (when <= now_ms)
+  if (when <= now_ms) {
+    FreeCauseScope expiry(FreeCause::kExpire);  // Redis 7 frees it as lazyfree-lazy-expire says
     shard.Erase(key, now_ms);
-  else
+  } else
     shard.SetExpire(key, when, now_ms);
   return OpStatus::kOk;
 }
@@ -107,11 +110,22 @@ OpStatus OpRename(Shard& src_shard, std::string_view src, Shard& dst_shard, std:
 // Keys
 // ------------------------------------------------------------------------------------------
 
-void CmdDel(CommandContext& ctx) {
+void EraseArgs(CommandContext& ctx) {
   int64_t n = 0;
   for (size_t i = 1; i < ctx.args.size(); ++i)
     n += ctx.ShardFor(ctx.args[i]).Erase(ctx.args[i], ctx.now_ms) ? 1 : 0;
   ctx.rb->SendLong(n);
+}
+
+// DEL frees a big collection in the background under lazyfree-lazy-user-del; UNLINK always.
+void CmdDel(CommandContext& ctx) {
+  FreeCauseScope cause(FreeCause::kUserDel);
+  EraseArgs(ctx);
+}
+
+void CmdUnlink(CommandContext& ctx) {
+  FreeCauseScope cause(FreeCause::kAsync);
+  EraseArgs(ctx);
 }
 
 // Counts the given keys that exist, repeats included. TOUCH also refreshes their LRU clock.
@@ -384,24 +398,28 @@ void CmdRandomKey(CommandContext& ctx) {
 
 void CmdDbSize(CommandContext& ctx) { ctx.rb->SendLong(static_cast<int64_t>(ctx.db().Size())); }
 
-// FLUSHDB / FLUSHALL [ASYNC|SYNC]: both modes free synchronously.
-bool FlushModeOrReply(CommandContext& ctx) {
-  if (ctx.args.size() == 1 ||
-      (ctx.args.size() == 2 &&
-       (EqualsIgnoreCase(ctx.args[1], "SYNC") || EqualsIgnoreCase(ctx.args[1], "ASYNC"))))
-    return true;
+// FLUSHDB / FLUSHALL [ASYNC|SYNC]: ASYNC frees in the background, SYNC before the reply, no
+// mode as lazyfree-lazy-user-flush says (core/lazy_free.h). Null after a syntax error reply.
+std::optional<FreeCause> FlushModeOrReply(CommandContext& ctx) {
+  if (ctx.args.size() == 1) return FreeCause::kUserFlush;
+  if (ctx.args.size() == 2 && EqualsIgnoreCase(ctx.args[1], "SYNC")) return FreeCause::kSync;
+  if (ctx.args.size() == 2 && EqualsIgnoreCase(ctx.args[1], "ASYNC")) return FreeCause::kAsync;
   ctx.rb->SendError(errors::kSyntax);
-  return false;
+  return std::nullopt;
 }
 
 void CmdFlushDb(CommandContext& ctx) {
-  if (!FlushModeOrReply(ctx)) return;
+  const std::optional<FreeCause> mode = FlushModeOrReply(ctx);
+  if (!mode) return;
+  FreeCauseScope cause(*mode);
   ctx.db().Clear();
   ctx.rb->SendOk();
 }
 
 void CmdFlushAll(CommandContext& ctx) {
-  if (!FlushModeOrReply(ctx)) return;
+  const std::optional<FreeCause> mode = FlushModeOrReply(ctx);
+  if (!mode) return;
+  FreeCauseScope cause(*mode);
   ctx.server->store.ClearAll();
   ctx.rb->SendOk();
 }
@@ -482,7 +500,7 @@ void RegisterKeysFamily(CommandTable& t) {
   constexpr uint32_t kAll = kCmdAllShards;
   t.Register(Spec("del", -2, kCmdWrite, kAllKeys, CmdDel, "1.0.0", "Delete a key",
                   "key [key ...]"));
-  t.Register(Spec("unlink", -2, kWriteFast, kAllKeys, CmdDel, "4.0.0",
+  t.Register(Spec("unlink", -2, kWriteFast, kAllKeys, CmdUnlink, "4.0.0",
                   "Delete a key asynchronously in another thread. Otherwise it is just as DEL, "
                   "but non blocking.",
                   "key [key ...]"));

@@ -1,5 +1,6 @@
 #include "core/config.h"
 
+#include "core/lazy_free.h"
 #include "core/object.h"
 
 #include <charconv>
@@ -275,6 +276,27 @@ Config::Config() {
           "bytes a sparse HyperLogLog may grow to before it turns dense (units k kb m mb)",
           &hll_sparse_max_bytes, 0, INT64_MAX, true, true);
   add_int("maxclients", "connection cap", &maxclients, 1, 1000000, true);
+  // Redis's lazyfree switches (core/lazy_free.h): process-wide, yes by default (Redis 7: no),
+  // so no drop of a big collection stalls an I/O thread unless asked for.
+  LazyFreeSwitches& lazy = GlobalLazyFreeSwitches();
+  const struct {
+    const char* name;
+    const char* what;
+    std::atomic<bool>* field;
+  } lazy_switches[] = {
+      {"lazyfree-lazy-eviction", "keys evicted by maxmemory", &lazy.eviction},
+      {"lazyfree-lazy-expire", "keys removed by their TTL", &lazy.expire},
+      {"lazyfree-lazy-server-del", "values overwritten or replaced (SET, RENAME, ...STORE)",
+       &lazy.server_del},
+      {"lazyfree-lazy-user-del", "DEL (UNLINK always frees in the background)", &lazy.user_del},
+      {"lazyfree-lazy-user-flush", "FLUSHDB and FLUSHALL without ASYNC or SYNC",
+       &lazy.user_flush},
+  };
+  for (const auto& sw : lazy_switches)
+    add_bool(sw.name,
+             fmt::format("yes: big collections dropped by {} are freed on a background thread",
+                         sw.what),
+             sw.field, true);
   // Off by default so kv-server is a drop-in for Redis clients that use binary or long keys.
   add_bool("strict-keys",
            "no (default, Redis rules): any bytes up to proto-max-bulk-len; "

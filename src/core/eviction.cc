@@ -7,6 +7,7 @@
 #include <string>
 
 #include "core/keyspace.h"
+#include "core/lazy_free.h"
 #include "core/memory.h"
 
 namespace kv {
@@ -70,6 +71,7 @@ bool EvictOne(Store& store, EvictionPolicy policy, int samples, int64_t now_ms,
   if (!best.ks) return false;
   Shard& shard = best.ks->shard(best.shard);
   std::lock_guard lock(shard.mu());
+  FreeCauseScope eviction(FreeCause::kEviction);
   if (shard.Erase(best.key, now_ms)) {
     GlobalEngineStats().evicted_keys.fetch_add(1, std::memory_order_relaxed);
     if (on_evict) on_evict(*best.ks, best.key);
@@ -96,7 +98,7 @@ const char* EvictionPolicyName(EvictionPolicy p) {
 
 bool FreeMemoryIfNeeded(Store& store, int64_t maxmemory, EvictionPolicy policy, int samples,
                         int64_t now_ms, const EvictionListener& on_evict) {
-  if (maxmemory <= 0 || UsedMemory() <= maxmemory) return true;
+  if (maxmemory <= 0 || UsedMemoryAfterPendingFrees() <= maxmemory) return true;
   if (policy == EvictionPolicy::kNoEviction) return false;
   thread_local std::mt19937_64 rng(std::random_device{}());
   // Bounded so one command never spends unbounded time evicting. Reaching the bound is not a
@@ -106,7 +108,7 @@ bool FreeMemoryIfNeeded(Store& store, int64_t maxmemory, EvictionPolicy policy, 
   // moment with plenty still evictable; it converges as every further write evicts again.
   constexpr int kMaxEvictionsPerCall = 10000;
   for (int i = 0; i < kMaxEvictionsPerCall; ++i) {
-    if (UsedMemory() <= maxmemory) return true;
+    if (UsedMemoryAfterPendingFrees() <= maxmemory) return true;
     if (!EvictOne(store, policy, samples, now_ms, rng, on_evict)) return false;
   }
   return true;

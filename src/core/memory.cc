@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <cstring>
 
+#include "core/lazy_free.h"
 #include "core/shard.h"
 
 #ifdef KV_USE_JEMALLOC
@@ -73,7 +74,17 @@ size_t ProcessPeakRss() { return ReadStatusField("VmHWM"); }
 void RefreshMemoryOverhead() {
   const int64_t tracked = GlobalEngineStats().tracked_bytes.load(std::memory_order_relaxed);
   const int64_t clients = g_client_buffers.load(std::memory_order_relaxed);
-  g_overhead.store(static_cast<int64_t>(AllocatorAllocated()) - tracked - clients,
+  // Read the pending figure on both sides of the allocator's: a background free that finished
+  // in between would make the difference off by its size for a whole tick.
+  int64_t pending = LazyFreePendingBytes();
+  size_t allocated = 0;
+  for (int tries = 0; tries < 3; ++tries) {
+    allocated = AllocatorAllocated();
+    const int64_t after = LazyFreePendingBytes();
+    if (after == pending) break;
+    pending = after;
+  }
+  g_overhead.store(static_cast<int64_t>(allocated) - tracked - pending - clients,
                    std::memory_order_relaxed);
 }
 
@@ -85,8 +96,10 @@ int64_t ClientBufferBytes() { return g_client_buffers.load(std::memory_order_rel
 
 int64_t UsedMemory() {
   return GlobalEngineStats().tracked_bytes.load(std::memory_order_relaxed) +
-         g_overhead.load(std::memory_order_relaxed);
+         LazyFreePendingBytes() + g_overhead.load(std::memory_order_relaxed);
 }
+
+int64_t UsedMemoryAfterPendingFrees() { return UsedMemory() - LazyFreePendingBytes(); }
 
 std::string AllocatorStatsText() {
 #ifdef KV_USE_JEMALLOC

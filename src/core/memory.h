@@ -27,8 +27,13 @@ size_t ProcessRss();
 size_t ProcessPeakRss();
 // Refreshes the cached allocator overhead; called by the cron.
 void RefreshMemoryOverhead();
-// tracked bytes + last measured overhead, client buffers excluded.
+// tracked bytes + bytes the lazy-free thread has yet to free + last measured overhead, client
+// buffers excluded: INFO's used_memory. A background free lowers it when it finishes.
 int64_t UsedMemory();
+// UsedMemory() without the bytes queued for the lazy-free thread: what maxmemory compares. Those
+// bytes go back without anything else happening, so evicting live keys or refusing writes for
+// them would lose data or availability for a figure that is already on its way down.
+int64_t UsedMemoryAfterPendingFrees();
 // Connections report growth (+) and release (-) of their buffers here.
 void AddClientBufferBytes(int64_t delta);
 int64_t ClientBufferBytes();

@@ -1,6 +1,7 @@
 #include "core/shard.h"
 
 #include <algorithm>
+#include <memory>
 
 #include "core/hash.h"
 #include "core/lazy_free.h"
@@ -43,7 +44,10 @@ void UpdateLruClock(int64_t now_ms) {
   g_lru_clock.store(static_cast<uint32_t>(now_ms / 1000), std::memory_order_relaxed);
 }
 
-Shard::~Shard() { Clear(); }
+Shard::~Shard() {
+  FreeCauseScope inline_free(FreeCause::kSync);  // nothing to gain from the thread at exit
+  Clear();
+}
 
 void Shard::Account(int64_t delta) {
   bytes_ += delta;
@@ -82,6 +86,12 @@ void Shard::EraseSlot(size_t slot, bool keep_container) {
     Entry::Destroy(e);
   else
     DisposeEntry(e);
+}
+
+void Shard::ExpireSlot(size_t slot) {
+  FreeCauseScope expiry(FreeCause::kExpire);
+  EraseSlot(slot);
+  GlobalEngineStats().expired_keys.fetch_add(1, std::memory_order_relaxed);
 }
 
 namespace {
@@ -164,8 +174,7 @@ Entry* Shard::Peek(std::string_view key, int64_t now_ms) {
   if (slot < 0) return nullptr;
   Entry* e = table_.EntryAt(slot);
   if (e->expired(now_ms)) {
-    EraseSlot(slot);
-    GlobalEngineStats().expired_keys.fetch_add(1, std::memory_order_relaxed);
+    ExpireSlot(slot);
     return nullptr;
   }
   bool gone = false;
@@ -180,7 +189,10 @@ size_t Shard::ReclaimFields(size_t slot, Entry* e, int64_t now_ms, size_t max, b
   GlobalEngineStats().expired_subkeys.fetch_add(n, std::memory_order_relaxed);
   Account(static_cast<int64_t>(ContainerBytes(*e)) - before);
   *gone = HashLen(*e) == 0;
-  if (*gone) EraseSlot(slot);
+  if (*gone) {
+    FreeCauseScope expiry(FreeCause::kExpire);
+    EraseSlot(slot);
+  }
   return n;
 }
 
@@ -303,8 +315,7 @@ Entry* Shard::SetExpire(std::string_view key, int64_t expire_at, int64_t now_ms)
   if (slot < 0) return nullptr;
   Entry* old = table_.EntryAt(slot);
   if (old->expired(now_ms)) {
-    EraseSlot(slot);
-    GlobalEngineStats().expired_keys.fetch_add(1, std::memory_order_relaxed);
+    ExpireSlot(slot);
     return nullptr;
   }
   NoteWrite();
@@ -328,11 +339,13 @@ bool Shard::Erase(std::string_view key, int64_t now_ms) {
   if (!e->expired(now_ms) && Is(*e, Encoding::kHashTable) && HashHasExpiredField(*e, now_ms))
     ReclaimFields(static_cast<size_t>(slot), e, now_ms, SIZE_MAX, &gone);
   if (gone) return false;
-  const bool live = !table_.EntryAt(slot)->expired(now_ms);
+  if (table_.EntryAt(slot)->expired(now_ms)) {
+    ExpireSlot(slot);
+    return false;
+  }
   EraseSlot(slot);
-  if (live) NoteWrite();
-  if (!live) GlobalEngineStats().expired_keys.fetch_add(1, std::memory_order_relaxed);
-  return live;
+  NoteWrite();
+  return true;
 }
 
 void Shard::Reserve(size_t n) {
@@ -343,13 +356,17 @@ void Shard::Reserve(size_t n) {
 
 void Shard::Clear() {
   if (table_.size() > 0) NoteWrite();
-  table_.ForEach([](Entry* e) { DisposeEntry(e); });
-  table_.Clear();
+  // What the entries and slots cost: the rest of the figure is freed here, inline.
+  int64_t table_bytes = bytes_ - static_cast<int64_t>(volatile_.capacity() * sizeof(Entry*));
+  for (const std::string& name : field_ttl_keys_) table_bytes -= NameBytes(name);
+  auto old = std::make_unique<Table>();
+  old->SwapWith(table_);
   std::vector<Entry*>().swap(volatile_);
   NameSet().swap(field_ttl_keys_);
   field_ttl_cursor_.clear();
   expire_sum_ = 0;
   Account(-bytes_);
+  DisposeTable(std::move(old), table_bytes);
 }
 
 std::pair<int, int> Shard::ActiveExpire(int64_t now_ms, int samples, uint64_t rnd) {
@@ -358,11 +375,9 @@ std::pair<int, int> Shard::ActiveExpire(int64_t now_ms, int samples, uint64_t rn
     rnd = rnd * 6364136223846793005ULL + 1442695040888963407ULL;
     Entry* e = volatile_[(rnd >> 33) % volatile_.size()];
     if (!e->expired(now_ms)) continue;
-    const int64_t slot = table_.FindSlot(e->key(), Table::Hash(e->key()));
-    EraseSlot(static_cast<size_t>(slot));
+    ExpireSlot(static_cast<size_t>(table_.FindSlot(e->key(), Table::Hash(e->key()))));
     ++deleted;
   }
-  if (deleted) GlobalEngineStats().expired_keys.fetch_add(deleted, std::memory_order_relaxed);
   return {sampled, deleted};
 }
 

@@ -149,6 +149,8 @@ class Shard {
   // Frees the entry at `slot` (and its container unless `keep_container`) and drops it from
   // every index.
   void EraseSlot(size_t slot, bool keep_container = false);
+  // EraseSlot for a key past its TTL: freed as an expiry (lazyfree-lazy-expire) and counted.
+  void ExpireSlot(size_t slot);
   void Insert(Entry* fresh, uint64_t hash);
   // Replaces the entry at `slot` with `fresh` (same key), keeping indexes right; frees `old`.
   void Swap(size_t slot, Entry* old, Entry* fresh);
