@@ -152,7 +152,8 @@ AclVerdict CheckAcl(const User& user, const CommandSpec& spec,
   const bool write = spec.has(kCmdWrite);
   for (size_t pos : positions) {
     const bool only_read =
-        !write || (spec.read_keys_from > 0 && pos >= static_cast<size_t>(spec.read_keys_from));
+        !write || (spec.read_keys_from > 0 && pos >= static_cast<size_t>(spec.read_keys_from)) ||
+        pos < static_cast<size_t>(spec.read_keys_before);
     if (!user.KeyAllowed(args[pos], only_read, !only_read)) {
       *denied = pos;
       return AclVerdict::kKey;

@@ -74,6 +74,9 @@ struct CommandSpec {
   // A write command whose keys from this argument position on are only read (Redis's RO key
   // specs: BITOP's and PFMERGE's sources): ACL asks read access for them. 0 = none.
   int read_keys_from = 0;
+  // A write command whose keys before this argument position are only read (GEORADIUS's source,
+  // ahead of its STORE key). 0 = none.
+  int read_keys_before = 0;
   uint32_t id = 0;                  // registration order, never reused (statistics slot)
   KeyFinder find_keys = nullptr;    // set for movable keys; first/last/step are then 0
 

@@ -15,6 +15,7 @@ void RegisterListFamily(CommandTable& table);
 void RegisterSetFamily(CommandTable& table);
 void RegisterHashFamily(CommandTable& table);
 void RegisterZSetFamily(CommandTable& table);  // zset_family.cc, zset_setops.cc
+void RegisterGeoFamily(CommandTable& table);  // sorted sets holding geohashes
 void RegisterServerFamily(CommandTable& table);
 void RegisterInfo(CommandTable& table);  // server family, in info.cc
 void RegisterPersistenceFamily(CommandTable& table);
@@ -32,6 +33,7 @@ inline void RegisterBuiltinFamilies(CommandTable& table) {
   RegisterSetFamily(table);
   RegisterHashFamily(table);
   RegisterZSetFamily(table);
+  RegisterGeoFamily(table);
   RegisterServerFamily(table);
   RegisterPersistenceFamily(table);
   RegisterAclFamily(table);
