@@ -582,21 +582,33 @@ void CmdGeoRadiusByMemberRo(CommandContext& ctx) {
 void CmdGeoSearch(CommandContext& ctx) { SearchGeneric(ctx, 1, kSearch); }
 void CmdGeoSearchStore(CommandContext& ctx) { SearchGeneric(ctx, 2, kSearch | kSearchStore); }
 
-// GEORADIUS / GEORADIUSBYMEMBER: the source, and the last STORE / STOREDIST key (Redis's
-// georadiusGetKeys, which looks from argument 5 on for both).
+// GEORADIUS / GEORADIUSBYMEMBER: the source, then the keys Redis 7.0's key specs name (those
+// after the first STORE and the first STOREDIST from the first option on), which COMMAND
+// GETKEYS lists and ACL checks; then, if it is another one, the key the handler writes: that of
+// the last STORE / STOREDIST (Redis's georadiusGetKeys), so its shard is locked too.
 void GeoRadiusKeys(std::span<const std::string_view> args, std::vector<size_t>* out) {
   out->clear();
   if (args.size() < 2) return;
   out->push_back(1);
-  size_t stored = 0;
+  const size_t from = EqualsIgnoreCase(args[0], "georadiusbymember") ? 5 : 6;
+  auto after_first = [&](std::string_view keyword) -> size_t {
+    for (size_t i = from; i + 1 < args.size(); ++i)
+      if (EqualsIgnoreCase(args[i], keyword)) return i + 1;
+    return 0;
+  };
+  const size_t store = after_first("store");
+  const size_t storedist = after_first("storedist");
+  if (store) out->push_back(store);
+  if (storedist) out->push_back(storedist);
+  size_t written = 0;
   for (size_t i = 5; i < args.size(); ++i) {
     if ((EqualsIgnoreCase(args[i], "store") || EqualsIgnoreCase(args[i], "storedist")) &&
         i + 1 < args.size()) {
-      stored = i + 1;
+      written = i + 1;
       ++i;
     }
   }
-  if (stored) out->push_back(stored);
+  if (written && written != store && written != storedist) out->push_back(written);
 }
 
 CommandSpec Spec(std::string name, int arity, uint32_t flags, KeyRange keys, CommandHandler h,
