@@ -505,6 +505,11 @@ def test_command_info_and_getkeys(kv):
     assert by_name["georadius"][1] == -6
     assert by_name["geosearchstore"][3:6] == [1, 2, 1]
     assert "readonly" in flags("geopos")
+    assert {"@read", "@geo", "@slow"} <= set(by_name["geopos"][6])
+    assert {"@write", "@geo", "@slow"} <= set(by_name["georadius"][6])
+    assert sorted(c.execute_command("ACL", "CAT", "geo")) == [
+        "geoadd", "geodist", "geohash", "geopos", "georadius", "georadius_ro",
+        "georadiusbymember", "georadiusbymember_ro", "geosearch", "geosearchstore"]
 
 
 # ---------------------------------------------------------------------------- against Redis
