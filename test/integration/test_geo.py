@@ -9,9 +9,16 @@ by side (``redis_ref``) and compares every reply."""
 from __future__ import annotations
 
 import random
+import sys
+from decimal import Decimal
 
 import pytest
 import redis
+
+from conftest import REPO_ROOT
+
+sys.path.insert(0, str(REPO_ROOT / "clients" / "python"))
+import kvclient  # noqa: E402
 
 PALERMO = ("13.361389", "38.115556", "Palermo")
 CATANIA = ("15.087269", "37.502669", "Catania")
@@ -644,3 +651,42 @@ def test_extreme_shapes_match_redis(kv, redis_ref):
         replies.append([raw(server, *cmd) for cmd in cmds])
     for cmd, mine, ref in zip(cmds, *replies):
         assert mine == ref, cmd
+
+
+@pytest.mark.kv_only
+def test_geo_writes_replay_from_the_log(kv_persist):
+    s = kv_persist(appendfsync="always")
+    c = client(s)
+    sicily(c)
+    c.execute_command("GEOADD", "Sicily", "CH", "XX", "13.5", "38", "Palermo")
+    c.execute_command("GEORADIUS", "Sicily", "15", "37", "200", "km", "STOREDIST", "dist")
+    c.execute_command("GEOSEARCHSTORE", "near", "Sicily", "FROMMEMBER", "Catania", "BYRADIUS",
+                      "300", "km", "COUNT", "1")
+    c.set("gone", "x")
+    c.execute_command("GEORADIUS", "nokey", "0", "0", "1", "km", "STORE", "gone")
+    before = {k: c.zrange(k, 0, -1, withscores=True) for k in ("Sicily", "dist", "near")}
+    s.kill9()
+    s.restart()
+    c = client(s)
+    assert {k: c.zrange(k, 0, -1, withscores=True) for k in before} == before
+    assert c.exists("gone") == 0
+
+
+@pytest.mark.kv_only
+def test_native_clients_read_floats_and_use_typed_members(kv_server):
+    s = kv_server(native_port="auto")
+    n = kvclient.connect(f"kv://127.0.0.1:{s.native_port}")
+    r = client(s)
+    try:
+        # A typed member is its text; typed coordinates read as their text.
+        assert n.call("GEOADD", "g", 13.361389, Decimal("38.115556"), 7) == 1
+        assert r.execute_command("GEOADD", "g", *PALERMO) == 1
+        assert r.zrange("g", 0, -1) == ["7", "Palermo"]
+        assert r.execute_command("GEODIST", "g", "7", "Palermo") == "0.0000"
+        # Coordinates come back as Floats (their exact binary values), distances as text.
+        assert n.call("GEOPOS", "g", 7) == [[13.36138933897018433, 38.11555639549629859]]
+        assert n.call("GEOSEARCH", "g", "FROMMEMBER", 7, "BYRADIUS", 1, "km", "WITHDIST",
+                      "WITHHASH") == [[b"7", b"0.0000", 3479099956230698],
+                                     [b"Palermo", b"0.0000", 3479099956230698]]
+    finally:
+        n.close()
