@@ -10,7 +10,8 @@
  * Build a plugin with nothing but this header:
  *     cc -shared -fPIC -Iinclude myplugin.c -o myplugin.so
  *
- * Versioning (1: strings, 2: typed values, 3: collections): the API table only ever grows at
+ * Versioning (1: strings, 2: typed values, 3: lists, 4: hashes, sets and
+ * sorted sets): the API table only ever grows at
  * its end. KVMODULE_API_VERSION is raised when
  * functions are appended. A plugin passes the version it was built against to Init; the host
  * accepts any version up to its own and refuses newer ones with a clear message. A plugin may
@@ -30,10 +31,12 @@
 extern "C" {
 #endif
 
-#define KVMODULE_API_VERSION 3
+#define KVMODULE_API_VERSION 4
 
 #define KV_OK 0
 #define KV_ERR 1
+/* The key holds another type (the version 4 collection calls). */
+#define KV_WRONGTYPE 2
 
 /* OpenKey modes. */
 #define KV_READ 1
@@ -89,6 +92,14 @@ typedef struct KVDecimal {
  * argv[0] is the command name as the client sent it. Returning KV_ERR without replying makes
  * the host reply a generic error. */
 typedef int (*KVModuleCmdFunc)(KVModuleCtx *ctx, KVModuleString **argv, int argc);
+
+/* Walk callbacks (version 4): called once per element with the caller's priv; return 0 to go
+ * on, anything else to stop. Pointers and handles are valid during the call only. */
+typedef int (*KVHashWalkFunc)(void *priv, const char *field, size_t flen,
+                              const KVModuleValue *value);
+typedef int (*KVSetWalkFunc)(void *priv, const char *member, size_t len,
+                             const KVModuleValue *typed);
+typedef int (*KVZsetWalkFunc)(void *priv, const char *member, size_t len, double score);
 
 typedef struct KVModuleAPI {
   uint32_t version; /* the host's KVMODULE_API_VERSION */
@@ -262,6 +273,63 @@ typedef struct KVModuleAPI {
   const KVModuleValue *(*ListGet)(KVModuleKey *key, long long index);
   /* Replaces the element at index: KV_ERR when out of range. */
   int (*ListSet)(KVModuleKey *key, long long index, const KVModuleValue *v);
+
+  /* ---- Appended in version 4: hashes, sets, sorted sets ---------------------------------- */
+
+  /* Contract shared by these calls (docs/plugins.md): those that change a key answer KV_OK
+   * when done (the optional *changed then tells whether anything was added, removed or
+   * created), KV_WRONGTYPE for a key of another type (left untouched), KV_ERR when the key is
+   * not open for writing, an argument is invalid, or a walk is under way. Counts are 0 for no
+   * key and -1 for another type. A write that empties a collection deletes its key. */
+
+  /* KV_OK when the key holds obj_type (KV_OBJ_HASH, SET, ZSET or LIST) or does not exist (the
+   * first write creates it), KV_WRONGTYPE when it holds another type, KV_ERR for another
+   * obj_type. */
+  int (*OpenAs)(KVModuleKey *key, int obj_type);
+  /* Text of any scalar value (Bytes and String as stored, Int/Float/Decimal canonical), NULL
+   * for Null, List and Map. Lives as long as v. */
+  const char *(*ValueText)(const KVModuleValue *v, size_t *len);
+
+  /* Hashes: a field is bytes, its value keeps its type. */
+  long long (*HashLength)(KVModuleKey *key);
+  /* The field's value (a copy: valid until the handler returns), NULL when missing or for
+   * another type. */
+  const KVModuleValue *(*HashGet)(KVModuleKey *key, const char *field, size_t flen);
+  /* *created: 1 when the field is new. */
+  int (*HashSet)(KVModuleKey *key, const char *field, size_t flen, const KVModuleValue *v,
+                 int *created);
+  int (*HashSetBytes)(KVModuleKey *key, const char *field, size_t flen, const char *ptr,
+                      size_t len, int *created);
+  int (*HashDelete)(KVModuleKey *key, const char *field, size_t flen, int *deleted);
+  /* Every field in storage order; the key must not be written during the walk. */
+  int (*HashWalk)(KVModuleKey *key, KVHashWalkFunc fn, void *priv);
+
+  /* Sets: members compare by text (an Int 5 and the bytes "5" are one member); a member keeps
+   * its type where the encoding does (an all-integer set reads back Ints). */
+  long long (*SetCard)(KVModuleKey *key);
+  /* Null, List and Map values are not members: KV_ERR. */
+  int (*SetAdd)(KVModuleKey *key, const KVModuleValue *v, int *added);
+  int (*SetAddBytes)(KVModuleKey *key, const char *ptr, size_t len, int *added);
+  int (*SetRemove)(KVModuleKey *key, const char *ptr, size_t len, int *removed);
+  /* 1 member, 0 not (or no key), -1 another type. */
+  int (*SetIsMember)(KVModuleKey *key, const char *ptr, size_t len);
+  int (*SetWalk)(KVModuleKey *key, KVSetWalkFunc fn, void *priv);
+
+  /* Sorted sets: members are bytes, scores doubles (NaN refused with KV_ERR); order and ranks
+   * are ZRANGE's, ascending by (score, member). */
+  long long (*ZsetCard)(KVModuleKey *key);
+  /* Adds, or moves an existing member to score; *added: 1 when the member is new. */
+  int (*ZsetAdd)(KVModuleKey *key, const char *member, size_t len, double score, int *added);
+  int (*ZsetRemove)(KVModuleKey *key, const char *member, size_t len, int *removed);
+  /* KV_OK with the score, KV_ERR when not a member or no key, KV_WRONGTYPE. */
+  int (*ZsetScore)(KVModuleKey *key, const char *member, size_t len, double *score);
+  /* 0-based rank (ZRANK, or ZREVRANK when reverse); returns as ZsetScore. */
+  int (*ZsetRank)(KVModuleKey *key, const char *member, size_t len, int reverse,
+                  long long *rank);
+  /* The elements of ranks start..stop inclusive, as ZRANGE start stop [REV]: negative ranks
+   * count from the end, an empty range calls fn never. */
+  int (*ZsetRangeWalk)(KVModuleKey *key, long long start, long long stop, int reverse,
+                       KVZsetWalkFunc fn, void *priv);
 } KVModuleAPI;
 
 /* The one symbol every plugin exports. argv/argc: the arguments given after the path in

@@ -9,11 +9,13 @@
 #   N           requests per benchmark run (default 1000000)
 #   ROUNDS      rounds (default 3)
 #   CLIENTS     redis-benchmark connections (default 50)
-#   TESTS       redis-benchmark tests (default set,get,incr,mset)
+#   TESTS       redis-benchmark tests (default set,get,incr,mset); "suite" = redis-benchmark's
+#               whole default suite in its order, the keyspace kept from test to test within a
+#               round as a run without -t keeps it (LPOP pops what LPUSH and RPUSH pushed)
 #   PIPELINES   pipeline depths to run (default "1 16")
 #   MEM_KEYS    requests for the memory test (default 1000000)
-#   MEM_SHAPES  collection memory shapes (scripts/lib/mem-shapes.awk; default: those whose
-#               command kv-server has, of "lists hashes set zset")
+#   MEM_SHAPES  collection memory shapes (scripts/lib/mem-shapes.awk; default all four,
+#               "lists hashes set zset"; empty for none)
 #   KV_THREADS  kv-server --threads (default: the server's own default, "auto")
 #   KV_BIN      kv-server binary (default: build it, then build/kv-server)
 #   KV_EXTRA_ARGS extra kv-server arguments (word-split)
@@ -28,6 +30,12 @@ N="${N:-1000000}"
 ROUNDS="${ROUNDS:-3}"
 CLIENTS="${CLIENTS:-50}"
 TESTS="${TESTS:-set,get,incr,mset}"
+SUITE_TESTS=ping_inline,ping_mbulk,set,get,incr,lpush,rpush,lpop,rpop,sadd,hset,spop,zadd,zpopmin,lrange_100,lrange_300,lrange_500,lrange_600,mset
+FLUSH_EACH=1
+if [ "$TESTS" = suite ]; then
+  TESTS="$SUITE_TESTS"
+  FLUSH_EACH=0
+fi
 PIPELINES="${PIPELINES:-1 16}"
 MEM_KEYS="${MEM_KEYS:-1000000}"
 KV_THREADS="${KV_THREADS:-auto}"
@@ -95,12 +103,15 @@ RESULTS="$WORK/results"
 
 run_one() {  # server-name port pid test pipeline
   local name="$1" port="$2" pid="$3" test="$4" pipe="$5" before after csv line rps p99
-  "$CLI" -h "$HOST" -p "$port" FLUSHALL >/dev/null
+  if [ "$FLUSH_EACH" = 1 ] || [ "$test" = "${TEST_LIST[0]}" ]; then
+    "$CLI" -h "$HOST" -p "$port" FLUSHALL >/dev/null
+  fi
   before="$(cpu_ticks "$pid")"
   csv="$(timeout 900 "$BENCH" -h "$HOST" -p "$port" -c "$CLIENTS" -n "$N" -P "$pipe" -t "$test" --csv)"
   after="$(cpu_ticks "$pid")"
   # "test","rps","avg_latency_ms","min_latency_ms","p50_latency_ms","p95_latency_ms","p99_latency_ms","max_latency_ms"
-  line="$(grep -v '^"test"' <<<"$csv" | head -n 1)"
+  # The line of this test: -t lrange_100 also prints the LPUSH that fills the list first.
+  line="$(grep -i "^\"${test}[\" ]" <<<"$csv" | head -n 1 || true)"
   rps="$(awk -F'","' '{ print $2 }' <<<"$line")"
   p99="$(awk -F'","' '{ print $7 }' <<<"$line")"
   if [ -z "$rps" ]; then
@@ -156,14 +167,13 @@ read -r R_KEYS R_RSS R_USED < <(mem_one redis "$REDIS_PORT" "$REDIS_PID")
 # per element (the issue's memory table).
 declare -A SHAPE_CMD=([lists]=rpush [hashes]=hset [set]=sadd [zset]=zadd)
 declare -A SHAPE_ELEMENTS=([lists]=2000000 [hashes]=1000000 [set]=1000000 [zset]=1000000)
-if [ -z "${MEM_SHAPES+x}" ]; then
-  MEM_SHAPES=""
-  for shape in lists hashes set zset; do
-    if [ "$("$CLI" -h "$HOST" -p "$KV_PORT" COMMAND INFO "${SHAPE_CMD[$shape]}" | head -n 1)" != "" ]; then
-      MEM_SHAPES="$MEM_SHAPES $shape"
-    fi
-  done
-fi
+MEM_SHAPES="${MEM_SHAPES-lists hashes set zset}"
+for shape in $MEM_SHAPES; do
+  if [ -z "${SHAPE_CMD[$shape]+x}" ]; then
+    echo "bench-resp.sh: unknown MEM_SHAPES entry '$shape' (lists hashes set zset; empty for none)" >&2
+    exit 2
+  fi
+done
 shape_one() {  # name port pid shape -> "rss_delta used_delta"
   local name="$1" port="$2" pid="$3" shape="$4" rss0 used0 rss1 used1
   "$CLI" -h "$HOST" -p "$port" FLUSHALL >/dev/null

@@ -12,6 +12,7 @@ PACKAGES=(
   python3-redis python3-pytest
   clang libclang-rt-14-dev
   libssl-dev openssl
+  liblzf-dev
 )
 
 missing_packages() {

@@ -79,14 +79,37 @@ void CheckSnapshot(const std::string& dir, const Manifest& m, bool dump, Report*
       std::printf("  ns=%s key=%s %s%s\n", ns.c_str(), kv::QuoteBytes(key).c_str(), value.c_str(),
                   expire == kv::kNoExpire ? "" : fmt::format(" expire_at_ms={}", expire).c_str());
     };
-    // A collection (type 6 and up): its encoded List, named by its type.
+    // A collection (type 6 and up): its encoded List, named by its type. A hash with field
+    // TTLs shows as hash= with each field's deadline: field => value @expire_at_ms (or no @).
     sink.on_collection = [&](std::string_view key, uint8_t type, std::string_view encoded,
                              int64_t expire) {
+      std::string body;
+      if (type == kv::persist::kSnapshotHashTtl) {
+        int pos = 0;
+        std::string field, value;
+        kv::ForEachListElement(encoded, [&](const kv::ScalarView& v) {
+          char buf[kv::kScalarBufSize];
+          if (pos == 0) {
+            field = kv::QuoteBytes(v.bytes);
+          } else if (pos == 1) {
+            value = kv::IsNested(v.type) ? kv::EncodedValueText(v.bytes)
+                                         : kv::QuoteBytes(kv::CanonicalString(v, buf));
+          } else {
+            body += body.empty() ? "{" : ", ";
+            body += field + " => " + value;
+            if (v.i != kv::kNoExpire) body += fmt::format(" @{}", v.i);
+          }
+          pos = (pos + 1) % 3;
+        });
+        body += "}";
+      } else {
+        body = kv::EncodedValueText(encoded);
+      }
       const char* tag = type == kv::persist::kSnapshotSet    ? "set"
                         : type == kv::persist::kSnapshotZSet ? "zset"
                                                              : "hash";
       std::printf("  ns=%s key=%s %s=%s%s\n", ns.c_str(), kv::QuoteBytes(key).c_str(), tag,
-                  kv::EncodedValueText(encoded).c_str(),
+                  body.c_str(),
                   expire == kv::kNoExpire ? "" : fmt::format(" expire_at_ms={}", expire).c_str());
     };
   }

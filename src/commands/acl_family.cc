@@ -29,7 +29,7 @@ const std::unordered_map<std::string_view, uint32_t>& ExtraCategories() {
       {"keys", kDangerous},        {"flushall", kKeyspace | kDangerous},
       {"flushdb", kKeyspace | kDangerous}, {"dbsize", kKeyspace},
       {"info", kDangerous},        {"lastsave", kAdmin | kDangerous},
-      {"command", kConnection},
+      {"command", kConnection},   {"restore", kDangerous},
   };
   return kExtra;
 }
@@ -99,7 +99,8 @@ uint32_t DeriveAclCategories(const CommandSpec& s) {
     if (s.group == "string") cats |= kString;
     if (s.group == "bitmap") cats |= kBitmap;
     if (s.group == "hyperloglog") cats |= kHyperLogLog;
-    if (s.group == "generic") cats |= kKeyspace;
+    // SORT is documented under generic, but Redis files it under its types, not @keyspace.
+    if (s.group == "generic" && s.name != "sort" && s.name != "sort_ro") cats |= kKeyspace;
     if (s.group == "connection") cats |= kConnection;
     if (s.group == "list") cats |= kList;
     if (s.group == "set") cats |= kSet;
@@ -154,7 +155,7 @@ AclVerdict CheckAcl(const User& user, const CommandSpec& spec,
   for (size_t pos : positions) {
     const bool only_read =
         !write || (spec.read_keys_from > 0 && pos >= static_cast<size_t>(spec.read_keys_from)) ||
-        pos < static_cast<size_t>(spec.read_keys_before);
+        (spec.write_keys_from > 0 && pos < static_cast<size_t>(spec.write_keys_from));
     if (!user.KeyAllowed(args[pos], only_read, !only_read)) {
       *denied = pos;
       return AclVerdict::kKey;

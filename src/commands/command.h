@@ -13,6 +13,7 @@
 #include <atomic>
 #include <initializer_list>
 #include <memory>
+#include <mutex>
 #include <cstdint>
 #include <span>
 #include <string>
@@ -46,6 +47,9 @@ enum CommandFlag : uint32_t {
   // Only WAL replay (later replication) may run it; clients get "unknown command" and COMMAND
   // does not list it (LOCK.RESTORE: sets a lock with any token, which would break fencing).
   kCmdInternal = 1u << 13,
+  // Locks a shard of another namespace besides its keys' (COPY ... DB, MOVE): the dispatcher
+  // runs such commands one at a time (keys_copy_family.cc says why).
+  kCmdCrossNamespace = 1u << 14,
 };
 
 using CommandHandler = void (*)(CommandContext& ctx);
@@ -74,11 +78,15 @@ struct CommandSpec {
   // A write command whose keys from this argument position on are only read (Redis's RO key
   // specs: BITOP's and PFMERGE's sources): ACL asks read access for them. 0 = none.
   int read_keys_from = 0;
-  // A write command whose keys before this argument position are only read (GEORADIUS's source,
-  // ahead of its STORE key). 0 = none.
-  int read_keys_before = 0;
+  // A write command whose keys before this argument position are only read (SORT: its source
+  // is read, the STORE destination after it written): ACL asks read access for them. 0 = none.
+  int write_keys_from = 0;
   uint32_t id = 0;                  // registration order, never reused (statistics slot)
   KeyFinder find_keys = nullptr;    // set for movable keys; first/last/step are then 0
+  // For a command that may read keys it cannot declare (SORT's BY and GET patterns): true for
+  // arguments that do, and the dispatcher then locks every shard of the namespace, not only the
+  // declared keys' shards.
+  bool (*locks_all_shards)(std::span<const std::string_view> args) = nullptr;
 
   bool has(CommandFlag f) const { return (flags & f) != 0; }
   // Positions of the key arguments in `args` (name included).
@@ -182,6 +190,11 @@ struct CommandContext {
   // Positions of log_as that stand for a typed value rather than their text (plugins'
   // LogArgValue: CAS logs a native client's typed new value this way).
   std::vector<LoggedTypedArg> log_as_typed;
+
+  // Shard locks a handler took beyond the dispatcher's (another namespace's: COPY ... DB, MOVE,
+  // SWAPDB), released by the dispatcher after it has logged the write, so the log orders
+  // conflicting writes as they were applied.
+  std::vector<std::unique_lock<std::mutex>> held_until_logged;
 
   Keyspace& db() const { return *client->ns; }
   // Logs this write as `replacement` instead of as sent: the deterministic form of a command

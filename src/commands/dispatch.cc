@@ -3,6 +3,7 @@
 #include <time.h>
 
 #include <mutex>
+#include <numeric>
 #include <vector>
 
 #include <fmt/format.h>
@@ -205,6 +206,10 @@ void Dispatcher::Run(const CommandSpec& spec, CommandContext& ctx,
   // An error reply means nothing to replay (a replay that answers an error stops the start):
   // a handler that changed data and then failed breaks that contract, and is not logged.
   auto run = [&] {
+    struct ReleaseAfterLog {
+      CommandContext& ctx;
+      ~ReleaseAfterLog() { ctx.held_until_logged.clear(); }
+    } release{ctx};
     spec.handler(ctx);
     if (t_data_changes == changes_before || !spec.has(kCmdWrite)) return;
     if (ctx.rb->error_count() == errors_before)
@@ -213,15 +218,26 @@ void Dispatcher::Run(const CommandSpec& spec, CommandContext& ctx,
       spdlog::warn("{} changed data and answered an error: not logged", spec.name);
   };
   Keyspace& ks = *ctx.client->ns;
-  if (positions.empty()) {
+  static std::mutex cross_namespace_mu;
+  std::unique_lock<std::mutex> cross_namespace;
+  if (spec.has(kCmdCrossNamespace)) cross_namespace = std::unique_lock(cross_namespace_mu);
+  // The keys are hashed here, once: the handler's lookups reuse these hashes.
+  KeyHashScope hashes;
+  if (spec.locks_all_shards && spec.locks_all_shards(ctx.args)) {
+    for (size_t pos : positions) hashes.Add(ctx.args[pos]);
+    std::vector<uint32_t> all(ks.shard_count());
+    std::iota(all.begin(), all.end(), 0u);
+    ShardLocks locks(&ks, std::move(all));
+    run();
+  } else if (positions.empty()) {
     run();
   } else if (positions.size() == 1) {
-    std::lock_guard lock(ks.ShardFor(ctx.args[positions[0]]).mu());
+    std::lock_guard lock(ks.shard(ks.ShardOfHash(hashes.Add(ctx.args[positions[0]]))).mu());
     run();
   } else {
     std::vector<uint32_t> shards;
     shards.reserve(positions.size());
-    for (size_t pos : positions) shards.push_back(ks.ShardIndex(ctx.args[pos]));
+    for (size_t pos : positions) shards.push_back(ks.ShardOfHash(hashes.Add(ctx.args[pos])));
     ShardLocks locks(&ks, std::move(shards));
     run();
   }

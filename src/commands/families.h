@@ -11,11 +11,14 @@ void RegisterLcs(CommandTable& table);  // string family, in string_lcs.cc
 void RegisterBitmapFamily(CommandTable& table);
 void RegisterHllFamily(CommandTable& table);
 void RegisterKeysFamily(CommandTable& table);
+void RegisterDumpFamily(CommandTable& table);  // DUMP RESTORE, in dump_family.cc
+void RegisterKeysCopyFamily(CommandTable& table);  // COPY MOVE SWAPDB
 void RegisterListFamily(CommandTable& table);
 void RegisterSetFamily(CommandTable& table);
 void RegisterHashFamily(CommandTable& table);
+void RegisterHashTtl(CommandTable& table);  // hash family, in hash_ttl_family.cc
 void RegisterZSetFamily(CommandTable& table);  // zset_family.cc, zset_setops.cc
-void RegisterGeoFamily(CommandTable& table);  // sorted sets holding geohashes
+void RegisterGeoFamily(CommandTable& table);
 void RegisterServerFamily(CommandTable& table);
 void RegisterInfo(CommandTable& table);  // server family, in info.cc
 void RegisterPersistenceFamily(CommandTable& table);
@@ -23,12 +26,15 @@ void RegisterAclFamily(CommandTable& table);  // in acl_family.cc
 void RegisterDebugFamily(CommandTable& table);
 void RegisterFunctionFamily(CommandTable& table);
 void RegisterMemoryFamily(CommandTable& table);
+void RegisterSortFamily(CommandTable& table);
 
 inline void RegisterBuiltinFamilies(CommandTable& table) {
   RegisterStringFamily(table);
   RegisterBitmapFamily(table);
   RegisterHllFamily(table);
   RegisterKeysFamily(table);
+  RegisterDumpFamily(table);
+  RegisterKeysCopyFamily(table);
   RegisterListFamily(table);
   RegisterSetFamily(table);
   RegisterHashFamily(table);
@@ -40,6 +46,7 @@ inline void RegisterBuiltinFamilies(CommandTable& table) {
   RegisterDebugFamily(table);
   RegisterFunctionFamily(table);
   RegisterMemoryFamily(table);
+  RegisterSortFamily(table);
 }
 
 }  // namespace kv

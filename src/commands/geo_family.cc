@@ -625,8 +625,8 @@ void RegisterGeoFamily(CommandTable& t) {
   const std::string radius_opts =
       "[WITHCOORD] [WITHDIST] [WITHHASH] [COUNT count [ANY]] [ASC|DESC]";
   const std::string search_from =
-      "[FROMMEMBER member] [FROMLONLAT longitude latitude] [BYRADIUS radius M|KM|FT|MI] "
-      "[BYBOX width height M|KM|FT|MI] [ASC|DESC] [COUNT count [ANY]]";
+      "FROMMEMBER member|FROMLONLAT longitude latitude BYRADIUS radius M|KM|FT|MI|BYBOX width "
+      "height M|KM|FT|MI [ASC|DESC] [COUNT count [ANY]]";
   t.Register(Spec("geoadd", -5, kGrow, kOneKey, CmdGeoAdd, "3.2.0",
                   "Add one or more geospatial items in the geospatial index represented using a "
                   "sorted set",
@@ -647,7 +647,7 @@ void RegisterGeoFamily(CommandTable& t) {
       "maximum distance from a point",
       "key longitude latitude radius M|KM|FT|MI " + radius_opts + " [STORE key] [STOREDIST key]");
   radius.find_keys = GeoRadiusKeys;
-  radius.read_keys_before = 2;
+  radius.write_keys_from = 2;
   t.Register(std::move(radius));
   CommandSpec by_member = Spec(
       "georadiusbymember", -5, kGrow, kOneKey, CmdGeoRadiusByMember, "3.2.0",
@@ -655,7 +655,7 @@ void RegisterGeoFamily(CommandTable& t) {
       "maximum distance from a member",
       "key member radius M|KM|FT|MI " + radius_opts + " [STORE key] [STOREDIST key]");
   by_member.find_keys = GeoRadiusKeys;
-  by_member.read_keys_before = 2;
+  by_member.write_keys_from = 2;
   t.Register(std::move(by_member));
   t.Register(Spec("georadius_ro", -6, kRead, kOneKey, CmdGeoRadiusRo, "3.2.10",
                   "A read-only variant for GEORADIUS",

@@ -2,6 +2,10 @@
 // HINCRBY HINCRBYFLOAT HRANDFIELD HSCAN, with Redis 7.0's replies, errors and argument order
 // (t_hash.c: what is parsed before the key is looked up decides which error a client sees).
 //
+// Field TTLs (HEXPIRE ...) are in hash_ttl_family.cc. The shard removes expired fields before
+// a handler finds the hash (Shard::Peek), so these handlers never see one; HSET clears a
+// field's TTL, HINCRBY and HINCRBYFLOAT keep it, as Redis 7.4 does.
+//
 // Fields are bytes; values are typed: RESP writes Bytes, a native client what it sent (an Int,
 // a Decimal, a nested List or Map), HINCRBY stores an Int and HINCRBYFLOAT a Float when the
 // Float reads back as the same text. Reads give each value back as stored (over RESP as its
@@ -19,6 +23,7 @@
 #include <vector>
 
 #include "commands/args.h"
+#include "commands/scan_args.h"
 #include "commands/command_table.h"
 #include "commands/errors.h"
 #include "commands/families.h"
@@ -242,7 +247,8 @@ void CmdHIncrBy(CommandContext& ctx) {
   }
   value += incr;
   HashWrite h(ctx.ShardFor(ctx.args[1]), ctx.args[1], e, ctx.now_ms);
-  HashSet(h.get(), ctx.args[2], ScalarView::Int(value));
+  // The value changes in place, so a field TTL stays (Redis 7.4's HASH_SET_KEEP_TTL).
+  HashSet(h.get(), ctx.args[2], ScalarView::Int(value), /*keep_ttl=*/true);
   h.Done();
   ctx.rb->SendLong(value);
 }
@@ -286,7 +292,8 @@ void CmdHIncrByFloat(CommandContext& ctx) {
   char canon[kScalarBufSize];
   const bool as_float = std::isfinite(d) && CanonicalString(ScalarView::Float(d), canon) == out;
   HashWrite h(ctx.ShardFor(ctx.args[1]), ctx.args[1], e, ctx.now_ms);
-  HashSet(h.get(), ctx.args[2], as_float ? ScalarView::Float(d) : ScalarView::Bytes(out));
+  HashSet(h.get(), ctx.args[2], as_float ? ScalarView::Float(d) : ScalarView::Bytes(out),
+          /*keep_ttl=*/true);
   h.Done();
   ctx.rb->SendBulk(out);
 }
@@ -380,23 +387,9 @@ void CmdHRandField(CommandContext& ctx) {
   SendPairs(ctx, picked, withvalues);
 }
 
-// Redis's parseScanCursorOrReply: strtoul's rules, no leading space.
-bool ParseCursorOrReply(CommandContext& ctx, std::string_view text, uint64_t* cursor) {
-  const std::string s(text);
-  errno = 0;
-  char* end = nullptr;
-  *cursor = std::strtoull(s.c_str(), &end, 10);
-  const bool space = !s.empty() && std::isspace(static_cast<unsigned char>(s[0]));
-  if (space || *end != '\0' || errno == ERANGE) {
-    ctx.rb->SendError(errors::kInvalidCursor);
-    return false;
-  }
-  return true;
-}
-
 void CmdHScan(CommandContext& ctx) {
-  uint64_t cursor;
-  if (!ParseCursorOrReply(ctx, ctx.args[2], &cursor)) return;
+  ScanArgs scan;
+  if (!ParseScanCursorOrReply(ctx, ctx.args[2], &scan.cursor)) return;
   bool wrong;
   Entry* e = FindHash(ctx, Access::kRead, &wrong);
   if (wrong) return;
@@ -406,31 +399,13 @@ void CmdHScan(CommandContext& ctx) {
     ctx.rb->StartArray(0);
     return;
   }
-  int64_t count = 10;
-  std::string_view pattern;
-  bool use_pattern = false;
-  for (size_t i = 3; i < ctx.args.size();) {
-    const size_t left = ctx.args.size() - i;
-    if (EqualsIgnoreCase(ctx.args[i], "COUNT") && left >= 2) {
-      if (!ParseIntOrReply(ctx, ctx.args[i + 1], &count)) return;
-      if (count < 1) {
-        ctx.rb->SendError(errors::kSyntax);
-        return;
-      }
-      i += 2;
-    } else if (EqualsIgnoreCase(ctx.args[i], "MATCH") && left >= 2) {
-      pattern = ctx.args[i + 1];
-      use_pattern = pattern != "*";
-      i += 2;
-    } else {
-      ctx.rb->SendError(errors::kSyntax);
-      return;
-    }
-  }
+  if (!ParseScanOptionsOrReply(ctx, 3, false, &scan)) return;
+  const int64_t count = scan.count;
+  const uint64_t cursor = scan.cursor;
   std::vector<Pair> found;
   const uint64_t next = HashScan(*e, cursor, static_cast<size_t>(count),
                                  [&](std::string_view f, const ScalarView& v) {
-                                   if (!use_pattern || GlobMatch(pattern, f))
+                                   if (scan.Matches(f))
                                      found.emplace_back(f, v);
                                  });
   ctx.rb->StartArray(2);
@@ -491,6 +466,7 @@ void RegisterHashFamily(CommandTable& t) {
   t.Register(Spec("hscan", -3, kRead, CmdHScan, "2.8.0",
                   "Incrementally iterate hash fields and associated values",
                   "key cursor [MATCH pattern] [COUNT count]"));
+  RegisterHashTtl(t);
 }
 
 }  // namespace kv

@@ -20,6 +20,7 @@
 #include "commands/command_table.h"
 #include "commands/families.h"
 #include "commands/server_state.h"
+#include "core/lazy_free.h"
 #include "core/memory.h"
 #include "core/shard.h"
 #include "persist/persistence.h"
@@ -96,13 +97,14 @@ std::string MemorySection(CommandContext& ctx) {
       "used_memory_dataset_perc:{:.2f}%\r\nallocator_allocated:{}\r\n"
       "total_system_memory:{}\r\ntotal_system_memory_human:{}\r\nmaxmemory:{}\r\n"
       "maxmemory_human:{}\r\nmaxmemory_policy:{}\r\nmem_fragmentation_ratio:{:.2f}\r\n"
-      "mem_fragmentation_bytes:{}\r\nmem_clients_normal:{}\r\nmem_allocator:{}\r\n",
+      "mem_fragmentation_bytes:{}\r\nmem_clients_normal:{}\r\nmem_allocator:{}\r\n"
+      "lazyfree_pending_objects:{}\r\n",
       used, HumanBytes(used), rss, HumanBytes(rss), peak, HumanBytes(peak), Percent(used, peak),
       s.sampled.used_memory_peak_time.load(), ProcessPeakRss(), overhead, startup, dataset,
       Percent(dataset, used - startup), AllocatorAllocated(), system, HumanBytes(system),
       maxmemory, HumanBytes(maxmemory), EvictionPolicyName(cfg.maxmemory_policy.load()),
       used > 0 ? static_cast<double>(rss) / static_cast<double>(used) : 0.0, rss - used,
-      ClientBufferBytes(), AllocatorName());
+      ClientBufferBytes(), AllocatorName(), LazyFreePendingObjects());
 }
 
 std::string PersistenceSection(CommandContext& ctx) {
@@ -124,16 +126,18 @@ std::string StatsSection(CommandContext& ctx) {
       "# Stats\r\ntotal_connections_received:{}\r\ntotal_commands_processed:{}\r\n"
       "instantaneous_ops_per_sec:{}\r\ntotal_net_input_bytes:{}\r\ntotal_net_output_bytes:{}\r\n"
       "instantaneous_input_kbps:{:.2f}\r\ninstantaneous_output_kbps:{:.2f}\r\n"
-      "rejected_connections:{}\r\nexpired_keys:{}\r\nevicted_keys:{}\r\nkeyspace_hits:{}\r\n"
+      "rejected_connections:{}\r\nexpired_keys:{}\r\nexpired_subkeys:{}\r\nevicted_keys:{}\r\nkeyspace_hits:{}\r\n"
       "keyspace_misses:{}\r\nlatest_fork_usec:{}\r\ntotal_forks:{}\r\n"
-      "total_error_replies:{}\r\ntotal_reads_processed:{}\r\ntotal_writes_processed:{}\r\n",
+      "total_error_replies:{}\r\ntotal_reads_processed:{}\r\ntotal_writes_processed:{}\r\n"
+      "lazyfreed_objects:{}\r\n",
       s.stats.total_connections.load(), ts.Sum(&ThreadStats::commands_processed),
       std::llround(s.sampled.ops.Rate()), ts.Sum(&ThreadStats::net_input),
       ts.Sum(&ThreadStats::net_output), s.sampled.net_input.Rate() / 1024,
       s.sampled.net_output.Rate() / 1024, s.stats.rejected_connections.load(),
-      es.expired_keys.load(), es.evicted_keys.load(), es.keyspace_hits.load(),
+      es.expired_keys.load(), es.expired_subkeys.load(), es.evicted_keys.load(), es.keyspace_hits.load(),
       es.keyspace_misses.load(), p ? p->latest_fork_usec() : 0, p ? p->total_forks() : 0,
-      ts.Sum(&ThreadStats::errors), ts.Sum(&ThreadStats::reads), ts.Sum(&ThreadStats::writes));
+      ts.Sum(&ThreadStats::errors), ts.Sum(&ThreadStats::reads), ts.Sum(&ThreadStats::writes),
+      LazyFreedObjects());
 }
 
 std::string ReplicationSection(CommandContext& ctx) {

@@ -25,10 +25,12 @@
 #include <vector>
 
 #include "commands/args.h"
+#include "commands/scan_args.h"
 #include "commands/command_table.h"
 #include "commands/errors.h"
 #include "commands/families.h"
 #include "commands/server_state.h"
+#include "core/copy_value.h"
 #include "core/object.h"
 #include "core/glob.h"
 #include "core/keyspace.h"
@@ -97,24 +99,7 @@ OpStatus OpRename(Shard& src_shard, std::string_view src, Shard& dst_shard, std:
   if (!e) return OpStatus::kKeyNotFound;
   if (src == dst) return nx ? OpStatus::kSkipped : OpStatus::kOk;
   if (nx && dst_shard.Find(dst, now_ms)) return OpStatus::kSkipped;
-  const int64_t expire_at = e->expire_at();
-  if (IsContainer(*e)) {
-    // The container moves to the new key as it is: only its pointer changes hands.
-    const uint8_t encoding = e->encoding();
-    void* container = e->container();
-    src_shard.Detach(src);
-    dst_shard.SetContainer(dst, encoding, container, expire_at);
-    return OpStatus::kOk;
-  }
-  ScalarView v = e->value();
-  // Setting `dst` on the same shard may invalidate `e`, so its bytes are copied first.
-  std::string copy;
-  if (&src_shard == &dst_shard && (IsText(v.type) || IsNested(v.type))) {
-    copy.assign(v.bytes);
-    v.bytes = copy;
-  }
-  dst_shard.Set(dst, v, expire_at);
-  src_shard.Erase(src, now_ms);
+  MoveValue(e, src_shard, src, dst_shard, dst, now_ms);
   return OpStatus::kOk;
 }
 
@@ -300,47 +285,13 @@ void CmdKeys(CommandContext& ctx) {
   for (const std::string& k : keys) ctx.rb->SendBulk(k);
 }
 
-// Redis's parseScanCursorOrReply: strtoul's rules (so "-1" wraps, as in Redis), no leading space.
-bool ParseCursorOrReply(CommandContext& ctx, std::string_view text, uint64_t* cursor) {
-  const std::string s(text);
-  errno = 0;
-  char* end = nullptr;
-  *cursor = std::strtoull(s.c_str(), &end, 10);
-  const bool space = !s.empty() && std::isspace(static_cast<unsigned char>(s[0]));
-  if (space || *end != '\0' || errno == ERANGE) {
-    ctx.rb->SendError(errors::kInvalidCursor);
-    return false;
-  }
-  return true;
-}
-
 void CmdScan(CommandContext& ctx) {
-  uint64_t cursor;
-  if (!ParseCursorOrReply(ctx, ctx.args[1], &cursor)) return;
-  int64_t count = 10;
-  std::string_view pattern;
-  bool use_pattern = false, use_type = false;
-  std::string_view type_name;
-  for (size_t i = 2; i < ctx.args.size(); i += 2) {
-    const std::string_view opt = ctx.args[i];
-    const bool has_value = i + 1 < ctx.args.size();
-    if (EqualsIgnoreCase(opt, "COUNT") && has_value) {
-      if (!ParseIntOrReply(ctx, ctx.args[i + 1], &count)) return;
-      if (count < 1) {
-        ctx.rb->SendError(errors::kSyntax);
-        return;
-      }
-    } else if (EqualsIgnoreCase(opt, "MATCH") && has_value) {
-      pattern = ctx.args[i + 1];
-      use_pattern = pattern != "*";
-    } else if (EqualsIgnoreCase(opt, "TYPE") && has_value) {
-      type_name = ctx.args[i + 1];
-      use_type = true;
-    } else {
-      ctx.rb->SendError(errors::kSyntax);
-      return;
-    }
-  }
+  ScanArgs scan;
+  if (!ParseScanCursorOrReply(ctx, ctx.args[1], &scan.cursor) ||
+      !ParseScanOptionsOrReply(ctx, 2, true, &scan))
+    return;
+  const uint64_t cursor = scan.cursor;
+  const int64_t count = scan.count;
 
   Keyspace& db = ctx.db();
   const uint32_t shards = db.shard_count();
@@ -364,8 +315,8 @@ void CmdScan(CommandContext& ctx) {
           table_cursor = shard.Scan(table_cursor, [&](const Entry* e) {
             ++examined;
             if (e->expired(ctx.now_ms)) return;
-            if (use_type && !EqualsIgnoreCase(type_name, TypeName(*e))) return;
-            if (use_pattern && !GlobMatch(pattern, e->key())) return;
+            if (scan.use_type && !EqualsIgnoreCase(scan.type, TypeName(*e))) return;
+            if (!scan.Matches(e->key())) return;
             keys.emplace_back(e->key());
           });
         } while (table_cursor != 0 && examined < limit && --steps > 0);

@@ -323,6 +323,7 @@ void CmdConfig(CommandContext& ctx) {
     ctx.server->thread_stats.Reset();
     EngineStats& es = GlobalEngineStats();
     es.expired_keys = 0;
+    es.expired_subkeys = 0;
     es.evicted_keys = 0;
     es.keyspace_hits = 0;
     es.keyspace_misses = 0;

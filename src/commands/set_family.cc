@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "commands/args.h"
+#include "commands/scan_args.h"
 #include "commands/command_table.h"
 #include "commands/errors.h"
 #include "commands/families.h"
@@ -467,23 +468,9 @@ void CmdSDiffStore(CommandContext& ctx) {
   UnionDiffGeneric(ctx, ctx.args.subspan(2), ctx.args[1], true);
 }
 
-// Redis's parseScanCursorOrReply: strtoul's rules (so "-1" wraps), no leading space.
-bool ParseCursorOrReply(CommandContext& ctx, std::string_view text, uint64_t* cursor) {
-  const std::string s(text);
-  errno = 0;
-  char* end = nullptr;
-  *cursor = std::strtoull(s.c_str(), &end, 10);
-  const bool space = !s.empty() && std::isspace(static_cast<unsigned char>(s[0]));
-  if (space || *end != '\0' || errno == ERANGE) {
-    ctx.rb->SendError(errors::kInvalidCursor);
-    return false;
-  }
-  return true;
-}
-
 void CmdSScan(CommandContext& ctx) {
-  uint64_t cursor;
-  if (!ParseCursorOrReply(ctx, ctx.args[2], &cursor)) return;
+  ScanArgs scan;
+  if (!ParseScanCursorOrReply(ctx, ctx.args[2], &scan.cursor)) return;
   bool wrong;
   Entry* e = FindTypedOrReply(ctx, ctx.args[1], ObjType::kSet, Access::kRead, &wrong);
   if (wrong) return;
@@ -493,26 +480,9 @@ void CmdSScan(CommandContext& ctx) {
     ctx.rb->StartArray(0);
     return;
   }
-  int64_t count = 10;
-  std::string_view pattern;
-  bool use_pattern = false;
-  for (size_t i = 3; i < ctx.args.size(); i += 2) {
-    const std::string_view opt = ctx.args[i];
-    const bool has_value = i + 1 < ctx.args.size();
-    if (EqualsIgnoreCase(opt, "COUNT") && has_value) {
-      if (!ParseIntOrReply(ctx, ctx.args[i + 1], &count)) return;
-      if (count < 1) {
-        ctx.rb->SendError(errors::kSyntax);
-        return;
-      }
-    } else if (EqualsIgnoreCase(opt, "MATCH") && has_value) {
-      pattern = ctx.args[i + 1];
-      use_pattern = pattern != "*";
-    } else {
-      ctx.rb->SendError(errors::kSyntax);
-      return;
-    }
-  }
+  if (!ParseScanOptionsOrReply(ctx, 3, false, &scan)) return;
+  const int64_t count = scan.count;
+  const uint64_t cursor = scan.cursor;
   std::vector<Member> found;
   auto collect = [&](const ScalarView& v) { found.emplace_back(v); };
   uint64_t next = 0;
@@ -527,8 +497,8 @@ void CmdSScan(CommandContext& ctx) {
   } else {
     set::Scan(*e, 0, collect);
   }
-  if (use_pattern)
-    std::erase_if(found, [&](const Member& m) { return !GlobMatch(pattern, m.text); });
+  if (scan.use_pattern)
+    std::erase_if(found, [&](const Member& m) { return !scan.Matches(m.text); });
   ctx.rb->StartArray(2);
   ctx.rb->SendBulk(std::to_string(next));
   ctx.rb->StartArray(static_cast<uint32_t>(found.size()));

@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "commands/args.h"
+#include "commands/scan_args.h"
 #include "commands/command_table.h"
 #include "commands/errors.h"
 #include "commands/families.h"
@@ -727,44 +728,21 @@ void CmdZRandMember(CommandContext& ctx) {
 }
 
 void CmdZScan(CommandContext& ctx) {
-  const std::string text(ctx.args[2]);
-  char* end = nullptr;
-  errno = 0;
-  uint64_t cursor = std::strtoull(text.c_str(), &end, 10);
-  if (text.empty() || std::isspace(static_cast<unsigned char>(text[0])) || *end != '\0' ||
-      errno == ERANGE) {
-    ctx.rb->SendError(errors::kInvalidCursor);
-    return;
-  }
-  int64_t count = 10;
-  std::string_view pattern;
-  bool use_pattern = false;
-  for (size_t i = 3; i < ctx.args.size(); i += 2) {
-    const std::string_view opt = ctx.args[i];
-    const bool has_value = i + 1 < ctx.args.size();
-    if (EqualsIgnoreCase(opt, "COUNT") && has_value) {
-      if (!ParseIntOrReply(ctx, ctx.args[i + 1], &count)) return;
-      if (count < 1) {
-        ctx.rb->SendError(errors::kSyntax);
-        return;
-      }
-    } else if (EqualsIgnoreCase(opt, "MATCH") && has_value) {
-      pattern = ctx.args[i + 1];
-      use_pattern = pattern != "*";
-    } else {
-      ctx.rb->SendError(errors::kSyntax);
-      return;
-    }
-  }
+  ScanArgs scan;
+  if (!ParseScanCursorOrReply(ctx, ctx.args[2], &scan.cursor)) return;
   bool wrong;
   Entry* e = FindTypedOrReply(ctx, ctx.args[1], ObjType::kZSet, Access::kRead, &wrong);
   if (wrong) return;
+  // Options are read after the lookup, as Redis: a missing key answers the empty scan.
+  if (e && !ParseScanOptionsOrReply(ctx, 3, false, &scan)) return;
+  const int64_t count = scan.count;
+  const uint64_t cursor = scan.cursor;
   std::vector<OwnedItem> items;
   uint64_t next = 0;
   if (e) {
     ZSetRef z(e);
     auto keep = [&](std::string_view m, double s) {
-      if (!use_pattern || GlobMatch(pattern, m)) items.push_back({std::string(m), s});
+      if (scan.Matches(m)) items.push_back({std::string(m), s});
     };
     if (z.is_pack()) {
       // A listpack is returned whole in one call, as Redis does.

@@ -254,6 +254,12 @@ bool User::KeyAllowed(std::string_view key, bool read, bool write) const {
   return r && w;
 }
 
+bool User::ReadsAllKeys() const {
+  return all_keys_ || std::any_of(keys_.begin(), keys_.end(), [](const KeyPattern& k) {
+           return k.pattern == "*" && k.read;
+         });
+}
+
 bool User::ChannelAllowed(std::string_view channel) const {
   if (all_channels_) return true;
   return std::any_of(channels_.begin(), channels_.end(),

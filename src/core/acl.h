@@ -96,6 +96,10 @@ class User {
   bool CommandAllowed(const CommandRef& cmd) const;
   // Whether `key` may be read (`read`) and / or written (`write`).
   bool KeyAllowed(std::string_view key, bool read, bool write) const;
+  // A key pattern of exactly "*" with read access (~*, %R~*): every key may be read. SORT's BY
+  // and GET need it (Redis's ACLSelectorHasUnrestrictedKeyAccess); a pattern that merely
+  // matches the name "*" (~?, ~[*]) does not count.
+  bool ReadsAllKeys() const;
   bool ChannelAllowed(std::string_view channel) const;
 
   // "on #<hash> ~* resetchannels &* +@all", as ACL LIST and the ACL file write it.

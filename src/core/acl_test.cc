@@ -66,6 +66,19 @@ TEST_CASE("acl: key patterns separate read and write access") {
   CHECK(Make({"allkeys", "+@all"}).unrestricted());
 }
 
+TEST_CASE("acl: reading every key takes the pattern \"*\" with read access") {
+  CHECK(Make({"~*"}).ReadsAllKeys());
+  CHECK(Make({"allkeys"}).ReadsAllKeys());
+  CHECK(Make({"%R~*", "%W~d"}).ReadsAllKeys());
+  CHECK(Make({"%RW~*"}).ReadsAllKeys());
+  CHECK_FALSE(Make({"%W~*"}).ReadsAllKeys());
+  // These match the key named "*", not every key.
+  CHECK_FALSE(Make({"~?"}).ReadsAllKeys());
+  CHECK_FALSE(Make({"~[*]"}).ReadsAllKeys());
+  CHECK_FALSE(Make({"~a*", "~l"}).ReadsAllKeys());
+  CHECK_FALSE(Make({}).ReadsAllKeys());
+}
+
 TEST_CASE("acl: channel patterns") {
   User u = Make({"&news.*"});
   CHECK(u.ChannelAllowed("news.x"));

@@ -9,6 +9,7 @@ namespace kv {
 
 Entry* Entry::CreateEncoded(std::string_view key, uint8_t encoding, uint32_t val_len,
                             bool has_expire) {
+  if (encoding >= kFirstContainerEncoding) val_len = 0;  // the pointer is in the header
   const size_t size = sizeof(Entry) + (has_expire ? 16 : 0) + key.size() + val_len;
   void* mem = std::malloc(size);
   if (!mem) throw std::bad_alloc();
@@ -27,11 +28,18 @@ Entry* Entry::CreateEncoded(std::string_view key, uint8_t encoding, uint32_t val
   return e;
 }
 
+Entry* Entry::CreateContainer(std::string_view key, uint8_t encoding, void* container,
+                              bool has_expire) {
+  Entry* e = CreateEncoded(key, encoding, 0, has_expire);
+  e->set_container(container);
+  return e;
+}
+
 void Entry::Destroy(Entry* e) { std::free(e); }
 
 size_t Entry::AllocSize(const Entry* e) { return malloc_usable_size(const_cast<Entry*>(e)); }
 
-ScalarView Entry::value() const { return ReadRaw(type(), value_data(), val_len_); }
+ScalarView Entry::value() const { return ReadRaw(type(), value_data(), value_len()); }
 
 int64_t Entry::expire_at() const {
   if (!has_expire()) return kNoExpire;

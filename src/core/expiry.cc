@@ -10,6 +10,10 @@ namespace kv {
 namespace {
 constexpr int kSamplesPerStep = 20;
 constexpr int kMaxStepsPerShard = 16;
+// Hashes visited and fields reclaimed per shard and cycle: a shard with a huge backlog of
+// expired fields is worked through over several cycles, within the time budget.
+constexpr int kFieldHashesPerShard = 20;
+constexpr size_t kFieldsPerShard = 1000;
 
 int64_t MonoMicros() {
   return std::chrono::duration_cast<std::chrono::microseconds>(
@@ -34,6 +38,15 @@ ActiveExpireStats ActiveExpireCycle(Store& store, int64_t now_ms, int64_t budget
     if (++next_shard == store.shard_count()) {
       next_shard = 0;
       ++next_ns;
+    }
+    {
+      std::lock_guard lock(shard.mu());
+      if (shard.field_ttl_hashes() > 0) {
+        auto [hashes, fields] =
+            shard.ActiveExpireFields(now_ms, kFieldHashesPerShard, kFieldsPerShard);
+        stats.sampled += static_cast<uint64_t>(hashes);
+        stats.fields_reclaimed += fields;
+      }
     }
     for (int step = 0; step < kMaxStepsPerShard; ++step) {
       std::lock_guard lock(shard.mu());

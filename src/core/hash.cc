@@ -2,6 +2,8 @@
 
 #include <malloc.h>
 
+#include <cstring>
+
 #include "core/listpack.h"
 #include "core/object.h"
 #include "core/shard.h"
@@ -58,15 +60,43 @@ Entry* HashTable::Find(std::string_view field) const {
   return slot < 0 ? nullptr : table_.EntryAt(static_cast<size_t>(slot));
 }
 
-bool HashTable::Set(std::string_view field, const ScalarView& v) {
+namespace {
+// A std::set node of the deadline index as the allocator sizes it (three pointers, a colour,
+// the pair; rounded to the size class).
+constexpr size_t kDeadlineNodeBytes = 64;
+}  // namespace
+
+size_t HashTable::memory() const {
+  size_t n = table_.memory_bytes() + entry_bytes_;
+  if (deadlines_) n += sizeof(Deadlines) + deadlines_->size() * kDeadlineNodeBytes;
+  return n;
+}
+
+void HashTable::Track(Entry* f) {
+  if (!f->has_expire()) return;
+  if (!deadlines_) deadlines_ = std::make_unique<Deadlines>();
+  deadlines_->emplace(f->expire_at(), f);
+}
+
+void HashTable::Untrack(Entry* f) {
+  if (!f->has_expire()) return;
+  deadlines_->erase({f->expire_at(), f});
+  if (deadlines_->empty()) deadlines_.reset();
+}
+
+bool HashTable::Set(std::string_view field, const ScalarView& v, bool keep_ttl) {
   const uint64_t hash = Table::Hash(field);
-  Entry* fresh = Entry::Create(field, v.type, RawSize(v), false);
-  WriteRaw(v, fresh->mutable_value());
-  entry_bytes_ += Entry::AllocSize(fresh);
   const int64_t slot = table_.FindSlot(field, hash);
-  if (slot >= 0) {
-    Entry* old = table_.EntryAt(static_cast<size_t>(slot));
+  Entry* old = slot >= 0 ? table_.EntryAt(static_cast<size_t>(slot)) : nullptr;
+  const int64_t at = old && keep_ttl ? old->expire_at() : kNoExpire;
+  Entry* fresh = Entry::Create(field, v.type, RawSize(v), at != kNoExpire);
+  WriteRaw(v, fresh->mutable_value());
+  if (at != kNoExpire) fresh->set_expire_at(at);
+  entry_bytes_ += Entry::AllocSize(fresh);
+  if (old) {
+    Untrack(old);
     table_.ReplaceAt(static_cast<size_t>(slot), fresh);
+    Track(fresh);
     entry_bytes_ -= Entry::AllocSize(old);
     Entry::Destroy(old);
     return false;
@@ -79,9 +109,44 @@ bool HashTable::Erase(std::string_view field) {
   const int64_t slot = table_.FindSlot(field, Table::Hash(field));
   if (slot < 0) return false;
   Entry* old = table_.RemoveAt(static_cast<size_t>(slot));
+  Untrack(old);
   entry_bytes_ -= Entry::AllocSize(old);
   Entry::Destroy(old);
   return true;
+}
+
+bool HashTable::SetFieldExpire(std::string_view field, int64_t at) {
+  const int64_t slot = table_.FindSlot(field, Table::Hash(field));
+  if (slot < 0) return false;
+  Entry* old = table_.EntryAt(static_cast<size_t>(slot));
+  Untrack(old);
+  if (old->has_expire() && at != kNoExpire) {
+    old->set_expire_at(at);
+    Track(old);
+    return true;
+  }
+  if (!old->has_expire() && at == kNoExpire) return true;
+  // The expiry slot comes and goes with the TTL: a persistent field carries no 16 bytes for it.
+  Entry* fresh =
+      Entry::CreateEncoded(old->key(), old->encoding(), old->value_len(), at != kNoExpire);
+  std::memcpy(fresh->mutable_value(), old->value_data(), old->value_len());
+  if (at != kNoExpire) fresh->set_expire_at(at);
+  table_.ReplaceAt(static_cast<size_t>(slot), fresh);
+  Track(fresh);
+  entry_bytes_ += Entry::AllocSize(fresh);
+  entry_bytes_ -= Entry::AllocSize(old);
+  Entry::Destroy(old);
+  return true;
+}
+
+size_t HashTable::ReclaimExpired(int64_t now_ms, size_t max) {
+  size_t n = 0;
+  while (deadlines_ && n < max && deadlines_->begin()->first <= now_ms) {
+    const Entry* f = deadlines_->begin()->second;
+    Erase(f->key());
+    ++n;
+  }
+  return n;
 }
 
 uint8_t NewHashEncoding() { return static_cast<uint8_t>(Encoding::kHashPack); }
@@ -105,7 +170,7 @@ bool HashGet(const Entry& e, std::string_view field, ScalarView* out) {
   return true;
 }
 
-bool HashSet(Entry* e, std::string_view field, const ScalarView& v) {
+bool HashSet(Entry* e, std::string_view field, const ScalarView& v, bool keep_ttl) {
   if (IsPack(*e)) {
     char* lp = Pack(*e);
     const uint32_t off = PackFind(lp, field);
@@ -122,7 +187,7 @@ bool HashSet(Entry* e, std::string_view field, const ScalarView& v) {
     }
     ConvertToTable(e);
   }
-  return TableOf(*e)->Set(field, v);
+  return TableOf(*e)->Set(field, v, keep_ttl);
 }
 
 bool HashDelete(Entry* e, std::string_view field) {
@@ -181,6 +246,46 @@ uint64_t HashScan(const Entry& e, uint64_t cursor, size_t count,
   return cursor;
 }
 
+bool HashFieldExpire(const Entry& e, std::string_view field, int64_t* at) {
+  *at = kNoExpire;
+  if (IsPack(e)) return PackFind(Pack(e), field) != 0;
+  const Entry* f = TableOf(e)->Find(field);
+  if (!f) return false;
+  *at = f->expire_at();
+  return true;
+}
+
+bool HashSetFieldExpire(Entry* e, std::string_view field, int64_t at) {
+  if (IsPack(*e)) {
+    if (PackFind(Pack(*e), field) == 0) return false;
+    if (at == kNoExpire) return true;
+    ConvertToTable(e);
+  }
+  return TableOf(*e)->SetFieldExpire(field, at);
+}
+
+bool HashHasFieldTtl(const Entry& e) { return !IsPack(e) && TableOf(e)->ttl_fields() > 0; }
+
+bool HashHasExpiredField(const Entry& e, int64_t now_ms) {
+  if (IsPack(e)) return false;
+  const int64_t next = TableOf(e)->NextDeadline();
+  return next != kNoExpire && next <= now_ms;
+}
+
+size_t HashReclaimExpired(Entry* e, int64_t now_ms, size_t max) {
+  return IsPack(*e) ? 0 : TableOf(*e)->ReclaimExpired(now_ms, max);
+}
+
+void HashForEachWithExpire(
+    const Entry& e,
+    const std::function<void(std::string_view, const ScalarView&, int64_t)>& fn) {
+  if (IsPack(e)) {
+    HashForEach(e, [&](std::string_view f, const ScalarView& v) { fn(f, v, kNoExpire); });
+    return;
+  }
+  TableOf(e)->table().ForEach([&](Entry* f) { fn(f->key(), f->value(), f->expire_at()); });
+}
+
 size_t HashContainerBytes(const Entry& e) {
   if (IsPack(e)) return listpack::AllocSize(Pack(e));
   return malloc_usable_size(TableOf(e)) + TableOf(e)->memory();
@@ -225,8 +330,11 @@ void EncodeHashPairs(const Entry& e, std::string* out) {
   });
 }
 
-void StoreHashPairs(Shard& shard, std::string_view key, std::string_view encoded,
-                    int64_t expire_at) {
+namespace {
+// Stores the hash an encoded List of `width`-element groups describes: field, value and, with
+// width 3, the field's deadline (kNoExpire for none).
+void StoreHashGroups(Shard& shard, std::string_view key, std::string_view encoded,
+                     int64_t expire_at, int width) {
   if (wire::GetU32(encoded.data() + 1) == 0) {
     shard.Erase(key, INT64_MIN);
     return;
@@ -234,16 +342,43 @@ void StoreHashPairs(Shard& shard, std::string_view key, std::string_view encoded
   Entry* e = shard.SetContainer(key, NewHashEncoding(), NewHashContainer(), expire_at);
   const auto before = static_cast<int64_t>(ContainerBytes(*e));
   std::string field;
-  bool have_field = false;
+  int pos = 0;
   ForEachListElement(encoded, [&](const ScalarView& v) {
-    if (!have_field) {
+    if (pos == 0) {
       field.assign(v.bytes);
-    } else {
+    } else if (pos == 1) {
       HashSet(e, field, v);
+    } else if (v.type == ScalarType::kInt && v.i != kNoExpire) {
+      HashSetFieldExpire(e, field, v.i);
     }
-    have_field = !have_field;
+    pos = (pos + 1) % width;
   });
   shard.ContainerChanged(key, static_cast<int64_t>(ContainerBytes(*e)) - before, false, 0);
+  if (HashHasFieldTtl(*e)) shard.TrackFieldTtl(key);
+}
+}  // namespace
+
+void StoreHashPairs(Shard& shard, std::string_view key, std::string_view encoded,
+                    int64_t expire_at) {
+  StoreHashGroups(shard, key, encoded, expire_at, 2);
+}
+
+}  // namespace kv
+
+namespace kv {
+
+void EncodeHashTriples(const Entry& e, std::string* out) {
+  AppendListHeader(static_cast<uint32_t>(HashLen(e) * 3), out);
+  HashForEachWithExpire(e, [&](std::string_view f, const ScalarView& v, int64_t at) {
+    AppendEncodedScalar(ScalarView::Bytes(f), out);
+    AppendEncodedScalar(v, out);
+    AppendEncodedScalar(ScalarView::Int(at), out);
+  });
+}
+
+void StoreHashTriples(Shard& shard, std::string_view key, std::string_view encoded,
+                      int64_t expire_at) {
+  StoreHashGroups(shard, key, encoded, expire_at, 3);
 }
 
 }  // namespace kv

@@ -29,9 +29,8 @@ class Keyspace {
 
   const std::string& name() const { return name_; }
   uint32_t shard_count() const { return static_cast<uint32_t>(shards_.size()); }
-  uint32_t ShardIndex(std::string_view key) const {
-    return static_cast<uint32_t>(Table::Hash(key)) & mask_;
-  }
+  uint32_t ShardIndex(std::string_view key) const { return ShardOfHash(Table::Hash(key)); }
+  uint32_t ShardOfHash(uint64_t hash) const { return static_cast<uint32_t>(hash) & mask_; }
   Shard& shard(uint32_t i) { return *shards_[i]; }
   Shard& ShardFor(std::string_view key) { return *shards_[ShardIndex(key)]; }
 

@@ -50,7 +50,7 @@ constexpr std::string_view ObjTypeName(ObjType t) {
 // Null / Map stored whole); the rest hold a pointer to a container (Entry::container()).
 // Part of the in-memory format only: files carry values in the value encoding.
 enum class Encoding : uint8_t {
-  kListPack = 6,   // char*: one listpack (core/listpack.h)
+  kListPack = Entry::kFirstContainerEncoding,  // char*: one listpack (core/listpack.h)
   kQuickList = 7,  // QuickList* (core/quicklist.h)
   kHashPack = 8,   // char*: one listpack of field, value, ... (core/hash.h)
   kHashTable = 9,  // HashTable* (core/hash.h)
@@ -61,7 +61,7 @@ enum class Encoding : uint8_t {
   kZSetTree = 14,  // ZSetTree* (core/zset.h)
 };
 
-inline bool IsContainer(const Entry& e) { return e.encoding() >= 6; }
+inline bool IsContainer(const Entry& e) { return e.is_container(); }
 inline bool Is(const Entry& e, Encoding enc) { return e.encoding() == static_cast<uint8_t>(enc); }
 
 // The type of a stored value. Every scalar encoding is a string. A whole nested value (a

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "core/hash.h"
+#include "core/lazy_free.h"
 #include "core/list.h"
 #include "core/object.h"
 
@@ -15,12 +16,14 @@ EngineStats& GlobalEngineStats() {
 
 namespace {
 std::atomic<uint32_t> g_lru_clock{0};
+std::atomic<KeyReadyListener> g_key_ready{nullptr};
 
 // Creates a copy of `src` under the same key with a different value size and expiry layout.
 Entry* CloneWith(const Entry* src, ScalarType type, uint32_t val_len, uint32_t copy_len,
                  int64_t expire_at) {
   Entry* e = Entry::Create(src->key(), type, val_len, expire_at != kNoExpire);
   std::memcpy(e->mutable_value(), src->value_data(), std::min(copy_len, val_len));
+  if (src->is_container()) e->set_container(src->container());
   if (expire_at != kNoExpire) e->set_expire_at(expire_at);
   e->set_lru(src->lru());
   return e;
@@ -72,18 +75,69 @@ void Shard::EraseSlot(size_t slot, bool keep_container) {
   const size_t table_before = table_.memory_bytes();
   Entry* e = table_.RemoveAt(slot);
   if (e->has_expire()) RemoveVolatile(e);
+  ForgetFieldTtl(e);
   Account(-static_cast<int64_t>(EntryBytes(*e)) +
           static_cast<int64_t>(table_.memory_bytes()) - static_cast<int64_t>(table_before));
   if (keep_container)
     Entry::Destroy(e);
   else
-    DestroyEntry(e);
+    DisposeEntry(e);
+}
+
+namespace {
+// What a name in the field-TTL set costs: a set node, plus the string's heap block when it is
+// too long for the inline buffer.
+int64_t NameBytes(std::string_view key) {
+  return 64 + (key.size() > 15 ? static_cast<int64_t>(key.size()) + 1 : 0);
+}
+}  // namespace
+
+void Shard::TrackFieldTtl(std::string_view key) {
+  if (field_ttl_keys_.emplace(key).second) Account(NameBytes(key));
+}
+
+Shard::NameSet::iterator Shard::EraseFieldTtlName(NameSet::iterator it) {
+  Account(-NameBytes(*it));
+  return field_ttl_keys_.erase(it);
+}
+
+void Shard::NoteFieldTtl(const Entry* e) {
+  if (Is(*e, Encoding::kHashTable) && HashHasFieldTtl(*e)) TrackFieldTtl(e->key());
+}
+
+void Shard::ForgetFieldTtl(const Entry* e) {
+  if (!Is(*e, Encoding::kHashTable) || field_ttl_keys_.empty()) return;
+  const auto it = field_ttl_keys_.find(e->key());
+  if (it != field_ttl_keys_.end()) EraseFieldTtlName(it);
+}
+
+void SetKeyReadyListener(KeyReadyListener listener) {
+  g_key_ready.store(listener, std::memory_order_release);
+}
+
+void Shard::SwapContents(Shard& other) {
+  table_.SwapWith(other.table_);
+  volatile_.swap(other.volatile_);
+  std::swap(expire_sum_, other.expire_sum_);
+  std::swap(bytes_, other.bytes_);
+  field_ttl_keys_.swap(other.field_ttl_keys_);
+  field_ttl_cursor_.swap(other.field_ttl_cursor_);
+  NoteWrite();
+}
+
+void Shard::NoteReady(const Entry& e) {
+  const KeyReadyListener listener = g_key_ready.load(std::memory_order_acquire);
+  if (listener == nullptr) return;
+  const ObjType type = TypeOf(e);
+  if (type == ObjType::kList || type == ObjType::kZSet) listener(*this, e.key(), type);
 }
 
 void Shard::Swap(size_t slot, Entry* old, Entry* fresh) {
   if (old->has_expire()) RemoveVolatile(old);
   table_.ReplaceAt(slot, fresh);
   if (fresh->has_expire()) AddVolatile(fresh);
+  ForgetFieldTtl(old);
+  NoteFieldTtl(fresh);
   Account(static_cast<int64_t>(EntryBytes(*fresh)) - static_cast<int64_t>(EntryBytes(*old)));
   // A clone (a new expiry layout) carries the same container pointer on.
   const bool shared = IsContainer(*old) && IsContainer(*fresh) &&
@@ -91,15 +145,18 @@ void Shard::Swap(size_t slot, Entry* old, Entry* fresh) {
   if (shared)
     Entry::Destroy(old);
   else
-    DestroyEntry(old);
+    DisposeEntry(old);
+  if (!shared) NoteReady(*fresh);
 }
 
 void Shard::Insert(Entry* fresh, uint64_t hash) {
   const size_t table_before = table_.memory_bytes();
   table_.Insert(fresh, hash);
   if (fresh->has_expire()) AddVolatile(fresh);
+  NoteFieldTtl(fresh);
   Account(static_cast<int64_t>(EntryBytes(*fresh)) +
           static_cast<int64_t>(table_.memory_bytes()) - static_cast<int64_t>(table_before));
+  NoteReady(*fresh);
 }
 
 Entry* Shard::Peek(std::string_view key, int64_t now_ms) {
@@ -111,7 +168,48 @@ Entry* Shard::Peek(std::string_view key, int64_t now_ms) {
     GlobalEngineStats().expired_keys.fetch_add(1, std::memory_order_relaxed);
     return nullptr;
   }
-  return e;
+  bool gone = false;
+  if (Is(*e, Encoding::kHashTable) && HashHasExpiredField(*e, now_ms))
+    ReclaimFields(static_cast<size_t>(slot), e, now_ms, SIZE_MAX, &gone);
+  return gone ? nullptr : e;
+}
+
+size_t Shard::ReclaimFields(size_t slot, Entry* e, int64_t now_ms, size_t max, bool* gone) {
+  const auto before = static_cast<int64_t>(ContainerBytes(*e));
+  const size_t n = HashReclaimExpired(e, now_ms, max);
+  GlobalEngineStats().expired_subkeys.fetch_add(n, std::memory_order_relaxed);
+  Account(static_cast<int64_t>(ContainerBytes(*e)) - before);
+  *gone = HashLen(*e) == 0;
+  if (*gone) EraseSlot(slot);
+  return n;
+}
+
+std::pair<int, size_t> Shard::ActiveExpireFields(int64_t now_ms, int hashes, size_t fields) {
+  int visited = 0;
+  size_t reclaimed = 0;
+  auto it = field_ttl_keys_.lower_bound(field_ttl_cursor_);
+  for (size_t left = field_ttl_keys_.size(); left > 0 && visited < hashes && reclaimed < fields;
+       --left) {
+    if (it == field_ttl_keys_.end()) it = field_ttl_keys_.begin();
+    if (it == field_ttl_keys_.end()) break;
+    ++visited;
+    // Step past the name first: deleting an emptied hash erases it from the set.
+    const std::string key = *it++;
+    const int64_t slot = table_.FindSlot(key, Table::Hash(key));
+    Entry* e = slot >= 0 ? table_.EntryAt(static_cast<size_t>(slot)) : nullptr;
+    // A key past its own TTL is left to key expiry, which forgets the name with the key.
+    if (e && e->expired(now_ms)) continue;
+    bool stale = !e || !Is(*e, Encoding::kHashTable) || !HashHasFieldTtl(*e);
+    if (!stale && HashHasExpiredField(*e, now_ms)) {
+      bool gone = false;
+      reclaimed += ReclaimFields(static_cast<size_t>(slot), e, now_ms, fields - reclaimed, &gone);
+      if (gone) continue;
+      stale = !HashHasFieldTtl(*e);
+    }
+    if (stale) EraseFieldTtlName(field_ttl_keys_.find(key));
+  }
+  field_ttl_cursor_ = it == field_ttl_keys_.end() ? std::string() : *it;
+  return {visited, reclaimed};
 }
 
 Entry* Shard::Find(std::string_view key, int64_t now_ms) {
@@ -161,8 +259,7 @@ Entry* Shard::SetContainer(std::string_view key, uint8_t encoding, void* contain
                            int64_t expire_at) {
   NoteWrite();
   const uint64_t hash = Table::Hash(key);
-  Entry* fresh = Entry::CreateEncoded(key, encoding, sizeof(void*), expire_at != kNoExpire);
-  fresh->set_container(container);
+  Entry* fresh = Entry::CreateContainer(key, encoding, container, expire_at != kNoExpire);
   if (expire_at != kNoExpire) fresh->set_expire_at(expire_at);
   fresh->set_lru(LruClock());
   const int64_t slot = table_.FindSlot(key, hash);
@@ -225,6 +322,12 @@ Entry* Shard::SetExpire(std::string_view key, int64_t expire_at, int64_t now_ms)
 bool Shard::Erase(std::string_view key, int64_t now_ms) {
   const int64_t slot = table_.FindSlot(key, Table::Hash(key));
   if (slot < 0) return false;
+  // A hash whose every field expired is a missing key here too, as for Find.
+  Entry* e = table_.EntryAt(slot);
+  bool gone = false;
+  if (!e->expired(now_ms) && Is(*e, Encoding::kHashTable) && HashHasExpiredField(*e, now_ms))
+    ReclaimFields(static_cast<size_t>(slot), e, now_ms, SIZE_MAX, &gone);
+  if (gone) return false;
   const bool live = !table_.EntryAt(slot)->expired(now_ms);
   EraseSlot(slot);
   if (live) NoteWrite();
@@ -240,9 +343,11 @@ void Shard::Reserve(size_t n) {
 
 void Shard::Clear() {
   if (table_.size() > 0) NoteWrite();
-  table_.ForEach([](Entry* e) { DestroyEntry(e); });
+  table_.ForEach([](Entry* e) { DisposeEntry(e); });
   table_.Clear();
   std::vector<Entry*>().swap(volatile_);
+  NameSet().swap(field_ttl_keys_);
+  field_ttl_cursor_.clear();
   expire_sum_ = 0;
   Account(-bytes_);
 }

@@ -11,6 +11,8 @@
 #include <atomic>
 #include <cstdint>
 #include <mutex>
+#include <set>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -26,6 +28,7 @@ __extension__ typedef __int128 Int128;
 struct EngineStats {
   std::atomic<int64_t> tracked_bytes{0};  // entries + slot arrays + expiry indexes
   std::atomic<uint64_t> expired_keys{0};
+  std::atomic<uint64_t> expired_subkeys{0};  // hash fields reclaimed by their TTL
   std::atomic<uint64_t> evicted_keys{0};
   std::atomic<uint64_t> keyspace_hits{0};
   std::atomic<uint64_t> keyspace_misses{0};
@@ -44,6 +47,19 @@ void UpdateLruClock(int64_t now_ms);
 inline thread_local uint64_t t_data_changes = 0;
 inline void NoteWrite() { ++t_data_changes; }
 
+class Shard;
+
+// The hook for blocking pops (BLPOP, BLMOVE, BZPOPMIN...: the transactions issue). A client
+// only ever waits on a key that holds no list or sorted set (otherwise it would have been
+// served), and no collection is ever empty, so a key becomes "ready" exactly when an entry of
+// list or zset type is inserted or replaces another (LPUSH on a missing key, ZADD, RENAME,
+// RESTORE, SORT ... STORE, a native SET of a List): the shard calls the listener then, with its
+// lock held, before the command replies. Pushes onto an existing list do not call it. One
+// listener per process; none by default (the check is one load).
+enum class ObjType : uint8_t;
+using KeyReadyListener = void (*)(Shard& shard, std::string_view key, ObjType type);
+void SetKeyReadyListener(KeyReadyListener listener);
+
 class Shard {
  public:
   Shard() = default;
@@ -59,7 +75,8 @@ class Shard {
   Int128 expire_sum() const { return expire_sum_; }
   int64_t memory_bytes() const { return bytes_; }
 
-  // Live entry for `key` or nullptr. Lazily deletes it when expired; refreshes its LRU clock.
+  // Live entry for `key` or nullptr. Lazily deletes it when expired, and a hash's expired fields
+  // (the hash too when none is left); refreshes its LRU clock.
   Entry* Find(std::string_view key, int64_t now_ms);
   // Like Find without the LRU refresh and without counting hits (TOUCH-free reads: TTL, TYPE).
   Entry* Peek(std::string_view key, int64_t now_ms);
@@ -74,6 +91,9 @@ class Shard {
   // A command changed the container of `key` in place: accounts `delta` bytes (ListRef::Commit)
   // and counts the write; an emptied collection deletes its key, as in Redis.
   void ContainerChanged(std::string_view key, int64_t delta, bool empty, int64_t now_ms);
+  // A command re-encoded a container without changing its contents (SORT making a sorted set a
+  // tree): accounts `delta` bytes; no write is counted, so nothing is logged.
+  void ContainerReencoded(int64_t delta) { Account(delta); }
   // Removes `key` without freeing its container, whose pointer the caller has taken over
   // (RENAME / MOVE hand it to the new entry).
   void Detach(std::string_view key);
@@ -86,6 +106,8 @@ class Shard {
   // Removes `key`; false when it did not exist (or had expired).
   bool Erase(std::string_view key, int64_t now_ms);
   void Clear();
+  // Exchanges every key, index and figure with `other` (SWAPDB); both locks held.
+  void SwapContents(Shard& other);
   // Makes room for `n` keys in the table at once (bulk loading).
   void Reserve(size_t n);
 
@@ -109,6 +131,17 @@ class Shard {
   // ones. Returns how many were sampled and deleted.
   std::pair<int, int> ActiveExpire(int64_t now_ms, int samples, uint64_t rnd);
 
+  // Hashes with field TTLs (core/hash.h), for the active cycle: a hash that gets one is
+  // registered here (Insert and Swap do it for a hash arriving with TTLs, by RENAME or a
+  // load), and a key that is deleted or replaced leaves. A hash whose fields lost their TTLs
+  // (HPERSIST, HDEL, HSET) stays named until the cycle meets it, so the set never holds more
+  // names than the shard has hashes. Its memory is accounted.
+  void TrackFieldTtl(std::string_view key);
+  size_t field_ttl_hashes() const { return field_ttl_keys_.size(); }
+  // One step over them, round-robin from where the last one stopped: visits up to `hashes`
+  // and reclaims up to `fields` expired fields. Returns {hashes visited, fields reclaimed}.
+  std::pair<int, size_t> ActiveExpireFields(int64_t now_ms, int hashes, size_t fields);
+
  private:
   void Account(int64_t delta);
   void AddVolatile(Entry* e);
@@ -119,12 +152,23 @@ class Shard {
   void Insert(Entry* fresh, uint64_t hash);
   // Replaces the entry at `slot` with `fresh` (same key), keeping indexes right; frees `old`.
   void Swap(size_t slot, Entry* old, Entry* fresh);
+  // Erases up to `max` expired fields of the hash `e` at `slot` and returns how many, deleting
+  // the key when none is left (*gone). Expiry, not a write: no NoteWrite.
+  size_t ReclaimFields(size_t slot, Entry* e, int64_t now_ms, size_t max, bool* gone);
+  void NoteFieldTtl(const Entry* e);
+  void ForgetFieldTtl(const Entry* e);
+  using NameSet = std::set<std::string, std::less<>>;
+  NameSet::iterator EraseFieldTtlName(NameSet::iterator it);
+  // Calls the key-ready listener when `e` is a list or sorted set.
+  void NoteReady(const Entry& e);
 
   std::mutex mu_;
   Table table_;
   std::vector<Entry*> volatile_;  // keys with a TTL; Entry::volatile_index() is the position
   Int128 expire_sum_ = 0;  // of volatile_'s expire_at: 64 bits could overflow
   int64_t bytes_ = 0;
+  NameSet field_ttl_keys_;
+  std::string field_ttl_cursor_;  // the next key ActiveExpireFields visits (or the one after)
 };
 
 }  // namespace kv

@@ -11,6 +11,8 @@
 #include "core/eviction.h"
 #include "core/expiry.h"
 #include "core/keyspace.h"
+#include "core/listpack.h"
+#include "core/object.h"
 #include "core/memory.h"
 
 namespace kv {
@@ -169,6 +171,29 @@ TEST_CASE("Eviction policy names round-trip") {
                         "volatile-random", "volatile-ttl"})
     CHECK(std::string(EvictionPolicyName(*ParseEvictionPolicy(n))) == n);
   CHECK_FALSE(ParseEvictionPolicy("allkeys-lfu").has_value());
+}
+
+}  // namespace
+}  // namespace kv
+
+namespace kv {
+namespace {
+
+TEST_CASE("Shard: a collection's entry is header + key; its container survives a TTL change") {
+  Shard s;
+  const std::string key = "list:0123456789A";  // 16 bytes
+  char* lp = listpack::New();
+  Entry* e = s.SetContainer(key, static_cast<uint8_t>(Encoding::kListPack), lp, kNoExpire);
+  CHECK(e->container() == lp);
+  CHECK(e->value_len() == 0);
+  CHECK(Entry::AllocSize(e) == 32);  // 16-byte header + 16-byte key, no pointer after it
+  e = s.SetExpire(key, kNow + 1000, kNow);  // the entry moves to the expiry layout
+  REQUIRE(e != nullptr);
+  CHECK(e->container() == lp);
+  CHECK(e->expire_at() == kNow + 1000);
+  e = s.SetExpire(key, kNoExpire, kNow);
+  CHECK(s.Find(key, kNow)->container() == lp);
+  CHECK(TypeOf(*s.Find(key, kNow)) == ObjType::kList);
 }
 
 }  // namespace

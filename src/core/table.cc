@@ -14,7 +14,16 @@ constexpr size_t kMinCapacity = 8;
 
 Table::~Table() { std::free(slots_); }
 
-uint64_t Table::Hash(std::string_view key) { return XXH3_64bits(key.data(), key.size()); }
+namespace {
+thread_local uint64_t t_hashes_computed = 0;
+}
+
+uint64_t Table::ComputeHash(std::string_view key) {
+  ++t_hashes_computed;
+  return XXH3_64bits(key.data(), key.size());
+}
+
+uint64_t Table::HashesComputed() { return t_hashes_computed; }
 
 Entry* Table::EntryAt(size_t slot) const {
   return reinterpret_cast<Entry*>(slots_[slot] & kPtrMask);
@@ -61,7 +70,7 @@ Entry* Table::RemoveAt(size_t slot) {
   // allows it, so lookups never need tombstones.
   size_t hole = slot;
   for (size_t i = (slot + 1) & mask; slots_[i]; i = (i + 1) & mask) {
-    const size_t home = Home(Hash(EntryAt(i)->key()));
+    const size_t home = Home(ComputeHash(EntryAt(i)->key()));
     // Movable when home is not in the cyclic range (hole, i].
     const bool in_range = hole <= i ? (home > hole && home <= i) : (home > hole || home <= i);
     if (!in_range) {
@@ -106,7 +115,7 @@ void Table::Resize(size_t new_cap) {
   for (size_t j = 0; j < old_cap; ++j) {
     if (!old[j]) continue;
     const Entry* e = reinterpret_cast<const Entry*>(old[j] & kPtrMask);
-    size_t i = Home(Hash(e->key()));
+    size_t i = Home(ComputeHash(e->key()));
     while (slots_[i]) i = (i + 1) & mask;
     slots_[i] = old[j];
   }

@@ -15,10 +15,23 @@
 #include <cstddef>
 #include <cstdint>
 #include <string_view>
+#include <utility>
 
 #include "core/entry.h"
 
 namespace kv {
+
+// Hashes a request already computed, for Table::Hash to return (see KeyHashScope).
+struct KnownHashes {
+  static constexpr int kMax = 4;
+  int n = 0;
+  struct Known {
+    const char* data;
+    size_t len;
+    uint64_t hash;
+  } known[kMax];
+};
+inline thread_local KnownHashes t_known_hashes;
 
 class Table {
  public:
@@ -27,7 +40,17 @@ class Table {
   Table(const Table&) = delete;
   Table& operator=(const Table&) = delete;
 
-  static uint64_t Hash(std::string_view key);
+  // XXH3 of the key. A request hashes each key once: while a KeyHashScope on this thread
+  // remembers the hash of these very bytes (same address and length), it is returned as is.
+  static uint64_t Hash(std::string_view key) {
+    const KnownHashes& k = t_known_hashes;
+    for (int i = 0; i < k.n; ++i)
+      if (k.known[i].data == key.data() && k.known[i].len == key.size()) return k.known[i].hash;
+    return ComputeHash(key);
+  }
+  static uint64_t ComputeHash(std::string_view key);
+  // Hashes computed (not remembered) on this thread so far: what the hash-once test counts.
+  static uint64_t HashesComputed();
 
   size_t size() const { return size_; }
   size_t capacity() const { return cap_; }
@@ -48,6 +71,12 @@ class Table {
   Entry* RemoveAt(size_t slot);
   // Drops every slot (entries are not freed) and releases the slot array.
   void Clear();
+  // Exchanges the whole contents with `other` (SWAPDB).
+  void SwapWith(Table& other) noexcept {
+    std::swap(slots_, other.slots_);
+    std::swap(cap_, other.cap_);
+    std::swap(size_, other.size_);
+  }
 
   // Visits every entry: fn(Entry*). Must not mutate the table.
   template <typename Fn>
@@ -95,8 +124,33 @@ void Table::VisitHome(size_t bucket, Fn&& fn) const {
   // slot.
   for (size_t i = bucket, n = 0; n < cap_ && slots_[i]; i = (i + 1) & (cap_ - 1), ++n) {
     Entry* e = EntryAt(i);
-    if (Home(Hash(e->key())) == bucket) fn(e);
+    if (Home(ComputeHash(e->key())) == bucket) fn(e);
   }
 }
+
+// A request hashes each key once (the dispatcher hashes a command's keys to pick and lock their
+// shards; the handler's ShardFor and the shard's lookup and insert then reuse that hash). The
+// scope remembers the hashes of up to KnownHashes::kMax key arguments for its life; Add()
+// hashes and remembers. Sound because a command's arguments do not change while it runs: a
+// hash is remembered by the arguments' address and length, never by content. Scopes nest (a
+// plugin's command calling another): an inner one adds after the outer's and forgets only its
+// own on exit.
+class KeyHashScope {
+ public:
+  KeyHashScope() : base_(t_known_hashes.n) {}
+  ~KeyHashScope() { t_known_hashes.n = base_; }
+  KeyHashScope(const KeyHashScope&) = delete;
+  KeyHashScope& operator=(const KeyHashScope&) = delete;
+
+  uint64_t Add(std::string_view key) {
+    KnownHashes& k = t_known_hashes;
+    const uint64_t hash = Table::Hash(key);
+    if (k.n < KnownHashes::kMax) k.known[k.n++] = {key.data(), key.size(), hash};
+    return hash;
+  }
+
+ private:
+  int base_;
+};
 
 }  // namespace kv

@@ -265,8 +265,7 @@ NewContainer ZSetFromEncoded(std::string_view encoded) {
   });
   const NewContainer c = NewZSet(ZSetNeedsTree(pairs.size(), max_len));
   // A scratch entry lends the container to ZSetRef while it fills.
-  Entry* scratch = Entry::CreateEncoded("", c.encoding, sizeof(void*), false);
-  scratch->set_container(c.ptr);
+  Entry* scratch = Entry::CreateContainer("", c.encoding, c.ptr, false);
   {
     ZSetRef z(scratch);
     for (const auto& [m, s] : pairs) z.Set(m, s);

@@ -140,6 +140,11 @@ class ZSetRef {
   }
 
   ZSetTree* tree() const { return tree_; }
+  // Makes a pack a tree now, whatever its size (Redis's SORT converts the set it sorts, so
+  // OBJECT ENCODING and a later -0 score read as there). No-op for a tree.
+  void ForceTree() {
+    if (!tree_) ConvertToTree();
+  }
   // After a change: the container bytes' growth (negative: shrank) for the shard's accounting.
   int64_t Commit();
 

@@ -222,8 +222,8 @@ int WrongArity(KVModuleCtx* ctx) {
 // Keys
 // ------------------------------------------------------------------------------------------
 
-Shard& ShardOf(KVModuleKey* k) { return k->ctx->cmd->ShardFor(k->name); }
-Entry* Live(KVModuleKey* k) { return ShardOf(k).Find(k->name, k->ctx->cmd->now_ms); }
+Shard& ShardOf(KVModuleKey* k) { return ModuleShardOf(k); }
+Entry* Live(KVModuleKey* k) { return ModuleLive(k); }
 
 KVModuleKey* OpenKey(KVModuleCtx* ctx, const KVModuleString* name, int mode) {
   if (!ctx->cmd || (mode & (KV_READ | KV_WRITE)) == 0) return nullptr;
@@ -265,7 +265,7 @@ int KeyType(KVModuleKey* key) {
 }
 
 int DeleteKey(KVModuleKey* key) {
-  if (!(key->mode & KV_WRITE)) return KV_ERR;
+  if (!ModuleWritable(key)) return KV_ERR;
   return ShardOf(key).Erase(key->name, key->ctx->cmd->now_ms) ? KV_OK : KV_ERR;
 }
 
@@ -306,7 +306,7 @@ int GetDecimal(KVModuleKey* key, KVDecimal* out) {
 }
 
 int Store(KVModuleKey* key, const ScalarView& v, int keep_expiry) {
-  if (!(key->mode & KV_WRITE)) return KV_ERR;
+  if (!ModuleWritable(key)) return KV_ERR;
   Shard& shard = ShardOf(key);
   int64_t expire = kNoExpire;
   if (keep_expiry)
@@ -337,7 +337,7 @@ long long GetExpire(KVModuleKey* key) {
 }
 
 int SetExpire(KVModuleKey* key, long long at_ms) {
-  if (!(key->mode & KV_WRITE) || (at_ms < 0 && at_ms != KV_NO_EXPIRE)) return KV_ERR;
+  if (!ModuleWritable(key) || (at_ms < 0 && at_ms != KV_NO_EXPIRE)) return KV_ERR;
   return ShardOf(key).SetExpire(key->name, at_ms, key->ctx->cmd->now_ms) ? KV_OK : KV_ERR;
 }
 
@@ -398,7 +398,7 @@ const char* ValueString(KVModuleKey* key, size_t* len) {
 // ------------------------------------------------------------------------------------------
 
 const KVModuleValue* NewHandle(KVModuleCtx* ctx, const ScalarView& v) {
-  ctx->values.push_front(KVModuleValue{v, {}});
+  ctx->values.push_front(KVModuleValue{v, {}, {}});
   return &ctx->values.front();
 }
 
@@ -521,15 +521,8 @@ Entry* ListEntry(KVModuleKey* key, bool* wrong) {
   return *wrong ? nullptr : e;
 }
 
-// A copy of an element that outlives the list's next change, as a handle.
 const KVModuleValue* OwnedHandle(KVModuleCtx* ctx, const ScalarView& v) {
-  ctx->values.push_front(KVModuleValue{v, {}});
-  KVModuleValue& h = ctx->values.front();
-  if (IsText(v.type) || IsNested(v.type)) {
-    h.owned.assign(v.bytes);
-    h.v.bytes = h.owned;
-  }
-  return &h;
+  return ModuleOwnedHandle(ctx, v);
 }
 
 long long ListLength(KVModuleKey* key) {
@@ -542,7 +535,7 @@ long long ListLength(KVModuleKey* key) {
 }
 
 int PushElement(KVModuleKey* key, int where, const ScalarView& v) {
-  if (!(key->mode & KV_WRITE) || (where != KV_LIST_HEAD && where != KV_LIST_TAIL)) return KV_ERR;
+  if (!ModuleWritable(key) || (where != KV_LIST_HEAD && where != KV_LIST_TAIL)) return KV_ERR;
   bool wrong;
   Entry* e = ListEntry(key, &wrong);
   if (wrong) return KV_ERR;
@@ -565,7 +558,7 @@ int ListPushBytes(KVModuleKey* key, int where, const char* ptr, size_t len) {
 }
 
 const KVModuleValue* ListPop(KVModuleKey* key, int where) {
-  if (!(key->mode & KV_WRITE)) return nullptr;
+  if (!ModuleWritable(key)) return nullptr;
   bool wrong;
   Entry* e = ListEntry(key, &wrong);
   if (!e) return nullptr;
@@ -596,7 +589,7 @@ const KVModuleValue* ListGet(KVModuleKey* key, long long index) {
 }
 
 int ListSet(KVModuleKey* key, long long index, const KVModuleValue* v) {
-  if (!(key->mode & KV_WRITE) || !v) return KV_ERR;
+  if (!ModuleWritable(key) || !v) return KV_ERR;
   bool wrong;
   Entry* e = ListEntry(key, &wrong);
   if (!e) return KV_ERR;
@@ -674,11 +667,44 @@ const KVModuleAPI kApi = {
     ListPop,
     ListGet,
     ListSet,
+    modapi::OpenAs,
+    modapi::ValueText,
+    modapi::HashLength,
+    modapi::HashGet,
+    modapi::HashSet,
+    modapi::HashSetBytes,
+    modapi::HashDelete,
+    modapi::HashWalk,
+    modapi::SetCard,
+    modapi::SetAdd,
+    modapi::SetAddBytes,
+    modapi::SetRemove,
+    modapi::SetIsMember,
+    modapi::SetWalk,
+    modapi::ZsetCard,
+    modapi::ZsetAdd,
+    modapi::ZsetRemove,
+    modapi::ZsetScore,
+    modapi::ZsetRank,
+    modapi::ZsetRangeWalk,
 };
 
 }  // namespace
 
 const KVModuleAPI* HostApi() { return &kApi; }
+
+Shard& ModuleShardOf(KVModuleKey* k) { return k->ctx->cmd->ShardFor(k->name); }
+Entry* ModuleLive(KVModuleKey* k) { return ModuleShardOf(k).Find(k->name, k->ctx->cmd->now_ms); }
+
+const KVModuleValue* ModuleOwnedHandle(KVModuleCtx* ctx, const ScalarView& v) {
+  ctx->values.push_front(KVModuleValue{v, {}, {}});
+  KVModuleValue& h = ctx->values.front();
+  if (IsText(v.type) || IsNested(v.type)) {
+    h.owned.assign(v.bytes);
+    h.v.bytes = h.owned;
+  }
+  return &h;
+}
 
 void ModuleCommandTrampoline(CommandContext& c) {
   auto* pc = static_cast<PluginCommand*>(c.spec->data);

@@ -20,6 +20,7 @@ class ModuleHost;
 struct KVModuleValue {
   kv::ScalarView v;
   std::string owned;  // a container's value, encoded for the handle (v points into it)
+  mutable std::string text;  // ValueText's canonical form of a number
 };
 
 struct KVModuleString {
@@ -39,6 +40,9 @@ struct KVModuleCtx {
   // Handles given out by ArgValue and KeyValue: stable addresses, and no allocation for the
   // calls that use none.
   std::forward_list<KVModuleValue> values;
+  // A Hash/Set/ZsetWalk is visiting a container: every write is refused until it ends, so a
+  // callback cannot free what the walk stands on.
+  bool walking = false;
 };
 
 struct KVModuleKey {
@@ -52,7 +56,48 @@ struct KVModuleKey {
 
 namespace kv {
 
+class Shard;
+class Entry;
+
 const KVModuleAPI* HostApi();
+
+// Shared by the API table's files (module_api.cc, module_api_collections.cc).
+Shard& ModuleShardOf(KVModuleKey* k);
+// The key's live entry (expired keys read as missing), or nullptr.
+Entry* ModuleLive(KVModuleKey* k);
+// Open for writing and no walk under way.
+inline bool ModuleWritable(const KVModuleKey* k) {
+  return (k->mode & KV_WRITE) && !k->ctx->walking;
+}
+// A handle on a copy of v that outlives the container's next change (until the handler returns).
+const KVModuleValue* ModuleOwnedHandle(KVModuleCtx* ctx, const ScalarView& v);
+
+// The version 4 calls (module_api_collections.cc), in table order.
+namespace modapi {
+int OpenAs(KVModuleKey* key, int obj_type);
+const char* ValueText(const KVModuleValue* v, size_t* len);
+long long HashLength(KVModuleKey* key);
+const KVModuleValue* HashGet(KVModuleKey* key, const char* field, size_t flen);
+int HashSet(KVModuleKey* key, const char* field, size_t flen, const KVModuleValue* v,
+            int* created);
+int HashSetBytes(KVModuleKey* key, const char* field, size_t flen, const char* ptr, size_t len,
+                 int* created);
+int HashDelete(KVModuleKey* key, const char* field, size_t flen, int* deleted);
+int HashWalk(KVModuleKey* key, KVHashWalkFunc fn, void* priv);
+long long SetCard(KVModuleKey* key);
+int SetAdd(KVModuleKey* key, const KVModuleValue* v, int* added);
+int SetAddBytes(KVModuleKey* key, const char* ptr, size_t len, int* added);
+int SetRemove(KVModuleKey* key, const char* ptr, size_t len, int* removed);
+int SetIsMember(KVModuleKey* key, const char* ptr, size_t len);
+int SetWalk(KVModuleKey* key, KVSetWalkFunc fn, void* priv);
+long long ZsetCard(KVModuleKey* key);
+int ZsetAdd(KVModuleKey* key, const char* member, size_t len, double score, int* added);
+int ZsetRemove(KVModuleKey* key, const char* member, size_t len, int* removed);
+int ZsetScore(KVModuleKey* key, const char* member, size_t len, double* score);
+int ZsetRank(KVModuleKey* key, const char* member, size_t len, int reverse, long long* rank);
+int ZsetRangeWalk(KVModuleKey* key, long long start, long long stop, int reverse,
+                  KVZsetWalkFunc fn, void* priv);
+}  // namespace modapi
 
 // The CommandSpec handler of every plugin command; spec->data points at its PluginCommand.
 void ModuleCommandTrampoline(CommandContext& ctx);

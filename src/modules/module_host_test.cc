@@ -180,6 +180,23 @@ TEST_CASE("BlockClient keeps the request pending and flags the final timeout cal
   CHECK_FALSE(c.block_requested);
 }
 
+// A plugin built against an older header passes its older version to Init.
+template <int kVersion>
+int OldOnLoad(KVModuleCtx* ctx, const KVModuleAPI* api, KVModuleString**, int) {
+  const std::string name = "old" + std::to_string(kVersion);
+  if (api->Init(ctx, name.c_str(), 1, kVersion) != KV_OK) return KV_ERR;
+  return api->CreateCommand(ctx, (name + ".x").c_str(), SilentCmd, "readonly", 1, 0, 0, 0);
+}
+
+TEST_CASE("Plugins built against API versions 1 to 3 still load") {
+  Fixture f;
+  CHECK(f.host.LoadBuiltin(OldOnLoad<1>).empty());
+  CHECK(f.host.LoadBuiltin(OldOnLoad<2>).empty());
+  CHECK(f.host.LoadBuiltin(OldOnLoad<3>).empty());
+  CHECK(f.host.List().size() == 4);
+  CHECK(f.h.Run({"OLD1.X"}) == "-ERR plugin command returned without replying\r\n");
+}
+
 TEST_CASE("Loading errors are clear and leave nothing registered") {
   Fixture f;
   CHECK(f.host.LoadBuiltin(NewerApiOnLoad).find("needs kvmodule API version") !=

@@ -57,8 +57,23 @@ bool IsZSetValue(std::string_view raw) {
          consumed == raw.size() && shape.ok;
 }
 
+// A kSnapshotHashTtl value: its count a multiple of 3, every third element an Int (the
+// others are any value: Bytes fields were written, a value may be nested).
+bool IsHashTtlValue(std::string_view encoded) {
+  if (wire::GetU32(encoded.data() + 1) % 3 != 0) return false;
+  bool ok = true;
+  uint32_t pos = 0;
+  ForEachListElement(encoded, [&](const ScalarView& v) {
+    if (pos == 0 && v.type != ScalarType::kBytes) ok = false;
+    if (pos == 2 && (v.type != ScalarType::kInt || v.i < kNoExpire)) ok = false;
+    pos = (pos + 1) % 3;
+  });
+  return ok;
+}
+
 bool IsCollectionType(uint8_t type) {
-  return type == kSnapshotSet || type == kSnapshotZSet || type == kSnapshotHash;
+  return type == kSnapshotSet || type == kSnapshotZSet || type == kSnapshotHash ||
+         type == kSnapshotHashTtl;
 }
 
 // nullptr when `raw` has the shape its collection type byte promises, else what is wrong. The
@@ -74,6 +89,8 @@ const char* CheckCollection(uint8_t type, std::string_view raw) {
   if (type == kSnapshotHash && count % 2 != 0)
     return "hash value is not a List of field, value pairs";
   if (type == kSnapshotZSet && !IsZSetValue(v.bytes)) return "bad sorted set value";
+  if (type == kSnapshotHashTtl && !IsHashTtlValue(v.bytes))
+    return "hash value is not a List of field, value, deadline triples";
   return nullptr;
 }
 
@@ -157,11 +174,17 @@ std::string WriteSnapshot(const std::vector<Keyspace*>& spaces, const std::strin
         uint8_t type_byte;
         switch (TypeOf(*entry)) {
           case ObjType::kHash:
-            // Pairs, not a Map: a hash's fields need not be UTF-8.
+            // Pairs, not a Map: a hash's fields need not be UTF-8. Triples only for a hash
+            // with field TTLs, so a file without any stays readable by older builds' loaders.
             whole.clear();
-            EncodeHashPairs(*entry, &whole);
+            if (HashHasFieldTtl(*entry)) {
+              EncodeHashTriples(*entry, &whole);
+              type_byte = kSnapshotHashTtl;
+            } else {
+              EncodeHashPairs(*entry, &whole);
+              type_byte = kSnapshotHash;
+            }
             v = ScalarView::Nested(whole);
-            type_byte = kSnapshotHash;
             break;
           case ObjType::kSet:
             v = WholeValue(*entry, &whole);
@@ -238,8 +261,8 @@ std::string ReadSnapshot(std::string_view data, const SnapshotSink& sink, Snapsh
         info->lsn = d.U64();
         info->created_ms = d.I64();
         if (!d.done()) return fail("bad header frame");
-        if (version != kSnapshotVersion && version != 1)
-          return fail(fmt::format("snapshot version {} (this build reads {})", version,
+        if (version < 1 || version > kSnapshotVersion)
+          return fail(fmt::format("snapshot version {} (this build reads 1 to {})", version,
                                   kSnapshotVersion));
         have_header = true;
         break;
@@ -348,6 +371,9 @@ std::string LoadImage(std::string_view data,
       }
       case kSnapshotHash:
         StoreHashPairs(shard, key, encoded, expire_at);
+        break;
+      case kSnapshotHashTtl:
+        StoreHashTriples(shard, key, encoded, expire_at);
         break;
     }
   };

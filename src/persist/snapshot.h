@@ -31,11 +31,15 @@ namespace kv::persist {
 
 inline constexpr std::string_view kSnapshotMagic = "KVSNAP01";
 // Version 2 added type bytes past the ScalarType ones (0-5) for the collections no native value
-// describes; each one's value is an encoded List. Version 1 files still load.
-inline constexpr uint32_t kSnapshotVersion = 2;
+// describes; each one's value is an encoded List. Version 3 added kSnapshotHashTtl. Versions 1
+// and 2 still load.
+inline constexpr uint32_t kSnapshotVersion = 3;
 inline constexpr uint8_t kSnapshotSet = 6;   // its members
 inline constexpr uint8_t kSnapshotZSet = 7;  // [member Bytes, score Float] pairs in order
 inline constexpr uint8_t kSnapshotHash = 8;  // alternating field (Bytes), value
+// A hash with field TTLs: field (Bytes), value, deadline (Int: absolute ms, -1 for none)
+// triples. A hash without any field TTL is still written as kSnapshotHash.
+inline constexpr uint8_t kSnapshotHashTtl = 9;
 std::string SnapshotName(uint64_t lsn);
 
 struct SnapshotInfo {

@@ -168,7 +168,7 @@ TEST_CASE("snapshot: a version-1 image loads, its Map as a hash; a bad type-8 va
   AppendEncodedScalar(ScalarView::Bytes("f"), &pairs);
   AppendEncodedScalar(ScalarView::Int(3), &pairs);
   CHECK(ReadSnapshot(Image(2, {{kSnapshotHash, "h", pairs}}), none, &info, &bad) == "");
-  CHECK(ReadSnapshot(Image(3, {{kSnapshotHash, "h", pairs}}), none, &info, &bad) != "");
+  CHECK(ReadSnapshot(Image(kSnapshotVersion + 1, {{kSnapshotHash, "h", pairs}}), none, &info, &bad) != "");
 }
 
 }  // namespace kv::persist

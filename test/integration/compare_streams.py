@@ -166,6 +166,44 @@ def _weighted(g: _Gen, table: list) -> Cmd:
     return g.rnd.choices(table, weights)[0][1]()
 
 
+def _sort(g: _Gen, k: bytes, dst: bytes, kind: str) -> Cmd:
+    """SORT / SORT_RO of `k` (a "list", "set" or "zset" key) with random options. Redis walks a
+    set, and a sorted set it sorts, in hash order, so on them everything that can leave ties
+    only runs with STORE (which compares whole texts, where members never tie): ALPHA (a reply
+    ends a text at a NUL, Redis's strcoll) and a set's BY nosort (stored ALPHA-sorted). A BY
+    pattern only weighs numerically, where the element's bytes settle ties (ALPHA ties under
+    BY and LIMIT are left open by Redis's partial quicksort)."""
+    if k in _SHARED:
+        kind = "set"  # in the MIXED stream this key may hold any type: the strictest rules
+    alpha = g.chance(0.5)
+    nosort = g.chance(0.2)
+    store = g.chance(0.3) or (kind != "list" and (alpha or (kind == "set" and nosort)))
+    groups = []
+    if alpha:
+        groups.append([b"ALPHA"])
+    if nosort:
+        groups.append([b"BY", g.pick([b"nosort", b"const"])])
+    elif not alpha and g.chance(0.15):
+        groups.append([b"BY", b"*"])  # the key named by the element: mostly missing, weight 0
+    if g.chance(0.4):
+        groups.append([g.pick([b"DESC", b"ASC", b"desc"])])
+    if g.chance(0.5):
+        groups.append([b"LIMIT", g.int_or_bad(-3, 10), g.int_or_bad(-3, 10)])
+    for _ in range(g.rnd.randint(0, 2) if g.chance(0.25) else 0):
+        groups.append([b"GET", g.pick([b"#", b"*", b"nokey", b"*->f"])])
+    if store:
+        groups.append([b"STORE", dst])
+    g.rnd.shuffle(groups)
+    args = [b"SORT" if store or g.chance(0.6) else b"SORT_RO", k]
+    if g.chance(0.03):
+        args[0] = b"SORT_RO"  # with STORE: a syntax error
+    for group in groups:
+        args += group
+    if g.chance(0.03):
+        args.append(b"BOGUS")
+    return Cmd(tuple(args))
+
+
 # ---------------------------------------------------------------------------- LIST
 LIST_KEYS = [b"la", b"lb", b"l\x00\r\nc", STRING_KEY]
 _LIST_COMMON = [b"a", b"b", b"c", b"", b"1", b"a\x00b", b"x" * 70]
@@ -228,6 +266,7 @@ def _list_cmd(g: _Gen) -> Cmd:
         (3, lambda: Cmd((b"LMOVE", k, k2, side(), side()))),
         (2, lambda: Cmd((b"RPOPLPUSH", k, k2))),
         (3, lmpop),
+        (3, lambda: _sort(g, k, k2, "list")),
         (10, lambda: _generic(g, LIST_KEYS)),
     ]
     return _weighted(g, table)
@@ -367,6 +406,10 @@ def _set_cmd(g: _Gen) -> Cmd:
         (2, lambda: Cmd((b"SUNIONSTORE", store_dst(), *several(1, 3)))),
         (2, lambda: Cmd((b"SDIFFSTORE", store_dst(), *several(1, 3)))),
         (3, sintercard),
+        # STORE makes "sdst" a list (WRONGTYPE to the set commands until a STORE form replaces
+        # it), read back whole.
+        (2, lambda: _sort(g, k, b"sdst", "set")),
+        (1, lambda: Cmd((b"LRANGE", b"sdst", b"0", b"-1"))),
         (10, lambda: _generic(g, SET_KEYS)),
     ]
     return _weighted(g, table)
@@ -548,6 +591,8 @@ def _zset_cmd(g: _Gen) -> Cmd:
         (1, lambda: setop(b"ZDIFFSTORE", True)),
         (2, zintercard),
         (3, zrandmember),
+        (2, lambda: _sort(g, k, b"zdst", "zset")),
+        (1, lambda: Cmd((b"LRANGE", b"zdst", b"0", b"-1"))),
         (10, lambda: _generic(g, ZSET_KEYS, protected=(LEX_KEY,))),
     ]
     return _weighted(g, table)

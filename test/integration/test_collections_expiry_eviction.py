@@ -158,7 +158,7 @@ def _try_set(c):
         return False
 
 
-def test_volatile_ttl_evicts_the_collection_nearest_its_deadline(kv_server):
+def test_volatile_ttl_evicts_every_collection_with_a_ttl_and_none_without(kv_server):
     s = kv_server(maxmemory=16 * 1024 * 1024, maxmemory_policy="volatile-ttl")
     c = s.client()
     for kind in sorted(FILL):
@@ -171,9 +171,10 @@ def test_volatile_ttl_evicts_the_collection_nearest_its_deadline(kv_server):
     def alive(prefix):
         return [k for k in sorted(FILL) if c.exists(f"{prefix}:{k}")]
 
-    # Strings without a TTL, far more than fits: the server evicts volatile keys, nearest
-    # deadline first, until none is left, and then refuses writes (volatile-ttl never touches
-    # a key without a TTL). Checked between batches: no later key goes while a sooner one stays.
+    # Strings without a TTL, far more than fits: the server evicts volatile keys until none is
+    # left, and then refuses writes (volatile-ttl never touches a key without a TTL). The order
+    # among the volatile keys is approximate in both servers (sampling; docs/commands.md), so it
+    # is checked by the unit test of the sampler, not here.
     stored, refused = 0, 0
     for batch in range(120):
         pipe = c.pipeline(transaction=False)
@@ -185,8 +186,6 @@ def test_volatile_ttl_evicts_the_collection_nearest_its_deadline(kv_server):
             else:
                 assert isinstance(r, redis.ResponseError) and str(r).startswith("OOM"), r
                 refused += 1
-        if len(alive("later")) < len(FILL):
-            assert alive("soon") == [], "a key with a later deadline went before a sooner one"
         if refused:
             break
     assert stored > 0 and refused > 0

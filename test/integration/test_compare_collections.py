@@ -95,21 +95,22 @@ def test_streams_depend_on_family_and_seed_only():
 # and the generic and string commands each stream must run (on the family's keys: WRONGTYPE).
 VOCABULARY = {
     "LIST": "LPUSH RPUSH LPUSHX RPUSHX LPOP RPOP LLEN LRANGE LINDEX LSET LINSERT LREM LTRIM LPOS "
-            "LMOVE RPOPLPUSH LMPOP",
+            "LMOVE RPOPLPUSH LMPOP SORT SORT_RO",
     "HASH": "HSET HSETNX HGET HMGET HMSET HDEL HLEN HSTRLEN HEXISTS HGETALL HKEYS HVALS HINCRBY "
             "HINCRBYFLOAT HRANDFIELD",
     "SET": "SADD SREM SMEMBERS SISMEMBER SMISMEMBER SCARD SPOP SRANDMEMBER SMOVE SINTER "
-           "SINTERCARD SUNION SDIFF SINTERSTORE SUNIONSTORE SDIFFSTORE",
+           "SINTERCARD SUNION SDIFF SINTERSTORE SUNIONSTORE SDIFFSTORE SORT SORT_RO",
     "ZSET": "ZADD ZINCRBY ZREM ZCARD ZCOUNT ZSCORE ZMSCORE ZRANK ZREVRANK ZRANGE ZRANGESTORE "
             "ZRANGEBYSCORE ZREVRANGEBYSCORE ZRANGEBYLEX ZREVRANGEBYLEX ZLEXCOUNT ZREMRANGEBYRANK "
             "ZREMRANGEBYSCORE ZREMRANGEBYLEX ZPOPMIN ZPOPMAX ZMPOP ZUNION ZINTER ZDIFF "
-            "ZUNIONSTORE ZINTERSTORE ZDIFFSTORE ZINTERCARD ZRANDMEMBER",
+            "ZUNIONSTORE ZINTERSTORE ZDIFFSTORE ZINTERCARD ZRANDMEMBER SORT SORT_RO",
 }
 GENERIC = "TYPE DEL EXISTS EXPIRE PERSIST TTL RENAME RENAMENX KEYS GET SET INCR APPEND"
 # The encodings Redis 7.0 gives each type: a stream that never reaches the second one never
 # crosses the limits (128 / 512 entries, 64-byte values) where kv-server's code paths change.
-ENCODINGS = {"HASH": {b"listpack", b"hashtable"}, "SET": {b"intset", b"hashtable"},
-             "ZSET": {b"listpack", b"skiplist"}, "LIST": {b"quicklist"}}
+# SORT ... STORE leaves a list (quicklist) on the set and sorted-set streams' destinations.
+ENCODINGS = {"HASH": {b"listpack", b"hashtable"}, "SET": {b"intset", b"hashtable", b"quicklist"},
+             "ZSET": {b"listpack", b"skiplist", b"quicklist"}, "LIST": {b"quicklist"}}
 # The size read each family's keys must exceed at least once (the entry-count limits).
 SIZES = {"LIST": ("LLEN", 128), "HASH": ("HLEN", 128), "SET": ("SCARD", 512),
          "ZSET": ("ZCARD", 128)}

@@ -153,6 +153,8 @@ def test_geohash(kv):
     assert raw(kv, "GEOHASH", "Sicily", "nope") == b"*1\r\n$-1\r\n"
     assert raw(kv, "GEOHASH", "Sicily", "nope", resp3=True) == b"*1\r\n_\r\n"
     assert c.execute_command("GEOHASH", "nokey", "a") == [None]
+    c.execute_command("GEOADD", "Sicily", "0", "0", "origin")
+    assert c.execute_command("GEOHASH", "Sicily", "origin") == ["s0000000000"]
     assert c.execute_command("GEOHASH", "Sicily") == []
     c.set("str", "v")
     assert error_of(c, "GEOHASH", "str", "a") == WRONGTYPE
@@ -192,6 +194,9 @@ def test_geodist_units(kv):
     assert c.execute_command("GEODIST", "Sicily", "Palermo", "Catania", "ft") == "545518.8700"
     assert c.execute_command("GEODIST", "Sicily", "Palermo", "Catania", "Mi") == "103.3182"
     assert c.execute_command("GEODIST", "Sicily", "Palermo", "Palermo") == "0.0000"
+    # Equal longitudes: Redis's meridian shortcut.
+    c.execute_command("GEOADD", "Sicily", "13.0", "38.0", "a", "13.0", "39.5", "b")
+    assert c.execute_command("GEODIST", "Sicily", "a", "b") == "166839.4302"
     assert c.execute_command("GEODIST", "Sicily", "Palermo", "nope") is None
     assert c.execute_command("GEODIST", "Sicily", "nope", "Palermo") is None
     assert c.execute_command("GEODIST", "nokey", "a", "b") is None

@@ -19,11 +19,13 @@ import kvclient  # noqa: E402
 
 pytestmark = pytest.mark.kv_only
 
-LISTOPS = Path(KV_BIN).resolve().parent / "test" / "modules" / "listops.so"
+MODULES = Path(KV_BIN).resolve().parent / "test" / "modules"
 KV_OBJ = {"none": 0, "string": 1, "list": 2, "null": 6}
 
 
-def test_a_plugin_list_is_the_list_commands_list(kv_persist):
+@pytest.mark.parametrize("plugin", ["listops.so", "listops_v3.so"])
+def test_a_plugin_list_is_the_list_commands_list(kv_persist, plugin):
+    LISTOPS = MODULES / plugin
     assert LISTOPS.is_file(), "test plugin not built"
     s = kv_persist(appendfsync="always", native_port="auto", loadmodule=str(LISTOPS))
     c = s.client()
@@ -62,3 +64,20 @@ def test_a_plugin_list_is_the_list_commands_list(kv_persist):
     assert c.lrange("l", 0, -1) == want  # the log replayed the plugin's writes
     assert [c.execute_command("LISTOPS.POP", "l", "TAIL") for _ in range(3)] == ["c", "b", "A"]
     assert c.exists("l") == 0  # the last pop took the key, as LPOP does
+
+
+def test_the_v3_table_is_a_prefix_of_the_current_one():
+    """The API table only grows at its end: every member of the frozen version 3 table is in
+    today's header, in the same order, with the same declaration."""
+    import re
+
+    def members(path):
+        text = (REPO_ROOT / path).read_text()
+        body = text[text.index("typedef struct KVModuleAPI {"):text.index("} KVModuleAPI;")]
+        body = re.sub(r"/\*.*?\*/", "", body, flags=re.S)  # comments may change
+        return [" ".join(m.split()) for m in body.split(";")[:-1]]
+
+    old = members("test/modules/abi_v3/kvmodule.h")
+    new = members("include/kvmodule.h")
+    assert len(new) > len(old)
+    assert new[:len(old)] == old

