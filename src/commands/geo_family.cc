@@ -168,7 +168,7 @@ void CmdGeoAdd(CommandContext& ctx) {
 // GEOPOS GEOHASH GEODIST
 // ------------------------------------------------------------------------------------------
 
-// The sorted set at args[1] for a read, or nullopt when missing; *wrong after WRONGTYPE.
+// The sorted set at args[1] for a read, or nullptr when missing; *wrong after WRONGTYPE.
 Entry* ReadGeoSet(CommandContext& ctx, bool* wrong) {
   return FindTypedOrReply(ctx, ctx.args[1], ObjType::kZSet, Access::kRead, wrong);
 }
