@@ -25,6 +25,9 @@ class ReplyBuilder {
   virtual void SendError(std::string_view msg) = 0;
   virtual void SendLong(int64_t v) = 0;
   virtual void SendDouble(double v) = 0;  // RESP3 double; RESP2 sends it as a bulk string
+  // A double with the text it must read as over RESP (Redis's addReplyHumanLongDouble: GEOPOS
+  // coordinates). Protocols that carry a float whole send `v`.
+  virtual void SendDoubleText(double v, std::string_view /*text*/) { SendDouble(v); }
   virtual void SendBulk(std::string_view s) = 0;
   // RESP3 verbatim string (format is a 3-letter type such as "txt"); RESP2 sends a bulk string.
   virtual void SendVerbatim(std::string_view s, std::string_view format = "txt") = 0;

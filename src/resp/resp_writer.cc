@@ -93,6 +93,17 @@ void RespWriter::SendDouble(double v) {
   }
 }
 
+void RespWriter::SendDoubleText(double /*v*/, std::string_view text) {
+  if (!resp3_) {
+    SendBulk(text);
+    return;
+  }
+  EnsureRoom(out_, text.size() + 3);
+  out_->push_back(',');
+  out_->append(text);
+  out_->append("\r\n", 2);
+}
+
 void RespWriter::SendBulk(std::string_view s) {
   char header[kLineBufSize];
   const size_t header_len = FormatLine(header, '$', s.size());

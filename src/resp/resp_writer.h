@@ -31,6 +31,8 @@ class RespWriter final : public kv::ReplyBuilder {
   // "%.17g" like Redis 7.0's addReplyDouble ("inf", "-inf", "nan" spelled out): RESP3 ",<d>",
   // RESP2 a bulk string of the same text.
   void SendDouble(double v) override;
+  // RESP3 ",<text>", RESP2 a bulk string of `text`.
+  void SendDoubleText(double v, std::string_view text) override;
   void SendBulk(std::string_view s) override;
   void SendVerbatim(std::string_view s, std::string_view format = "txt") override;
   void SendNull() override;
