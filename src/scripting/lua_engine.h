@@ -1,0 +1,128 @@
+// LuaEngine: one Lua 5.1 interpreter, as one I/O thread runs scripts (EVAL, EVALSHA, SCRIPT).
+//
+// It owns a lua_State set up as Redis 7.0 sets up its own: the base, table, string and math
+// libraries, cjson and bit, the `redis` table, KEYS and ARGV, a read-only global table, binary
+// chunks refused, Redis's math.random. Every command a script runs goes through the ScriptHost;
+// replies come back through LuaReplyBuilder and the script's result leaves through LuaToReply,
+// with Redis's conversion rules and error texts.
+//
+// Bounds: the state's memory is capped (EngineOptions::memory_limit; a script that exceeds it
+// fails with an error and its garbage is collected), and an instruction-count hook lets a
+// long script be reported busy (ScriptHost::OnBusy) and stopped by Kill from any thread.
+//
+// Thread contract: every method but Kill, running and busy runs on the engine's own thread.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "core/reply_builder.h"
+#include "scripting/script_cache.h"
+#include "scripting/script_host.h"
+
+struct lua_State;
+struct lua_Debug;
+
+namespace kv::scripting {
+
+struct EngineOptions {
+  // Bytes the Lua state may hold; allocations past it fail with "not enough memory".
+  size_t memory_limit = 256u << 20;
+  // busy-reply-threshold (lua-time-limit): past it the hook calls ScriptHost::OnBusy.
+  std::chrono::milliseconds busy_threshold{5000};
+  // VM instructions between two hook calls (Redis: 100000).
+  int hook_instructions = 100000;
+  // redis.REDIS_VERSION; REDIS_VERSION_NUM is derived from it.
+  std::string redis_version = "7.0.15";
+};
+
+class LuaEngine {
+ public:
+  LuaEngine(ScriptCache& cache, ScriptHost& host, EngineOptions options = {});
+  ~LuaEngine();
+  LuaEngine(const LuaEngine&) = delete;
+  LuaEngine& operator=(const LuaEngine&) = delete;
+
+  // EVAL: compiles `body` (once per engine), stores it in the cache as Redis does, runs it.
+  void Eval(std::string_view body, std::span<const std::string_view> keys,
+            std::span<const std::string_view> args, ReplyBuilder& out);
+  // EVALSHA: -NOSCRIPT when the cache has no body for `sha` (any case).
+  void EvalSha(std::string_view sha, std::span<const std::string_view> keys,
+               std::span<const std::string_view> args, ReplyBuilder& out);
+  // SCRIPT LOAD: compiles `body`; replies its SHA1 (bulk) or the compile error.
+  void Load(std::string_view body, ReplyBuilder& out);
+
+  // SCRIPT KILL, from any thread: stops the running script at its next hook call with Redis's
+  // "Script killed by user with SCRIPT KILL..." error. False when no script runs.
+  bool Kill();
+  bool running() const { return running_.load(std::memory_order_acquire); }
+  // Whether the running script has passed busy_threshold (the wiring answers -BUSY meanwhile).
+  bool busy() const { return busy_.load(std::memory_order_acquire); }
+
+  size_t memory_used() const { return mem_used_; }
+  size_t compiled_scripts() const { return compiled_.size(); }
+
+ private:
+  friend struct EngineAccess;
+
+  // Compiles `body` into a registry reference; on failure replies the compile error.
+  bool Compile(const std::string& sha, std::string_view body, ReplyBuilder& out);
+  void Run(const std::string& sha, int ref, std::span<const std::string_view> keys,
+           std::span<const std::string_view> args, ReplyBuilder& out);
+  void ReplyRunError(const std::string& sha, ReplyBuilder& out);
+  // Drops the compiled functions when SCRIPT FLUSH moved the cache to a new epoch.
+  void SyncEpoch();
+  // Runs inside lua_cpcall: opens the libraries, builds `redis`, seals the state.
+  void SetupState();
+
+  static void* Alloc(void* ud, void* ptr, size_t osize, size_t nsize);
+  static void Hook(lua_State* L, lua_Debug* ar);
+
+  // redis.* functions.
+  static int LuaCall(lua_State* L);
+  static int LuaPcall(lua_State* L);
+  static int LuaAclCheck(lua_State* L);
+  static int LuaLog(lua_State* L);
+  static int LuaSetResp(lua_State* L);
+  static int LuaSetRepl(lua_State* L);
+  static int LuaMathRandom(lua_State* L);
+  static int LuaMathRandomSeed(lua_State* L);
+  int CallCommand(lua_State* L, bool raise);
+  // Collects the call's arguments into argv_; false (with the error table pushed) when one is
+  // neither a string nor a number.
+  bool CollectArgv(lua_State* L);
+
+  ScriptCache& cache_;
+  ScriptHost& host_;
+  EngineOptions options_;
+  lua_State* L_ = nullptr;
+
+  size_t mem_used_ = 0;
+  bool enforce_limit_ = false;
+
+  uint64_t epoch_ = 0;
+  std::unordered_map<std::string, int> compiled_;  // sha -> registry reference
+
+  // The running script.
+  int resp_ = 2;
+  std::chrono::steady_clock::time_point start_;
+  std::atomic<bool> running_{false};
+  std::atomic<bool> busy_{false};
+  std::atomic<bool> kill_{false};
+
+  // redis.call's argument views and the texts of its number arguments, reused across calls.
+  std::vector<std::string_view> argv_;
+  std::vector<std::string> number_texts_;
+
+  // redisLrand48's 48-bit state (math.random): per state, as Redis 7.0 keeps one per server.
+  uint64_t rand_state_ = 0;
+};
+
+}  // namespace kv::scripting

@@ -1,0 +1,75 @@
+#include "scripting/script_cache.h"
+
+#include <openssl/evp.h>
+
+#include <cctype>
+
+namespace kv::scripting {
+
+std::string Sha1Hex(std::string_view data) {
+  unsigned char md[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  EVP_Digest(data.data(), data.size(), md, &len, EVP_sha1(), nullptr);
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out(2 * len, '\0');
+  for (unsigned int i = 0; i < len; ++i) {
+    out[2 * i] = kHex[md[i] >> 4];
+    out[2 * i + 1] = kHex[md[i] & 0xf];
+  }
+  return out;
+}
+
+void LowercaseSha(std::string& sha) {
+  for (char& c : sha) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+}
+
+std::string ScriptCache::Add(std::string_view body) {
+  std::string sha = Sha1Hex(body);
+  std::lock_guard lock(mu_);
+  auto [it, inserted] = bodies_.try_emplace(sha);
+  if (inserted) {
+    it->second = std::make_shared<const std::string>(body);
+    body_bytes_ += body.size();
+  }
+  return sha;
+}
+
+std::shared_ptr<const std::string> ScriptCache::Find(std::string_view sha) const {
+  if (sha.size() != 40) return nullptr;
+  std::string key(sha);
+  LowercaseSha(key);
+  std::lock_guard lock(mu_);
+  auto it = bodies_.find(key);
+  return it == bodies_.end() ? nullptr : it->second;
+}
+
+std::vector<bool> ScriptCache::Exists(std::span<const std::string_view> shas) const {
+  std::vector<bool> out;
+  out.reserve(shas.size());
+  for (std::string_view sha : shas) out.push_back(Find(sha) != nullptr);
+  return out;
+}
+
+void ScriptCache::Flush() {
+  std::lock_guard lock(mu_);
+  bodies_.clear();
+  body_bytes_ = 0;
+  ++epoch_;
+}
+
+uint64_t ScriptCache::epoch() const {
+  std::lock_guard lock(mu_);
+  return epoch_;
+}
+
+size_t ScriptCache::size() const {
+  std::lock_guard lock(mu_);
+  return bodies_.size();
+}
+
+size_t ScriptCache::body_bytes() const {
+  std::lock_guard lock(mu_);
+  return body_bytes_;
+}
+
+}  // namespace kv::scripting
