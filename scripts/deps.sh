@@ -13,7 +13,7 @@ PACKAGES=(
   clang libclang-rt-14-dev
   libssl-dev openssl
   liblzf-dev
-  liblua5.1-0-dev lua-cjson-dev lua-bitop-dev
+  liblua5.1-0-dev lua-cjson-dev lua-bitop-dev lua-messagepack
 )
 
 missing_packages() {

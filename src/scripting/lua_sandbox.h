@@ -13,8 +13,8 @@ namespace kv::scripting {
 inline constexpr char kRegErrHandler[] = "kv_err_handler";  // Redis's __redis__err__handler
 inline constexpr char kRegEnv[] = "kv_env";                 // the read-only globals scripts see
 
-// Opens base, table, string, math, cjson and bit, and the debug library for the error handler
-// only. Runs first, on a fresh state.
+// Opens base, table, string, math, cjson, bit and cmsgpack, and the debug library for the error
+// handler only. Runs first, on a fresh state.
 void OpenLibraries(lua_State* L);
 
 // Installs the error handler, removes what scripts may not reach (os, io, print, loadfile,

@@ -27,7 +27,7 @@ TEST_CASE("Libraries and functions Redis removes are not reachable") {
   for (std::string_view name : {"load", "loadstring", "gcinfo", "collectgarbage", "pcall", "unpack"}) {
     CHECK(env.Eval("return type(" + std::string(name) + ")") == "$8\r\nfunction\r\n");
   }
-  for (std::string_view name : {"coroutine", "string", "table", "math", "cjson", "bit", "redis"}) {
+  for (std::string_view name : {"coroutine", "string", "table", "math", "cjson", "bit", "cmsgpack", "redis"}) {
     CHECK(env.Eval("return type(" + std::string(name) + ")") == "$5\r\ntable\r\n");
   }
   CHECK(env.Eval("return _VERSION") == "$7\r\nLua 5.1\r\n");
@@ -44,6 +44,7 @@ TEST_CASE("Globals and library tables are read-only") {
   readonly("string.x = 1 return 1", true);
   readonly("redis.call = nil", true);
   readonly("cjson.encode = nil", true);
+  readonly("cmsgpack.pack = nil", true);
   readonly("_G.redis = nil", true);
   readonly("getmetatable('').__index = nil", true);
   readonly("local function f() y = 2 end f()", true);
