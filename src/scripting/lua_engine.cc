@@ -300,20 +300,19 @@ void LuaEngine::Run(const std::string& sha, int ref, std::span<const std::string
   start_ = std::chrono::steady_clock::now();
   running_.store(true, std::memory_order_release);
 
-  enforce_limit_ = true;
   lua_getfield(L_, LUA_REGISTRYINDEX, kRegErrHandler);
   const int handler = lua_gettop(L_);
   lua_rawgeti(L_, LUA_REGISTRYINDEX, ref);
-  // KEYS and ARGV are fresh tables in the real globals; the memory they take counts.
-  int rc = 0;
-  if (lua_checkstack(L_, 4)) {
-    PushStringArray(L_, keys);
-    lua_setfield(L_, LUA_GLOBALSINDEX, "KEYS");
-    PushStringArray(L_, args);
-    lua_setfield(L_, LUA_GLOBALSINDEX, "ARGV");
-  }
+  // KEYS and ARGV are fresh tables in the real globals. They are built outside the limit (this
+  // is not a protected call, and the arguments are in the server's memory already) but count
+  // against it once the script runs.
+  PushStringArray(L_, keys);
+  lua_setfield(L_, LUA_GLOBALSINDEX, "KEYS");
+  PushStringArray(L_, args);
+  lua_setfield(L_, LUA_GLOBALSINDEX, "ARGV");
+  enforce_limit_ = true;
   lua_sethook(L_, Hook, LUA_MASKCOUNT, options_.hook_instructions);
-  rc = lua_pcall(L_, 0, 1, handler);
+  const int rc = lua_pcall(L_, 0, 1, handler);
   lua_sethook(L_, nullptr, 0, 0);
   enforce_limit_ = false;
   running_.store(false, std::memory_order_release);
@@ -325,9 +324,14 @@ void LuaEngine::Run(const std::string& sha, int ref, std::span<const std::string
     ReplyRunError(sha, out);
   }
   lua_settop(L_, 0);
+  // The arguments die with the run (large ones would otherwise hold memory until the next).
+  lua_pushnil(L_);
+  lua_setfield(L_, LUA_GLOBALSINDEX, "KEYS");
+  lua_pushnil(L_);
+  lua_setfield(L_, LUA_GLOBALSINDEX, "ARGV");
   // A script may have stopped the collector (collectgarbage("stop")); later scripts need it.
   lua_gc(L_, LUA_GCRESTART, 0);
-  if (rc != 0 && mem_used_ > options_.memory_limit / 2) lua_gc(L_, LUA_GCCOLLECT, 0);
+  if (mem_used_ > options_.memory_limit / 2) lua_gc(L_, LUA_GCCOLLECT, 0);
 }
 
 void LuaEngine::ReplyRunError(const std::string& sha, ReplyBuilder& out) {
@@ -336,14 +340,16 @@ void LuaEngine::ReplyRunError(const std::string& sha, ReplyBuilder& out) {
     out.SendError(fmt::format("ERR Error running script {}, {:.100}", sha, msg));
     return;
   }
-  // luaExtractErrorInformation: lua_getfield honours metatables, and numbers count as strings.
+  // luaExtractErrorInformation, with rawget where Redis uses lua_getfield: no metamethod of a
+  // script's error object runs here, outside the hook and outside any protected call.
   std::string msg;
   std::string source;
   std::string line;
   bool has_msg = false;
   bool has_pos = true;
   for (const char* field : {"err", "source", "line"}) {
-    lua_getfield(L_, -1, field);
+    lua_pushstring(L_, field);
+    lua_rawget(L_, -2);
     if (lua_isstring(L_, -1)) {
       size_t len;
       const char* s = lua_tolstring(L_, -1, &len);

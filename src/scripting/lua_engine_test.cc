@@ -90,6 +90,9 @@ TEST_CASE("Runtime and compile errors") {
   // Redis 7.0.15 crashes on an error table without err; kv-server answers.
   CHECK(env.Eval("error({x=1})") ==
         "-ERR Error running script " + Sha1Hex("error({x=1})") + ", execution failure\r\n");
+  // The error object's metamethods never run outside the script.
+  const std::string meta = "error(setmetatable({}, {__index = function() while true do end end}))";
+  CHECK(env.Eval(meta) == "-ERR Error running script " + Sha1Hex(meta) + ", execution failure\r\n");
   CHECK(env.Eval("return 1 +") ==
         "-ERR Error compiling script (new function): user_script:1: unexpected symbol near '<eof>'\r\n");
 }
@@ -221,6 +224,14 @@ TEST_CASE("Memory: a script that builds a huge table fails instead of growing wi
   CHECK(env.Eval(big) == Env::RunErr(big, "ERR user_script:1: not enough memory"));
   CHECK(env.engine.memory_used() < base + (1u << 20));
   CHECK(env.Eval("return #redis.call('many', 1000, 1000)") == ":1000\r\n");
+  // Arguments larger than the limit leave the script no room, and nothing breaks.
+  const std::string huge(20u << 20, 'a');
+  const std::string concat = "return #(ARGV[1] .. 'x')";
+  CHECK(env.Eval(concat, {}, {huge}) == "-ERR Error running script " + Sha1Hex(concat) + ", not enough memory\r\n");
+  CHECK(env.Eval("return 7") == ":7\r\n");
+  // A collector stopped by one script runs again for the next, whose garbage then fits.
+  CHECK(env.Eval("collectgarbage('stop') return 1") == ":1\r\n");
+  CHECK(env.Eval("for i = 1, 2000000 do local t = {i} end return 2") == ":2\r\n");
 }
 
 }  // namespace
