@@ -2,7 +2,6 @@
 
 #include <openssl/evp.h>
 
-#include <cctype>
 
 namespace kv::scripting {
 
@@ -20,7 +19,10 @@ std::string Sha1Hex(std::string_view data) {
 }
 
 void LowercaseSha(std::string& sha) {
-  for (char& c : sha) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  // ASCII only, without the locale lookup std::tolower makes per character.
+  for (char& c : sha) {
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  }
 }
 
 std::string ScriptCache::Add(std::string_view body) {
@@ -54,13 +56,10 @@ void ScriptCache::Flush() {
   std::lock_guard lock(mu_);
   bodies_.clear();
   body_bytes_ = 0;
-  ++epoch_;
+  epoch_.fetch_add(1, std::memory_order_release);
 }
 
-uint64_t ScriptCache::epoch() const {
-  std::lock_guard lock(mu_);
-  return epoch_;
-}
+uint64_t ScriptCache::epoch() const { return epoch_.load(std::memory_order_acquire); }
 
 size_t ScriptCache::size() const {
   std::lock_guard lock(mu_);

@@ -9,6 +9,7 @@
 // Thread contract: every method may be called from any thread.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <mutex>
@@ -47,7 +48,8 @@ class ScriptCache {
   mutable std::mutex mu_;
   std::unordered_map<std::string, std::shared_ptr<const std::string>> bodies_;
   size_t body_bytes_ = 0;
-  uint64_t epoch_ = 0;
+  // Read by every run without the mutex; Flush bumps it after the bodies are gone.
+  std::atomic<uint64_t> epoch_{0};
 };
 
 }  // namespace kv::scripting
