@@ -68,6 +68,19 @@ class FakeHost : public ScriptHost {
       rb.SendSimple("OK");
       return;
     }
+    if (cmd == "silent") return;  // a host bug: no reply at all
+    if (cmd == "deep") {  // arrays nested deeper than the Lua stack allows
+      for (int i = 0; i < 100000; ++i) rb.StartArray(1);
+      return rb.SendLong(1);
+    }
+    if (cmd == "nilkey") {  // a RESP3 map whose first key is null
+      rb.StartMap(2);
+      rb.SendNull();
+      rb.SendLong(1);
+      rb.SendBulk("b");
+      rb.SendLong(2);
+      return;
+    }
     if (cmd == "many") {  // argv[1] distinct strings of argv[2] bytes (Lua interns equal ones)
       const auto n = static_cast<uint32_t>(std::stoul(std::string(argv[1])));
       std::string item(std::stoul(std::string(argv[2])), 'x');

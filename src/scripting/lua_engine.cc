@@ -425,7 +425,7 @@ int LuaEngine::CallCommand(lua_State* L, bool raise) {
   enforce_limit_ = true;
   if (!rb.complete()) {
     lua_settop(L, top);
-    PushErrorTable(L, "ERR the command sent no reply");
+    PushErrorTable(L, "the command sent no reply");
   } else if (mem_used_ > options_.memory_limit) {
     lua_gc(L, LUA_GCCOLLECT, 0);  // the reply stays reachable: only garbage goes
     if (mem_used_ > options_.memory_limit) {

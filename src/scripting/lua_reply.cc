@@ -97,7 +97,7 @@ void LuaReplyBuilder::Attach() {
       complete_ = true;
       if (overflow_) {
         lua_settop(L_, base_);
-        PushErrorTable(L_, "ERR reached lua stack limit");
+        PushErrorTable(L_, "reached lua stack limit");
         top_error_ = true;
       }
       return;

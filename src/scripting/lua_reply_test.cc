@@ -124,6 +124,18 @@ TEST_CASE("RESP3 replies of every type to Lua values after redis.setresp(3)") {
   CHECK(env.host.resps.back() == 2);
 }
 
+TEST_CASE("Replies the Lua stack cannot hold, and host bugs, become errors") {
+  Env env;
+  CHECK(env.Eval("return redis.pcall('deep')") == "-ERR reached lua stack limit\r\n");
+  const std::string deep = "return redis.call('deep')";
+  CHECK(env.Eval(deep) == Env::RunErr(deep, "ERR reached lua stack limit"));
+  CHECK(env.Eval("return redis.pcall('silent')") == "-ERR the command sent no reply\r\n");
+  // A null map key (RESP3) cannot index a Lua table: that pair is dropped.
+  CHECK(env.Eval("redis.setresp(3) local m = redis.call('nilkey').map local n = 0 "
+                 "for k, v in pairs(m) do n = n + 1 end return {n, m.b}") == "*2\r\n:1\r\n:2\r\n");
+  CHECK(env.Eval("return 1") == ":1\r\n");
+}
+
 TEST_CASE("PushErrorTable follows luaPushErrorBuff") {
   Env env;
   CHECK(env.Eval("return redis.error_reply('My Error')") == "-My Error\r\n");
