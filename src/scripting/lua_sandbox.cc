@@ -187,29 +187,24 @@ void Guard(lua_State* L, int table_idx, const char* name) {
   lua_setfield(L, table_idx, name);
 }
 
-int HideMetatable(lua_State*) { return 0; }
-// Marks the proxy of a metatable: its __index is the table itself, and its metatable is hidden.
-const lua_CFunction kHideMetatable = HideMetatable;
+// What getmetatable() of a proxy gives. A library proxy's metatable reads through to the real
+// library table, so it is hidden (false); the globals' metatable holds only C functions, and
+// getmetatable(_G) gives a read-only view of it, a table as in Redis.
+enum class MetaView { kHidden, kReadOnlyView };
 
 // Pushes an empty proxy of the table at `idx` that reads through to it (or through index_fn
 // with the table as upvalue) and refuses writes.
-void PushProxy(lua_State* L, int idx, lua_CFunction index_fn) {
+void PushProxy(lua_State* L, int idx, lua_CFunction index_fn, MetaView view) {
   idx = idx < 0 ? lua_gettop(L) + idx + 1 : idx;
   lua_newtable(L);  // proxy
   lua_createtable(L, 0, 3);  // its metatable
-  if (index_fn != nullptr && index_fn != kHideMetatable) {
-    lua_pushvalue(L, idx);
-    lua_pushcclosure(L, index_fn, 1);
-  } else {
-    lua_pushvalue(L, idx);
-  }
+  lua_pushvalue(L, idx);
+  if (index_fn != nullptr) lua_pushcclosure(L, index_fn, 1);
   lua_setfield(L, -2, "__index");
   lua_pushcfunction(L, ReadonlyNewIndex);
   lua_setfield(L, -2, "__newindex");
-  // getmetatable() gives a read-only view of the metatable (a table, as in Redis), never the
-  // metatable itself; the view's own metatable is hidden.
-  if (index_fn != kHideMetatable) {
-    PushProxy(L, -1, kHideMetatable);
+  if (view == MetaView::kReadOnlyView) {
+    PushProxy(L, -1, nullptr, MetaView::kHidden);
   } else {
     lua_pushboolean(L, 0);
   }
@@ -354,7 +349,7 @@ void SealState(lua_State* L) {
       lua_pop(L, 1);
       continue;
     }
-    PushProxy(L, -1, nullptr);
+    PushProxy(L, -1, nullptr, MetaView::kHidden);
     lua_setglobal(L, name);
     lua_pop(L, 1);
   }
@@ -364,13 +359,14 @@ void SealState(lua_State* L) {
   lua_getmetatable(L, -1);
   lua_getglobal(L, "string");
   lua_setfield(L, -2, "__index");
-  PushProxy(L, -1, nullptr);
+  // The view's __index is the string proxy set just above, never the real string table.
+  PushProxy(L, -1, nullptr, MetaView::kHidden);
   lua_setfield(L, -2, "__metatable");
   lua_pop(L, 2);
 
   // The globals scripts see: reads of undefined names and all writes fail.
   lua_pushvalue(L, LUA_GLOBALSINDEX);
-  PushProxy(L, -1, GlobalIndex);
+  PushProxy(L, -1, GlobalIndex, MetaView::kReadOnlyView);
   lua_pushvalue(L, -1);
   lua_setfield(L, LUA_REGISTRYINDEX, kRegEnv);
   lua_setfield(L, -2, "_G");

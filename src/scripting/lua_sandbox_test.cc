@@ -63,6 +63,15 @@ TEST_CASE("Globals and library tables are read-only") {
   readonly("getmetatable(_G).__index = nil", true);
   CHECK(env.Eval("return getmetatable(getmetatable(_G))") == "$-1\r\n");
   CHECK(env.Eval("return getmetatable('').__index == string") == ":1\r\n");
+  // No metatable leads to a real library table: a write through one would outlive the script.
+  for (std::string_view lib : {"string", "table", "math", "redis", "cjson", "bit", "cmsgpack", "coroutine"}) {
+    const std::string name(lib);
+    CHECK(env.Eval("local mt = getmetatable(" + name + ") if mt then mt.__index.kv_x = 1 end return type(mt)") ==
+          "$7\r\nboolean\r\n");
+    CHECK(env.Eval("return " + name + ".kv_x") == "$-1\r\n");
+  }
+  readonly("getmetatable('').__index.kv_x = 1", true);
+  CHECK(env.Eval("return type(getmetatable(_G).__index)") == "$8\r\nfunction\r\n");
   CHECK(env.Eval("return ('abc'):upper()") == "$3\r\nABC\r\n");
   // Nothing a script tried leaked into the next one.
   CHECK(env.Eval("return type(redis.call)") == "$8\r\nfunction\r\n");
