@@ -329,8 +329,11 @@ void LuaEngine::Run(const std::string& sha, int ref, std::span<const std::string
   lua_setfield(L_, LUA_GLOBALSINDEX, "KEYS");
   lua_pushnil(L_);
   lua_setfield(L_, LUA_GLOBALSINDEX, "ARGV");
-  // A script may have stopped the collector (collectgarbage("stop")); later scripts need it.
+  // A script may have stopped or slowed the collector (collectgarbage("stop"), "setpause");
+  // later scripts get Lua's defaults back.
   lua_gc(L_, LUA_GCRESTART, 0);
+  lua_gc(L_, LUA_GCSETPAUSE, 200);
+  lua_gc(L_, LUA_GCSETSTEPMUL, 200);
   if (mem_used_ > options_.memory_limit / 2) lua_gc(L_, LUA_GCCOLLECT, 0);
 }
 

@@ -232,6 +232,8 @@ TEST_CASE("Memory: a script that builds a huge table fails instead of growing wi
   // A collector stopped by one script runs again for the next, whose garbage then fits.
   CHECK(env.Eval("collectgarbage('stop') return 1") == ":1\r\n");
   CHECK(env.Eval("for i = 1, 2000000 do local t = {i} end return 2") == ":2\r\n");
+  CHECK(env.Eval("collectgarbage('setpause', 100000) return 1") == ":1\r\n");
+  CHECK(env.Eval("for i = 1, 2000000 do local t = {i} end return 3") == ":3\r\n");
 }
 
 }  // namespace
