@@ -12,6 +12,7 @@
 #include "commands/acl_commands.h"
 #include "commands/atomic_batch.h"
 #include "commands/errors.h"
+#include "commands/transactions.h"
 #include "core/eviction.h"
 #include "core/utf8.h"
 #include "persist/persistence.h"
@@ -109,10 +110,19 @@ void Dispatcher::Execute(ClientState& client, std::span<const std::string_view> 
   }
   CommandCounters* counters = stats.For(spec->id);
   // Refused before it ran: INFO commandstats rejected_calls.
+  // EXEC refused this way discards the transaction, saying why (Redis's execCommandAbort).
+  const bool exec = spec->handler == ExecHandler();
   auto reject = [&](std::string_view err) {
-    rb.SendError(err);
+    if (exec) {
+      if (err.starts_with("ERR ")) err.remove_prefix(4);
+      rb.SendError(fmt::format("EXECABORT Transaction discarded because of: {}", err));
+      DiscardTransaction(client);
+      UnwatchAll(client);
+    } else {
+      rb.SendError(err);
+      if (tx.in_multi) tx.errored = true;
+    }
     if (counters) counters->rejected.Add(1);
-    if (tx.in_multi) tx.errored = true;
   };
   if (!client.authenticated && !spec->has(kCmdNoAuth)) {
     reject(errors::kNoAuth);
@@ -146,11 +156,18 @@ void Dispatcher::Execute(ClientState& client, std::span<const std::string_view> 
   }
 
   // The default path (a user with every command and key) costs this one branch.
-  if (client.user && !client.user->unrestricted() && client.authenticated &&
-      !AclAllowsOrReply(server_, client, *spec, args, positions, rb)) {
-    if (counters) counters->rejected.Add(1);  // -NOPERM: refused before it ran, as in Redis
-    if (tx.in_multi) tx.errored = true;
-    return;
+  if (client.user && !client.user->unrestricted() && client.authenticated) {
+    DiscardReplies denial;
+    if (!AclAllowsOrReply(server_, client, *spec, args, positions, exec ? denial : rb)) {
+      // -NOPERM: refused before it ran, as in Redis
+      if (exec) {
+        reject(denial.first_error);
+      } else {
+        if (counters) counters->rejected.Add(1);
+        if (tx.in_multi) tx.errored = true;
+      }
+      return;
+    }
   }
 
   const int64_t now = NowMs();

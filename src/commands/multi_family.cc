@@ -159,6 +159,8 @@ void CmdUnwatch(CommandContext& ctx) {
 
 }  // namespace
 
+CommandHandler ExecHandler() { return CmdExec; }
+
 void RegisterMultiFamily(CommandTable& t) {
   constexpr uint32_t kTx = kCmdNoScript | kCmdLoading | kCmdStale;
   t.Register(MakeSpec("multi", 1, kTx | kCmdFast | kCmdNoQueue, kNoKeys, CmdMulti, "transactions",

@@ -2,12 +2,14 @@
 // and RESET.
 #pragma once
 
-namespace kv {
+#include "commands/command.h"
 
-struct ClientState;
+namespace kv {
 
 // Leaves MULTI, forgetting the queue.
 void DiscardTransaction(ClientState& client);
+// EXEC's handler, which the dispatcher recognises: its refusals abort the transaction.
+CommandHandler ExecHandler();
 // Drops every WATCH of the client (each from its shard, under the shard's lock).
 void UnwatchAll(ClientState& client);
 
