@@ -170,10 +170,13 @@ void Dispatcher::Execute(ClientState& client, std::span<const std::string_view> 
     }
   }
 
-  const int64_t now = NowMs();
+  // Inside an atomic batch (the native all-or-nothing MSET): the batch's clock, and no eviction,
+  // which locks shards outside the batch's set; the batch freed memory before it locked.
+  AtomicBatch* const batch = AtomicBatch::Current();
+  const int64_t now = batch ? batch->now_ms() : NowMs();
   const bool queue = tx.in_multi && !spec->has(kCmdNoQueue);
   // Queueing takes memory however small the command: Redis refuses any of them over maxmemory.
-  if ((spec->has(kCmdDenyOom) || queue) && !FreeMemory(now)) {
+  if ((spec->has(kCmdDenyOom) || queue) && !batch && !FreeMemory(now)) {
     reject(errors::kOom);
     return;
   }

@@ -191,3 +191,32 @@ def test_one_wal_record_per_exec(kv_persist):
     assert s.client().get("a") == "2"
     assert s.client(db=7).get("b") == "2"
     assert s.client(db=7).get("after") == "1"  # SELECT in EXEC stays: the client was in 7
+
+
+@pytest.mark.kv_only
+def test_native_all_or_nothing_mset_is_atomic(kv_server):
+    """The native MSET's all-or-nothing mode runs as one atomic batch: a RESP reader on another
+    thread never sees some keys of a batch written and others not."""
+    from native_client import OK, NativeConn
+
+    s = kv_server(threads=2, native_port="auto")
+    keys = [f"item:{i}" for i in range(64)]  # with best-effort writes, readers see tears here
+    s.client().mset({k: "0" for k in keys})
+    torn: list = []
+
+    def writer():
+        with NativeConn(s.host, s.native_port) as c:
+            for i in range(1, 1000):
+                r = c.mset([(k, str(i).encode()) for k in keys])
+                assert r.status == OK
+
+    def reader():
+        r = s.client()
+        for _ in range(1000):
+            values = r.mget(keys)
+            if len(set(values)) != 1:
+                torn.append(values)
+
+    run_threads([writer, reader, reader])
+    assert not torn
+    assert set(s.client().mget(keys)) == {"999"}
