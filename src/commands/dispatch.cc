@@ -140,7 +140,12 @@ void Dispatcher::Execute(ClientState& client, std::span<const std::string_view> 
     return;
   }
   persist::Wal* wal = persistence ? persistence->wal() : nullptr;
-  if (wal && spec->has(kCmdWrite) && wal->failed()) {
+  // EXEC counts as what its queue holds (Redis's mstate.cmd_flags): a write, one that may grow
+  // memory.
+  uint32_t flags = spec->flags;
+  if (exec)
+    for (const QueuedCommand& q : tx.queued) flags |= q.spec->flags & (kCmdWrite | kCmdDenyOom);
+  if (wal && (flags & kCmdWrite) && wal->failed()) {
     reject(fmt::format(fmt::runtime(errors::kMisconfWal), wal->error()));
     return;
   }
@@ -176,7 +181,7 @@ void Dispatcher::Execute(ClientState& client, std::span<const std::string_view> 
   const int64_t now = batch ? batch->now_ms() : NowMs();
   const bool queue = tx.in_multi && !spec->has(kCmdNoQueue);
   // Queueing takes memory however small the command: Redis refuses any of them over maxmemory.
-  if ((spec->has(kCmdDenyOom) || queue) && !batch && !FreeMemory(now)) {
+  if (((flags & kCmdDenyOom) || queue) && !batch && !FreeMemory(now)) {
     reject(errors::kOom);
     return;
   }

@@ -14,8 +14,6 @@
 // thread, under its lock. EXEC locks the watched keys' shards too, so the flag it reads there
 // orders every write to them before or after the transaction. A watched key whose TTL passed
 // by EXEC counts as modified, as in Redis 7.0 (its expiry runs under the batch's locks).
-#include <fmt/format.h>
-
 #include "commands/atomic_batch.h"
 #include "commands/command_table.h"
 #include "commands/dispatch.h"
@@ -90,18 +88,9 @@ void CmdExec(CommandContext& ctx) {
   // The client stays in MULTI while the queue runs (CLIENT INFO inside EXEC says flags=x, as
   // in Redis); its commands go straight to the batch, never back to the queue.
   std::vector<QueuedCommand> queued = std::move(tx.queued);
+  // The dispatcher refused EXEC already (EXECABORT) when the queue writes and the WAL failed,
+  // or may grow memory and none could be freed: the whole EXEC, not a command in its middle.
   Dispatcher& dispatcher = *ctx.server->dispatcher;
-  // Redis refuses the whole EXEC, not a command in its middle, when a queued command may grow
-  // memory and none can be freed.
-  bool may_grow = false;
-  for (const QueuedCommand& q : queued) may_grow |= q.spec->has(kCmdDenyOom);
-  if (may_grow && !dispatcher.FreeMemory(ctx.now_ms)) {
-    DiscardTransaction(client);
-    UnwatchAll(client);
-    ctx.rb->SendError(fmt::format("EXECABORT Transaction discarded because of: {}",
-                                  errors::kOom));
-    return;
-  }
 
   std::vector<std::vector<std::string_view>> argv(queued.size());
   LockPlan plan(ctx.server->store);

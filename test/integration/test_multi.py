@@ -261,6 +261,32 @@ def test_oom_at_queue_time_and_exec(kv_server):
             r.config_set("maxmemory", "0")
 
 
+def test_exec_refused_when_queue_may_grow_memory(kv_server):
+    s = kv_server()
+    r = s.client()
+    with s.raw() as c:
+        c.call("MULTI")
+        c.call("SET", "a", "1")
+        r.config_set("maxmemory", "1")
+        try:
+            assert err(c.call("EXEC")) == (
+                "EXECABORT Transaction discarded because of: "
+                "OOM command not allowed when used memory > 'maxmemory'.")
+            assert err(c.call("EXEC")) == "ERR EXEC without MULTI"
+        finally:
+            r.config_set("maxmemory", "0")
+        # A queue that cannot grow memory runs, whatever the limit became after it was queued.
+        c.call("MULTI")
+        c.call("GET", "a")
+        c.call("DEL", "a")
+        r.config_set("maxmemory", "1")
+        try:
+            assert c.call("EXEC") == [None, 0]
+        finally:
+            r.config_set("maxmemory", "0")
+    assert r.get("a") is None
+
+
 # ---------------------------------------------------------------------------------------------
 # WATCH
 # ---------------------------------------------------------------------------------------------
