@@ -14,7 +14,6 @@
 namespace kv {
 
 namespace {
-thread_local AtomicBatch* t_batch = nullptr;
 
 // Commands without keys that touch no shard: a batch needs no lock for them. Any other command
 // without keys may lock shards of its own (INFO, OBJECT, MEMORY, DEBUG, SAVE...), so a batch
@@ -75,8 +74,6 @@ void LockPlan::AddCommand(const CommandSpec& spec, std::span<const std::string_v
   for (size_t pos : positions) AddKey(ns, args[pos]);
 }
 
-AtomicBatch* AtomicBatch::Current() { return t_batch; }
-
 AtomicBatch::AtomicBatch(Dispatcher& dispatcher, ClientState& client, const LockPlan& plan,
                          int64_t now_ms)
     : dispatcher_(dispatcher), client_(client), now_ms_(now_ms) {
@@ -96,13 +93,13 @@ AtomicBatch::AtomicBatch(Dispatcher& dispatcher, ClientState& client, const Lock
     for (uint32_t i : shards) locked_.push_back(&plan.ns_->shard(i));
   }
   for (Shard* s : locked_) s->mu().LockForBatch(this);
-  t_batch = this;
+  t_atomic_batch = this;
   t_current_batch = this;
 }
 
 AtomicBatch::~AtomicBatch() {
   Commit();
-  t_batch = nullptr;
+  t_atomic_batch = nullptr;
   t_current_batch = nullptr;
   for (auto it = locked_.rbegin(); it != locked_.rend(); ++it) (*it)->mu().UnlockForBatch();
 }

@@ -33,6 +33,10 @@ namespace kv {
 
 class Dispatcher;
 class Store;
+class AtomicBatch;
+
+// The batch this thread is running, or nullptr (AtomicBatch::Current()).
+inline thread_local AtomicBatch* t_atomic_batch = nullptr;
 
 class LockPlan {
  public:
@@ -81,7 +85,7 @@ class AtomicBatch {
 
   int64_t now_ms() const { return now_ms_; }
   // The batch this thread is running, or nullptr.
-  static AtomicBatch* Current();
+  static AtomicBatch* Current() { return t_atomic_batch; }
   // Called by the dispatcher for a command of the batch that changed data and answered no error.
   void Add(const CommandContext& ctx);
 

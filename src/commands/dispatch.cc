@@ -111,7 +111,7 @@ void Dispatcher::Execute(ClientState& client, std::span<const std::string_view> 
   CommandCounters* counters = stats.For(spec->id);
   // Refused before it ran: INFO commandstats rejected_calls.
   // EXEC refused this way discards the transaction, saying why (Redis's execCommandAbort).
-  const bool exec = spec->handler == ExecHandler();
+  const bool exec = spec->has(kCmdNoQueue) && spec->handler == ExecHandler();
   auto reject = [&](std::string_view err) {
     if (exec) {
       if (err.starts_with("ERR ")) err.remove_prefix(4);
