@@ -7,6 +7,7 @@
 #include "commands/dispatch.h"
 #include "commands/errors.h"
 #include "commands/server_state.h"
+#include "core/clock.h"
 #include "core/keyspace.h"
 #include "persist/persistence.h"
 #include "persist/wal_record.h"
@@ -126,7 +127,7 @@ void AtomicBatch::Run(std::span<const std::string_view> args, std::span<const Ty
   client_.last_cmd.store(spec, std::memory_order_relaxed);
   const bool timed_out = client_.block_timed_out;
   client_.block_timed_out = true;
-  dispatcher_.RunCounted(*spec, ctx, positions, counters);
+  dispatcher_.RunCounted(*spec, ctx, positions, counters, MonotonicNs());
   client_.block_timed_out = timed_out;
   client_.block_requested = false;
 }

@@ -57,12 +57,6 @@ void AppendDel(persist::Wal& wal, std::string_view ns, std::string_view key, int
 }
 }  // namespace
 
-uint64_t MonotonicNs() {
-  timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return static_cast<uint64_t>(ts.tv_sec) * 1000000000u + static_cast<uint64_t>(ts.tv_nsec);
-}
-
 std::string_view Dispatcher::CheckKey(std::string_view key) const {
   if (!server_.config.strict_keys.load(std::memory_order_relaxed)) return {};
   // A UTF-8 character is at most 4 bytes: longer keys cannot pass, skip the scan.
@@ -178,12 +172,17 @@ void Dispatcher::Execute(ClientState& client, std::span<const std::string_view> 
   // Inside an atomic batch (the native all-or-nothing MSET): the batch's clock, and no eviction,
   // which locks shards outside the batch's set; the batch freed memory before it locked.
   AtomicBatch* const batch = AtomicBatch::Current();
-  const int64_t now = batch ? batch->now_ms() : NowMs();
+  uint64_t start_ns = MonotonicNs();
+  const int64_t now = batch ? batch->now_ms() : NowMsAt(start_ns);
   const bool queue = tx.in_multi && !spec->has(kCmdNoQueue);
   // Queueing takes memory however small the command: Redis refuses any of them over maxmemory.
-  if (((flags & kCmdDenyOom) || queue) && !batch && !FreeMemory(now)) {
-    reject(errors::kOom);
-    return;
+  if (((flags & kCmdDenyOom) || queue) && !batch &&
+      server_.config.maxmemory.load(std::memory_order_relaxed) > 0) {
+    if (!FreeMemory(now)) {
+      reject(errors::kOom);
+      return;
+    }
+    start_ns = MonotonicNs();  // the eviction is not the command's time, as in Redis
   }
 
   if (queue) {
@@ -194,7 +193,7 @@ void Dispatcher::Execute(ClientState& client, std::span<const std::string_view> 
   CommandContext ctx = Context(client, args, rb, *spec, now, typed);
   stats.commands_processed.Add(1);
   client.last_cmd.store(spec, std::memory_order_relaxed);
-  RunCounted(*spec, ctx, positions, counters);
+  RunCounted(*spec, ctx, positions, counters, start_ns);
 }
 
 void Dispatcher::Queue(ClientState& client, const CommandSpec& spec,
@@ -210,7 +209,8 @@ void Dispatcher::Queue(ClientState& client, const CommandSpec& spec,
 }
 
 void Dispatcher::RunCounted(const CommandSpec& spec, CommandContext& ctx,
-                            std::span<const size_t> positions, CommandCounters* counters) {
+                            std::span<const size_t> positions, CommandCounters* counters,
+                            uint64_t start_ns) {
   if (!counters) {
     Run(spec, ctx, positions);
     return;
@@ -218,7 +218,6 @@ void Dispatcher::RunCounted(const CommandSpec& spec, CommandContext& ctx,
   ReplyBuilder& rb = *ctx.rb;
   ThreadStats& stats = server_.thread_stats.Local();
   const uint64_t errors_before = rb.error_count();
-  const uint64_t start_ns = MonotonicNs();
   Run(spec, ctx, positions);
   const uint64_t ns = MonotonicNs() - start_ns;
   counters->calls.Add(1);

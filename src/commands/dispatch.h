@@ -56,9 +56,9 @@ class Dispatcher {
                          std::span<const TypedArg> typed);
   // Runs the handler under the shard locks of its keys and logs it when it changed data.
   void Run(const CommandSpec& spec, CommandContext& ctx, std::span<const size_t> key_positions);
-  // Run, with the command's statistics (calls, time, failures, latency).
+  // Run, with the command's statistics (calls, time since start_ns, failures, latency).
   void RunCounted(const CommandSpec& spec, CommandContext& ctx, std::span<const size_t> positions,
-                  CommandCounters* counters);
+                  CommandCounters* counters, uint64_t start_ns);
   void Log(const CommandContext& ctx);
   // Queues a command after MULTI (copying its arguments) and answers +QUEUED.
   void Queue(ClientState& client, const CommandSpec& spec, std::span<const std::string_view> args,
@@ -67,9 +67,6 @@ class Dispatcher {
   friend class AtomicBatch;
   ServerState& server_;
 };
-
-// A monotonic clock in nanoseconds, for durations.
-uint64_t MonotonicNs();
 
 // Appends ctx's command, as it is logged (its log_as replacement if any, typed arguments kept), to
 // a WAL record body.
