@@ -126,17 +126,14 @@ void CmdWatch(CommandContext& ctx) {
     ctx.rb->SendError("ERR WATCH inside MULTI is not allowed");
     return;
   }
-  // The dispatcher holds the keys' shards.
+  // The dispatcher holds the keys' shards. The shard knows whether this client already watches
+  // a key (a repeated WATCH adds nothing), so a long key list costs linear time.
   for (size_t i = 1; i < ctx.args.size(); ++i) {
     const std::string_view key = ctx.args[i];
-    bool known = false;
-    for (const WatchedKey& w : tx.watched) known |= w.ns == client.ns && w.key == key;
-    if (known) continue;
     Shard& shard = ctx.ShardFor(key);
     // A key already past its TTL goes now: its expiry is not a change this client can miss.
     shard.Peek(key, ctx.now_ms);
-    shard.Watch(key, &tx.watch);
-    tx.watched.push_back({client.ns, std::string(key)});
+    if (shard.Watch(key, &tx.watch)) tx.watched.push_back({client.ns, std::string(key)});
   }
   ctx.rb->SendOk();
 }

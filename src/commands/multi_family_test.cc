@@ -129,7 +129,8 @@ TEST_CASE("MULTI/EXEC through the dispatcher") {
 TEST_CASE("Shard marks a watcher on every change to its key, and only then") {
   Shard s, other;
   WatchFlag f;
-  s.Watch("k", &f);
+  CHECK(s.Watch("k", &f));
+  CHECK_FALSE(s.Watch("k", &f));
   const int64_t now = NowMs();
   auto dirty = [&] { return f.dirty.exchange(false); };
   s.Set("x", ScalarView::Bytes("1"), kNoExpire);
@@ -174,7 +175,9 @@ TEST_CASE("WATCH: a write from another client marks the watcher, an in-place one
   // EXEC forgot the watches: the shards hold no watcher any more.
   CHECK_FALSE(h.store().Get("0")->ShardFor("n").watched());
   CHECK_FALSE(h.store().Get("0")->ShardFor("m").watched());
+  h.Run({"WATCH", "n", "n"});
   h.Run({"WATCH", "n"});
+  CHECK(h.client().tx.watched.size() == 1);  // a key watched again is one watch
   UnwatchAll(h.client());
   CHECK_FALSE(h.store().Get("0")->ShardFor("n").watched());
 }

@@ -139,11 +139,12 @@ void Shard::SwapContents(Shard& other) {
   ++t_data_changes;
 }
 
-void Shard::Watch(std::string_view key, WatchFlag* flag) {
+bool Shard::Watch(std::string_view key, WatchFlag* flag) {
   auto it = watchers_.find(key);
   if (it == watchers_.end()) it = watchers_.emplace(std::string(key), std::vector<WatchFlag*>{}).first;
-  if (std::find(it->second.begin(), it->second.end(), flag) == it->second.end())
-    it->second.push_back(flag);
+  if (std::find(it->second.begin(), it->second.end(), flag) != it->second.end()) return false;
+  it->second.push_back(flag);
+  return true;
 }
 
 void Shard::Unwatch(std::string_view key, WatchFlag* flag) {

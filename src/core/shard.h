@@ -126,7 +126,8 @@ class Shard {
   // WATCH registrations of this shard's keys. The shard marks a key's watchers when any mutator
   // above changes or removes it (expiry and eviction included), Clear empties a key that exists,
   // or SwapContents brings or takes it away.
-  void Watch(std::string_view key, WatchFlag* flag);
+  // Returns false when `flag` already watched `key`.
+  bool Watch(std::string_view key, WatchFlag* flag);
   void Unwatch(std::string_view key, WatchFlag* flag);
   // Marks the watchers of `key`: for writers whose change the shard cannot see (an entry changed
   // in place, counted by NoteWrite).
