@@ -58,6 +58,7 @@ GROUP_TITLES = {
     "geo": "Geo",
     "generic": "Keys",
     "connection": "Connection",
+    "transactions": "Transactions",
     "server": "Server",
     "scripting": "Scripting and functions",
 }

@@ -102,6 +102,7 @@ uint32_t DeriveAclCategories(const CommandSpec& s) {
     // SORT is documented under generic, but Redis files it under its types, not @keyspace.
     if (s.group == "generic" && s.name != "sort" && s.name != "sort_ro") cats |= kKeyspace;
     if (s.group == "connection") cats |= kConnection;
+    if (s.group == "transactions") cats |= kTransaction;
     if (s.group == "list") cats |= kList;
     if (s.group == "set") cats |= kSet;
     if (s.group == "hash") cats |= kHash;

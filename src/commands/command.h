@@ -50,6 +50,8 @@ enum CommandFlag : uint32_t {
   // Locks a shard of another namespace besides its keys' (COPY ... DB, MOVE): the dispatcher
   // runs such commands one at a time (keys_copy_family.cc says why).
   kCmdCrossNamespace = 1u << 14,
+  // Runs at once inside MULTI instead of being queued (EXEC DISCARD MULTI WATCH QUIT RESET).
+  kCmdNoQueue = 1u << 15,
 };
 
 using CommandHandler = void (*)(CommandContext& ctx);
@@ -110,6 +112,51 @@ CommandSpec MakeSpec(std::string name, int arity, uint32_t flags, KeyRange keys,
                      CommandHandler handler, std::string group, std::string since,
                      std::string summary, std::string syntax);
 
+// A native client's typed value standing for argument `pos` (args[pos] then holds its canonical
+// text, or is empty for Null, List and Map, which have none). The view's bytes belong to the
+// request and live as long as the command runs.
+struct TypedArg {
+  size_t pos;
+  ScalarView value;
+};
+
+// A typed argument of the logged replacement (log_as), owning its bytes.
+struct LoggedTypedArg {
+  size_t pos;
+  ScalarView value;   // its bytes are `bytes`: read it through View()
+  std::string bytes;
+  ScalarView View() const {
+    ScalarView v = value;
+    v.bytes = bytes;
+    return v;
+  }
+};
+
+// A command queued after MULTI, its arguments copied (the request's buffer is gone by EXEC).
+struct QueuedCommand {
+  const CommandSpec* spec = nullptr;
+  std::vector<std::string> args;
+  std::vector<LoggedTypedArg> typed;  // a native client's typed arguments
+};
+
+// A key this connection WATCHes, in the namespace it was watched in.
+struct WatchedKey {
+  Keyspace* ns = nullptr;
+  std::string key;
+};
+
+// MULTI/EXEC and WATCH state of a connection (commands/multi_family.cc). Only its own thread
+// touches it, except `watch`, which writers on any thread set under the watched key's shard lock,
+// and `queued_count`, which CLIENT LIST reads.
+struct TxState {
+  bool in_multi = false;
+  bool errored = false;  // a command was refused while queueing: EXEC answers EXECABORT
+  std::vector<QueuedCommand> queued;
+  std::atomic<int32_t> queued_count{-1};  // CLIENT LIST multi=: -1 outside MULTI
+  std::vector<WatchedKey> watched;
+  WatchFlag watch;
+};
+
 // Per-connection state commands may read or change. Owned by the connection; the server layer
 // registers it in a client registry for CLIENT LIST.
 struct ClientState {
@@ -145,6 +192,7 @@ struct ClientState {
   bool replaying = false;
   // Written by the client's own thread, read by CLIENT LIST on any thread.
   std::atomic<const CommandSpec*> last_cmd{nullptr};
+  TxState tx;
 };
 
 // Connected over loopback (127.0.0.0/8, ::1, IPv4-mapped 127.x): Redis's "local" client, for
@@ -153,26 +201,6 @@ inline bool IsLocalClient(const ClientState& c) {
   const std::string_view a = c.addr;
   return a.starts_with("127.") || a.starts_with("::1:") || a.starts_with("::ffff:127.");
 }
-
-// A native client's typed value standing for argument `pos` (args[pos] then holds its canonical
-// text, or is empty for Null, List and Map, which have none). The view's bytes belong to the
-// request and live as long as the command runs.
-struct TypedArg {
-  size_t pos;
-  ScalarView value;
-};
-
-// A typed argument of the logged replacement (log_as), owning its bytes.
-struct LoggedTypedArg {
-  size_t pos;
-  ScalarView value;   // its bytes are `bytes`: read it through View()
-  std::string bytes;
-  ScalarView View() const {
-    ScalarView v = value;
-    v.bytes = bytes;
-    return v;
-  }
-};
 
 struct CommandContext {
   std::span<const std::string_view> args;  // args[0] is the command name as sent
@@ -194,7 +222,7 @@ struct CommandContext {
   // Shard locks a handler took beyond the dispatcher's (another namespace's: COPY ... DB, MOVE,
   // SWAPDB), released by the dispatcher after it has logged the write, so the log orders
   // conflicting writes as they were applied.
-  std::vector<std::unique_lock<std::mutex>> held_until_logged;
+  std::vector<std::unique_lock<ShardMutex>> held_until_logged;
 
   Keyspace& db() const { return *client->ns; }
   // Logs this write as `replacement` instead of as sent: the deterministic form of a command

@@ -10,7 +10,9 @@
 #include <spdlog/spdlog.h>
 
 #include "commands/acl_commands.h"
+#include "commands/atomic_batch.h"
 #include "commands/errors.h"
+#include "commands/transactions.h"
 #include "core/eviction.h"
 #include "core/utf8.h"
 #include "persist/persistence.h"
@@ -79,8 +81,11 @@ void Dispatcher::Execute(ClientState& client, std::span<const std::string_view> 
     }
   } counter{rb, stats};
   const CommandSpec* spec = server_.commands.Find(args[0]);
+  // Inside MULTI every refusal below also dooms the transaction (Redis's flagTransaction).
+  TxState& tx = client.tx;
   if (!spec || (spec->has(kCmdInternal) && !client.replaying)) {
     rb.SendError(errors::UnknownCommand(args[0], args.subspan(1)));
+    if (tx.in_multi) tx.errored = true;
     return;
   }
   if (client.user && client.user->stale()) {
@@ -99,8 +104,18 @@ void Dispatcher::Execute(ClientState& client, std::span<const std::string_view> 
   }
   CommandCounters* counters = stats.For(spec->id);
   // Refused before it ran: INFO commandstats rejected_calls.
+  // EXEC refused this way discards the transaction, saying why (Redis's execCommandAbort).
+  const bool exec = spec->has(kCmdNoQueue) && spec->handler == ExecHandler();
   auto reject = [&](std::string_view err) {
-    rb.SendError(err);
+    if (exec) {
+      if (err.starts_with("ERR ")) err.remove_prefix(4);
+      rb.SendError(fmt::format("EXECABORT Transaction discarded because of: {}", err));
+      DiscardTransaction(client);
+      UnwatchAll(client);
+    } else {
+      rb.SendError(err);
+      if (tx.in_multi) tx.errored = true;
+    }
     if (counters) counters->rejected.Add(1);
   };
   if (!client.authenticated && !spec->has(kCmdNoAuth)) {
@@ -119,7 +134,12 @@ void Dispatcher::Execute(ClientState& client, std::span<const std::string_view> 
     return;
   }
   persist::Wal* wal = persistence ? persistence->wal() : nullptr;
-  if (wal && spec->has(kCmdWrite) && wal->failed()) {
+  // EXEC counts as what its queue holds (Redis's mstate.cmd_flags): a write, one that may grow
+  // memory.
+  uint32_t flags = spec->flags;
+  if (exec)
+    for (const QueuedCommand& q : tx.queued) flags |= q.spec->flags & (kCmdWrite | kCmdDenyOom);
+  if (wal && (flags & kCmdWrite) && wal->failed()) {
     reject(fmt::format(fmt::runtime(errors::kMisconfWal), wal->error()));
     return;
   }
@@ -135,48 +155,91 @@ void Dispatcher::Execute(ClientState& client, std::span<const std::string_view> 
   }
 
   // The default path (a user with every command and key) costs this one branch.
-  if (client.user && !client.user->unrestricted() && client.authenticated &&
-      !AclAllowsOrReply(server_, client, *spec, args, positions, rb)) {
-    if (counters) counters->rejected.Add(1);  // -NOPERM: refused before it ran, as in Redis
-    return;
+  if (client.user && !client.user->unrestricted() && client.authenticated) {
+    DiscardReplies denial;
+    if (!AclAllowsOrReply(server_, client, *spec, args, positions, exec ? denial : rb)) {
+      // -NOPERM: refused before it ran, as in Redis
+      if (exec) {
+        reject(denial.first_error);
+      } else {
+        if (counters) counters->rejected.Add(1);
+        if (tx.in_multi) tx.errored = true;
+      }
+      return;
+    }
   }
 
+  // Inside an atomic batch (the native all-or-nothing MSET): the batch's clock, and no eviction,
+  // which locks shards outside the batch's set; the batch freed memory before it locked.
+  AtomicBatch* const batch = AtomicBatch::Current();
   uint64_t start_ns = MonotonicNs();
-  const int64_t now = NowMsAt(start_ns);
-  Config& cfg = server_.config;
-  if (spec->has(kCmdDenyOom)) {
-    const int64_t maxmemory = cfg.maxmemory.load(std::memory_order_relaxed);
-    if (maxmemory > 0) {
-      EvictionListener log_eviction;
-      if (wal)
-        log_eviction = [wal, now](Keyspace& ns, std::string_view key) {
-          AppendDel(*wal, ns.name(), key, now);
-        };
-      if (!FreeMemoryIfNeeded(server_.store, maxmemory, cfg.maxmemory_policy.load(),
-                              cfg.maxmemory_samples.load(), now, log_eviction)) {
-        reject(errors::kOom);
-        return;
-      }
-      start_ns = MonotonicNs();  // the eviction is not the command's time, as in Redis
+  const int64_t now = batch ? batch->now_ms() : NowMsAt(start_ns);
+  const bool queue = tx.in_multi && !spec->has(kCmdNoQueue);
+  // Queueing takes memory however small the command: Redis refuses any of them over maxmemory.
+  if (((flags & kCmdDenyOom) || queue) && !batch &&
+      server_.config.maxmemory.load(std::memory_order_relaxed) > 0) {
+    if (!FreeMemory(now)) {
+      reject(errors::kOom);
+      return;
     }
+    start_ns = MonotonicNs();  // the eviction is not the command's time, as in Redis
+  }
+
+  if (queue) {
+    Queue(client, *spec, args, typed, rb);
+    return;
   }
 
   CommandContext ctx = Context(client, args, rb, *spec, now, typed);
   stats.commands_processed.Add(1);
   client.last_cmd.store(spec, std::memory_order_relaxed);
+  RunCounted(*spec, ctx, positions, counters, start_ns);
+}
 
+void Dispatcher::Queue(ClientState& client, const CommandSpec& spec,
+                       std::span<const std::string_view> args, std::span<const TypedArg> typed,
+                       ReplyBuilder& rb) {
+  TxState& tx = client.tx;
+  QueuedCommand& q = tx.queued.emplace_back();
+  q.spec = &spec;
+  q.args.assign(args.begin(), args.end());
+  for (const TypedArg& t : typed) q.typed.push_back({t.pos, t.value, std::string(t.value.bytes)});
+  tx.queued_count.store(static_cast<int32_t>(tx.queued.size()), std::memory_order_relaxed);
+  rb.SendSimple("QUEUED");
+}
+
+void Dispatcher::RunCounted(const CommandSpec& spec, CommandContext& ctx,
+                            std::span<const size_t> positions, CommandCounters* counters,
+                            uint64_t start_ns) {
   if (!counters) {
-    Run(*spec, ctx, positions);
+    Run(spec, ctx, positions);
     return;
   }
+  ReplyBuilder& rb = *ctx.rb;
+  ThreadStats& stats = server_.thread_stats.Local();
   const uint64_t errors_before = rb.error_count();
-  Run(*spec, ctx, positions);
+  Run(spec, ctx, positions);
   const uint64_t ns = MonotonicNs() - start_ns;
   counters->calls.Add(1);
   counters->ns.Add(ns);
   if (rb.error_count() != errors_before) counters->failed.Add(1);
   if (server_.config.latency_tracking.load(std::memory_order_relaxed))
     stats.RecordLatency(*counters, ns);
+}
+
+bool Dispatcher::FreeMemory(int64_t now) {
+  Config& cfg = server_.config;
+  const int64_t maxmemory = cfg.maxmemory.load(std::memory_order_relaxed);
+  if (maxmemory <= 0) return true;
+  persist::Persistence* persistence = server_.persistence;
+  persist::Wal* wal = persistence ? persistence->wal() : nullptr;
+  EvictionListener log_eviction;
+  if (wal)
+    log_eviction = [wal, now](Keyspace& ns, std::string_view key) {
+      AppendDel(*wal, ns.name(), key, now);
+    };
+  return FreeMemoryIfNeeded(server_.store, maxmemory, cfg.maxmemory_policy.load(),
+                            cfg.maxmemory_samples.load(), now, log_eviction);
 }
 
 CommandContext Dispatcher::Context(ClientState& client, std::span<const std::string_view> args,
@@ -193,9 +256,16 @@ CommandContext Dispatcher::Context(ClientState& client, std::span<const std::str
   return ctx;
 }
 
+std::mutex& CrossNamespaceMutex() {
+  static std::mutex mu;
+  return mu;
+}
+
 void Dispatcher::Run(const CommandSpec& spec, CommandContext& ctx,
                      std::span<const size_t> positions) {
   const uint64_t changes_before = t_data_changes;
+  const uint64_t unkeyed_before = t_unkeyed_writes;
+  AtomicBatch* const batch = AtomicBatch::Current();
   const uint64_t errors_before = ctx.rb->error_count();
   // Logged before the locks go: the log then orders conflicting writes as they were applied.
   // An error reply means nothing to replay (a replay that answers an error stops the start):
@@ -207,15 +277,30 @@ void Dispatcher::Run(const CommandSpec& spec, CommandContext& ctx,
     } release{ctx};
     spec.handler(ctx);
     if (t_data_changes == changes_before || !spec.has(kCmdWrite)) return;
-    if (ctx.rb->error_count() == errors_before)
-      Log(ctx);
-    else
+    // The shard told WATCH about every change it saw by key; one made in place (NoteWrite)
+    // names no key, so every key the command may have written counts as modified.
+    if (t_unkeyed_writes != unkeyed_before) {
+      for (size_t pos : positions) {
+        const int p = static_cast<int>(pos);
+        if ((spec.read_keys_from > 0 && p >= spec.read_keys_from) ||
+            (spec.write_keys_from > 0 && p < spec.write_keys_from))
+          continue;
+        ctx.ShardFor(ctx.args[pos]).TouchWatched(ctx.args[pos]);
+      }
+    }
+    if (ctx.rb->error_count() == errors_before) {
+      if (batch)
+        batch->Add(ctx);
+      else
+        Log(ctx);
+    } else
       spdlog::warn("{} changed data and answered an error: not logged", spec.name);
   };
   Keyspace& ks = *ctx.client->ns;
-  static std::mutex cross_namespace_mu;
+  // A batch that runs a cross-namespace command took this mutex (and every shard) itself.
   std::unique_lock<std::mutex> cross_namespace;
-  if (spec.has(kCmdCrossNamespace)) cross_namespace = std::unique_lock(cross_namespace_mu);
+  if (spec.has(kCmdCrossNamespace) && !batch)
+    cross_namespace = std::unique_lock(CrossNamespaceMutex());
   // The keys are hashed here, once: the handler's lookups reuse these hashes.
   KeyHashScope hashes;
   if (spec.locks_all_shards && spec.locks_all_shards(ctx.args)) {
@@ -247,6 +332,12 @@ void Dispatcher::Log(const CommandContext& ctx) {
   thread_local std::string body;
   body.clear();
   persist::RecordBodyWriter w(&body, 1);
+  WriteLoggedCommand(w, ctx);
+  const uint64_t lsn = wal->Append(ctx.now_ms, body);
+  if (wal->policy() == persist::FsyncPolicy::kAlways) ctx.client->durable_wait_lsn = lsn;
+}
+
+void WriteLoggedCommand(persist::RecordBodyWriter& w, const CommandContext& ctx) {
   if (!ctx.log_as.empty()) {
     w.AddCommand(ctx.client->ns_name, static_cast<uint32_t>(ctx.log_as.size()));
     for (size_t i = 0; i < ctx.log_as.size(); ++i) {
@@ -269,8 +360,6 @@ void Dispatcher::Log(const CommandContext& ctx) {
       }
     }
   }
-  const uint64_t lsn = wal->Append(ctx.now_ms, body);
-  if (wal->policy() == persist::FsyncPolicy::kAlways) ctx.client->durable_wait_lsn = lsn;
 }
 
 std::string Dispatcher::Replay(const persist::WalRecord& record) {

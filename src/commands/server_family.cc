@@ -18,6 +18,7 @@
 #include "commands/errors.h"
 #include "commands/families.h"
 #include "commands/server_state.h"
+#include "commands/transactions.h"
 #include "core/config.h"
 #include "core/glob.h"
 #include "core/memory.h"
@@ -169,6 +170,8 @@ void CmdQuit(CommandContext& ctx) {
 }
 
 void CmdReset(CommandContext& ctx) {
+  DiscardTransaction(*ctx.client);
+  UnwatchAll(*ctx.client);
   {
     std::lock_guard lock(ctx.server->clients.mu());
     ctx.client->name.clear();
@@ -190,13 +193,15 @@ void CmdReset(CommandContext& ctx) {
 std::string ClientLine(const ClientState& c, int64_t now_ms) {
   const CommandSpec* cmd = c.last_cmd.load(std::memory_order_relaxed);
   return fmt::format(
-      "id={} addr={} laddr={} fd={} name={} age={} idle={} flags=N db={} sub=0 psub=0 ssub=0 "
-      "multi=-1 qbuf=0 qbuf-free=0 argv-mem=0 multi-mem=0 rbs=0 rbp=0 obl=0 oll=0 omem=0 "
+      "id={} addr={} laddr={} fd={} name={} age={} idle={} flags={} db={} sub=0 psub=0 ssub=0 "
+      "multi={} qbuf=0 qbuf-free=0 argv-mem=0 multi-mem=0 rbs=0 rbp=0 obl=0 oll=0 omem=0 "
       "tot-mem=0 events=r cmd={} user={} redir=-1 resp={} lib-name={} lib-ver={} "
       "io-thread={}\n",
       c.id, c.addr, c.laddr, c.fd, c.name,
       (now_ms - c.created_ms.load(std::memory_order_relaxed)) / 1000,
-      (now_ms - c.last_active_ms.load(std::memory_order_relaxed)) / 1000, c.ns_name,
+      (now_ms - c.last_active_ms.load(std::memory_order_relaxed)) / 1000,
+      c.tx.queued_count.load(std::memory_order_relaxed) >= 0 ? "x" : "N", c.ns_name,
+      c.tx.queued_count.load(std::memory_order_relaxed),
       cmd ? std::string_view(cmd->name) : "NULL",
       c.user ? std::string_view(c.user->name()) : "default",
       c.resp.load(std::memory_order_relaxed), c.lib_name, c.lib_ver, c.io_thread);
@@ -564,9 +569,9 @@ void RegisterServerFamily(CommandTable& t) {
   t.Register(Spec("client", -2, kCmdNoScript | kCmdLoading | kCmdStale, CmdClient,
                   "connection", "A container for client connection commands.",
                   "ID|GETNAME|SETNAME|SETINFO|LIST|INFO|HELP [arg ...]"));
-  t.Register(Spec("quit", -1, kConn | kCmdNoAuth, CmdQuit, "connection",
+  t.Register(Spec("quit", -1, kConn | kCmdNoAuth | kCmdNoQueue, CmdQuit, "connection",
                   "Closes the connection."));
-  t.Register(Spec("reset", 1, kConn | kCmdNoAuth, CmdReset, "connection",
+  t.Register(Spec("reset", 1, kConn | kCmdNoAuth | kCmdNoQueue, CmdReset, "connection",
                   "Resets the connection."));
   RegisterInfo(t);
   t.Register(Spec("config", -2, kCmdAdmin | kCmdNoScript | kCmdLoading | kCmdStale, CmdConfig,

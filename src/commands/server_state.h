@@ -23,6 +23,8 @@ class Persistence;
 
 namespace kv {
 
+class Dispatcher;
+
 // The Redis release whose command semantics we follow; INFO and HELLO report it as the version
 // so client libraries enable the right features. Our own version is reported beside it.
 inline constexpr std::string_view kRedisCompatVersion = "7.0.15";
@@ -96,6 +98,8 @@ class ServerState {
   // DEBUG SET-ACTIVE-EXPIRE: false stops the cron's active expiry cycle (lazy expiry on access
   // goes on), as Redis's server.active_expire_enabled.
   std::atomic<bool> active_expire{true};
+  // The one dispatcher (set by its constructor): EXEC runs its queued commands through it.
+  Dispatcher* dispatcher = nullptr;
   // INFO modules: one `module:name=...` line per loaded plugin (the server layer, which owns
   // the plugin host, sets it).
   std::function<std::string()> info_modules;

@@ -90,6 +90,8 @@ void Shard::EraseSlot(size_t slot, bool keep_container) {
 
 void Shard::ExpireSlot(size_t slot) {
   FreeCauseScope expiry(FreeCause::kExpire);
+  // Redis 7: a watched key that expires counts as modified.
+  TouchWatched(table_.EntryAt(slot)->key());
   EraseSlot(slot);
   GlobalEngineStats().expired_keys.fetch_add(1, std::memory_order_relaxed);
 }
@@ -126,13 +128,46 @@ void SetKeyReadyListener(KeyReadyListener listener) {
 }
 
 void Shard::SwapContents(Shard& other) {
+  TouchPresentWatched(&other);
+  other.TouchPresentWatched(this);
   table_.SwapWith(other.table_);
   volatile_.swap(other.volatile_);
   std::swap(expire_sum_, other.expire_sum_);
   std::swap(bytes_, other.bytes_);
   field_ttl_keys_.swap(other.field_ttl_keys_);
   field_ttl_cursor_.swap(other.field_ttl_cursor_);
-  NoteWrite();
+  ++t_data_changes;
+}
+
+bool Shard::Watch(std::string_view key, WatchFlag* flag) {
+  auto it = watchers_.find(key);
+  if (it == watchers_.end()) it = watchers_.emplace(std::string(key), std::vector<WatchFlag*>{}).first;
+  if (std::find(it->second.begin(), it->second.end(), flag) != it->second.end()) return false;
+  it->second.push_back(flag);
+  return true;
+}
+
+void Shard::Unwatch(std::string_view key, WatchFlag* flag) {
+  const auto it = watchers_.find(key);
+  if (it == watchers_.end()) return;
+  std::erase(it->second, flag);
+  if (it->second.empty()) watchers_.erase(it);
+}
+
+void Shard::TouchWatchedSlow(std::string_view key) {
+  const auto it = watchers_.find(key);
+  if (it == watchers_.end()) return;
+  for (WatchFlag* f : it->second) f->dirty.store(true, std::memory_order_relaxed);
+}
+
+void Shard::TouchPresentWatched(const Shard* other) {
+  // As Redis's touchAllWatchedKeysInDb: only keys that exist on either side changed.
+  for (auto& [key, flags] : watchers_) {
+    const uint64_t hash = Table::Hash(key);
+    if (table_.FindSlot(key, hash) < 0 && (!other || other->table_.FindSlot(key, hash) < 0))
+      continue;
+    for (WatchFlag* f : flags) f->dirty.store(true, std::memory_order_relaxed);
+  }
 }
 
 void Shard::NoteReady(const Entry& e) {
@@ -236,7 +271,7 @@ Entry* Shard::Set(std::string_view key, const ScalarView& v, int64_t expire_at) 
   if ((nested_list || nested_map) && wire::GetU32(v.bytes.data() + 1) == 0) {
     const int64_t slot = table_.FindSlot(key, Table::Hash(key));
     if (slot >= 0) EraseSlot(static_cast<size_t>(slot));
-    NoteWrite();
+    Wrote(key);
     return nullptr;
   }
   if (nested_map) {
@@ -255,7 +290,7 @@ Entry* Shard::Set(std::string_view key, const ScalarView& v, int64_t expire_at) 
     Account(list.Commit());
     return e;
   }
-  NoteWrite();
+  Wrote(key);
   const uint64_t hash = Table::Hash(key);
   Entry* fresh = NewEntry(key, v, expire_at);
   const int64_t slot = table_.FindSlot(key, hash);
@@ -269,7 +304,7 @@ Entry* Shard::Set(std::string_view key, const ScalarView& v, int64_t expire_at) 
 
 Entry* Shard::SetContainer(std::string_view key, uint8_t encoding, void* container,
                            int64_t expire_at) {
-  NoteWrite();
+  Wrote(key);
   const uint64_t hash = Table::Hash(key);
   Entry* fresh = Entry::CreateContainer(key, encoding, container, expire_at != kNoExpire);
   if (expire_at != kNoExpire) fresh->set_expire_at(expire_at);
@@ -284,14 +319,14 @@ Entry* Shard::SetContainer(std::string_view key, uint8_t encoding, void* contain
 
 void Shard::ContainerChanged(std::string_view key, int64_t delta, bool empty, int64_t now_ms) {
   Account(delta);
-  NoteWrite();
+  Wrote(key);
   if (empty) Erase(key, now_ms);
 }
 
 void Shard::Detach(std::string_view key) {
   const int64_t slot = table_.FindSlot(key, Table::Hash(key));
   if (slot < 0) return;
-  NoteWrite();
+  Wrote(key);
   EraseSlot(static_cast<size_t>(slot), /*keep_container=*/true);
 }
 
@@ -302,7 +337,7 @@ Entry* Shard::ResizeBytes(std::string_view key, uint32_t len, int64_t now_ms) {
     Entry* e = Set(key, ScalarView::Bytes({}), kNoExpire);
     return len == 0 ? e : ResizeBytes(key, len, now_ms);
   }
-  NoteWrite();
+  Wrote(key);
   Entry* old = table_.EntryAt(slot);
   const uint32_t keep = IsText(old->type()) ? old->value_len() : 0;
   Entry* fresh = CloneWith(old, ScalarType::kBytes, len, keep, old->expire_at());
@@ -318,7 +353,7 @@ Entry* Shard::SetExpire(std::string_view key, int64_t expire_at, int64_t now_ms)
     ExpireSlot(slot);
     return nullptr;
   }
-  NoteWrite();
+  Wrote(key);
   if (old->has_expire() && expire_at != kNoExpire) {
     expire_sum_ += expire_at - old->expire_at();
     old->set_expire_at(expire_at);
@@ -344,7 +379,7 @@ bool Shard::Erase(std::string_view key, int64_t now_ms) {
     return false;
   }
   EraseSlot(slot);
-  NoteWrite();
+  Wrote(key);
   return true;
 }
 
@@ -355,7 +390,8 @@ void Shard::Reserve(size_t n) {
 }
 
 void Shard::Clear() {
-  if (table_.size() > 0) NoteWrite();
+  if (table_.size() > 0) ++t_data_changes;
+  TouchPresentWatched(nullptr);
   // What the entries and slots cost: the rest of the figure is freed here, inline.
   int64_t table_bytes = bytes_ - static_cast<int64_t>(volatile_.capacity() * sizeof(Entry*));
   for (const std::string& name : field_ttl_keys_) table_bytes -= NameBytes(name);

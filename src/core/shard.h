@@ -10,6 +10,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <map>
 #include <mutex>
 #include <set>
 #include <string>
@@ -17,6 +18,7 @@
 #include <vector>
 
 #include "core/entry.h"
+#include "core/shard_mutex.h"
 #include "core/table.h"
 
 namespace kv {
@@ -45,7 +47,20 @@ void UpdateLruClock(int64_t now_ms);
 // changes an entry in place calls NoteWrite(). Lazy and active expiry do not count: replaying the
 // log with each record's own clock expires the same keys.
 inline thread_local uint64_t t_data_changes = 0;
-inline void NoteWrite() { ++t_data_changes; }
+// The writes counted without naming their key (NoteWrite), which the shard could not tell
+// WATCH about: the dispatcher then marks every key the command wrote as modified.
+inline thread_local uint64_t t_unkeyed_writes = 0;
+inline void NoteWrite() {
+  ++t_data_changes;
+  ++t_unkeyed_writes;
+}
+
+// WATCH: one per client (commands/multi_family.cc), set by whoever modifies, deletes or expires a
+// key the client watches, under that key's shard lock, on any thread. EXEC reads it with the
+// watched keys' shards locked, so a write either lands before EXEC (and is seen) or after it.
+struct WatchFlag {
+  std::atomic<bool> dirty{false};
+};
 
 class Shard;
 
@@ -67,7 +82,7 @@ class Shard {
   Shard(const Shard&) = delete;
   Shard& operator=(const Shard&) = delete;
 
-  std::mutex& mu() { return mu_; }
+  ShardMutex& mu() { return mu_; }
 
   size_t size() const { return table_.size(); }
   size_t volatile_size() const { return volatile_.size(); }
@@ -108,6 +123,19 @@ class Shard {
   void Clear();
   // Exchanges every key, index and figure with `other` (SWAPDB); both locks held.
   void SwapContents(Shard& other);
+  // WATCH registrations of this shard's keys. The shard marks a key's watchers when any mutator
+  // above changes or removes it (expiry and eviction included), Clear empties a key that exists,
+  // or SwapContents brings or takes it away.
+  // Returns false when `flag` already watched `key`.
+  bool Watch(std::string_view key, WatchFlag* flag);
+  void Unwatch(std::string_view key, WatchFlag* flag);
+  // Marks the watchers of `key`: for writers whose change the shard cannot see (an entry changed
+  // in place, counted by NoteWrite).
+  void TouchWatched(std::string_view key) {
+    if (!watchers_.empty()) TouchWatchedSlow(key);
+  }
+  bool watched() const { return !watchers_.empty(); }
+
   // Makes room for `n` keys in the table at once (bulk loading).
   void Reserve(size_t n);
 
@@ -163,8 +191,18 @@ class Shard {
   NameSet::iterator EraseFieldTtlName(NameSet::iterator it);
   // Calls the key-ready listener when `e` is a list or sorted set.
   void NoteReady(const Entry& e);
+  // A change to `key`: counted for the log and seen by its watchers.
+  void Wrote(std::string_view key) {
+    ++t_data_changes;
+    TouchWatched(key);
+  }
+  void TouchWatchedSlow(std::string_view key);
+  // Marks watchers of keys present in this shard's table or in `other`'s (nullptr: none).
+  void TouchPresentWatched(const Shard* other);
 
-  std::mutex mu_;
+  ShardMutex mu_;
+  // Watched key -> its watchers' flags. Small (what clients WATCH), so an ordered map.
+  std::map<std::string, std::vector<WatchFlag*>, std::less<>> watchers_;
   Table table_;
   std::vector<Entry*> volatile_;  // keys with a TTL; Entry::volatile_index() is the position
   Int128 expire_sum_ = 0;  // of volatile_'s expire_at: 64 bits could overflow

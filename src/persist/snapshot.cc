@@ -339,7 +339,7 @@ std::string LoadImage(std::string_view data,
                       const std::function<void(size_t, size_t)>& progress, SnapshotInfo* info) {
   Keyspace* ks = nullptr;
   auto maybe_lock = [lock](Shard& shard) {
-    return lock ? std::unique_lock(shard.mu()) : std::unique_lock<std::mutex>();
+    return lock ? std::unique_lock(shard.mu()) : std::unique_lock<ShardMutex>();
   };
   SnapshotSink sink;
   sink.on_namespace = [&](std::string_view ns, uint64_t keys_hint) {

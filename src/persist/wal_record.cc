@@ -12,6 +12,12 @@ RecordBodyWriter::RecordBodyWriter(std::string* body, uint32_t commands) : body_
   Encoder(body_).U32(commands);
 }
 
+void SetRecordBodyCount(std::string* body, uint32_t commands) {
+  std::string count;
+  Encoder(&count).U32(commands);
+  body->replace(0, count.size(), count);
+}
+
 void RecordBodyWriter::AddCommand(std::string_view ns, uint32_t argc) {
   Encoder e(body_);
   e.Str8(ns);

@@ -51,6 +51,9 @@ class RecordBodyWriter {
   std::string* body_;
 };
 
+// Rewrites the command count at the start of `body` (a batch knows it only at the end).
+void SetRecordBodyCount(std::string* body, uint32_t commands);
+
 // Writes a whole record payload: lsn, time, then a body from RecordBodyWriter.
 void EncodeRecordPayload(std::string* out, uint64_t lsn, int64_t time_ms, std::string_view body);
 

@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cstring>
 
+#include "commands/transactions.h"
 #include "core/memory.h"
 #include "persist/persistence.h"
 #include "server/io_thread.h"
@@ -96,6 +97,8 @@ bool Connection::UseTls(tls::TlsContext& tls) {
 void Connection::Close() {
   if (closing_) return;
   closing_ = true;
+  // Writers on other threads must stop reaching this client's WATCH flag before it is freed.
+  UnwatchAll(client_);
   thread_->Unregister(this);
   thread_->server().clients.Remove(&client_);
   uv_close(reinterpret_cast<uv_handle_t*>(&retry_timer_), OnClose);

@@ -2,6 +2,10 @@
 
 #include <spdlog/spdlog.h>
 
+#include <optional>
+
+#include "commands/atomic_batch.h"
+#include "core/clock.h"
 #include "core/scalar.h"
 #include "native_proto/value_codec.h"
 
@@ -219,8 +223,10 @@ void NativeSession::RunPerItem(const native::Request& req, std::string* out) {
     native::AppendOkValue(out, Value::MakeList(std::move(results)));
     return;
   }
-  // MSET: validated whole first, so all-or-nothing fails before writing anything; items are
-  // then written one by one (each atomic, the batch not isolated from concurrent writers).
+  // MSET: validated whole first, so all-or-nothing fails before writing anything. Best-effort
+  // writes the items one by one (each atomic); all-or-nothing writes them as one atomic batch
+  // (commands/atomic_batch.h): the items' shards stay locked from the first to the last, and
+  // the WAL logs them as one record.
   std::vector<TypedArg> values(req.items.size());
   std::vector<std::string> encoded(req.items.size());
   std::vector<std::string> problems(req.items.size());  // why an item cannot be written
@@ -237,6 +243,17 @@ void NativeSession::RunPerItem(const native::Request& req, std::string* out) {
       results.push_back(p.empty() ? Value::Int(0) : Value::String(p));
     native::AppendOkValue(out, Value::MakeList(std::move(results)));
     return;
+  }
+  std::optional<AtomicBatch> batch;
+  if (req.mode == native::BatchMode::kAllOrNothing) {
+    // Eviction cannot run under the batch's locks: it runs first. When it cannot make room,
+    // no batch: each SET is then refused with OOM by itself, so nothing is written either way.
+    const int64_t now = NowMs();
+    if (dispatcher_.FreeMemory(now)) {
+      LockPlan plan(dispatcher_.server().store);
+      for (const auto& item : req.items) plan.AddKey(client_.ns, item.key);
+      batch.emplace(dispatcher_, client_, plan, now);
+    }
   }
   for (size_t i = 0; i < req.items.size(); ++i) {
     const auto& item = req.items[i];

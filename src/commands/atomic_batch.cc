@@ -1,0 +1,157 @@
+#include "commands/atomic_batch.h"
+
+#include <algorithm>
+
+#include "commands/acl_commands.h"
+#include "commands/args.h"
+#include "commands/dispatch.h"
+#include "commands/errors.h"
+#include "commands/server_state.h"
+#include "core/clock.h"
+#include "core/keyspace.h"
+#include "persist/persistence.h"
+#include "persist/wal_record.h"
+
+namespace kv {
+
+namespace {
+
+// Commands without keys that touch no shard: a batch needs no lock for them. Any other command
+// without keys may lock shards of its own (INFO, OBJECT, MEMORY, DEBUG, SAVE...), so a batch
+// holding it plans everything.
+bool TouchesNoShard(const CommandSpec& spec) {
+  if (spec.group == "connection") return spec.name != "select";
+  static constexpr std::string_view kPure[] = {"time", "lastsave", "command", "multi", "exec",
+                                               "discard", "watch", "unwatch"};
+  return std::find(std::begin(kPure), std::end(kPure), spec.name) != std::end(kPure);
+}
+}  // namespace
+
+bool LockPlan::Within(Keyspace* ns) {
+  if (everything_) return false;
+  if (ns_ == nullptr) ns_ = ns;
+  if (ns_ == ns) return true;
+  everything_ = true;
+  return false;
+}
+
+void LockPlan::AddKey(Keyspace* ns, std::string_view key) {
+  if (Within(ns) && !whole_ns_) shards_.push_back(ns->ShardIndex(key));
+}
+
+void LockPlan::AddNamespace(Keyspace* ns) {
+  if (Within(ns)) whole_ns_ = true;
+}
+
+void LockPlan::AddCommand(const CommandSpec& spec, std::span<const std::string_view> args,
+                          Keyspace* ns) {
+  // Namespaces the command names: created before the batch locks, so that it locks them too.
+  auto named = [&](std::string_view name) {
+    if (Store::ValidName(name)) store_.Get(name);
+  };
+  if (spec.name == "select" || spec.name == "flushall" || spec.has(kCmdCrossNamespace)) {
+    if (spec.name == "select" && args.size() > 1) named(args[1]);
+    if (spec.name == "move" && args.size() > 2) named(args[2]);
+    if (spec.name == "swapdb" && args.size() > 2) {
+      named(args[1]);
+      named(args[2]);
+    }
+    if (spec.name == "copy")
+      for (size_t i = 3; i + 1 < args.size(); ++i)
+        if (EqualsIgnoreCase(args[i], "db")) named(args[i + 1]);
+    AddEverything();
+    return;
+  }
+  if (spec.has(kCmdAllShards) || (spec.locks_all_shards && spec.locks_all_shards(args))) {
+    AddNamespace(ns);
+    return;
+  }
+  std::vector<size_t> positions;
+  spec.KeyPositions(args, &positions);
+  if (positions.empty()) {
+    if (!TouchesNoShard(spec)) AddEverything();
+    return;
+  }
+  for (size_t pos : positions) AddKey(ns, args[pos]);
+}
+
+AtomicBatch::AtomicBatch(Dispatcher& dispatcher, ClientState& client, const LockPlan& plan,
+                         int64_t now_ms)
+    : dispatcher_(dispatcher), client_(client), now_ms_(now_ms) {
+  auto lock_all = [&](Keyspace* ks) {
+    for (uint32_t i = 0; i < ks->shard_count(); ++i) locked_.push_back(&ks->shard(i));
+  };
+  if (plan.everything_) {
+    // The order StoreFreeze takes: namespaces in creation order, shards ascending.
+    cross_namespace_ = std::unique_lock(CrossNamespaceMutex());
+    for (Keyspace* ks : plan.store_.All()) lock_all(ks);
+  } else if (plan.whole_ns_) {
+    lock_all(plan.ns_);
+  } else if (plan.ns_) {
+    std::vector<uint32_t> shards = plan.shards_;
+    std::sort(shards.begin(), shards.end());
+    shards.erase(std::unique(shards.begin(), shards.end()), shards.end());
+    for (uint32_t i : shards) locked_.push_back(&plan.ns_->shard(i));
+  }
+  for (Shard* s : locked_) s->mu().LockForBatch(this);
+  t_atomic_batch = this;
+  t_current_batch = this;
+}
+
+AtomicBatch::~AtomicBatch() {
+  Commit();
+  t_atomic_batch = nullptr;
+  t_current_batch = nullptr;
+  for (auto it = locked_.rbegin(); it != locked_.rend(); ++it) (*it)->mu().UnlockForBatch();
+}
+
+void AtomicBatch::Run(std::span<const std::string_view> args, std::span<const TypedArg> typed,
+                      ReplyBuilder& rb) {
+  ServerState& server = dispatcher_.server();
+  const CommandSpec* spec = server.commands.Find(args[0]);
+  if (!spec) {  // a plugin unloaded since the command was queued
+    rb.SendError(errors::UnknownCommand(args[0], args.subspan(1)));
+    return;
+  }
+  std::vector<size_t> positions;
+  spec->KeyPositions(args, &positions);
+  ThreadStats& stats = server.thread_stats.Local();
+  CommandCounters* counters = stats.For(spec->id);
+  if (client_.user && !client_.user->unrestricted() && client_.authenticated &&
+      !AclAllowsOrReply(server, client_, *spec, args, positions, rb)) {
+    if (counters) counters->rejected.Add(1);
+    return;
+  }
+  CommandContext ctx = dispatcher_.Context(client_, args, rb, *spec, now_ms_, typed);
+  stats.commands_processed.Add(1);
+  client_.last_cmd.store(spec, std::memory_order_relaxed);
+  const bool timed_out = client_.block_timed_out;
+  client_.block_timed_out = true;
+  dispatcher_.RunCounted(*spec, ctx, positions, counters, MonotonicNs());
+  client_.block_timed_out = timed_out;
+  client_.block_requested = false;
+}
+
+void AtomicBatch::Add(const CommandContext& ctx) {
+  persist::Persistence* persistence = dispatcher_.server().persistence;
+  if (!persistence || client_.replaying) return;
+  persistence->NoteChange();
+  if (!persistence->wal()) return;
+  if (logged_ == 0) body_.clear();
+  // The count comes first in the body; Commit writes the real one.
+  persist::RecordBodyWriter w(&body_, 0);
+  if (logged_ > 0) body_.resize(body_.size() - sizeof(uint32_t));
+  WriteLoggedCommand(w, ctx);
+  ++logged_;
+}
+
+void AtomicBatch::Commit() {
+  if (logged_ == 0) return;
+  persist::Wal* wal = dispatcher_.server().persistence->wal();
+  persist::SetRecordBodyCount(&body_, logged_);
+  const uint64_t lsn = wal->Append(now_ms_, body_);
+  if (wal->policy() == persist::FsyncPolicy::kAlways) client_.durable_wait_lsn = lsn;
+  logged_ = 0;
+}
+
+}  // namespace kv
