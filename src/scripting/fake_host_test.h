@@ -69,6 +69,7 @@ class FakeHost : public ScriptHost {
       return;
     }
     if (cmd == "silent") return;  // a host bug: no reply at all
+    if (cmd == "eval" && engine != nullptr) return engine->Eval(argv[1], {}, {}, rb);  // re-entry
     if (cmd == "deep") {  // arrays nested deeper than the Lua stack allows
       for (int i = 0; i < 100000; ++i) rb.StartArray(1);
       return rb.SendLong(1);
@@ -114,11 +115,12 @@ class FakeHost : public ScriptHost {
   std::vector<std::pair<LogLevel, std::string>> logs;
   int busy_calls = 0;
   std::function<void()> on_busy;
+  LuaEngine* engine = nullptr;  // set by Env, for a host that (wrongly) re-enters the engine
 };
 
 // An engine with a fake host; Eval returns the RESP bytes a RESP2 (or RESP3) client receives.
 struct Env {
-  explicit Env(EngineOptions options = {}) : engine(cache, host, std::move(options)) {}
+  explicit Env(EngineOptions options = {}) : engine(cache, host, std::move(options)) { host.engine = &engine; }
 
   std::string Eval(std::string_view body, std::vector<std::string_view> keys = {},
                    std::vector<std::string_view> args = {}, bool resp3 = false) {

@@ -237,6 +237,7 @@ bool LuaEngine::Compile(const std::string& sha, std::string_view body, ReplyBuil
 
 void LuaEngine::Eval(std::string_view body, std::span<const std::string_view> keys,
                      std::span<const std::string_view> args, ReplyBuilder& out) {
+  if (Reentered(out)) return;
   SyncEpoch();
   std::string sha = Sha1Hex(body);
   auto it = compiled_.find(sha);
@@ -250,6 +251,7 @@ void LuaEngine::Eval(std::string_view body, std::span<const std::string_view> ke
 
 void LuaEngine::EvalSha(std::string_view sha_arg, std::span<const std::string_view> keys,
                         std::span<const std::string_view> args, ReplyBuilder& out) {
+  if (Reentered(out)) return;
   SyncEpoch();
   std::string sha(sha_arg);
   LowercaseSha(sha);
@@ -267,11 +269,20 @@ void LuaEngine::EvalSha(std::string_view sha_arg, std::span<const std::string_vi
 }
 
 void LuaEngine::Load(std::string_view body, ReplyBuilder& out) {
+  if (Reentered(out)) return;
   SyncEpoch();
   std::string sha = Sha1Hex(body);
   if (!compiled_.contains(sha) && !Compile(sha, body, out)) return;
   cache_.Add(body);
   out.SendBulk(sha);
+}
+
+bool LuaEngine::Reentered(ReplyBuilder& out) {
+  // Only a host that runs EVAL or SCRIPT from inside redis.call gets here while a script runs
+  // on this thread; Redis refuses those commands in scripts.
+  if (!running()) return false;
+  out.SendError(kErrNotAllowed);
+  return true;
 }
 
 bool LuaEngine::Kill() {

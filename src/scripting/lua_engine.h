@@ -72,6 +72,8 @@ class LuaEngine {
  private:
   friend struct EngineAccess;
 
+  // True (with an error reply) when called from inside a running script on this thread.
+  bool Reentered(ReplyBuilder& out);
   // Compiles `body` into a registry reference; on failure replies the compile error.
   bool Compile(const std::string& sha, std::string_view body, ReplyBuilder& out);
   void Run(const std::string& sha, int ref, std::span<const std::string_view> keys,

@@ -14,6 +14,13 @@ namespace {
 
 using testing::Env;
 
+TEST_CASE("A host that runs EVAL from inside a script gets an error, not a nested run") {
+  Env env;
+  CHECK(env.Eval("return redis.pcall('eval', 'return 1')") ==
+        "-ERR This Redis command is not allowed from script\r\n");
+  CHECK(env.Eval("return 2") == ":2\r\n");
+}
+
 TEST_CASE("KEYS and ARGV") {
   Env env;
   CHECK(env.Eval("return KEYS", {"a", "b"}) == "*2\r\n$1\r\na\r\n$1\r\nb\r\n");
