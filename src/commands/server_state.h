@@ -57,6 +57,8 @@ class ClientRegistry {
   void Add(ClientState* c);
   void Remove(ClientState* c);
   size_t size() const { return count_.load(std::memory_order_relaxed); }
+  // The I/O loop serving client `id`, or -1 when no such client is connected.
+  int LoopOf(uint64_t id);
   std::mutex& mu() { return mu_; }
   // Calls fn(const ClientState&) for each client in id order, under mu().
   void ForEach(const std::function<void(const ClientState&)>& fn);

@@ -257,6 +257,7 @@ int Server::Run() {
   // SO_REUSEPORT, so a port another process holds refuses the start instead of being shared.
   std::vector<IoThread*> loops;
   for (auto& t : threads_) loops.push_back(t.get());
+  IoThread::SetLoops(loops);
   for (const ListenerSpec& spec : specs) {
     if (spec.port == 0) continue;
     int fd = -1;
@@ -317,6 +318,7 @@ int Server::Run() {
   threads_[0]->RunHere();
   for (auto& t : threads_) t->Join();
   loader_.join();
+  IoThread::SetLoops({});
   config_.OnRuntimeSet(nullptr);
   config_.OnRuntimeApply(nullptr);
   if (exit_code_ == 0) {
