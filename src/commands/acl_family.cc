@@ -40,7 +40,7 @@ const std::unordered_map<std::string_view, uint32_t>& ContainerCategories() {
   static const std::unordered_map<std::string_view, uint32_t> kContainers = {
       {"config", kSlow}, {"client", kSlow}, {"acl", kSlow},
       {"module", kSlow}, {"memory", kSlow}, {"object", kSlow},
-      {"function", kSlow},
+      {"function", kSlow}, {"pubsub", kSlow | kPubSub},
       {"command", kSlow | kConnection},
   };
   return kContainers;
@@ -122,12 +122,13 @@ uint32_t CallCategories(const CommandSpec& spec, std::span<const std::string_vie
 
 namespace {
 // How Redis names a call in NOPERM errors and ACL LOG: a container's subcommand as "config|get".
+}  // namespace
+
 std::string CallName(const CommandSpec& spec, std::span<const std::string_view> args) {
   if (args.size() < 2 || !spec.module.empty() || !ContainerCategories().count(spec.name))
     return spec.name;
   return spec.name + "|" + AsciiLower(args[1]);
 }
-}  // namespace
 
 acl::CommandLookup CommandLookupFor(const CommandTable& table) {
   return [&table](std::string_view name) -> std::optional<uint32_t> {
@@ -160,6 +161,21 @@ AclVerdict CheckAcl(const User& user, const CommandSpec& spec,
       *denied = pos;
       return AclVerdict::kKey;
     }
+  }
+  // Channels (Redis's &patterns): PUBLISH's and the SUBSCRIBEs' arguments are channels,
+  // PSUBSCRIBE's are patterns; the UNSUBSCRIBEs need no permission.
+  if (spec.has(kCmdPubSub) && !user.all_channels() && spec.module.empty()) {
+    const std::string_view n = spec.name;
+    const bool publish = n == "publish" || n == "spublish";
+    const bool subscribe = n == "subscribe" || n == "ssubscribe";
+    const bool psubscribe = n == "psubscribe";
+    const size_t end = publish ? std::min<size_t>(args.size(), 2) : args.size();
+    if (publish || subscribe || psubscribe)
+      for (size_t i = 1; i < end; ++i)
+        if (psubscribe ? !user.ChannelPatternAllowed(args[i]) : !user.ChannelAllowed(args[i])) {
+          *denied = i;
+          return AclVerdict::kChannel;
+        }
   }
   return AclVerdict::kOk;
 }
@@ -199,6 +215,10 @@ bool AclAllowsOrReply(ServerState& server, ClientState& client, const CommandSpe
     case AclVerdict::kKey:
       LogDenial(server, client, "key", std::string(args[denied]), client.user->name());
       rb.SendError(errors::kNoPermKey);
+      return false;
+    case AclVerdict::kChannel:
+      LogDenial(server, client, "channel", std::string(args[denied]), client.user->name());
+      rb.SendError(errors::kNoPermChannel);
       return false;
   }
   return false;
@@ -367,6 +387,10 @@ void AclDryRun(CommandContext& ctx) {
     case AclVerdict::kKey:
       ctx.rb->SendBulk(
           fmt::format("This user has no permissions to access the '{}' key", args[denied]));
+      break;
+    case AclVerdict::kChannel:
+      ctx.rb->SendBulk(
+          fmt::format("This user has no permissions to access the '{}' channel", args[denied]));
       break;
   }
 }

@@ -27,6 +27,7 @@ void RegisterDebugFamily(CommandTable& table);
 void RegisterFunctionFamily(CommandTable& table);
 void RegisterMemoryFamily(CommandTable& table);
 void RegisterSortFamily(CommandTable& table);
+void RegisterPubSubFamily(CommandTable& table);
 
 inline void RegisterBuiltinFamilies(CommandTable& table) {
   RegisterStringFamily(table);
@@ -47,6 +48,7 @@ inline void RegisterBuiltinFamilies(CommandTable& table) {
   RegisterFunctionFamily(table);
   RegisterMemoryFamily(table);
   RegisterSortFamily(table);
+  RegisterPubSubFamily(table);
 }
 
 }  // namespace kv

@@ -16,6 +16,7 @@
 #include "core/acl.h"
 #include "core/config.h"
 #include "core/keyspace.h"
+#include "core/pubsub.h"
 
 namespace kv::persist {
 class Persistence;
@@ -98,6 +99,14 @@ class ServerState {
   // DEBUG SET-ACTIVE-EXPIRE: false stops the cron's active expiry cycle (lazy expiry on access
   // goes on), as Redis's server.active_expire_enabled.
   std::atomic<bool> active_expire{true};
+  // Pub/Sub subscriptions of every client, on every thread.
+  PubSubRegistry pubsub;
+  // Hands one published message to the receivers on I/O loop `loop` (all of `to` are there);
+  // the server layer sets it. Called in publish order by each publisher, and delivers in that
+  // order. Unset in unit tests: nothing is delivered.
+  std::function<void(int loop, std::shared_ptr<const PubSubMessage> msg,
+                     std::vector<PubSubTarget> to)>
+      deliver_pubsub;
   // INFO modules: one `module:name=...` line per loaded plugin (the server layer, which owns
   // the plugin host, sets it).
   std::function<std::string()> info_modules;

@@ -222,6 +222,21 @@ bool IoThread::PostToConnection(uint64_t conn_id, std::function<void(Connection&
   return PostToConnection(index, conn_id, std::move(fn));
 }
 
+void IoThread::DeliverPubSub(int index, std::shared_ptr<const PubSubMessage> msg,
+                             std::vector<PubSubTarget> to) {
+  auto deliver = [](IoThread* t, const PubSubMessage& m, const std::vector<PubSubTarget>& to) {
+    for (const PubSubTarget& d : to)
+      if (Connection* c = t->FindConnection(d.client_id)) c->DeliverPubSub(m, d);
+  };
+  if (IoThread* here = Current(); here != nullptr && here->index() == index) {
+    deliver(here, *msg, to);
+    return;
+  }
+  Post(index, [deliver, msg = std::move(msg), to = std::move(to)] {
+    deliver(Current(), *msg, to);
+  });
+}
+
 void IoThread::Unregister(Connection* c) {
   conns_.erase(c->client().id);
   std::erase(durable_waiters_, c);

@@ -77,6 +77,10 @@ class IoThread {
   static bool PostToConnection(int index, uint64_t conn_id, std::function<void(Connection&)> fn);
   // The loop running on the calling thread, or null off the I/O threads.
   static IoThread* Current();
+  // ServerState::deliver_pubsub: at once when `index` is the calling thread's loop, else
+  // through that loop's queue (so one publisher's messages arrive in publish order).
+  static void DeliverPubSub(int index, std::shared_ptr<const PubSubMessage> msg,
+                            std::vector<PubSubTarget> to);
 
   // appendfsync always: `c` holds replies until the WAL is durable past its last write.
   void WaitDurable(Connection* c) { durable_waiters_.push_back(c); }

@@ -258,6 +258,7 @@ int Server::Run() {
   std::vector<IoThread*> loops;
   for (auto& t : threads_) loops.push_back(t.get());
   IoThread::SetLoops(loops);
+  state_->deliver_pubsub = &IoThread::DeliverPubSub;
   for (const ListenerSpec& spec : specs) {
     if (spec.port == 0) continue;
     int fd = -1;
