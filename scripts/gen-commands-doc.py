@@ -60,6 +60,7 @@ GROUP_TITLES = {
     "connection": "Connection",
     "server": "Server",
     "scripting": "Scripting and functions",
+    "pubsub": "Pub/Sub",
 }
 
 # Skeleton for a docs file that does not exist yet.

@@ -40,7 +40,7 @@ const std::unordered_map<std::string_view, uint32_t>& ContainerCategories() {
   static const std::unordered_map<std::string_view, uint32_t> kContainers = {
       {"config", kSlow}, {"client", kSlow}, {"acl", kSlow},
       {"module", kSlow}, {"memory", kSlow}, {"object", kSlow},
-      {"function", kSlow}, {"pubsub", kSlow | kPubSub},
+      {"function", kSlow}, {"pubsub", kSlow},
       {"command", kSlow | kConnection},
   };
   return kContainers;
@@ -72,6 +72,7 @@ uint32_t SubcommandCategories(std::string_view cmd, std::string_view sub) {
   // The rest of each container's subcommands, as Redis.
   if (cmd == "client" || cmd == "command") return kSlow | kConnection;
   if (cmd == "object") return kKeyspace | kRead | kSlow;
+  if (cmd == "pubsub") return sub == "help" ? kSlow : kSlow | kPubSub;
   if (cmd == "function") {
     const bool write = sub == "load" || sub == "restore" || sub == "flush" || sub == "delete";
     return kSlow | kScripting | (write ? kWrite : 0u);

@@ -203,7 +203,7 @@ void RegisterPubSubFamily(CommandTable& t) {
                   "[shardchannel [shardchannel ...]]"));
   t.Register(Spec("spublish", 3, kPub, CmdSPublish, "7.0.0",
                   "Post a message to a shard channel", "shardchannel message"));
-  t.Register(Spec("pubsub", -2, kCmdPubSub | kCmdLoading | kCmdStale, CmdPubSub, "2.8.0",
+  t.Register(Spec("pubsub", -2, kCmdLoading | kCmdStale, CmdPubSub, "2.8.0",
                   "A container for Pub/Sub commands.",
                   "CHANNELS|NUMSUB|NUMPAT|SHARDCHANNELS|SHARDNUMSUB|HELP [arg ...]"));
 }

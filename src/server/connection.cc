@@ -372,10 +372,21 @@ void Connection::DeliverPubSub(const PubSubMessage& msg, const PubSubTarget& to)
   w.SendBulk(msg.payload);
   // Its own PUBLISH (RESP3): the message goes before the reply, and ProcessInput sends both.
   if (processing_) return;
+  // Checked at every message, so a subscriber that does not read is dropped at its limit
+  // however many messages one turn of the loop brings.
   if (OverOutputLimit()) {
     Close();
     return;
   }
+  if (!flush_soon_) {
+    flush_soon_ = true;
+    thread_->FlushSoon(this);
+  }
+}
+
+void Connection::FlushDelivered() {
+  flush_soon_ = false;
+  if (closing_) return;
   Flush();
   if (!closing_) SyncBufferAccounting();
 }

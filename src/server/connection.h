@@ -57,6 +57,8 @@ class Connection {
   // the client unsubscribed since it was published), then sends it, or closes the client if
   // its output passes its class's client-output-buffer-limit.
   void DeliverPubSub(const PubSubMessage& msg, const PubSubTarget& to);
+  // The loop is about to wait: sends what DeliverPubSub appended.
+  void FlushDelivered();
 
  private:
   static void OnAlloc(uv_handle_t* h, size_t suggested, uv_buf_t* buf);
@@ -113,6 +115,7 @@ class Connection {
   static constexpr uint64_t kRefusalLingerMs = 1000;
   bool waiting_durable_ = false;
   bool processing_ = false;     // inside session_->Process: the caller flushes and checks
+  bool flush_soon_ = false;     // queued on the loop's FlushSoon list
   int64_t soft_limit_since_ = 0;  // when output first passed the soft limit (0 = below it)
   std::unique_ptr<tls::TlsStream> tls_;  // null on a plain listener
   std::string tls_out_;                  // ciphertext not yet handed to uv_write

@@ -54,6 +54,8 @@ IoThread::IoThread(int index, Dispatcher& dispatcher) : index_(index), dispatche
   durable_async_.data = this;
   // Like the idle check, it must not keep the loop alive on its own.
   uv_unref(reinterpret_cast<uv_handle_t*>(&durable_async_));
+  uv_prepare_init(&loop_, &before_wait_);
+  before_wait_.data = this;
   uv_timer_init(&loop_, &idle_timer_);
   idle_timer_.data = this;
   uv_timer_start(&idle_timer_, OnIdleCheck, 1000, 1000);
@@ -237,8 +239,22 @@ void IoThread::DeliverPubSub(int index, std::shared_ptr<const PubSubMessage> msg
   });
 }
 
+void IoThread::FlushSoon(Connection* c) {
+  if (flush_soon_.empty()) uv_prepare_start(&before_wait_, OnBeforeWait);
+  flush_soon_.push_back(c);
+}
+
+void IoThread::OnBeforeWait(uv_prepare_t* p) {
+  auto* self = static_cast<IoThread*>(p->data);
+  std::vector<Connection*> due;
+  due.swap(self->flush_soon_);
+  uv_prepare_stop(p);
+  for (Connection* c : due) c->FlushDelivered();
+}
+
 void IoThread::Unregister(Connection* c) {
   conns_.erase(c->client().id);
+  std::erase(flush_soon_, c);
   std::erase(durable_waiters_, c);
 }
 
@@ -269,6 +285,7 @@ void IoThread::OnStop(uv_async_t* a) {
   for (auto& [id, c] : self->conns_) all.push_back(c);
   for (Connection* c : all) c->Close();
   uv_close(reinterpret_cast<uv_handle_t*>(&self->idle_timer_), nullptr);
+  uv_close(reinterpret_cast<uv_handle_t*>(&self->before_wait_), nullptr);
   uv_close(reinterpret_cast<uv_handle_t*>(&self->stop_async_), nullptr);
   uv_close(reinterpret_cast<uv_handle_t*>(&self->durable_async_), nullptr);
 }

@@ -75,6 +75,9 @@ class IoThread {
   static bool PostToConnection(uint64_t conn_id, std::function<void(Connection&)> fn);
   // Same, when the caller knows the client's loop (pub/sub keeps it with the subscription).
   static bool PostToConnection(int index, uint64_t conn_id, std::function<void(Connection&)> fn);
+  // Loop thread: `c` has output to send before the loop next waits for events (one write
+  // for every message delivered to it in this turn, not one each).
+  void FlushSoon(Connection* c);
   // The loop running on the calling thread, or null off the I/O threads.
   static IoThread* Current();
   // ServerState::deliver_pubsub: at once when `index` is the calling thread's loop, else
@@ -96,6 +99,7 @@ class IoThread {
   static void OnStop(uv_async_t* a);
   static void OnIdleCheck(uv_timer_t* t);
   static void OnDurable(uv_async_t* a);
+  static void OnBeforeWait(uv_prepare_t* p);
   void Run();
 
   int index_;
@@ -123,6 +127,8 @@ class IoThread {
   };
   std::vector<Accepted> adopt_queue_;
   std::vector<Connection*> durable_waiters_;
+  std::vector<Connection*> flush_soon_;
+  uv_prepare_t before_wait_;  // flushes flush_soon_
   uv_timer_t idle_timer_;
   std::thread thread_;
   std::unordered_map<uint64_t, Connection*> conns_;  // by client id
