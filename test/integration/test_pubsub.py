@@ -475,3 +475,37 @@ def test_acl_channel_permissions(kv):
     finally:
         c.execute_command("ACL", "DELUSER", "psuser")
         c.execute_command("ACL", "LOG", "RESET")
+
+
+# ---------------------------------------------------------------------------- idle timeout
+def test_idle_timeout_spares_subscribers(kv_server):
+    s = kv_server(timeout=1)
+    with s.raw() as sub, s.raw() as idle:
+        sub.call("SUBSCRIBE", "quiet")
+        idle.call("PING")
+        # The idle client goes; the subscriber, idle as long, stays and still gets messages.
+        assert idle.is_closed(timeout=10)
+        c = s.client()
+        assert c.publish("quiet", "still here") == 1
+        assert sub.read_reply() == [b"message", b"quiet", b"still here"]
+
+
+# ---------------------------------------------------------------------------- native protocol
+@pytest.mark.kv_only
+def test_native_clients_publish_but_cannot_subscribe(nkv):
+    from native_client import ERROR, OK, NativeConn
+
+    c = NativeConn(nkv.host, nkv.native_port, 10.0)
+    try:
+        r = c.call("SUBSCRIBE", "ch")
+        assert r.status == ERROR
+        assert r.text == "ERR pub/sub needs RESP: the native protocol has no pushed messages"
+        with nkv.raw() as sub:
+            sub.call("SUBSCRIBE", "ch")
+            r = c.call("PUBLISH", "ch", "from native")
+            assert r.status == OK and r.value == 1
+            assert sub.read_reply() == [b"message", b"ch", b"from native"]
+        r = c.call("PUBSUB", "NUMPAT")
+        assert r.status == OK and r.value == 0
+    finally:
+        c.close()
