@@ -57,12 +57,6 @@ void AppendDel(persist::Wal& wal, std::string_view ns, std::string_view key, int
 }
 }  // namespace
 
-uint64_t MonotonicNs() {
-  timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return static_cast<uint64_t>(ts.tv_sec) * 1000000000u + static_cast<uint64_t>(ts.tv_nsec);
-}
-
 std::string_view Dispatcher::CheckKey(std::string_view key) const {
   if (!server_.config.strict_keys.load(std::memory_order_relaxed)) return {};
   // A UTF-8 character is at most 4 bytes: longer keys cannot pass, skip the scan.
@@ -165,7 +159,8 @@ void Dispatcher::Execute(ClientState& client, std::span<const std::string_view> 
     return;
   }
 
-  const int64_t now = NowMs();
+  uint64_t start_ns = MonotonicNs();
+  const int64_t now = NowMsAt(start_ns);
   Config& cfg = server_.config;
   if (spec->has(kCmdDenyOom)) {
     const int64_t maxmemory = cfg.maxmemory.load(std::memory_order_relaxed);
@@ -180,6 +175,7 @@ void Dispatcher::Execute(ClientState& client, std::span<const std::string_view> 
         reject(errors::kOom);
         return;
       }
+      start_ns = MonotonicNs();  // the eviction is not the command's time, as in Redis
     }
   }
 
@@ -192,7 +188,6 @@ void Dispatcher::Execute(ClientState& client, std::span<const std::string_view> 
     return;
   }
   const uint64_t errors_before = rb.error_count();
-  const uint64_t start_ns = MonotonicNs();
   Run(*spec, ctx, positions);
   const uint64_t ns = MonotonicNs() - start_ns;
   counters->calls.Add(1);

@@ -49,7 +49,4 @@ class Dispatcher {
   ServerState& server_;
 };
 
-// A monotonic clock in nanoseconds, for durations.
-uint64_t MonotonicNs();
-
 }  // namespace kv

@@ -57,35 +57,26 @@ uint64_t ScoreToBits(double score) {
   return TruncateToInt64(score - 0x1p63) ^ (1ULL << 63);
 }
 
-// One step east (d > 0) or west along the longitude bits (the odd ones), wrapping around.
-void MoveX(HashBits* h, int d) {
-  uint64_t x = h->bits & kOddBits;
-  const uint64_t y = h->bits & kEvenBits;
-  const uint64_t zz = kEvenBits >> (64 - h->step * 2);
+// One step forward (d > 0) or back along the bits of `mine`, wrapping around, the other
+// coordinate's bits (`other`) kept: longitude (east/west) is the odd bits, latitude
+// (north/south) the even ones. The other coordinate's mask, filled in, carries the step over
+// its bits.
+void MoveAlong(HashBits* h, int d, uint64_t mine, uint64_t other) {
+  uint64_t v = h->bits & mine;
+  const uint64_t kept = h->bits & other;
+  const uint64_t zz = other >> (64 - h->step * 2);
   if (d > 0) {
-    x = x + (zz + 1);
+    v = v + (zz + 1);
   } else {
-    x = x | zz;
-    x = x - (zz + 1);
+    v = v | zz;
+    v = v - (zz + 1);
   }
-  x &= (kOddBits >> (64 - h->step * 2));
-  h->bits = x | y;
+  v &= (mine >> (64 - h->step * 2));
+  h->bits = v | kept;
 }
 
-// One step north (d > 0) or south along the latitude bits (the even ones).
-void MoveY(HashBits* h, int d) {
-  const uint64_t x = h->bits & kOddBits;
-  uint64_t y = h->bits & kEvenBits;
-  const uint64_t zz = kOddBits >> (64 - h->step * 2);
-  if (d > 0) {
-    y = y + (zz + 1);
-  } else {
-    y = y | zz;
-    y = y - (zz + 1);
-  }
-  y &= (kEvenBits >> (64 - h->step * 2));
-  h->bits = x | y;
-}
+void MoveX(HashBits* h, int d) { MoveAlong(h, d, kOddBits, kEvenBits); }
+void MoveY(HashBits* h, int d) { MoveAlong(h, d, kEvenBits, kOddBits); }
 
 HashBits Moved(HashBits h, int dx, int dy) {
   if (dx != 0) MoveX(&h, dx);

@@ -298,7 +298,7 @@ void Shard::Detach(std::string_view key) {
 Entry* Shard::ResizeBytes(std::string_view key, uint32_t len, int64_t now_ms) {
   const int64_t slot = table_.FindSlot(key, Table::Hash(key));
   if (slot < 0 || table_.EntryAt(slot)->expired(now_ms)) {
-    if (slot >= 0) EraseSlot(slot);
+    if (slot >= 0) ExpireSlot(slot);
     Entry* e = Set(key, ScalarView::Bytes({}), kNoExpire);
     return len == 0 ? e : ResizeBytes(key, len, now_ms);
   }

@@ -64,6 +64,16 @@ TEST_CASE("Shard: ResizeBytes keeps the prefix and the TTL") {
   CHECK(s.Find("k", kNow)->expire_at() == kNow + 1000);
 }
 
+TEST_CASE("Shard: ResizeBytes over an expired key counts it expired and starts empty") {
+  Shard s;
+  s.Set("k", ScalarView::Bytes("abc"), kNow + 10);
+  const uint64_t expired_before = GlobalEngineStats().expired_keys.load();
+  Entry* e = s.ResizeBytes("k", 2, kNow + 10);
+  CHECK(GlobalEngineStats().expired_keys.load() == expired_before + 1);
+  CHECK(e->value().bytes.size() == 2);  // the caller fills the bytes (SETRANGE, SETBIT)
+  CHECK_FALSE(e->has_expire());
+}
+
 TEST_CASE("Shard: memory accounting returns to zero after Clear") {
   const int64_t before = GlobalEngineStats().tracked_bytes.load();
   {

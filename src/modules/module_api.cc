@@ -149,8 +149,18 @@ int StringEqualsIgnoreCase(const KVModuleString* s, const char* word) {
 // Replies
 // ------------------------------------------------------------------------------------------
 
-ReplyBuilder* Rb(KVModuleCtx* ctx) {
+// The reply builder for one more reply item that opens `elements` more (an array), or nullptr
+// when the call is not a command's or its reply is already complete.
+ReplyBuilder* Rb(KVModuleCtx* ctx, uint64_t elements = 0) {
   if (!ctx->cmd) return nullptr;
+  if (ctx->owed == 0) {
+    if (!ctx->over_replied)
+      spdlog::warn("plugin {}: {} replied after its reply was complete; the extra reply is dropped",
+                   ctx->module->name, ctx->cmd->spec->name);
+    ctx->over_replied = true;
+    return nullptr;
+  }
+  ctx->owed = ctx->owed - 1 + elements;
   ctx->replied = true;
   return ctx->cmd->rb;
 }
@@ -198,8 +208,9 @@ int ReplyWithNull(KVModuleCtx* ctx) {
 }
 
 int ReplyWithArray(KVModuleCtx* ctx, long len) {
-  ReplyBuilder* rb = Rb(ctx);
-  if (!rb || len < 0) return KV_ERR;
+  if (len < 0 || static_cast<unsigned long>(len) > UINT32_MAX) return KV_ERR;
+  ReplyBuilder* rb = Rb(ctx, static_cast<uint64_t>(len));
+  if (!rb) return KV_ERR;
   rb->StartArray(static_cast<uint32_t>(len));
   return KV_OK;
 }
@@ -734,6 +745,13 @@ void ModuleCommandTrampoline(CommandContext& c) {
   if (!c.client->block_requested && !ctx.replied)
     c.rb->SendError(rc == KV_OK ? "ERR plugin command returned without replying"
                                 : "ERR plugin command failed");
+  if (ctx.replied && ctx.owed > 0) {
+    // An array left short: nulls complete it, or the client would wait for the rest forever
+    // and read the next command's reply as part of this one.
+    spdlog::warn("plugin {}: {} left {} array element(s) unreplied; nulls sent for them",
+                 m->name, c.spec->name, ctx.owed);
+    for (; ctx.owed > 0; --ctx.owed) c.rb->SendNull();
+  }
   m->inflight.fetch_sub(1);
 }
 

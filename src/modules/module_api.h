@@ -36,6 +36,11 @@ struct KVModuleCtx {
   // Command call: set.
   kv::CommandContext* cmd = nullptr;
   bool replied = false;
+  // Reply items still owed: the one top-level reply until it starts, then the elements open
+  // arrays still expect. A reply when nothing is owed would put a second answer on the wire and
+  // shift every later reply on the connection by one, so it is refused (and logged once).
+  uint64_t owed = 1;
+  bool over_replied = false;
   std::vector<KVModuleKey*> keys;  // closed automatically when the handler returns
   // Handles given out by ArgValue and KeyValue: stable addresses, and no allocation for the
   // calls that use none.

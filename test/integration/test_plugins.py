@@ -422,6 +422,19 @@ def test_handlers_that_do_not_reply_get_a_generic_error(contract):
     assert contract.client().ping() is True
 
 
+def test_a_second_reply_is_refused_and_a_short_array_completed(contract):
+    # Either would leave the connection one reply out of step: every later command would read
+    # the answer meant for the one before it.
+    r = contract.client()
+    with r.pipeline(transaction=False) as p:
+        p.execute_command("CONTRACT.TWICE")
+        p.ping()
+        p.execute_command("CONTRACT.SHORTARRAY")
+        p.echo("after")
+        assert p.execute() == ["first", True, [1, None, None], "after"]
+    assert r.ping() is True
+
+
 def test_a_key_opened_for_reading_cannot_be_written(contract):
     r = contract.client()
     assert r.execute_command("CONTRACT.READONLY.SET", "k") == "refused"

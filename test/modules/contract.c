@@ -6,6 +6,10 @@
  *   CONTRACT.NOREPLY               -> returns KV_OK without replying (the host must answer)
  *   CONTRACT.FAIL                  -> returns KV_ERR without replying (the host must answer)
  *   CONTRACT.READONLY.SET key      -> SetBytes on a key opened KV_READ: "refused" if refused
+ *   CONTRACT.TWICE                 -> replies "first", then tries a second reply: the host must
+ *                                     refuse it (KV_ERR) so the connection stays in step
+ *   CONTRACT.SHORTARRAY            -> opens an array of 3 and replies one element: the host
+ *                                     must complete it (with nulls)
  */
 #include <stdlib.h>
 #include <string.h>
@@ -104,6 +108,20 @@ static int ReadonlySet(KVModuleCtx *ctx, KVModuleString **argv, int argc) {
   return api->ReplyWithError(ctx, "ERR SetBytes wrote through a key opened KV_READ");
 }
 
+static int Twice(KVModuleCtx *ctx, KVModuleString **argv, int argc) {
+  (void)argv;
+  (void)argc;
+  api->ReplyWithSimpleString(ctx, "first");
+  return api->ReplyWithLongLong(ctx, 2) == KV_ERR ? KV_OK : KV_ERR;
+}
+
+static int ShortArray(KVModuleCtx *ctx, KVModuleString **argv, int argc) {
+  (void)argv;
+  (void)argc;
+  api->ReplyWithArray(ctx, 3);
+  return api->ReplyWithLongLong(ctx, 1);
+}
+
 int KVModule_OnLoad(KVModuleCtx *ctx, const KVModuleAPI *host_api, KVModuleString **argv,
                     int argc) {
   (void)argv;
@@ -117,7 +135,9 @@ int KVModule_OnLoad(KVModuleCtx *ctx, const KVModuleAPI *host_api, KVModuleStrin
       api->CreateCommand(ctx, "contract.noreply", NoReply, "readonly", 1, 0, 0, 0) != KV_OK ||
       api->CreateCommand(ctx, "contract.fail", Fail, "readonly", 1, 0, 0, 0) != KV_OK ||
       api->CreateCommand(ctx, "contract.readonly.set", ReadonlySet, "write", 2, 1, 1, 1) !=
-          KV_OK)
+          KV_OK ||
+      api->CreateCommand(ctx, "contract.twice", Twice, "readonly", 1, 0, 0, 0) != KV_OK ||
+      api->CreateCommand(ctx, "contract.shortarray", ShortArray, "readonly", 1, 0, 0, 0) != KV_OK)
     return KV_ERR;
   return KV_OK;
 }
