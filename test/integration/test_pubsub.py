@@ -264,20 +264,50 @@ def test_subscribers_that_vanish(kv):
     assert c.pubsub_channels() == []
 
 
-def test_no_message_after_unsubscribe_reply(kv):
-    """A message published before UNSUBSCRIBE was answered must not follow that answer: in
-    RESP2 the client would read a message outside subscribed mode."""
-    c = kv.client()
-    for i in range(50):
-        with raw(kv) as s:
-            s.call("SUBSCRIBE", "race")
-            c.publish("race", "m")  # may or may not arrive before the UNSUBSCRIBE reply
-            s.send_command("UNSUBSCRIBE", "race")
-            first = s.read_reply()
-            if first[0] == b"message":
-                first = s.read_reply()
-            assert first == [b"unsubscribe", b"race", 0]
-            assert s.call("PING") == b"PONG", i
+def test_no_message_after_unsubscribe_reply(kv_server):
+    """A message published while the subscriber's UNSUBSCRIBE waited to be read must not follow
+    the UNSUBSCRIBE reply (in RESP2 the client would read a message outside subscribed mode).
+    kv-server: the subscriber's loop is held by DEBUG SLEEP on another client of that loop, its
+    UNSUBSCRIBE is sent, then a publisher on the other loop publishes (counted: the UNSUBSCRIBE
+    has not run yet) and the message is queued behind it. Redis runs everything in one thread:
+    the PUBLISH runs after the UNSUBSCRIBE and reaches nobody; the replies are the same."""
+    s = kv_server(threads=2, enable_debug_command="yes")
+    c = s.client()
+
+    def loop_of(conn):
+        return conn.call("CLIENT", "INFO").decode().split("io-thread=")[1].split()[0] \
+            if not s.is_redis else "0"
+
+    # Connections go round-robin to the two loops: take a subscriber and a sleeper that share
+    # one, and a publisher on the other.
+    conns = [s.raw() for _ in range(4)]
+    try:
+        by_loop = {}
+        for conn in conns:
+            by_loop.setdefault(loop_of(conn), []).append(conn)
+        if s.is_redis:
+            sub, sleeper, pub_conn = conns[0], conns[1], conns[2]
+        else:
+            assert len(by_loop) == 2
+            (a, b) = by_loop.values()
+            sub, sleeper, pub_conn = a[0], a[1], b[0]
+        sub.call("SUBSCRIBE", "race")
+        sleeper.send_command("DEBUG", "SLEEP", "1")
+        if not s.is_redis:
+            # The other loop answers CLIENT LIST while the sleeper's loop is inside DEBUG SLEEP.
+            wait_for(lambda: "cmd=debug" in pub_conn.call("CLIENT", "LIST").decode(),
+                     what="the sleeper's loop held")
+        sub.send_command("UNSUBSCRIBE", "race")
+        pub_conn.send_command("PUBLISH", "race", "late")
+        published = pub_conn.read_reply()
+        assert published == (0 if s.is_redis else 1)
+        assert sleeper.read_reply(timeout=30) == b"OK"
+        assert sub.read_reply(timeout=30) == [b"unsubscribe", b"race", 0]
+        # Nothing else arrived for it: the next reply is PING's plain PONG.
+        assert sub.call("PING") == b"PONG"
+    finally:
+        for conn in conns:
+            conn.close()
 
 
 # ---------------------------------------------------------------------------- RESP3
