@@ -341,6 +341,38 @@ bool ValidUserName(std::string_view name) {
   return std::none_of(name.begin(), name.end(), [](char c) { return c == ' ' || c == '\0'; });
 }
 
+// Whether every subscription of `c` is still allowed by its user's current rules (a deleted or
+// disabled user allows none, as its clients go on their next command anyway).
+bool SubscriptionsAllowed(ServerState& server, const ClientState& c) {
+  if (!c.user) return true;
+  const std::shared_ptr<const User> u = server.acl.Get(c.user->name());
+  if (!u || !u->enabled()) return false;
+  if (u->all_channels()) return true;
+  const PubSubClient& p = c.pubsub;
+  auto allowed = [&](const std::unordered_set<std::string>& names, bool patterns) {
+    return std::all_of(names.begin(), names.end(), [&](const std::string& n) {
+      return patterns ? u->ChannelPatternAllowed(n) : u->ChannelAllowed(n);
+    });
+  };
+  return allowed(p.channels, false) && allowed(p.shard_channels, false) &&
+         allowed(p.patterns, true);
+}
+
+// After a change of users: a subscriber whose channels its user no longer allows is
+// disconnected, as Redis 7.0 does. It may never send another command, so the check is posted
+// to its own loop rather than left to its next request.
+void RecheckSubscribers(ServerState& server) {
+  if (!server.close_client_if) return;
+  std::vector<std::pair<int, uint64_t>> subscribers;
+  server.clients.ForEach([&](const ClientState& c) {
+    if (c.pubsub.Any()) subscribers.emplace_back(c.io_thread, c.id);
+  });
+  for (const auto& [loop, id] : subscribers)
+    server.close_client_if(loop, id, [&server](const ClientState& c) {
+      return !SubscriptionsAllowed(server, c);
+    });
+}
+
 void AclSetUser(CommandContext& ctx) {
   const std::string_view name = ctx.args[2];
   if (!ValidUserName(name)) {
@@ -353,6 +385,7 @@ void AclSetUser(CommandContext& ctx) {
     ctx.rb->SendError(err);
     return;
   }
+  RecheckSubscribers(*ctx.server);
   ctx.rb->SendOk();
 }
 
@@ -478,6 +511,7 @@ void AclLoad(CommandContext& ctx) {
     ctx.rb->SendError("ERR " + err);
     return;
   }
+  RecheckSubscribers(*ctx.server);
   ctx.rb->SendOk();
 }
 
@@ -507,7 +541,9 @@ void CmdAcl(CommandContext& ctx) {
         return;
       }
     }
-    ctx.rb->SendLong(static_cast<int64_t>(reg.DelUsers(names)));
+    const size_t deleted = reg.DelUsers(names);
+    if (deleted > 0) RecheckSubscribers(*ctx.server);
+    ctx.rb->SendLong(static_cast<int64_t>(deleted));
   } else if (sub == "list" || sub == "users") {
     if (!arity(argc == 2)) return;
     const auto users = reg.All();

@@ -539,3 +539,28 @@ def test_native_clients_publish_but_cannot_subscribe(nkv):
         assert r.status == OK and r.value == 0
     finally:
         c.close()
+
+
+def test_acl_change_disconnects_subscribers_it_no_longer_allows(kv):
+    c = kv.client()
+    try:
+        c.execute_command("ACL", "SETUSER", "subuser", "on", "nopass", "+@all", "~*",
+                          "&news.*", "&sport")
+        with raw(kv) as keep, raw(kv) as lose, raw(kv) as pat:
+            for r in (keep, lose, pat):
+                r.call("AUTH", "subuser", "x")
+            keep.call("SUBSCRIBE", "sport")
+            lose.call("SUBSCRIBE", "news.a")
+            pat.call("PSUBSCRIBE", "news.*")
+            # news.* goes: its subscribers are closed at once, without sending anything.
+            c.execute_command("ACL", "SETUSER", "subuser", "resetchannels", "&sport")
+            assert lose.is_closed(timeout=10)
+            assert pat.is_closed(timeout=10)
+            assert c.publish("sport", "still") == 1
+            assert keep.read_reply() == [b"message", b"sport", b"still"]
+            # Deleting the user closes the rest.
+            c.execute_command("ACL", "DELUSER", "subuser")
+            assert keep.is_closed(timeout=10)
+            assert c.publish("sport", "gone") == 0
+    finally:
+        c.execute_command("ACL", "DELUSER", "subuser")
