@@ -363,12 +363,12 @@ bool SubscriptionsAllowed(ServerState& server, const ClientState& c) {
 // to its own loop rather than left to its next request.
 void RecheckSubscribers(ServerState& server) {
   if (!server.close_client_if) return;
-  std::vector<std::pair<int, uint64_t>> subscribers;
+  std::vector<uint64_t> subscribers;
   server.clients.ForEach([&](const ClientState& c) {
-    if (c.pubsub.Any()) subscribers.emplace_back(c.io_thread, c.id);
+    if (c.pubsub.Any()) subscribers.push_back(c.id);
   });
-  for (const auto& [loop, id] : subscribers)
-    server.close_client_if(loop, id, [&server](const ClientState& c) {
+  for (uint64_t id : subscribers)
+    server.close_client_if(id, [&server](const ClientState& c) {
       return !SubscriptionsAllowed(server, c);
     });
 }

@@ -109,7 +109,7 @@ class ServerState {
       deliver_pubsub;
   // Runs close_if(client) on the loop serving client `id` (if it is still connected) and closes
   // the client when it returns true. The server layer sets it; unset in unit tests.
-  std::function<void(int loop, uint64_t id, std::function<bool(const ClientState&)> close_if)>
+  std::function<void(uint64_t id, std::function<bool(const ClientState&)> close_if)>
       close_client_if;
   // INFO modules: one `module:name=...` line per loaded plugin (the server layer, which owns
   // the plugin host, sets it).

@@ -259,9 +259,8 @@ int Server::Run() {
   for (auto& t : threads_) loops.push_back(t.get());
   IoThread::SetLoops(loops);
   state_->deliver_pubsub = &IoThread::DeliverPubSub;
-  state_->close_client_if = [](int loop, uint64_t id,
-                               std::function<bool(const ClientState&)> close_if) {
-    IoThread::PostToConnection(loop, id, [close_if = std::move(close_if)](Connection& c) {
+  state_->close_client_if = [](uint64_t id, std::function<bool(const ClientState&)> close_if) {
+    IoThread::PostToConnection(id, [close_if = std::move(close_if)](Connection& c) {
       if (!close_if(c.client())) return;
       spdlog::info("closing client {} ({}): its user's rules no longer allow its subscriptions",
                    c.client().id, c.client().addr);
