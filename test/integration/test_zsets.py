@@ -254,6 +254,48 @@ def test_big_set_against_model(kv):
     assert c.zrangebyscore("z", 5, "(10") == [m for m, s in order if 5 <= s < 10]
 
 
+def test_big_set_reverse_walks_removals_and_moves_against_model(kv):
+    """A set far past the listpack limit: reverse ranges of every length from many ranks (the
+    skiplist walks those forward in chunks), score changes that keep or move a member's place,
+    rank-range removal from the middle and pops from both ends."""
+    c = kv.client()
+    rng = random.Random(11)
+    model = {f"k{i:05}": float(i % 40) for i in range(1500)}
+    c.zadd("z", model)
+
+    def order():
+        return sorted(model.items(), key=lambda kv_: (kv_[1], kv_[0]))
+
+    for m in rng.sample(sorted(model), 300):
+        s = model[m] + rng.choice([0.25, -0.25, 7, -13])
+        c.zadd("z", {m: s})
+        model[m] = s
+    want = order()
+    assert c.zrange("z", 0, -1, withscores=True) == want
+    assert c.zrevrange("z", 0, -1, withscores=True) == want[::-1]
+    n = len(want)
+    for _ in range(25):
+        a, b = sorted(rng.randrange(n) for _ in range(2))
+        assert c.zrevrange("z", a, b) == [m for m, _ in want[::-1][a:b + 1]]
+    assert c.zrevrangebyscore("z", 30, 5, start=70, num=200) == (
+        [m for m, s in want[::-1] if 5 <= s <= 30][70:270])
+    assert c.zrevrank("z", want[700][0]) == n - 1 - 700
+    assert c.zremrangebyrank("z", 400, 899) == 500
+    del want[400:900]
+    model = dict(want)
+    popped = c.zpopmax("z", 130)
+    assert popped == want[::-1][:130]
+    assert c.zpopmin("z", 70) == want[:70]
+    want = want[70:-130]
+    assert c.zrange("z", 0, -1, withscores=True) == want
+    assert c.zrevrange("z", 0, -1, withscores=True) == want[::-1]
+    assert c.zcard("z") == len(want)
+    c.zadd("lex", {f"w{i:04}": 0 for i in range(700)})
+    assert c.zrevrangebylex("lex", "[w0600", "(w0100", start=3, num=90) == (
+        [f"w{i:04}" for i in range(597, 507, -1)])
+    assert c.zlexcount("lex", "(w0100", "[w0600") == 500
+
+
 def test_set_algebra(kv):
     c = kv.client()
     c.zadd("a", {"x": 1, "y": 2, "z": 3})
