@@ -61,6 +61,7 @@ GROUP_TITLES = {
     "transactions": "Transactions",
     "server": "Server",
     "scripting": "Scripting and functions",
+    "pubsub": "Pub/Sub",
 }
 
 # Skeleton for a docs file that does not exist yet.

@@ -24,8 +24,9 @@ uint32_t CallCategories(const CommandSpec& spec, std::span<const std::string_vie
 // Rule parsing's view of the table: a public command's categories.
 acl::CommandLookup CommandLookupFor(const CommandTable& table);
 
-enum class AclVerdict { kOk, kCommand, kKey };
-// Whether `user` may run args (args[0] = name); for kKey, *denied is the key's position.
+enum class AclVerdict { kOk, kCommand, kKey, kChannel };
+// Whether `user` may run args (args[0] = name); for kKey and kChannel, *denied is the denied
+// argument's position.
 AclVerdict CheckAcl(const acl::User& user, const CommandSpec& spec,
                     std::span<const std::string_view> args, std::span<const size_t> key_positions,
                     size_t* denied);
@@ -35,6 +36,8 @@ bool AclAllowsOrReply(ServerState& server, ClientState& client, const CommandSpe
                       std::span<const size_t> key_positions, ReplyBuilder& rb);
 // AUTH / HELLO AUTH: checks the pair, logs a failure, replies -WRONGPASS itself when it fails.
 bool AuthenticateOrReply(CommandContext& ctx, std::string_view user, std::string_view pass);
+// The name Redis reports for this call: a container's subcommand as "config|get".
+std::string CallName(const CommandSpec& spec, std::span<const std::string_view> args);
 // A line of CLIENT LIST for `c` (ACL LOG's client-info); the server family owns the format.
 std::string ClientInfoLine(const ClientState& c, int64_t now_ms);
 

@@ -40,7 +40,7 @@ const std::unordered_map<std::string_view, uint32_t>& ContainerCategories() {
   static const std::unordered_map<std::string_view, uint32_t> kContainers = {
       {"config", kSlow}, {"client", kSlow}, {"acl", kSlow},
       {"module", kSlow}, {"memory", kSlow}, {"object", kSlow},
-      {"function", kSlow},
+      {"function", kSlow}, {"pubsub", kSlow},
       {"command", kSlow | kConnection},
   };
   return kContainers;
@@ -72,6 +72,7 @@ uint32_t SubcommandCategories(std::string_view cmd, std::string_view sub) {
   // The rest of each container's subcommands, as Redis.
   if (cmd == "client" || cmd == "command") return kSlow | kConnection;
   if (cmd == "object") return kKeyspace | kRead | kSlow;
+  if (cmd == "pubsub") return sub == "help" ? kSlow : kSlow | kPubSub;
   if (cmd == "function") {
     const bool write = sub == "load" || sub == "restore" || sub == "flush" || sub == "delete";
     return kSlow | kScripting | (write ? kWrite : 0u);
@@ -123,12 +124,13 @@ uint32_t CallCategories(const CommandSpec& spec, std::span<const std::string_vie
 
 namespace {
 // How Redis names a call in NOPERM errors and ACL LOG: a container's subcommand as "config|get".
+}  // namespace
+
 std::string CallName(const CommandSpec& spec, std::span<const std::string_view> args) {
   if (args.size() < 2 || !spec.module.empty() || !ContainerCategories().count(spec.name))
     return spec.name;
   return spec.name + "|" + AsciiLower(args[1]);
 }
-}  // namespace
 
 acl::CommandLookup CommandLookupFor(const CommandTable& table) {
   return [&table](std::string_view name) -> std::optional<uint32_t> {
@@ -161,6 +163,21 @@ AclVerdict CheckAcl(const User& user, const CommandSpec& spec,
       *denied = pos;
       return AclVerdict::kKey;
     }
+  }
+  // Channels (Redis's &patterns): PUBLISH's and the SUBSCRIBEs' arguments are channels,
+  // PSUBSCRIBE's are patterns; the UNSUBSCRIBEs need no permission.
+  if (spec.has(kCmdPubSub) && !user.all_channels() && spec.module.empty()) {
+    const std::string_view n = spec.name;
+    const bool publish = n == "publish" || n == "spublish";
+    const bool subscribe = n == "subscribe" || n == "ssubscribe";
+    const bool psubscribe = n == "psubscribe";
+    const size_t end = publish ? std::min<size_t>(args.size(), 2) : args.size();
+    if (publish || subscribe || psubscribe)
+      for (size_t i = 1; i < end; ++i)
+        if (psubscribe ? !user.ChannelPatternAllowed(args[i]) : !user.ChannelAllowed(args[i])) {
+          *denied = i;
+          return AclVerdict::kChannel;
+        }
   }
   return AclVerdict::kOk;
 }
@@ -200,6 +217,10 @@ bool AclAllowsOrReply(ServerState& server, ClientState& client, const CommandSpe
     case AclVerdict::kKey:
       LogDenial(server, client, "key", std::string(args[denied]), client.user->name());
       rb.SendError(errors::kNoPermKey);
+      return false;
+    case AclVerdict::kChannel:
+      LogDenial(server, client, "channel", std::string(args[denied]), client.user->name());
+      rb.SendError(errors::kNoPermChannel);
       return false;
   }
   return false;
@@ -321,6 +342,38 @@ bool ValidUserName(std::string_view name) {
   return std::none_of(name.begin(), name.end(), [](char c) { return c == ' ' || c == '\0'; });
 }
 
+// Whether every subscription of `c` is still allowed by its user's current rules (a deleted or
+// disabled user allows none, as its clients go on their next command anyway).
+bool SubscriptionsAllowed(ServerState& server, const ClientState& c) {
+  if (!c.user) return true;
+  const std::shared_ptr<const User> u = server.acl.Get(c.user->name());
+  if (!u || !u->enabled()) return false;
+  if (u->all_channels()) return true;
+  const PubSubClient& p = c.pubsub;
+  auto allowed = [&](const std::unordered_set<std::string>& names, bool patterns) {
+    return std::all_of(names.begin(), names.end(), [&](const std::string& n) {
+      return patterns ? u->ChannelPatternAllowed(n) : u->ChannelAllowed(n);
+    });
+  };
+  return allowed(p.channels, false) && allowed(p.shard_channels, false) &&
+         allowed(p.patterns, true);
+}
+
+// After a change of users: a subscriber whose channels its user no longer allows is
+// disconnected, as Redis 7.0 does. It may never send another command, so the check is posted
+// to its own loop rather than left to its next request.
+void RecheckSubscribers(ServerState& server) {
+  if (!server.close_client_if) return;
+  std::vector<uint64_t> subscribers;
+  server.clients.ForEach([&](const ClientState& c) {
+    if (c.pubsub.Any()) subscribers.push_back(c.id);
+  });
+  for (uint64_t id : subscribers)
+    server.close_client_if(id, [&server](const ClientState& c) {
+      return !SubscriptionsAllowed(server, c);
+    });
+}
+
 void AclSetUser(CommandContext& ctx) {
   const std::string_view name = ctx.args[2];
   if (!ValidUserName(name)) {
@@ -333,6 +386,7 @@ void AclSetUser(CommandContext& ctx) {
     ctx.rb->SendError(err);
     return;
   }
+  RecheckSubscribers(*ctx.server);
   ctx.rb->SendOk();
 }
 
@@ -368,6 +422,10 @@ void AclDryRun(CommandContext& ctx) {
     case AclVerdict::kKey:
       ctx.rb->SendBulk(
           fmt::format("This user has no permissions to access the '{}' key", args[denied]));
+      break;
+    case AclVerdict::kChannel:
+      ctx.rb->SendBulk(
+          fmt::format("This user has no permissions to access the '{}' channel", args[denied]));
       break;
   }
 }
@@ -454,6 +512,7 @@ void AclLoad(CommandContext& ctx) {
     ctx.rb->SendError("ERR " + err);
     return;
   }
+  RecheckSubscribers(*ctx.server);
   ctx.rb->SendOk();
 }
 
@@ -483,7 +542,9 @@ void CmdAcl(CommandContext& ctx) {
         return;
       }
     }
-    ctx.rb->SendLong(static_cast<int64_t>(reg.DelUsers(names)));
+    const size_t deleted = reg.DelUsers(names);
+    if (deleted > 0) RecheckSubscribers(*ctx.server);
+    ctx.rb->SendLong(static_cast<int64_t>(deleted));
   } else if (sub == "list" || sub == "users") {
     if (!arity(argc == 2)) return;
     const auto users = reg.All();

@@ -22,6 +22,7 @@
 
 #include "core/acl.h"
 #include "core/keyspace.h"
+#include "core/pubsub.h"
 #include "core/reply_builder.h"
 
 namespace kv {
@@ -193,6 +194,8 @@ struct ClientState {
   // Written by the client's own thread, read by CLIENT LIST on any thread.
   std::atomic<const CommandSpec*> last_cmd{nullptr};
   TxState tx;
+  // Channels, patterns and shard channels it is subscribed to (kept by ServerState::pubsub).
+  PubSubClient pubsub;
 };
 
 // Connected over loopback (127.0.0.0/8, ::1, IPv4-mapped 127.x): Redis's "local" client, for

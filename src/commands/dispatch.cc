@@ -2,6 +2,8 @@
 
 #include <time.h>
 
+#include <algorithm>
+#include <iterator>
 #include <mutex>
 #include <numeric>
 #include <vector>
@@ -65,6 +67,15 @@ std::string_view Dispatcher::CheckKey(std::string_view key) const {
   if (chars < 0 || static_cast<size_t>(chars) > kMaxStrictKeyChars) return kInvalidKey;
   return {};
 }
+
+namespace {
+bool AllowedWhileSubscribed(std::string_view name) {
+  static constexpr std::string_view kAllowed[] = {"ping",         "subscribe",  "ssubscribe",
+                                                  "unsubscribe",  "sunsubscribe", "psubscribe",
+                                                  "punsubscribe", "quit",       "reset"};
+  return std::find(std::begin(kAllowed), std::end(kAllowed), name) != std::end(kAllowed);
+}
+}  // namespace
 
 void Dispatcher::Execute(ClientState& client, std::span<const std::string_view> args,
                          ReplyBuilder& rb, std::span<const TypedArg> typed) {
@@ -167,6 +178,13 @@ void Dispatcher::Execute(ClientState& client, std::span<const std::string_view> 
       }
       return;
     }
+  }
+  // RESP2's subscribed mode: messages and replies share one stream, so only the commands
+  // whose replies look like messages may run (RESP3 tells them apart by the push type).
+  if (client.resp.load(std::memory_order_relaxed) == 2 && client.pubsub.Any() &&
+      !AllowedWhileSubscribed(spec->name)) {
+    reject(fmt::format(fmt::runtime(errors::kSubscribedMode), CallName(*spec, args)));
+    return;
   }
 
   // Inside an atomic batch (the native all-or-nothing MSET): the batch's clock, and no eviction,

@@ -28,6 +28,7 @@ void RegisterFunctionFamily(CommandTable& table);
 void RegisterMemoryFamily(CommandTable& table);
 void RegisterSortFamily(CommandTable& table);
 void RegisterMultiFamily(CommandTable& table);  // MULTI EXEC DISCARD WATCH UNWATCH
+void RegisterPubSubFamily(CommandTable& table);
 
 inline void RegisterBuiltinFamilies(CommandTable& table) {
   RegisterStringFamily(table);
@@ -49,6 +50,7 @@ inline void RegisterBuiltinFamilies(CommandTable& table) {
   RegisterMemoryFamily(table);
   RegisterSortFamily(table);
   RegisterMultiFamily(table);
+  RegisterPubSubFamily(table);
 }
 
 }  // namespace kv

@@ -127,7 +127,8 @@ std::string StatsSection(CommandContext& ctx) {
       "instantaneous_ops_per_sec:{}\r\ntotal_net_input_bytes:{}\r\ntotal_net_output_bytes:{}\r\n"
       "instantaneous_input_kbps:{:.2f}\r\ninstantaneous_output_kbps:{:.2f}\r\n"
       "rejected_connections:{}\r\nexpired_keys:{}\r\nexpired_subkeys:{}\r\nevicted_keys:{}\r\nkeyspace_hits:{}\r\n"
-      "keyspace_misses:{}\r\nlatest_fork_usec:{}\r\ntotal_forks:{}\r\n"
+      "keyspace_misses:{}\r\npubsub_channels:{}\r\npubsub_patterns:{}\r\n"
+      "pubsubshard_channels:{}\r\nlatest_fork_usec:{}\r\ntotal_forks:{}\r\n"
       "total_error_replies:{}\r\ntotal_reads_processed:{}\r\ntotal_writes_processed:{}\r\n"
       "lazyfreed_objects:{}\r\n",
       s.stats.total_connections.load(), ts.Sum(&ThreadStats::commands_processed),
@@ -135,7 +136,8 @@ std::string StatsSection(CommandContext& ctx) {
       ts.Sum(&ThreadStats::net_output), s.sampled.net_input.Rate() / 1024,
       s.sampled.net_output.Rate() / 1024, s.stats.rejected_connections.load(),
       es.expired_keys.load(), es.expired_subkeys.load(), es.evicted_keys.load(), es.keyspace_hits.load(),
-      es.keyspace_misses.load(), p ? p->latest_fork_usec() : 0, p ? p->total_forks() : 0,
+      es.keyspace_misses.load(), s.pubsub.NumChannels(false), s.pubsub.NumPatterns(),
+      s.pubsub.NumChannels(true), p ? p->latest_fork_usec() : 0, p ? p->total_forks() : 0,
       ts.Sum(&ThreadStats::errors), ts.Sum(&ThreadStats::reads), ts.Sum(&ThreadStats::writes),
       LazyFreedObjects());
 }

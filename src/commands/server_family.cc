@@ -58,6 +58,13 @@ void CmdPing(CommandContext& ctx) {
     ctx.rb->SendError(errors::WrongArity("ping"));
     return;
   }
+  if (ctx.client->pubsub.Any() && ctx.client->resp == 2) {
+    // RESP2's subscribed mode: replies must look like messages, so PING answers in an array.
+    ctx.rb->StartArray(2);
+    ctx.rb->SendBulk("pong");
+    ctx.rb->SendBulk(ctx.args.size() == 2 ? ctx.args[1] : "");
+    return;
+  }
   if (ctx.args.size() == 2)
     ctx.rb->SendBulk(ctx.args[1]);
   else
@@ -172,6 +179,8 @@ void CmdQuit(CommandContext& ctx) {
 void CmdReset(CommandContext& ctx) {
   DiscardTransaction(*ctx.client);
   UnwatchAll(*ctx.client);
+  // Out of subscribed mode, without an UNSUBSCRIBE reply (as Redis).
+  if (ctx.client->pubsub.Any()) ctx.server->pubsub.RemoveClient(ctx.client->pubsub, ctx.client->id);
   {
     std::lock_guard lock(ctx.server->clients.mu());
     ctx.client->name.clear();
@@ -190,17 +199,27 @@ void CmdReset(CommandContext& ctx) {
   ctx.rb->SendSimple("RESET");
 }
 
+// CLIENT LIST's flags, in Redis's order: P (subscribed), x (in MULTI), N for none.
+std::string ClientFlags(const ClientState& c) {
+  std::string flags;
+  if (c.pubsub.Any()) flags += 'P';
+  if (c.tx.queued_count.load(std::memory_order_relaxed) >= 0) flags += 'x';
+  return flags.empty() ? "N" : flags;
+}
+
 std::string ClientLine(const ClientState& c, int64_t now_ms) {
   const CommandSpec* cmd = c.last_cmd.load(std::memory_order_relaxed);
   return fmt::format(
-      "id={} addr={} laddr={} fd={} name={} age={} idle={} flags={} db={} sub=0 psub=0 ssub=0 "
+      "id={} addr={} laddr={} fd={} name={} age={} idle={} flags={} db={} sub={} psub={} ssub={} "
       "multi={} qbuf=0 qbuf-free=0 argv-mem=0 multi-mem=0 rbs=0 rbp=0 obl=0 oll=0 omem=0 "
       "tot-mem=0 events=r cmd={} user={} redir=-1 resp={} lib-name={} lib-ver={} "
       "io-thread={}\n",
       c.id, c.addr, c.laddr, c.fd, c.name,
       (now_ms - c.created_ms.load(std::memory_order_relaxed)) / 1000,
       (now_ms - c.last_active_ms.load(std::memory_order_relaxed)) / 1000,
-      c.tx.queued_count.load(std::memory_order_relaxed) >= 0 ? "x" : "N", c.ns_name,
+      ClientFlags(c), c.ns_name, c.pubsub.n_channels.load(std::memory_order_relaxed),
+      c.pubsub.n_patterns.load(std::memory_order_relaxed),
+      c.pubsub.n_shard.load(std::memory_order_relaxed),
       c.tx.queued_count.load(std::memory_order_relaxed),
       cmd ? std::string_view(cmd->name) : "NULL",
       c.user ? std::string_view(c.user->name()) : "default",

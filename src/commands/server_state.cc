@@ -31,6 +31,12 @@ void ClientRegistry::Remove(ClientState* c) {
   count_.store(clients_.size(), std::memory_order_relaxed);
 }
 
+int ClientRegistry::LoopOf(uint64_t id) {
+  std::lock_guard lock(mu_);
+  auto it = clients_.find(id);
+  return it == clients_.end() ? -1 : it->second->io_thread;
+}
+
 void ClientRegistry::ForEach(const std::function<void(const ClientState&)>& fn) {
   std::lock_guard lock(mu_);
   std::vector<const ClientState*> sorted;

@@ -16,6 +16,7 @@
 #include "core/acl.h"
 #include "core/config.h"
 #include "core/keyspace.h"
+#include "core/pubsub.h"
 
 namespace kv::persist {
 class Persistence;
@@ -59,6 +60,8 @@ class ClientRegistry {
   void Add(ClientState* c);
   void Remove(ClientState* c);
   size_t size() const { return count_.load(std::memory_order_relaxed); }
+  // The I/O loop serving client `id`, or -1 when no such client is connected.
+  int LoopOf(uint64_t id);
   std::mutex& mu() { return mu_; }
   // Calls fn(const ClientState&) for each client in id order, under mu().
   void ForEach(const std::function<void(const ClientState&)>& fn);
@@ -100,6 +103,18 @@ class ServerState {
   std::atomic<bool> active_expire{true};
   // The one dispatcher (set by its constructor): EXEC runs its queued commands through it.
   Dispatcher* dispatcher = nullptr;
+  // Pub/Sub subscriptions of every client, on every thread.
+  PubSubRegistry pubsub;
+  // Hands one published message to the receivers on I/O loop `loop` (all of `to` are there);
+  // the server layer sets it. Called in publish order by each publisher, and delivers in that
+  // order. Unset in unit tests: nothing is delivered.
+  std::function<void(int loop, std::shared_ptr<const PubSubMessage> msg,
+                     std::vector<PubSubTarget> to)>
+      deliver_pubsub;
+  // Runs close_if(client) on the loop serving client `id` (if it is still connected) and closes
+  // the client when it returns true. The server layer sets it; unset in unit tests.
+  std::function<void(uint64_t id, std::function<bool(const ClientState&)> close_if)>
+      close_client_if;
   // INFO modules: one `module:name=...` line per loaded plugin (the server layer, which owns
   // the plugin host, sets it).
   std::function<std::string()> info_modules;

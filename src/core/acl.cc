@@ -260,6 +260,11 @@ bool User::ReadsAllKeys() const {
          });
 }
 
+bool User::ChannelPatternAllowed(std::string_view pattern) const {
+  if (all_channels_) return true;
+  return std::find(channels_.begin(), channels_.end(), pattern) != channels_.end();
+}
+
 bool User::ChannelAllowed(std::string_view channel) const {
   if (all_channels_) return true;
   return std::any_of(channels_.begin(), channels_.end(),

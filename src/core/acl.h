@@ -86,8 +86,8 @@ class User {
   bool enabled() const { return enabled_; }
   bool nopass() const { return nopass_; }
   const std::vector<std::string>& passwords() const { return passwords_; }
-  // Every command, every key (read and write): the dispatcher skips the checks.
-  bool unrestricted() const { return all_commands_ && all_keys_; }
+  // Every command, key and channel: the dispatcher skips the checks.
+  bool unrestricted() const { return all_commands_ && all_keys_ && all_channels_; }
   bool all_commands() const { return all_commands_; }
   // A connection must AUTH as this user: it is off or has no `nopass`.
   bool RequiresAuth() const { return !enabled_ || !nopass_; }
@@ -101,6 +101,10 @@ class User {
   // matches the name "*" (~?, ~[*]) does not count.
   bool ReadsAllKeys() const;
   bool ChannelAllowed(std::string_view channel) const;
+  // PSUBSCRIBE's pattern: allowed only if it is literally one of the user's channel patterns
+  // (or the user has every channel), as in Redis, so a pattern cannot reach past the rules.
+  bool ChannelPatternAllowed(std::string_view pattern) const;
+  bool all_channels() const { return all_channels_; }
 
   // "on #<hash> ~* resetchannels &* +@all", as ACL LIST and the ACL file write it.
   std::string Describe() const;

@@ -63,7 +63,8 @@ TEST_CASE("acl: key patterns separate read and write access") {
   CHECK_FALSE(u.KeyAllowed("x", true, false));
   User both = Make({"%R~a*", "%W~a*"});
   CHECK(both.KeyAllowed("ab", true, true));
-  CHECK(Make({"allkeys", "+@all"}).unrestricted());
+  CHECK_FALSE(Make({"allkeys", "+@all"}).unrestricted());  // no channels yet
+  CHECK(Make({"allkeys", "allchannels", "+@all"}).unrestricted());
 }
 
 TEST_CASE("acl: reading every key takes the pattern \"*\" with read access") {

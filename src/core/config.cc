@@ -98,6 +98,54 @@ std::optional<int64_t> Config::ParseMemory(std::string_view s) {
   return *num * mul;
 }
 
+std::string Config::OutputLimits() const {
+  auto group = [](const char* name, const OutputLimit& l) {
+    return fmt::format("{} {} {} {}", name, l.hard->load(), l.soft.load(), l.soft_seconds.load());
+  };
+  // Redis still names the replica class "slave" here.
+  return group("normal", obuf_normal_) + " " + group("slave", obuf_replica_) + " " +
+         group("pubsub", obuf_pubsub_);
+}
+
+std::string Config::SetOutputLimits(std::string_view v) {
+  std::vector<std::string> words;
+  for (size_t i = 0; i < v.size();) {
+    while (i < v.size() && std::isspace(static_cast<unsigned char>(v[i]))) ++i;
+    size_t j = i;
+    while (j < v.size() && !std::isspace(static_cast<unsigned char>(v[j]))) ++j;
+    if (j > i) words.emplace_back(v.substr(i, j - i));
+    i = j;
+  }
+  if (words.empty() || words.size() % 4 != 0)
+    return "Wrong number of arguments in buffer limit configuration.";
+  struct Parsed {
+    OutputLimit* limit;
+    int64_t hard, soft, seconds;
+  };
+  std::vector<Parsed> parsed;
+  // All groups are checked before any is applied, so a bad one changes nothing.
+  for (size_t i = 0; i < words.size(); i += 4) {
+    const std::string cls = Lower(words[i]);
+    OutputLimit* l = cls == "normal"                      ? &obuf_normal_
+                     : cls == "slave" || cls == "replica" ? &obuf_replica_
+                     : cls == "pubsub"                    ? &obuf_pubsub_
+                                                          : nullptr;
+    if (l == nullptr) return "Invalid client class specified in buffer limit configuration.";
+    auto hard = ParseMemory(words[i + 1]);
+    auto soft = ParseMemory(words[i + 2]);
+    auto seconds = ParseInt(words[i + 3]);
+    if (!hard || !soft || !seconds || *seconds < 0)
+      return "Error in hard, soft or soft_seconds setting in buffer limit configuration.";
+    parsed.push_back({l, *hard, *soft, *seconds});
+  }
+  for (const Parsed& p : parsed) {
+    p.limit->hard->store(p.hard);
+    p.limit->soft.store(p.soft);
+    p.limit->soft_seconds.store(p.seconds);
+  }
+  return "";
+}
+
 void Config::AddString(std::string name, std::string help, std::string* field, bool runtime,
                        std::function<std::string(std::string_view)> validate) {
   directives_.push_back(
@@ -334,8 +382,15 @@ Config::Config() {
   add_int("client-query-buffer-limit", "largest unparsed input per client",
           &client_query_buffer_limit, 1024 * 1024, INT64_MAX, true, true);
   add_int("output-buffer-limit",
-          "pending reply bytes after which a client that does not read is disconnected",
-          &client_output_buffer_limit, 1024 * 1024, INT64_MAX, true, true);
+          "pending reply bytes after which a client that does not read is disconnected (0 = "
+          "none); the normal class's hard limit in client-output-buffer-limit",
+          &client_output_buffer_limit, 0, INT64_MAX, true, true);
+  directives_.push_back(
+      {"client-output-buffer-limit",
+       "per class (normal, replica, pubsub): '<class> <hard> <soft> <soft-seconds>' groups; a "
+       "client past hard, or past soft for soft-seconds, is disconnected (0 = no limit)",
+       OutputLimits(), true, [this] { return OutputLimits(); },
+       [this](std::string_view v) { return SetOutputLimits(v); }});
   directives_.push_back(
       {"loadmodule", "load a plugin at start: path then its arguments (repeatable)", "", false,
        [this] {

@@ -63,7 +63,21 @@ class Config {
   // Limits.
   std::atomic<int64_t> proto_max_bulk_len{512ll * 1024 * 1024};
   std::atomic<int64_t> client_query_buffer_limit{1024ll * 1024 * 1024};
+  // The normal class's hard limit of client-output-buffer-limit (also `output-buffer-limit`).
   std::atomic<int64_t> client_output_buffer_limit{256ll * 1024 * 1024};
+  // client-output-buffer-limit, Redis's classes: pending reply bytes past `hard`, or past
+  // `soft` for longer than `soft_seconds`, close the client (0 = no such limit).
+  struct OutputLimit {
+    std::atomic<int64_t>* hard;
+    std::atomic<int64_t> own_hard{0};
+    std::atomic<int64_t> soft{0};
+    std::atomic<int64_t> soft_seconds{0};
+  };
+  enum class ClientClass { kNormal, kReplica, kPubSub };
+  OutputLimit& output_limit(ClientClass c) {
+    return c == ClientClass::kNormal ? obuf_normal_ : c == ClientClass::kReplica ? obuf_replica_
+                                                                                 : obuf_pubsub_;
+  }
   std::atomic<int64_t> maxclients{10000};
   std::atomic<int64_t> maxmemory{0};
   std::atomic<EvictionPolicy> maxmemory_policy{EvictionPolicy::kNoEviction};
@@ -134,6 +148,9 @@ class Config {
 
   // Parses Redis memory units: "100", "1k", "1kb", "5mb", "2gb" (k = 1000, kb = 1024).
   static std::optional<int64_t> ParseMemory(std::string_view s);
+  // client-output-buffer-limit's value: `<class> <hard> <soft> <soft-seconds>` groups.
+  std::string OutputLimits() const;
+  std::string SetOutputLimits(std::string_view v);
 
  private:
   std::string Locked(const std::string& s) const {
@@ -169,6 +186,9 @@ class Config {
   std::string tls_auth_clients_ = "yes";
   std::string tls_protocols_ = "TLSv1.2 TLSv1.3";
   std::string tls_prefer_server_ciphers_ = "no";
+  OutputLimit obuf_normal_{&client_output_buffer_limit};
+  OutputLimit obuf_replica_{&obuf_replica_.own_hard, 256ll * 1024 * 1024, 64ll * 1024 * 1024, 60};
+  OutputLimit obuf_pubsub_{&obuf_pubsub_.own_hard, 32ll * 1024 * 1024, 8ll * 1024 * 1024, 60};
 };
 
 }  // namespace kv

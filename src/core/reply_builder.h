@@ -37,6 +37,8 @@ class ReplyBuilder {
   virtual void StartArray(uint32_t n) = 0;
   virtual void StartMap(uint32_t pairs) = 0;  // RESP2 flattens to an array of 2*pairs
   virtual void StartSet(uint32_t n) = 0;      // RESP2 sends an array
+  // An out-of-band message (pub/sub): RESP3's push type, an array elsewhere.
+  virtual void StartPush(uint32_t n) { StartArray(n); }
   // A stored scalar: RESP sends its canonical string as a bulk string; the native protocol keeps
   // its type (Int stays Int).
   virtual void SendScalar(const ScalarView& v) = 0;

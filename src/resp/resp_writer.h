@@ -41,6 +41,7 @@ class RespWriter final : public kv::ReplyBuilder {
   void StartArray(uint32_t n) override;
   void StartMap(uint32_t pairs) override;
   void StartSet(uint32_t n) override;
+  void StartPush(uint32_t n) override { AppendHeader(resp3_ ? '>' : '*', n); }
   void SendScalar(const ScalarView& v) override;
 
  private:

@@ -11,6 +11,7 @@
 #include "commands/transactions.h"
 #include "core/memory.h"
 #include "persist/persistence.h"
+#include "resp/resp_writer.h"
 #include "server/io_thread.h"
 
 namespace kv {
@@ -100,7 +101,10 @@ void Connection::Close() {
   // Writers on other threads must stop reaching this client's WATCH flag before it is freed.
   UnwatchAll(client_);
   thread_->Unregister(this);
-  thread_->server().clients.Remove(&client_);
+  ServerState& server = thread_->server();
+  server.clients.Remove(&client_);
+  // A vanished subscriber leaves every channel at once: PUBLISH stops counting it.
+  if (client_.pubsub.Any()) server.pubsub.RemoveClient(client_.pubsub, client_.id);
   uv_close(reinterpret_cast<uv_handle_t*>(&retry_timer_), OnClose);
   uv_close(reinterpret_cast<uv_handle_t*>(&handle_), OnClose);
 }
@@ -288,9 +292,11 @@ void Connection::ProcessInput() {
     return;
   }
   size_t consumed = 0;
+  processing_ = true;
   const Session::Outcome outcome = session_->Process(
       std::string_view(in_.get() + in_start_, in_end_ - in_start_), &consumed, &out_,
       kOutputSoftLimit);
+  processing_ = false;
   in_start_ += consumed;
   if (in_start_ == in_end_) {
     in_start_ = in_end_ = 0;
@@ -309,10 +315,7 @@ void Connection::ProcessInput() {
     close_after_flush_ = true;
     PauseReading();
   } else {
-    const Config& cfg = thread_->server().config;
-    if (static_cast<int64_t>(output_bytes()) > cfg.client_output_buffer_limit.load()) {
-      spdlog::warn("closing client {} ({}): output buffer over output-buffer-limit", client_.id,
-                   client_.addr);
+    if (OverOutputLimit()) {
       Close();
       return;
     }
@@ -323,6 +326,72 @@ void Connection::ProcessInput() {
     ReleaseIdleBuffers();
     SyncBufferAccounting();
   }
+}
+
+bool Connection::OverOutputLimit() {
+  Config& cfg = thread_->server().config;
+  const bool pubsub = client_.pubsub.Any();
+  const Config::OutputLimit& l =
+      cfg.output_limit(pubsub ? Config::ClientClass::kPubSub : Config::ClientClass::kNormal);
+  const int64_t used = static_cast<int64_t>(output_bytes());
+  const char* cls = pubsub ? "pubsub" : "normal";
+  const int64_t hard = l.hard->load(std::memory_order_relaxed);
+  if (hard > 0 && used > hard) {
+    spdlog::warn("closing client {} ({}): output buffer over client-output-buffer-limit {} hard "
+                 "limit ({} bytes)",
+                 client_.id, client_.addr, cls, used);
+    return true;
+  }
+  const int64_t soft = l.soft.load(std::memory_order_relaxed);
+  if (soft <= 0 || used <= soft) {
+    soft_limit_since_ = 0;
+    return false;
+  }
+  const int64_t now = NowMs();
+  if (soft_limit_since_ == 0) soft_limit_since_ = now;
+  if (now - soft_limit_since_ <= l.soft_seconds.load(std::memory_order_relaxed) * 1000)
+    return false;
+  spdlog::warn("closing client {} ({}): output buffer over client-output-buffer-limit {} soft "
+               "limit for {} s ({} bytes)",
+               client_.id, client_.addr, cls, (now - soft_limit_since_) / 1000, used);
+  return true;
+}
+
+void Connection::DeliverPubSub(const PubSubMessage& msg, const PubSubTarget& to) {
+  if (closing_) return;
+  // Published before an UNSUBSCRIBE this client has already been answered: Redis would not
+  // have sent it, so neither do we.
+  const PubSubClient& subs = client_.pubsub;
+  const bool subscribed = to.by_pattern ? subs.patterns.contains(to.pattern)
+                          : msg.shard   ? subs.shard_channels.contains(msg.channel)
+                                        : subs.channels.contains(msg.channel);
+  if (!subscribed) return;
+  resp::RespWriter w(&out_);
+  w.set_resp3(client_.resp.load(std::memory_order_relaxed) == 3);
+  w.StartPush(to.by_pattern ? 4 : 3);
+  w.SendBulk(to.by_pattern ? "pmessage" : msg.shard ? "smessage" : "message");
+  if (to.by_pattern) w.SendBulk(to.pattern);
+  w.SendBulk(msg.channel);
+  w.SendBulk(msg.payload);
+  // Its own PUBLISH (RESP3): the message goes before the reply, and ProcessInput sends both.
+  if (processing_) return;
+  // Checked at every message, so a subscriber that does not read is dropped at its limit
+  // however many messages one turn of the loop brings.
+  if (OverOutputLimit()) {
+    Close();
+    return;
+  }
+  if (!flush_soon_) {
+    flush_soon_ = true;
+    thread_->FlushSoon(this);
+  }
+}
+
+void Connection::FlushDelivered() {
+  flush_soon_ = false;
+  if (closing_) return;
+  Flush();
+  if (!closing_) SyncBufferAccounting();
 }
 
 void Connection::ReleaseIdleBuffers() {

@@ -53,6 +53,12 @@ class Connection {
   }
   // The WAL fsynced more: send held replies if they are now covered.
   void DurableProgress();
+  // On this connection's loop: appends a published message for subscription `to` (dropped if
+  // the client unsubscribed since it was published), then sends it, or closes the client if
+  // its output passes its class's client-output-buffer-limit.
+  void DeliverPubSub(const PubSubMessage& msg, const PubSubTarget& to);
+  // The loop is about to wait: sends what DeliverPubSub appended.
+  void FlushDelivered();
 
  private:
   static void OnAlloc(uv_handle_t* h, size_t suggested, uv_buf_t* buf);
@@ -79,6 +85,10 @@ class Connection {
   // Reports a change of buffer_capacity() to the global client-buffer figure.
   void SyncBufferAccounting();
   void ReleaseIdleBuffers();
+  // client-output-buffer-limit for this client's class (pubsub while it has subscriptions,
+  // normal otherwise): true when past the hard limit, or past the soft one for longer than its
+  // seconds.
+  bool OverOutputLimit();
 
   IoThread* thread_;
   ThreadStats& stats_;  // this loop's counters (reads, writes, bytes)
@@ -104,6 +114,9 @@ class Connection {
   // How long a refused connection waits for its client to close (its fd is held that long).
   static constexpr uint64_t kRefusalLingerMs = 1000;
   bool waiting_durable_ = false;
+  bool processing_ = false;     // inside session_->Process: the caller flushes and checks
+  bool flush_soon_ = false;     // queued on the loop's FlushSoon list
+  int64_t soft_limit_since_ = 0;  // when output first passed the soft limit (0 = below it)
   std::unique_ptr<tls::TlsStream> tls_;  // null on a plain listener
   std::string tls_out_;                  // ciphertext not yet handed to uv_write
 };

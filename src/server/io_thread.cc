@@ -15,6 +15,10 @@ namespace kv {
 
 namespace {
 
+thread_local IoThread* current_loop = nullptr;
+// Every loop, by index: written once by SetLoops before any loop runs, read-only afterwards.
+std::vector<IoThread*> all_loops;
+
 // One socket per port, without SO_REUSEPORT: bind fails with EADDRINUSE while any other
 // process listens there. SO_REUSEADDR only lets a restart bind past connections in TIME_WAIT.
 int ListenSocket(const sockaddr* addr, int backlog, std::string* err) {
@@ -40,6 +44,7 @@ int ListenSocket(const sockaddr* addr, int backlog, std::string* err) {
 IoThread::IoThread(int index, Dispatcher& dispatcher) : index_(index), dispatcher_(dispatcher) {
   uv_loop_init(&loop_);
   loop_.data = this;
+  work_ = std::make_unique<WorkQueue>(&loop_);
   uv_async_init(&loop_, &stop_async_, OnStop);
   stop_async_.data = this;
   uv_async_init(&loop_, &adopt_async_, OnAdopt);
@@ -49,6 +54,8 @@ IoThread::IoThread(int index, Dispatcher& dispatcher) : index_(index), dispatche
   durable_async_.data = this;
   // Like the idle check, it must not keep the loop alive on its own.
   uv_unref(reinterpret_cast<uv_handle_t*>(&durable_async_));
+  uv_prepare_init(&loop_, &before_wait_);
+  before_wait_.data = this;
   uv_timer_init(&loop_, &idle_timer_);
   idle_timer_.data = this;
   uv_timer_start(&idle_timer_, OnIdleCheck, 1000, 1000);
@@ -178,14 +185,78 @@ void IoThread::OnIdleCheck(uv_timer_t* t) {
   if (timeout_s <= 0) return;
   const int64_t now = NowMs();
   std::vector<Connection*> idle;
-  for (Connection* c : self->conns_)
-    if (now - c->client().last_active_ms.load(std::memory_order_relaxed) > timeout_s * 1000)
+  for (auto& [id, c] : self->conns_)
+    // Subscribers wait for messages, not for their own requests: Redis exempts them too.
+    if (!c->client().pubsub.Any() &&
+        now - c->client().last_active_ms.load(std::memory_order_relaxed) > timeout_s * 1000)
       idle.push_back(c);
   for (Connection* c : idle) c->Close();
 }
 
+void IoThread::Register(Connection* c) { conns_.emplace(c->client().id, c); }
+
+Connection* IoThread::FindConnection(uint64_t id) const {
+  auto it = conns_.find(id);
+  return it == conns_.end() ? nullptr : it->second;
+}
+
+void IoThread::SetLoops(std::vector<IoThread*> loops) { all_loops = std::move(loops); }
+
+IoThread* IoThread::Current() { return current_loop; }
+
+bool IoThread::Post(int index, WorkQueue::Work fn) {
+  if (index < 0 || static_cast<size_t>(index) >= all_loops.size()) return false;
+  return all_loops[static_cast<size_t>(index)]->Post(std::move(fn));
+}
+
+bool IoThread::PostToConnection(int index, uint64_t conn_id,
+                                std::function<void(Connection&)> fn) {
+  if (index < 0 || static_cast<size_t>(index) >= all_loops.size()) return false;
+  IoThread* t = all_loops[static_cast<size_t>(index)];
+  // Looked up on the loop when the work runs: the connection may have closed meanwhile.
+  return t->Post([t, conn_id, fn = std::move(fn)] {
+    if (Connection* c = t->FindConnection(conn_id); c != nullptr && !c->closing()) fn(*c);
+  });
+}
+
+bool IoThread::PostToConnection(uint64_t conn_id, std::function<void(Connection&)> fn) {
+  if (all_loops.empty()) return false;
+  const int index = all_loops[0]->server().clients.LoopOf(conn_id);
+  if (index < 0) return false;
+  return PostToConnection(index, conn_id, std::move(fn));
+}
+
+void IoThread::DeliverPubSub(int index, std::shared_ptr<const PubSubMessage> msg,
+                             std::vector<PubSubTarget> to) {
+  auto deliver = [](IoThread* t, const PubSubMessage& m, const std::vector<PubSubTarget>& to) {
+    for (const PubSubTarget& d : to)
+      if (Connection* c = t->FindConnection(d.client_id)) c->DeliverPubSub(m, d);
+  };
+  if (IoThread* here = Current(); here != nullptr && here->index() == index) {
+    deliver(here, *msg, to);
+    return;
+  }
+  Post(index, [deliver, msg = std::move(msg), to = std::move(to)] {
+    deliver(Current(), *msg, to);
+  });
+}
+
+void IoThread::FlushSoon(Connection* c) {
+  if (flush_soon_.empty()) uv_prepare_start(&before_wait_, OnBeforeWait);
+  flush_soon_.push_back(c);
+}
+
+void IoThread::OnBeforeWait(uv_prepare_t* p) {
+  auto* self = static_cast<IoThread*>(p->data);
+  std::vector<Connection*> due;
+  due.swap(self->flush_soon_);
+  uv_prepare_stop(p);
+  for (Connection* c : due) c->FlushDelivered();
+}
+
 void IoThread::Unregister(Connection* c) {
-  conns_.erase(c);
+  conns_.erase(c->client().id);
+  std::erase(flush_soon_, c);
   std::erase(durable_waiters_, c);
 }
 
@@ -211,14 +282,21 @@ void IoThread::OnStop(uv_async_t* a) {
     self->adopt_queue_.clear();
   }
   uv_close(reinterpret_cast<uv_handle_t*>(&self->adopt_async_), nullptr);
-  std::vector<Connection*> all(self->conns_.begin(), self->conns_.end());
+  self->work_->Close();
+  std::vector<Connection*> all;
+  for (auto& [id, c] : self->conns_) all.push_back(c);
   for (Connection* c : all) c->Close();
   uv_close(reinterpret_cast<uv_handle_t*>(&self->idle_timer_), nullptr);
+  uv_close(reinterpret_cast<uv_handle_t*>(&self->before_wait_), nullptr);
   uv_close(reinterpret_cast<uv_handle_t*>(&self->stop_async_), nullptr);
   uv_close(reinterpret_cast<uv_handle_t*>(&self->durable_async_), nullptr);
 }
 
-void IoThread::Run() { uv_run(&loop_, UV_RUN_DEFAULT); }
+void IoThread::Run() {
+  current_loop = this;
+  uv_run(&loop_, UV_RUN_DEFAULT);
+  current_loop = nullptr;
+}
 
 void IoThread::RunInThread() {
   thread_ = std::thread([this] { Run(); });

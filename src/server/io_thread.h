@@ -3,6 +3,12 @@
 // it); loop 0 accepts and hands connections round-robin to the loops, and a connection stays
 // on its loop for life. Loop 0 runs on the main thread and also hosts the server cron and
 // signal handling.
+//
+// Cross-thread work: every loop has a WorkQueue. Post(loop, fn) runs fn on that loop's thread;
+// PostToConnection(conn_id, fn) runs fn with the connection if it is still open when the work
+// runs (it is looked up by id on its own loop then, so a connection that closed in between is
+// simply skipped: no pointer to it crosses threads). Work one thread posts to one loop runs in
+// posting order.
 #pragma once
 
 #include <uv.h>
@@ -13,11 +19,12 @@
 #include <mutex>
 #include <string>
 #include <thread>
-#include <unordered_set>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
 #include "commands/dispatch.h"
+#include "server/work_queue.h"
 
 namespace kv {
 
@@ -52,8 +59,31 @@ class IoThread {
   Dispatcher& dispatcher() { return dispatcher_; }
   ServerState& server() { return dispatcher_.server(); }
 
-  void Register(Connection* c) { conns_.insert(c); }
+  void Register(Connection* c);
   void Unregister(Connection* c);
+  // The open connection with this client id on this loop, or null (loop thread only).
+  Connection* FindConnection(uint64_t id) const;
+
+  // Thread-safe: runs `fn` on this loop's thread. False (fn dropped) once the loop is stopping.
+  bool Post(WorkQueue::Work fn) { return work_->Post(std::move(fn)); }
+  // Every loop of the server, by index (set once before the loops run).
+  static void SetLoops(std::vector<IoThread*> loops);
+  // Thread-safe: runs `fn` on loop `index`. False if there is no such loop or it is stopping.
+  static bool Post(int index, WorkQueue::Work fn);
+  // Thread-safe: runs fn(connection) on the loop serving client `conn_id`, if that connection
+  // is still open when the work runs there. False when no such client is connected now.
+  static bool PostToConnection(uint64_t conn_id, std::function<void(Connection&)> fn);
+  // Same, when the caller knows the client's loop (pub/sub keeps it with the subscription).
+  static bool PostToConnection(int index, uint64_t conn_id, std::function<void(Connection&)> fn);
+  // Loop thread: `c` has output to send before the loop next waits for events (one write
+  // for every message delivered to it in this turn, not one each).
+  void FlushSoon(Connection* c);
+  // The loop running on the calling thread, or null off the I/O threads.
+  static IoThread* Current();
+  // ServerState::deliver_pubsub: at once when `index` is the calling thread's loop, else
+  // through that loop's queue (so one publisher's messages arrive in publish order).
+  static void DeliverPubSub(int index, std::shared_ptr<const PubSubMessage> msg,
+                            std::vector<PubSubTarget> to);
 
   // appendfsync always: `c` holds replies until the WAL is durable past its last write.
   void WaitDurable(Connection* c) { durable_waiters_.push_back(c); }
@@ -69,6 +99,7 @@ class IoThread {
   static void OnStop(uv_async_t* a);
   static void OnIdleCheck(uv_timer_t* t);
   static void OnDurable(uv_async_t* a);
+  static void OnBeforeWait(uv_prepare_t* p);
   void Run();
 
   int index_;
@@ -96,9 +127,12 @@ class IoThread {
   };
   std::vector<Accepted> adopt_queue_;
   std::vector<Connection*> durable_waiters_;
+  std::vector<Connection*> flush_soon_;
+  uv_prepare_t before_wait_;  // flushes flush_soon_
   uv_timer_t idle_timer_;
   std::thread thread_;
-  std::unordered_set<Connection*> conns_;
+  std::unordered_map<uint64_t, Connection*> conns_;  // by client id
+  std::unique_ptr<WorkQueue> work_;  // made once loop_ is initialised
 };
 
 }  // namespace kv

@@ -257,6 +257,16 @@ int Server::Run() {
   // SO_REUSEPORT, so a port another process holds refuses the start instead of being shared.
   std::vector<IoThread*> loops;
   for (auto& t : threads_) loops.push_back(t.get());
+  IoThread::SetLoops(loops);
+  state_->deliver_pubsub = &IoThread::DeliverPubSub;
+  state_->close_client_if = [](uint64_t id, std::function<bool(const ClientState&)> close_if) {
+    IoThread::PostToConnection(id, [close_if = std::move(close_if)](Connection& c) {
+      if (!close_if(c.client())) return;
+      spdlog::info("closing client {} ({}): its user's rules no longer allow its subscriptions",
+                   c.client().id, c.client().addr);
+      c.Close();
+    });
+  };
   for (const ListenerSpec& spec : specs) {
     if (spec.port == 0) continue;
     int fd = -1;
@@ -317,6 +327,7 @@ int Server::Run() {
   threads_[0]->RunHere();
   for (auto& t : threads_) t->Join();
   loader_.join();
+  IoThread::SetLoops({});
   config_.OnRuntimeSet(nullptr);
   config_.OnRuntimeApply(nullptr);
   if (exit_code_ == 0) {
