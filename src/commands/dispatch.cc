@@ -14,6 +14,7 @@
 #include "commands/acl_commands.h"
 #include "commands/atomic_batch.h"
 #include "commands/errors.h"
+#include "commands/scripting.h"
 #include "commands/transactions.h"
 #include "core/eviction.h"
 #include "core/utf8.h"
@@ -27,25 +28,6 @@ constexpr std::string_view kInvalidKey =
     "ERR invalid key: keys must be valid UTF-8 of at most 256 characters (see --strict-keys)";
 
 // Replay answers nobody; it only keeps the first error for the recovery log.
-class DiscardReplies final : public ReplyBuilder {
- public:
-  void SendSimple(std::string_view) override {}
-  void SendError(std::string_view msg) override {
-    if (error_count_++ == 0) first_error.assign(msg);
-  }
-  void SendLong(int64_t) override {}
-  void SendDouble(double) override {}
-  void SendBulk(std::string_view) override {}
-  void SendVerbatim(std::string_view, std::string_view) override {}
-  void SendNull() override {}
-  void SendNullArray() override {}
-  void SendBool(bool) override {}
-  void StartArray(uint32_t) override {}
-  void StartMap(uint32_t) override {}
-  void StartSet(uint32_t) override {}
-  void SendScalar(const ScalarView&) override {}
-  std::string first_error;
-};
 
 // A DEL record for a key the server removed on its own (eviction).
 void AppendDel(persist::Wal& wal, std::string_view ns, std::string_view key, int64_t now) {
@@ -184,6 +166,14 @@ void Dispatcher::Execute(ClientState& client, std::span<const std::string_view> 
   if (client.resp.load(std::memory_order_relaxed) == 2 && client.pubsub.Any() &&
       !AllowedWhileSubscribed(spec->name)) {
     reject(fmt::format(fmt::runtime(errors::kSubscribedMode), CallName(*spec, args)));
+    return;
+  }
+
+  // A script past busy-reply-threshold holds its namespace's shards: other clients get -BUSY
+  // at once rather than waiting behind it, except for what stops it (SCRIPT KILL, SHUTDOWN).
+  if (ScriptBusy() && !AtomicBatch::Current() &&
+      !AllowedWhileScriptBusy(spec->name, args.size() > 1 ? args[1] : std::string_view())) {
+    reject(kErrBusy);
     return;
   }
 

@@ -29,6 +29,7 @@ void RegisterMemoryFamily(CommandTable& table);
 void RegisterSortFamily(CommandTable& table);
 void RegisterMultiFamily(CommandTable& table);  // MULTI EXEC DISCARD WATCH UNWATCH
 void RegisterPubSubFamily(CommandTable& table);
+void RegisterScriptingFamily(CommandTable& table);  // EVAL EVALSHA SCRIPT
 
 inline void RegisterBuiltinFamilies(CommandTable& table) {
   RegisterStringFamily(table);
@@ -51,6 +52,7 @@ inline void RegisterBuiltinFamilies(CommandTable& table) {
   RegisterSortFamily(table);
   RegisterMultiFamily(table);
   RegisterPubSubFamily(table);
+  RegisterScriptingFamily(table);
 }
 
 }  // namespace kv

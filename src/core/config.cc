@@ -440,6 +440,10 @@ Config::Config() {
              &enable_protected_configs);
   for (auto& d : directives_)
     if (d.name == "dir" || d.name == "logfile" || d.name == "pidfile") d.is_protected = true;
+  // Redis keeps lua-time-limit as an alias of busy-reply-threshold: both set the one field.
+  for (const char* name : {"busy-reply-threshold", "lua-time-limit"})
+    add_int(name, "ms a script may run before other clients get -BUSY and SCRIPT KILL works",
+            &busy_reply_threshold, 0, INT64_MAX, true);
   add_int("tcp-backlog", "listen backlog", &tcp_backlog, 1, 65535, false);
   add_int("hz", "server cron frequency (active expiry, memory figures)", &hz, 1, 500, true);
   add_int("timeout", "close clients idle for this many seconds (0 = never)", &timeout, 0,

@@ -86,6 +86,8 @@ class Config {
   std::atomic<int64_t> hll_sparse_max_bytes{3000};
   std::atomic<bool> strict_keys{false};
   std::atomic<int> hz{10};
+  // busy-reply-threshold (alias lua-time-limit), ms: past it a running script is reported busy.
+  std::atomic<int64_t> busy_reply_threshold{5000};
   std::atomic<int64_t> timeout{0};  // idle client timeout in seconds, 0 = never
   // Redis's protected mode: without a password, only loopback clients are served.
   std::atomic<bool> protected_mode{true};

@@ -9,6 +9,7 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 #include <string_view>
 
 #include "core/scalar.h"
@@ -77,6 +78,27 @@ class ReplyBuilder {
  private:
   char last_code_[32] = {};
   size_t last_code_len_ = 0;
+};
+
+// Swallows a reply, keeping its first error (checks run for their verdict only).
+class DiscardReplies final : public ReplyBuilder {
+ public:
+  void SendSimple(std::string_view) override {}
+  void SendError(std::string_view msg) override {
+    if (error_count_++ == 0) first_error.assign(msg);
+  }
+  void SendLong(int64_t) override {}
+  void SendDouble(double) override {}
+  void SendBulk(std::string_view) override {}
+  void SendVerbatim(std::string_view, std::string_view) override {}
+  void SendNull() override {}
+  void SendNullArray() override {}
+  void SendBool(bool) override {}
+  void StartArray(uint32_t) override {}
+  void StartMap(uint32_t) override {}
+  void StartSet(uint32_t) override {}
+  void SendScalar(const ScalarView&) override {}
+  std::string first_error;
 };
 
 }  // namespace kv

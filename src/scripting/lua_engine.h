@@ -66,6 +66,9 @@ class LuaEngine {
   // Whether the running script has passed busy_threshold (the wiring answers -BUSY meanwhile).
   bool busy() const { return busy_.load(std::memory_order_acquire); }
 
+  // busy-reply-threshold changed (CONFIG SET): applies from the next script on.
+  void set_busy_threshold(std::chrono::milliseconds t) { options_.busy_threshold = t; }
+
   size_t memory_used() const { return mem_used_; }
   size_t compiled_scripts() const { return compiled_.size(); }
 

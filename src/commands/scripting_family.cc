@@ -1,0 +1,330 @@
+// EVAL EVALSHA EVAL_RO EVALSHA_RO SCRIPT: the Lua runtime (src/scripting, docs/scripting.md)
+// wired into the dispatcher, with Redis 7.0's replies.
+//
+// Each I/O thread owns one LuaEngine (created on its first script); the script cache is one for
+// the server, so SCRIPT LOAD on one connection serves EVALSHA on any thread.
+//
+// A script runs as one AtomicBatch (atomic_batch.h) that locks every shard of the client's
+// namespace for the script's whole run: scripts may touch keys they did not declare (BullMQ's,
+// Sidekiq's do), and the batch is what makes them atomic and logs their writes as ONE WAL record,
+// so replay applies the script's effects and never runs Lua. A command the namespace's locks do
+// not cover (SELECT, FLUSHALL, MOVE, COPY ... DB, SWAPDB, keyless commands that lock shards of
+// their own) is refused inside a script: it would escape the batch or lock against its order.
+// Inside EXEC the transaction's batch, which already locks everything, runs the script.
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <memory>
+#include <mutex>
+#include <vector>
+
+#include <spdlog/spdlog.h>
+
+#include "commands/acl_commands.h"
+#include "commands/args.h"
+#include "commands/atomic_batch.h"
+#include "commands/command_table.h"
+#include "commands/dispatch.h"
+#include "commands/errors.h"
+#include "commands/families.h"
+#include "commands/scripting.h"
+#include "commands/server_state.h"
+#include "scripting/lua_engine.h"
+
+namespace kv {
+
+namespace {
+
+constexpr std::string_view kErrOutsideNamespace =
+    "ERR This command is not allowed from scripts in kv-server: it reaches beyond the "
+    "script's database";
+constexpr std::string_view kNotBusy = "NOTBUSY No scripts in execution right now.";
+constexpr std::string_view kUnkillable =
+    "UNKILLABLE Sorry the script already executed write commands against the dataset. You can "
+    "either wait the script termination or kill the server in a hard way using the SHUTDOWN "
+    "NOSAVE command.";
+
+scripting::ScriptCache& Cache() {
+  static scripting::ScriptCache cache;
+  return cache;
+}
+
+std::atomic<int> g_busy_scripts{0};
+
+// The server side of one thread's engine: runs each redis.call inside the running script's batch.
+class Host final : public scripting::ScriptHost {
+ public:
+  // holds_everything: the batch locks every namespace (EXEC's), so no command escapes it.
+  void Begin(CommandContext& ctx, AtomicBatch& batch, bool read_only, bool holds_everything) {
+    ctx_ = &ctx;
+    batch_ = &batch;
+    read_only_ = read_only;
+    holds_everything_ = holds_everything;
+    wrote_.store(false, std::memory_order_relaxed);
+  }
+  void End() {
+    if (busy_) g_busy_scripts.fetch_sub(1, std::memory_order_relaxed);
+    busy_ = false;
+    ctx_ = nullptr;
+    batch_ = nullptr;
+  }
+  bool wrote() const { return wrote_.load(std::memory_order_acquire); }
+
+  void Call(std::span<const std::string_view> argv, int /*resp*/, ReplyBuilder& rb) override {
+    ServerState& server = *ctx_->server;
+    const CommandSpec* spec = server.commands.Find(argv[0]);
+    if (!spec || spec->has(kCmdInternal)) {
+      rb.SendError(scripting::kErrUnknownCommand);
+      return;
+    }
+    const int n = static_cast<int>(argv.size());
+    if ((spec->arity > 0 && n != spec->arity) || (spec->arity < 0 && n < -spec->arity)) {
+      rb.SendError(scripting::kErrWrongArity);
+      return;
+    }
+    if (spec->has(kCmdNoScript) || spec->has(kCmdBlocking)) {
+      rb.SendError(scripting::kErrNotAllowed);
+      return;
+    }
+    if (read_only_ && spec->has(kCmdWrite)) {
+      rb.SendError(scripting::kErrWriteInReadOnly);
+      return;
+    }
+    if (!CoveredByBatch(*spec, argv)) {
+      rb.SendError(kErrOutsideNamespace);
+      return;
+    }
+    if (spec->has(kCmdWrite)) wrote_.store(true, std::memory_order_release);
+    batch_->Run(argv, {}, rb);
+  }
+
+  int AclCheck(std::span<const std::string_view> argv) override {
+    const CommandSpec* spec = ctx_->server->commands.Find(argv[0]);
+    if (!spec || spec->has(kCmdInternal)) return -1;
+    ClientState& client = *ctx_->client;
+    if (!client.user || client.user->unrestricted()) return 1;
+    std::vector<size_t> positions;
+    spec->KeyPositions(argv, &positions);
+    DiscardReplies discard;
+    return AclAllowsOrReply(*ctx_->server, client, *spec, argv, positions, discard) ? 1 : 0;
+  }
+
+  void Log(scripting::LogLevel level, std::string_view message) override {
+    switch (level) {
+      case scripting::LogLevel::kDebug:
+      case scripting::LogLevel::kVerbose: spdlog::debug("{}", message); break;
+      case scripting::LogLevel::kNotice: spdlog::info("{}", message); break;
+      case scripting::LogLevel::kWarning: spdlog::warn("{}", message); break;
+    }
+  }
+
+  void OnBusy(std::chrono::milliseconds /*elapsed*/) override {
+    if (!busy_) g_busy_scripts.fetch_add(1, std::memory_order_relaxed);
+    busy_ = true;
+  }
+
+ private:
+  // Whether the batch's locks cover what the command locks: the whole namespace for a script,
+  // everything inside EXEC.
+  bool CoveredByBatch(const CommandSpec& spec, std::span<const std::string_view> argv) {
+    if (holds_everything_) return true;
+    LockPlan plan(ctx_->server->store);
+    plan.AddNamespace(ctx_->client->ns);
+    plan.AddCommand(spec, argv, ctx_->client->ns);
+    return !plan.everything();
+  }
+
+  CommandContext* ctx_ = nullptr;
+  AtomicBatch* batch_ = nullptr;
+  bool read_only_ = false;
+  bool holds_everything_ = false;
+  bool busy_ = false;
+  std::atomic<bool> wrote_{false};
+};
+
+struct ThreadScripting {
+  explicit ThreadScripting(scripting::EngineOptions options)
+      : engine(Cache(), host, std::move(options)) {}
+  Host host;
+  scripting::LuaEngine engine;
+};
+
+// Every thread's engine, for SCRIPT KILL from another thread.
+std::mutex g_engines_mu;
+std::vector<ThreadScripting*> g_engines;
+
+struct EngineSlot {
+  std::unique_ptr<ThreadScripting> ts;
+  ~EngineSlot() {
+    if (!ts) return;
+    std::lock_guard lock(g_engines_mu);
+    std::erase(g_engines, ts.get());
+  }
+};
+thread_local EngineSlot t_engine;
+
+// This thread's engine; Evaluate gives it the current busy-reply-threshold before each run.
+ThreadScripting& Local() {
+  if (!t_engine.ts) {
+    t_engine.ts = std::make_unique<ThreadScripting>(scripting::EngineOptions{});
+    std::lock_guard lock(g_engines_mu);
+    g_engines.push_back(t_engine.ts.get());
+  }
+  return *t_engine.ts;
+}
+
+void Evaluate(CommandContext& ctx, bool by_sha, bool read_only) {
+  constexpr std::string_view kNoScript = "NOSCRIPT No matching script. Please use EVAL.";
+  // Redis refuses a SHA1 of the wrong length at once, then reads numkeys, then looks it up.
+  if (by_sha && ctx.args[1].size() != 40) {
+    ctx.rb->SendError(kNoScript);
+    return;
+  }
+  int64_t numkeys = 0;
+  if (!ParseIntOrReply(ctx, ctx.args[2], &numkeys)) return;
+  if (numkeys > static_cast<int64_t>(ctx.args.size()) - 3) {
+    ctx.rb->SendError("ERR Number of keys can't be greater than number of args");
+    return;
+  }
+  if (numkeys < 0) {
+    ctx.rb->SendError("ERR Number of keys can't be negative");
+    return;
+  }
+  if (by_sha && !Cache().Find(ctx.args[1])) {
+    ctx.rb->SendError(kNoScript);
+    return;
+  }
+  const auto keys = ctx.args.subspan(3, static_cast<size_t>(numkeys));
+  const auto argv = ctx.args.subspan(3 + static_cast<size_t>(numkeys));
+  ThreadScripting& ts = Local();
+  ts.engine.set_busy_threshold(std::chrono::milliseconds(
+      ctx.server->config.busy_reply_threshold.load(std::memory_order_relaxed)));
+  auto run = [&](AtomicBatch& batch, bool everything) {
+    ts.host.Begin(ctx, batch, read_only, everything);
+    if (by_sha)
+      ts.engine.EvalSha(ctx.args[1], keys, argv, *ctx.rb);
+    else
+      ts.engine.Eval(ctx.args[1], keys, argv, *ctx.rb);
+    ts.host.End();
+  };
+  if (AtomicBatch* outer = AtomicBatch::Current()) {
+    run(*outer, true);
+    return;
+  }
+  LockPlan plan(ctx.server->store);
+  plan.AddNamespace(ctx.client->ns);
+  AtomicBatch batch(*ctx.server->dispatcher, *ctx.client, plan, ctx.now_ms);
+  run(batch, false);
+}
+
+void CmdEval(CommandContext& ctx) { Evaluate(ctx, false, false); }
+void CmdEvalSha(CommandContext& ctx) { Evaluate(ctx, true, false); }
+void CmdEvalRo(CommandContext& ctx) { Evaluate(ctx, false, true); }
+void CmdEvalShaRo(CommandContext& ctx) { Evaluate(ctx, true, true); }
+
+void ScriptHelp(CommandContext& ctx) {
+  static constexpr std::string_view kHelp[] = {
+      "SCRIPT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+      "DEBUG (YES|SYNC|NO)",
+      "    Set the debug mode for subsequent scripts executed.",
+      "EXISTS <sha1> [<sha1> ...]",
+      "    Return information about the existence of the scripts in the script cache.",
+      "FLUSH [ASYNC|SYNC]",
+      "    Flush the Lua scripts cache. Very dangerous on replicas.",
+      "    When called without the optional mode argument, the behavior is determined by the",
+      "    lazyfree-lazy-user-flush configuration directive. Valid modes are:",
+      "    * ASYNC: Asynchronously flush the scripts cache.",
+      "    * SYNC: Synchronously flush the scripts cache.",
+      "KILL",
+      "    Kill the currently executing Lua script.",
+      "LOAD <script>",
+      "    Load a script into the scripts cache without executing it.",
+      "HELP",
+      "    Prints this help.",
+  };
+  ctx.rb->StartArray(static_cast<uint32_t>(std::size(kHelp)));
+  for (std::string_view line : kHelp) ctx.rb->SendSimple(line);
+}
+
+void ScriptKill(CommandContext& ctx) {
+  std::lock_guard lock(g_engines_mu);
+  for (ThreadScripting* ts : g_engines) {
+    if (!ts->engine.running()) continue;
+    if (ts->host.wrote()) {
+      ctx.rb->SendError(kUnkillable);
+      return;
+    }
+    if (ts->engine.Kill()) {
+      ctx.rb->SendOk();
+      return;
+    }
+  }
+  ctx.rb->SendError(kNotBusy);
+}
+
+void CmdScript(CommandContext& ctx) {
+  const std::string_view sub = ctx.args[1];
+  const size_t n = ctx.args.size();
+  auto wrong_arity = [&](std::string_view name) {
+    ctx.rb->SendError(
+        fmt::format("ERR wrong number of arguments for 'script|{}' command", name));
+  };
+  if (EqualsIgnoreCase(sub, "help") && n == 2) {
+    ScriptHelp(ctx);
+  } else if (EqualsIgnoreCase(sub, "load")) {
+    if (n != 3) return wrong_arity("load");
+    Local().engine.Load(ctx.args[2], *ctx.rb);
+  } else if (EqualsIgnoreCase(sub, "exists")) {
+    if (n < 3) return wrong_arity("exists");
+    const std::vector<bool> found = Cache().Exists(ctx.args.subspan(2));
+    ctx.rb->StartArray(static_cast<uint32_t>(found.size()));
+    for (bool f : found) ctx.rb->SendLong(f ? 1 : 0);
+  } else if (EqualsIgnoreCase(sub, "flush")) {
+    if (n > 3) return wrong_arity("flush");
+    if (n == 3 && !EqualsIgnoreCase(ctx.args[2], "sync") &&
+        !EqualsIgnoreCase(ctx.args[2], "async")) {
+      ctx.rb->SendError("ERR SCRIPT FLUSH only support SYNC|ASYNC option");
+      return;
+    }
+    Cache().Flush();
+    ctx.rb->SendOk();
+  } else if (EqualsIgnoreCase(sub, "kill")) {
+    if (n != 2) return wrong_arity("kill");
+    ScriptKill(ctx);
+  } else {
+    ctx.rb->SendError(fmt::format("ERR unknown subcommand '{}'. Try SCRIPT HELP.",
+                                  sub.substr(0, 128)));
+  }
+}
+
+}  // namespace
+
+bool ScriptBusy() { return g_busy_scripts.load(std::memory_order_relaxed) > 0; }
+
+bool AllowedWhileScriptBusy(std::string_view name, std::string_view sub) {
+  if (name == "script" || name == "function")
+    return EqualsIgnoreCase(sub, "kill") || (name == "function" && EqualsIgnoreCase(sub, "stats"));
+  static constexpr std::string_view kAllowed[] = {"shutdown", "auth", "hello", "quit", "reset",
+                                                  "multi", "discard", "watch", "unwatch"};
+  return std::find(std::begin(kAllowed), std::end(kAllowed), name) != std::end(kAllowed);
+}
+
+void RegisterScriptingFamily(CommandTable& t) {
+  constexpr uint32_t kEval = kCmdNoScript | kCmdStale | kCmdSkipMonitor;
+  const std::string syntax = "script numkeys [key [key ...]] [arg [arg ...]]";
+  const std::string sha_syntax = "sha1 numkeys [key [key ...]] [arg [arg ...]]";
+  t.Register(MakeSpec("eval", -3, kEval, kNoKeys, CmdEval, "scripting", "2.6.0",
+                      "Executes a server-side Lua script.", syntax));
+  t.Register(MakeSpec("evalsha", -3, kEval, kNoKeys, CmdEvalSha, "scripting", "2.6.0",
+                      "Executes a server-side Lua script by SHA1 digest.", sha_syntax));
+  t.Register(MakeSpec("eval_ro", -3, kEval | kCmdReadonly, kNoKeys, CmdEvalRo, "scripting",
+                      "7.0.0", "Executes a read-only server-side Lua script.", syntax));
+  t.Register(MakeSpec("evalsha_ro", -3, kEval | kCmdReadonly, kNoKeys, CmdEvalShaRo, "scripting",
+                      "7.0.0", "Executes a read-only server-side Lua script by SHA1 digest.",
+                      sha_syntax));
+  t.Register(MakeSpec("script", -2, kCmdNoScript, kNoKeys, CmdScript, "scripting", "2.6.0",
+                      "A container for Lua scripts management commands.",
+                      "LOAD|EXISTS|FLUSH|KILL|HELP [arg ...]"));
+}
+
+}  // namespace kv
