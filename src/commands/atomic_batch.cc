@@ -21,6 +21,8 @@ namespace {
 // holding it plans everything.
 bool TouchesNoShard(const CommandSpec& spec) {
   if (spec.group == "connection") return spec.name != "select";
+  // Pub/Sub keeps its own registry (core/pubsub.h): PUBLISH from a script or EXEC locks no shard.
+  if (spec.group == "pubsub") return true;
   static constexpr std::string_view kPure[] = {"time", "lastsave", "command", "multi", "exec",
                                                "discard", "watch", "unwatch"};
   return std::find(std::begin(kPure), std::end(kPure), spec.name) != std::end(kPure);

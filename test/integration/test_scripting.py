@@ -255,6 +255,17 @@ def test_script_touching_undeclared_key(kv):
                   0, "1") == ["made:1"]
 
 
+def test_publish_from_script(kv):
+    r = kv.client()
+    p = r.pubsub()
+    p.subscribe("news")
+    assert p.get_message(timeout=10)["type"] == "subscribe"
+    assert r.eval("return redis.call('publish', KEYS[1], ARGV[1])", 1, "news", "hello") == 1
+    msg = p.get_message(timeout=10)
+    assert msg["type"] == "message" and msg["data"] == "hello"
+    p.close()
+
+
 # ---------------------------------------------------------------------------------------------
 # Atomicity, busy scripts, durability
 # ---------------------------------------------------------------------------------------------
