@@ -29,14 +29,6 @@ uint32_t FindIn(const char* lp, std::string_view text) {
 
 uint64_t SetTable::Hash(std::string_view text) { return XXH3_64bits(text.data(), text.size()); }
 
-uint64_t SetTable::ReverseBits(uint64_t v) {
-  v = ((v >> 1) & 0x5555555555555555ULL) | ((v & 0x5555555555555555ULL) << 1);
-  v = ((v >> 2) & 0x3333333333333333ULL) | ((v & 0x3333333333333333ULL) << 2);
-  v = ((v >> 4) & 0x0F0F0F0F0F0F0F0FULL) | ((v & 0x0F0F0F0F0F0F0F0FULL) << 4);
-  v = ((v >> 8) & 0x00FF00FF00FF00FFULL) | ((v & 0x00FF00FF00FF00FFULL) << 8);
-  v = ((v >> 16) & 0x0000FFFF0000FFFFULL) | ((v & 0x0000FFFF0000FFFFULL) << 16);
-  return (v >> 32) | (v << 32);
-}
 
 SetTable::~SetTable() {
   for (size_t i = 0; i < nbuckets_; ++i)

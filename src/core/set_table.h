@@ -20,6 +20,7 @@
 #include <string_view>
 
 #include "core/scalar.h"
+#include "core/scan_cursor.h"
 
 namespace kv {
 
@@ -57,7 +58,6 @@ class SetTable {
   static uint64_t Hash(std::string_view text);
 
  private:
-  static uint64_t ReverseBits(uint64_t v);
   template <typename Fn>
   static void ForEachIn(const char* lp, Fn&& fn);
   void Rehash(size_t new_buckets);
@@ -93,10 +93,7 @@ uint64_t SetTable::Scan(uint64_t cursor, Fn&& fn) const {
   if (nbuckets_ == 0) return 0;
   const uint64_t mask = nbuckets_ - 1;
   ForEachIn(buckets_[cursor & mask], fn);
-  uint64_t v = cursor | ~mask;
-  v = ReverseBits(v);
-  ++v;
-  return ReverseBits(v);
+  return NextScanCursor(cursor, mask);
 }
 
 }  // namespace kv

@@ -98,13 +98,6 @@ Entry* Table::RandomEntry(uint64_t rnd) const {
     if (slots_[i]) return EntryAt(i);
 }
 
-uint64_t Table::ReverseBits(uint64_t v) {
-  v = ((v >> 1) & 0x5555555555555555ULL) | ((v & 0x5555555555555555ULL) << 1);
-  v = ((v >> 2) & 0x3333333333333333ULL) | ((v & 0x3333333333333333ULL) << 2);
-  v = ((v >> 4) & 0x0F0F0F0F0F0F0F0FULL) | ((v & 0x0F0F0F0F0F0F0F0FULL) << 4);
-  return __builtin_bswap64(v);
-}
-
 void Table::Resize(size_t new_cap) {
   uint64_t* old = slots_;
   const size_t old_cap = cap_;

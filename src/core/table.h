@@ -18,6 +18,7 @@
 #include <utility>
 
 #include "core/entry.h"
+#include "core/scan_cursor.h"
 
 namespace kv {
 
@@ -95,18 +96,13 @@ class Table {
     const uint64_t mask = cap_ - 1;
     const uint64_t bucket = cursor & mask;
     VisitHome(bucket, [&](Entry* e) { fn(e); });
-    // Reverse-binary increment over the masked bits (Redis dictScan).
-    uint64_t v = cursor | ~mask;
-    v = ReverseBits(v);
-    ++v;
-    return ReverseBits(v);
+    return NextScanCursor(cursor, mask);
   }
 
  private:
   static constexpr uint64_t kPtrMask = (uint64_t{1} << 48) - 1;
   static uint16_t Tag(uint64_t hash) { return static_cast<uint16_t>(hash >> 48); }
   size_t Home(uint64_t hash) const { return (hash >> 16) & (cap_ - 1); }
-  static uint64_t ReverseBits(uint64_t v);
   void Resize(size_t new_cap);
   // Calls fn for each entry stored in the probe run starting at `bucket` whose home is `bucket`.
   template <typename Fn>

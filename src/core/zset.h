@@ -19,6 +19,7 @@
 
 #include "core/entry.h"
 #include "core/list.h"
+#include "core/scan_cursor.h"
 
 namespace kv {
 
@@ -103,7 +104,7 @@ class ZSetTree {
         fn(it.member, it.score);
       }
     }
-    return NextCursor(cursor, mask);
+    return NextScanCursor(cursor, mask);
   }
 
  private:
@@ -111,7 +112,6 @@ class ZSetTree {
   static Node* SlotNode(uint64_t slot) { return reinterpret_cast<Node*>(slot & kPtrMask); }
   static constexpr uint64_t kPtrMask = (uint64_t{1} << 48) - 1;
   static uint64_t HashOf(const Node* n);
-  static uint64_t NextCursor(uint64_t cursor, uint64_t mask);
 
   Node* NewNode(int level, double score, std::string_view member);
   void FreeNode(Node* n);

@@ -100,25 +100,11 @@ bool Less(double s1, std::string_view m1, double s2, std::string_view m2) {
   return s1 < s2 || (s1 == s2 && m1 < m2);
 }
 
-uint64_t ReverseBits(uint64_t v) {
-  v = ((v >> 1) & 0x5555555555555555ULL) | ((v & 0x5555555555555555ULL) << 1);
-  v = ((v >> 2) & 0x3333333333333333ULL) | ((v & 0x3333333333333333ULL) << 2);
-  v = ((v >> 4) & 0x0F0F0F0F0F0F0F0FULL) | ((v & 0x0F0F0F0F0F0F0F0FULL) << 4);
-  v = ((v >> 8) & 0x00FF00FF00FF00FFULL) | ((v & 0x00FF00FF00FF00FFULL) << 8);
-  v = ((v >> 16) & 0x0000FFFF0000FFFFULL) | ((v & 0x0000FFFF0000FFFFULL) << 16);
-  return (v >> 32) | (v << 32);
-}
 
 }  // namespace
 
 uint64_t ZSetTree::HashOf(const Node* n) { return HashMember(MemberOf(n)); }
 
-uint64_t ZSetTree::NextCursor(uint64_t cursor, uint64_t mask) {
-  uint64_t v = cursor | ~mask;
-  v = ReverseBits(v);
-  ++v;
-  return ReverseBits(v);
-}
 
 Node* ZSetTree::NewNode(int level, double score, std::string_view member) {
   const size_t size = kUpperOff + static_cast<size_t>(level - 1) * kUpperSize +

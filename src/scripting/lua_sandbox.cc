@@ -242,10 +242,9 @@ const char* ReadPrefixed(lua_State*, void* ud, size_t* size) {
 
 // loadstring(s [, chunkname]) as Redis's Lua has it; the loaded function sees the read-only
 // globals, as the script does.
-int SafeLoadString(lua_State* L) {
-  size_t len;
-  const char* s = luaL_checklstring(L, 1, &len);
-  const char* name = luaL_optstring(L, 2, s);
+// Lua's own results for a load: the function (in the scripts' environment), or nil and the
+// message.
+int LoadResults(lua_State* L, const char* s, size_t len, const char* name) {
   if (LoadText(L, s, len, name) != 0) {
     lua_pushnil(L);
     lua_insert(L, -2);
@@ -253,6 +252,12 @@ int SafeLoadString(lua_State* L) {
   }
   SetScriptEnv(L);
   return 1;
+}
+
+int SafeLoadString(lua_State* L) {
+  size_t len;
+  const char* s = luaL_checklstring(L, 1, &len);
+  return LoadResults(L, s, len, luaL_optstring(L, 2, s));
 }
 
 // load(f [, chunkname]): the pieces f returns are joined first, then loaded like loadstring.
@@ -278,13 +283,7 @@ int SafeLoad(lua_State* L) {
   luaL_pushresult(&b);
   size_t len;
   const char* s = lua_tolstring(L, -1, &len);
-  if (LoadText(L, s, len, name) != 0) {
-    lua_pushnil(L);
-    lua_insert(L, -2);
-    return 2;
-  }
-  SetScriptEnv(L);
-  return 1;
+  return LoadResults(L, s, len, name);
 }
 
 }  // namespace
