@@ -341,10 +341,25 @@ def test_watch_missing_key_flushall_is_no_change(kv):
 
 
 def test_watch_expiry_counts_as_change(kv):
-    def change(o):
-        time.sleep(0.05)  # only lets the 1 ms TTL pass: nothing reads the key meanwhile
-    reply = watched_exec(kv, "k", change, setup=lambda r: r.set("k", "v", px=1))
-    assert reply is None
+    # The key must still be alive when WATCH runs (one already expired then is no change: the
+    # next test), and then run out before EXEC with nothing touching it. PTTL after WATCH shows
+    # it was alive; a TTL that ran out first (a stalled machine) is retried with a longer one.
+    r = kv.client()
+    ttl_ms = 200
+    for _ in range(6):
+        r.set("k", "v", px=ttl_ms)
+        with kv.raw() as c:
+            assert c.call("WATCH", "k") == b"OK"
+            left_ms = r.pttl("k")
+            if left_ms <= 0:
+                ttl_ms *= 4
+                continue
+            time.sleep(left_ms / 1000 + 0.05)  # past the deadline; nothing reads the key
+            c.call("MULTI")
+            c.call("SET", "result", "done")
+            assert c.call("EXEC") is None
+            return
+    pytest.fail("the key had expired before WATCH in every attempt")
 
 
 def test_watch_key_already_expired(kv):
