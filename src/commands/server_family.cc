@@ -262,9 +262,45 @@ void CmdClient(CommandContext& ctx) {
     (name ? ctx.client->lib_name : ctx.client->lib_ver) = std::string(ctx.args[3]);
     ctx.rb->SendOk();
   } else if (EqualsIgnoreCase(sub, "LIST")) {
+    // Redis 7.0's forms: no filter, `TYPE t` (exactly), or `ID id [id ...]` (one line per
+    // argument naming a connected client, in argument order).
     std::string out;
     const int64_t now = ctx.now_ms;
-    reg.ForEach([&](const ClientState& c) { out += ClientLine(c, now); });
+    if (argc == 4 && EqualsIgnoreCase(ctx.args[2], "TYPE")) {
+      const std::string_view type = ctx.args[3];
+      const bool pubsub = EqualsIgnoreCase(type, "pubsub");
+      if (!pubsub && !IsOneOf(type, {"normal", "replica", "slave", "master"})) {
+        ctx.rb->SendError(fmt::format("ERR Unknown client type '{}'", type));
+        return;
+      }
+      // Every client here is normal or, while it has a subscription, pubsub; kv-server has no
+      // replica or master connections.
+      const bool normal = EqualsIgnoreCase(type, "normal");
+      reg.ForEach([&](const ClientState& c) {
+        if ((pubsub && c.pubsub.Any()) || (normal && !c.pubsub.Any())) out += ClientLine(c, now);
+      });
+    } else if (argc > 3 && EqualsIgnoreCase(ctx.args[2], "ID")) {
+      std::vector<int64_t> ids;
+      for (size_t i = 3; i < ctx.args.size(); ++i) {
+        const auto id = ParseInt64(ctx.args[i]);
+        if (!id) {
+          ctx.rb->SendError("ERR Invalid client ID");
+          return;
+        }
+        ids.push_back(*id);
+      }
+      std::vector<std::string> lines(ids.size());
+      reg.ForEach([&](const ClientState& c) {
+        for (size_t i = 0; i < ids.size(); ++i)
+          if (static_cast<uint64_t>(ids[i]) == c.id) lines[i] = ClientLine(c, now);
+      });
+      for (const std::string& line : lines) out += line;
+    } else if (argc != 2) {
+      ctx.rb->SendError(errors::kSyntax);
+      return;
+    } else {
+      reg.ForEach([&](const ClientState& c) { out += ClientLine(c, now); });
+    }
     ctx.rb->SendVerbatim(out);
   } else if (EqualsIgnoreCase(sub, "INFO") && argc == 2) {
     std::lock_guard lock(reg.mu());

@@ -475,3 +475,30 @@ def test_busy_port_is_a_clean_exit_1(tmp_path):
             assert res.returncode == 1, err
             assert "in use" in err.lower(), err
             assert not SANITIZER_REPORT.search(res.stderr), err
+
+
+def test_client_list_type_and_id_filters(kv):
+    listener = kv.client()
+    talker = kv.client()
+    p = listener.pubsub()
+    p.subscribe("ch")
+    assert p.get_message(timeout=5)["type"] == "subscribe"
+    me = talker.client_id()
+    pubsub_lines = talker.execute_command("CLIENT", "LIST", "TYPE", "pubsub")
+    assert pubsub_lines.count("\n") == 1 and "sub=1" in pubsub_lines
+    normal = talker.execute_command("CLIENT", "LIST", "TYPE", "NORMAL")
+    assert f"id={me} " in normal and "sub=1" not in normal
+    assert talker.execute_command("CLIENT", "LIST", "TYPE", "replica") == ""
+    assert talker.execute_command("CLIENT", "LIST", "TYPE", "master") == ""
+    # ID: one line per connected id, in argument order; unknown ids are skipped.
+    other = listener.client_id()
+    lines = talker.execute_command("CLIENT", "LIST", "ID", other, 999999, me).splitlines()
+    assert [ln.split()[0] for ln in lines] == [f"id={other}", f"id={me}"]
+    for args, err in ((("TYPE", "bogus"), "Unknown client type 'bogus'"),
+                      (("ID", "x"), "Invalid client ID"),
+                      (("TYPE",), "syntax error"),
+                      (("ID",), "syntax error"),
+                      (("TYPE", "normal", "x"), "syntax error")):
+        with pytest.raises(redis.ResponseError, match=err):
+            talker.execute_command("CLIENT", "LIST", *args)
+    p.close()
