@@ -40,7 +40,7 @@ const std::unordered_map<std::string_view, uint32_t>& ContainerCategories() {
   static const std::unordered_map<std::string_view, uint32_t> kContainers = {
       {"config", kSlow}, {"client", kSlow}, {"acl", kSlow},
       {"module", kSlow}, {"memory", kSlow}, {"object", kSlow},
-      {"function", kSlow}, {"pubsub", kSlow},
+      {"function", kSlow}, {"pubsub", kSlow}, {"script", kSlow},
       {"command", kSlow | kConnection},
   };
   return kContainers;
@@ -73,6 +73,7 @@ uint32_t SubcommandCategories(std::string_view cmd, std::string_view sub) {
   if (cmd == "client" || cmd == "command") return kSlow | kConnection;
   if (cmd == "object") return kKeyspace | kRead | kSlow;
   if (cmd == "pubsub") return sub == "help" ? kSlow : kSlow | kPubSub;
+  if (cmd == "script") return kSlow | kScripting;
   if (cmd == "function") {
     const bool write = sub == "load" || sub == "restore" || sub == "flush" || sub == "delete";
     return kSlow | kScripting | (write ? kWrite : 0u);
@@ -369,7 +370,8 @@ void RecheckSubscribers(ServerState& server) {
     if (c.pubsub.Any()) subscribers.push_back(c.id);
   });
   for (uint64_t id : subscribers)
-    server.close_client_if(id, [&server](const ClientState& c) {
+    server.close_client_if(id, "its user's rules no longer allow its subscriptions",
+                           [&server](const ClientState& c) {
       return !SubscriptionsAllowed(server, c);
     });
 }
