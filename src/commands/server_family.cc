@@ -7,6 +7,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -207,6 +208,15 @@ std::string ClientFlags(const ClientState& c) {
   return flags.empty() ? "N" : flags;
 }
 
+// A client type name CLIENT LIST / KILL accept; kv-server's clients are normal or, while they
+// have a subscription, pubsub (no replica or master connections).
+bool ClientTypeMatches(std::string_view type, const ClientState& c, bool* known) {
+  const bool pubsub = EqualsIgnoreCase(type, "pubsub");
+  *known = pubsub || IsOneOf(type, {"normal", "replica", "slave", "master"});
+  if (pubsub) return c.pubsub.Any();
+  return EqualsIgnoreCase(type, "normal") && !c.pubsub.Any();
+}
+
 std::string ClientLine(const ClientState& c, int64_t now_ms) {
   const CommandSpec* cmd = c.last_cmd.load(std::memory_order_relaxed);
   return fmt::format(
@@ -224,6 +234,92 @@ std::string ClientLine(const ClientState& c, int64_t now_ms) {
       cmd ? std::string_view(cmd->name) : "NULL",
       c.user ? std::string_view(c.user->name()) : "default",
       c.resp.load(std::memory_order_relaxed), c.lib_name, c.lib_ver, c.io_thread);
+}
+
+// CLIENT KILL addr (the old form: +OK or "No such client", and a client may kill itself) or
+// CLIENT KILL with ID / TYPE / ADDR / LADDR / USER / SKIPME filters (the number killed), as
+// Redis 7.0. A client served by another I/O loop is closed on its own loop, right after this
+// reply (its loop may finish a request already read); the caller, when it matches, after its
+// reply.
+void ClientKill(CommandContext& ctx) {
+  const size_t argc = ctx.args.size();
+  std::string_view addr, laddr, user;
+  std::optional<std::string_view> type;
+  uint64_t id = 0;
+  bool skipme = argc != 3;
+  if (argc == 3) {
+    addr = ctx.args[2];
+  } else {
+    for (size_t i = 2; i < argc; i += 2) {
+      const std::string_view opt = ctx.args[i];
+      if (i + 1 >= argc) {
+        ctx.rb->SendError(errors::kSyntax);
+        return;
+      }
+      const std::string_view val = ctx.args[i + 1];
+      if (EqualsIgnoreCase(opt, "ID")) {
+        const auto v = ParseInt64(val);
+        if (!v || *v < 1) {
+          ctx.rb->SendError("ERR client-id should be greater than 0");
+          return;
+        }
+        id = static_cast<uint64_t>(*v);
+      } else if (EqualsIgnoreCase(opt, "TYPE")) {
+        bool known = false;
+        ClientTypeMatches(val, *ctx.client, &known);
+        if (!known) {
+          ctx.rb->SendError(fmt::format("ERR Unknown client type '{}'", val));
+          return;
+        }
+        type = val;
+      } else if (EqualsIgnoreCase(opt, "ADDR")) {
+        addr = val;
+      } else if (EqualsIgnoreCase(opt, "LADDR")) {
+        laddr = val;
+      } else if (EqualsIgnoreCase(opt, "USER")) {
+        if (!ctx.server->acl.Get(val)) {
+          ctx.rb->SendError(fmt::format("ERR No such user '{}'", val));
+          return;
+        }
+        user = val;
+      } else if (EqualsIgnoreCase(opt, "SKIPME") && IsOneOf(val, {"yes", "no"})) {
+        skipme = EqualsIgnoreCase(val, "yes");
+      } else {
+        ctx.rb->SendError(errors::kSyntax);
+        return;
+      }
+    }
+  }
+  std::vector<uint64_t> others;
+  bool self = false;
+  ctx.server->clients.ForEach([&](const ClientState& c) {
+    bool known = false;
+    if (!addr.empty() && c.addr != addr) return;
+    if (!laddr.empty() && c.laddr != laddr) return;
+    if (type && !ClientTypeMatches(*type, c, &known)) return;
+    if (id != 0 && c.id != id) return;
+    if (!user.empty() && (c.user ? std::string_view(c.user->name()) : "default") != user) return;
+    if (&c == ctx.client) {
+      if (!skipme) self = true;
+      return;
+    }
+    others.push_back(c.id);
+  });
+  if (ctx.server->close_client_if)
+    for (uint64_t other : others)
+      ctx.server->close_client_if(other, "killed by CLIENT KILL",
+                                  [](const ClientState&) { return true; });
+  const size_t killed = others.size() + (self ? 1 : 0);
+  if (argc == 3) {
+    if (killed == 0) {
+      ctx.rb->SendError("ERR No such client");
+      return;
+    }
+    ctx.rb->SendSimple("OK");
+  } else {
+    ctx.rb->SendLong(static_cast<int64_t>(killed));
+  }
+  if (self) ctx.client->close_after_reply = true;
 }
 
 void CmdClient(CommandContext& ctx) {
@@ -268,17 +364,14 @@ void CmdClient(CommandContext& ctx) {
     const int64_t now = ctx.now_ms;
     if (argc == 4 && EqualsIgnoreCase(ctx.args[2], "TYPE")) {
       const std::string_view type = ctx.args[3];
-      const bool pubsub = EqualsIgnoreCase(type, "pubsub");
-      if (!pubsub && !IsOneOf(type, {"normal", "replica", "slave", "master"})) {
+      bool known = false;
+      reg.ForEach([&](const ClientState& c) {
+        if (ClientTypeMatches(type, c, &known)) out += ClientLine(c, now);
+      });
+      if (!known && !ClientTypeMatches(type, *ctx.client, &known)) {
         ctx.rb->SendError(fmt::format("ERR Unknown client type '{}'", type));
         return;
       }
-      // Every client here is normal or, while it has a subscription, pubsub; kv-server has no
-      // replica or master connections.
-      const bool normal = EqualsIgnoreCase(type, "normal");
-      reg.ForEach([&](const ClientState& c) {
-        if ((pubsub && c.pubsub.Any()) || (normal && !c.pubsub.Any())) out += ClientLine(c, now);
-      });
     } else if (argc > 3 && EqualsIgnoreCase(ctx.args[2], "ID")) {
       std::vector<int64_t> ids;
       for (size_t i = 3; i < ctx.args.size(); ++i) {
@@ -305,6 +398,8 @@ void CmdClient(CommandContext& ctx) {
   } else if (EqualsIgnoreCase(sub, "INFO") && argc == 2) {
     std::lock_guard lock(reg.mu());
     ctx.rb->SendVerbatim(ClientLine(*ctx.client, ctx.now_ms));
+  } else if (EqualsIgnoreCase(sub, "KILL") && argc >= 3) {
+    ClientKill(ctx);
   } else if (EqualsIgnoreCase(sub, "HELP") && argc == 2) {
     SendHelp(ctx, "CLIENT",
              {"ID", "    Return the ID of the current connection.", "GETNAME",
@@ -312,8 +407,22 @@ void CmdClient(CommandContext& ctx) {
               "    Assign the name <name> to the current connection.",
               "SETINFO <LIB-NAME|LIB-VER> <value>", "    Set client library name or version.",
               "LIST", "    Return information about client connections.", "INFO",
-              "    Return information about the current client connection."});
-  } else if (IsOneOf(sub, {"ID", "GETNAME", "SETNAME", "SETINFO", "LIST", "INFO", "HELP"})) {
+              "    Return information about the current client connection.",
+              "KILL <ip:port>", "    Kill connection made from <ip:port>.",
+              "KILL <option> <value> [<option> <value> [...]]",
+              "    Kill connections. Options are:",
+              "    * ADDR (<ip:port>|<unixsocket>:0)",
+              "      Kill connections made from the specified address",
+              "    * LADDR (<ip:port>|<unixsocket>:0)",
+              "      Kill connections made to specified local address",
+              "    * TYPE (NORMAL|MASTER|REPLICA|PUBSUB)", "      Kill connections by type.",
+              "    * USER <username>",
+              "      Kill connections authenticated by <username>.",
+              "    * SKIPME (YES|NO)",
+              "      Skip killing current connection (default: yes).",
+              "    * ID <client-id>", "      Kill connections by client id."});
+  } else if (IsOneOf(sub, {"ID", "GETNAME", "SETNAME", "SETINFO", "LIST", "INFO", "HELP",
+                           "KILL"})) {
     ctx.rb->SendError(errors::WrongArity(fmt::format("client|{}", AsciiLower(sub))));
   } else {
     ctx.rb->SendError(errors::UnknownSubcommand("client", sub));

@@ -112,8 +112,10 @@ class ServerState {
                      std::vector<PubSubTarget> to)>
       deliver_pubsub;
   // Runs close_if(client) on the loop serving client `id` (if it is still connected) and closes
-  // the client when it returns true. The server layer sets it; unset in unit tests.
-  std::function<void(uint64_t id, std::function<bool(const ClientState&)> close_if)>
+  // the client when it returns true, logging `why`. The server layer sets it; unset in unit
+  // tests.
+  std::function<void(uint64_t id, std::string why,
+                     std::function<bool(const ClientState&)> close_if)>
       close_client_if;
   // INFO modules: one `module:name=...` line per loaded plugin (the server layer, which owns
   // the plugin host, sets it).

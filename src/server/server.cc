@@ -259,13 +259,14 @@ int Server::Run() {
   for (auto& t : threads_) loops.push_back(t.get());
   IoThread::SetLoops(loops);
   state_->deliver_pubsub = &IoThread::DeliverPubSub;
-  state_->close_client_if = [](uint64_t id, std::function<bool(const ClientState&)> close_if) {
-    IoThread::PostToConnection(id, [close_if = std::move(close_if)](Connection& c) {
-      if (!close_if(c.client())) return;
-      spdlog::info("closing client {} ({}): its user's rules no longer allow its subscriptions",
-                   c.client().id, c.client().addr);
-      c.Close();
-    });
+  state_->close_client_if = [](uint64_t id, std::string why,
+                               std::function<bool(const ClientState&)> close_if) {
+    IoThread::PostToConnection(
+        id, [why = std::move(why), close_if = std::move(close_if)](Connection& c) {
+          if (!close_if(c.client())) return;
+          spdlog::info("closing client {} ({}): {}", c.client().id, c.client().addr, why);
+          c.Close();
+        });
   };
   for (const ListenerSpec& spec : specs) {
     if (spec.port == 0) continue;

@@ -502,3 +502,39 @@ def test_client_list_type_and_id_filters(kv):
         with pytest.raises(redis.ResponseError, match=err):
             talker.execute_command("CLIENT", "LIST", *args)
     p.close()
+
+
+def test_client_kill_filters_and_forms(kv):
+    admin = kv.client()
+    with kv.raw() as victim, kv.raw() as bystander:
+        vid = victim.call("CLIENT", "ID")
+        bid = bystander.call("CLIENT", "ID")
+        assert admin.execute_command("CLIENT", "KILL", "ID", vid) == 1
+        # The victim's connection is closed without it sending anything more.
+        assert victim.read_until_closed() == b""
+        assert admin.execute_command("CLIENT", "KILL", "ID", vid) == 0
+        assert bystander.call("PING") == b"PONG"
+        # SKIPME yes (the default) spares the caller; TYPE pubsub matches nobody here.
+        assert admin.execute_command("CLIENT", "KILL", "TYPE", "pubsub") == 0
+        assert admin.execute_command("CLIENT", "KILL", "ID", admin.client_id(),
+                                     "SKIPME", "yes") == 0
+        baddr = next(e["addr"] for e in admin.client_list() if int(e["id"]) == bid)
+        assert admin.execute_command("CLIENT", "KILL", baddr) == "OK"  # the old form
+        assert bystander.read_until_closed() == b""
+    with pytest.raises(redis.ResponseError, match="No such client"):
+        admin.execute_command("CLIENT", "KILL", "127.0.0.1:1")
+    for args, err in ((("ID", "0"), "client-id should be greater than 0"),
+                      (("ID", "x"), "client-id should be greater than 0"),
+                      (("TYPE", "bogus"), "Unknown client type 'bogus'"),
+                      (("USER", "nobody"), "No such user 'nobody'"),
+                      (("SKIPME", "maybe"), "syntax error"),
+                      (("ID", "1", "ADDR"), "syntax error"),
+                      (("BOGUS", "1"), "syntax error")):
+        with pytest.raises(redis.ResponseError, match=err):
+            admin.execute_command("CLIENT", "KILL", *args)
+    # The old form may kill the caller itself: the reply comes first, then the close.
+    with kv.raw() as me:
+        mid = me.call("CLIENT", "ID")
+        addr = next(e["addr"] for e in admin.client_list() if int(e["id"]) == mid)
+        assert me.call("CLIENT", "KILL", addr) == b"OK"
+        assert me.read_until_closed() == b""
