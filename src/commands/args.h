@@ -7,12 +7,14 @@
 #include <string_view>
 
 #include "commands/command.h"
+#include "core/ascii.h"
 
 namespace kv {
 
-bool EqualsIgnoreCase(std::string_view a, std::string_view b);
-// ASCII lower case (command and subcommand names, INFO sections).
-std::string AsciiLower(std::string_view s);
+// Option and subcommand words: ASCII, no locale.
+constexpr bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
+  return AsciiEqualsIgnoreCase(a, b);
+}
 // Redis integer rules; on failure replies "ERR value is not an integer or out of range".
 bool ParseIntOrReply(CommandContext& ctx, std::string_view s, int64_t* out);
 // Redis's getRangeLongFromObjectOrReply: an integer in [min, max]. On failure replies `msg`

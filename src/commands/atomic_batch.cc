@@ -129,7 +129,7 @@ void AtomicBatch::Run(std::span<const std::string_view> args, std::span<const Ty
   client_.last_cmd.store(spec, std::memory_order_relaxed);
   const bool timed_out = client_.block_timed_out;
   client_.block_timed_out = true;
-  dispatcher_.RunCounted(*spec, ctx, positions, counters, MonotonicNs());
+  dispatcher_.RunCounted(*spec, ctx, positions, counters, Ticks());
   client_.block_timed_out = timed_out;
   client_.block_requested = false;
 }

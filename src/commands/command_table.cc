@@ -3,8 +3,9 @@
 #include "commands/acl_commands.h"
 
 #include <algorithm>
-#include <cctype>
 #include <mutex>
+
+#include "core/ascii.h"
 
 namespace kv {
 
@@ -12,9 +13,31 @@ namespace {
 // Lower-cases into a stack buffer: the lookup runs for every request, so no allocation.
 std::string_view LowerInto(std::string_view s, char* buf, size_t cap) {
   if (s.size() > cap) return {};
-  for (size_t i = 0; i < s.size(); ++i)
-    buf[i] = static_cast<char>(std::tolower(static_cast<unsigned char>(s[i])));
+  for (size_t i = 0; i < s.size(); ++i) buf[i] = AsciiLowerChar(s[i]);
   return {buf, s.size()};
+}
+
+// Every request looks its command up, and a pipeline or a busy client repeats a few names; a
+// per-thread direct-mapped cache answers those without the shared lock (an atomic
+// read-modify-write on a line all loops share), the hash and the lower-casing. A slot holds a
+// spec of the table's current generation only: Register and RemoveModule bump it.
+struct FindCache {
+  static constexpr size_t kSlots = 64;
+  const CommandTable* table = nullptr;
+  uint64_t generation = 0;
+  const CommandSpec* slots[kSlots] = {};
+};
+thread_local FindCache t_find_cache;
+
+// Generations are unique across tables, so a table built where a destroyed one lived (tests
+// build many) never matches a cache filled from the old one.
+std::atomic<uint64_t> g_generations{0};
+
+size_t CacheSlot(std::string_view name) {
+  // Length and the first, second and last letters tell the built-in names apart well enough.
+  const size_t n = name.size();
+  const auto c = [&](size_t i) { return static_cast<size_t>(AsciiLowerChar(name[i])); };
+  return (n * 7 + c(0) * 31 + c(n > 1 ? 1 : 0) * 17 + c(n - 1)) % FindCache::kSlots;
 }
 }  // namespace
 
@@ -48,25 +71,43 @@ CommandSpec MakeSpec(std::string name, int arity, uint32_t flags, KeyRange keys,
   return s;
 }
 
+CommandTable::CommandTable() { BumpGeneration(); }
+
+void CommandTable::BumpGeneration() {
+  generation_.store(g_generations.fetch_add(1, std::memory_order_relaxed) + 1,
+                    std::memory_order_release);
+}
+
 bool CommandTable::Register(CommandSpec spec) {
-  std::transform(spec.name.begin(), spec.name.end(), spec.name.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  AsciiLowerInPlace(spec.name);
   spec.acl_categories |= DeriveAclCategories(spec);
   std::unique_lock lock(mu_);
   if (index_.count(spec.name)) return false;
   spec.id = static_cast<uint32_t>(storage_.size());
   storage_.push_back(std::make_unique<CommandSpec>(std::move(spec)));
   index_.emplace(storage_.back()->name, storage_.back().get());
+  BumpGeneration();
   return true;
 }
 
 const CommandSpec* CommandTable::Find(std::string_view name) const {
+  if (name.empty() || name.size() > 64) return nullptr;
+  FindCache& cache = t_find_cache;
+  const uint64_t generation = generation_.load(std::memory_order_acquire);
+  if (cache.table != this || cache.generation != generation) {
+    cache = FindCache{};
+    cache.table = this;
+    cache.generation = generation;
+  }
+  const CommandSpec*& slot = cache.slots[CacheSlot(name)];
+  if (slot != nullptr && AsciiEqualsIgnoreCase(slot->name, name)) return slot;
   char buf[64];
   const std::string_view lower = LowerInto(name, buf, sizeof buf);
-  if (lower.empty()) return nullptr;
   std::shared_lock lock(mu_);
   auto it = index_.find(lower);
-  return it == index_.end() ? nullptr : it->second;
+  if (it == index_.end()) return nullptr;
+  slot = it->second;
+  return slot;
 }
 
 bool CommandTable::SetDocs(std::string_view name, std::string_view module, std::string summary,
@@ -85,7 +126,10 @@ bool CommandTable::SetDocs(std::string_view name, std::string_view module, std::
 
 size_t CommandTable::RemoveModule(std::string_view module) {
   std::unique_lock lock(mu_);
-  return std::erase_if(index_, [&](const auto& kv) { return kv.second->module == module; });
+  const size_t removed =
+      std::erase_if(index_, [&](const auto& kv) { return kv.second->module == module; });
+  BumpGeneration();
+  return removed;
 }
 
 std::vector<const CommandSpec*> CommandTable::All() const {

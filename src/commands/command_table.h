@@ -3,11 +3,14 @@
 // read from it.
 //
 // Thread contract: lookups may run on every I/O thread while a plugin registers or removes
-// commands; a shared mutex guards the index. Specs are never freed before the table, so a
+// commands; a shared mutex guards the index, and each thread caches the names it looked up
+// until the table's generation changes. Specs are never freed before the table, so a
 // pointer from Find stays valid for the life of the server (a removed command just stops being
 // found).
 #pragma once
 
+#include <atomic>
+#include <cstdint>
 #include <memory>
 #include <shared_mutex>
 #include <string>
@@ -21,6 +24,7 @@ namespace kv {
 
 class CommandTable {
  public:
+  CommandTable();
   // Adds `spec` (its name is lower-cased). False when a command of that name exists.
   bool Register(CommandSpec spec);
   // Case-insensitive lookup; nullptr when unknown.
@@ -43,7 +47,10 @@ class CommandTable {
     using is_transparent = void;
     size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
   };
+  void BumpGeneration();
+
   mutable std::shared_mutex mu_;
+  std::atomic<uint64_t> generation_{0};  // bumped by every change of index_
   std::unordered_map<std::string, const CommandSpec*, NameHash, std::equal_to<>> index_;
   std::vector<std::unique_ptr<CommandSpec>> storage_;
 };

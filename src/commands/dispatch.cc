@@ -180,8 +180,8 @@ void Dispatcher::Execute(ClientState& client, std::span<const std::string_view> 
   // Inside an atomic batch (the native all-or-nothing MSET): the batch's clock, and no eviction,
   // which locks shards outside the batch's set; the batch freed memory before it locked.
   AtomicBatch* const batch = AtomicBatch::Current();
-  uint64_t start_ns = MonotonicNs();
-  const int64_t now = batch ? batch->now_ms() : NowMsAt(start_ns);
+  uint64_t start = Ticks();
+  const int64_t now = batch ? batch->now_ms() : NowMsAtTicks(start);
   const bool queue = tx.in_multi && !spec->has(kCmdNoQueue);
   // Queueing takes memory however small the command: Redis refuses any of them over maxmemory.
   if (((flags & kCmdDenyOom) || queue) && !batch &&
@@ -190,7 +190,7 @@ void Dispatcher::Execute(ClientState& client, std::span<const std::string_view> 
       reject(errors::kOom);
       return;
     }
-    start_ns = MonotonicNs();  // the eviction is not the command's time, as in Redis
+    start = Ticks();  // the eviction is not the command's time, as in Redis
   }
 
   if (queue) {
@@ -201,7 +201,7 @@ void Dispatcher::Execute(ClientState& client, std::span<const std::string_view> 
   CommandContext ctx = Context(client, args, rb, *spec, now, typed);
   stats.commands_processed.Add(1);
   client.last_cmd.store(spec, std::memory_order_relaxed);
-  RunCounted(*spec, ctx, positions, counters, start_ns);
+  RunCounted(*spec, ctx, positions, counters, start);
 }
 
 void Dispatcher::Queue(ClientState& client, const CommandSpec& spec,
@@ -218,7 +218,7 @@ void Dispatcher::Queue(ClientState& client, const CommandSpec& spec,
 
 void Dispatcher::RunCounted(const CommandSpec& spec, CommandContext& ctx,
                             std::span<const size_t> positions, CommandCounters* counters,
-                            uint64_t start_ns) {
+                            uint64_t start_ticks) {
   if (!counters) {
     Run(spec, ctx, positions);
     return;
@@ -227,7 +227,7 @@ void Dispatcher::RunCounted(const CommandSpec& spec, CommandContext& ctx,
   ThreadStats& stats = server_.thread_stats.Local();
   const uint64_t errors_before = rb.error_count();
   Run(spec, ctx, positions);
-  const uint64_t ns = MonotonicNs() - start_ns;
+  const uint64_t ns = TicksBetweenNs(start_ticks, Ticks());
   counters->calls.Add(1);
   counters->ns.Add(ns);
   if (rb.error_count() != errors_before) counters->failed.Add(1);

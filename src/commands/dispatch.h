@@ -56,9 +56,10 @@ class Dispatcher {
                          std::span<const TypedArg> typed);
   // Runs the handler under the shard locks of its keys and logs it when it changed data.
   void Run(const CommandSpec& spec, CommandContext& ctx, std::span<const size_t> key_positions);
-  // Run, with the command's statistics (calls, time since start_ns, failures, latency).
+  // Run, with the command's statistics (calls, time since start_ticks (core/clock.h Ticks),
+  // failures, latency).
   void RunCounted(const CommandSpec& spec, CommandContext& ctx, std::span<const size_t> positions,
-                  CommandCounters* counters, uint64_t start_ns);
+                  CommandCounters* counters, uint64_t start_ticks);
   void Log(const CommandContext& ctx);
   // Queues a command after MULTI (copying its arguments) and answers +QUEUED.
   void Queue(ClientState& client, const CommandSpec& spec, std::span<const std::string_view> args,

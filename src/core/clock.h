@@ -1,6 +1,7 @@
 // The wall clock every layer reads: Unix milliseconds, for expiry deadlines, command times and
 // the time stamps of log records and snapshots. One definition, so the engine, the dispatcher
-// and persistence never disagree on what "now" means.
+// and persistence never disagree on what "now" means. Also the per-command stopwatch (Ticks),
+// which is read twice for every command.
 #pragma once
 
 #include <time.h>
@@ -22,22 +23,35 @@ inline uint64_t MonotonicNs() {
   return static_cast<uint64_t>(ts.tv_sec) * 1000000000u + static_cast<uint64_t>(ts.tv_nsec);
 }
 
-// NowMs() at the moment MonotonicNs() read `mono_ns`, without reading the wall clock again:
-// the dispatcher reads the monotonic clock for each command's duration anyway, and a third
-// clock read per command was a tenth of the server's CPU on a pipelined INCR. The two clocks
-// run at the same rate, so the derived time is exact but for a step of the wall clock (an
-// administrator's `date -s`), which this thread sees within 1 ms, when it samples the wall
-// clock again.
-inline int64_t NowMsAt(uint64_t mono_ns) {
-  thread_local uint64_t sampled_mono_ns = 0;
-  thread_local int64_t sampled_wall_ns = 0;
-  if (sampled_mono_ns == 0 || mono_ns - sampled_mono_ns >= 1000000u) {
-    timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    sampled_wall_ns = int64_t{ts.tv_sec} * 1000000000 + ts.tv_nsec;
-    sampled_mono_ns = mono_ns;
-  }
-  return (sampled_wall_ns + static_cast<int64_t>(mono_ns - sampled_mono_ns)) / 1000000;
+namespace clock_detail {
+// Set once before main from CPUID: the CPU's time-stamp counter runs at a constant rate in
+// every power state, so it can time commands.
+extern const bool g_use_tsc;
+inline uint64_t ReadTsc() {
+#if defined(__x86_64__) || defined(__i386__)
+  return __builtin_ia32_rdtsc();
+#else
+  return MonotonicNs();
+#endif
 }
+}  // namespace clock_detail
+
+// The command stopwatch. Reading the invariant time-stamp counter costs about a third of a
+// clock_gettime call (11 ns against 29 ns here), and at a million pipelined requests a second
+// the two clock reads per command were 8% of the server's CPU. Without an invariant counter
+// (or off x86) ticks are MonotonicNs(). Not for use before main.
+inline uint64_t Ticks() {
+  return clock_detail::g_use_tsc ? clock_detail::ReadTsc() : MonotonicNs();
+}
+
+// Nanoseconds between two Ticks() readings of one thread; 0 if the counter went backwards (a
+// thread moved to a core whose counter lags).
+uint64_t TicksBetweenNs(uint64_t start, uint64_t end);
+
+// NowMs() at the moment Ticks() read `ticks`, without reading the wall clock again: the
+// dispatcher reads the stopwatch for each command anyway. The wall clock is sampled again when
+// this thread's last sample is 1 ms old, so a step of the wall clock (an administrator's
+// `date -s`) is seen within 1 ms.
+int64_t NowMsAtTicks(uint64_t ticks);
 
 }  // namespace kv

@@ -41,7 +41,17 @@ std::optional<int64_t> ParseInt64(std::string_view s) {
   }
   // The first digit must be 1-9: this is what rejects "01", "-0" and "+1".
   if (s[i] < '1' || s[i] > '9') return std::nullopt;
-  uint64_t v = static_cast<uint64_t>(s[i++] - '0');
+  uint64_t v = 0;
+  // Up to 18 digits cannot overflow, so the common case (bulk lengths, counters) skips the
+  // overflow checks; this parser runs several times per request.
+  if (s.size() - i <= 18) {
+    for (; i < s.size(); ++i) {
+      const auto digit = static_cast<uint64_t>(static_cast<unsigned char>(s[i]) - '0');
+      if (digit > 9) return std::nullopt;
+      v = v * 10 + digit;
+    }
+    return negative ? -static_cast<int64_t>(v) : static_cast<int64_t>(v);
+  }
   constexpr uint64_t kMax = std::numeric_limits<uint64_t>::max();
   for (; i < s.size(); ++i) {
     if (s[i] < '0' || s[i] > '9') return std::nullopt;

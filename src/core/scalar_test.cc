@@ -38,6 +38,11 @@ TEST_CASE("ParseInt64 accepts what string2ll accepts") {
   CHECK(ParseInt64("1234567890") == 1234567890);
   CHECK(ParseInt64("9223372036854775807") == std::numeric_limits<int64_t>::max());
   CHECK(ParseInt64("-9223372036854775808") == std::numeric_limits<int64_t>::min());
+  // Either side of the 18-digit fast path.
+  CHECK(ParseInt64("999999999999999999") == 999999999999999999LL);
+  CHECK(ParseInt64("-999999999999999999") == -999999999999999999LL);
+  CHECK(ParseInt64("1000000000000000000") == 1000000000000000000LL);
+  CHECK(ParseInt64("-1000000000000000001") == -1000000000000000001LL);
 }
 
 TEST_CASE("ParseInt64 rejects signs, spaces, leading zeros and overflow") {
@@ -50,6 +55,7 @@ TEST_CASE("ParseInt64 rejects signs, spaces, leading zeros and overflow") {
   rejects_all({"", "-", "--1", "+1", " 1", "1 ", "1-"});       // signs and spaces
   rejects_all({"01", "00", "-0", "-01"});                      // leading zeros
   rejects_all({"1a", "a1", "1.0", "1e3", "0x10"});             // not decimal digits
+  rejects_all({"1/", "1:", "12\xff", "-9\x80"});               // bytes either side of 0-9
   rejects_all({"9223372036854775808", "-9223372036854775809",  // overflow
                "18446744073709551616", "99999999999999999999"});
   // string2ll refuses 21+ characters before parsing, even when they would be a valid number.

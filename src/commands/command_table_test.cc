@@ -1,0 +1,73 @@
+// CommandTable lookups: case folding, and that the per-thread lookup cache never answers with a
+// command that was removed, nor with one from a table that no longer exists.
+#include <doctest/doctest.h>
+
+#include <new>
+#include <string>
+
+#include "commands/command_table.h"
+
+namespace kv {
+namespace {
+
+CommandSpec Spec(std::string name, std::string module = {}) {
+  CommandSpec s = MakeSpec(std::move(name), -1, 0, kNoKeys, nullptr, "generic", "1.0.0", "", "");
+  s.module = std::move(module);
+  return s;
+}
+
+TEST_CASE("command table: lookups fold ASCII case, and long or empty names are unknown") {
+  CommandTable t;
+  REQUIRE(t.Register(Spec("GeT")));
+  REQUIRE(t.Find("get") != nullptr);
+  CHECK(t.Find("GET") == t.Find("get"));
+  CHECK(t.Find("gEt")->name == "get");
+  CHECK(t.Find("ge") == nullptr);
+  CHECK(t.Find("gett") == nullptr);
+  CHECK(t.Find("") == nullptr);
+  CHECK(t.Find(std::string(65, 'g')) == nullptr);
+  CHECK_FALSE(t.Register(Spec("GET")));
+}
+
+TEST_CASE("command table: a removed module's commands stop being found on a thread that found them") {
+  CommandTable t;
+  REQUIRE(t.Register(Spec("plug.one", "plug")));
+  REQUIRE(t.Register(Spec("ping")));
+  for (int i = 0; i < 3; ++i) REQUIRE(t.Find("PLUG.ONE") != nullptr);  // cached now
+  CHECK(t.RemoveModule("plug") == 1);
+  CHECK(t.Find("plug.one") == nullptr);
+  CHECK(t.Find("PLUG.ONE") == nullptr);
+  CHECK(t.Find("ping") != nullptr);
+  // Registered again (a module reloaded): found again, as the new spec.
+  REQUIRE(t.Register(Spec("plug.one", "plug2")));
+  REQUIRE(t.Find("plug.one") != nullptr);
+  CHECK(t.Find("plug.one")->module == "plug2");
+}
+
+TEST_CASE("command table: names that share a cache slot are told apart") {
+  CommandTable t;
+  // Same length, first, second and last letters: the same slot.
+  REQUIRE(t.Register(Spec("abxd")));
+  REQUIRE(t.Register(Spec("abyd")));
+  for (int i = 0; i < 4; ++i) {
+    CHECK(t.Find("abxd")->name == "abxd");
+    CHECK(t.Find("abyd")->name == "abyd");
+  }
+  CHECK(t.Find("abzd") == nullptr);
+}
+
+TEST_CASE("command table: a new table at a dead table's address answers from its own specs") {
+  alignas(CommandTable) unsigned char storage[sizeof(CommandTable)];
+  auto* first = new (storage) CommandTable;
+  REQUIRE(first->Register(Spec("only.in.first")));
+  REQUIRE(first->Find("only.in.first") != nullptr);
+  first->~CommandTable();
+  auto* second = new (storage) CommandTable;  // same address, same number of registrations
+  REQUIRE(second->Register(Spec("other")));
+  CHECK(second->Find("only.in.first") == nullptr);
+  CHECK(second->Find("other") != nullptr);
+  second->~CommandTable();
+}
+
+}  // namespace
+}  // namespace kv
