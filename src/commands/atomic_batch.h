@@ -86,6 +86,26 @@ class AtomicBatch {
   int64_t now_ms() const { return now_ms_; }
   // The batch this thread is running, or nullptr.
   static AtomicBatch* Current() { return t_atomic_batch; }
+  // While alive, this thread runs no batch: requests of other clients answered from inside a
+  // busy script (scripting.h ServeLoopWhileBusy) must not pass as part of its batch, nor
+  // through its shard locks.
+  class Suspended {
+   public:
+    Suspended() : batch_(t_atomic_batch), lock_owner_(t_current_batch) {
+      t_atomic_batch = nullptr;
+      t_current_batch = nullptr;
+    }
+    ~Suspended() {
+      t_atomic_batch = batch_;
+      t_current_batch = lock_owner_;
+    }
+    Suspended(const Suspended&) = delete;
+    Suspended& operator=(const Suspended&) = delete;
+
+   private:
+    AtomicBatch* const batch_;
+    const void* const lock_owner_;
+  };
   // Called by the dispatcher for a command of the batch that changed data and answered no error.
   void Add(const CommandContext& ctx);
 

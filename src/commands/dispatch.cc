@@ -137,7 +137,11 @@ void Dispatcher::Execute(ClientState& client, std::span<const std::string_view> 
     return;
   }
 
-  thread_local std::vector<size_t> positions;
+  // Reused across requests; a request answered from inside a busy script's hook (scripting.h
+  // ServeLoopWhileBusy) runs while the script's own request still reads it, so gets its own.
+  thread_local std::vector<size_t> reused_positions;
+  std::vector<size_t> nested_positions;
+  std::vector<size_t>& positions = ServingLoopWhileBusy() ? nested_positions : reused_positions;
   spec->KeyPositions(args, &positions);
   for (size_t pos : positions) {
     std::string_view err = CheckKey(args[pos]);

@@ -5,6 +5,7 @@
 #include "commands/args.h"
 #include "commands/command_table.h"
 #include "commands/families.h"
+#include "commands/scripting.h"
 #include "commands/server_state.h"
 #include "persist/persistence.h"
 
@@ -75,6 +76,12 @@ void CmdShutdown(CommandContext& ctx) {
     }
   }
   if (!ctx.server->request_shutdown) return ReplyErr(ctx, "SHUTDOWN is not available here");
+  // As Redis: past busy-reply-threshold only SHUTDOWN NOSAVE, and it does not wait for the
+  // script (a script that wrote cannot be killed; this is the way out its error names).
+  if (ScriptBusy()) {
+    if (snapshot || !ctx.server->shutdown_now) return ctx.rb->SendError(kErrBusy);
+    ctx.server->shutdown_now();
+  }
   ctx.server->request_shutdown(snapshot);
   ctx.rb->SendOk();
   ctx.client->close_after_reply = true;

@@ -1,5 +1,6 @@
 // What the rest of the server asks of the scripting family (scripting_family.cc): whether a
-// script has run past busy-reply-threshold (the dispatcher then answers other clients -BUSY).
+// script has run past busy-reply-threshold (the dispatcher then answers other clients -BUSY),
+// and the hook through which the server answers the clients of the busy script's own loop.
 #pragma once
 
 #include <string_view>
@@ -9,8 +10,20 @@ namespace kv {
 // True while some thread's script runs past busy-reply-threshold.
 bool ScriptBusy();
 // Whether `name` (lower case) with `sub` may run while a script is busy: SCRIPT KILL,
-// FUNCTION KILL / STATS, SHUTDOWN, and the commands Redis flags allow-busy.
+// FUNCTION KILL / STATS, SHUTDOWN, and the commands Redis flags allow-busy. For a client of the
+// busy script's own loop (ServingLoopWhileBusy) not WATCH: the script holds its shards' locks
+// on that very thread, so taking one would deadlock.
 bool AllowedWhileScriptBusy(std::string_view name, std::string_view sub);
+
+// A script runs on its client's I/O loop, which cannot turn meanwhile; so past
+// busy-reply-threshold the script itself hands control to `serve` every few milliseconds, and
+// the server answers the loop's other clients from there (as Redis's
+// processEventsWhileBlocked), or SCRIPT KILL could never reach a server with one I/O thread.
+// Set by each I/O thread for itself (thread-local); nullptr: nothing to serve.
+using ServeLoopWhileBusy = void (*)(void* arg);
+void SetServeLoopWhileBusy(ServeLoopWhileBusy serve, void* arg);
+// True on a thread while it serves its loop from inside a busy script.
+bool ServingLoopWhileBusy();
 
 inline constexpr std::string_view kErrBusy =
     "BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE.";

@@ -51,6 +51,17 @@ scripting::ScriptCache& Cache() {
 
 std::atomic<int> g_busy_scripts{0};
 
+struct LoopServer {
+  ServeLoopWhileBusy serve = nullptr;
+  void* arg = nullptr;
+  bool serving = false;
+};
+thread_local LoopServer t_loop_server;
+
+// How often a busy script lets its loop's other clients in: often enough that SCRIPT KILL is
+// answered at once, rarely enough that polling idle sockets costs the script little.
+constexpr std::chrono::milliseconds kServeEvery{5};
+
 // The server side of one thread's engine: runs each redis.call inside the running script's batch.
 class Host final : public scripting::ScriptHost {
  public:
@@ -118,9 +129,19 @@ class Host final : public scripting::ScriptHost {
     }
   }
 
-  void OnBusy(std::chrono::milliseconds /*elapsed*/) override {
-    if (!busy_) g_busy_scripts.fetch_add(1, std::memory_order_relaxed);
+  void OnBusy(std::chrono::milliseconds elapsed) override {
+    if (!busy_) {
+      g_busy_scripts.fetch_add(1, std::memory_order_relaxed);
+      served_at_ = elapsed - kServeEvery;
+    }
     busy_ = true;
+    LoopServer& loop = t_loop_server;
+    if (!loop.serve || loop.serving || elapsed - served_at_ < kServeEvery) return;
+    served_at_ = elapsed;
+    AtomicBatch::Suspended not_the_scripts;
+    loop.serving = true;
+    loop.serve(loop.arg);
+    loop.serving = false;
   }
 
  private:
@@ -139,6 +160,7 @@ class Host final : public scripting::ScriptHost {
   bool read_only_ = false;
   bool holds_everything_ = false;
   bool busy_ = false;
+  std::chrono::milliseconds served_at_{0};  // when the loop's clients were last served
   std::atomic<bool> wrote_{false};
 };
 
@@ -301,9 +323,18 @@ void CmdScript(CommandContext& ctx) {
 
 bool ScriptBusy() { return g_busy_scripts.load(std::memory_order_relaxed) > 0; }
 
+void SetServeLoopWhileBusy(ServeLoopWhileBusy serve, void* arg) {
+  t_loop_server.serve = serve;
+  t_loop_server.arg = arg;
+}
+
+bool ServingLoopWhileBusy() { return t_loop_server.serving; }
+
 bool AllowedWhileScriptBusy(std::string_view name, std::string_view sub) {
   if (name == "script" || name == "function")
     return EqualsIgnoreCase(sub, "kill") || (name == "function" && EqualsIgnoreCase(sub, "stats"));
+  // WATCH takes a shard lock, which on the busy script's own thread it may hold.
+  if (t_loop_server.serving && name == "watch") return false;
   static constexpr std::string_view kAllowed[] = {"shutdown", "auth", "hello", "quit", "reset",
                                                   "multi", "discard", "watch", "unwatch"};
   return std::find(std::begin(kAllowed), std::end(kAllowed), name) != std::end(kAllowed);

@@ -94,6 +94,10 @@ class ServerState {
   // SHUTDOWN: asks the server to stop as SIGTERM does (thread-safe); `snapshot` = false for
   // NOSAVE. Unset in unit tests.
   std::function<void(bool snapshot)> request_shutdown;
+  // SHUTDOWN NOSAVE while a script runs past busy-reply-threshold: the script would never let
+  // a clean stop finish, so the process ends at once, after what the log holds is fsynced.
+  // Does not return. Unset in unit tests.
+  std::function<void()> shutdown_now;
   std::string executable;
   std::string config_file;
   // Redis's master_replid: 40 hex digits naming this dataset's history, new at each start.

@@ -291,6 +291,11 @@ std::string Persistence::Shutdown(bool snapshot) {
   return Commit(tmp, lsn);
 }
 
+bool Persistence::SyncLog() {
+  persist::Wal* wal = wal_ptr_.load(std::memory_order_acquire);
+  return wal == nullptr || wal->Sync();
+}
+
 std::string Persistence::Info() const {
   std::string s;
   auto line = [&](std::string_view k, auto v) { s += fmt::format("{}:{}\r\n", k, v); };

@@ -89,6 +89,9 @@ class Persistence {
   // Drains and closes the log, then writes a final snapshot (unless !snapshot). Returns "" or
   // an error.
   std::string Shutdown(bool snapshot = true);
+  // Fsyncs what the log holds, leaving it open (for a process about to end at once). False on
+  // a log error.
+  bool SyncLog();
 
   void NoteChange() { changes_.fetch_add(1, std::memory_order_relaxed); }
   int64_t last_save_s() const { return last_save_ms_.load() / 1000; }

@@ -387,6 +387,22 @@ void Connection::DeliverPubSub(const PubSubMessage& msg, const PubSubTarget& to)
   }
 }
 
+void Connection::ServeWhileBusy() {
+  if (processing_ || closing_ || lingering_ || close_after_flush_ || !reading_ || tls_ ||
+      client_.block_deadline_ms != 0 || !client_.tx.watched.empty())
+    return;
+  PrepareInput();
+  const ssize_t n =
+      recv(client_.fd, in_.get() + in_end_, in_cap_ - in_end_, MSG_DONTWAIT);
+  // Nothing yet, or EOF / an error: the loop sees those again when it turns (its poll is
+  // level-triggered) and closes the connection then.
+  if (n <= 0) return;
+  in_end_ += static_cast<size_t>(n);
+  stats_.reads.Add(1);
+  stats_.net_input.Add(static_cast<uint64_t>(n));
+  ProcessInput();
+}
+
 void Connection::FlushDelivered() {
   flush_soon_ = false;
   if (closing_) return;

@@ -59,6 +59,11 @@ class Connection {
   void DeliverPubSub(const PubSubMessage& msg, const PubSubTarget& to);
   // The loop is about to wait: sends what DeliverPubSub appended.
   void FlushDelivered();
+  // Called from inside a busy script running on this loop (the loop cannot turn): reads what
+  // the client sent and answers it (-BUSY, or SCRIPT KILL). Skips the script's own client and
+  // any connection that is paused, closing, on TLS, blocked or watching keys (closing one
+  // would take the shard locks the script holds on this thread); those wait for the script.
+  void ServeWhileBusy();
 
  private:
   static void OnAlloc(uv_handle_t* h, size_t suggested, uv_buf_t* buf);

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "commands/errors.h"
+#include "commands/scripting.h"
 #include "server/connection.h"
 #include "server/resp_session.h"
 
@@ -115,19 +116,23 @@ void IoThread::OnAcceptable(uv_poll_t* p, int status, int) {
     spdlog::warn("accept failed: {}", uv_strerror(status));
     return;
   }
+  l->thread->AcceptPending(*l);
+}
+
+void IoThread::AcceptPending(Listener& l) {
   // Bounded, so a flood of connections cannot starve the loop's own clients.
   for (int i = 0; i < 64; ++i) {
-    const int fd = accept4(l->fd, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
+    const int fd = accept4(l.fd, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
     if (fd < 0) {
       if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR && errno != ECONNABORTED)
         spdlog::warn("accept failed: {}", strerror(errno));
       return;
     }
-    IoThread* target = l->loops[l->next++ % l->loops.size()];
-    if (target == l->thread)
-      target->StartConnection(fd, l->protocol, l->tls);
+    IoThread* target = l.loops[l.next++ % l.loops.size()];
+    if (target == l.thread)
+      target->StartConnection(fd, l.protocol, l.tls);
     else
-      target->Adopt(fd, l->protocol, l->tls);
+      target->Adopt(fd, l.protocol, l.tls);
   }
 }
 
@@ -294,8 +299,23 @@ void IoThread::OnStop(uv_async_t* a) {
 
 void IoThread::Run() {
   current_loop = this;
+  SetServeLoopWhileBusy(&IoThread::ServeWhileBusy, this);
   uv_run(&loop_, UV_RUN_DEFAULT);
+  SetServeLoopWhileBusy(nullptr, nullptr);
   current_loop = nullptr;
+}
+
+void IoThread::ServeWhileBusy(void* arg) {
+  auto* self = static_cast<IoThread*>(arg);
+  // New clients too: `redis-cli SCRIPT KILL` connects after the script went busy.
+  for (auto& l : self->listeners_) self->AcceptPending(*l);
+  OnAdopt(&self->adopt_async_);
+  // Copied first: a connection may close while it is served (it unregisters at once and is
+  // freed only by a later turn of the loop, so the pointers stay valid here).
+  std::vector<Connection*> conns;
+  conns.reserve(self->conns_.size());
+  for (const auto& [id, c] : self->conns_) conns.push_back(c);
+  for (Connection* c : conns) c->ServeWhileBusy();
 }
 
 void IoThread::RunInThread() {

@@ -92,6 +92,8 @@ class IoThread {
 
  private:
   static void OnAcceptable(uv_poll_t* p, int status, int events);
+  struct Listener;
+  void AcceptPending(Listener& l);
   static void OnAdopt(uv_async_t* a);
   // Thread-safe: `fd` is a new connection for this loop (closed if the loop is stopping).
   void Adopt(int fd, SessionFactory protocol, tls::TlsContext* tls);
@@ -100,6 +102,9 @@ class IoThread {
   static void OnIdleCheck(uv_timer_t* t);
   static void OnDurable(uv_async_t* a);
   static void OnBeforeWait(uv_prepare_t* p);
+  // Called from inside a busy script on this loop (scripting.h ServeLoopWhileBusy): answers
+  // the requests the loop's other clients have sent since.
+  static void ServeWhileBusy(void* self);
   void Run();
 
   int index_;

@@ -404,6 +404,81 @@ def test_script_that_wrote_is_unkillable(kv_server):
     assert s.client().get("wk") == "w"
 
 
+BUSY = "BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE."
+
+
+def run_in_thread(fn) -> threading.Thread:
+    t = threading.Thread(target=fn, daemon=True)
+    t.start()
+    return t
+
+
+def test_script_kill_reaches_a_server_with_one_io_thread(kv_server):
+    """One I/O thread (the default on two cores): every client shares the busy script's loop,
+    which answers them from inside the script, clients that connect meanwhile included
+    (`redis-cli SCRIPT KILL` from another terminal)."""
+    s = kv_server(threads=1)
+    s.client().config_set("busy-reply-threshold", 50)
+    runner, before = s.client(), s.client()
+    assert before.ping()
+    result: list[str] = []
+
+    def run_script() -> None:
+        try:
+            runner.eval("while true do end", 0)
+        except redis.ResponseError as e:
+            result.append(str(e))
+
+    t = run_in_thread(run_script)
+    run_until_busy([before])
+    assert error_of(before.get, "k") == BUSY
+    if not s.is_redis:  # docs/commands.md: WATCH is refused on the busy script's own loop
+        assert error_of(before.execute_command, "WATCH", "k") == BUSY
+    late = s.client()  # connects while the script runs
+    assert error_of(late.set, "k", "v") == BUSY
+    assert s.cli("SCRIPT", "KILL").strip() == "OK"
+    t.join(timeout=60)
+    assert not t.is_alive()
+    assert result and result[0].startswith("Script killed by user with SCRIPT KILL")
+    assert before.ping() and late.ping()
+    assert late.get("k") is None  # refused while busy, so never applied
+
+
+@pytest.mark.kv_only
+def test_shutdown_nosave_ends_an_unkillable_script(kv_persist):
+    """A script that wrote cannot be killed; SHUTDOWN NOSAVE (the way out its error names)
+    stops the server at once, with every acknowledged write in the log and nothing of the
+    script, whose effects were never logged."""
+    s = kv_persist(threads=1)
+    r = s.client()
+    r.config_set("busy-reply-threshold", 50)
+    r.set("before", "1")
+    runner = s.client()
+    ended: list[str] = []
+
+    def run_script() -> None:
+        try:
+            runner.eval("redis.call('set', KEYS[1], 'w'); while true do end", 1, "wk")
+        except redis.ConnectionError as e:  # the server went away under it
+            ended.append(str(e))
+
+    t = run_in_thread(run_script)
+    run_until_busy([r])
+    assert error_of(r.execute_command, "SCRIPT", "KILL").startswith("UNKILLABLE")
+    assert error_of(r.execute_command, "SHUTDOWN") == BUSY
+    with s.raw() as c:
+        c.send_command("SHUTDOWN", "NOSAVE")
+        assert c.read_until_closed() == b""
+    assert s.proc.wait(30) == 0, s.stderr_text()
+    s._stopped = True
+    t.join(timeout=30)
+    assert ended, "the script's client got an answer"
+    s.restart()
+    r = s.client()
+    assert r.get("before") == "1"
+    assert r.get("wk") is None
+
+
 @pytest.mark.kv_only
 def test_script_writes_are_one_wal_record(kv_persist):
     s = kv_persist(appendfsync="always")
