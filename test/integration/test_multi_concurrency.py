@@ -121,11 +121,17 @@ def test_concurrent_watch_transfers_lose_no_update(kv_server, threads):
     assert int(r.get("committed")) == 4 * per_worker
 
 
+# A script's transfer, with `n` undeclared (the script then locks its whole namespace).
+TRANSFER_SCRIPT = ("redis.call('decr', KEYS[1]); redis.call('incr', KEYS[2]); "
+                   "return redis.call('incr', 'n')")
+
+
 @pytest.mark.kv_only
-def test_kill9_during_exec_stream_keeps_transactions_whole(kv_persist):
-    """One client streams EXECs; transaction i moves 1 from KEYS[i % 16] to KEYS[(i + 5) % 16]
-    and increments `n`. After kill -9 and a restart, the applied transactions must be exactly
-    the first n: every key's value is then determined by n."""
+@pytest.mark.parametrize("mode", ["exec", "script"])
+def test_kill9_during_exec_stream_keeps_transactions_whole(kv_persist, mode):
+    """One client streams EXECs (or scripts); transaction i moves 1 from KEYS[i % 16] to
+    KEYS[(i + 5) % 16] and increments `n`. After kill -9 and a restart, the applied transactions
+    must be exactly the first n: every key's value is then determined by n."""
     s = kv_persist(threads=2, appendfsync="no")
     r = s.client()
     r.mset({k: START for k in KEYS})
@@ -136,13 +142,17 @@ def test_kill9_during_exec_stream_keeps_transactions_whole(kv_persist):
 
     def stream():
         c = s.client()
+        transfer = c.register_script(TRANSFER_SCRIPT)
         try:
             for i in range(1_000_000):
                 if stop.is_set():
                     return
-                p = c.pipeline(transaction=True)
-                p.decr(KEYS[i % 16]).incr(KEYS[(i + 5) % 16]).incr("n")
-                p.execute()
+                if mode == "script":
+                    transfer(keys=[KEYS[i % 16], KEYS[(i + 5) % 16]])
+                else:
+                    p = c.pipeline(transaction=True)
+                    p.decr(KEYS[i % 16]).incr(KEYS[(i + 5) % 16]).incr("n")
+                    p.execute()
                 sent[0] = i + 1
                 if i == 2000:
                     started.set()
