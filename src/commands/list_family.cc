@@ -298,6 +298,8 @@ void CmdLTrim(CommandContext& ctx) {
     rtrim = len - end - 1;
   }
   if (ltrim == 0 && rtrim == 0) {
+    // Nothing trimmed, but Redis signals the key modified all the same (WATCH sees it).
+    ctx.ShardFor(key).TouchWatched(key);
     ctx.rb->SendOk();
     return;
   }

@@ -135,7 +135,8 @@ void CmdSAdd(CommandContext& ctx) {
   int64_t added = 0;
   for (size_t i = 2; i < ctx.args.size(); ++i)
     added += set::Add(e, MemberArg(ctx, i), MemberText(ctx, i, buf)) ? 1 : 0;
-  shard.ContainerChanged(key, Bytes(*e) - before, false, ctx.now_ms);
+  // As Redis: members that were all there already are no write (WATCH, the log).
+  if (added > 0) shard.ContainerChanged(key, Bytes(*e) - before, false, ctx.now_ms);
   ctx.rb->SendLong(added);
 }
 

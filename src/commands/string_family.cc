@@ -506,6 +506,8 @@ void CmdAppend(CommandContext& ctx) {
     ctx.rb->SendError(errors::FromStatus(res.status()));
     return;
   }
+  // Appending nothing changes no byte, but Redis signals the key modified (WATCH sees it).
+  if (ctx.args[2].empty()) ctx.ShardFor(key).TouchWatched(key);
   ctx.rb->SendLong(static_cast<int64_t>(*res));
 }
 

@@ -227,7 +227,8 @@ void ZAddGeneric(CommandContext& ctx, bool incr) {
         ++processed;
       }
     }
-    ZSetDone(shard, key, z, ctx.now_ms);
+    // As Redis: a ZADD that added and changed nothing wrote nothing (WATCH, the log).
+    if (added > 0 || updated > 0 || z.size() == 0) ZSetDone(shard, key, z, ctx.now_ms);
     if (nan) {
       ctx.rb->SendError("ERR resulting score is not a number (NaN)");
       return;

@@ -329,6 +329,39 @@ def test_watch_invalidated(kv, change):
     assert kv.client().get("result") is None
 
 
+# Writes that change nothing: whether Redis 7.0 signals the key modified (aborting a WATCH) is
+# per command, and these are its answers (checked against redis-server in the Redis pass).
+NOOP_WRITES = [
+    # (id, setup, change, aborts)
+    ("sadd-existing", lambda r: r.sadd("k", "m"), lambda o: o.sadd("k", "m"), False),
+    ("zadd-same-score", lambda r: r.zadd("k", {"m": 1}), lambda o: o.zadd("k", {"m": 1}), False),
+    ("zincrby-0", lambda r: r.zadd("k", {"m": 1}), lambda o: o.zincrby("k", 0, "m"), False),
+    ("srem-missing", lambda r: r.sadd("k", "m"), lambda o: o.srem("k", "zz"), False),
+    ("hdel-missing", lambda r: r.hset("k", "f", "v"), lambda o: o.hdel("k", "zz"), False),
+    ("zrem-missing", lambda r: r.zadd("k", {"m": 1}), lambda o: o.zrem("k", "zz"), False),
+    ("lrem-missing", lambda r: r.rpush("k", "a"), lambda o: o.lrem("k", 0, "zz"), False),
+    ("hsetnx-existing", lambda r: r.hset("k", "f", "v"), lambda o: o.hsetnx("k", "f", "w"), False),
+    ("setbit-same", lambda r: r.setbit("k", 3, 1), lambda o: o.setbit("k", 3, 1), False),
+    ("pfadd-known", lambda r: r.pfadd("k", "a"), lambda o: o.pfadd("k", "a"), False),
+    ("smove-missing", lambda r: r.sadd("k", "m"), lambda o: o.smove("k", "k2", "zz"), False),
+    ("persist-no-ttl", lambda r: r.set("k", "v"), lambda o: o.persist("k"), False),
+    ("setnx-existing", lambda r: r.set("k", "v"), lambda o: o.setnx("k", "w"), False),
+    ("hset-same", lambda r: r.hset("k", "f", "v"), lambda o: o.hset("k", "f", "v"), True),
+    ("ltrim-whole", lambda r: r.rpush("k", "a"), lambda o: o.ltrim("k", 0, -1), True),
+    ("append-empty", lambda r: r.set("k", "v"), lambda o: o.append("k", ""), True),
+    ("incrby-0", lambda r: r.set("k", "1"), lambda o: o.incrby("k", 0), True),
+    ("lset-same", lambda r: r.rpush("k", "a"), lambda o: o.lset("k", 0, "a"), True),
+    ("sinterstore-self", lambda r: r.sadd("k", "m"), lambda o: o.sinterstore("k", ["k"]), True),
+]
+
+
+@pytest.mark.parametrize("setup,change,aborts", [c[1:] for c in NOOP_WRITES],
+                         ids=[c[0] for c in NOOP_WRITES])
+def test_watch_and_writes_that_change_nothing(kv, setup, change, aborts):
+    reply = watched_exec(kv, "k", change, setup=setup)
+    assert (reply is None) == aborts, reply
+
+
 def test_watch_missing_key_created(kv):
     assert watched_exec(kv, "k", lambda o: o.lpush("k", "x")) is None
 
