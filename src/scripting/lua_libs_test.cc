@@ -1,4 +1,4 @@
-// cjson, cmsgpack, bit and math.random as Redis scripts see them (expected values and bytes from
+// cjson, cmsgpack, bit, struct and math.random as Redis scripts see them (expected values and bytes from
 // redis-server 7.0.15).
 #include <doctest/doctest.h>
 
@@ -49,10 +49,30 @@ TEST_CASE("cmsgpack packs as lua_cmsgpack and round trips") {
         "ERR user_script:1: Script attempted to access nonexistent global variable 'require'"));
 }
 
-TEST_CASE("struct is not there (no Debian package)") {
+TEST_CASE("struct packs, unpacks and sizes as Redis's struct library") {
   Env env;
-  CHECK(env.Eval("return struct") == Env::RunErr("return struct",
-        "ERR user_script:1: Script attempted to access nonexistent global variable 'struct'"));
+  CHECK(env.Eval("return struct.pack('>i2', 258)") == "$2\r\n\x01\x02\r\n"s);
+  CHECK(env.Eval("return struct.pack('<i2', 258)") == "$2\r\n\x02\x01\r\n"s);
+  CHECK(env.Eval("return struct.pack('!4bi', 1, 2)") ==
+        "$8\r\n\x01\x00\x00\x00\x02\x00\x00\x00\r\n"s);
+  CHECK(env.Eval("return struct.pack('s', 'ab')") == "$3\r\nab\x00\r\n"s);
+  CHECK(env.Eval("return {struct.unpack('>i4', '\\255\\255\\255\\254')}") == "*2\r\n:-2\r\n:5\r\n");
+  CHECK(env.Eval("return {struct.unpack('bc0', '\\3abcd')}") == "*2\r\n$3\r\nabc\r\n:5\r\n");
+  CHECK(env.Eval("return {struct.unpack('s', 'ab\\0cd')}") == "*2\r\n$2\r\nab\r\n:4\r\n");
+  CHECK(env.Eval("return struct.size('!bhilTfd')") == ":40\r\n");
+  CHECK(env.Eval("return struct.size('bhilTfd')") == ":35\r\n");
+  const std::string short_data = "return struct.unpack('>i2', 'x')";
+  CHECK(env.Eval(short_data) == Env::RunErr(short_data,
+        "ERR user_script:1: bad argument #2 to 'unpack' (data string too short)"));
+  const std::string bad_align = "return struct.size('!3i')";
+  CHECK(env.Eval(bad_align) == Env::RunErr(bad_align,
+        "ERR user_script:1: alignment 3 is not a power of 2"));
+  const std::string missing = "return struct.pack('i')";
+  CHECK(env.Eval(missing) == Env::RunErr(missing,
+        "ERR user_script:1: bad argument #2 to 'pack' (number expected, got nil)"));
+  const std::string sealed = "struct.pack = nil";
+  CHECK(env.Eval(sealed) == Env::RunErr(sealed,
+        "ERR user_script:1: Attempt to modify a readonly table"));
 }
 
 TEST_CASE("math.random is Redis's generator: the same sequence in every new state") {

@@ -11,6 +11,8 @@ extern "C" {
 #include <cstring>
 #include <initializer_list>
 
+#include "scripting/lua_struct.h"
+
 namespace kv::scripting {
 
 namespace {
@@ -306,6 +308,7 @@ void OpenLibraries(lua_State* L) {
   OpenLib(L, LUA_DBLIBNAME, luaopen_debug);
   OpenLib(L, "cjson", luaopen_cjson);
   OpenLib(L, "bit", luaopen_bit);
+  OpenLib(L, "struct", OpenStruct);
   OpenCmsgpack(L);
   // luaopen_base registers the globals itself and returns _G: undo the setglobal("", _G).
   lua_pushnil(L);
@@ -342,7 +345,8 @@ void SealState(lua_State* L) {
   lua_setglobal(L, "pcall");
 
   // Every library table a script can reach becomes a read-only proxy.
-  for (const char* name : {"string", "table", "math", "coroutine", "redis", "cjson", "bit", "cmsgpack"}) {
+  for (const char* name : {"string", "table", "math", "coroutine", "redis", "cjson", "bit", "struct",
+                           "cmsgpack"}) {
     lua_getglobal(L, name);
     if (!lua_istable(L, -1)) {
       lua_pop(L, 1);

@@ -13,7 +13,7 @@ namespace kv::scripting {
 inline constexpr char kRegErrHandler[] = "kv_err_handler";  // Redis's __redis__err__handler
 inline constexpr char kRegEnv[] = "kv_env";                 // the read-only globals scripts see
 
-// Opens base, table, string, math, cjson, bit and cmsgpack, and the debug library for the error
+// Opens base, table, string, math, cjson, bit, struct and cmsgpack, and the debug library for the error
 // handler only. Runs first, on a fresh state.
 void OpenLibraries(lua_State* L);
 
