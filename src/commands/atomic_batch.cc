@@ -138,25 +138,24 @@ void AtomicBatch::Run(std::span<const std::string_view> args, std::span<const Ty
   Run(*spec, args, typed, rb);
 }
 
-void AtomicBatch::Run(const CommandSpec& spec_ref, std::span<const std::string_view> args,
+void AtomicBatch::Run(const CommandSpec& spec, std::span<const std::string_view> args,
                       std::span<const TypedArg> typed, ReplyBuilder& rb) {
   ServerState& server = dispatcher_.server();
-  const CommandSpec* const spec = &spec_ref;
   std::vector<size_t> positions;
-  spec->KeyPositions(args, &positions);
+  spec.KeyPositions(args, &positions);
   ThreadStats& stats = server.thread_stats.Local();
-  CommandCounters* counters = stats.For(spec->id);
+  CommandCounters* counters = stats.For(spec.id);
   if (client_.user && !client_.user->unrestricted() && client_.authenticated &&
-      !AclAllowsOrReply(server, client_, *spec, args, positions, rb)) {
+      !AclAllowsOrReply(server, client_, spec, args, positions, rb)) {
     if (counters) counters->rejected.Add(1);
     return;
   }
-  CommandContext ctx = dispatcher_.Context(client_, args, rb, *spec, now_ms_, typed);
+  CommandContext ctx = dispatcher_.Context(client_, args, rb, spec, now_ms_, typed);
   stats.commands_processed.Add(1);
-  client_.last_cmd.store(spec, std::memory_order_relaxed);
+  client_.last_cmd.store(&spec, std::memory_order_relaxed);
   const bool timed_out = client_.block_timed_out;
   client_.block_timed_out = true;
-  dispatcher_.RunCounted(*spec, ctx, positions, counters, Ticks());
+  dispatcher_.RunCounted(spec, ctx, positions, counters, Ticks());
   client_.block_timed_out = timed_out;
   client_.block_requested = false;
 }

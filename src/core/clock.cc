@@ -51,15 +51,17 @@ uint64_t TicksBetweenNs(uint64_t start, uint64_t end) {
 int64_t NowMsAtTicks(uint64_t ticks) {
   thread_local uint64_t sampled_ticks = 0;
   thread_local int64_t sampled_wall_ns = 0;
-  // A counter that went backwards wraps to a huge delta, which also resamples.
-  if (sampled_ticks == 0 || TicksBetweenNs(sampled_ticks, ticks) >= 1000000u ||
-      ticks < sampled_ticks) {
+  // A counter behind the sample (another core's) resamples too.
+  uint64_t since_ns = 0;
+  if (sampled_ticks == 0 || ticks < sampled_ticks ||
+      (since_ns = TicksBetweenNs(sampled_ticks, ticks)) >= 1000000u) {
     timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
     sampled_wall_ns = int64_t{ts.tv_sec} * 1000000000 + ts.tv_nsec;
     sampled_ticks = ticks;
+    since_ns = 0;
   }
-  return (sampled_wall_ns + static_cast<int64_t>(TicksBetweenNs(sampled_ticks, ticks))) / 1000000;
+  return (sampled_wall_ns + static_cast<int64_t>(since_ns)) / 1000000;
 }
 
 }  // namespace kv

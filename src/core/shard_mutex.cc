@@ -73,37 +73,25 @@ NamespaceGate::~NamespaceGate() = default;
 
 NamespaceGate::Slot& NamespaceGate::MySlot() { return slots_[t_index.value]; }
 
-void NamespaceGate::Enter() {
+void NamespaceGate::Enter() { Admit(/*wait=*/true); }
+
+bool NamespaceGate::TryEnter() { return Admit(/*wait=*/false); }
+
+bool NamespaceGate::Admit(bool wait) {
   Slot& slot = MySlot();
   uint32_t* shared_depth = t_index.value == kShared ? &t_shared_depth[this] : nullptr;
   // Inside already: a closer waits for this thread to leave, so it must not wait for the closer.
   if (shared_depth ? *shared_depth > 0 : slot.depth.load(std::memory_order_relaxed) > 0) {
     slot.depth.fetch_add(1, std::memory_order_relaxed);
-    if (shared_depth) ++*shared_depth;
-    return;
-  }
-  for (;;) {
-    slot.depth.fetch_add(1, std::memory_order_seq_cst);
-    const void* owner = owner_.load(std::memory_order_seq_cst);
-    if (Admits(owner)) break;
-    slot.depth.fetch_sub(1, std::memory_order_seq_cst);
-    owner_.wait(owner, std::memory_order_acquire);
-  }
-  if (shared_depth) ++*shared_depth;
-}
-
-bool NamespaceGate::TryEnter() {
-  Slot& slot = MySlot();
-  uint32_t* shared_depth = t_index.value == kShared ? &t_shared_depth[this] : nullptr;
-  if (shared_depth ? *shared_depth > 0 : slot.depth.load(std::memory_order_relaxed) > 0) {
-    slot.depth.fetch_add(1, std::memory_order_relaxed);
-    if (shared_depth) ++*shared_depth;
-    return true;
-  }
-  slot.depth.fetch_add(1, std::memory_order_seq_cst);
-  if (!Admits(owner_.load(std::memory_order_seq_cst))) {
-    slot.depth.fetch_sub(1, std::memory_order_seq_cst);
-    return false;
+  } else {
+    for (;;) {
+      slot.depth.fetch_add(1, std::memory_order_seq_cst);
+      const void* owner = owner_.load(std::memory_order_seq_cst);
+      if (Admits(owner)) break;
+      slot.depth.fetch_sub(1, std::memory_order_seq_cst);
+      if (!wait) return false;
+      owner_.wait(owner, std::memory_order_acquire);
+    }
   }
   if (shared_depth) ++*shared_depth;
   return true;

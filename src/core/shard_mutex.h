@@ -56,6 +56,8 @@ class NamespaceGate {
     std::atomic<uint32_t> depth{0};
   };
   Slot& MySlot();
+  // Enter (wait) or TryEnter (!wait).
+  bool Admit(bool wait);
   bool Admits(const void* owner) const { return owner == nullptr || owner == t_current_batch; }
 
   std::unique_ptr<Slot[]> slots_;

@@ -123,6 +123,24 @@ void OrderBytes(char* p, size_t size, Endian endian) {
   for (size_t i = 0, j = size - 1; i < j; ++i, --j) std::swap(p[i], p[j]);
 }
 
+template <typename Float>
+void PutFloat(Float v, Endian endian, std::string* out) {
+  char b[sizeof v];
+  std::memcpy(b, &v, sizeof v);
+  OrderBytes(b, sizeof b, endian);
+  out->append(b, sizeof b);
+}
+
+template <typename Float>
+Float GetFloat(const char* p, Endian endian) {
+  char b[sizeof(Float)];
+  std::memcpy(b, p, sizeof b);
+  OrderBytes(b, sizeof b, endian);
+  Float v;
+  std::memcpy(&v, b, sizeof v);
+  return v;
+}
+
 int Pack(lua_State* L) {
   const char* fmt = luaL_checkstring(L, 1);
   Header h;
@@ -140,17 +158,9 @@ int Pack(lua_State* L) {
     } else if (opt == 'x') {
       out.push_back('\0');
     } else if (opt == 'f') {
-      auto f = static_cast<float>(luaL_checknumber(L, arg++));
-      char b[sizeof f];
-      std::memcpy(b, &f, sizeof f);
-      OrderBytes(b, sizeof b, h.endian);
-      out.append(b, sizeof b);
+      PutFloat(static_cast<float>(luaL_checknumber(L, arg++)), h.endian, &out);
     } else if (opt == 'd') {
-      const double d = luaL_checknumber(L, arg++);
-      char b[sizeof d];
-      std::memcpy(b, &d, sizeof d);
-      OrderBytes(b, sizeof b, h.endian);
-      out.append(b, sizeof b);
+      PutFloat(static_cast<double>(luaL_checknumber(L, arg++)), h.endian, &out);
     } else if (opt == 'c' || opt == 's') {
       size_t len;
       const char* s = luaL_checklstring(L, arg++, &len);
@@ -187,20 +197,10 @@ int Unpack(lua_State* L) {
       lua_pushnumber(L, GetInteger(data + pos, h.endian, std::islower(opt) != 0, size));
       ++results;
     } else if (opt == 'f') {
-      float f;
-      char b[sizeof f];
-      std::memcpy(b, data + pos, sizeof b);
-      OrderBytes(b, sizeof b, h.endian);
-      std::memcpy(&f, b, sizeof f);
-      lua_pushnumber(L, f);
+      lua_pushnumber(L, GetFloat<float>(data + pos, h.endian));
       ++results;
     } else if (opt == 'd') {
-      double d;
-      char b[sizeof d];
-      std::memcpy(b, data + pos, sizeof b);
-      OrderBytes(b, sizeof b, h.endian);
-      std::memcpy(&d, b, sizeof d);
-      lua_pushnumber(L, d);
+      lua_pushnumber(L, GetFloat<double>(data + pos, h.endian));
       ++results;
     } else if (opt == 'c') {
       if (size == 0) {

@@ -205,10 +205,14 @@ void Connection::OnRead(uv_stream_t* s, ssize_t nread, const uv_buf_t* buf) {
     c->OnTlsRead(buf->base, static_cast<size_t>(nread));
     return;
   }
-  c->in_end_ += static_cast<size_t>(nread);
-  c->stats_.reads.Add(1);
-  c->stats_.net_input.Add(static_cast<uint64_t>(nread));
-  c->ProcessInput();
+  c->Received(static_cast<size_t>(nread));
+}
+
+void Connection::Received(size_t n) {
+  in_end_ += n;
+  stats_.reads.Add(1);
+  stats_.net_input.Add(n);
+  ProcessInput();
 }
 
 void Connection::OnTlsRead(const char* data, size_t n) {
@@ -396,11 +400,7 @@ void Connection::ServeWhileBusy() {
       recv(client_.fd, in_.get() + in_end_, in_cap_ - in_end_, MSG_DONTWAIT);
   // Nothing yet, or EOF / an error: the loop sees those again when it turns (its poll is
   // level-triggered) and closes the connection then.
-  if (n <= 0) return;
-  in_end_ += static_cast<size_t>(n);
-  stats_.reads.Add(1);
-  stats_.net_input.Add(static_cast<uint64_t>(n));
-  ProcessInput();
+  if (n > 0) Received(static_cast<size_t>(n));
 }
 
 void Connection::FlushDelivered() {

@@ -74,6 +74,8 @@ class Connection {
   static void OnLingerEnd(uv_timer_t* t);
 
   void ProcessInput();
+  // `n` plaintext bytes landed at the end of the input buffer: counts them and processes.
+  void Received(size_t n);
   // TLS: decrypts ciphertext just read into the input buffer, then processes it.
   void OnTlsRead(const char* data, size_t n);
   // TLS: moves `out_` (and a close_notify when closing) into `tls_out_` as ciphertext.
