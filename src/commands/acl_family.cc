@@ -148,8 +148,7 @@ AclVerdict CheckAcl(const User& user, const CommandSpec& spec,
   char buf[64];
   std::string_view sub;
   if (args.size() >= 2 && args[1].size() <= sizeof buf) {
-    for (size_t i = 0; i < args[1].size(); ++i)
-      buf[i] = static_cast<char>(std::tolower(static_cast<unsigned char>(args[1][i])));
+    for (size_t i = 0; i < args[1].size(); ++i) buf[i] = AsciiLowerChar(args[1][i]);
     sub = {buf, args[1].size()};
   }
   if (!user.CommandAllowed({spec.name, sub, CallCategories(spec, args)}))

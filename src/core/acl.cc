@@ -12,6 +12,7 @@
 
 #include <fmt/format.h>
 
+#include "core/ascii.h"
 #include "core/glob.h"
 #include "core/secret.h"
 
@@ -23,12 +24,6 @@ const std::array<std::string_view, kCategoryCount> kCategoryNames = {
     "fast",     "slow",   "blocking",  "dangerous", "connection", "transaction", "scripting"};
 
 namespace {
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-
 bool IsHashHex(std::string_view h) {
   return h.size() == 64 && std::all_of(h.begin(), h.end(), [](char c) {
            return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
@@ -40,7 +35,7 @@ constexpr std::string_view kSyntax = "Syntax error";
 }  // namespace
 
 std::optional<uint32_t> CategoryByName(std::string_view name) {
-  const std::string l = Lower(name);
+  const std::string l = AsciiLower(name);
   for (size_t i = 0; i < kCategoryCount; ++i)
     if (kCategoryNames[i] == l) return 1u << i;
   return std::nullopt;
@@ -101,7 +96,7 @@ void User::Recompute() {
 }
 
 std::string User::ApplyRule(std::string_view rule, const CommandLookup& lookup) {
-  const std::string l = Lower(rule);
+  const std::string l = AsciiLower(rule);
   std::string err;
   if (l == "on") {
     enabled_ = true;
@@ -198,7 +193,7 @@ std::string User::ApplyRule(std::string_view rule, const CommandLookup& lookup) 
       channels_.emplace_back(pattern);
   } else if (rule.starts_with('+') || rule.starts_with('-')) {
     const bool allow = rule[0] == '+';
-    const std::string name = Lower(rule.substr(1));
+    const std::string name = AsciiLower(rule.substr(1));
     if (name.starts_with('@')) {
       auto cat = CategoryByName(std::string_view(name).substr(1));
       if (!cat) return std::string(kUnknownCommand);

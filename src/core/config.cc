@@ -1,5 +1,6 @@
 #include "core/config.h"
 
+#include "core/ascii.h"
 #include "core/lazy_free.h"
 #include "core/object.h"
 
@@ -12,12 +13,6 @@
 namespace kv {
 
 namespace {
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-
 std::optional<int64_t> ParseInt(std::string_view s) {
   int64_t v = 0;
   auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
@@ -40,7 +35,7 @@ std::string ParsePercentiles(std::string_view text, std::vector<double>* out) {
 }
 
 std::optional<bool> ParseBool(std::string_view s) {
-  const std::string l = Lower(s);
+  const std::string l = AsciiLower(s);
   if (l == "yes") return true;
   if (l == "no") return false;
   return std::nullopt;
@@ -84,7 +79,7 @@ std::optional<int64_t> Config::ParseMemory(std::string_view s) {
     ++digits;
   auto num = ParseInt(s.substr(0, digits));
   if (!num || *num < 0) return std::nullopt;
-  const std::string unit = Lower(s.substr(digits));
+  const std::string unit = AsciiLower(s.substr(digits));
   int64_t mul = 1;
   if (unit.empty() || unit == "b") mul = 1;
   else if (unit == "k") mul = 1000;
@@ -125,7 +120,7 @@ std::string Config::SetOutputLimits(std::string_view v) {
   std::vector<Parsed> parsed;
   // All groups are checked before any is applied, so a bad one changes nothing.
   for (size_t i = 0; i < words.size(); i += 4) {
-    const std::string cls = Lower(words[i]);
+    const std::string cls = AsciiLower(words[i]);
     OutputLimit* l = cls == "normal"                      ? &obuf_normal_
                      : cls == "slave" || cls == "replica" ? &obuf_replica_
                      : cls == "pubsub"                    ? &obuf_pubsub_
@@ -197,7 +192,7 @@ Config::Config() {
       {"threads", "I/O threads: a number, or auto (one per two cores, at least 1)", "auto", false,
        [this] { return threads.load() == 0 ? std::string("auto") : std::to_string(threads); },
        [this](std::string_view v) -> std::string {
-         if (Lower(v) == "auto") {
+         if (AsciiLower(v) == "auto") {
            threads = 0;
            return "";
          }
@@ -218,7 +213,7 @@ Config::Config() {
        }});
   AddString("log-level", "log level: debug, info, warning, error", &log_level_, true,
             [](std::string_view v) -> std::string {
-              const std::string l = Lower(v);
+              const std::string l = AsciiLower(v);
               if (l == "debug" || l == "info" || l == "warning" || l == "error") return "";
               return "argument must be one of debug, info, warning, error";
             });
@@ -234,7 +229,7 @@ Config::Config() {
             "WAL fsync policy: always (acknowledge after fsync), batch (fsync every "
             "appendfsync-interval-ms), everysec (batch every 1000 ms), no (leave it to the OS)",
             &appendfsync_, true, [](std::string_view v) -> std::string {
-              const std::string l = Lower(v);
+              const std::string l = AsciiLower(v);
               if (l == "always" || l == "batch" || l == "everysec" || l == "no") return "";
               return "argument must be one of always, batch, everysec, no";
             });
@@ -416,7 +411,7 @@ Config::Config() {
                                                           : "no");
          },
          [field](std::string_view v) -> std::string {
-           const std::string l = Lower(v);
+           const std::string l = AsciiLower(v);
            if (l == "local") {
              field->store(EnableOption::kLocal);
              return "";
@@ -467,7 +462,7 @@ Config::Config() {
             "client certificates: yes (required), no (not asked for), optional (checked when "
             "given)",
             &tls_auth_clients_, true, [](std::string_view v) -> std::string {
-              const std::string l = Lower(v);
+              const std::string l = AsciiLower(v);
               if (l == "yes" || l == "no" || l == "optional") return "";
               return "argument must be one of yes, no, optional";
             });
@@ -481,7 +476,7 @@ Config::Config() {
                   continue;
                 }
                 if (word.empty()) continue;
-                const std::string l = Lower(word);
+                const std::string l = AsciiLower(word);
                 if (l != "tlsv1" && l != "tlsv1.1" && l != "tlsv1.2" && l != "tlsv1.3")
                   return fmt::format("'{}' is not one of TLSv1, TLSv1.1, TLSv1.2, TLSv1.3", word);
                 ok = true;
@@ -501,7 +496,7 @@ Config::Config() {
 }
 
 const Config::Directive* Config::Find(std::string_view name) const {
-  std::string l = Lower(name);
+  std::string l = AsciiLower(name);
   if (l == "loglevel") l = "log-level";  // Redis's spelling
   for (const auto& d : directives_)
     if (d.name == l) return &d;

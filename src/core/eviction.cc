@@ -1,11 +1,11 @@
 #include "core/eviction.h"
 
 #include <algorithm>
-#include <cctype>
 #include <mutex>
 #include <random>
 #include <string>
 
+#include "core/ascii.h"
 #include "core/keyspace.h"
 #include "core/lazy_free.h"
 #include "core/memory.h"
@@ -82,10 +82,7 @@ bool EvictOne(Store& store, EvictionPolicy policy, int samples, int64_t now_ms,
 
 std::optional<EvictionPolicy> ParseEvictionPolicy(std::string_view name) {
   for (const auto& p : kPolicies) {
-    if (name.size() == std::string_view(p.name).size() &&
-        std::equal(name.begin(), name.end(), p.name,
-                   [](char a, char b) { return std::tolower(a) == b; }))
-      return p.policy;
+    if (AsciiEqualsIgnoreCase(name, p.name)) return p.policy;
   }
   return std::nullopt;
 }

@@ -14,6 +14,7 @@
 #include "commands/args.h"
 #include "commands/dispatch.h"
 #include "commands/errors.h"
+#include "core/ascii.h"
 #include "core/list.h"
 #include "core/object.h"
 #include "core/scalar.h"
@@ -105,11 +106,7 @@ int CreateCommand(KVModuleCtx* ctx, const char* name, KVModuleCmdFunc handler, c
   spec.data = pc.get();
   spec.module = ctx->module->name;
   spec.acl_categories = categories;
-  const std::string lower = [&] {
-    std::string l(name);
-    for (char& c : l) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    return l;
-  }();
+  const std::string lower = AsciiLower(name);
   if (!ctx->host->table().Register(std::move(spec)))
     return fail(fmt::format("command '{}' already exists", lower));
   ctx->module->commands.push_back(lower);

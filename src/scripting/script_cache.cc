@@ -4,6 +4,7 @@
 
 #include <memory>
 
+#include "core/ascii.h"
 
 namespace kv::scripting {
 
@@ -29,12 +30,7 @@ std::string Sha1Hex(std::string_view data) {
   return out;
 }
 
-void LowercaseSha(std::string& sha) {
-  // ASCII only, without the locale lookup std::tolower makes per character.
-  for (char& c : sha) {
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  }
-}
+void LowercaseSha(std::string& sha) { AsciiLowerInPlace(sha); }
 
 std::string ScriptCache::Add(std::string_view body) {
   std::string sha = Sha1Hex(body);

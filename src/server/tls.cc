@@ -12,6 +12,7 @@
 #include <climits>
 #include <cstring>
 
+#include "core/ascii.h"
 #include "core/config.h"
 
 namespace kv::tls {
@@ -22,12 +23,6 @@ namespace {
 // for its life, so feeding a whole 64 KB read (or a 100 MB reply) at once would pin that much
 // to every connection that ever saw it.
 constexpr size_t kPiece = 16 * 1024;
-
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
 
 std::string Get(const Config& config, std::string_view name) {
   const Config::Directive* d = config.Find(name);
@@ -79,11 +74,11 @@ Settings Settings::From(const Config& config) {
   s.key_file_pass = Get(config, "tls-key-file-pass");
   s.ca_cert_file = Get(config, "tls-ca-cert-file");
   s.ca_cert_dir = Get(config, "tls-ca-cert-dir");
-  s.auth_clients = Lower(Get(config, "tls-auth-clients"));
+  s.auth_clients = AsciiLower(Get(config, "tls-auth-clients"));
   s.protocols = Get(config, "tls-protocols");
   s.ciphers = Get(config, "tls-ciphers");
   s.ciphersuites = Get(config, "tls-ciphersuites");
-  s.prefer_server_ciphers = Lower(Get(config, "tls-prefer-server-ciphers")) == "yes";
+  s.prefer_server_ciphers = AsciiLower(Get(config, "tls-prefer-server-ciphers")) == "yes";
   return s;
 }
 
@@ -118,7 +113,7 @@ std::string TlsContext::Configure(const Settings& s) {
   uint64_t options = SSL_OP_NO_COMPRESSION | SSL_OP_NO_RENEGOTIATION;
   if (s.prefer_server_ciphers) options |= SSL_OP_CIPHER_SERVER_PREFERENCE;
   bool any_version = false;
-  const std::string protocols = Lower(s.protocols);
+  const std::string protocols = AsciiLower(s.protocols);
   auto listed = [&protocols](std::string_view v) {
     size_t pos = 0;
     while ((pos = protocols.find(v, pos)) != std::string::npos) {
