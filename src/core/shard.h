@@ -62,6 +62,10 @@ struct WatchFlag {
   std::atomic<bool> dirty{false};
 };
 
+// CLIENT NO-TOUCH: set by the dispatcher while it runs a command (other than TOUCH) for a client
+// that asked for it, so reads leave the keys' LRU clock (OBJECT IDLETIME) as it was.
+inline thread_local bool t_no_touch = false;
+
 class Shard;
 
 // The hook for blocking pops (BLPOP, BLMOVE, BZPOPMIN...: the transactions issue). A client
