@@ -16,6 +16,7 @@
 #include "commands/acl_commands.h"
 #include "commands/args.h"
 #include "commands/client_modes.h"
+#include "commands/client_pause.h"
 #include "commands/command_table.h"
 #include "commands/errors.h"
 #include "commands/families.h"
@@ -426,11 +427,14 @@ void CmdClient(CommandContext& ctx) {
               "    * SKIPME (YES|NO)",
               "      Skip killing current connection (default: yes).",
               "    * ID <client-id>", "      Kill connections by client id.",
+              "UNPAUSE", "    Stop the current client pause, resuming traffic.",
+              "PAUSE <timeout> [WRITE|ALL]",
+              "    Suspend all, or just write, clients for <timeout> milliseconds.",
               "REPLY (ON|OFF|SKIP)", "    Control the replies sent to the current connection.",
               "NO-EVICT (ON|OFF)", "    Protect current client connection from eviction.",
               "NO-TOUCH (ON|OFF)",
               "    Will not touch LRU/LFU stats when this mode is on."});
-  } else if (RunClientModeCommand(ctx)) {
+  } else if (RunClientModeCommand(ctx) || RunClientPauseCommand(ctx)) {
   } else if (IsOneOf(sub, {"ID", "GETNAME", "SETNAME", "SETINFO", "LIST", "INFO", "HELP",
                            "KILL"})) {
     ctx.rb->SendError(errors::WrongArity(fmt::format("client|{}", AsciiLower(sub))));
@@ -742,7 +746,7 @@ void RegisterServerFamily(CommandTable& t) {
                   "Authenticates the connection.", "[username] password"));
   t.Register(Spec("client", -2, kCmdNoScript | kCmdLoading | kCmdStale, CmdClient,
                   "connection", "A container for client connection commands.",
-                  "ID|GETNAME|SETNAME|SETINFO|LIST|INFO|KILL|REPLY|NO-EVICT|NO-TOUCH|HELP [arg ...]"));
+                  "ID|GETNAME|SETNAME|SETINFO|LIST|INFO|KILL|PAUSE|UNPAUSE|REPLY|NO-EVICT|NO-TOUCH|HELP [arg ...]"));
   t.Register(Spec("quit", -1, kConn | kCmdNoAuth | kCmdNoQueue, CmdQuit, "connection",
                   "Closes the connection."));
   t.Register(Spec("reset", 1, kConn | kCmdNoAuth | kCmdNoQueue, CmdReset, "connection",

@@ -209,7 +209,7 @@ Entry* Shard::Peek(std::string_view key, int64_t now_ms) {
   if (slot < 0) return nullptr;
   Entry* e = table_.EntryAt(slot);
   if (e->expired(now_ms)) {
-    ExpireSlot(slot);
+    if (!ExpiryPaused(now_ms)) ExpireSlot(slot);
     return nullptr;
   }
   bool gone = false;
