@@ -196,6 +196,14 @@ struct ClientState {
   TxState tx;
   // Channels, patterns and shard channels it is subscribed to (kept by ServerState::pubsub).
   PubSubClient pubsub;
+  // CLIENT REPLY: the session drops a command's reply while `reply_off`, or when `reply_skip`
+  // (the command right after CLIENT REPLY SKIP, which sets `reply_skip_next`).
+  bool reply_off = false;
+  bool reply_skip = false;
+  bool reply_skip_next = false;
+  // CLIENT NO-EVICT and NO-TOUCH (CLIENT LIST's e and T flags, read on any thread).
+  std::atomic<bool> no_evict{false};
+  std::atomic<bool> no_touch{false};
 };
 
 // Connected over loopback (127.0.0.0/8, ::1, IPv4-mapped 127.x): Redis's "local" client, for

@@ -205,7 +205,11 @@ void Dispatcher::Execute(ClientState& client, std::span<const std::string_view> 
   CommandContext ctx = Context(client, args, rb, *spec, now, typed);
   stats.commands_processed.Add(1);
   client.last_cmd.store(spec, std::memory_order_relaxed);
+  // Saved and restored: a request served from inside a busy script's hook nests in another's.
+  const bool outer_no_touch = t_no_touch;
+  t_no_touch = client.no_touch.load(std::memory_order_relaxed) && spec->name != "touch";
   RunCounted(*spec, ctx, positions, counters, start);
+  t_no_touch = outer_no_touch;
 }
 
 void Dispatcher::Queue(ClientState& client, const CommandSpec& spec,

@@ -15,6 +15,8 @@
 
 #include "commands/acl_commands.h"
 #include "commands/args.h"
+#include "commands/client_modes.h"
+#include "commands/client_pause.h"
 #include "commands/command_table.h"
 #include "commands/errors.h"
 #include "commands/families.h"
@@ -188,6 +190,8 @@ void CmdReset(CommandContext& ctx) {
     ctx.client->ns_name.assign(1, '0');
   }
   ctx.client->resp = 2;
+  ctx.client->reply_off = false;  // CLIENT REPLY OFF and a pending SKIP end; NO-EVICT stays
+  ctx.client->reply_skip_next = false;
   ctx.rb->SetProtocolVersion(2);
   ctx.client->ns = ctx.server->store.Get("0");
   // Back to the default user, authenticated only if it needs no password.
@@ -200,11 +204,13 @@ void CmdReset(CommandContext& ctx) {
   ctx.rb->SendSimple("RESET");
 }
 
-// CLIENT LIST's flags, in Redis's order: P (subscribed), x (in MULTI), N for none.
+// CLIENT LIST's flags, in Redis's order: P (subscribed), x (in MULTI), e (NO-EVICT), T
+// (NO-TOUCH), N for none.
 std::string ClientFlags(const ClientState& c) {
   std::string flags;
   if (c.pubsub.Any()) flags += 'P';
   if (c.tx.queued_count.load(std::memory_order_relaxed) >= 0) flags += 'x';
+  AppendClientModeFlags(c, &flags);
   return flags.empty() ? "N" : flags;
 }
 
@@ -420,7 +426,15 @@ void CmdClient(CommandContext& ctx) {
               "      Kill connections authenticated by <username>.",
               "    * SKIPME (YES|NO)",
               "      Skip killing current connection (default: yes).",
-              "    * ID <client-id>", "      Kill connections by client id."});
+              "    * ID <client-id>", "      Kill connections by client id.",
+              "UNPAUSE", "    Stop the current client pause, resuming traffic.",
+              "PAUSE <timeout> [WRITE|ALL]",
+              "    Suspend all, or just write, clients for <timeout> milliseconds.",
+              "REPLY (ON|OFF|SKIP)", "    Control the replies sent to the current connection.",
+              "NO-EVICT (ON|OFF)", "    Protect current client connection from eviction.",
+              "NO-TOUCH (ON|OFF)",
+              "    Will not touch LRU/LFU stats when this mode is on."});
+  } else if (RunClientModeCommand(ctx) || RunClientPauseCommand(ctx)) {
   } else if (IsOneOf(sub, {"ID", "GETNAME", "SETNAME", "SETINFO", "LIST", "INFO", "HELP",
                            "KILL"})) {
     ctx.rb->SendError(errors::WrongArity(fmt::format("client|{}", AsciiLower(sub))));
@@ -732,7 +746,7 @@ void RegisterServerFamily(CommandTable& t) {
                   "Authenticates the connection.", "[username] password"));
   t.Register(Spec("client", -2, kCmdNoScript | kCmdLoading | kCmdStale, CmdClient,
                   "connection", "A container for client connection commands.",
-                  "ID|GETNAME|SETNAME|SETINFO|LIST|INFO|HELP [arg ...]"));
+                  "ID|GETNAME|SETNAME|SETINFO|LIST|INFO|KILL|PAUSE|UNPAUSE|REPLY|NO-EVICT|NO-TOUCH|HELP [arg ...]"));
   t.Register(Spec("quit", -1, kConn | kCmdNoAuth | kCmdNoQueue, CmdQuit, "connection",
                   "Closes the connection."));
   t.Register(Spec("reset", 1, kConn | kCmdNoAuth | kCmdNoQueue, CmdReset, "connection",

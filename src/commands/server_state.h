@@ -10,6 +10,7 @@
 #include <string>
 #include <unordered_map>
 
+#include "commands/client_pause.h"
 #include "commands/command.h"
 #include "commands/command_stats.h"
 #include "commands/command_table.h"
@@ -84,6 +85,7 @@ class ServerState {
   StatsRegistry thread_stats;
   SampledStats sampled;
   ClientRegistry clients;
+  ClientPause pause;  // CLIENT PAUSE / UNPAUSE
   // ACL users. Its default user is kept in step with requirepass and config.has_password().
   acl::Registry acl;
   const int64_t start_ms;

@@ -96,6 +96,7 @@ const char* EvictionPolicyName(EvictionPolicy p) {
 bool FreeMemoryIfNeeded(Store& store, int64_t maxmemory, EvictionPolicy policy, int samples,
                         int64_t now_ms, const EvictionListener& on_evict) {
   if (maxmemory <= 0 || UsedMemoryAfterPendingFrees() <= maxmemory) return true;
+  if (ExpiryPaused(now_ms)) return true;  // CLIENT PAUSE: nothing is evicted, as in Redis
   if (policy == EvictionPolicy::kNoEviction) return false;
   thread_local std::mt19937_64 rng(std::random_device{}());
   // Bounded so one command never spends unbounded time evicting. Reaching the bound is not a

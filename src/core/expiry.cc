@@ -29,6 +29,7 @@ ActiveExpireStats ActiveExpireCycle(Store& store, int64_t now_ms, int64_t budget
   static uint64_t rnd = 0x9E3779B97F4A7C15ULL;
   ActiveExpireStats stats;
   const int64_t deadline = MonoMicros() + budget_us;
+  if (ExpiryPaused(now_ms)) return stats;
   auto namespaces = store.All();
   if (namespaces.empty()) return stats;
   const size_t total = namespaces.size() * store.shard_count();

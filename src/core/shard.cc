@@ -209,7 +209,7 @@ Entry* Shard::Peek(std::string_view key, int64_t now_ms) {
   if (slot < 0) return nullptr;
   Entry* e = table_.EntryAt(slot);
   if (e->expired(now_ms)) {
-    ExpireSlot(slot);
+    if (!ExpiryPaused(now_ms)) ExpireSlot(slot);
     return nullptr;
   }
   bool gone = false;
@@ -261,7 +261,7 @@ std::pair<int, size_t> Shard::ActiveExpireFields(int64_t now_ms, int hashes, siz
 
 Entry* Shard::Find(std::string_view key, int64_t now_ms) {
   Entry* e = Peek(key, now_ms);
-  if (e) e->set_lru(LruClock());
+  if (e && !t_no_touch) e->set_lru(LruClock());
   return e;
 }
 

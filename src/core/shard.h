@@ -62,6 +62,18 @@ struct WatchFlag {
   std::atomic<bool> dirty{false};
 };
 
+// CLIENT NO-TOUCH: set by the dispatcher while it runs a command (other than TOUCH) for a client
+// that asked for it, so reads leave the keys' LRU clock (OBJECT IDLETIME) as it was.
+inline thread_local bool t_no_touch = false;
+
+// CLIENT PAUSE (WRITE or ALL) stops expiry and eviction until this time (ms; 0 = not paused):
+// a key past its TTL reads as missing but stays, so the dataset does not change while writes are
+// held, as in Redis.
+inline std::atomic<int64_t> g_expiry_paused_until_ms{0};
+inline bool ExpiryPaused(int64_t now_ms) {
+  return now_ms < g_expiry_paused_until_ms.load(std::memory_order_relaxed);
+}
+
 class Shard;
 
 // The hook for blocking pops (BLPOP, BLMOVE, BZPOPMIN...: the transactions issue). A client

@@ -50,7 +50,9 @@ Connection::Connection(IoThread* thread, std::unique_ptr<Session> (*make_session
   handle_.data = this;
   uv_timer_init(thread->loop(), &retry_timer_);
   retry_timer_.data = this;
-  open_handles_ = 2;
+  uv_timer_init(thread->loop(), &pause_timer_);
+  pause_timer_.data = this;
+  open_handles_ = 3;
   ServerState& server = thread->server();
   client_.id = server.clients.NextId();
   client_.io_thread = thread->index();
@@ -106,6 +108,7 @@ void Connection::Close() {
   // A vanished subscriber leaves every channel at once: PUBLISH stops counting it.
   if (client_.pubsub.Any()) server.pubsub.RemoveClient(client_.pubsub, client_.id);
   uv_close(reinterpret_cast<uv_handle_t*>(&retry_timer_), OnClose);
+  uv_close(reinterpret_cast<uv_handle_t*>(&pause_timer_), OnClose);
   uv_close(reinterpret_cast<uv_handle_t*>(&handle_), OnClose);
 }
 
@@ -143,6 +146,32 @@ void Connection::OnClose(uv_handle_t* h) {
 void Connection::OnRetry(uv_timer_t* t) {
   auto* c = static_cast<Connection*>(t->data);
   c->ProcessInput();
+}
+
+// CLIENT PAUSE holds the next request: woken by a timer at the pause's end, or at once by
+// CLIENT UNPAUSE (ClientPause::wake); either way the request is tried again, and waits again if
+// the pause was made longer meanwhile.
+void Connection::HoldWhilePaused() {
+  ClientPause& pause = thread_->server().pause;
+  if (!pause_held_) {
+    if (!pause.AddHeld(thread_->index(), client_.id)) {
+      uv_timer_start(&pause_timer_, OnPauseEnd, 0, 0);  // ended meanwhile: retry next turn
+      return;
+    }
+    pause_held_ = true;
+  }
+  const int64_t left = std::max<int64_t>(pause.end_ms() - NowMs(), 0);
+  uv_timer_start(&pause_timer_, OnPauseEnd, static_cast<uint64_t>(left), 0);
+}
+
+void Connection::ResumeAfterPause() {
+  pause_held_ = false;
+  uv_timer_stop(&pause_timer_);
+  ProcessInput();
+}
+
+void Connection::OnPauseEnd(uv_timer_t* t) {
+  static_cast<Connection*>(t->data)->ResumeAfterPause();
 }
 
 void Connection::OnAlloc(uv_handle_t* h, size_t, uv_buf_t* buf) {
@@ -315,6 +344,7 @@ void Connection::ProcessInput() {
     const int64_t left = client_.block_deadline_ms - NowMs();
     uv_timer_start(&retry_timer_, OnRetry, static_cast<uint64_t>(std::clamp<int64_t>(left, 0, 5)), 0);
   }
+  if (outcome == Session::Outcome::kPaused) HoldWhilePaused();
   if (outcome == Session::Outcome::kClose) {
     close_after_flush_ = true;
     PauseReading();

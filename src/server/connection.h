@@ -64,6 +64,8 @@ class Connection {
   // any connection that is paused, closing, on TLS, blocked or watching keys (closing one
   // would take the shard locks the script holds on this thread); those wait for the script.
   void ServeWhileBusy();
+  // Runs input held by CLIENT PAUSE again (the pause ended or UNPAUSE woke it).
+  void ResumeAfterPause();
 
  private:
   static void OnAlloc(uv_handle_t* h, size_t suggested, uv_buf_t* buf);
@@ -72,6 +74,8 @@ class Connection {
   static void OnClose(uv_handle_t* h);
   static void OnRetry(uv_timer_t* t);
   static void OnLingerEnd(uv_timer_t* t);
+  static void OnPauseEnd(uv_timer_t* t);
+  void HoldWhilePaused();
 
   void ProcessInput();
   // `n` plaintext bytes landed at the end of the input buffer: counts them and processes.
@@ -102,6 +106,8 @@ class Connection {
   uv_tcp_t handle_;
   uv_write_t write_req_;
   uv_timer_t retry_timer_;  // re-runs a blocked command
+  uv_timer_t pause_timer_;  // ends a CLIENT PAUSE hold
+  bool pause_held_ = false;  // registered with ClientPause for UNPAUSE's wake-up
   int open_handles_ = 0;    // the object is deleted when both handles have closed
   ClientState client_;
   std::unique_ptr<Session> session_;

@@ -32,6 +32,14 @@ RespSession::RespSession(Dispatcher& dispatcher, ClientState& client)
     : dispatcher_(dispatcher), client_(client),
       parser_(LimitsFrom(dispatcher.server().config, client)) {}
 
+// CLIENT REPLY OFF / SKIP, as Redis's resetClient: a skip lasts for the one command after the
+// CLIENT REPLY SKIP that asked for it.
+void RespSession::DropReplyIfMuted(std::string* out, size_t reply_start) {
+  if (client_.reply_off || client_.reply_skip) out->resize(reply_start);
+  client_.reply_skip = client_.reply_skip_next;
+  client_.reply_skip_next = false;
+}
+
 Session::Outcome RespSession::Process(std::string_view in, size_t* consumed, std::string* out,
                                       size_t out_soft_limit) {
   resp::RespWriter writer(out);
@@ -64,15 +72,21 @@ Session::Outcome RespSession::Process(std::string_view in, size_t* consumed, std
           client_.addr);
       return Outcome::kClose;
     }
+    ClientPause& pause = dispatcher_.server().pause;
+    if (pause.MaybeActive() &&
+        pause.Holds(dispatcher_.server().commands.Find(args_[0]), client_, NowMs()))
+      return Outcome::kPaused;  // unconsumed: it runs when the pause ends
     writer.set_resp3(client_.resp == 3);
     if (client_.block_deadline_ms != 0 && NowMs() >= client_.block_deadline_ms)
       client_.block_timed_out = true;
+    const size_t reply_start = out->size();
     dispatcher_.Execute(client_, args_, writer);
     if (client_.block_requested) {
       // Keep the request unconsumed: it runs again on the next retry.
       client_.block_requested = false;
       return Outcome::kBlocked;
     }
+    DropReplyIfMuted(out, reply_start);
     client_.block_deadline_ms = 0;
     client_.block_timed_out = false;
     client_.blocked_owner.store(nullptr, std::memory_order_relaxed);

@@ -24,6 +24,8 @@ class RespSession final : public Session {
   }
 
  private:
+  void DropReplyIfMuted(std::string* out, size_t reply_start);
+
   Dispatcher& dispatcher_;
   ClientState& client_;
   resp::RequestParser parser_;

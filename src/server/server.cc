@@ -290,6 +290,9 @@ int Server::Run() {
           c.Close();
         });
   };
+  state_->pause.wake = [](int thread, uint64_t id) {
+    IoThread::PostToConnection(thread, id, [](Connection& c) { c.ResumeAfterPause(); });
+  };
   for (const ListenerSpec& spec : specs) {
     if (spec.port == 0) continue;
     int fd = -1;

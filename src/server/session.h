@@ -17,6 +17,7 @@ class Session {
     kOk,         // everything complete was processed; wait for more input
     kClose,      // flush the output, then close (QUIT, protocol error)
     kBlocked,    // a blocking command waits: call Process again soon, or after more input
+    kPaused,     // CLIENT PAUSE holds the next request: call Process again when it ends
   };
   virtual ~Session() = default;
   // Processes every complete request at the front of `in`; sets *consumed to the bytes used.
