@@ -14,6 +14,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <vector>
@@ -191,6 +192,48 @@ ThreadScripting& Local() {
   return *t_engine.ts;
 }
 
+}  // namespace
+
+scripting::LuaEngine& LocalEngine() { return Local().engine; }
+
+void RunScript(CommandContext& ctx, bool read_only,
+               const std::function<void(scripting::LuaEngine&)>& body) {
+  ThreadScripting& ts = Local();
+  ts.engine.set_busy_threshold(std::chrono::milliseconds(
+      ctx.server->config.busy_reply_threshold.load(std::memory_order_relaxed)));
+  auto run = [&](AtomicBatch& batch, bool everything) {
+    ts.host.Begin(ctx, batch, read_only, everything);
+    body(ts.engine);
+    ts.host.End();
+  };
+  if (AtomicBatch* outer = AtomicBatch::Current()) {
+    run(*outer, true);
+    return;
+  }
+  LockPlan plan(ctx.server->store);
+  plan.AddNamespace(ctx.client->ns);
+  AtomicBatch batch(*ctx.server->dispatcher, *ctx.client, plan, ctx.now_ms);
+  run(batch, false);
+}
+
+bool KillRunningScript(ReplyBuilder& rb) {
+  std::lock_guard lock(g_engines_mu);
+  for (ThreadScripting* ts : g_engines) {
+    if (!ts->engine.running()) continue;
+    if (ts->host.wrote()) {
+      rb.SendError(kUnkillable);
+      return true;
+    }
+    if (ts->engine.Kill()) {
+      rb.SendOk();
+      return true;
+    }
+  }
+  return false;
+}
+
+namespace {
+
 void Evaluate(CommandContext& ctx, bool by_sha, bool read_only) {
   constexpr std::string_view kNoScript = "NOSCRIPT No matching script. Please use EVAL.";
   // Redis refuses a SHA1 of the wrong length at once, then reads numkeys, then looks it up.
@@ -214,25 +257,12 @@ void Evaluate(CommandContext& ctx, bool by_sha, bool read_only) {
   }
   const auto keys = ctx.args.subspan(3, static_cast<size_t>(numkeys));
   const auto argv = ctx.args.subspan(3 + static_cast<size_t>(numkeys));
-  ThreadScripting& ts = Local();
-  ts.engine.set_busy_threshold(std::chrono::milliseconds(
-      ctx.server->config.busy_reply_threshold.load(std::memory_order_relaxed)));
-  auto run = [&](AtomicBatch& batch, bool everything) {
-    ts.host.Begin(ctx, batch, read_only, everything);
+  RunScript(ctx, read_only, [&](scripting::LuaEngine& engine) {
     if (by_sha)
-      ts.engine.EvalSha(ctx.args[1], keys, argv, *ctx.rb);
+      engine.EvalSha(ctx.args[1], keys, argv, *ctx.rb);
     else
-      ts.engine.Eval(ctx.args[1], keys, argv, *ctx.rb);
-    ts.host.End();
-  };
-  if (AtomicBatch* outer = AtomicBatch::Current()) {
-    run(*outer, true);
-    return;
-  }
-  LockPlan plan(ctx.server->store);
-  plan.AddNamespace(ctx.client->ns);
-  AtomicBatch batch(*ctx.server->dispatcher, *ctx.client, plan, ctx.now_ms);
-  run(batch, false);
+      engine.Eval(ctx.args[1], keys, argv, *ctx.rb);
+  });
 }
 
 void CmdEval(CommandContext& ctx) { Evaluate(ctx, false, false); }
@@ -265,19 +295,7 @@ void ScriptHelp(CommandContext& ctx) {
 }
 
 void ScriptKill(CommandContext& ctx) {
-  std::lock_guard lock(g_engines_mu);
-  for (ThreadScripting* ts : g_engines) {
-    if (!ts->engine.running()) continue;
-    if (ts->host.wrote()) {
-      ctx.rb->SendError(kUnkillable);
-      return;
-    }
-    if (ts->engine.Kill()) {
-      ctx.rb->SendOk();
-      return;
-    }
-  }
-  ctx.rb->SendError(kNotBusy);
+  if (!KillRunningScript(*ctx.rb)) ctx.rb->SendError(kNotBusy);
 }
 
 void CmdScript(CommandContext& ctx) {
