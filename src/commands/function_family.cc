@@ -37,8 +37,11 @@ namespace kv {
 
 namespace {
 
+// Function names are case-insensitive (Redis keeps them in a dictionary that ignores case), so
+// g_libs.functions keys them lower-cased; library names are not.
 struct LibraryInfo {
   std::string name;
+  std::string key;  // what engines know the library by: its name
   std::string code;  // as loaded, shebang included
   std::vector<scripting::FunctionDef> functions;
   uint64_t generation = 0;
@@ -184,9 +187,10 @@ bool BuildLibrary(Libraries& libs, std::string_view payload, std::shared_ptr<Lib
   }
   auto lib = std::make_shared<LibraryInfo>();
   lib->name = md.name;
+  lib->key = md.name;
   lib->code = std::string(payload);
   lib->generation = libs.next_generation++;
-  if (!LocalEngine().LoadLibrary(lib->name, lib->generation, md.code, &lib->functions, err))
+  if (!LocalEngine().LoadLibrary(lib->key, lib->generation, md.code, &lib->functions, err))
     return false;
   *out = std::move(lib);
   return true;
@@ -194,11 +198,12 @@ bool BuildLibrary(Libraries& libs, std::string_view payload, std::shared_ptr<Lib
 
 // Adds `lib`, replacing a library of its name (libs.mu held; names already checked).
 void Install(Libraries& libs, const std::shared_ptr<LibraryInfo>& lib) {
-  auto old = libs.libs.find(lib->name);
+  auto old = libs.libs.find(lib->key);
   if (old != libs.libs.end())
-    for (const scripting::FunctionDef& fn : old->second->functions) libs.functions.erase(fn.name);
-  for (const scripting::FunctionDef& fn : lib->functions) libs.functions[fn.name] = lib;
-  libs.libs[lib->name] = lib;
+    for (const scripting::FunctionDef& fn : old->second->functions)
+      libs.functions.erase(AsciiLower(fn.name));
+  for (const scripting::FunctionDef& fn : lib->functions) libs.functions[AsciiLower(fn.name)] = lib;
+  libs.libs[lib->key] = lib;
 }
 
 void FunctionLoad(CommandContext& ctx) {
@@ -218,12 +223,12 @@ void FunctionLoad(CommandContext& ctx) {
   std::unique_lock lock(libs.mu);
   std::shared_ptr<LibraryInfo> lib;
   if (!BuildLibrary(libs, payload, &lib, &err)) return fail(err);
-  auto old = libs.libs.find(lib->name);
+  auto old = libs.libs.find(lib->key);
   if (old != libs.libs.end() && !replace)
     return fail(fmt::format("Library '{}' already exists", lib->name));
   for (const scripting::FunctionDef& fn : lib->functions) {
-    auto other = libs.functions.find(fn.name);
-    if (other != libs.functions.end() && other->second->name != lib->name)
+    auto other = libs.functions.find(AsciiLower(fn.name));
+    if (other != libs.functions.end() && other->second->key != lib->key)
       return fail(fmt::format("Function {} already exists", fn.name));
   }
   Install(libs, lib);
@@ -247,7 +252,8 @@ void FunctionDelete(CommandContext& ctx) {
     ctx.rb->SendError("ERR Library not found");
     return;
   }
-  for (const scripting::FunctionDef& fn : it->second->functions) libs.functions.erase(fn.name);
+  for (const scripting::FunctionDef& fn : it->second->functions)
+    libs.functions.erase(AsciiLower(fn.name));
   libs.libs.erase(it);
   libs.epoch.fetch_add(1, std::memory_order_release);
   ctx.rb->SendOk();
@@ -302,7 +308,7 @@ void FunctionList(CommandContext& ctx) {
       for (const auto& [bit, flag] : scripting::kFunctionFlagNames) n += (fn.flags & bit) ? 1 : 0;
       rb.StartSet(n);
       for (const auto& [bit, flag] : scripting::kFunctionFlagNames)
-        if (fn.flags & bit) rb.SendBulk(flag);
+        if (fn.flags & bit) rb.SendSimple(flag);
     }
     if (with_code) {
       rb.SendBulk("library_code");
@@ -383,7 +389,7 @@ void FunctionRestore(CommandContext& ctx) {
       return;
     }
     for (const scripting::FunctionDef& fn : lib->functions)
-      if (!new_functions.emplace(fn.name, lib->name).second) {
+      if (!new_functions.emplace(AsciiLower(fn.name), lib->key).second) {
         ctx.rb->SendError(fmt::format("ERR Function {} already exists", fn.name));
         return;
       }
@@ -391,16 +397,16 @@ void FunctionRestore(CommandContext& ctx) {
   }
   if (policy != Policy::kFlush) {
     for (const auto& lib : loaded) {
-      if (policy == Policy::kAppend && libs.libs.contains(lib->name)) {
+      if (policy == Policy::kAppend && libs.libs.contains(lib->key)) {
         ctx.rb->SendError(fmt::format("ERR Library {} already exists", lib->name));
         return;
       }
       for (const scripting::FunctionDef& fn : lib->functions) {
-        auto other = libs.functions.find(fn.name);
+        auto other = libs.functions.find(AsciiLower(fn.name));
         if (other == libs.functions.end()) continue;
         // Under REPLACE a function of a library the payload replaces moves with it.
         const bool replaced = policy == Policy::kReplace && std::any_of(
-            loaded.begin(), loaded.end(), [&](const auto& l) { return l->name == other->second->name; });
+            loaded.begin(), loaded.end(), [&](const auto& l) { return l->key == other->second->key; });
         if (!replaced) {
           ctx.rb->SendError(fmt::format("ERR Function {} already exists", fn.name));
           return;
@@ -464,17 +470,21 @@ void CmdFunction(CommandContext& ctx) {
 void Fcall(CommandContext& ctx, bool read_only) {
   std::shared_ptr<const LibraryInfo> lib;
   uint32_t flags = 0;
+  std::string function;  // as registered
   {
     Libraries& libs = Libs();
     std::shared_lock lock(libs.mu);
-    auto it = libs.functions.find(std::string(ctx.args[1]));
+    auto it = libs.functions.find(AsciiLower(ctx.args[1]));
     if (it == libs.functions.end()) {
       ctx.rb->SendError("ERR Function not found");
       return;
     }
     lib = it->second;
     for (const scripting::FunctionDef& fn : lib->functions)
-      if (fn.name == ctx.args[1]) flags = fn.flags;
+      if (EqualsIgnoreCase(fn.name, ctx.args[1])) {
+        flags = fn.flags;
+        function = fn.name;
+      }
   }
   const std::optional<int64_t> parsed = ParseInt64(ctx.args[2]);
   if (!parsed) {
@@ -497,7 +507,6 @@ void Fcall(CommandContext& ctx, bool read_only) {
   }
   const auto keys = ctx.args.subspan(3, static_cast<size_t>(numkeys));
   const auto argv = ctx.args.subspan(3 + static_cast<size_t>(numkeys));
-  const std::string function(ctx.args[1]);
   RunScript(ctx, no_writes, [&](scripting::LuaEngine& engine) {
     const uint64_t epoch = Libs().epoch.load(std::memory_order_acquire);
     if (epoch != t_seen_epoch) {
@@ -510,17 +519,17 @@ void Fcall(CommandContext& ctx, bool read_only) {
       });
       t_seen_epoch = epoch;
     }
-    if (!engine.HasLibrary(lib->name, lib->generation)) {
+    if (!engine.HasLibrary(lib->key, lib->generation)) {
       std::vector<scripting::FunctionDef> fns;
       std::string err;
       const std::string_view code(lib->code);
-      if (!engine.LoadLibrary(lib->name, lib->generation, code.substr(code.find('\n')), &fns,
+      if (!engine.LoadLibrary(lib->key, lib->generation, code.substr(code.find('\n')), &fns,
                               &err)) {
         ctx.rb->SendError("ERR " + err);
         return;
       }
     }
-    engine.CallFunction(lib->name, function, keys, argv, *ctx.rb);
+    engine.CallFunction(lib->key, function, keys, argv, *ctx.rb);
   });
 }
 

@@ -13,6 +13,7 @@ extern "C" {
 #include <lua.h>
 }
 
+#include <cctype>
 #include <chrono>
 
 #include "scripting/lua_engine.h"
@@ -67,6 +68,15 @@ bool ValidName(std::string_view name) {
   if (name.empty()) return false;
   for (char c : name)
     if (!(c == '_' || (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')))
+      return false;
+  return true;
+}
+
+bool SameName(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i)
+    if (std::tolower(static_cast<unsigned char>(a[i])) !=
+        std::tolower(static_cast<unsigned char>(b[i])))
       return false;
   return true;
 }
@@ -208,7 +218,7 @@ int LuaEngine::RegisterFunction(lua_State* L) {
     return Raise(L, "Library names can only contain letters, numbers, or underscores(_) and "
                     "must be at least one character long");
   for (const auto& [existing, ref] : *registering_)
-    if (existing.name == def.name) return Raise(L, "Function already exists in the library");
+    if (SameName(existing.name, def.name)) return Raise(L, "Function already exists in the library");
   lua_pushvalue(L, callback);
   const int ref = luaL_ref(L, LUA_REGISTRYINDEX);
   registering_->emplace_back(std::move(def), ref);
