@@ -458,7 +458,8 @@ void CmdFunction(CommandContext& ctx) {
   } else if (name == "DELETE") {
     FunctionDelete(ctx);
   } else if (name == "KILL") {
-    if (!KillRunningScript(*ctx.rb)) ctx.rb->SendError("NOTBUSY No scripts in execution right now.");
+    if (!KillRunningScript(*ctx.rb, true))
+      ctx.rb->SendError("NOTBUSY No scripts in execution right now.");
   } else if (name == "LOAD") {
     FunctionLoad(ctx);
   } else {
@@ -507,7 +508,7 @@ void Fcall(CommandContext& ctx, bool read_only) {
   }
   const auto keys = ctx.args.subspan(3, static_cast<size_t>(numkeys));
   const auto argv = ctx.args.subspan(3 + static_cast<size_t>(numkeys));
-  RunScript(ctx, no_writes, [&](scripting::LuaEngine& engine) {
+  RunScript(ctx, no_writes, true, [&](scripting::LuaEngine& engine) {
     const uint64_t epoch = Libs().epoch.load(std::memory_order_acquire);
     if (epoch != t_seen_epoch) {
       // Libraries deleted or replaced since this engine last looked: free their functions.

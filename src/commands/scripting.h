@@ -37,14 +37,19 @@ struct CommandContext;
 scripting::LuaEngine& LocalEngine();
 // Runs `body` on this thread's engine as EVAL runs a script: inside one atomic batch over the
 // client's namespace (or the enclosing EXEC's), redis.call going through it; read_only refuses
-// write commands.
-void RunScript(CommandContext& ctx, bool read_only,
+// write commands; function: an FCALL (see KillRunningScript).
+void RunScript(CommandContext& ctx, bool read_only, bool function,
                const std::function<void(scripting::LuaEngine&)>& body);
-// SCRIPT KILL / FUNCTION KILL: stops the running script and replies OK or UNKILLABLE; false
-// (nothing sent) when no script runs.
-bool KillRunningScript(ReplyBuilder& rb);
+// SCRIPT KILL (function false) / FUNCTION KILL: stops the running script and replies OK, or
+// UNKILLABLE once it wrote, or -BUSY naming the other KILL when it is an EVAL and FUNCTION KILL
+// was asked or the reverse (as Redis 7.0); false (nothing sent) when no script runs.
+bool KillRunningScript(ReplyBuilder& rb, bool function);
 
 inline constexpr std::string_view kErrBusy =
     "BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE.";
+inline constexpr std::string_view kErrBusyFunction =
+    "BUSY Redis is busy running a script. You can only call FUNCTION KILL or SHUTDOWN NOSAVE.";
+// The -BUSY reply while ScriptBusy(): kErrBusyFunction when the busy script is an FCALL.
+std::string_view BusyError();
 
 }  // namespace kv

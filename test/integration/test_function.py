@@ -264,3 +264,58 @@ def test_functions_run_atomically_on_two_threads(kv_server):
         for t in threads:
             t.join()
     assert errors == []
+
+
+def test_function_kill_stops_a_busy_function(kv_server):
+    import threading
+
+    import redis
+    from test_scripting import busy_error, error_of, run_until_busy, runner_and_watchers
+
+    s = kv_server(threads=2)
+    s.client().config_set("busy-reply-threshold", 50)
+    s.client().execute_command(
+        "FUNCTION", "LOAD",
+        "#!lua name=spin\nredis.register_function('spin', function() while true do end end)")
+    runner, clients = runner_and_watchers(s)
+    result: list[str] = []
+
+    def run() -> None:
+        try:
+            runner.execute_command("FCALL", "spin", 0)
+        except redis.ResponseError as e:
+            result.append(str(e))
+
+    t = threading.Thread(target=run)
+    t.start()
+    c = run_until_busy(clients)
+    assert busy_error(c) == ("BUSY Redis is busy running a script. You can only call FUNCTION "
+                             "KILL or SHUTDOWN NOSAVE.")
+    # SCRIPT KILL does not stop a function (Redis 7.0 names the right command).
+    assert error_of(c.execute_command, "SCRIPT", "KILL") == busy_error(c)
+    stats = c.execute_command("FUNCTION", "STATS")
+    assert stats[0] == "running_script"
+    assert c.execute_command("FUNCTION", "KILL") in (True, "OK")
+    t.join(timeout=60)
+    assert not t.is_alive()
+    assert result and result[0].startswith("Script killed by user with SCRIPT KILL")
+    assert error_of(s.client().execute_command, "FUNCTION", "KILL") == \
+        "NOTBUSY No scripts in execution right now."
+
+
+def test_function_kill_does_not_stop_eval(kv_server):
+    import threading
+
+    from test_scripting import error_of, run_until_busy, runner_and_watchers
+
+    s = kv_server(threads=2)
+    s.client().config_set("busy-reply-threshold", 50)
+    runner, clients = runner_and_watchers(s)
+    t = threading.Thread(target=lambda: error_of(runner.eval, "while true do end", 0))
+    t.start()
+    c = run_until_busy(clients)
+    assert error_of(c.execute_command, "FUNCTION", "KILL") == \
+        "BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE."
+    assert c.execute_command("SCRIPT", "KILL") in (True, "OK")
+    t.join(timeout=60)
+    assert not t.is_alive()
