@@ -319,3 +319,28 @@ def test_function_kill_does_not_stop_eval(kv_server):
     assert c.execute_command("SCRIPT", "KILL") in (True, "OK")
     t.join(timeout=60)
     assert not t.is_alive()
+
+
+def test_acl_categories_of_subcommands_match_redis(kv, redis_ref):
+    """The permission check uses each subcommand's categories (function|load is @write, stats
+    is not...): ACL DRYRUN answers the same on both servers for every rule and call."""
+    calls = [("FUNCTION", sub, *rest) for sub, *rest in
+             (("LOAD", "x"), ("DELETE", "x"), ("LIST",), ("STATS",), ("KILL",), ("FLUSH",),
+              ("DUMP",), ("RESTORE", "x"), ("HELP",))]
+    calls += [("FCALL", "f", "0"), ("FCALL_RO", "f", "0")]
+    rules = [("+@all", "-@write"), ("-@all", "+@scripting"), ("-@all", "+@slow"),
+             ("+@all", "-@scripting"), ("-@all", "+@read"), ("-@all", "+function|stats")]
+
+    def replies(server):
+        out = []
+        with server.raw() as r:
+            for i, rule in enumerate(rules):
+                user = f"fnacl{i}"
+                r.call("ACL", "SETUSER", user, "reset", "on", "nopass", "~*", *rule)
+                for call in calls:
+                    out.append((rule, call, r.call("ACL", "DRYRUN", user, *call)))
+                r.call("ACL", "DELUSER", user)
+        return out
+
+    ours, theirs = replies(kv), replies(redis_ref)
+    assert [o for o, t in zip(ours, theirs) if o != t] == []
