@@ -91,18 +91,14 @@ void LoadHook(lua_State* L, lua_Debug*) {
 
 }  // namespace
 
+// Upvalues: the load-time globals, the real globals. The error is raised here, not in a nested
+// metamethod, so its position is the script line that read the name.
 int LuaEngine::FunctionEnvIndex(lua_State* L) {
-  if (Owner(L)->registering_ != nullptr) {
-    lua_pushvalue(L, 2);
-    lua_rawget(L, lua_upvalueindex(1));
-    if (!lua_isnil(L, -1)) return 1;
-    return luaL_error(L, "Script attempted to access nonexistent global variable '%s'",
-                      lua_tostring(L, 2));
-  }
-  lua_getfield(L, LUA_REGISTRYINDEX, kRegEnv);
   lua_pushvalue(L, 2);
-  lua_gettable(L, -2);
-  return 1;
+  lua_rawget(L, lua_upvalueindex(Owner(L)->registering_ != nullptr ? 1 : 2));
+  if (!lua_isnil(L, -1)) return 1;
+  return luaL_error(L, "Script attempted to access nonexistent global variable '%s'",
+                    lua_tostring(L, 2));
 }
 
 void LuaEngine::PushFunctionEnv() {
@@ -128,7 +124,8 @@ void LuaEngine::PushFunctionEnv() {
   lua_newtable(L_);  // the environment
   lua_createtable(L_, 0, 3);
   lua_pushvalue(L_, -3);
-  lua_pushcclosure(L_, FunctionEnvIndex, 1);
+  lua_pushvalue(L_, LUA_GLOBALSINDEX);
+  lua_pushcclosure(L_, FunctionEnvIndex, 2);
   lua_setfield(L_, -2, "__index");
   lua_pushcfunction(L_, ReadonlyWrite);
   lua_setfield(L_, -2, "__newindex");

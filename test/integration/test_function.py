@@ -53,6 +53,7 @@ LIB = (
     "redis.register_function('boom', function() error('bad') end)\n"
     "redis.register_function('reg', function() redis.register_function('x', function() end) end)\n"
     "redis.register_function('args', function(keys, args) return {#keys, #args, keys, args} end)\n"
+    "redis.register_function('glob', function() return KEYS end)\n"
 )
 
 
@@ -79,7 +80,8 @@ CASES.update({
               ("FCALL_RO", "sneaky", "1", "k"), ("FCALL", "boom", "0"), ("FCALL", "reg", "0"),
               ("FCALL", "args", "2", "a", "b", "c"), ("FCALL", "getter", "x"),
               ("FCALL", "getter", "3", "k"), ("FCALL", "getter", "-1"), ("FCALL", "nope", "0"),
-              ("fcall", "GETTER", "1", "k"), ("FCALL_RO", "flagged", "0")],
+              ("fcall", "GETTER", "1", "k"), ("FCALL_RO", "flagged", "0"),
+              ("FCALL", "glob", "1", "k")],
     "lib-delete": [("FUNCTION", "LOAD", LIB), ("FUNCTION", "DELETE", "MYLIB"),
                ("FUNCTION", "DELETE", "mylib"), ("FCALL", "getter", "1", "k"),
                ("FUNCTION", "DELETE", "mylib"), ("FUNCTION", "LIST")],
