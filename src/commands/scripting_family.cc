@@ -102,7 +102,8 @@ class Host final : public scripting::ScriptHost {
       rb.SendError(scripting::kErrWrongArity);
       return;
     }
-    if (spec->has(kCmdNoScript) || spec->has(kCmdBlocking)) {
+    // Every FUNCTION subcommand is noscript in Redis; the container itself carries no flag.
+    if (spec->has(kCmdNoScript) || spec->has(kCmdBlocking) || spec->name == "function") {
       rb.SendError(scripting::kErrNotAllowed);
       return;
     }

@@ -122,6 +122,9 @@ CASES.update({
         load("redis.register_function{1, 2}"),
         load("redis.register_function({function_name='a', callback=function() end}, 2)"),
         ("FUNCTION", "LIST")],
+    "from-script": [("EVAL", "return redis.pcall('FUNCTION', 'LIST')", "0"),
+                    ("EVAL", "return redis.pcall('FUNCTION', 'FLUSH')", "0"),
+                    ("EVAL", "return redis.pcall('FCALL', 'f', '0')", "0")],
     "restore-errors": [("FUNCTION", "RESTORE", b"\xf5\x01a\n\x00" + b"\x00" * 8)],
 })
 
