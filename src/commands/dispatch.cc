@@ -177,7 +177,7 @@ void Dispatcher::Execute(ClientState& client, std::span<const std::string_view> 
   // at once rather than waiting behind it, except for what stops it (SCRIPT KILL, SHUTDOWN).
   if (ScriptBusy() && !AtomicBatch::Current() &&
       !AllowedWhileScriptBusy(spec->name, args.size() > 1 ? args[1] : std::string_view())) {
-    reject(kErrBusy);
+    reject(BusyError());
     return;
   }
 

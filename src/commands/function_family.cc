@@ -1,33 +1,129 @@
-// FUNCTION, FCALL and FCALL_RO as Redis 7 answers them with no library loaded. kv-server has no
-// Lua engine yet (scripting comes in a later issue), so no library can exist: every listing is
-// empty, DUMP gives Redis's payload of an empty library set, RESTORE accepts exactly that, and
-// LOAD, or a payload that carries libraries, gets an error that says scripting is missing.
-// Arguments are checked as Redis checks them, so a client sees the same errors either way.
+// FUNCTION, FCALL and FCALL_RO: Redis 7 function libraries on the scripting family's Lua engines.
+//
+// The libraries live once for the server (g_libs): each one's code, its functions and flags, and
+// a generation that changes whenever the library is loaded again. Every I/O thread's engine
+// loads a library's code itself the first time one of its clients calls into it (or again when
+// the generation moved on), so FCALL never crosses threads; FUNCTION LOAD runs the code on the
+// caller's engine first, which is where its errors come from.
+//
+// FCALL runs like EVAL (scripting.h RunScript): one atomic batch over the client's namespace,
+// its writes logged as their effects. A function without the no-writes flag is refused by
+// FCALL_RO; a no-writes function runs read-only.
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <atomic>
 #include <iterator>
+#include <optional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <shared_mutex>
 #include <string>
+#include <unordered_map>
+#include <vector>
 
 #include "commands/args.h"
 #include "commands/command_table.h"
 #include "commands/errors.h"
 #include "commands/families.h"
+#include "commands/scripting.h"
 #include "commands/server_state.h"
+#include "core/glob.h"
+#include "persist/rdb_value.h"
+#include "scripting/lua_engine.h"
 
 namespace kv {
 
 namespace {
 
-constexpr std::string_view kNoScripting =
-    "ERR Scripting is not available yet: kv-server has no Lua engine to load libraries with";
+// Function names are case-insensitive (Redis keeps them in a dictionary that ignores case), so
+// g_libs.functions keys them lower-cased; library names are not.
+struct LibraryInfo {
+  std::string name;
+  std::string key;  // what engines know the library by: its name
+  std::string code;  // as loaded, shebang included
+  std::vector<scripting::FunctionDef> functions;
+  uint64_t generation = 0;
+};
 
-// FUNCTION DUMP of an empty library set in Redis 7.0: no library records, then the footer, the
-// RDB version (10, little-endian u16) and the CRC64 of what precedes it.
-constexpr char kEmptyDumpBytes[] = {'\x0a', '\x00', '\x5d', '\x9b', '\x5c',
-                                    '\x40', '\x0f', '\x7f', '\xa2', '\xda'};
-constexpr std::string_view kEmptyDump(kEmptyDumpBytes, sizeof kEmptyDumpBytes);
-constexpr size_t kFooterSize = 10;
-constexpr unsigned kRdbVersion = 10;
+struct Libraries {
+  std::shared_mutex mu;
+  std::map<std::string, std::shared_ptr<const LibraryInfo>> libs;
+  // function name -> its library
+  std::unordered_map<std::string, std::shared_ptr<const LibraryInfo>> functions;
+  uint64_t next_generation = 1;
+  // Moves on with every change, so an engine knows when to drop what it loaded.
+  std::atomic<uint64_t> epoch{1};
+};
+
+Libraries& Libs() {
+  static Libraries libs;
+  return libs;
+}
+
+thread_local uint64_t t_seen_epoch = 0;
+
+bool ValidLibraryName(std::string_view name) {
+  if (name.empty()) return false;
+  for (char c : name)
+    if (!(c == '_' || (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')))
+      return false;
+  return true;
+}
+
+// functionExtractLibMetaData: the shebang's engine and name, and the code after it (the newline
+// kept, so line numbers in errors count the shebang line).
+struct Metadata {
+  std::string engine;
+  std::string name;
+  std::string_view code;
+};
+bool ParseMetadata(std::string_view payload, Metadata* md, std::string* err) {
+  if (payload.substr(0, 2) != "#!") {
+    *err = "Missing library metadata";
+    return false;
+  }
+  const size_t nl = payload.find('\n');
+  if (nl == std::string_view::npos) {
+    *err = "Invalid library metadata";
+    return false;
+  }
+  std::vector<std::string_view> parts;
+  const std::string_view shebang = payload.substr(0, nl);
+  for (size_t i = 0; i < shebang.size();) {
+    while (i < shebang.size() && (shebang[i] == ' ' || shebang[i] == '\t' || shebang[i] == '\r')) ++i;
+    size_t j = i;
+    while (j < shebang.size() && shebang[j] != ' ' && shebang[j] != '\t' && shebang[j] != '\r') ++j;
+    if (j > i) parts.push_back(shebang.substr(i, j - i));
+    i = j;
+  }
+  if (parts.empty()) {
+    *err = "Invalid library metadata";
+    return false;
+  }
+  md->engine = std::string(parts[0].substr(2));
+  bool named = false;
+  for (size_t i = 1; i < parts.size(); ++i) {
+    if (parts[i].size() >= 5 && EqualsIgnoreCase(parts[i].substr(0, 5), "name=")) {
+      if (named) {
+        *err = "Invalid metadata value, name argument was given multiple times";
+        return false;
+      }
+      md->name = std::string(parts[i].substr(5));
+      named = true;
+      continue;
+    }
+    *err = fmt::format("Invalid metadata value given: {}", parts[i]);
+    return false;
+  }
+  if (!named) {
+    *err = "Library name was not given";
+    return false;
+  }
+  md->code = payload.substr(nl);
+  return true;
+}
 
 std::string SubcommandSyntaxError(std::string_view sub) {
   return fmt::format(
@@ -39,8 +135,7 @@ void SendFunctionHelp(CommandContext& ctx) {
   static constexpr const char* kHelp[] = {
       "FUNCTION <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
       "LOAD [REPLACE] <FUNCTION CODE>",
-      "    Create a new library with the given library name and code (kv-server: not available",
-      "    until scripting arrives).",
+      "    Create a new library with the given library name and code.",
       "DELETE <LIBRARY NAME>",
       "    Delete the given library.",
       "LIST [LIBRARYNAME PATTERN] [WITHCODE]",
@@ -76,27 +171,150 @@ void SendFunctionHelp(CommandContext& ctx) {
   for (const char* line : kHelp) ctx.rb->SendSimple(line);
 }
 
+// Parses a library's shebang and runs its code on this thread's engine (libs.mu held).
+bool BuildLibrary(Libraries& libs, std::string_view payload, std::shared_ptr<LibraryInfo>* out,
+                  std::string* err) {
+  Metadata md;
+  if (!ParseMetadata(payload, &md, err)) return false;
+  if (!EqualsIgnoreCase(md.engine, "lua")) {
+    *err = fmt::format("Engine '{}' not found", md.engine);
+    return false;
+  }
+  if (!ValidLibraryName(md.name)) {
+    *err = "Library names can only contain letters, numbers, or underscores(_) and must be at "
+           "least one character long";
+    return false;
+  }
+  auto lib = std::make_shared<LibraryInfo>();
+  lib->name = md.name;
+  lib->key = md.name;
+  lib->code = std::string(payload);
+  lib->generation = libs.next_generation++;
+  if (!LocalEngine().LoadLibrary(lib->key, lib->generation, md.code, &lib->functions, err))
+    return false;
+  *out = std::move(lib);
+  return true;
+}
+
+// Adds `lib`, replacing a library of its name (libs.mu held; names already checked).
+void Install(Libraries& libs, const std::shared_ptr<LibraryInfo>& lib) {
+  auto old = libs.libs.find(lib->key);
+  if (old != libs.libs.end())
+    for (const scripting::FunctionDef& fn : old->second->functions)
+      libs.functions.erase(AsciiLower(fn.name));
+  for (const scripting::FunctionDef& fn : lib->functions) libs.functions[AsciiLower(fn.name)] = lib;
+  libs.libs[lib->key] = lib;
+}
+
+void FunctionLoad(CommandContext& ctx) {
+  bool replace = false;
+  // Options come before the code, the last argument.
+  for (size_t i = 2; i + 1 < ctx.args.size(); ++i) {
+    if (!EqualsIgnoreCase(ctx.args[i], "REPLACE")) {
+      ctx.rb->SendError(fmt::format("ERR Unknown option given: {}", ctx.args[i]));
+      return;
+    }
+    replace = true;
+  }
+  const std::string_view payload = ctx.args.back();
+  std::string err;
+  auto fail = [&](std::string_view msg) { ctx.rb->SendError(fmt::format("ERR {}", msg)); };
+  Libraries& libs = Libs();
+  std::unique_lock lock(libs.mu);
+  std::shared_ptr<LibraryInfo> lib;
+  if (!BuildLibrary(libs, payload, &lib, &err)) return fail(err);
+  auto old = libs.libs.find(lib->key);
+  if (old != libs.libs.end() && !replace)
+    return fail(fmt::format("Library '{}' already exists", lib->name));
+  for (const scripting::FunctionDef& fn : lib->functions) {
+    auto other = libs.functions.find(AsciiLower(fn.name));
+    if (other != libs.functions.end() && other->second->key != lib->key)
+      return fail(fmt::format("Function {} already exists", fn.name));
+  }
+  Install(libs, lib);
+  libs.epoch.fetch_add(1, std::memory_order_release);
+  ctx.rb->SendBulk(lib->name);
+}
+
+void FunctionDump(CommandContext& ctx) {
+  Libraries& libs = Libs();
+  std::shared_lock lock(libs.mu);
+  std::vector<std::string_view> codes;
+  for (const auto& [name, lib] : libs.libs) codes.push_back(lib->code);
+  ctx.rb->SendBulk(DumpFunctionPayload(codes));
+}
+
+void FunctionDelete(CommandContext& ctx) {
+  Libraries& libs = Libs();
+  std::unique_lock lock(libs.mu);
+  auto it = libs.libs.find(std::string(ctx.args[2]));
+  if (it == libs.libs.end()) {
+    ctx.rb->SendError("ERR Library not found");
+    return;
+  }
+  for (const scripting::FunctionDef& fn : it->second->functions)
+    libs.functions.erase(AsciiLower(fn.name));
+  libs.libs.erase(it);
+  libs.epoch.fetch_add(1, std::memory_order_release);
+  ctx.rb->SendOk();
+}
+
 void FunctionList(CommandContext& ctx) {
-  bool with_code = false, library_name = false;
+  bool with_code = false;
+  std::optional<std::string_view> pattern;
   for (size_t i = 2; i < ctx.args.size(); ++i) {
     const std::string_view arg = ctx.args[i];
     if (!with_code && EqualsIgnoreCase(arg, "WITHCODE")) {
       with_code = true;
       continue;
     }
-    if (!library_name && EqualsIgnoreCase(arg, "LIBRARYNAME")) {
+    if (!pattern && EqualsIgnoreCase(arg, "LIBRARYNAME")) {
       if (i + 1 >= ctx.args.size()) {
         ctx.rb->SendError("ERR library name argument was not given");
         return;
       }
-      library_name = true;
-      ++i;  // the pattern: nothing to match it against
+      pattern = ctx.args[++i];
       continue;
     }
     ctx.rb->SendError(fmt::format("ERR Unknown argument {}", arg));
     return;
   }
-  ctx.rb->StartArray(0);
+  Libraries& libs = Libs();
+  std::shared_lock lock(libs.mu);
+  std::vector<const LibraryInfo*> shown;
+  for (const auto& [name, lib] : libs.libs)
+    if (!pattern || GlobMatch(*pattern, name)) shown.push_back(lib.get());
+  ReplyBuilder& rb = *ctx.rb;
+  rb.StartArray(static_cast<uint32_t>(shown.size()));
+  for (const LibraryInfo* lib : shown) {
+    rb.StartMap(with_code ? 4 : 3);
+    rb.SendBulk("library_name");
+    rb.SendBulk(lib->name);
+    rb.SendBulk("engine");
+    rb.SendBulk("LUA");
+    rb.SendBulk("functions");
+    rb.StartArray(static_cast<uint32_t>(lib->functions.size()));
+    for (const scripting::FunctionDef& fn : lib->functions) {
+      rb.StartMap(3);
+      rb.SendBulk("name");
+      rb.SendBulk(fn.name);
+      rb.SendBulk("description");
+      if (fn.description.empty())
+        rb.SendNull();
+      else
+        rb.SendBulk(fn.description);
+      rb.SendBulk("flags");
+      uint32_t n = 0;
+      for (const auto& [bit, flag] : scripting::kFunctionFlagNames) n += (fn.flags & bit) ? 1 : 0;
+      rb.StartSet(n);
+      for (const auto& [bit, flag] : scripting::kFunctionFlagNames)
+        if (fn.flags & bit) rb.SendSimple(flag);
+    }
+    if (with_code) {
+      rb.SendBulk("library_code");
+      rb.SendBulk(lib->code);
+    }
+  }
 }
 
 void FunctionFlush(CommandContext& ctx) {
@@ -109,27 +327,28 @@ void FunctionFlush(CommandContext& ctx) {
     ctx.rb->SendError("ERR FUNCTION FLUSH only supports SYNC|ASYNC option");
     return;
   }
+  Libraries& libs = Libs();
+  std::unique_lock lock(libs.mu);
+  libs.libs.clear();
+  libs.functions.clear();
+  libs.epoch.fetch_add(1, std::memory_order_release);
   ctx.rb->SendOk();
 }
 
 void FunctionStats(CommandContext& ctx) {
-  // No engine is registered, so `engines` is empty (Redis lists LUA with its counts).
+  Libraries& libs = Libs();
+  std::shared_lock lock(libs.mu);
   ctx.rb->StartMap(2);
   ctx.rb->SendBulk("running_script");
   ctx.rb->SendNull();
   ctx.rb->SendBulk("engines");
-  ctx.rb->StartMap(0);
-}
-
-void FunctionLoad(CommandContext& ctx) {
-  // Options come before the code, the last argument.
-  for (size_t i = 2; i + 1 < ctx.args.size(); ++i) {
-    if (!EqualsIgnoreCase(ctx.args[i], "REPLACE")) {
-      ctx.rb->SendError(fmt::format("ERR Unknown option given: {}", ctx.args[i]));
-      return;
-    }
-  }
-  ctx.rb->SendError(kNoScripting);
+  ctx.rb->StartMap(1);
+  ctx.rb->SendBulk("LUA");
+  ctx.rb->StartMap(2);
+  ctx.rb->SendBulk("libraries_count");
+  ctx.rb->SendLong(static_cast<int64_t>(libs.libs.size()));
+  ctx.rb->SendBulk("functions_count");
+  ctx.rb->SendLong(static_cast<int64_t>(libs.functions.size()));
 }
 
 void FunctionRestore(CommandContext& ctx) {
@@ -143,20 +362,64 @@ void FunctionRestore(CommandContext& ctx) {
         "ERR Wrong restore policy given, value should be either FLUSH, APPEND or REPLACE.");
     return;
   }
-  const std::string_view payload = ctx.args[2];
-  if (payload == kEmptyDump) {
-    ctx.rb->SendOk();  // no libraries: nothing to add, and nothing here for FLUSH to remove
-    return;
+  std::vector<std::string> codes;
+  switch (ParseFunctionPayload(ctx.args[2], &codes)) {
+    case RdbError::kOk: break;
+    case RdbError::kBadFooter:
+      ctx.rb->SendError("ERR DUMP payload version or checksum are wrong");
+      return;
+    case RdbError::kBadData:
+      ctx.rb->SendError("ERR given type is not a function");
+      return;
   }
-  // A payload of libraries ends with the same footer. Without an engine its records cannot be
-  // read, so the checksum is not worth computing: only an impossible version is told apart.
-  const bool plausible =
-      payload.size() > kFooterSize &&
-      (static_cast<unsigned char>(payload[payload.size() - kFooterSize]) |
-       static_cast<unsigned>(static_cast<unsigned char>(payload[payload.size() - kFooterSize + 1]))
-           << 8) <= kRdbVersion;
-  ctx.rb->SendError(plausible ? kNoScripting
-                              : std::string_view("ERR DUMP payload version or checksum are wrong"));
+  enum class Policy { kAppend, kReplace, kFlush } policy = Policy::kAppend;
+  if (ctx.args.size() == 4)
+    policy = EqualsIgnoreCase(ctx.args[3], "FLUSH")     ? Policy::kFlush
+             : EqualsIgnoreCase(ctx.args[3], "REPLACE") ? Policy::kReplace
+                                                        : Policy::kAppend;
+  Libraries& libs = Libs();
+  std::unique_lock lock(libs.mu);
+  std::vector<std::shared_ptr<LibraryInfo>> loaded;
+  std::map<std::string, std::string> new_functions;  // function -> library, within the payload
+  std::string err;
+  for (const std::string& code : codes) {
+    std::shared_ptr<LibraryInfo> lib;
+    if (!BuildLibrary(libs, code, &lib, &err)) {
+      ctx.rb->SendError("ERR " + err);
+      return;
+    }
+    for (const scripting::FunctionDef& fn : lib->functions)
+      if (!new_functions.emplace(AsciiLower(fn.name), lib->key).second) {
+        ctx.rb->SendError(fmt::format("ERR Function {} already exists", fn.name));
+        return;
+      }
+    loaded.push_back(std::move(lib));
+  }
+  if (policy != Policy::kFlush) {
+    for (const auto& lib : loaded) {
+      if (policy == Policy::kAppend && libs.libs.contains(lib->key)) {
+        ctx.rb->SendError(fmt::format("ERR Library {} already exists", lib->name));
+        return;
+      }
+      for (const scripting::FunctionDef& fn : lib->functions) {
+        auto other = libs.functions.find(AsciiLower(fn.name));
+        if (other == libs.functions.end()) continue;
+        // Under REPLACE a function of a library the payload replaces moves with it.
+        const bool replaced = policy == Policy::kReplace && std::any_of(
+            loaded.begin(), loaded.end(), [&](const auto& l) { return l->key == other->second->key; });
+        if (!replaced) {
+          ctx.rb->SendError(fmt::format("ERR Function {} already exists", fn.name));
+          return;
+        }
+      }
+    }
+  } else {
+    libs.libs.clear();
+    libs.functions.clear();
+  }
+  for (const auto& lib : loaded) Install(libs, lib);
+  libs.epoch.fetch_add(1, std::memory_order_release);
+  ctx.rb->SendOk();
 }
 
 void CmdFunction(CommandContext& ctx) {
@@ -189,13 +452,14 @@ void CmdFunction(CommandContext& ctx) {
   } else if (name == "STATS") {
     FunctionStats(ctx);
   } else if (name == "DUMP") {
-    ctx.rb->SendBulk(kEmptyDump);
+    FunctionDump(ctx);
   } else if (name == "RESTORE") {
     FunctionRestore(ctx);
   } else if (name == "DELETE") {
-    ctx.rb->SendError("ERR Library not found");
+    FunctionDelete(ctx);
   } else if (name == "KILL") {
-    ctx.rb->SendError("NOTBUSY No scripts in execution right now.");
+    if (!KillRunningScript(*ctx.rb, true))
+      ctx.rb->SendError("NOTBUSY No scripts in execution right now.");
   } else if (name == "LOAD") {
     FunctionLoad(ctx);
   } else {
@@ -203,24 +467,88 @@ void CmdFunction(CommandContext& ctx) {
   }
 }
 
-// With no library there is no function: Redis looks the name up before it reads numkeys.
-void CmdFcall(CommandContext& ctx) { ctx.rb->SendError("ERR Function not found"); }
+// Redis looks the function up before it reads numkeys.
+void Fcall(CommandContext& ctx, bool read_only) {
+  std::shared_ptr<const LibraryInfo> lib;
+  uint32_t flags = 0;
+  std::string function;  // as registered
+  {
+    Libraries& libs = Libs();
+    std::shared_lock lock(libs.mu);
+    auto it = libs.functions.find(AsciiLower(ctx.args[1]));
+    if (it == libs.functions.end()) {
+      ctx.rb->SendError("ERR Function not found");
+      return;
+    }
+    lib = it->second;
+    for (const scripting::FunctionDef& fn : lib->functions)
+      if (EqualsIgnoreCase(fn.name, ctx.args[1])) {
+        flags = fn.flags;
+        function = fn.name;
+      }
+  }
+  const std::optional<int64_t> parsed = ParseInt64(ctx.args[2]);
+  if (!parsed) {
+    ctx.rb->SendError("ERR Bad number of keys provided");
+    return;
+  }
+  const int64_t numkeys = *parsed;
+  if (numkeys > static_cast<int64_t>(ctx.args.size()) - 3) {
+    ctx.rb->SendError("ERR Number of keys can't be greater than number of args");
+    return;
+  }
+  if (numkeys < 0) {
+    ctx.rb->SendError("ERR Number of keys can't be negative");
+    return;
+  }
+  const bool no_writes = (flags & scripting::kFnNoWrites) != 0;
+  if (read_only && !no_writes) {
+    ctx.rb->SendError("ERR Can not execute a script with write flag using *_ro command.");
+    return;
+  }
+  const auto keys = ctx.args.subspan(3, static_cast<size_t>(numkeys));
+  const auto argv = ctx.args.subspan(3 + static_cast<size_t>(numkeys));
+  RunScript(ctx, no_writes, true, [&](scripting::LuaEngine& engine) {
+    const uint64_t epoch = Libs().epoch.load(std::memory_order_acquire);
+    if (epoch != t_seen_epoch) {
+      // Libraries deleted or replaced since this engine last looked: free their functions.
+      Libraries& libs = Libs();
+      std::shared_lock lock(libs.mu);
+      engine.DropLibraries([&](const std::string& name, uint64_t generation) {
+        auto it = libs.libs.find(name);
+        return it != libs.libs.end() && it->second->generation == generation;
+      });
+      t_seen_epoch = epoch;
+    }
+    if (!engine.HasLibrary(lib->key, lib->generation)) {
+      std::vector<scripting::FunctionDef> fns;
+      std::string err;
+      const std::string_view code(lib->code);
+      if (!engine.LoadLibrary(lib->key, lib->generation, code.substr(code.find('\n')), &fns,
+                              &err)) {
+        ctx.rb->SendError("ERR " + err);
+        return;
+      }
+    }
+    engine.CallFunction(lib->key, function, keys, argv, *ctx.rb);
+  });
+}
+
+void CmdFcall(CommandContext& ctx) { Fcall(ctx, false); }
+void CmdFcallRo(CommandContext& ctx) { Fcall(ctx, true); }
 
 }  // namespace
 
 void RegisterFunctionFamily(CommandTable& t) {
   constexpr uint32_t kCall = kCmdNoScript | kCmdStale | kCmdSkipMonitor;
   t.Register(MakeSpec("function", -2, 0, kNoKeys, CmdFunction, "scripting", "7.0.0",
-                      "A container for function commands (no libraries until kv-server has "
-                      "scripting).",
+                      "A container for function commands.",
                       "LOAD|DELETE|LIST|STATS|KILL|FLUSH|DUMP|RESTORE|HELP [arg ...]"));
   t.Register(MakeSpec("fcall", -3, kCall, kNoKeys, CmdFcall, "scripting", "7.0.0",
-                      "Invokes a function (none exists until kv-server has scripting).",
+                      "Invokes a function.",
                       "function numkeys [key [key ...]] [arg [arg ...]]"));
-  t.Register(MakeSpec("fcall_ro", -3, kCall | kCmdReadonly, kNoKeys, CmdFcall, "scripting",
-                      "7.0.0",
-                      "Invokes a read-only function (none exists until kv-server has "
-                      "scripting).",
+  t.Register(MakeSpec("fcall_ro", -3, kCall | kCmdReadonly, kNoKeys, CmdFcallRo, "scripting",
+                      "7.0.0", "Invokes a read-only function.",
                       "function numkeys [key [key ...]] [arg [arg ...]]"));
 }
 

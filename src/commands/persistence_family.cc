@@ -79,7 +79,7 @@ void CmdShutdown(CommandContext& ctx) {
   // As Redis: past busy-reply-threshold only SHUTDOWN NOSAVE, and it does not wait for the
   // script (a script that wrote cannot be killed; this is the way out its error names).
   if (ScriptBusy()) {
-    if (snapshot || !ctx.server->shutdown_now) return ctx.rb->SendError(kErrBusy);
+    if (snapshot || !ctx.server->shutdown_now) return ctx.rb->SendError(BusyError());
     ctx.server->shutdown_now();
   }
   ctx.server->request_shutdown(snapshot);

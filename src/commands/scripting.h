@@ -3,7 +3,14 @@
 // and the hook through which the server answers the clients of the busy script's own loop.
 #pragma once
 
+#include <functional>
 #include <string_view>
+
+#include "core/reply_builder.h"
+
+namespace kv::scripting {
+class LuaEngine;
+}
 
 namespace kv {
 
@@ -25,7 +32,24 @@ void SetServeLoopWhileBusy(ServeLoopWhileBusy serve, void* arg);
 // True on a thread while it serves its loop from inside a busy script.
 bool ServingLoopWhileBusy();
 
+struct CommandContext;
+// This thread's Lua engine (created on first use).
+scripting::LuaEngine& LocalEngine();
+// Runs `body` on this thread's engine as EVAL runs a script: inside one atomic batch over the
+// client's namespace (or the enclosing EXEC's), redis.call going through it; read_only refuses
+// write commands; function: an FCALL (see KillRunningScript).
+void RunScript(CommandContext& ctx, bool read_only, bool function,
+               const std::function<void(scripting::LuaEngine&)>& body);
+// SCRIPT KILL (function false) / FUNCTION KILL: stops the running script and replies OK, or
+// UNKILLABLE once it wrote, or -BUSY naming the other KILL when it is an EVAL and FUNCTION KILL
+// was asked or the reverse (as Redis 7.0); false (nothing sent) when no script runs.
+bool KillRunningScript(ReplyBuilder& rb, bool function);
+
 inline constexpr std::string_view kErrBusy =
     "BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE.";
+inline constexpr std::string_view kErrBusyFunction =
+    "BUSY Redis is busy running a script. You can only call FUNCTION KILL or SHUTDOWN NOSAVE.";
+// The -BUSY reply while ScriptBusy(): kErrBusyFunction when the busy script is an FCALL.
+std::string_view BusyError();
 
 }  // namespace kv

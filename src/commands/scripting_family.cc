@@ -14,6 +14,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <vector>
@@ -50,6 +51,7 @@ scripting::ScriptCache& Cache() {
 }
 
 std::atomic<int> g_busy_scripts{0};
+std::atomic<int> g_busy_functions{0};  // of them, FCALLs
 
 struct LoopServer {
   ServeLoopWhileBusy serve = nullptr;
@@ -66,20 +68,27 @@ constexpr std::chrono::milliseconds kServeEvery{5};
 class Host final : public scripting::ScriptHost {
  public:
   // holds_everything: the batch locks every namespace (EXEC's), so no command escapes it.
-  void Begin(CommandContext& ctx, AtomicBatch& batch, bool read_only, bool holds_everything) {
+  // function: FCALL's (FUNCTION KILL stops it, SCRIPT KILL does not), not EVAL's.
+  void Begin(CommandContext& ctx, AtomicBatch& batch, bool read_only, bool holds_everything,
+             bool function) {
     ctx_ = &ctx;
+    function_ = function;
     batch_ = &batch;
     read_only_ = read_only;
     holds_everything_ = holds_everything;
     wrote_.store(false, std::memory_order_relaxed);
   }
   void End() {
-    if (busy_) g_busy_scripts.fetch_sub(1, std::memory_order_relaxed);
+    if (busy_) {
+      g_busy_scripts.fetch_sub(1, std::memory_order_relaxed);
+      if (function_) g_busy_functions.fetch_sub(1, std::memory_order_relaxed);
+    }
     busy_ = false;
     ctx_ = nullptr;
     batch_ = nullptr;
   }
   bool wrote() const { return wrote_.load(std::memory_order_acquire); }
+  bool function() const { return function_; }
 
   void Call(std::span<const std::string_view> argv, int /*resp*/, ReplyBuilder& rb) override {
     ServerState& server = *ctx_->server;
@@ -93,7 +102,8 @@ class Host final : public scripting::ScriptHost {
       rb.SendError(scripting::kErrWrongArity);
       return;
     }
-    if (spec->has(kCmdNoScript) || spec->has(kCmdBlocking)) {
+    // Every FUNCTION subcommand is noscript in Redis; the container itself carries no flag.
+    if (spec->has(kCmdNoScript) || spec->has(kCmdBlocking) || spec->name == "function") {
       rb.SendError(scripting::kErrNotAllowed);
       return;
     }
@@ -132,6 +142,7 @@ class Host final : public scripting::ScriptHost {
   void OnBusy(std::chrono::milliseconds elapsed) override {
     if (!busy_) {
       g_busy_scripts.fetch_add(1, std::memory_order_relaxed);
+      if (function_) g_busy_functions.fetch_add(1, std::memory_order_relaxed);
       served_at_ = elapsed - kServeEvery;
     }
     busy_ = true;
@@ -155,6 +166,7 @@ class Host final : public scripting::ScriptHost {
   AtomicBatch* batch_ = nullptr;
   bool read_only_ = false;
   bool holds_everything_ = false;
+  std::atomic<bool> function_{false};
   bool busy_ = false;
   std::chrono::milliseconds served_at_{0};  // when the loop's clients were last served
   std::atomic<bool> wrote_{false};
@@ -191,6 +203,52 @@ ThreadScripting& Local() {
   return *t_engine.ts;
 }
 
+}  // namespace
+
+scripting::LuaEngine& LocalEngine() { return Local().engine; }
+
+void RunScript(CommandContext& ctx, bool read_only, bool function,
+               const std::function<void(scripting::LuaEngine&)>& body) {
+  ThreadScripting& ts = Local();
+  ts.engine.set_busy_threshold(std::chrono::milliseconds(
+      ctx.server->config.busy_reply_threshold.load(std::memory_order_relaxed)));
+  auto run = [&](AtomicBatch& batch, bool everything) {
+    ts.host.Begin(ctx, batch, read_only, everything, function);
+    body(ts.engine);
+    ts.host.End();
+  };
+  if (AtomicBatch* outer = AtomicBatch::Current()) {
+    run(*outer, true);
+    return;
+  }
+  LockPlan plan(ctx.server->store);
+  plan.AddNamespace(ctx.client->ns);
+  AtomicBatch batch(*ctx.server->dispatcher, *ctx.client, plan, ctx.now_ms);
+  run(batch, false);
+}
+
+bool KillRunningScript(ReplyBuilder& rb, bool function) {
+  std::lock_guard lock(g_engines_mu);
+  for (ThreadScripting* ts : g_engines) {
+    if (!ts->engine.running()) continue;
+    if (ts->host.wrote()) {
+      rb.SendError(kUnkillable);
+      return true;
+    }
+    if (ts->host.function() != function) {
+      rb.SendError(function ? kErrBusy : kErrBusyFunction);
+      return true;
+    }
+    if (ts->engine.Kill()) {
+      rb.SendOk();
+      return true;
+    }
+  }
+  return false;
+}
+
+namespace {
+
 void Evaluate(CommandContext& ctx, bool by_sha, bool read_only) {
   constexpr std::string_view kNoScript = "NOSCRIPT No matching script. Please use EVAL.";
   // Redis refuses a SHA1 of the wrong length at once, then reads numkeys, then looks it up.
@@ -214,25 +272,12 @@ void Evaluate(CommandContext& ctx, bool by_sha, bool read_only) {
   }
   const auto keys = ctx.args.subspan(3, static_cast<size_t>(numkeys));
   const auto argv = ctx.args.subspan(3 + static_cast<size_t>(numkeys));
-  ThreadScripting& ts = Local();
-  ts.engine.set_busy_threshold(std::chrono::milliseconds(
-      ctx.server->config.busy_reply_threshold.load(std::memory_order_relaxed)));
-  auto run = [&](AtomicBatch& batch, bool everything) {
-    ts.host.Begin(ctx, batch, read_only, everything);
+  RunScript(ctx, read_only, false, [&](scripting::LuaEngine& engine) {
     if (by_sha)
-      ts.engine.EvalSha(ctx.args[1], keys, argv, *ctx.rb);
+      engine.EvalSha(ctx.args[1], keys, argv, *ctx.rb);
     else
-      ts.engine.Eval(ctx.args[1], keys, argv, *ctx.rb);
-    ts.host.End();
-  };
-  if (AtomicBatch* outer = AtomicBatch::Current()) {
-    run(*outer, true);
-    return;
-  }
-  LockPlan plan(ctx.server->store);
-  plan.AddNamespace(ctx.client->ns);
-  AtomicBatch batch(*ctx.server->dispatcher, *ctx.client, plan, ctx.now_ms);
-  run(batch, false);
+      engine.Eval(ctx.args[1], keys, argv, *ctx.rb);
+  });
 }
 
 void CmdEval(CommandContext& ctx) { Evaluate(ctx, false, false); }
@@ -265,19 +310,7 @@ void ScriptHelp(CommandContext& ctx) {
 }
 
 void ScriptKill(CommandContext& ctx) {
-  std::lock_guard lock(g_engines_mu);
-  for (ThreadScripting* ts : g_engines) {
-    if (!ts->engine.running()) continue;
-    if (ts->host.wrote()) {
-      ctx.rb->SendError(kUnkillable);
-      return;
-    }
-    if (ts->engine.Kill()) {
-      ctx.rb->SendOk();
-      return;
-    }
-  }
-  ctx.rb->SendError(kNotBusy);
+  if (!KillRunningScript(*ctx.rb, false)) ctx.rb->SendError(kNotBusy);
 }
 
 void CmdScript(CommandContext& ctx) {
@@ -318,6 +351,10 @@ void CmdScript(CommandContext& ctx) {
 }  // namespace
 
 bool ScriptBusy() { return g_busy_scripts.load(std::memory_order_relaxed) > 0; }
+
+std::string_view BusyError() {
+  return g_busy_functions.load(std::memory_order_relaxed) > 0 ? kErrBusyFunction : kErrBusy;
+}
 
 void SetServeLoopWhileBusy(ServeLoopWhileBusy serve, void* arg) {
   t_loop_server.serve = serve;

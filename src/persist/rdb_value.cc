@@ -583,4 +583,40 @@ RdbError ParseRdbValue(std::string_view payload, RdbValue* out) {
   return RdbError::kOk;
 }
 
+namespace {
+constexpr uint8_t kOpcodeFunction2 = 245;
+
+void PutFooter(std::string* out) {
+  PutLe(out, kRdbVersion, 2);
+  PutLe(out, Crc64(0, *out), 8);
+}
+}  // namespace
+
+std::string DumpFunctionPayload(const std::vector<std::string_view>& codes) {
+  std::string out;
+  for (std::string_view code : codes) {
+    out.push_back(static_cast<char>(kOpcodeFunction2));
+    PutString(&out, code);
+  }
+  PutFooter(&out);
+  return out;
+}
+
+RdbError ParseFunctionPayload(std::string_view payload, std::vector<std::string>* codes) {
+  if (payload.size() < 10) return RdbError::kBadFooter;
+  const char* footer = payload.data() + payload.size() - 10;
+  if (GetLe(footer, 2) > kRdbVersion) return RdbError::kBadFooter;
+  if (Crc64(0, payload.substr(0, payload.size() - 8)) != GetLe(footer + 2, 8))
+    return RdbError::kBadFooter;
+  Reader r(payload.substr(0, payload.size() - 10));
+  codes->clear();
+  while (r.remaining() > 0) {
+    uint8_t type;
+    std::string code;
+    if (!r.U8(&type) || type != kOpcodeFunction2 || !r.String(&code)) return RdbError::kBadData;
+    codes->push_back(std::move(code));
+  }
+  return RdbError::kOk;
+}
+
 }  // namespace kv

@@ -41,4 +41,10 @@ enum class RdbError : uint8_t {
 // (an LZF string at most a bounded multiple of its compressed size).
 RdbError ParseRdbValue(std::string_view payload, RdbValue* out);
 
+// FUNCTION DUMP / RESTORE payloads, as Redis 7.0 writes them: per library the
+// RDB_OPCODE_FUNCTION2 byte and its code as an RDB string, then the same footer. Parse refuses
+// any other opcode (the pre-release RDB_OPCODE_FUNCTION included) as kBadData.
+std::string DumpFunctionPayload(const std::vector<std::string_view>& codes);
+RdbError ParseFunctionPayload(std::string_view payload, std::vector<std::string>* codes);
+
 }  // namespace kv

@@ -304,7 +304,7 @@ void PushStringArray(lua_State* L, std::span<const std::string_view> items) {
 }  // namespace
 
 void LuaEngine::Run(const std::string& sha, int ref, std::span<const std::string_view> keys,
-                    std::span<const std::string_view> args, ReplyBuilder& out) {
+                    std::span<const std::string_view> args, ReplyBuilder& out, bool as_function) {
   resp_ = 2;  // every script starts in RESP2 (redis.setresp changes it)
   kill_.store(false, std::memory_order_relaxed);
   busy_.store(false, std::memory_order_relaxed);
@@ -318,12 +318,12 @@ void LuaEngine::Run(const std::string& sha, int ref, std::span<const std::string
   // is not a protected call, and the arguments are in the server's memory already) but count
   // against it once the script runs.
   PushStringArray(L_, keys);
-  lua_setfield(L_, LUA_GLOBALSINDEX, "KEYS");
+  if (!as_function) lua_setfield(L_, LUA_GLOBALSINDEX, "KEYS");
   PushStringArray(L_, args);
-  lua_setfield(L_, LUA_GLOBALSINDEX, "ARGV");
+  if (!as_function) lua_setfield(L_, LUA_GLOBALSINDEX, "ARGV");
   enforce_limit_ = true;
   lua_sethook(L_, Hook, LUA_MASKCOUNT, options_.hook_instructions);
-  const int rc = lua_pcall(L_, 0, 1, handler);
+  const int rc = lua_pcall(L_, as_function ? 2 : 0, 1, handler);
   lua_sethook(L_, nullptr, 0, 0);
   enforce_limit_ = false;
   running_.store(false, std::memory_order_release);

@@ -21,6 +21,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "core/reply_builder.h"
@@ -43,6 +44,28 @@ struct EngineOptions {
   std::string redis_version = "7.0.15";
 };
 
+// Flags of redis.register_function, in the order FUNCTION LIST shows them.
+enum FunctionFlag : uint32_t {
+  kFnNoWrites = 1,
+  kFnAllowOom = 2,
+  kFnAllowStale = 4,
+  kFnNoCluster = 8,
+  kFnAllowCrossSlotKeys = 16,
+};
+inline constexpr std::pair<FunctionFlag, std::string_view> kFunctionFlagNames[] = {
+    {kFnNoWrites, "no-writes"},
+    {kFnAllowOom, "allow-oom"},
+    {kFnAllowStale, "allow-stale"},
+    {kFnNoCluster, "no-cluster"},
+    {kFnAllowCrossSlotKeys, "allow-cross-slot-keys"}};
+
+// One function a library registered.
+struct FunctionDef {
+  std::string name;
+  std::string description;
+  uint32_t flags = 0;
+};
+
 class LuaEngine {
  public:
   LuaEngine(ScriptCache& cache, ScriptHost& host, EngineOptions options = {});
@@ -58,6 +81,31 @@ class LuaEngine {
                std::span<const std::string_view> args, ReplyBuilder& out);
   // SCRIPT LOAD: compiles `body`; replies its SHA1 (bulk) or the compile error.
   void Load(std::string_view body, ReplyBuilder& out);
+
+  // FUNCTION LOAD on this engine: runs `code` (the library body with its shebang line removed,
+  // its newline kept) where only redis.register_function, redis.log and the LOG_* and version
+  // fields exist, as Redis 7.0 loads libraries. On success the functions are kept under
+  // (library, generation), replacing an older generation, and `fns` lists them; on failure
+  // `err` is Redis's message (without "ERR ") and nothing is kept.
+  bool LoadLibrary(const std::string& library, uint64_t generation, std::string_view code,
+                   std::vector<FunctionDef>* fns, std::string* err);
+  bool HasLibrary(const std::string& library, uint64_t generation) const;
+  // Drops every library this engine holds that `keep` rejects.
+  template <typename Keep>
+  void DropLibraries(Keep keep) {
+    for (auto it = libs_.begin(); it != libs_.end();) {
+      if (keep(it->first, it->second.generation)) {
+        ++it;
+      } else {
+        ReleaseLibrary(it->second);
+        it = libs_.erase(it);
+      }
+    }
+  }
+  // FCALL: runs `function` of a library loaded here, with KEYS and ARGV as its two arguments.
+  void CallFunction(const std::string& library, const std::string& function,
+                    std::span<const std::string_view> keys, std::span<const std::string_view> args,
+                    ReplyBuilder& out);
 
   // SCRIPT KILL, from any thread: stops the running script at its next hook call with Redis's
   // "Script killed by user with SCRIPT KILL..." error. False when no script runs.
@@ -79,13 +127,25 @@ class LuaEngine {
   bool Reentered(ReplyBuilder& out);
   // Compiles `body` into a registry reference; on failure replies the compile error.
   bool Compile(const std::string& sha, std::string_view body, ReplyBuilder& out);
+  // as_function: KEYS and ARGV are passed as the two arguments (FCALL), not set as globals.
   void Run(const std::string& sha, int ref, std::span<const std::string_view> keys,
-           std::span<const std::string_view> args, ReplyBuilder& out);
+           std::span<const std::string_view> args, ReplyBuilder& out, bool as_function = false);
   void ReplyRunError(const std::string& sha, ReplyBuilder& out);
   // Drops the compiled functions when SCRIPT FLUSH moved the cache to a new epoch.
   void SyncEpoch();
   // Runs inside lua_cpcall: opens the libraries, builds `redis`, seals the state.
   void SetupState();
+
+  struct Library {
+    uint64_t generation = 0;
+    std::unordered_map<std::string, int> refs;  // function name -> registry reference
+  };
+  void ReleaseLibrary(Library& lib);
+  // The environment library code and its functions run in (built on first use).
+  void PushFunctionEnv();
+  static int FunctionEnvIndex(lua_State* L);
+  static int LuaRegisterFunction(lua_State* L);
+  int RegisterFunction(lua_State* L);
 
   static void* Alloc(void* ud, void* ptr, size_t osize, size_t nsize);
   static void Hook(lua_State* L, lua_Debug* ar);
@@ -121,6 +181,10 @@ class LuaEngine {
   std::atomic<bool> running_{false};
   std::atomic<bool> busy_{false};
   std::atomic<bool> kill_{false};
+
+  std::unordered_map<std::string, Library> libs_;
+  // While LoadLibrary runs: the functions registered so far (their references held).
+  std::vector<std::pair<FunctionDef, int>>* registering_ = nullptr;
 
   // redis.call's argument views and the texts of its number arguments, reused across calls.
   std::vector<std::string_view> argv_;
