@@ -88,7 +88,9 @@ AtomicBatch::AtomicBatch(Dispatcher& dispatcher, ClientState& client, const Lock
     cross_namespace_ = std::unique_lock(CrossNamespaceMutex());
     for (Keyspace* ks : plan.store_.All()) lock_all(ks);
   } else if (plan.whole_ns_) {
-    lock_all(plan.ns_);
+    // One gate instead of every shard's lock (core/shard_mutex.h).
+    gated_ = plan.ns_;
+    gated_->gate().Close(this);
   } else if (plan.ns_) {
     std::vector<uint32_t> shards = plan.shards_;
     std::sort(shards.begin(), shards.end());
@@ -105,6 +107,7 @@ AtomicBatch::~AtomicBatch() {
   t_atomic_batch = nullptr;
   t_current_batch = nullptr;
   for (auto it = locked_.rbegin(); it != locked_.rend(); ++it) (*it)->mu().UnlockForBatch();
+  if (gated_) gated_->gate().Open();
 }
 
 void AtomicBatch::Run(std::span<const std::string_view> args, std::span<const TypedArg> typed,

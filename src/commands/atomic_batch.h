@@ -3,8 +3,10 @@
 //
 // A batch
 //   1. locks a shard set (a LockPlan) in the one global order: every shard of every namespace
-//      (namespaces in creation order, shards ascending), or every shard of one namespace, or the
-//      shards of some keys in one namespace, ascending;
+//      (namespaces in creation order, shards ascending), or the shards of some keys in one
+//      namespace, ascending; or holds one whole namespace by closing its gate
+//      (core/shard_mutex.h NamespaceGate), after which its commands lock the shards they touch
+//      as usual, alone in the namespace;
 //   2. marks this thread as running it, which makes the lock calls its commands make on those
 //      shards no-ops (core/shard_mutex.h), so each command runs through the dispatcher's usual
 //      path (handler, statistics, WATCH notification) unchanged, with the batch's locks held;
@@ -115,6 +117,7 @@ class AtomicBatch {
   const int64_t now_ms_;
   std::unique_lock<std::mutex> cross_namespace_;
   std::vector<Shard*> locked_;
+  Keyspace* gated_ = nullptr;  // a whole namespace, held by its gate rather than shard by shard
   std::string body_;
   uint32_t logged_ = 0;
 };

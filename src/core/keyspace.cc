@@ -7,7 +7,10 @@ namespace kv {
 Keyspace::Keyspace(std::string name, uint32_t shard_count)
     : name_(std::move(name)), mask_(shard_count - 1) {
   shards_.reserve(shard_count);
-  for (uint32_t i = 0; i < shard_count; ++i) shards_.push_back(std::make_unique<Shard>());
+  for (uint32_t i = 0; i < shard_count; ++i) {
+    shards_.push_back(std::make_unique<Shard>());
+    shards_.back()->mu().set_gate(&gate_);
+  }
 }
 
 size_t Keyspace::Size() {

@@ -33,6 +33,9 @@ class Keyspace {
   uint32_t ShardOfHash(uint64_t hash) const { return static_cast<uint32_t>(hash) & mask_; }
   Shard& shard(uint32_t i) { return *shards_[i]; }
   Shard& ShardFor(std::string_view key) { return *shards_[ShardIndex(key)]; }
+  // Every shard's lock enters it: a batch that closes it holds the whole namespace
+  // (core/shard_mutex.h).
+  NamespaceGate& gate() { return gate_; }
 
   // Totals over shards, each read under its shard's lock (not one atomic snapshot).
   size_t Size();
@@ -48,6 +51,7 @@ class Keyspace {
  private:
   std::string name_;
   uint32_t mask_;
+  NamespaceGate gate_;  // before shards_: their mutexes point to it
   std::vector<std::unique_ptr<Shard>> shards_;
 };
 

@@ -2,13 +2,24 @@
 
 #include <openssl/evp.h>
 
+#include <memory>
+
 
 namespace kv::scripting {
 
 std::string Sha1Hex(std::string_view data) {
+  // Every EVAL hashes its body. EVP_Digest with EVP_sha1() allocates a context and makes
+  // OpenSSL 3 look the implementation up again each time, several times the cost of the hash
+  // of a short script; the implementation is fetched once and each thread reuses a context.
+  static EVP_MD* const sha1 = EVP_MD_fetch(nullptr, "SHA1", nullptr);
+  thread_local const std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> ctx(
+      EVP_MD_CTX_new(), &EVP_MD_CTX_free);
   unsigned char md[EVP_MAX_MD_SIZE];
   unsigned int len = 0;
-  EVP_Digest(data.data(), data.size(), md, &len, EVP_sha1(), nullptr);
+  if (sha1 == nullptr || ctx == nullptr || !EVP_DigestInit_ex2(ctx.get(), sha1, nullptr) ||
+      !EVP_DigestUpdate(ctx.get(), data.data(), data.size()) ||
+      !EVP_DigestFinal_ex(ctx.get(), md, &len))
+    EVP_Digest(data.data(), data.size(), md, &len, EVP_sha1(), nullptr);
   static constexpr char kHex[] = "0123456789abcdef";
   std::string out(2 * len, '\0');
   for (unsigned int i = 0; i < len; ++i) {
