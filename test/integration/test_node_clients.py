@@ -1,7 +1,8 @@
-"""Node.js clients against the server: ioredis and node-redis (npm `redis`) run basic commands,
-MULTI/EXEC (with a command error inside EXEC and a queueing error), WATCH aborted by another
-connection's write, pub/sub with a channel and a pattern, and scripts by EVALSHA with the EVAL
-fallback (test/node/clients.js, at the versions test/node/package-lock.json pins)."""
+"""Node.js clients against the server: ioredis and node-redis (npm `redis`, RESP2 and RESP3) run
+basic commands, MULTI/EXEC (with a command error inside EXEC and a queueing error), WATCH
+aborted by another connection's write, pub/sub with a channel and a pattern, and scripts by
+EVALSHA with the EVAL fallback (test/node/clients.js, at the versions
+test/node/package-lock.json pins)."""
 
 from __future__ import annotations
 
@@ -50,18 +51,34 @@ def test_ioredis(kv):
     assert c.exists("io:m3") == 0  # EXECABORT ran nothing
 
 
+NODE_REDIS = dict(COMMON)
+NODE_REDIS.update({
+    "multi": ["OK", 2, "2"],
+    # node-redis turns a reply array holding an error into one MultiErrorReply
+    "multi_error": "exec error: 1 commands failed, see .replies and .errorIndexes "
+                   "for more information",
+    "watch_aborted": {"error": "WatchError"},
+    "messages": [["message", "nr:ch", "hello"],
+                 ["pmessage", "nr:news.*", "nr:news.sport", "goal"],
+                 ["message", "nr:ch", "bye"]],
+})
+
+
 def test_node_redis(kv):
     out = node_client("redis", kv.port)
-    expected = dict(COMMON)
+    assert out == NODE_REDIS
+    assert kv.client().get("nr:m2") == "1"
+
+
+def test_node_redis_resp3(kv):
+    """The same over RESP3 (HELLO 3), plus a connection that subscribes and goes on running
+    commands, receiving its own PUBLISH as a push."""
+    out = node_client("redis3", kv.port)
+    expected = dict(NODE_REDIS)
     expected.update({
-        "multi": ["OK", 2, "2"],
-        # node-redis turns a reply array holding an error into one MultiErrorReply
-        "multi_error": "exec error: 1 commands failed, see .replies and .errorIndexes "
-                       "for more information",
-        "watch_aborted": {"error": "WatchError"},
-        "messages": [["message", "nr:ch", "hello"],
-                     ["pmessage", "nr:news.*", "nr:news.sport", "goal"],
-                     ["message", "nr:ch", "bye"]],
+        "get_while_subscribed": "v1",
+        "publish_while_subscribed": 1,
+        "own_messages": ["self"],
     })
     assert out == expected
-    assert kv.client().get("nr:m2") == "1"
+

@@ -2,6 +2,7 @@
 // object of what it saw, for test/integration/test_node_clients.py and test_bullmq.py to check.
 //   node clients.js ioredis PORT   basic commands, MULTI/EXEC, WATCH, pub/sub, EVALSHA (ioredis)
 //   node clients.js redis PORT     the same with node-redis (npm `redis`)
+//   node clients.js redis3 PORT    node-redis speaking RESP3 (HELLO 3; pushes for pub/sub)
 //   node clients.js bullmq PORT    BullMQ Queue.add + Worker; reports the commands that failed
 // Every mode ends on its own: a step that hangs is cut by a deadline and reported, and the
 // process exits when it has printed.
@@ -97,11 +98,12 @@ async function runIoredis() {
   return out;
 }
 
-async function runNodeRedis() {
+async function runNodeRedis(resp = 2) {
   const { createClient, defineScript } = require('redis');
   const url = `redis://127.0.0.1:${port}`;
   const c = createClient({
     url,
+    RESP: resp,
     scripts: {
       setAndCount: defineScript({
         NUMBER_OF_KEYS: 2,
@@ -169,6 +171,17 @@ async function runNodeRedis() {
     out.evalsha = await c.evalSha(sha, { keys: ['nr:k', 'nr:cnt'], arguments: ['three'] });
     out.evalsha_missing = await c.evalSha('0'.repeat(40)).catch((e) => e.message);
     out.script_key = await c.get('nr:k');
+
+    if (resp === 3) {
+      // RESP3: one connection subscribes, keeps running commands and gets its own message.
+      let subscribed;
+      const own = collect(1, (push) => { subscribed = c.subscribe('nr:same', (msg) => push(msg)); });
+      await withDeadline(subscribed, 'subscribe on the command connection');
+      out.get_while_subscribed = await c.get('nr:s');
+      out.publish_while_subscribed = await c.publish('nr:same', 'self');
+      out.own_messages = await withDeadline(own, 'own message');
+      await c.unsubscribe('nr:same');
+    }
   } finally {
     await sub.quit().catch(() => {});
     await c.quit().catch(() => {});
@@ -263,11 +276,16 @@ async function runBullmq() {
   return out;
 }
 
-const modes = { ioredis: runIoredis, redis: runNodeRedis, bullmq: runBullmq };
+const modes = {
+  ioredis: runIoredis,
+  redis: () => runNodeRedis(2),
+  redis3: () => runNodeRedis(3),
+  bullmq: runBullmq,
+};
 
 (async () => {
   if (!modes[mode] || !port) {
-    process.stderr.write('usage: node clients.js ioredis|redis|bullmq PORT\n');
+    process.stderr.write('usage: node clients.js ioredis|redis|redis3|bullmq PORT\n');
     process.exit(2);
   }
   let code = 0;
