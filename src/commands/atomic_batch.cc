@@ -45,13 +45,30 @@ void LockPlan::AddNamespace(Keyspace* ns) {
   if (Within(ns)) whole_ns_ = true;
 }
 
+namespace {
+bool ReachesOtherNamespaces(const CommandSpec& spec) {
+  return spec.name == "select" || spec.name == "flushall" || spec.has(kCmdCrossNamespace);
+}
+bool LocksWholeNamespace(const CommandSpec& spec, std::span<const std::string_view> args) {
+  return spec.has(kCmdAllShards) || (spec.locks_all_shards && spec.locks_all_shards(args));
+}
+}  // namespace
+
+bool LockPlan::StaysInNamespace(const CommandSpec& spec, std::span<const std::string_view> args) {
+  if (ReachesOtherNamespaces(spec)) return false;
+  if (LocksWholeNamespace(spec, args)) return true;
+  thread_local std::vector<size_t> positions;
+  spec.KeyPositions(args, &positions);
+  return !positions.empty() || TouchesNoShard(spec);
+}
+
 void LockPlan::AddCommand(const CommandSpec& spec, std::span<const std::string_view> args,
                           Keyspace* ns) {
   // Namespaces the command names: created before the batch locks, so that it locks them too.
   auto named = [&](std::string_view name) {
     if (Store::ValidName(name)) store_.Get(name);
   };
-  if (spec.name == "select" || spec.name == "flushall" || spec.has(kCmdCrossNamespace)) {
+  if (ReachesOtherNamespaces(spec)) {
     if (spec.name == "select" && args.size() > 1) named(args[1]);
     if (spec.name == "move" && args.size() > 2) named(args[2]);
     if (spec.name == "swapdb" && args.size() > 2) {
@@ -64,7 +81,7 @@ void LockPlan::AddCommand(const CommandSpec& spec, std::span<const std::string_v
     AddEverything();
     return;
   }
-  if (spec.has(kCmdAllShards) || (spec.locks_all_shards && spec.locks_all_shards(args))) {
+  if (LocksWholeNamespace(spec, args)) {
     AddNamespace(ns);
     return;
   }
@@ -118,6 +135,13 @@ void AtomicBatch::Run(std::span<const std::string_view> args, std::span<const Ty
     rb.SendError(errors::UnknownCommand(args[0], args.subspan(1)));
     return;
   }
+  Run(*spec, args, typed, rb);
+}
+
+void AtomicBatch::Run(const CommandSpec& spec_ref, std::span<const std::string_view> args,
+                      std::span<const TypedArg> typed, ReplyBuilder& rb) {
+  ServerState& server = dispatcher_.server();
+  const CommandSpec* const spec = &spec_ref;
   std::vector<size_t> positions;
   spec->KeyPositions(args, &positions);
   ThreadStats& stats = server.thread_stats.Local();

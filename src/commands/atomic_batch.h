@@ -51,6 +51,9 @@ class LockPlan {
   // What `spec` run with `args` in namespace `ns` locks. Namespaces a command names (SELECT,
   // MOVE, COPY ... DB, SWAPDB) are created now, so that the batch locks them too.
   void AddCommand(const CommandSpec& spec, std::span<const std::string_view> args, Keyspace* ns);
+  // Whether what AddCommand plans for `spec` stays within the client's namespace (then a batch
+  // holding that whole namespace covers it), without creating any namespace.
+  static bool StaysInNamespace(const CommandSpec& spec, std::span<const std::string_view> args);
 
   bool everything() const { return everything_; }
   bool whole_namespace() const { return whole_ns_; }
@@ -82,6 +85,9 @@ class AtomicBatch {
   // does not block: it answers as if its timeout had passed.
   void Run(std::span<const std::string_view> args, std::span<const TypedArg> typed,
            ReplyBuilder& rb);
+  // Run, for a caller that already looked the command up.
+  void Run(const CommandSpec& spec, std::span<const std::string_view> args,
+           std::span<const TypedArg> typed, ReplyBuilder& rb);
   // Appends the record of the commands that changed data so far (if any) to the WAL.
   void Commit();
 

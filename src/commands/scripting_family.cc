@@ -106,7 +106,7 @@ class Host final : public scripting::ScriptHost {
       return;
     }
     if (spec->has(kCmdWrite)) wrote_.store(true, std::memory_order_release);
-    batch_->Run(argv, {}, rb);
+    batch_->Run(*spec, argv, {}, rb);
   }
 
   int AclCheck(std::span<const std::string_view> argv) override {
@@ -148,11 +148,7 @@ class Host final : public scripting::ScriptHost {
   // Whether the batch's locks cover what the command locks: the whole namespace for a script,
   // everything inside EXEC.
   bool CoveredByBatch(const CommandSpec& spec, std::span<const std::string_view> argv) {
-    if (holds_everything_) return true;
-    LockPlan plan(ctx_->server->store);
-    plan.AddNamespace(ctx_->client->ns);
-    plan.AddCommand(spec, argv, ctx_->client->ns);
-    return !plan.everything();
+    return holds_everything_ || LockPlan::StaysInNamespace(spec, argv);
   }
 
   CommandContext* ctx_ = nullptr;
