@@ -15,8 +15,8 @@ PACKAGES=(
   libssl-dev openssl
   liblzf-dev
   liblua5.1-0-dev lua-cjson-dev lua-bitop-dev lua-messagepack
-  # Task queues the end-to-end tests run against kv-server (test/integration/test_rq.py,
-  # test_celery.py, test_sidekiq.py); ruby-sidekiq brings ruby and the redis gem.
+  # Task queues the end-to-end tests and scripts/bench-celery.sh run against kv-server (RQ,
+  # Celery, Sidekiq); ruby-sidekiq brings ruby and the redis gem.
   python3-rq python3-celery ruby ruby-redis ruby-sidekiq
 )
 # Node.js and npm for the node client tests. A machine may have them from elsewhere (a
