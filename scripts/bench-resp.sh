@@ -11,7 +11,22 @@
 #   CLIENTS     redis-benchmark connections (default 50)
 #   TESTS       redis-benchmark tests (default set,get,incr,mset); "suite" = redis-benchmark's
 #               whole default suite in its order, the keyspace kept from test to test within a
-#               round as a run without -t keeps it (LPOP pops what LPUSH and RPUSH pushed)
+#               round as a run without -t keeps it (LPOP pops what LPUSH and RPUSH pushed).
+#               Besides redis-benchmark's own test names (-t) there are:
+#                 eval      EVAL of a small script (INCR of KEYS[1], 100000 random keys)
+#                 evalsha   the same script by EVALSHA (SCRIPT LOAD first)
+#                 multi     MULTI, SET, INCR, GET, EXEC: MULTI_CONNS redis-cli --pipe streams of
+#                           N/MULTI_CONNS transactions each; rps = transactions/s over the wall
+#                           time, no latency (redis-benchmark sends one command per request)
+#                 publish1  PUBLISH to a channel with 1 subscriber
+#                 publish50 PUBLISH to a channel with 50 subscribers
+#                 (publishK: K subscribers, connections of scripts/lib/bench-subscribers.py
+#                 that drain without parsing; a run whose subscribers the server disconnected
+#                 is marked in the table)
+#               "atomic" = eval,evalsha,multi,publish1,publish50 (the transactions and scripting
+#               issue's benchmarks)
+#   MULTI_CONNS connections of the multi test (default 8)
+#   PUBLISH_PAYLOAD  message of the publish tests (default "hello")
 #   PIPELINES   pipeline depths to run (default "1 16")
 #   MEM_KEYS    requests for the memory test (default 1000000)
 #   MEM_SHAPES  collection memory shapes (scripts/lib/mem-shapes.awk; default all four,
@@ -35,7 +50,11 @@ FLUSH_EACH=1
 if [ "$TESTS" = suite ]; then
   TESTS="$SUITE_TESTS"
   FLUSH_EACH=0
+elif [ "$TESTS" = atomic ]; then
+  TESTS=eval,evalsha,multi,publish1,publish50
 fi
+MULTI_CONNS="${MULTI_CONNS:-8}"
+PUBLISH_PAYLOAD="${PUBLISH_PAYLOAD:-hello}"
 PIPELINES="${PIPELINES:-1 16}"
 MEM_KEYS="${MEM_KEYS:-1000000}"
 KV_THREADS="${KV_THREADS:-auto}"
@@ -101,21 +120,117 @@ used_memory() {  # port
 RESULTS="$WORK/results"
 : >"$RESULTS"
 
+SMALL_SCRIPT="return redis.call('INCR', KEYS[1])"
+DROPPED="$WORK/dropped"  # "server test pipeline" of publish runs that lost subscribers
+: >"$DROPPED"
+
+bench_csv() {  # port test pipeline -> redis-benchmark's CSV
+  local port="$1" test="$2" pipe="$3" sha
+  local base=("$BENCH" -h "$HOST" -p "$port" -c "$CLIENTS" -n "$N" -P "$pipe" --csv)
+  case "$test" in
+    eval) timeout 900 "${base[@]}" -r 100000 EVAL "$SMALL_SCRIPT" 1 'counter:__rand_int__' ;;
+    evalsha)
+      sha="$("$CLI" -h "$HOST" -p "$port" SCRIPT LOAD "$SMALL_SCRIPT")"
+      timeout 900 "${base[@]}" -r 100000 EVALSHA "$sha" 1 'counter:__rand_int__' ;;
+    publish*) timeout 900 "${base[@]}" PUBLISH bench:channel "$PUBLISH_PAYLOAD" ;;
+    *) timeout 900 "${base[@]}" -t "$test" ;;
+  esac
+}
+
+# One file of N/MULTI_CONNS transactions on random keys, sent by every connection of the multi
+# test: redis-cli --pipe streams it and counts the replies.
+MULTI_FILE="$WORK/multi.resp"
+make_multi_file() {
+  awk -v n="$((N / MULTI_CONNS))" 'function bulk(s) { printf "$%d\r\n%s\r\n", length(s), s }
+    BEGIN { srand(1); for (i = 0; i < n; i++) { k = "tx:" int(rand() * 100000)
+      printf "*1\r\n"; bulk("MULTI")
+      printf "*3\r\n"; bulk("SET"); bulk(k); bulk("v")
+      printf "*2\r\n"; bulk("INCR"); bulk(k "n")
+      printf "*2\r\n"; bulk("GET"); bulk(k)
+      printf "*1\r\n"; bulk("EXEC") } }' >"$MULTI_FILE"
+}
+
+multi_rps() {  # port -> transactions per second
+  local port="$1" t0 t1 i per out
+  per=$((N / MULTI_CONNS))
+  t0="$(date +%s%N)"
+  for i in $(seq 1 "$MULTI_CONNS"); do
+    timeout 900 "$CLI" -h "$HOST" -p "$port" --pipe <"$MULTI_FILE" >"$WORK/multi.$i.out" 2>&1 &
+  done
+  wait
+  t1="$(date +%s%N)"
+  for i in $(seq 1 "$MULTI_CONNS"); do
+    out="$(cat "$WORK/multi.$i.out")"
+    if ! grep -q "errors: 0, replies: $((per * 5))" <<<"$out"; then
+      echo "bench-resp.sh: multi against port $port: $out" >&2
+      exit 1
+    fi
+  done
+  awk -v n="$((per * MULTI_CONNS))" -v ns="$((t1 - t0))" 'BEGIN { printf "%.2f\n", n / (ns / 1e9) }'
+}
+
+SUBS_PID=""
+start_subscribers() {  # port count
+  local i
+  # Removed first: the shell truncates the file in the child, maybe after the first check
+  # below has read the previous run's "ready".
+  rm -f "$WORK/subs.out"
+  "$ROOT/scripts/lib/bench-subscribers.py" "$HOST" "$1" bench:channel "$2" >"$WORK/subs.out" 2>&1 &
+  SUBS_PID=$!
+  for i in $(seq 1 200); do
+    grep -qs '^ready$' "$WORK/subs.out" && return 0
+    kill -0 "$SUBS_PID" 2>/dev/null || break
+    sleep 0.05
+  done
+  echo "bench-resp.sh: subscribers did not start:" >&2
+  cat "$WORK/subs.out" >&2
+  exit 1
+}
+stop_subscribers() {
+  stop_process "$SUBS_PID"
+  wait "$SUBS_PID" 2>/dev/null || true
+  SUBS_PID=""
+}
+
 run_one() {  # server-name port pid test pipeline
-  local name="$1" port="$2" pid="$3" test="$4" pipe="$5" before after csv line rps p99
+  local name="$1" port="$2" pid="$3" test="$4" pipe="$5" before after csv line rps p99 subs=0 numsub
   if [ "$FLUSH_EACH" = 1 ] || [ "$test" = "${TEST_LIST[0]}" ]; then
     "$CLI" -h "$HOST" -p "$port" FLUSHALL >/dev/null
   fi
+  if [[ "$test" == publish* ]]; then
+    subs="${test#publish}"
+    start_subscribers "$port" "$subs"
+  fi
   before="$(cpu_ticks "$pid")"
-  csv="$(timeout 900 "$BENCH" -h "$HOST" -p "$port" -c "$CLIENTS" -n "$N" -P "$pipe" -t "$test" --csv)"
+  if [ "$test" = multi ]; then
+    rps="$(multi_rps "$port")"
+    p99=n/a
+  else
+    csv="$(bench_csv "$port" "$test" "$pipe")"
+  fi
   after="$(cpu_ticks "$pid")"
-  # "test","rps","avg_latency_ms","min_latency_ms","p50_latency_ms","p95_latency_ms","p99_latency_ms","max_latency_ms"
-  # The line of this test: -t lrange_100 also prints the LPUSH that fills the list first.
-  line="$(grep -i "^\"${test}[\" ]" <<<"$csv" | head -n 1 || true)"
-  rps="$(awk -F'","' '{ print $2 }' <<<"$line")"
-  p99="$(awk -F'","' '{ print $7 }' <<<"$line")"
+  if [ "$subs" -gt 0 ]; then
+    numsub="$("$CLI" -h "$HOST" -p "$port" PUBSUB NUMSUB bench:channel | tail -n 1)"
+    stop_subscribers
+    if [ "$numsub" != "$subs" ] || ! grep -q 'closed by the server: 0$' "$WORK/subs.out"; then
+      echo "bench-resp.sh: $name $test P=$pipe: the server disconnected subscribers" \
+        "($numsub of $subs left; $(tail -n 1 "$WORK/subs.out"))" >&2
+      echo "$name $test $pipe" >>"$DROPPED"
+    fi
+  fi
+  if [ "$test" != multi ]; then
+    # "test","rps","avg_latency_ms","min_latency_ms","p50_latency_ms","p95_latency_ms","p99_latency_ms","max_latency_ms"
+    # The line of this test: -t lrange_100 also prints the LPUSH that fills the list first; a
+    # command line of our own prints one line after the header.
+    case "$test" in
+      eval|evalsha|publish*) line="$(sed -n 2p <<<"$csv")" ;;
+      *) line="$(grep -i "^\"${test}[\" ]" <<<"$csv" | head -n 1 || true)" ;;
+    esac
+    rps="$(awk -F'","' '{ print $2 }' <<<"$line")"
+    p99="$(awk -F'","' '{ print $7 }' <<<"$line")"
+  fi
   if [ -z "$rps" ]; then
-    echo "bench-resp.sh: no result from redis-benchmark -t $test -P $pipe against $name:" >&2
+    echo "bench-resp.sh: no result from redis-benchmark $test -P $pipe against $name:" >&2
     echo "$csv" >&2
     exit 1
   fi
@@ -127,10 +242,18 @@ echo "kv-server: $KV_BIN (port $KV_PORT, threads $KV_THREADS), redis-server $("$
 echo "N=$N ROUNDS=$ROUNDS CLIENTS=$CLIENTS TESTS=$TESTS PIPELINES=$PIPELINES, $(nproc) CPUs" >&2
 
 IFS=, read -r -a TEST_LIST <<<"$TESTS"
+if [[ ",$TESTS," == *,multi,* ]]; then
+  make_multi_file
+fi
+FIRST_PIPE="${PIPELINES%% *}"
 for round in $(seq 1 "$ROUNDS"); do
   echo "round $round/$ROUNDS" >&2
   for pipe in $PIPELINES; do
     for test in "${TEST_LIST[@]}"; do
+      # The multi test streams its transactions (pipelined by redis-cli): one run per round.
+      if [ "$test" = multi ] && [ "$pipe" != "$FIRST_PIPE" ]; then
+        continue
+      fi
       if [ $((round % 2)) -eq 1 ]; then
         run_one kv "$KV_PORT" "$KV_PID" "$test" "$pipe"
         run_one redis "$REDIS_PORT" "$REDIS_PID" "$test" "$pipe"
@@ -218,14 +341,28 @@ echo "| test | P | kv rps | redis rps | kv/redis | kv p99 ms | redis p99 ms | kv
 echo "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|"
 for pipe in $PIPELINES; do
   for test in "${TEST_LIST[@]}"; do
+    if [ "$test" = multi ] && [ "$pipe" != "$FIRST_PIPE" ]; then
+      continue
+    fi
     kv_rps="$(col kv "$test" "$pipe" 4 | median)"
     r_rps="$(col redis "$test" "$pipe" 4 | median)"
     kv_p99="$(col kv "$test" "$pipe" 5 | median)"
     r_p99="$(col redis "$test" "$pipe" 5 | median)"
     kv_cpu="$(cpu_us kv "$test" "$pipe")"
     r_cpu="$(cpu_us redis "$test" "$pipe")"
+    label="$test"
+    shown_pipe="$pipe"
+    if [ "$test" = multi ]; then
+      label="multi (tx/s, redis-cli --pipe x $MULTI_CONNS)"
+      shown_pipe=-
+      kv_p99=n/a
+      r_p99=n/a
+    fi
+    if grep -q " $test " "$DROPPED"; then
+      label+=" (subscribers dropped: $(awk -v t="$test" '$2 == t { print $1 }' "$DROPPED" | sort -u | tr '\n' ' '))"
+    fi
     printf '| %s | %s | %.0f | %.0f | %s | %s | %s | %.3f | %.3f | %s |\n' \
-      "$test" "$pipe" "$kv_rps" "$r_rps" "$(ratio "$kv_rps" "$r_rps")" "$kv_p99" "$r_p99" \
+      "$label" "$shown_pipe" "$kv_rps" "$r_rps" "$(ratio "$kv_rps" "$r_rps")" "$kv_p99" "$r_p99" \
       "$kv_cpu" "$r_cpu" "$(ratio "$kv_cpu" "$r_cpu")"
   done
 done

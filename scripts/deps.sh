@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Installs every Debian 12 package kv-server needs to build, test and benchmark.
-# Idempotent: when everything is installed it only runs one dpkg-query and exits.
+# Installs every Debian 12 package kv-server needs to build, test and benchmark, then the npm
+# packages of the node client tests (scripts/node-deps.sh).
+# Idempotent: when everything is installed it only runs one dpkg-query, a checksum and exits.
 # Must run as root (or with sudo available) when something is missing.
 set -euo pipefail
 
@@ -14,7 +15,15 @@ PACKAGES=(
   libssl-dev openssl
   liblzf-dev
   liblua5.1-0-dev lua-cjson-dev lua-bitop-dev lua-messagepack
+  # Task queues the end-to-end tests and scripts/bench-celery.sh run against kv-server (RQ,
+  # Celery, Sidekiq); ruby-sidekiq brings ruby and the redis gem.
+  python3-rq python3-celery ruby ruby-redis ruby-sidekiq
 )
+# Node.js and npm for the node client tests. A machine may have them from elsewhere (a
+# nodejs package that bundles npm and conflicts with Debian's npm): then they are left alone.
+if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
+  PACKAGES+=(nodejs npm)
+fi
 
 missing_packages() {
   local status
@@ -46,7 +55,7 @@ if [ "${#MISSING[@]}" -eq 0 ]; then
      systemctl is-enabled --quiet redis-server.service 2>/dev/null; then
     quiet_redis_service
   fi
-  exit 0
+  exec "$(dirname "${BASH_SOURCE[0]}")/node-deps.sh"
 fi
 
 echo "deps.sh: installing missing packages: ${MISSING[*]}" >&2
@@ -86,4 +95,5 @@ if [ "${#STILL[@]}" -ne 0 ]; then
   echo "deps.sh: still missing after install: ${STILL[*]}" >&2
   exit 1
 fi
+"$(dirname "${BASH_SOURCE[0]}")/node-deps.sh"
 echo "deps.sh: done" >&2
