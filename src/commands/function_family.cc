@@ -493,14 +493,7 @@ void Fcall(CommandContext& ctx, bool read_only) {
     return;
   }
   const int64_t numkeys = *parsed;
-  if (numkeys > static_cast<int64_t>(ctx.args.size()) - 3) {
-    ctx.rb->SendError("ERR Number of keys can't be greater than number of args");
-    return;
-  }
-  if (numkeys < 0) {
-    ctx.rb->SendError("ERR Number of keys can't be negative");
-    return;
-  }
+  if (!NumKeysInRange(ctx, numkeys)) return;
   const bool no_writes = (flags & scripting::kFnNoWrites) != 0;
   if (read_only && !no_writes) {
     ctx.rb->SendError("ERR Can not execute a script with write flag using *_ro command.");

@@ -3,6 +3,7 @@
 // and the hook through which the server answers the clients of the busy script's own loop.
 #pragma once
 
+#include <cstdint>
 #include <functional>
 #include <string_view>
 
@@ -40,6 +41,9 @@ scripting::LuaEngine& LocalEngine();
 // write commands; function: an FCALL (see KillRunningScript).
 void RunScript(CommandContext& ctx, bool read_only, bool function,
                const std::function<void(scripting::LuaEngine&)>& body);
+// EVAL's and FCALL's numkeys against the arguments that follow it: false (error sent) when it
+// is negative or exceeds them, with Redis's texts.
+bool NumKeysInRange(CommandContext& ctx, int64_t numkeys);
 // SCRIPT KILL (function false) / FUNCTION KILL: stops the running script and replies OK, or
 // UNKILLABLE once it wrote, or -BUSY naming the other KILL when it is an EVAL and FUNCTION KILL
 // was asked or the reverse (as Redis 7.0); false (nothing sent) when no script runs.

@@ -227,6 +227,18 @@ void RunScript(CommandContext& ctx, bool read_only, bool function,
   run(batch, false);
 }
 
+bool NumKeysInRange(CommandContext& ctx, int64_t numkeys) {
+  if (numkeys > static_cast<int64_t>(ctx.args.size()) - 3) {
+    ctx.rb->SendError("ERR Number of keys can't be greater than number of args");
+    return false;
+  }
+  if (numkeys < 0) {
+    ctx.rb->SendError("ERR Number of keys can't be negative");
+    return false;
+  }
+  return true;
+}
+
 bool KillRunningScript(ReplyBuilder& rb, bool function) {
   std::lock_guard lock(g_engines_mu);
   for (ThreadScripting* ts : g_engines) {
@@ -258,14 +270,7 @@ void Evaluate(CommandContext& ctx, bool by_sha, bool read_only) {
   }
   int64_t numkeys = 0;
   if (!ParseIntOrReply(ctx, ctx.args[2], &numkeys)) return;
-  if (numkeys > static_cast<int64_t>(ctx.args.size()) - 3) {
-    ctx.rb->SendError("ERR Number of keys can't be greater than number of args");
-    return;
-  }
-  if (numkeys < 0) {
-    ctx.rb->SendError("ERR Number of keys can't be negative");
-    return;
-  }
+  if (!NumKeysInRange(ctx, numkeys)) return;
   if (by_sha && !Cache().Find(ctx.args[1])) {
     ctx.rb->SendError(kNoScript);
     return;

@@ -570,12 +570,18 @@ std::string DumpRdbValue(const RdbValue& v) {
   return out;
 }
 
-RdbError ParseRdbValue(std::string_view payload, RdbValue* out) {
-  if (payload.size() < 10) return RdbError::kBadFooter;
+namespace {
+// DUMP's trailer: 2 bytes of RDB version (not newer than ours) and a CRC64 of all before it.
+bool FooterValid(std::string_view payload) {
+  if (payload.size() < 10) return false;
   const char* footer = payload.data() + payload.size() - 10;
-  if (GetLe(footer, 2) > kRdbVersion) return RdbError::kBadFooter;
-  if (Crc64(0, payload.substr(0, payload.size() - 8)) != GetLe(footer + 2, 8))
-    return RdbError::kBadFooter;
+  return GetLe(footer, 2) <= kRdbVersion &&
+         Crc64(0, payload.substr(0, payload.size() - 8)) == GetLe(footer + 2, 8);
+}
+}  // namespace
+
+RdbError ParseRdbValue(std::string_view payload, RdbValue* out) {
+  if (!FooterValid(payload)) return RdbError::kBadFooter;
   Reader r(payload.substr(0, payload.size() - 10));
   *out = RdbValue{};
   uint8_t type;
@@ -603,11 +609,7 @@ std::string DumpFunctionPayload(const std::vector<std::string_view>& codes) {
 }
 
 RdbError ParseFunctionPayload(std::string_view payload, std::vector<std::string>* codes) {
-  if (payload.size() < 10) return RdbError::kBadFooter;
-  const char* footer = payload.data() + payload.size() - 10;
-  if (GetLe(footer, 2) > kRdbVersion) return RdbError::kBadFooter;
-  if (Crc64(0, payload.substr(0, payload.size() - 8)) != GetLe(footer + 2, 8))
-    return RdbError::kBadFooter;
+  if (!FooterValid(payload)) return RdbError::kBadFooter;
   Reader r(payload.substr(0, payload.size() - 10));
   codes->clear();
   while (r.remaining() > 0) {
