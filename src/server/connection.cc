@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cstring>
 
+#include "commands/scripting.h"
 #include "commands/transactions.h"
 #include "core/memory.h"
 #include "persist/persistence.h"
@@ -292,8 +293,9 @@ void Connection::OnTlsRead(const char* data, size_t n) {
     close_after_flush_ = true;
     PauseReading();
   }
-  // Handshake records and session tickets leave even when no reply is due.
-  Flush();
+  // Handshake records and session tickets leave even when no reply is due. Plain replies
+  // leave at the end of the loop turn (ProcessInput).
+  if (tls_ || close_after_flush_) Flush();
   if (!closing_) SyncBufferAccounting();
 }
 
@@ -355,7 +357,17 @@ void Connection::ProcessInput() {
     }
     if (out_.size() > kOutputSoftLimit) PauseReading();
   }
-  Flush();
+  // Replies leave when the loop has read every ready client, as Redis writes them before it
+  // sleeps: the client then wakes once for a burst of replies instead of once per connection
+  // (a wake-up of a sleeping client cost kv-server twice Redis's kernel time per EVALSHA).
+  // At once when a busy script serves this loop (it does not turn until the script ends) and
+  // for TLS and closing clients, whose Flush does more than write.
+  if (tls_ || close_after_flush_ || ServingLoopWhileBusy()) {
+    Flush();
+  } else if (!out_.empty() && !flush_soon_) {
+    flush_soon_ = true;
+    thread_->FlushSoon(this);
+  }
   if (!closing_) {
     ReleaseIdleBuffers();
     SyncBufferAccounting();
@@ -437,7 +449,10 @@ void Connection::FlushDelivered() {
   flush_soon_ = false;
   if (closing_) return;
   Flush();
-  if (!closing_) SyncBufferAccounting();
+  if (!closing_) {
+    ReleaseIdleBuffers();
+    SyncBufferAccounting();
+  }
 }
 
 void Connection::ReleaseIdleBuffers() {

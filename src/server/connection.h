@@ -45,6 +45,7 @@ class Connection {
   IoThread* thread() { return thread_; }
   uv_tcp_t* handle() { return &handle_; }
   bool closing() const { return closing_; }
+  bool processing() const { return processing_; }
   size_t query_buffer_bytes() const { return in_end_ - in_start_; }
   size_t output_bytes() const { return out_.size() + wbuf_.size() + tls_out_.size(); }
   // Bytes this connection's buffers hold (capacities), as counted in ClientBufferBytes().

@@ -307,6 +307,19 @@ void IoThread::Run() {
 
 void IoThread::ServeWhileBusy(void* arg) {
   auto* self = static_cast<IoThread*>(arg);
+  // Replies that waited for the end of the loop turn leave now: the turn ends only with the
+  // script. Not the script's own client, whose reply is still being written.
+  if (!self->flush_soon_.empty()) {
+    std::vector<Connection*> due;
+    due.swap(self->flush_soon_);
+    for (Connection* c : due) {
+      if (c->processing())
+        self->flush_soon_.push_back(c);
+      else
+        c->FlushDelivered();
+    }
+    if (self->flush_soon_.empty()) uv_prepare_stop(&self->before_wait_);
+  }
   // New clients too: `redis-cli SCRIPT KILL` connects after the script went busy.
   for (auto& l : self->listeners_) self->AcceptPending(*l);
   OnAdopt(&self->adopt_async_);

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 import subprocess
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -477,6 +478,30 @@ def test_shutdown_nosave_ends_an_unkillable_script(kv_persist):
     r = s.client()
     assert r.get("before") == "1"
     assert r.get("wk") is None
+
+
+def test_a_reply_due_before_a_script_started_arrives_once_it_is_busy(kv_server):
+    """Replies leave at the end of a loop turn, and a script's turn ends only with the script:
+    a reply of a command processed earlier in that turn must still reach its client once the
+    script goes busy (Redis writes pending replies while it serves events inside a script)."""
+    s = kv_server(threads=1, enable_debug_command="yes")
+    admin = s.client()
+    admin.config_set("busy-reply-threshold", 100)
+    with s.raw() as early, s.raw() as runner, s.raw() as sleeper:
+        for c in (early, runner):
+            assert c.call("PING") == b"PONG"
+        # While the loop sleeps, the early client's command and then the script arrive: the
+        # next turn of the loop reads both, the early one first.
+        sleeper.send_command("DEBUG", "SLEEP", "0.3")
+        time.sleep(0.1)
+        early.send_command("INCR", "early")
+        time.sleep(0.05)
+        runner.send_command("EVAL", "while true do end", "0")
+        assert early.read_reply(timeout=10) == 1
+        assert sleeper.read_reply(timeout=10) == b"OK"
+        assert error_of(admin.get, "k") == BUSY
+        assert admin.execute_command("SCRIPT", "KILL") == "OK"
+        assert "Script killed by user" in str(runner.read_reply(timeout=30))
 
 
 @pytest.mark.kv_only
