@@ -186,6 +186,9 @@ struct ClientState {
   int64_t block_deadline_ms = 0;  // 0 = not blocked
   bool block_timed_out = false;
   std::atomic<void*> blocked_owner{nullptr};  // plugin whose command blocks this client
+  // Blocking pops: the waiter queues this client stands in (commands/blocking.h), kept across
+  // the re-runs of its request so it keeps its place.
+  std::vector<std::string> blocked_keys;
   // Under appendfsync always: the LSN of this client's last logged write. Its replies are held
   // until the WAL has fsynced that far.
   uint64_t durable_wait_lsn = 0;

@@ -14,6 +14,7 @@ void RegisterKeysFamily(CommandTable& table);
 void RegisterDumpFamily(CommandTable& table);  // DUMP RESTORE, in dump_family.cc
 void RegisterKeysCopyFamily(CommandTable& table);  // COPY MOVE SWAPDB
 void RegisterListFamily(CommandTable& table);
+void RegisterBlockingFamily(CommandTable& table);  // BLPOP BLMOVE BZPOPMIN...
 void RegisterSetFamily(CommandTable& table);
 void RegisterHashFamily(CommandTable& table);
 void RegisterHashTtl(CommandTable& table);  // hash family, in hash_ttl_family.cc
@@ -39,6 +40,7 @@ inline void RegisterBuiltinFamilies(CommandTable& table) {
   RegisterDumpFamily(table);
   RegisterKeysCopyFamily(table);
   RegisterListFamily(table);
+  RegisterBlockingFamily(table);
   RegisterSetFamily(table);
   RegisterHashFamily(table);
   RegisterZSetFamily(table);

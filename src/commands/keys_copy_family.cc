@@ -18,6 +18,7 @@
 #include <string_view>
 
 #include "commands/args.h"
+#include "commands/blocking.h"
 #include "commands/command_table.h"
 #include "commands/errors.h"
 #include "commands/families.h"
@@ -127,6 +128,8 @@ void CmdSwapDb(CommandContext& ctx) {
       for (uint32_t i = 0; i < ks->shard_count(); ++i)
         ctx.held_until_logged.emplace_back(ks->shard(i).mu());
     for (uint32_t i = 0; i < a->shard_count(); ++i) a->shard(i).SwapContents(b->shard(i));
+    // A key waited on in either database may hold a list or sorted set now.
+    blocking::WakeAll();
   }
   ctx.rb->SendOk();
 }

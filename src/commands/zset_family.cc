@@ -604,6 +604,22 @@ void PopGeneric(CommandContext& ctx, size_t first, size_t keyc, bool max, int64_
   ZSetDone(ctx.ShardFor(key), key, z, ctx.now_ms);
 }
 
+}  // namespace
+
+void ZPopOneWithKey(CommandContext& ctx, std::string_view key, Entry* e, bool max) {
+  ZSetRef z(e);
+  ctx.rb->StartArray(3);
+  ctx.rb->SendBulk(key);
+  z.Walk(max ? z.size() - 1 : 0, 1, max, [&](const ZItem& it) {
+    ctx.rb->SendBulk(it.member);
+    ctx.rb->SendDouble(it.score);
+  });
+  z.EraseRange(max ? z.size() - 1 : 0, 1);
+  ZSetDone(ctx.ShardFor(key), key, z, ctx.now_ms);
+}
+
+namespace {
+
 void PopMinMax(CommandContext& ctx, bool max) {
   if (ctx.args.size() > 3) {
     ctx.rb->SendError(errors::kSyntax);

@@ -33,6 +33,9 @@ void ZSetDone(Shard& shard, std::string_view key, ZSetRef& z, int64_t now_ms);
 void SendItems(CommandContext& ctx, const std::vector<OwnedItem>& items, bool withscores);
 // Replaces `dst` with a sorted set of `items` (deletes it when empty); returns its size.
 size_t StoreItems(CommandContext& ctx, std::string_view dst, const std::vector<OwnedItem>& items);
+// BZPOPMIN / BZPOPMAX's reply and pop: [key, member, score] of the lowest (highest when `max`)
+// member of the non-empty sorted set `e` at `key`.
+void ZPopOneWithKey(CommandContext& ctx, std::string_view key, Entry* e, bool max);
 // find_keys for "numkeys key [key ...]" with numkeys at args[numkeys_idx].
 void NumKeysAt(std::span<const std::string_view> args, size_t numkeys_idx,
                std::vector<size_t>* out);

@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cstring>
 
+#include "commands/blocking.h"
 #include "commands/scripting.h"
 #include "commands/transactions.h"
 #include "core/memory.h"
@@ -103,6 +104,8 @@ void Connection::Close() {
   closing_ = true;
   // Writers on other threads must stop reaching this client's WATCH flag before it is freed.
   UnwatchAll(client_);
+  // A blocked client leaves its queues; the next waiter of each it led is woken.
+  blocking::Release(client_);
   thread_->Unregister(this);
   ServerState& server = thread_->server();
   server.clients.Remove(&client_);
@@ -168,6 +171,11 @@ void Connection::HoldWhilePaused() {
 void Connection::ResumeAfterPause() {
   pause_held_ = false;
   uv_timer_stop(&pause_timer_);
+  ProcessInput();
+}
+
+void Connection::WakeBlocked() {
+  if (closing_ || processing_ || client_.blocked_keys.empty()) return;
   ProcessInput();
 }
 
@@ -341,10 +349,18 @@ void Connection::ProcessInput() {
     }
   }
   if (outcome == Session::Outcome::kBlocked) {
-    // Poll: a blocked command is retried every few milliseconds (and on new input) until it
-    // replies; other clients on this loop keep being served meanwhile.
     const int64_t left = client_.block_deadline_ms - NowMs();
-    uv_timer_start(&retry_timer_, OnRetry, static_cast<uint64_t>(std::clamp<int64_t>(left, 0, 5)), 0);
+    if (!client_.blocked_keys.empty()) {
+      // Blocked on keys: woken by a push (WakeBlocked), or by this timer at the deadline.
+      if (client_.block_deadline_ms == blocking::kForever)
+        uv_timer_stop(&retry_timer_);
+      else
+        uv_timer_start(&retry_timer_, OnRetry, static_cast<uint64_t>(std::max<int64_t>(left, 0)), 0);
+    } else {
+      // WAIT and plugins' BlockClient poll: retried every few milliseconds (and on new input)
+      // until it replies; other clients on this loop keep being served meanwhile.
+      uv_timer_start(&retry_timer_, OnRetry, static_cast<uint64_t>(std::clamp<int64_t>(left, 0, 5)), 0);
+    }
   }
   if (outcome == Session::Outcome::kPaused) HoldWhilePaused();
   if (outcome == Session::Outcome::kClose) {

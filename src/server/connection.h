@@ -67,6 +67,8 @@ class Connection {
   void ServeWhileBusy();
   // Runs input held by CLIENT PAUSE again (the pause ended or UNPAUSE woke it).
   void ResumeAfterPause();
+  // Runs the request of a client blocked on keys again (a key it waits on may be ready).
+  void WakeBlocked();
 
  private:
   static void OnAlloc(uv_handle_t* h, size_t suggested, uv_buf_t* buf);

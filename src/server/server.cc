@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "commands/acl_commands.h"
+#include "commands/blocking.h"
 #include "commands/families.h"
 #include "core/expiry.h"
 #include "core/memory.h"
@@ -290,6 +291,10 @@ int Server::Run() {
           c.Close();
         });
   };
+  blocking::SetWaker([](int thread, uint64_t id) {
+    IoThread::PostToConnection(thread, id, [](Connection& c) { c.WakeBlocked(); });
+  });
+  blocking::Install();
   state_->pause.wake = [](int thread, uint64_t id) {
     IoThread::PostToConnection(thread, id, [](Connection& c) { c.ResumeAfterPause(); });
   };
