@@ -53,4 +53,10 @@ void Release(ClientState& client);
 void WakeAll();
 
 }  // namespace blocking
+
+struct CommandContext;
+// CLIENT UNBLOCK id [TIMEOUT|ERROR] (blocking_family.cc): false when `ctx` is another CLIENT
+// subcommand.
+bool RunClientUnblockCommand(CommandContext& ctx);
+
 }  // namespace kv

@@ -8,6 +8,8 @@
 // keeps its request; the request runs again when a push makes one of the keys ready, and
 // answers nil at its deadline. Inside MULTI or a script it answers nil at once: the batch runs
 // it as already timed out, as Redis does.
+#include <fmt/format.h>
+
 #include <cerrno>
 #include <cmath>
 #include <cstdlib>
@@ -88,12 +90,21 @@ Entry* FirstReady(CommandContext& ctx, std::span<const size_t> positions, ObjTyp
   return nullptr;
 }
 
+constexpr uint8_t kUnblockTimeout = 1;
+constexpr uint8_t kUnblockError = 2;
+
 // Nothing to take: queue on every key and keep the request, or, at the deadline (and always
 // inside MULTI or a script), leave the queues and answer nil.
 void WaitOrTimeOut(CommandContext& ctx, std::span<const size_t> positions, ObjType type,
                    int64_t timeout_ms, bool null_array) {
   ClientState& client = *ctx.client;
-  if (client.block_timed_out) {
+  const uint8_t unblock = client.unblock.exchange(0, std::memory_order_relaxed);
+  if (unblock == kUnblockError) {
+    blocking::Release(client);
+    ctx.rb->SendError("UNBLOCKED client unblocked via CLIENT UNBLOCK");
+    return;
+  }
+  if (client.block_timed_out || unblock == kUnblockTimeout) {
     blocking::Release(client);
     null_array ? ctx.rb->SendNullArray() : ctx.rb->SendNull();
     return;
@@ -256,6 +267,44 @@ CommandSpec Spec(std::string name, int arity, uint32_t flags, KeyRange keys, Com
 }
 
 }  // namespace
+
+bool RunClientUnblockCommand(CommandContext& ctx) {
+  if (!EqualsIgnoreCase(ctx.args[1], "UNBLOCK")) return false;
+  const size_t argc = ctx.args.size();
+  if (argc < 3) {
+    ctx.rb->SendError(errors::WrongArity("client|unblock"));
+    return true;
+  }
+  if (argc > 4) {
+    ctx.rb->SendError(fmt::format(
+        "ERR unknown subcommand or wrong number of arguments for '{}'. Try CLIENT HELP.",
+        ctx.args[1]));
+    return true;
+  }
+  int64_t id;
+  if (!ParseIntOrReply(ctx, ctx.args[2], &id)) return true;
+  uint8_t mode = kUnblockTimeout;
+  if (argc == 4) {
+    if (EqualsIgnoreCase(ctx.args[3], "ERROR")) {
+      mode = kUnblockError;
+    } else if (!EqualsIgnoreCase(ctx.args[3], "TIMEOUT")) {
+      ctx.rb->SendError("ERR CLIENT UNBLOCK reason should be TIMEOUT or ERROR");
+      return true;
+    }
+  }
+  // Only a client waiting in a blocking pop: a plugin's waiter is the plugin's to answer.
+  int loop = -1;
+  ctx.server->clients.ForEach([&](const ClientState& c) {
+    if (c.id != static_cast<uint64_t>(id) ||
+        c.blocked_owner.load(std::memory_order_relaxed) != &blocking::kKeysOwner)
+      return;
+    const_cast<ClientState&>(c).unblock.store(mode, std::memory_order_relaxed);
+    loop = c.io_thread;
+  });
+  if (loop >= 0) blocking::Wake(loop, static_cast<uint64_t>(id));
+  ctx.rb->SendLong(loop >= 0 ? 1 : 0);
+  return true;
+}
 
 void RegisterBlockingFamily(CommandTable& t) {
   constexpr uint32_t kWrite = kCmdWrite;

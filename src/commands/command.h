@@ -189,6 +189,8 @@ struct ClientState {
   // Blocking pops: the waiter queues this client stands in (commands/blocking.h), kept across
   // the re-runs of its request so it keeps its place.
   std::vector<std::string> blocked_keys;
+  // CLIENT UNBLOCK from another client: 1 answer as at the timeout, 2 with -UNBLOCKED.
+  std::atomic<uint8_t> unblock{0};
   // Under appendfsync always: the LSN of this client's last logged write. Its replies are held
   // until the WAL has fsynced that far.
   uint64_t durable_wait_lsn = 0;

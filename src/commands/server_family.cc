@@ -15,6 +15,7 @@
 
 #include "commands/acl_commands.h"
 #include "commands/args.h"
+#include "commands/blocking.h"
 #include "commands/client_modes.h"
 #include "commands/client_pause.h"
 #include "commands/command_table.h"
@@ -433,8 +434,10 @@ void CmdClient(CommandContext& ctx) {
               "REPLY (ON|OFF|SKIP)", "    Control the replies sent to the current connection.",
               "NO-EVICT (ON|OFF)", "    Protect current client connection from eviction.",
               "NO-TOUCH (ON|OFF)",
-              "    Will not touch LRU/LFU stats when this mode is on."});
-  } else if (RunClientModeCommand(ctx) || RunClientPauseCommand(ctx)) {
+              "    Will not touch LRU/LFU stats when this mode is on.",
+              "UNBLOCK <clientid> [TIMEOUT|ERROR]", "    Unblock the specified blocked client."});
+  } else if (RunClientModeCommand(ctx) || RunClientPauseCommand(ctx) ||
+             RunClientUnblockCommand(ctx)) {
   } else if (IsOneOf(sub, {"ID", "GETNAME", "SETNAME", "SETINFO", "LIST", "INFO", "HELP",
                            "KILL"})) {
     ctx.rb->SendError(errors::WrongArity(fmt::format("client|{}", AsciiLower(sub))));
@@ -746,7 +749,7 @@ void RegisterServerFamily(CommandTable& t) {
                   "Authenticates the connection.", "[username] password"));
   t.Register(Spec("client", -2, kCmdNoScript | kCmdLoading | kCmdStale, CmdClient,
                   "connection", "A container for client connection commands.",
-                  "ID|GETNAME|SETNAME|SETINFO|LIST|INFO|KILL|PAUSE|UNPAUSE|REPLY|NO-EVICT|NO-TOUCH|HELP [arg ...]"));
+                  "ID|GETNAME|SETNAME|SETINFO|LIST|INFO|KILL|PAUSE|UNPAUSE|REPLY|NO-EVICT|NO-TOUCH|UNBLOCK|HELP [arg ...]"));
   t.Register(Spec("quit", -1, kConn | kCmdNoAuth | kCmdNoQueue, CmdQuit, "connection",
                   "Closes the connection."));
   t.Register(Spec("reset", 1, kConn | kCmdNoAuth | kCmdNoQueue, CmdReset, "connection",

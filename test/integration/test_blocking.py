@@ -26,6 +26,7 @@ class Blocked:
 
     def __init__(self, server, *args):
         self.client = server.client()
+        self.id = self.client.client_id()  # of the connection the command will block on
         self.result = None
         self.error = None
         self.thread = threading.Thread(target=self._run, args=args, daemon=True)
@@ -225,6 +226,37 @@ def test_rename_and_swapdb_make_keys_ready(kv):
     r.swapdb(0, 1)
     assert w.join() == ["swapped", "from-1"]
     r.swapdb(0, 1)
+
+
+def test_client_unblock(kv):
+    r = kv.client()
+    w = Blocked(kv, "BLPOP", "ub", "0")
+    wait_blocked(r, 1)
+    wid = w.id
+    assert r.execute_command("CLIENT", "UNBLOCK", wid) == 1
+    assert w.join() is None  # as at the timeout
+
+    w = Blocked(kv, "BZPOPMIN", "ub", "0")
+    wait_blocked(r, 1)
+    wid = w.id
+    assert r.execute_command("CLIENT", "UNBLOCK", wid, "ERROR") == 1
+    w.join()
+    assert str(w.error) == "UNBLOCKED client unblocked via CLIENT UNBLOCK"
+    assert blocked_clients(r) == 0
+    # The unblocked client left its queue: a push stays in the list.
+    r.rpush("ub", "kept")
+    assert r.lrange("ub", 0, -1) == ["kept"]
+
+    assert r.execute_command("CLIENT", "UNBLOCK", r.client_id()) == 0  # not blocked
+    assert r.execute_command("CLIENT", "UNBLOCK", 999999, "error") == 0
+    assert error_of(r.execute_command, "CLIENT", "UNBLOCK", "abc") == \
+        "value is not an integer or out of range"
+    assert error_of(r.execute_command, "CLIENT", "UNBLOCK", 999, "foo") == \
+        "CLIENT UNBLOCK reason should be TIMEOUT or ERROR"
+    assert error_of(r.execute_command, "CLIENT", "UNBLOCK") == \
+        "wrong number of arguments for 'client|unblock' command"
+    assert error_of(r.execute_command, "CLIENT", "unblock", 1, "timeout", "x") == \
+        "unknown subcommand or wrong number of arguments for 'unblock'. Try CLIENT HELP."
 
 
 @pytest.mark.kv_only
