@@ -260,6 +260,25 @@ def test_client_unblock(kv):
 
 
 @pytest.mark.kv_only
+def test_native_call_blocks_and_is_woken(kv_server):
+    from native_client import NULL, OK, NativeConn
+    s = kv_server(native_port="auto")
+    r = s.client()
+    c = NativeConn(s.host, s.native_port)
+    got = {}
+    t = threading.Thread(target=lambda: got.setdefault("r", c.call("BLPOP", "nq", "0")),
+                         daemon=True)
+    t.start()
+    wait_blocked(r, 1)
+    r.rpush("nq", "hello")
+    t.join(30)
+    assert got["r"].status == OK
+    assert got["r"].value == [b"nq", b"hello"]
+    timed_out = NativeConn(s.host, s.native_port).call("BLPOP", "nq", "0.05")
+    assert timed_out.status == NULL
+
+
+@pytest.mark.kv_only
 def test_blocking_moves_survive_a_restart(kv_persist):
     s = kv_persist(appendfsync="always")
     r = s.client()
