@@ -94,10 +94,13 @@ constexpr uint8_t kUnblockTimeout = 1;
 constexpr uint8_t kUnblockError = 2;
 
 // Nothing to take: queue on every key and keep the request, or, at the deadline (and always
-// inside MULTI or a script), leave the queues and answer nil.
+// inside MULTI or a script), leave the queues and answer nil. A client that really blocked gets
+// a nil array whatever the command, as Redis 7.0 answers every timed-out list or zset wait
+// (BLMOVE and BRPOPLPUSH included); `null_array` is the command's own nil when it did not block.
 void WaitOrTimeOut(CommandContext& ctx, std::span<const size_t> positions, ObjType type,
                    int64_t timeout_ms, bool null_array) {
   ClientState& client = *ctx.client;
+  if (client.block_deadline_ms != 0) null_array = true;
   const uint8_t unblock = client.unblock.exchange(0, std::memory_order_relaxed);
   if (unblock == kUnblockError) {
     blocking::Release(client);
