@@ -54,4 +54,40 @@ bool ParseDoubleOrReply(CommandContext& ctx, std::string_view s, long double* ou
   return true;
 }
 
+bool ParseMPopOrReply(CommandContext& ctx, size_t numkeys_idx, std::string_view side_a,
+                      std::string_view side_b, MPopArgs* out) {
+  int64_t numkeys;
+  if (!ParseRangeOrReply(ctx, ctx.args[numkeys_idx], 1, INT64_MAX,
+                         "ERR numkeys should be greater than 0", &numkeys))
+    return false;
+  const size_t after_numkeys = ctx.args.size() - numkeys_idx - 1;
+  if (static_cast<uint64_t>(numkeys) >= after_numkeys) {  // no room for the side word
+    ctx.rb->SendError(errors::kSyntax);
+    return false;
+  }
+  out->first_key = numkeys_idx + 1;
+  out->numkeys = static_cast<size_t>(numkeys);
+  out->side_idx = out->first_key + out->numkeys;
+  const std::string_view side = ctx.args[out->side_idx];
+  out->side_a = EqualsIgnoreCase(side, side_a);
+  if (!out->side_a && !EqualsIgnoreCase(side, side_b)) {
+    ctx.rb->SendError(errors::kSyntax);
+    return false;
+  }
+  bool counted = false;
+  out->count = 1;
+  for (size_t j = out->side_idx + 1; j < ctx.args.size(); ++j) {
+    if (!counted && EqualsIgnoreCase(ctx.args[j], "COUNT") && j + 1 < ctx.args.size()) {
+      if (!ParseRangeOrReply(ctx, ctx.args[++j], 1, INT64_MAX,
+                             "ERR count should be greater than 0", &out->count))
+        return false;
+      counted = true;
+    } else {
+      ctx.rb->SendError(errors::kSyntax);
+      return false;
+    }
+  }
+  return true;
+}
+
 }  // namespace kv

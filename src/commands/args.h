@@ -29,4 +29,16 @@ bool ParsePositiveOrReply(CommandContext& ctx, std::string_view s, std::string_v
 // Redis float rules; on failure replies "ERR value is not a valid float".
 bool ParseDoubleOrReply(CommandContext& ctx, std::string_view s, long double* out);
 
+// "numkeys key [key ...] <side_a>|<side_b> [COUNT count]" from args[numkeys_idx]: LMPOP's,
+// ZMPOP's and their blocking forms' arguments, checked in Redis's order with its texts.
+struct MPopArgs {
+  size_t first_key = 0;
+  size_t numkeys = 0;
+  size_t side_idx = 0;    // where the side word is
+  bool side_a = false;    // the side word is side_a
+  int64_t count = 1;      // 1 without COUNT
+};
+bool ParseMPopOrReply(CommandContext& ctx, size_t numkeys_idx, std::string_view side_a,
+                      std::string_view side_b, MPopArgs* out);
+
 }  // namespace kv

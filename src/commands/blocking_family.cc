@@ -7,7 +7,8 @@
 // queues on every key it names (commands/blocking.h, first come first served) and the session
 // keeps its request; the request runs again when a push makes one of the keys ready, and
 // answers nil at its deadline. Inside MULTI or a script it answers nil at once: the batch runs
-// it as already timed out, as Redis does.
+// it as already timed out, as Redis does, and so does a script BLMPOP and BZMPOP (the others
+// are refused in scripts, as by Redis 7.0).
 #include <fmt/format.h>
 
 #include <cerrno>
@@ -192,42 +193,16 @@ void CmdBLMove(CommandContext& ctx) {
 // checks first, in Redis's order, then the timeout; served by LMPOP / ZMPOP on the one key.
 void MPopGeneric(CommandContext& ctx, std::string_view mpop, std::string_view side_a,
                  std::string_view side_b, ObjType type) {
-  int64_t numkeys;
-  if (!ParseRangeOrReply(ctx, ctx.args[2], 1, INT64_MAX, "ERR numkeys should be greater than 0",
-                         &numkeys))
-    return;
-  if (numkeys > static_cast<int64_t>(ctx.args.size()) - 3) {
-    ctx.rb->SendError(errors::kSyntax);
-    return;
-  }
-  const size_t where_idx = static_cast<size_t>(numkeys) + 3;
-  if (where_idx >= ctx.args.size() || (!EqualsIgnoreCase(ctx.args[where_idx], side_a) &&
-                                       !EqualsIgnoreCase(ctx.args[where_idx], side_b))) {
-    ctx.rb->SendError(errors::kSyntax);
-    return;
-  }
-  std::string_view count = "1";
-  bool counted = false;
-  for (size_t j = where_idx + 1; j < ctx.args.size(); ++j) {
-    int64_t n;
-    if (!counted && EqualsIgnoreCase(ctx.args[j], "COUNT") && j + 1 < ctx.args.size()) {
-      if (!ParseRangeOrReply(ctx, ctx.args[++j], 1, INT64_MAX,
-                             "ERR count should be greater than 0", &n))
-        return;
-      count = ctx.args[j];
-      counted = true;
-    } else {
-      ctx.rb->SendError(errors::kSyntax);
-      return;
-    }
-  }
+  MPopArgs m;
+  if (!ParseMPopOrReply(ctx, 2, side_a, side_b, &m)) return;
   int64_t timeout_ms;
   if (!ParseTimeoutOrReply(ctx, ctx.args[1], &timeout_ms)) return;
-  const std::vector<size_t> keys = Positions(3, static_cast<size_t>(numkeys));
+  const std::vector<size_t> keys = Positions(m.first_key, m.numkeys);
   std::string_view key;
   bool replied;
   if (FirstReady(ctx, keys, type, &key, &replied)) {
-    RunAs(ctx, {mpop, "1", key, ctx.args[where_idx], "COUNT", count});
+    const std::string count = std::to_string(m.count);
+    RunAs(ctx, {mpop, "1", key, ctx.args[m.side_idx], "COUNT", count});
     blocking::Release(*ctx.client);
     return;
   }
@@ -310,8 +285,10 @@ bool RunClientUnblockCommand(CommandContext& ctx) {
 }
 
 void RegisterBlockingFamily(CommandTable& t) {
-  constexpr uint32_t kWrite = kCmdWrite;
-  constexpr uint32_t kGrow = kCmdWrite | kCmdDenyOom;
+  // As Redis 7.0: refused in scripts, but BLMPOP and BZMPOP, which a script runs as LMPOP and
+  // ZMPOP.
+  constexpr uint32_t kWrite = kCmdWrite | kCmdNoScript;
+  constexpr uint32_t kGrow = kCmdWrite | kCmdDenyOom | kCmdNoScript;
   t.Register(Spec("blpop", -3, kWrite, kKeysThenTimeout, CmdBLPop, "list", "2.0.0",
                   "Remove and get the first element in a list, or block until one is available",
                   "key [key ...] timeout"));
@@ -326,7 +303,7 @@ void RegisterBlockingFamily(CommandTable& t) {
                   "Pop an element from a list, push it to another list and return it; or block "
                   "until one is available",
                   "source destination LEFT|RIGHT LEFT|RIGHT timeout"));
-  CommandSpec blmpop = Spec("blmpop", -5, kWrite, kNoKeys, CmdBLMPop, "list", "7.0.0",
+  CommandSpec blmpop = Spec("blmpop", -5, kCmdWrite, kNoKeys, CmdBLMPop, "list", "7.0.0",
                             "Pop elements from a list, or block until one is available",
                             "timeout numkeys key [key ...] LEFT|RIGHT [COUNT count]");
   blmpop.find_keys = NumKeysAt2;
@@ -341,7 +318,7 @@ void RegisterBlockingFamily(CommandTable& t) {
                   "Remove and return the member with the highest score from one or more sorted "
                   "sets, or block until one is available",
                   "key [key ...] timeout"));
-  CommandSpec bzmpop = Spec("bzmpop", -5, kWrite, kNoKeys, CmdBZMPop, "sorted_set", "7.0.0",
+  CommandSpec bzmpop = Spec("bzmpop", -5, kCmdWrite, kNoKeys, CmdBZMPop, "sorted_set", "7.0.0",
                             "Remove and return members with scores in a sorted set or block until "
                             "one is available",
                             "timeout numkeys key [key ...] MIN|MAX [COUNT count]");

@@ -416,30 +416,9 @@ void LMPopKeys(std::span<const std::string_view> args, std::vector<size_t>* out)
 }
 
 void CmdLMPop(CommandContext& ctx) {
-  int64_t numkeys;
-  if (!ParseRangeOrReply(ctx, ctx.args[1], 1, INT64_MAX, "ERR numkeys should be greater than 0",
-                         &numkeys))
-    return;
-  const auto where_idx = static_cast<uint64_t>(numkeys) + 2;
-  if (where_idx >= ctx.args.size()) {
-    ctx.rb->SendError(errors::kSyntax);
-    return;
-  }
-  bool left;
-  if (!ParseSideOrReply(ctx, ctx.args[where_idx], &left)) return;
-  int64_t count = -1;
-  for (size_t j = where_idx + 1; j < ctx.args.size(); ++j) {
-    if (count == -1 && EqualsIgnoreCase(ctx.args[j], "COUNT") && j + 1 < ctx.args.size()) {
-      if (!ParseRangeOrReply(ctx, ctx.args[++j], 1, INT64_MAX,
-                             "ERR count should be greater than 0", &count))
-        return;
-    } else {
-      ctx.rb->SendError(errors::kSyntax);
-      return;
-    }
-  }
-  if (count == -1) count = 1;
-  for (size_t i = 2; i < where_idx; ++i) {
+  MPopArgs m;
+  if (!ParseMPopOrReply(ctx, 1, "LEFT", "RIGHT", &m)) return;
+  for (size_t i = m.first_key; i < m.first_key + m.numkeys; ++i) {
     const std::string_view key = ctx.args[i];
     bool wrong;
     Entry* e = FindTypedOrReply(ctx, key, ObjType::kList, Access::kWrite, &wrong);
@@ -447,7 +426,7 @@ void CmdLMPop(CommandContext& ctx) {
     if (!e) continue;
     ctx.rb->StartArray(2);
     ctx.rb->SendBulk(key);
-    PopRangeAndReply(ctx, ctx.ShardFor(key), key, e, left, static_cast<uint64_t>(count));
+    PopRangeAndReply(ctx, ctx.ShardFor(key), key, e, m.side_a, static_cast<uint64_t>(m.count));
     return;
   }
   ctx.rb->SendNullArray();

@@ -102,8 +102,11 @@ class Host final : public scripting::ScriptHost {
       rb.SendError(scripting::kErrWrongArity);
       return;
     }
-    // Every FUNCTION subcommand is noscript in Redis; the container itself carries no flag.
-    if (spec->has(kCmdNoScript) || spec->has(kCmdBlocking) || spec->name == "function") {
+    // Every FUNCTION subcommand is noscript in Redis; the container itself carries no flag. A
+    // plugin's blocking command is refused (it has no non-blocking answer to give); BLMPOP and
+    // BZMPOP, blocking but not noscript in Redis 7.0, run as their non-blocking forms.
+    if (spec->has(kCmdNoScript) || (spec->has(kCmdBlocking) && !spec->module.empty()) ||
+        spec->name == "function") {
       rb.SendError(scripting::kErrNotAllowed);
       return;
     }

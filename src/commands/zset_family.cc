@@ -634,41 +634,9 @@ void CmdZPopMin(CommandContext& ctx) { PopMinMax(ctx, false); }
 void CmdZPopMax(CommandContext& ctx) { PopMinMax(ctx, true); }
 
 void CmdZMPop(CommandContext& ctx) {
-  int64_t numkeys;
-  if (!ParseRangeOrReply(ctx, ctx.args[1], 1, INT64_MAX, "ERR numkeys should be greater than 0",
-                         &numkeys))
-    return;
-  if (numkeys > static_cast<int64_t>(ctx.args.size()) - 2) {
-    ctx.rb->SendError(errors::kSyntax);
-    return;
-  }
-  const size_t where_idx = static_cast<size_t>(numkeys) + 2;
-  if (where_idx >= ctx.args.size()) {
-    ctx.rb->SendError(errors::kSyntax);
-    return;
-  }
-  bool max;
-  if (EqualsIgnoreCase(ctx.args[where_idx], "MIN")) {
-    max = false;
-  } else if (EqualsIgnoreCase(ctx.args[where_idx], "MAX")) {
-    max = true;
-  } else {
-    ctx.rb->SendError(errors::kSyntax);
-    return;
-  }
-  int64_t count = -1;
-  for (size_t j = where_idx + 1; j < ctx.args.size(); ++j) {
-    if (count == -1 && EqualsIgnoreCase(ctx.args[j], "COUNT") && j + 1 < ctx.args.size()) {
-      if (!ParseRangeOrReply(ctx, ctx.args[++j], 1, INT64_MAX,
-                             "ERR count should be greater than 0", &count))
-        return;
-    } else {
-      ctx.rb->SendError(errors::kSyntax);
-      return;
-    }
-  }
-  if (count == -1) count = 1;
-  PopGeneric(ctx, 2, static_cast<size_t>(numkeys), max, count, true);
+  MPopArgs m;
+  if (!ParseMPopOrReply(ctx, 1, "MIN", "MAX", &m)) return;
+  PopGeneric(ctx, m.first_key, m.numkeys, !m.side_a, m.count, true);
 }
 
 // ------------------------------------------------------------------------------------------

@@ -6,7 +6,6 @@ redis-server too."""
 
 from __future__ import annotations
 
-import socket
 import threading
 import time
 
@@ -181,18 +180,24 @@ def test_multi_and_scripts_do_not_block(kv):
     p.rpush("a", "x")
     p.blpop(["a"], 0)
     assert p.execute() == [None, None, None, None, 1, ("a", "x")]
-    # Redis 7.0 refuses blocking commands in scripts.
-    assert error_of(r.eval, "return redis.call('blpop', KEYS[1], 0)", 1, "a").startswith(
-        "This Redis command is not allowed from script")
+    # Redis 7.0 refuses its noscript blocking commands in scripts, and runs BLMPOP and BZMPOP
+    # (not noscript) as their non-blocking forms.
+    for cmd in ("blpop", "brpop", "bzpopmin", "bzpopmax"):
+        assert error_of(r.eval, f"return redis.call('{cmd}', KEYS[1], 0)", 1, "a").startswith(
+            "This Redis command is not allowed from script")
+    assert r.eval("return redis.call('blmpop', 0, 1, KEYS[1], 'LEFT')", 1, "a") is None
+    assert r.eval("return redis.call('bzmpop', 0, 1, KEYS[1], 'MIN')", 1, "z") is None
+    r.rpush("a", "y")
+    assert r.eval("return redis.call('blmpop', 0, 1, KEYS[1], 'LEFT')", 1, "a") == ["a", ["y"]]
     assert blocked_clients(r) == 0
 
 
 def test_disconnected_waiter_leaves_the_element(kv):
     r = kv.client()
-    # A raw socket: closing a redis-py connection while its thread reads races in redis-py.
-    with socket.create_connection((kv.host, kv.port), timeout=10) as s:
-        s.sendall(b"BLPOP gone 0\r\n")
-        wait_blocked(r, 1)
+    waiter = kv.raw()
+    waiter.send_command("BLPOP", "gone", "0")
+    wait_blocked(r, 1)
+    waiter.close()
     wait_for(lambda: blocked_clients(r) == 0, timeout=10, interval=0.01,
              what="the waiter to go away")
     r.rpush("gone", "kept")
@@ -258,6 +263,26 @@ def test_client_unblock(kv):
         "wrong number of arguments for 'client|unblock' command"
     assert error_of(r.execute_command, "CLIENT", "unblock", 1, "timeout", "x") == \
         "unknown subcommand or wrong number of arguments for 'unblock'. Try CLIENT HELP."
+
+
+BLOCKING = ["blpop", "brpop", "brpoplpush", "blmove", "blmpop", "bzpopmin", "bzpopmax",
+            "bzmpop"]
+
+
+@pytest.mark.kv_only
+def test_command_info_and_acl_categories_match_redis(kv, redis_ref):
+    def info(server):
+        with server.raw() as r:
+            entries = r.call("COMMAND", "INFO", *BLOCKING)
+            cats = {c: set(r.call("ACL", "CAT", c)) & {x.encode() for x in BLOCKING}
+                    for c in ("blocking", "list", "sortedset", "write", "fast", "slow")}
+            keys = [r.call("COMMAND", "GETKEYS", *args) for args in (
+                ("BLPOP", "a", "b", "0"), ("BLMOVE", "a", "b", "LEFT", "LEFT", "0"),
+                ("BLMPOP", "0", "2", "a", "b", "LEFT"), ("BZMPOP", "0", "1", "z", "MIN"))]
+        # name, arity, flags, first/last/step key
+        return {e[0]: (e[1], sorted(e[2]), e[3:6]) for e in entries}, cats, keys
+
+    assert info(kv) == info(redis_ref)
 
 
 @pytest.mark.kv_only

@@ -134,6 +134,4 @@ def test_command_info_and_acl_category_match_redis(kv, redis_ref):
 
     (ours, our_cat), (theirs, their_cat) = info(kv), info(redis_ref)
     assert ours == theirs
-    # Redis's category also holds the blocking pops, which kv-server has not yet.
-    assert their_cat - our_cat == {b"bzpopmin", b"bzpopmax", b"bzmpop"}
-    assert our_cat <= their_cat
+    assert our_cat == their_cat
