@@ -4,6 +4,7 @@
 #include <memory>
 
 #include "core/hash.h"
+#include "core/keyspace_events.h"
 #include "core/lazy_free.h"
 #include "core/list.h"
 #include "core/object.h"
@@ -91,7 +92,9 @@ void Shard::EraseSlot(size_t slot, bool keep_container) {
 void Shard::ExpireSlot(size_t slot) {
   FreeCauseScope expiry(FreeCause::kExpire);
   // Redis 7: a watched key that expires counts as modified.
-  TouchWatched(table_.EntryAt(slot)->key());
+  const std::string_view key = table_.EntryAt(slot)->key();
+  TouchWatched(key);
+  keyspace_events::Emit(keyspace_events::kExpired, "expired", key, db());
   EraseSlot(slot);
   GlobalEngineStats().expired_keys.fetch_add(1, std::memory_order_relaxed);
 }
@@ -201,6 +204,7 @@ void Shard::Insert(Entry* fresh, uint64_t hash) {
   NoteFieldTtl(fresh);
   Account(static_cast<int64_t>(EntryBytes(*fresh)) +
           static_cast<int64_t>(table_.memory_bytes()) - static_cast<int64_t>(table_before));
+  keyspace_events::Emit(keyspace_events::kNew, "new", fresh->key(), db());
   NoteReady(*fresh);
 }
 
@@ -224,7 +228,9 @@ size_t Shard::ReclaimFields(size_t slot, Entry* e, int64_t now_ms, size_t max, b
   GlobalEngineStats().expired_subkeys.fetch_add(n, std::memory_order_relaxed);
   Account(static_cast<int64_t>(ContainerBytes(*e)) - before);
   *gone = HashLen(*e) == 0;
+  if (n > 0) keyspace_events::Emit(keyspace_events::kHash, "hexpired", e->key(), db());
   if (*gone) {
+    keyspace_events::Emit(keyspace_events::kGeneric, "del", e->key(), db());
     FreeCauseScope expiry(FreeCause::kExpire);
     EraseSlot(slot);
   }
@@ -320,7 +326,10 @@ Entry* Shard::SetContainer(std::string_view key, uint8_t encoding, void* contain
 void Shard::ContainerChanged(std::string_view key, int64_t delta, bool empty, int64_t now_ms) {
   Account(delta);
   Wrote(key);
-  if (empty) Erase(key, now_ms);
+  if (empty) {
+    keyspace_events::Emit(keyspace_events::kGeneric, "del", key, db());
+    Erase(key, now_ms);
+  }
 }
 
 void Shard::Detach(std::string_view key) {

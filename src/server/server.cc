@@ -13,6 +13,7 @@
 #include "commands/blocking.h"
 #include "commands/families.h"
 #include "core/expiry.h"
+#include "core/keyspace_events.h"
 #include "core/memory.h"
 #include "core/shard.h"
 #include "server/connection.h"
@@ -88,7 +89,7 @@ Server::Server(Config& config) : config_(config) {
   };
 }
 
-Server::~Server() = default;
+Server::~Server() { keyspace_events::SetSink(nullptr); }
 
 int Server::AutoThreads() {
   // Measured on 2 cores with the load generator on the same machine: a second loop thread only
@@ -295,6 +296,13 @@ int Server::Run() {
     IoThread::PostToConnection(thread, id, [](Connection& c) { c.WakeBlocked(); });
   });
   blocking::Install();
+  // Keyspace notifications are published like PUBLISH; the sink is a plain function, so the
+  // one serving state is reached through a static.
+  static std::atomic<ServerState*> events_state;
+  events_state.store(state_.get());
+  keyspace_events::SetSink([](std::string_view channel, std::string_view message) {
+    if (ServerState* s = events_state.load()) s->Publish(channel, message, false);
+  });
   state_->pause.wake = [](int thread, uint64_t id) {
     IoThread::PostToConnection(thread, id, [](Connection& c) { c.ResumeAfterPause(); });
   };
