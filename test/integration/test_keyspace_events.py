@@ -345,3 +345,17 @@ def test_builtin_plugins_announce_in_class_d(kv, events):
     ) == ev(("lock", "lk"), ("lock", "lk"), ("extend", "lk"), ("unlock", "lk"), ("cas", "c"),
             ("decimal.set", "d"), ("decimal.incrby", "d"), ("decimal.decrby", "d"),
             ("decimal.mul", "d"), ("decimal.div", "d"))
+
+
+@pytest.mark.kv_only  # hash field expiry is Redis 7.4's; its events are 7.4's
+def test_hash_field_expiry_events(kv, events):
+    e = events("EA")
+    assert e.run(
+        ("HSET", "h", "f", "v", "g", "w"), ("HEXPIRE", "h", "100", "FIELDS", "1", "f"),
+        ("HEXPIRE", "h", "100", "NX", "FIELDS", "1", "f"), ("HPERSIST", "h", "FIELDS", "1", "f"),
+        ("HPERSIST", "h", "FIELDS", "1", "f"), ("HPEXPIREAT", "h", "1", "FIELDS", "1", "g"),
+        ("HPEXPIRE", "h", "50", "FIELDS", "1", "f"),
+    ) == ev(("hset", "h"), ("hexpire", "h"), ("hpersist", "h"), ("hdel", "h"), ("hexpire", "h"))
+    time.sleep(0.2)
+    e.c.execute_command("HGETALL", "h")  # reclaims the field now if the active cycle has not
+    assert e.run() == ev(("hexpired", "h"), ("del", "h"))
