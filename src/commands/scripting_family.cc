@@ -69,9 +69,11 @@ class Host final : public scripting::ScriptHost {
  public:
   // holds_everything: the batch locks every namespace (EXEC's), so no command escapes it.
   // function: FCALL's (FUNCTION KILL stops it, SCRIPT KILL does not), not EVAL's.
+  // oom: started over maxmemory without allow-oom (RunScript).
   void Begin(CommandContext& ctx, AtomicBatch& batch, bool read_only, bool holds_everything,
-             bool function) {
+             bool function, bool oom) {
     ctx_ = &ctx;
+    oom_ = oom;
     function_ = function;
     batch_ = &batch;
     read_only_ = read_only;
@@ -112,6 +114,11 @@ class Host final : public scripting::ScriptHost {
     }
     if (read_only_ && spec->has(kCmdWrite)) {
       rb.SendError(scripting::kErrWriteInReadOnly);
+      return;
+    }
+    // A script that wrote must go on: refusing it now would leave its work half done.
+    if (oom_ && spec->has(kCmdDenyOom) && !wrote()) {
+      rb.SendError(errors::kOom);
       return;
     }
     if (!CoveredByBatch(*spec, argv)) {
@@ -168,6 +175,7 @@ class Host final : public scripting::ScriptHost {
   CommandContext* ctx_ = nullptr;
   AtomicBatch* batch_ = nullptr;
   bool read_only_ = false;
+  bool oom_ = false;
   bool holds_everything_ = false;
   std::atomic<bool> function_{false};
   bool busy_ = false;
@@ -210,13 +218,18 @@ ThreadScripting& Local() {
 
 scripting::LuaEngine& LocalEngine() { return Local().engine; }
 
-void RunScript(CommandContext& ctx, bool read_only, bool function,
+void RunScript(CommandContext& ctx, bool read_only, bool function, bool allow_oom,
                const std::function<void(scripting::LuaEngine&)>& body) {
   ThreadScripting& ts = Local();
   ts.engine.set_busy_threshold(std::chrono::milliseconds(
       ctx.server->config.busy_reply_threshold.load(std::memory_order_relaxed)));
+  // Evicted before the batch locks anything, as Redis evicts before every command; inside EXEC
+  // the EXEC was checked.
+  const bool oom = !allow_oom && !AtomicBatch::Current() && !ctx.client->replaying &&
+                   ctx.server->config.maxmemory.load(std::memory_order_relaxed) > 0 &&
+                   !ctx.server->dispatcher->FreeMemory(ctx.now_ms);
   auto run = [&](AtomicBatch& batch, bool everything) {
-    ts.host.Begin(ctx, batch, read_only, everything, function);
+    ts.host.Begin(ctx, batch, read_only, everything, function, oom);
     body(ts.engine);
     ts.host.End();
   };
@@ -240,6 +253,14 @@ bool NumKeysInRange(CommandContext& ctx, int64_t numkeys) {
     return false;
   }
   return true;
+}
+
+uint32_t ScriptCallFlags(uint32_t cmd_flags, uint32_t script_flags) {
+  cmd_flags &= ~(kCmdStale | kCmdDenyOom | kCmdWrite | kCmdMayReplicate);
+  if (!(script_flags & (scripting::kFnAllowOom | scripting::kFnNoWrites))) cmd_flags |= kCmdDenyOom;
+  if (!(script_flags & scripting::kFnNoWrites)) cmd_flags |= kCmdWrite;
+  if (script_flags & scripting::kFnAllowStale) cmd_flags |= kCmdStale;
+  return cmd_flags;
 }
 
 bool KillRunningScript(ReplyBuilder& rb, bool function) {
@@ -274,18 +295,51 @@ void Evaluate(CommandContext& ctx, bool by_sha, bool read_only) {
   int64_t numkeys = 0;
   if (!ParseIntOrReply(ctx, ctx.args[2], &numkeys)) return;
   if (!NumKeysInRange(ctx, numkeys)) return;
-  if (by_sha && !Cache().Find(ctx.args[1])) {
+  std::shared_ptr<const std::string> cached;
+  if (by_sha && !(cached = Cache().Find(ctx.args[1]))) {
     ctx.rb->SendError(kNoScript);
+    return;
+  }
+  // A shebang declares what the script does (scripting::ScriptShebang); without one it may do
+  // anything, as in Redis's compatibility mode.
+  std::string err;
+  const auto shebang = scripting::ParseScriptShebang(by_sha ? *cached : ctx.args[1], &err);
+  if (!shebang) {
+    ctx.rb->SendError("ERR " + err);
+    return;
+  }
+  const bool no_writes = (shebang->flags & scripting::kFnNoWrites) != 0;
+  if (shebang->present && read_only && !no_writes) {
+    ctx.rb->SendError("ERR Can not execute a script with write flag using *_ro command.");
     return;
   }
   const auto keys = ctx.args.subspan(3, static_cast<size_t>(numkeys));
   const auto argv = ctx.args.subspan(3 + static_cast<size_t>(numkeys));
-  RunScript(ctx, read_only, false, [&](scripting::LuaEngine& engine) {
+  const bool allow_oom = (shebang->flags & scripting::kFnAllowOom) != 0;
+  RunScript(ctx, read_only || no_writes, false, allow_oom, [&](scripting::LuaEngine& engine) {
     if (by_sha)
       engine.EvalSha(ctx.args[1], keys, argv, *ctx.rb);
     else
       engine.Eval(ctx.args[1], keys, argv, *ctx.rb);
   });
+}
+
+// The flags of a call running `body` (Redis's evalGetCommandFlags): those its shebang declares.
+uint32_t BodyCallFlags(std::string_view body, uint32_t flags) {
+  if (!body.starts_with("#!")) return flags;
+  std::string err;
+  const auto shebang = scripting::ParseScriptShebang(body, &err);
+  return shebang && shebang->present ? ScriptCallFlags(flags, shebang->flags) : flags;
+}
+
+uint32_t EvalCallFlags(std::span<const std::string_view> args, uint32_t flags) {
+  return args.size() > 1 ? BodyCallFlags(args[1], flags) : flags;
+}
+
+uint32_t EvalShaCallFlags(std::span<const std::string_view> args, uint32_t flags) {
+  if (args.size() < 2 || !Cache().any_shebang()) return flags;
+  const std::shared_ptr<const std::string> body = Cache().Find(args[1]);
+  return body ? BodyCallFlags(*body, flags) : flags;
 }
 
 void CmdEval(CommandContext& ctx) { Evaluate(ctx, false, false); }
@@ -385,15 +439,27 @@ void RegisterScriptingFamily(CommandTable& t) {
   constexpr uint32_t kEval = kCmdNoScript | kCmdStale | kCmdSkipMonitor;
   const std::string syntax = "script numkeys [key [key ...]] [arg [arg ...]]";
   const std::string sha_syntax = "sha1 numkeys [key [key ...]] [arg [arg ...]]";
-  t.Register(MakeSpec("eval", -3, kEval, kNoKeys, CmdEval, "scripting", "2.6.0",
-                      "Executes a server-side Lua script.", syntax));
-  t.Register(MakeSpec("evalsha", -3, kEval, kNoKeys, CmdEvalSha, "scripting", "2.6.0",
-                      "Executes a server-side Lua script by SHA1 digest.", sha_syntax));
-  t.Register(MakeSpec("eval_ro", -3, kEval | kCmdReadonly, kNoKeys, CmdEvalRo, "scripting",
-                      "7.0.0", "Executes a read-only server-side Lua script.", syntax));
-  t.Register(MakeSpec("evalsha_ro", -3, kEval | kCmdReadonly, kNoKeys, CmdEvalShaRo, "scripting",
-                      "7.0.0", "Executes a read-only server-side Lua script by SHA1 digest.",
-                      sha_syntax));
+  auto with_flags = [](CommandSpec spec, auto flags_of) {
+    spec.flags_of = flags_of;
+    return spec;
+  };
+  t.Register(with_flags(MakeSpec("eval", -3, kEval | kCmdMayReplicate, kNoKeys, CmdEval,
+                                 "scripting", "2.6.0", "Executes a server-side Lua script.",
+                                 syntax),
+                        EvalCallFlags));
+  t.Register(with_flags(MakeSpec("evalsha", -3, kEval | kCmdMayReplicate, kNoKeys, CmdEvalSha,
+                                 "scripting", "2.6.0",
+                                 "Executes a server-side Lua script by SHA1 digest.", sha_syntax),
+                        EvalShaCallFlags));
+  t.Register(with_flags(MakeSpec("eval_ro", -3, kEval | kCmdReadonly, kNoKeys, CmdEvalRo,
+                                 "scripting", "7.0.0",
+                                 "Executes a read-only server-side Lua script.", syntax),
+                        EvalCallFlags));
+  t.Register(with_flags(MakeSpec("evalsha_ro", -3, kEval | kCmdReadonly, kNoKeys, CmdEvalShaRo,
+                                 "scripting", "7.0.0",
+                                 "Executes a read-only server-side Lua script by SHA1 digest.",
+                                 sha_syntax),
+                        EvalShaCallFlags));
   t.Register(MakeSpec("script", -2, kCmdNoScript, kNoKeys, CmdScript, "scripting", "2.6.0",
                       "A container for Lua scripts management commands.",
                       "LOAD|EXISTS|FLUSH|KILL|HELP [arg ...]"));
