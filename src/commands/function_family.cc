@@ -336,11 +336,30 @@ void FunctionFlush(CommandContext& ctx) {
 }
 
 void FunctionStats(CommandContext& ctx) {
+  // An EVAL script is not FUNCTION STATS's to report: Redis answers -BUSY then.
+  if (ScriptBusy() && !BusyFunctionInfo()) {
+    ctx.rb->SendError(kErrBusy);
+    return;
+  }
+  const std::optional<BusyFunction> running = BusyFunctionInfo();
   Libraries& libs = Libs();
   std::shared_lock lock(libs.mu);
   ctx.rb->StartMap(2);
   ctx.rb->SendBulk("running_script");
-  ctx.rb->SendNull();
+  if (running) {
+    ctx.rb->StartMap(3);
+    ctx.rb->SendBulk("name");
+    ctx.rb->SendBulk(running->name);
+    ctx.rb->SendBulk("command");
+    ctx.rb->StartArray(static_cast<uint32_t>(running->command.size()));
+    for (const std::string& arg : running->command) ctx.rb->SendBulk(arg);
+    ctx.rb->SendBulk("duration_ms");
+    ctx.rb->SendLong(std::chrono::duration_cast<std::chrono::milliseconds>(
+                         std::chrono::steady_clock::now() - running->started)
+                         .count());
+  } else {
+    ctx.rb->SendNull();
+  }
   ctx.rb->SendBulk("engines");
   ctx.rb->StartMap(1);
   ctx.rb->SendBulk("LUA");
@@ -513,7 +532,7 @@ void Fcall(CommandContext& ctx, bool read_only) {
   }
   const auto keys = ctx.args.subspan(3, static_cast<size_t>(numkeys));
   const auto argv = ctx.args.subspan(3 + static_cast<size_t>(numkeys));
-  RunScript(ctx, no_writes, true, (flags & scripting::kFnAllowOom) != 0,
+  RunScript(ctx, no_writes, function, (flags & scripting::kFnAllowOom) != 0,
             [&](scripting::LuaEngine& engine) {
     const uint64_t epoch = Libs().epoch.load(std::memory_order_acquire);
     if (epoch != t_seen_epoch) {

@@ -36,6 +36,8 @@ namespace kv {
 
 namespace {
 
+namespace ev = keyspace_events;
+
 constexpr std::string_view kErrOutsideNamespace =
     "ERR This command is not allowed from scripts in kv-server: it reaches beyond the "
     "script's database";
@@ -69,12 +71,14 @@ class Host final : public scripting::ScriptHost {
  public:
   // holds_everything: the batch locks every namespace (EXEC's), so no command escapes it.
   // function: FCALL's (FUNCTION KILL stops it, SCRIPT KILL does not), not EVAL's.
-  // oom: started over maxmemory without allow-oom (RunScript).
+  // oom: started over maxmemory without allow-oom (RunScript). function_name: FCALL's function
+  // as registered, empty for EVAL.
   void Begin(CommandContext& ctx, AtomicBatch& batch, bool read_only, bool holds_everything,
-             bool function, bool oom) {
+             std::string_view function_name, bool oom) {
     ctx_ = &ctx;
     oom_ = oom;
-    function_ = function;
+    function_ = !function_name.empty();
+    function_name_ = function_name;
     batch_ = &batch;
     read_only_ = read_only;
     holds_everything_ = holds_everything;
@@ -84,6 +88,8 @@ class Host final : public scripting::ScriptHost {
     if (busy_) {
       g_busy_scripts.fetch_sub(1, std::memory_order_relaxed);
       if (function_) g_busy_functions.fetch_sub(1, std::memory_order_relaxed);
+      std::lock_guard lock(busy_mu_);
+      busy_info_.reset();
     }
     busy_ = false;
     ctx_ = nullptr;
@@ -91,6 +97,10 @@ class Host final : public scripting::ScriptHost {
   }
   bool wrote() const { return wrote_.load(std::memory_order_acquire); }
   bool function() const { return function_; }
+  std::optional<BusyFunction> busy_info() const {
+    std::lock_guard lock(busy_mu_);
+    return busy_info_;
+  }
 
   void Call(std::span<const std::string_view> argv, int /*resp*/, ReplyBuilder& rb) override {
     ServerState& server = *ctx_->server;
@@ -154,6 +164,11 @@ class Host final : public scripting::ScriptHost {
       g_busy_scripts.fetch_add(1, std::memory_order_relaxed);
       if (function_) g_busy_functions.fetch_add(1, std::memory_order_relaxed);
       served_at_ = elapsed - kServeEvery;
+      // Other clients may now ask FUNCTION STATS about it: a copy they can read.
+      BusyFunction info{function_name_, {ctx_->args.begin(), ctx_->args.end()},
+                        std::chrono::steady_clock::now() - elapsed};
+      std::lock_guard lock(busy_mu_);
+      busy_info_ = std::move(info);
     }
     busy_ = true;
     LoopServer& loop = t_loop_server;
@@ -181,6 +196,9 @@ class Host final : public scripting::ScriptHost {
   bool busy_ = false;
   std::chrono::milliseconds served_at_{0};  // when the loop's clients were last served
   std::atomic<bool> wrote_{false};
+  std::string function_name_;
+  mutable std::mutex busy_mu_;
+  std::optional<BusyFunction> busy_info_;  // while busy
 };
 
 struct ThreadScripting {
@@ -218,7 +236,7 @@ ThreadScripting& Local() {
 
 scripting::LuaEngine& LocalEngine() { return Local().engine; }
 
-void RunScript(CommandContext& ctx, bool read_only, bool function, bool allow_oom,
+void RunScript(CommandContext& ctx, bool read_only, std::string_view function, bool allow_oom,
                const std::function<void(scripting::LuaEngine&)>& body) {
   ThreadScripting& ts = Local();
   ts.engine.set_busy_threshold(std::chrono::milliseconds(
@@ -261,6 +279,14 @@ uint32_t ScriptCallFlags(uint32_t cmd_flags, uint32_t script_flags) {
   if (!(script_flags & scripting::kFnNoWrites)) cmd_flags |= kCmdWrite;
   if (script_flags & scripting::kFnAllowStale) cmd_flags |= kCmdStale;
   return cmd_flags;
+}
+
+std::optional<BusyFunction> BusyFunctionInfo() {
+  std::lock_guard lock(g_engines_mu);
+  for (ThreadScripting* ts : g_engines)
+    if (ts->host.function())
+      if (auto info = ts->host.busy_info()) return info;
+  return std::nullopt;
 }
 
 bool KillRunningScript(ReplyBuilder& rb, bool function) {
@@ -316,7 +342,7 @@ void Evaluate(CommandContext& ctx, bool by_sha, bool read_only) {
   const auto keys = ctx.args.subspan(3, static_cast<size_t>(numkeys));
   const auto argv = ctx.args.subspan(3 + static_cast<size_t>(numkeys));
   const bool allow_oom = (shebang->flags & scripting::kFnAllowOom) != 0;
-  RunScript(ctx, read_only || no_writes, false, allow_oom, [&](scripting::LuaEngine& engine) {
+  RunScript(ctx, read_only || no_writes, {}, allow_oom, [&](scripting::LuaEngine& engine) {
     if (by_sha)
       engine.EvalSha(ctx.args[1], keys, argv, *ctx.rb);
     else
