@@ -208,6 +208,12 @@ struct ClientState {
   std::vector<std::string> blocked_keys;
   // CLIENT UNBLOCK from another client: 1 answer as at the timeout, 2 with -UNBLOCKED.
   std::atomic<uint8_t> unblock{0};
+  // A plugin's blocked command (BlockClient) waits for a change to its declared keys, through
+  // WATCH's registrations (commands/blocking.h WaitOnKeyChanges); block_wake_at_ms: the first
+  // of those keys' expiry times (a key that expires changes without anyone writing it).
+  WatchFlag block_watch;
+  std::vector<WatchedKey> block_watched;
+  int64_t block_wake_at_ms = 0;
   // Under appendfsync always: the LSN of this client's last logged write. Its replies are held
   // until the WAL has fsynced that far.
   uint64_t durable_wait_lsn = 0;
