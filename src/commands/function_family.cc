@@ -29,6 +29,7 @@
 #include "commands/families.h"
 #include "commands/scripting.h"
 #include "commands/server_state.h"
+#include "core/ascii.h"
 #include "core/glob.h"
 #include "persist/rdb_value.h"
 #include "scripting/lua_engine.h"
@@ -89,15 +90,7 @@ bool ParseMetadata(std::string_view payload, Metadata* md, std::string* err) {
     *err = "Invalid library metadata";
     return false;
   }
-  std::vector<std::string_view> parts;
-  const std::string_view shebang = payload.substr(0, nl);
-  for (size_t i = 0; i < shebang.size();) {
-    while (i < shebang.size() && (shebang[i] == ' ' || shebang[i] == '\t' || shebang[i] == '\r')) ++i;
-    size_t j = i;
-    while (j < shebang.size() && shebang[j] != ' ' && shebang[j] != '\t' && shebang[j] != '\r') ++j;
-    if (j > i) parts.push_back(shebang.substr(i, j - i));
-    i = j;
-  }
+  const std::vector<std::string_view> parts = SplitWhitespace(payload.substr(0, nl));
   if (parts.empty()) {
     *err = "Invalid library metadata";
     return false;

@@ -5,6 +5,7 @@
 
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace kv {
 
@@ -27,6 +28,23 @@ inline std::string AsciiLower(std::string_view s) {
   std::string out(s);
   AsciiLowerInPlace(out);
   return out;
+}
+
+// The words of `s` between ASCII whitespace (sdssplitargs without its quoting): shebang lines,
+// client-output-buffer-limit's value.
+inline std::vector<std::string_view> SplitWhitespace(std::string_view s) {
+  auto space = [](char c) {
+    return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\v' || c == '\f';
+  };
+  std::vector<std::string_view> words;
+  for (size_t i = 0; i < s.size();) {
+    while (i < s.size() && space(s[i])) ++i;
+    size_t j = i;
+    while (j < s.size() && !space(s[j])) ++j;
+    if (j > i) words.push_back(s.substr(i, j - i));
+    i = j;
+  }
+  return words;
 }
 
 }  // namespace kv

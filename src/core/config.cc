@@ -104,14 +104,7 @@ std::string Config::OutputLimits() const {
 }
 
 std::string Config::SetOutputLimits(std::string_view v) {
-  std::vector<std::string> words;
-  for (size_t i = 0; i < v.size();) {
-    while (i < v.size() && std::isspace(static_cast<unsigned char>(v[i]))) ++i;
-    size_t j = i;
-    while (j < v.size() && !std::isspace(static_cast<unsigned char>(v[j]))) ++j;
-    if (j > i) words.emplace_back(v.substr(i, j - i));
-    i = j;
-  }
+  const std::vector<std::string_view> words = SplitWhitespace(v);
   if (words.empty() || words.size() % 4 != 0)
     return "Wrong number of arguments in buffer limit configuration.";
   struct Parsed {

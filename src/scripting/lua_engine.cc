@@ -16,6 +16,7 @@ extern "C" {
 #include <iterator>
 #include <stdexcept>
 
+#include "core/ascii.h"
 #include "scripting/lua_reply.h"
 #include "scripting/lua_sandbox.h"
 
@@ -228,15 +229,7 @@ std::optional<ScriptShebang> ParseScriptShebang(std::string_view body, std::stri
   }
   sh.present = true;
   sh.length = nl;
-  std::vector<std::string_view> parts;
-  const std::string_view line = body.substr(0, nl);
-  for (size_t i = 0; i < line.size();) {
-    while (i < line.size() && std::isspace(static_cast<unsigned char>(line[i]))) ++i;
-    size_t j = i;
-    while (j < line.size() && !std::isspace(static_cast<unsigned char>(line[j]))) ++j;
-    if (j > i) parts.push_back(line.substr(i, j - i));
-    i = j;
-  }
+  const std::vector<std::string_view> parts = SplitWhitespace(body.substr(0, nl));
   if (parts.front() != "#!lua") {
     *err = fmt::format("Unexpected engine in script shebang: {}", parts.front());
     return std::nullopt;
