@@ -91,8 +91,15 @@ struct CommandSpec {
   // arguments that do, and the dispatcher then locks every shard of the namespace, not only the
   // declared keys' shards.
   bool (*locks_all_shards)(std::span<const std::string_view> args) = nullptr;
+  // For a container whose subcommands differ (FUNCTION LOAD writes, FUNCTION LIST does not):
+  // the flags its arguments add to `flags`, as Redis flags each subcommand. What the dispatcher
+  // logs, and refuses on a failed WAL or over maxmemory, goes by FlagsFor.
+  uint32_t (*arg_flags)(std::span<const std::string_view> args) = nullptr;
 
   bool has(CommandFlag f) const { return (flags & f) != 0; }
+  uint32_t FlagsFor(std::span<const std::string_view> args) const {
+    return arg_flags ? flags | arg_flags(args) : flags;
+  }
   // Positions of the key arguments in `args` (name included).
   void KeyPositions(std::span<const std::string_view> args, std::vector<size_t>* out) const;
 };
