@@ -387,6 +387,7 @@ void WriteLoggedCommand(persist::RecordBodyWriter& w, const CommandContext& ctx)
 
 std::string Dispatcher::Replay(const persist::WalRecord& record) {
   thread_local ClientState client;
+  thread_local const Store* replay_store = nullptr;
   client.replaying = true;
   thread_local std::vector<std::string_view> args;
   thread_local std::vector<TypedArg> typed;
@@ -418,9 +419,12 @@ std::string Dispatcher::Replay(const persist::WalRecord& record) {
                          record.lsn, args[0]);
     if (!Store::ValidName(cmd.ns))
       return fmt::format("record {} names the invalid namespace '{}'", record.lsn, cmd.ns);
-    if (!client.ns || client.ns_name != cmd.ns) {
+    // The client is the thread's, the store this dispatcher's: a namespace of another store
+    // (another dispatcher replayed on this thread before) is looked up again.
+    if (!client.ns || client.ns_name != cmd.ns || replay_store != &server_.store) {
       client.ns_name.assign(cmd.ns);
       client.ns = server_.store.Get(cmd.ns);
+      replay_store = &server_.store;
     }
     DiscardReplies rb;
     CommandContext ctx = Context(client, args, rb, *spec, record.time_ms, typed);

@@ -68,7 +68,8 @@ struct Life {
 };
 
 // One harness for every test here: the dispatcher's replay client (thread-local) keeps the
-// namespace it last replayed into, so the store must outlive every replay.
+// namespace it last replayed into, known by its store's address, which a store made where a
+// freed one was would share.
 Harness& Shared() {
   static Harness h;
   return h;
