@@ -22,13 +22,15 @@ bool MayReplicate(const CommandSpec& spec) {
   return std::find(std::begin(kNames), std::end(kNames), spec.name) != std::end(kNames);
 }
 
-bool WritesOrReplicates(const CommandSpec& spec) {
-  return spec.has(kCmdWrite) || MayReplicate(spec);
+// `args`: a subcommand's flags count (FUNCTION LOAD is a write, FUNCTION LIST is not).
+bool WritesOrReplicates(const CommandSpec& spec, std::span<const std::string_view> args) {
+  return (spec.FlagsFor(args) & kCmdWrite) || MayReplicate(spec);
 }
 
 }  // namespace
 
-bool ClientPause::Holds(const CommandSpec* spec, const ClientState& client, int64_t now_ms) {
+bool ClientPause::Holds(const CommandSpec* spec, std::span<const std::string_view> args,
+                        const ClientState& client, int64_t now_ms) {
   const int type = type_.load(std::memory_order_relaxed);
   if (type == kNone || spec == nullptr) return false;
   if (now_ms >= end_ms_.load(std::memory_order_relaxed)) {
@@ -41,11 +43,14 @@ bool ClientPause::Holds(const CommandSpec* spec, const ClientState& client, int6
     return false;
   }
   if (type == kAll) return true;
-  if (WritesOrReplicates(*spec)) return true;
+  if (WritesOrReplicates(*spec, args)) return true;
   // EXEC counts as what its queue holds (Redis's mstate.cmd_flags).
   if (spec->handler == ExecHandler())
     return std::any_of(client.tx.queued.begin(), client.tx.queued.end(),
-                       [](const QueuedCommand& q) { return WritesOrReplicates(*q.spec); });
+                       [](const QueuedCommand& q) {
+                         const std::vector<std::string_view> queued(q.args.begin(), q.args.end());
+                         return WritesOrReplicates(*q.spec, queued);
+                       });
   return false;
 }
 

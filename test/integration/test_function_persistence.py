@@ -1,7 +1,8 @@
 """Function libraries across restarts: FUNCTION LOAD, DELETE, FLUSH and RESTORE are logged and
 replayed, snapshots carry the libraries ('F' frame), DEBUG RELOAD keeps them, kv-check shows
 them, and a damaged functions frame stops the start as any damaged snapshot frame does. The
-last test (the OOM refusal of the deny-oom subcommands) runs on both kv-server and Redis."""
+last tests (the deny-oom subcommands over maxmemory, a WRITE pause holding the FUNCTION writes)
+run on both kv-server and Redis."""
 
 from __future__ import annotations
 
@@ -290,3 +291,21 @@ def test_function_writes_refused_over_maxmemory(kv_server):
         c.execute_command("FUNCTION", "DELETE", "nope")
     assert c.execute_command("FUNCTION", "LIST") == []
 
+
+
+def test_write_pause_holds_function_writes_not_reads(kv):
+    admin, writer, reader = kv.raw(), kv.raw(), kv.client()
+    try:
+        admin.send_command("CLIENT", "PAUSE", "100000", "WRITE")
+        assert admin.read_reply_bytes() == b"+OK\r\n"
+        writer.send_command("FUNCTION", "LOAD", LIB_C)
+        assert reader.execute_command("FUNCTION", "LIST") == []
+        assert writer.read(timeout=0.2) == b""  # nothing answered while paused
+        admin.send_command("CLIENT", "UNPAUSE")
+        assert admin.read_reply_bytes() == b"+OK\r\n"
+        assert writer.read_reply_bytes() == b"$4\r\nlibc\r\n"
+    finally:
+        reader.execute_command("CLIENT", "UNPAUSE")
+        reader.execute_command("FUNCTION", "FLUSH")
+        admin.close()
+        writer.close()
