@@ -16,15 +16,8 @@ namespace kv {
 namespace {
 
 // Redis 7.0's CMD_MAY_REPLICATE commands kv-server has: not writes, but a WRITE pause holds them.
-bool MayReplicate(const CommandSpec& spec) {
-  static constexpr std::string_view kNames[] = {"eval",     "evalsha", "fcall",
-                                                "publish",  "spublish", "pfcount"};
-  return std::find(std::begin(kNames), std::end(kNames), spec.name) != std::end(kNames);
-}
-
-// `args`: a subcommand's flags count (FUNCTION LOAD is a write, FUNCTION LIST is not).
-bool WritesOrReplicates(const CommandSpec& spec, std::span<const std::string_view> args) {
-  return (spec.FlagsFor(args) & kCmdWrite) || MayReplicate(spec);
+bool WritesOrReplicates(uint32_t call_flags) {
+  return (call_flags & (kCmdWrite | kCmdMayReplicate)) != 0;
 }
 
 }  // namespace
@@ -43,14 +36,11 @@ bool ClientPause::Holds(const CommandSpec* spec, std::span<const std::string_vie
     return false;
   }
   if (type == kAll) return true;
-  if (WritesOrReplicates(*spec, args)) return true;
+  if (WritesOrReplicates(spec->CallFlags(args))) return true;
   // EXEC counts as what its queue holds (Redis's mstate.cmd_flags).
   if (spec->handler == ExecHandler())
     return std::any_of(client.tx.queued.begin(), client.tx.queued.end(),
-                       [](const QueuedCommand& q) {
-                         const std::vector<std::string_view> queued(q.args.begin(), q.args.end());
-                         return WritesOrReplicates(*q.spec, queued);
-                       });
+                       [](const QueuedCommand& q) { return WritesOrReplicates(q.CallFlags()); });
   return false;
 }
 

@@ -129,16 +129,9 @@ void Dispatcher::Execute(ClientState& client, std::span<const std::string_view> 
   persist::Wal* wal = persistence ? persistence->wal() : nullptr;
   // EXEC counts as what its queue holds (Redis's mstate.cmd_flags): a write, one that may grow
   // memory.
-  uint32_t flags = spec->FlagsFor(args);
+  uint32_t flags = spec->CallFlags(args);
   if (exec)
-    for (const QueuedCommand& q : tx.queued) {
-      uint32_t queued = q.spec->flags;
-      if (q.spec->arg_flags) {
-        const std::vector<std::string_view> views(q.args.begin(), q.args.end());
-        queued = q.spec->FlagsFor(views);
-      }
-      flags |= queued & (kCmdWrite | kCmdDenyOom);
-    }
+    for (const QueuedCommand& q : tx.queued) flags |= q.CallFlags() & (kCmdWrite | kCmdDenyOom);
   if (wal && (flags & kCmdWrite) && wal->failed()) {
     reject(fmt::format(fmt::runtime(errors::kMisconfWal), wal->error()));
     return;
@@ -299,7 +292,9 @@ void Dispatcher::Run(const CommandSpec& spec, CommandContext& ctx,
       ~ReleaseAfterLog() { ctx.held_until_logged.clear(); }
     } release{ctx};
     spec.handler(ctx);
-    if (t_data_changes == changes_before || !(spec.FlagsFor(ctx.args) & kCmdWrite)) return;
+    if (t_data_changes == changes_before) return;
+    if (!(spec.logs_by_call_flags ? spec.CallFlags(ctx.args) & kCmdWrite : spec.has(kCmdWrite)))
+      return;
     // The shard told WATCH about every change it saw by key; one made in place (NoteWrite)
     // names no key, so every key the command may have written counts as modified.
     if (t_unkeyed_writes != unkeyed_before) {

@@ -109,8 +109,8 @@ TEST_CASE("FUNCTION writes are logged, its reads and refused writes are not") {
   CHECK(spec->flags == 0);
   const std::vector<std::string_view> load = {"FUNCTION", "load", "x"};
   const std::vector<std::string_view> list = {"FUNCTION", "LIST"};
-  CHECK(spec->FlagsFor(load) == (kCmdWrite | kCmdDenyOom));
-  CHECK(spec->FlagsFor(list) == 0);
+  CHECK(spec->CallFlags(load) == (kCmdWrite | kCmdDenyOom));
+  CHECK(spec->CallFlags(list) == 0);
 }
 
 TEST_CASE("the libraries come back from a snapshot plus the log after it") {
