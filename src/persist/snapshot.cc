@@ -286,8 +286,10 @@ std::string ReadSnapshot(std::string_view data, const SnapshotSink& sink, Snapsh
         break;
       }
       case 'F': {
-        if (version < 4) return fail(fmt::format("a functions frame in a version {} snapshot", version));
-        if (have_functions || have_ns) return fail("a functions frame after the namespaces or a second one");
+        if (version < 4)
+          return fail(fmt::format("a functions frame in a version {} snapshot", version));
+        if (have_functions || have_ns)
+          return fail("a functions frame after the namespaces or a second one");
         const uint32_t count = d.U32();
         for (uint32_t i = 0; i < count; ++i) {
           const std::string_view code = d.Str32();
