@@ -111,6 +111,19 @@ TEST_CASE("FUNCTION writes are logged, its reads and refused writes are not") {
   const std::vector<std::string_view> list = {"FUNCTION", "LIST"};
   CHECK(spec->CallFlags(load) == (kCmdWrite | kCmdDenyOom));
   CHECK(spec->CallFlags(list) == 0);
+  // A write holds every shard of its namespace until it is logged: a snapshot's freeze then
+  // sees a library change and its record both or neither.
+  REQUIRE(static_cast<bool>(spec->locks_all_shards));
+  CHECK(spec->locks_all_shards(load));
+  for (std::string_view sub : {"DELETE", "flush", "Restore"}) {
+    const std::vector<std::string_view> args = {"FUNCTION", sub, "x"};
+    CHECK(spec->locks_all_shards(args));
+    CHECK((spec->CallFlags(args) & kCmdWrite) != 0);
+  }
+  CHECK_FALSE(spec->locks_all_shards(list));
+  const std::vector<std::string_view> dump = {"FUNCTION", "DUMP"};
+  CHECK_FALSE(spec->locks_all_shards(dump));
+  CHECK(spec->logs_by_call_flags);
 }
 
 TEST_CASE("the libraries come back from a snapshot plus the log after it") {
