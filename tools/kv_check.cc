@@ -113,6 +113,14 @@ void CheckSnapshot(const std::string& dir, const Manifest& m, bool dump, Report*
                   expire == kv::kNoExpire ? "" : fmt::format(" expire_at_ms={}", expire).c_str());
     };
   }
+  if (dump) {
+    // A library's name is in its first line (#!lua name=...); the code follows whole.
+    sink.on_library = [&](std::string_view code) {
+      std::printf("  function library %s code=%s\n",
+                  kv::QuoteBytes(code.substr(0, code.find('\n'))).c_str(),
+                  kv::QuoteBytes(code).c_str());
+    };
+  }
   SnapshotInfo info;
   size_t bad = SIZE_MAX;
   const std::string err = ReadSnapshot(file.data(), sink, &info, &bad);
@@ -124,6 +132,7 @@ void CheckSnapshot(const std::string& dir, const Manifest& m, bool dump, Report*
   std::printf("snapshot %s: ok, LSN %llu, %llu keys in %u namespaces, %zu bytes\n",
               m.snapshot.c_str(), static_cast<unsigned long long>(info.lsn),
               static_cast<unsigned long long>(info.keys), info.namespaces, file.data().size());
+  if (info.libraries > 0) std::printf("  %u function libraries\n", info.libraries);
   if (info.lsn != m.snapshot_lsn) {
     std::printf("  manifest says LSN %llu\n", static_cast<unsigned long long>(m.snapshot_lsn));
     r->damaged = r->fatal = true;

@@ -98,6 +98,10 @@ struct CommandSpec {
   // a script whose shebang declares flags, FCALL of a function): given `flags`, returns the
   // call's. The dispatcher and CLIENT PAUSE read CallFlags, not `flags`.
   uint32_t (*flags_of)(std::span<const std::string_view> args, uint32_t flags) = nullptr;
+  // Whether a call the CallFlags make a write is logged as sent (FUNCTION LOAD: a container's
+  // write subcommand). Not for EVAL and FCALL, whose calls are writes too but whose writes the
+  // script's batch logs as their effects.
+  bool logs_by_call_flags = false;
 
   bool has(CommandFlag f) const { return (flags & f) != 0; }
   uint32_t CallFlags(std::span<const std::string_view> args) const {

@@ -292,7 +292,9 @@ void Dispatcher::Run(const CommandSpec& spec, CommandContext& ctx,
       ~ReleaseAfterLog() { ctx.held_until_logged.clear(); }
     } release{ctx};
     spec.handler(ctx);
-    if (t_data_changes == changes_before || !spec.has(kCmdWrite)) return;
+    if (t_data_changes == changes_before) return;
+    if (!(spec.logs_by_call_flags ? spec.CallFlags(ctx.args) & kCmdWrite : spec.has(kCmdWrite)))
+      return;
     // The shard told WATCH about every change it saw by key; one made in place (NoteWrite)
     // names no key, so every key the command may have written counts as modified.
     if (t_unkeyed_writes != unkeyed_before) {
@@ -380,6 +382,7 @@ void WriteLoggedCommand(persist::RecordBodyWriter& w, const CommandContext& ctx)
 
 std::string Dispatcher::Replay(const persist::WalRecord& record) {
   thread_local ClientState client;
+  thread_local const Store* replay_store = nullptr;
   client.replaying = true;
   thread_local std::vector<std::string_view> args;
   thread_local std::vector<TypedArg> typed;
@@ -411,9 +414,12 @@ std::string Dispatcher::Replay(const persist::WalRecord& record) {
                          record.lsn, args[0]);
     if (!Store::ValidName(cmd.ns))
       return fmt::format("record {} names the invalid namespace '{}'", record.lsn, cmd.ns);
-    if (!client.ns || client.ns_name != cmd.ns) {
+    // The client is the thread's, the store this dispatcher's: a namespace of another store
+    // (another dispatcher replayed on this thread before) is looked up again.
+    if (!client.ns || client.ns_name != cmd.ns || replay_store != &server_.store) {
       client.ns_name.assign(cmd.ns);
       client.ns = server_.store.Get(cmd.ns);
+      replay_store = &server_.store;
     }
     DiscardReplies rb;
     CommandContext ctx = Context(client, args, rb, *spec, record.time_ms, typed);

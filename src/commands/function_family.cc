@@ -9,6 +9,12 @@
 // FCALL runs like EVAL (scripting.h RunScript): one atomic batch over the client's namespace,
 // its writes logged as their effects. A function without the no-writes flag is refused by
 // FCALL_RO; a no-writes function runs read-only.
+//
+// The libraries are data: FUNCTION LOAD, DELETE, FLUSH and RESTORE are writes (flagged so per
+// subcommand, as in Redis), logged and replayed, and a snapshot carries every library's code
+// (function_libraries.h). Each holds every shard of its client's namespace until it is logged,
+// as a key write holds its key's shard: a snapshot, which freezes every shard, then sees a
+// change and its log record both or neither.
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -27,10 +33,12 @@
 #include "commands/command_table.h"
 #include "commands/errors.h"
 #include "commands/families.h"
+#include "commands/function_libraries.h"
 #include "commands/scripting.h"
 #include "commands/server_state.h"
 #include "core/ascii.h"
 #include "core/glob.h"
+#include "core/shard.h"
 #include "persist/rdb_value.h"
 #include "scripting/lua_engine.h"
 
@@ -226,6 +234,10 @@ void FunctionLoad(CommandContext& ctx) {
   }
   Install(libs, lib);
   libs.epoch.fetch_add(1, std::memory_order_release);
+  NoteWrite();
+  // Logged with REPLACE: replayed over a state that already has the library (however it came
+  // to be there) it still succeeds, and leaves the library as this load did.
+  if (!replace) ctx.LogAs({ctx.args[0], ctx.args[1], "REPLACE", payload});
   ctx.rb->SendBulk(lib->name);
 }
 
@@ -249,6 +261,7 @@ void FunctionDelete(CommandContext& ctx) {
     libs.functions.erase(AsciiLower(fn.name));
   libs.libs.erase(it);
   libs.epoch.fetch_add(1, std::memory_order_release);
+  NoteWrite();
   ctx.rb->SendOk();
 }
 
@@ -325,6 +338,7 @@ void FunctionFlush(CommandContext& ctx) {
   libs.libs.clear();
   libs.functions.clear();
   libs.epoch.fetch_add(1, std::memory_order_release);
+  NoteWrite();
   ctx.rb->SendOk();
 }
 
@@ -431,6 +445,7 @@ void FunctionRestore(CommandContext& ctx) {
   }
   for (const auto& lib : loaded) Install(libs, lib);
   libs.epoch.fetch_add(1, std::memory_order_release);
+  NoteWrite();
   ctx.rb->SendOk();
 }
 
@@ -555,13 +570,68 @@ void Fcall(CommandContext& ctx, bool read_only) {
 void CmdFcall(CommandContext& ctx) { Fcall(ctx, false); }
 void CmdFcallRo(CommandContext& ctx) { Fcall(ctx, true); }
 
+// Redis 7.0's flags of function|load, |delete, |flush and |restore (COMMAND INFO); the
+// container itself has none.
+uint32_t FunctionSubcommandFlags(std::span<const std::string_view> args) {
+  if (args.size() < 2) return 0;
+  const std::string_view sub = args[1];
+  if (EqualsIgnoreCase(sub, "LOAD") || EqualsIgnoreCase(sub, "RESTORE"))
+    return kCmdWrite | kCmdDenyOom;
+  if (EqualsIgnoreCase(sub, "DELETE") || EqualsIgnoreCase(sub, "FLUSH")) return kCmdWrite;
+  return 0;
+}
+
+uint32_t FunctionCallFlags(std::span<const std::string_view> args, uint32_t flags) {
+  return flags | FunctionSubcommandFlags(args);
+}
+
+bool FunctionSubcommandWrites(std::span<const std::string_view> args) {
+  return (FunctionSubcommandFlags(args) & kCmdWrite) != 0;
+}
+
 }  // namespace
+
+std::vector<std::string> FunctionLibraryCodes() {
+  Libraries& libs = Libs();
+  std::shared_lock lock(libs.mu);
+  std::vector<std::string> codes;
+  codes.reserve(libs.libs.size());
+  for (const auto& [name, lib] : libs.libs) codes.push_back(lib->code);
+  return codes;
+}
+
+std::string ReplaceFunctionLibraries(const std::vector<std::string>& codes) {
+  Libraries& libs = Libs();
+  std::unique_lock lock(libs.mu);
+  std::vector<std::shared_ptr<LibraryInfo>> loaded;
+  std::map<std::string, std::string> functions;  // lower-cased name -> library
+  for (const std::string& code : codes) {
+    std::shared_ptr<LibraryInfo> lib;
+    std::string err;
+    if (!BuildLibrary(libs, code, &lib, &err)) return err;
+    for (const auto& other : loaded)
+      if (other->key == lib->key) return fmt::format("Library '{}' already exists", lib->name);
+    for (const scripting::FunctionDef& fn : lib->functions)
+      if (!functions.emplace(AsciiLower(fn.name), lib->key).second)
+        return fmt::format("Function {} already exists", fn.name);
+    loaded.push_back(std::move(lib));
+  }
+  libs.libs.clear();
+  libs.functions.clear();
+  for (const auto& lib : loaded) Install(libs, lib);
+  libs.epoch.fetch_add(1, std::memory_order_release);
+  return "";
+}
 
 void RegisterFunctionFamily(CommandTable& t) {
   constexpr uint32_t kCall = kCmdNoScript | kCmdStale | kCmdSkipMonitor;
-  t.Register(MakeSpec("function", -2, 0, kNoKeys, CmdFunction, "scripting", "7.0.0",
-                      "A container for function commands.",
-                      "LOAD|DELETE|LIST|STATS|KILL|FLUSH|DUMP|RESTORE|HELP [arg ...]"));
+  CommandSpec function = MakeSpec("function", -2, 0, kNoKeys, CmdFunction, "scripting", "7.0.0",
+                                  "A container for function commands.",
+                                  "LOAD|DELETE|LIST|STATS|KILL|FLUSH|DUMP|RESTORE|HELP [arg ...]");
+  function.flags_of = FunctionCallFlags;
+  function.logs_by_call_flags = true;
+  function.locks_all_shards = FunctionSubcommandWrites;
+  t.Register(std::move(function));
   CommandSpec fcall = MakeSpec("fcall", -3, kCall | kCmdMayReplicate, kNoKeys, CmdFcall,
                                "scripting", "7.0.0", "Invokes a function.",
                                "function numkeys [key [key ...]] [arg [arg ...]]");

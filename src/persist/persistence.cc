@@ -62,7 +62,12 @@ std::string Persistence::Recover(const std::function<std::string(const WalRecord
   RecoveryHooks hooks;
   hooks.load_snapshot = [&](const std::string& path, SnapshotInfo* info,
                             const std::function<void(size_t, size_t)>& progress) {
-    return LoadSnapshot(path, store_, progress, info);
+    std::vector<std::string> libraries;
+    std::string err = LoadSnapshot(path, store_, progress, info, &libraries);
+    if (!err.empty()) return err;
+    if (err = ReplaceLibraries(libraries); !err.empty())
+      return fmt::format("{}: a function library does not load: {}", path, err);
+    return err;
   };
   hooks.apply = apply;
   hooks.progress = [&](uint64_t done, uint64_t total) { SetProgress(done, total); };
@@ -128,6 +133,10 @@ std::string Persistence::StartBackgroundSave(bool aof_rewrite) {
     rotation = wal->Rotate();
     tmp = opts_.dir + "/" + SnapshotName(lsn) + ".tmp";
     changes_at_save_start_ = changes_.load();
+    // Copied here, in the parent: the child must not take a lock another thread may have held
+    // at the fork. A library change holds its namespace's shards until it is logged (as a key
+    // write does), so with every shard frozen this copy is the log up to `lsn` too.
+    const std::vector<std::string> libraries = CaptureLibraries();
     pid = fork();
     if (pid == 0) {
       // The child: a private copy of memory, one thread. Only write the file and leave. It
@@ -136,7 +145,7 @@ std::string Persistence::StartBackgroundSave(bool aof_rewrite) {
       if (dir_lock_.fd() >= 0) close(dir_lock_.fd());
       for (int fd : child_close_fds_) close(fd);
       SnapshotInfo info;
-      const std::string err = WriteSnapshot(freeze.spaces(), tmp, lsn, now, &info);
+      const std::string err = WriteSnapshot(freeze.spaces(), tmp, lsn, now, &info, libraries);
       if (!err.empty()) {
         const std::string line = "kv-server snapshot child: " + err + "\n";
         (void)!write(2, line.data(), line.size());
@@ -284,7 +293,8 @@ std::string Persistence::Shutdown(bool snapshot) {
   }
   const std::string tmp = opts_.dir + "/" + SnapshotName(lsn) + ".tmp";
   SnapshotInfo info;
-  if (std::string err = WriteSnapshot(store_.All(), tmp, lsn, NowMs(), &info); !err.empty()) {
+  if (std::string err = WriteSnapshot(store_.All(), tmp, lsn, NowMs(), &info, CaptureLibraries());
+      !err.empty()) {
     unlink(tmp.c_str());
     return err;
   }

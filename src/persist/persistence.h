@@ -41,6 +41,15 @@ struct PersistenceOptions {
   size_t queue_limit = 10000;
 };
 
+// The server-wide state a snapshot carries beside the namespaces: the function libraries, as
+// their code (this layer knows nothing of Lua). Without hooks snapshots carry no library.
+struct LibraryHooks {
+  // Every library's code, copied under the libraries' lock (called with every shard frozen).
+  std::function<std::vector<std::string>()> capture;
+  // Replaces every library with these (a snapshot's): "" or an error, nothing changed then.
+  std::function<std::string(const std::vector<std::string>&)> replace;
+};
+
 class Persistence {
  public:
   Persistence(Store& store, PersistenceOptions opts);
@@ -52,6 +61,8 @@ class Persistence {
   // `fd` (a listening socket) is closed first thing in every snapshot child, so a child that
   // outlives a killed parent holds no port. Call before any save starts.
   void CloseInSnapshotChild(int fd) { child_close_fds_.push_back(fd); }
+  // Call before Recover.
+  void SetLibraryHooks(LibraryHooks hooks) { libraries_ = std::move(hooks); }
   // Creates the directory if needed and recovers it. `apply` runs one logged record;
   // `progress_log` (optional) is called about once a second with bytes loaded and total.
   std::string Recover(const std::function<std::string(const WalRecord&)>& apply,
@@ -106,9 +117,16 @@ class Persistence {
   // Renames the child's file into place and retires what it covers.
   std::string Commit(const std::string& tmp, uint64_t lsn);
   void ReapChild(pid_t pid, uint64_t lsn, std::string tmp);
+  std::vector<std::string> CaptureLibraries() const {
+    return libraries_.capture ? libraries_.capture() : std::vector<std::string>();
+  }
+  std::string ReplaceLibraries(const std::vector<std::string>& codes) const {
+    return libraries_.replace ? libraries_.replace(codes) : "";
+  }
 
   Store& store_;
   PersistenceOptions opts_;
+  LibraryHooks libraries_;
   std::unique_ptr<Wal> wal_;
   std::atomic<Wal*> wal_ptr_{nullptr};
   mutable std::mutex manifest_mu_;

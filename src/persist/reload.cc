@@ -57,12 +57,17 @@ std::string Persistence::Reload() {
       changes_at_start = changes_.load();
     }
     SnapshotInfo written;
-    std::string err = WriteSnapshot(freeze.spaces(), path, lsn, now, &written);
+    std::string err =
+        WriteSnapshot(freeze.spaces(), path, lsn, now, &written, CaptureLibraries());
     MappedFile image;
     if (err.empty()) err = image.Open(path);
     if (err.empty()) {
       SnapshotInfo read;
-      err = ReplaceWithSnapshotLocked(image.data(), freeze.spaces(), &read);
+      std::vector<std::string> libraries;
+      err = ReplaceWithSnapshotLocked(image.data(), freeze.spaces(), &read, &libraries);
+      // The libraries are the ones just written: their code loaded once already, so this
+      // fails only if a library's code stopped loading (never, short of a bug).
+      if (err.empty()) err = ReplaceLibraries(libraries);
       if (!err.empty()) err = path + ": " + err;
     }
     if (!err.empty()) {

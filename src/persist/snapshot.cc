@@ -148,7 +148,8 @@ class FileSink {
 std::string SnapshotName(uint64_t lsn) { return fmt::format("snap-{:020}.kvs", lsn); }
 
 std::string WriteSnapshot(const std::vector<Keyspace*>& spaces, const std::string& path,
-                          uint64_t lsn, int64_t now_ms, SnapshotInfo* info) {
+                          uint64_t lsn, int64_t now_ms, SnapshotInfo* info,
+                          const std::vector<std::string>& libraries) {
   const int fd = open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd < 0) return fmt::format("cannot create {}: {}", path, std::strerror(errno));
   FileSink out(fd);
@@ -162,6 +163,17 @@ std::string WriteSnapshot(const std::vector<Keyspace*>& spaces, const std::strin
   e.U64(lsn);
   e.I64(now_ms);
   EndFrame(&b, frame);
+  // Written before the namespaces, as Redis's RDB has its functions before the keys: a reader
+  // installs them before the keys and the log that may call them.
+  frame = BeginFrame(&b);
+  e.U8('F');
+  e.U32(static_cast<uint32_t>(libraries.size()));
+  for (const std::string& code : libraries) e.Str32(code);
+  if (!EndFrame(&b, frame)) {
+    close(fd);
+    return fmt::format("write {}: the function libraries are over {} bytes", path,
+                       kMaxFramePayload);
+  }
 
   bool ok = true;
   uint64_t keys = 0;
@@ -231,7 +243,9 @@ std::string WriteSnapshot(const std::vector<Keyspace*>& spaces, const std::strin
     return fmt::format("fsync {}: {}", path, std::strerror(err));
   }
   close(fd);
-  if (info) *info = SnapshotInfo{lsn, now_ms, keys, static_cast<uint32_t>(spaces.size())};
+  if (info)
+    *info = SnapshotInfo{lsn, now_ms, keys, static_cast<uint32_t>(spaces.size()),
+                         static_cast<uint32_t>(libraries.size())};
   return "";
 }
 
@@ -246,7 +260,9 @@ std::string ReadSnapshot(std::string_view data, const SnapshotSink& sink, Snapsh
   if (data.substr(0, kSnapshotMagic.size()) != kSnapshotMagic)
     return fail("not a kv-server snapshot (bad magic)");
   off = kSnapshotMagic.size();
-  bool have_header = false, have_ns = false;
+  bool have_header = false, have_ns = false, have_functions = false;
+  uint32_t version = 0;
+  uint32_t libraries = 0;
   uint64_t keys = 0;
   uint32_t spaces = 0;
   size_t next_progress = 0;
@@ -258,7 +274,8 @@ std::string ReadSnapshot(std::string_view data, const SnapshotSink& sink, Snapsh
     if (!have_header && kind != 'H') return fail("first frame is not the header");
     switch (kind) {
       case 'H': {
-        const uint32_t version = d.U32();
+        if (have_header) return fail("a second header frame");
+        version = d.U32();
         info->lsn = d.U64();
         info->created_ms = d.I64();
         if (!d.done()) return fail("bad header frame");
@@ -266,6 +283,24 @@ std::string ReadSnapshot(std::string_view data, const SnapshotSink& sink, Snapsh
           return fail(fmt::format("snapshot version {} (this build reads 1 to {})", version,
                                   kSnapshotVersion));
         have_header = true;
+        break;
+      }
+      case 'F': {
+        if (version < 4)
+          return fail(fmt::format("a functions frame in a version {} snapshot", version));
+        if (have_functions || have_ns)
+          return fail("a functions frame after the namespaces or a second one");
+        const uint32_t count = d.U32();
+        for (uint32_t i = 0; i < count; ++i) {
+          const std::string_view code = d.Str32();
+          if (!d.ok()) return fail("a library runs past its frame");
+          // Every library starts with its shebang (FUNCTION LOAD refuses any other).
+          if (!code.starts_with("#!")) return fail("a library without its #! line");
+          if (sink.on_library) sink.on_library(code);
+        }
+        if (!d.done()) return fail("trailing bytes in the functions frame");
+        have_functions = true;
+        libraries = count;
         break;
       }
       case 'N': {
@@ -315,6 +350,7 @@ std::string ReadSnapshot(std::string_view data, const SnapshotSink& sink, Snapsh
         if (off != data.size()) return fail("bytes after the trailer");
         info->keys = keys;
         info->namespaces = spaces;
+        info->libraries = libraries;
         if (sink.on_progress) sink.on_progress(data.size(), data.size());
         return "";
       }
@@ -336,7 +372,8 @@ namespace {
 // when the caller already holds every lock).
 std::string LoadImage(std::string_view data,
                       const std::function<Keyspace*(std::string_view)>& resolve, bool lock,
-                      const std::function<void(size_t, size_t)>& progress, SnapshotInfo* info) {
+                      const std::function<void(size_t, size_t)>& progress, SnapshotInfo* info,
+                      std::vector<std::string>* libraries) {
   Keyspace* ks = nullptr;
   auto maybe_lock = [lock](Shard& shard) {
     return lock ? std::unique_lock(shard.mu()) : std::unique_lock<ShardMutex>();
@@ -365,6 +402,10 @@ std::string LoadImage(std::string_view data,
     StoreTransferred(shard, key, FormOfSnapshotType(type), ScalarView::Nested(encoded), expire_at);
   };
   sink.on_progress = progress;
+  if (libraries) {
+    libraries->clear();
+    sink.on_library = [&](std::string_view code) { libraries->emplace_back(code); };
+  }
   size_t bad = SIZE_MAX;
   return ReadSnapshot(data, sink, info, &bad);
 }
@@ -372,17 +413,19 @@ std::string LoadImage(std::string_view data,
 
 std::string LoadSnapshot(const std::string& path, Store& store,
                          const std::function<void(size_t, size_t)>& progress,
-                         SnapshotInfo* info) {
+                         SnapshotInfo* info, std::vector<std::string>* libraries) {
   MappedFile file;
   if (std::string err = file.Open(path); !err.empty()) return err;
   std::string err = LoadImage(
-      file.data(), [&](std::string_view ns) { return store.Get(ns); }, true, progress, info);
+      file.data(), [&](std::string_view ns) { return store.Get(ns); }, true, progress, info,
+      libraries);
   if (!err.empty()) return path + ": " + err;
   return "";
 }
 
 std::string ReplaceWithSnapshotLocked(std::string_view data,
-                                      const std::vector<Keyspace*>& spaces, SnapshotInfo* info) {
+                                      const std::vector<Keyspace*>& spaces, SnapshotInfo* info,
+                                      std::vector<std::string>* libraries) {
   auto find = [&](std::string_view ns) -> Keyspace* {
     for (Keyspace* ks : spaces)
       if (ks->name() == ns) return ks;
@@ -400,7 +443,7 @@ std::string ReplaceWithSnapshotLocked(std::string_view data,
   if (!unknown.empty()) return fmt::format("namespace {} is not among the locked ones", unknown);
   for (Keyspace* ks : spaces)
     for (uint32_t i = 0; i < ks->shard_count(); ++i) ks->shard(i).Clear();
-  return LoadImage(data, find, false, nullptr, info);
+  return LoadImage(data, find, false, nullptr, info, libraries);
 }
 
 }  // namespace kv::persist

@@ -2,6 +2,8 @@
 //
 // Layout (docs/persistence.md): the magic "KVSNAP01", then frames (persist/format.h):
 //   'H' header   [version u32][lsn u64][created_ms i64]
+//   'F' functions [count u32] then count x [code len u32][code]   -- the function libraries,
+//                                                   each as FUNCTION LOAD took it (version 4 on)
 //   'N' namespace [name len u8][name][keys u64]   -- the entries that follow belong to it;
 //                                                   keys: how many at most (a sizing hint)
 //   'E' entries  [count u32] then count x
@@ -11,7 +13,9 @@
 // `lsn` is the last WAL record the image contains; recovery replays the records after it.
 //
 // The writer reads shards without locking them: it runs in a forked child (or at shutdown, with
-// every loop stopped), where nothing else touches the memory.
+// every loop stopped), where nothing else touches the memory. The libraries are not shared
+// memory it may read: the caller copies their code under their lock, with every shard frozen,
+// and passes the copy.
 #pragma once
 
 #include <cstdint>
@@ -31,9 +35,9 @@ namespace kv::persist {
 
 inline constexpr std::string_view kSnapshotMagic = "KVSNAP01";
 // Version 2 added type bytes past the ScalarType ones (0-5) for the collections no native value
-// describes; each one's value is an encoded List. Version 3 added kSnapshotHashTtl. Versions 1
-// and 2 still load.
-inline constexpr uint32_t kSnapshotVersion = 3;
+// describes; each one's value is an encoded List. Version 3 added kSnapshotHashTtl. Version 4
+// added the 'F' frame (the function libraries). Versions 1 to 3 still load (with no library).
+inline constexpr uint32_t kSnapshotVersion = 4;
 inline constexpr uint8_t kSnapshotSet = 6;   // its members
 inline constexpr uint8_t kSnapshotZSet = 7;  // [member Bytes, score Float] pairs in order
 inline constexpr uint8_t kSnapshotHash = 8;  // alternating field (Bytes), value
@@ -47,12 +51,14 @@ struct SnapshotInfo {
   int64_t created_ms = 0;
   uint64_t keys = 0;
   uint32_t namespaces = 0;
+  uint32_t libraries = 0;
 };
 
-// Writes the live entries of `spaces` (as of now_ms) to `path` and fsyncs it. Returns "" or an
-// error; `info` gets what was written.
+// Writes the live entries of `spaces` (as of now_ms) and the code of the function `libraries`
+// to `path` and fsyncs it. Returns "" or an error; `info` gets what was written.
 std::string WriteSnapshot(const std::vector<Keyspace*>& spaces, const std::string& path,
-                          uint64_t lsn, int64_t now_ms, SnapshotInfo* info);
+                          uint64_t lsn, int64_t now_ms, SnapshotInfo* info,
+                          const std::vector<std::string>& libraries = {});
 
 // What a reader hands each namespace and entry to.
 struct SnapshotSink {
@@ -64,6 +70,8 @@ struct SnapshotSink {
                      int64_t expire_at)>
       on_collection;
   std::function<void(size_t done, size_t total)> on_progress;  // bytes, every few MB
+  // One function library's code (the 'F' frame, before any namespace).
+  std::function<void(std::string_view code)> on_library;
 };
 
 // Reads and verifies a whole snapshot image. Returns "" or an error with its byte offset;
@@ -71,15 +79,18 @@ struct SnapshotSink {
 std::string ReadSnapshot(std::string_view data, const SnapshotSink& sink, SnapshotInfo* info,
                          size_t* bad_offset);
 
-// Loads a snapshot file into `store` (shard by shard, under each shard's lock).
+// Loads a snapshot file into `store` (shard by shard, under each shard's lock). The libraries'
+// code goes to *libraries (when given): installing them is the caller's.
 std::string LoadSnapshot(const std::string& path, Store& store,
                          const std::function<void(size_t, size_t)>& progress,
-                         SnapshotInfo* info);
+                         SnapshotInfo* info, std::vector<std::string>* libraries = nullptr);
 
 // Empties `spaces`, whose every shard the caller already holds locked (DEBUG RELOAD, under a
 // StoreFreeze), and loads a whole snapshot image into them. The image is checked in full first
-// (every namespace it names must be one of `spaces`): on an error nothing has changed.
+// (every namespace it names must be one of `spaces`): on an error nothing has changed. The
+// libraries' code goes to *libraries (when given).
 std::string ReplaceWithSnapshotLocked(std::string_view data,
-                                      const std::vector<Keyspace*>& spaces, SnapshotInfo* info);
+                                      const std::vector<Keyspace*>& spaces, SnapshotInfo* info,
+                                      std::vector<std::string>* libraries = nullptr);
 
 }  // namespace kv::persist

@@ -12,6 +12,7 @@
 #include "commands/acl_commands.h"
 #include "commands/blocking.h"
 #include "commands/families.h"
+#include "commands/function_libraries.h"
 #include "core/expiry.h"
 #include "core/keyspace_events.h"
 #include "core/memory.h"
@@ -71,6 +72,7 @@ Server::Server(Config& config) : config_(config) {
   po.policy = PolicyFrom(config_.appendfsync(), &(po.interval_ms = config_.appendfsync_interval_ms));
   po.queue_limit = static_cast<size_t>(config_.wal_queue_limit.load());
   persistence_ = std::make_unique<persist::Persistence>(*store_, po);
+  persistence_->SetLibraryHooks({FunctionLibraryCodes, ReplaceFunctionLibraries});
   state_->persistence = persistence_.get();
   state_->request_shutdown = [this](bool snapshot) {
     spdlog::info("SHUTDOWN{} requested by a client", snapshot ? "" : " NOSAVE");
