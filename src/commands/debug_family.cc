@@ -22,6 +22,7 @@
 #include "commands/families.h"
 #include "core/object.h"
 #include "commands/server_state.h"
+#include "commands/tracking.h"
 #include "core/config.h"
 #include "core/lazy_free.h"
 #include "core/object.h"
@@ -166,6 +167,7 @@ void DebugReload(CommandContext& ctx) {
     return;
   }
   spdlog::info("DEBUG RELOAD: data reloaded from a fresh snapshot");
+  tracking::Flushed();  // the data was emptied and loaded again: Redis's flush invalidation
   ctx.rb->SendOk();
 }
 

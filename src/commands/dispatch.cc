@@ -15,6 +15,7 @@
 #include "commands/atomic_batch.h"
 #include "commands/errors.h"
 #include "commands/scripting.h"
+#include "commands/tracking.h"
 #include "commands/transactions.h"
 #include "core/eviction.h"
 #include "core/utf8.h"
@@ -197,6 +198,11 @@ void Dispatcher::Execute(ClientState& client, std::span<const std::string_view> 
     start = Ticks();  // the eviction is not the command's time, as in Redis
   }
 
+  tracking::CommandScope tracking_scope(client);
+  // As Redis's processCommand, before every command while a client tracks keys.
+  if (tracking::Clients() > 0)
+    tracking::LimitKeys(static_cast<size_t>(server_.config.tracking_table_max_keys.load()));
+
   if (queue) {
     Queue(client, *spec, args, typed, rb);
     return;
@@ -210,6 +216,10 @@ void Dispatcher::Execute(ClientState& client, std::span<const std::string_view> 
   t_no_touch = client.no_touch.load(std::memory_order_relaxed) && spec->name != "touch";
   RunCounted(*spec, ctx, positions, counters, start);
   t_no_touch = outer_no_touch;
+  // CLIENT CACHING covers the next command, or the next transaction (Redis's resetClient).
+  if ((client.tracking.load(std::memory_order_relaxed) & tracking::kCaching) && !tx.in_multi &&
+      spec->name != "client")
+    client.tracking.fetch_and(~uint32_t{tracking::kCaching}, std::memory_order_relaxed);
 }
 
 void Dispatcher::Queue(ClientState& client, const CommandSpec& spec,
@@ -292,6 +302,12 @@ void Dispatcher::Run(const CommandSpec& spec, CommandContext& ctx,
       ~ReleaseAfterLog() { ctx.held_until_logged.clear(); }
     } release{ctx};
     spec.handler(ctx);
+    // Client-side caching: the keys a read-only command read, remembered while their shards
+    // are still locked (a script's are remembered by the commands it runs).
+    if (spec.has(kCmdReadonly) &&
+        (ctx.client->tracking.load(std::memory_order_relaxed) & tracking::kOn) &&
+        spec.group != "scripting")
+      tracking::RememberKeys(*ctx.client, ctx.args, positions);
     if (t_data_changes == changes_before || !spec.has(kCmdWrite)) return;
     // The shard told WATCH about every change it saw by key; one made in place (NoteWrite)
     // names no key, so every key the command may have written counts as modified.

@@ -18,6 +18,7 @@ EngineStats& GlobalEngineStats() {
 namespace {
 std::atomic<uint32_t> g_lru_clock{0};
 std::atomic<KeyReadyListener> g_key_ready{nullptr};
+std::atomic<KeyModifiedListener> g_key_modified{nullptr};
 
 // Creates a copy of `src` under the same key with a different value size and expiry layout.
 Entry* CloneWith(const Entry* src, ScalarType type, uint32_t val_len, uint32_t copy_len,
@@ -91,7 +92,9 @@ void Shard::EraseSlot(size_t slot, bool keep_container) {
 void Shard::ExpireSlot(size_t slot) {
   FreeCauseScope expiry(FreeCause::kExpire);
   // Redis 7: a watched key that expires counts as modified.
-  TouchWatched(table_.EntryAt(slot)->key());
+  const std::string_view key = table_.EntryAt(slot)->key();
+  if (!watchers_.empty()) TouchWatchedSlow(key);
+  if (g_keys_tracked.load(std::memory_order_relaxed)) NoteModified(key, true);
   EraseSlot(slot);
   GlobalEngineStats().expired_keys.fetch_add(1, std::memory_order_relaxed);
 }
@@ -125,6 +128,15 @@ void Shard::ForgetFieldTtl(const Entry* e) {
 
 void SetKeyReadyListener(KeyReadyListener listener) {
   g_key_ready.store(listener, std::memory_order_release);
+}
+
+void SetKeyModifiedListener(KeyModifiedListener listener) {
+  g_key_modified.store(listener, std::memory_order_release);
+}
+
+void Shard::NoteModified(std::string_view key, bool expired) {
+  if (const KeyModifiedListener listener = g_key_modified.load(std::memory_order_acquire))
+    listener(key, expired);
 }
 
 void Shard::SwapContents(Shard& other) {

@@ -15,6 +15,7 @@
 #include "persist/persistence.h"
 #include "resp/resp_writer.h"
 #include "server/io_thread.h"
+#include "server/resp_session.h"
 
 namespace kv {
 
@@ -65,6 +66,7 @@ Connection::Connection(IoThread* thread, std::unique_ptr<Session> (*make_session
   client_.authenticated = !client_.user->RequiresAuth();
   client_.ns = server.store.Get(client_.ns_name);
   session_ = make_session(this);
+  resp_ = dynamic_cast<RespSession*>(session_.get()) != nullptr;
 }
 
 Connection::~Connection() {
@@ -106,6 +108,8 @@ void Connection::Close() {
   UnwatchAll(client_);
   // A blocked client leaves its queues; the next waiter of each it led is woken.
   blocking::Release(client_);
+  // Its BCAST prefixes go; the keys it read are dropped when they next change.
+  tracking::Disable(client_);
   thread_->Unregister(this);
   ServerState& server = thread_->server();
   server.clients.Remove(&client_);
@@ -439,6 +443,23 @@ void Connection::DeliverPubSub(const PubSubMessage& msg, const PubSubTarget& to)
   if (processing_) return;
   // Checked at every message, so a subscriber that does not read is dropped at its limit
   // however many messages one turn of the loop brings.
+  if (OverOutputLimit()) {
+    Close();
+    return;
+  }
+  if (!flush_soon_) {
+    flush_soon_ = true;
+    thread_->FlushSoon(this);
+  }
+}
+
+void Connection::DeliverTracking(const tracking::Message& m, bool broken) {
+  if (closing_ || !resp_) return;
+  resp::RespWriter w(&out_);
+  w.set_resp3(client_.resp.load(std::memory_order_relaxed) == 3);
+  if (!tracking::WriteMessage(client_, m, broken, w)) return;
+  // Its own request's invalidation, after that request's reply: ProcessInput sends both.
+  if (processing_) return;
   if (OverOutputLimit()) {
     Close();
     return;

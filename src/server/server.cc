@@ -12,6 +12,7 @@
 #include "commands/acl_commands.h"
 #include "commands/blocking.h"
 #include "commands/families.h"
+#include "commands/tracking.h"
 #include "core/expiry.h"
 #include "core/memory.h"
 #include "core/shard.h"
@@ -108,6 +109,7 @@ void Server::OnCron(uv_timer_t* t) {
   const int64_t period_us = 1000000 / std::max(1, self->config_.hz.load());
   if (self->state_->active_expire.load(std::memory_order_relaxed))
     ActiveExpireCycle(*self->store_, now, period_us / 4);
+  tracking::DeliverPending();  // the expired keys' invalidations
   self->persistence_->Cron(now, self->config_.snapshot_interval.load(),
                            self->config_.snapshot_ops.load());
 }
@@ -295,6 +297,8 @@ int Server::Run() {
     IoThread::PostToConnection(thread, id, [](Connection& c) { c.WakeBlocked(); });
   });
   blocking::Install();
+  tracking::SetDelivery(&IoThread::DeliverTracking, &IoThread::BroadcastTrackingSoon);
+  tracking::Install();
   state_->pause.wake = [](int thread, uint64_t id) {
     IoThread::PostToConnection(thread, id, [](Connection& c) { c.ResumeAfterPause(); });
   };
