@@ -198,10 +198,16 @@ void Dispatcher::Execute(ClientState& client, std::span<const std::string_view> 
     start = Ticks();  // the eviction is not the command's time, as in Redis
   }
 
+  // As Redis's processCommand, before every command while a client tracks keys; what it
+  // invalidates leaves before this command's reply, as in Redis.
+  if (tracking::Clients() > 0) {
+    {
+      tracking::CommandScope scope(client);
+      tracking::LimitKeys(static_cast<size_t>(server_.config.tracking_table_max_keys.load()));
+    }
+    tracking::DeliverPending();
+  }
   tracking::CommandScope tracking_scope(client);
-  // As Redis's processCommand, before every command while a client tracks keys.
-  if (tracking::Clients() > 0)
-    tracking::LimitKeys(static_cast<size_t>(server_.config.tracking_table_max_keys.load()));
 
   if (queue) {
     Queue(client, *spec, args, typed, rb);
