@@ -160,7 +160,11 @@ void DebugReload(CommandContext& ctx) {
     ctx.rb->SendError(errors::kLoading);
     return;
   }
-  const std::string err = p->Reload();
+  std::string err;
+  {
+    tracking::Quiet quiet;
+    err = p->Reload();
+  }
   if (!err.empty()) {
     spdlog::warn("DEBUG RELOAD failed: {}", err);
     ctx.rb->SendError(fmt::format("ERR Error trying to save and reload the data: {}", err));

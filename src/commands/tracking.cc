@@ -198,6 +198,7 @@ thread_local uint64_t t_current = 0;  // the client whose command runs on this t
 thread_local int t_depth = 0;
 thread_local bool t_delivers = false;
 thread_local bool t_broadcast_soon = false;
+thread_local bool t_quiet = false;
 
 // With the mutex held, after any change to the table.
 void Sync(const Table& t) {
@@ -206,7 +207,7 @@ void Sync(const Table& t) {
 }
 
 void OnKeyModified(std::string_view key, bool expired) {
-  if (t_depth == 0 && !t_delivers) return;
+  if ((t_depth == 0 && !t_delivers) || t_quiet) return;
   Shared& s = S();
   std::lock_guard lock(s.mu);
   // Redis names no modifier for an expiry (a BCAST NOLOOP client still hears of it).
@@ -235,6 +236,10 @@ CommandScope::~CommandScope() {
   t_current = outer_;
   --t_depth;
 }
+
+Quiet::Quiet() : outer_(t_quiet) { t_quiet = true; }
+
+Quiet::~Quiet() { t_quiet = outer_; }
 
 void Enable(ClientState& client, uint64_t redirect, uint32_t flags,
             std::span<const std::string_view> prefixes) {

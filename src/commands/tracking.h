@@ -164,6 +164,19 @@ class CommandScope {
   uint64_t outer_;
 };
 
+// While one lives on this thread, changes invalidate nothing (DEBUG RELOAD: the data is
+// emptied and loaded again, which Redis announces as one flush, not key by key).
+class Quiet {
+ public:
+  Quiet();
+  ~Quiet();
+  Quiet(const Quiet&) = delete;
+  Quiet& operator=(const Quiet&) = delete;
+
+ private:
+  bool outer_;
+};
+
 // CLIENT TRACKING ON / OFF for `client` (its own thread); keeps ClientState::tracking in step.
 void Enable(ClientState& client, uint64_t redirect, uint32_t flags,
             std::span<const std::string_view> prefixes);

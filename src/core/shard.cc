@@ -234,6 +234,8 @@ size_t Shard::ReclaimFields(size_t slot, Entry* e, int64_t now_ms, size_t max, b
   const auto before = static_cast<int64_t>(ContainerBytes(*e));
   const size_t n = HashReclaimExpired(e, now_ms, max);
   GlobalEngineStats().expired_subkeys.fetch_add(n, std::memory_order_relaxed);
+  // Cached copies of the hash are stale now (WATCH, as Redis 7.4's, does not see field expiry).
+  if (n > 0 && g_keys_tracked.load(std::memory_order_relaxed)) NoteModified(e->key(), true);
   Account(static_cast<int64_t>(ContainerBytes(*e)) - before);
   *gone = HashLen(*e) == 0;
   if (*gone) {

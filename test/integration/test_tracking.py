@@ -580,3 +580,33 @@ def test_invalidation_across_io_threads(kv_server):
     assert bcaster.read_reply_bytes() == push("b:1")
     assert reader.call("SET", "w", "x") == b"OK"
     assert target.read_reply_bytes() == push("w")
+
+
+# ------------------------------------------------------------------------- reload, field TTLs
+
+
+def test_debug_reload_sends_one_flush_invalidation(kv_server):
+    s = kv_server(enable_debug_command="yes")
+    w = s.client()
+    w.mset({"p:1": "a", "p:2": "b"})
+    a = tracker(s)
+    b = tracker(s, "BCAST", "PREFIX", "p:")
+    assert a.call("GET", "p:1") == b"a"
+    assert w.execute_command("DEBUG", "RELOAD") == "OK"
+    # One null each, not an invalidation per key loaded again.
+    assert a.read_reply_bytes() == FLUSH_PUSH
+    assert b.read_reply_bytes() == FLUSH_PUSH
+    nothing_pending(a)
+    nothing_pending(b)
+    assert w.get("p:2") == "b"
+
+
+@pytest.mark.kv_only
+def test_a_hash_field_expiring_invalidates_the_hash(kv):
+    a = tracker(kv)
+    w = kv.client()
+    w.hset("h", mapping={"f1": "v", "f2": "v"})
+    w.execute_command("HPEXPIRE", "h", 1000, "FIELDS", 1, "f1")
+    assert a.call("HGETALL", "h") == {b"f1": b"v", b"f2": b"v"}
+    assert a.read_reply_bytes(timeout=20) == push("h")
+    assert w.hgetall("h") == {"f2": "v"}
