@@ -760,7 +760,8 @@ void RegisterServerFamily(CommandTable& t) {
                   "Authenticates the connection.", "[username] password"));
   t.Register(Spec("client", -2, kCmdNoScript | kCmdLoading | kCmdStale, CmdClient,
                   "connection", "A container for client connection commands.",
-                  "ID|GETNAME|SETNAME|SETINFO|LIST|INFO|KILL|PAUSE|UNPAUSE|REPLY|NO-EVICT|NO-TOUCH|UNBLOCK|HELP [arg ...]"));
+                  "ID|GETNAME|SETNAME|SETINFO|LIST|INFO|KILL|PAUSE|UNPAUSE|REPLY|NO-EVICT|NO-TOUCH|UNBLOCK|"
+                  "TRACKING|CACHING|GETREDIR|TRACKINGINFO|HELP [arg ...]"));
   t.Register(Spec("quit", -1, kConn | kCmdNoAuth | kCmdNoQueue, CmdQuit, "connection",
                   "Closes the connection."));
   t.Register(Spec("reset", 1, kConn | kCmdNoAuth | kCmdNoQueue, CmdReset, "connection",
