@@ -610,3 +610,24 @@ def test_a_hash_field_expiring_invalidates_the_hash(kv):
     assert a.call("HGETALL", "h") == {b"f1": b"v", b"f2": b"v"}
     assert a.read_reply_bytes(timeout=20) == push("h")
     assert w.hgetall("h") == {"f2": "v"}
+
+
+def test_help_lists_the_tracking_subcommands(kv):
+    text = "\n".join(kv.client().execute_command("CLIENT", "HELP"))
+    for line in ("TRACKING (ON|OFF) [REDIRECT <id>] [BCAST] [PREFIX <prefix> [...]]",
+                 "TRACKINGINFO", "CACHING (YES|NO)", "GETREDIR"):
+        assert line in text
+
+
+def test_reply_off_still_delivers_invalidations(kv):
+    a = tracker(kv)
+    a.send_command("GET", "k")
+    assert a.read_reply_bytes() == b"_\r\n"
+    a.send_command("CLIENT", "REPLY", "OFF")
+    a.send_command("GET", "j")  # reply dropped, key still tracked
+    a.send_command("SET", "k", "1")  # its own write: reply dropped, invalidation kept
+    assert a.read_reply_bytes() == push("k")
+    kv.client().set("j", "1")
+    assert a.read_reply_bytes() == push("j")
+    a.send_command("CLIENT", "REPLY", "ON")
+    assert a.read_reply_bytes() == b"+OK\r\n"
