@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "resp/resp_writer.h"
 #include "test_harness.h"
 
 namespace kv {
@@ -221,6 +222,58 @@ TEST_CASE("tracking table: the key limit invalidates random keys until under it"
   t.Limit(1, 0, &out);
   CHECK(t.keys() == 1);
   CHECK(out.size() == 409);
+}
+
+// What WriteMessage writes for `receiver` (empty when it writes nothing).
+std::string Written(ClientState& receiver, const Message& m, bool broken) {
+  std::string out;
+  resp::RespWriter w(&out);
+  w.set_resp3(receiver.resp.load() == 3);
+  const bool wrote = tracking::WriteMessage(receiver, m, broken, w);
+  CHECK(wrote == !out.empty());
+  return out;
+}
+
+TEST_CASE("tracking messages: RESP3 pushes, RESP2 redirect messages, broken redirects") {
+  Message m;
+  m.client = 5;
+  m.keys = std::make_shared<const std::vector<std::string>>(std::vector<std::string>{"a", "bc"});
+  ClientState r3;
+  r3.resp = 3;
+  CHECK(Written(r3, m, false) == ">2\r\n$10\r\ninvalidate\r\n*2\r\n$1\r\na\r\n$2\r\nbc\r\n");
+  Message flush = m;
+  flush.keys = nullptr;
+  CHECK(Written(r3, flush, false) == ">2\r\n$10\r\ninvalidate\r\n_\r\n");
+  // RESP2: nothing for the client itself; a redirect target only while subscribed.
+  ClientState r2;
+  CHECK(Written(r2, m, false).empty());
+  m.redirect = 9;
+  CHECK(Written(r2, m, false).empty());
+  r2.pubsub.n_channels = 1;
+  CHECK(Written(r2, m, false) ==
+        "*3\r\n$7\r\nmessage\r\n$20\r\n__redis__:invalidate\r\n*2\r\n$1\r\na\r\n$2\r\nbc\r\n");
+  flush.redirect = 9;
+  CHECK(Written(r2, flush, false) ==
+        "*3\r\n$7\r\nmessage\r\n$20\r\n__redis__:invalidate\r\n$-1\r\n");
+  // A broken redirect marks the tracking client, and tells it in RESP3 only.
+  ClientState t3;
+  t3.resp = 3;
+  t3.tracking = tracking::kOn;
+  t3.tracking_redirect = 9;
+  CHECK(Written(t3, m, true) == ">2\r\n$21\r\ntracking-redir-broken\r\n:9\r\n");
+  CHECK((t3.tracking.load() & tracking::kBrokenRedir) != 0);
+  ClientState t2;
+  t2.tracking = tracking::kOn;
+  t2.tracking_redirect = 9;
+  CHECK(Written(t2, m, true).empty());
+  CHECK((t2.tracking.load() & tracking::kBrokenRedir) != 0);
+  // Switched off, or redirected elsewhere since: not its concern any more.
+  ClientState moved;
+  moved.resp = 3;
+  moved.tracking = tracking::kOn;
+  moved.tracking_redirect = 10;
+  CHECK(Written(moved, m, true).empty());
+  CHECK((moved.tracking.load() & tracking::kBrokenRedir) == 0);
 }
 
 TEST_CASE("CLIENT TRACKING through the dispatcher: flags, remembered keys, INFO figures") {
