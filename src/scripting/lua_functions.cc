@@ -49,19 +49,25 @@ int MissingIndex(lua_State* L) {
 
 int ReadonlyWrite(lua_State* L) { return luaL_error(L, "Attempt to modify a readonly table"); }
 
-// Pushes an empty table that reads through `idx` with MissingIndex and refuses writes.
-void PushStrictProxy(lua_State* L, int idx) {
-  idx = idx < 0 ? lua_gettop(L) + idx + 1 : idx;
-  lua_newtable(L);
-  lua_createtable(L, 0, 3);
-  lua_pushvalue(L, idx);
-  lua_pushcclosure(L, MissingIndex, 1);
+// With [table, metatable, `nup` upvalues] on top of the stack: makes the metatable read through
+// `index` (closed over the upvalues), refuse writes and hide itself, and sets it on the table.
+void SealReadonly(lua_State* L, lua_CFunction index, int nup) {
+  lua_pushcclosure(L, index, nup);
   lua_setfield(L, -2, "__index");
   lua_pushcfunction(L, ReadonlyWrite);
   lua_setfield(L, -2, "__newindex");
   lua_pushboolean(L, 0);
   lua_setfield(L, -2, "__metatable");
   lua_setmetatable(L, -2);
+}
+
+// Pushes an empty table that reads through `idx` with MissingIndex and refuses writes.
+void PushStrictProxy(lua_State* L, int idx) {
+  idx = idx < 0 ? lua_gettop(L) + idx + 1 : idx;
+  lua_newtable(L);
+  lua_createtable(L, 0, 3);
+  lua_pushvalue(L, idx);
+  SealReadonly(L, MissingIndex, 1);
 }
 
 bool ValidName(std::string_view name) {
@@ -125,13 +131,7 @@ void LuaEngine::PushFunctionEnv() {
   lua_createtable(L_, 0, 3);
   lua_pushvalue(L_, -3);
   lua_pushvalue(L_, LUA_GLOBALSINDEX);
-  lua_pushcclosure(L_, FunctionEnvIndex, 2);
-  lua_setfield(L_, -2, "__index");
-  lua_pushcfunction(L_, ReadonlyWrite);
-  lua_setfield(L_, -2, "__newindex");
-  lua_pushboolean(L_, 0);
-  lua_setfield(L_, -2, "__metatable");
-  lua_setmetatable(L_, -2);
+  SealReadonly(L_, FunctionEnvIndex, 2);
   lua_remove(L_, -2);
   lua_pushvalue(L_, -1);
   lua_setfield(L_, LUA_REGISTRYINDEX, kRegFunctionEnv);
