@@ -75,6 +75,17 @@ void Dispatcher::Execute(ClientState& client, std::span<const std::string_view> 
     }
   } counter{rb, stats};
   const CommandSpec* spec = server_.commands.Find(args[0]);
+  // CLIENT CACHING covers the next command (refused ones included) or the next transaction;
+  // CLIENT subcommands in between keep it (Redis's resetClient).
+  struct CachingChoiceEnds {
+    ClientState& client;
+    const CommandSpec* spec;
+    ~CachingChoiceEnds() {
+      if ((client.tracking.load(std::memory_order_relaxed) & tracking::kCaching) &&
+          !client.tx.in_multi && !(spec && spec->name == "client"))
+        client.tracking.fetch_and(~uint32_t{tracking::kCaching}, std::memory_order_relaxed);
+    }
+  } caching_choice{client, spec};
   // Inside MULTI every refusal below also dooms the transaction (Redis's flagTransaction).
   TxState& tx = client.tx;
   if (!spec || (spec->has(kCmdInternal) && !client.replaying)) {
@@ -222,10 +233,6 @@ void Dispatcher::Execute(ClientState& client, std::span<const std::string_view> 
   t_no_touch = client.no_touch.load(std::memory_order_relaxed) && spec->name != "touch";
   RunCounted(*spec, ctx, positions, counters, start);
   t_no_touch = outer_no_touch;
-  // CLIENT CACHING covers the next command, or the next transaction (Redis's resetClient).
-  if ((client.tracking.load(std::memory_order_relaxed) & tracking::kCaching) && !tx.in_multi &&
-      spec->name != "client")
-    client.tracking.fetch_and(~uint32_t{tracking::kCaching}, std::memory_order_relaxed);
 }
 
 void Dispatcher::Queue(ClientState& client, const CommandSpec& spec,

@@ -122,7 +122,7 @@ void Table::Invalidate(std::string_view key, uint64_t current, uint64_t modifier
 
 void Table::Flush(std::vector<Message>* out) {
   for (const auto& [id, c] : clients_) out->push_back(MessageFor(id, c));
-  keys_.clear();
+  KeyMap().swap(keys_);  // its bucket array too: clear() would keep the largest it ever had
   items_ = 0;
 }
 

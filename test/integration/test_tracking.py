@@ -631,3 +631,18 @@ def test_reply_off_still_delivers_invalidations(kv):
     assert a.read_reply_bytes() == push("j")
     a.send_command("CLIENT", "REPLY", "ON")
     assert a.read_reply_bytes() == b"+OK\r\n"
+
+
+def test_a_refused_command_uses_up_caching_yes(kv):
+    a = tracker(kv, "OPTIN")
+    assert a.call("CLIENT", "CACHING", "yes") == b"OK"
+    assert isinstance(a.call("GET"), RespError)  # wrong arity: refused, but it was "next"
+    assert a.call("GET", "k") is None
+    assert a.call("CLIENT", "CACHING", "yes") == b"OK"
+    assert isinstance(a.call("CLIENT", "ID"), int)  # CLIENT subcommands keep it
+    assert a.call("GET", "k2") is None
+    w = kv.client()
+    w.set("k", "1")
+    w.set("k2", "1")
+    assert a.read_reply_bytes() == push("k2")
+    nothing_pending(a)
