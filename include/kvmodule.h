@@ -31,7 +31,7 @@
 extern "C" {
 #endif
 
-#define KVMODULE_API_VERSION 4
+#define KVMODULE_API_VERSION 5
 
 #define KV_OK 0
 #define KV_ERR 1
@@ -76,6 +76,16 @@ extern "C" {
 /* List ends (API version 3). */
 #define KV_LIST_HEAD 0
 #define KV_LIST_TAIL 1
+
+/* Keyspace notification classes (NotifyKeyspaceEvent, API version 5): the letters of
+ * notify-keyspace-events. */
+#define KV_NOTIFY_GENERIC (1 << 2) /* g */
+#define KV_NOTIFY_STRING (1 << 3)  /* $ */
+#define KV_NOTIFY_LIST (1 << 4)    /* l */
+#define KV_NOTIFY_SET (1 << 5)     /* s */
+#define KV_NOTIFY_HASH (1 << 6)    /* h */
+#define KV_NOTIFY_ZSET (1 << 7)    /* z */
+#define KV_NOTIFY_MODULE (1 << 13) /* d: what plugins' own commands did */
 
 typedef struct KVModuleCtx KVModuleCtx;       /* one command call, or the load call */
 typedef struct KVModuleKey KVModuleKey;       /* an open key, valid until CloseKey or return */
@@ -330,6 +340,15 @@ typedef struct KVModuleAPI {
    * count from the end, an empty range calls fn never. */
   int (*ZsetRangeWalk)(KVModuleKey *key, long long start, long long stop, int reverse,
                        KVZsetWalkFunc fn, void *priv);
+
+  /* ---- Appended in version 5: keyspace notifications ------------------------------------- */
+
+  /* Announces `event` on `key` of the command's namespace in class `type` (one KV_NOTIFY_*
+   * bit), as Redis's RM_NotifyKeyspaceEvent: published when notify-keyspace-events has that
+   * class (docs/commands.md#keyspace-notifications). Call it after the change. KV_ERR outside
+   * a command call or for another `type`. */
+  int (*NotifyKeyspaceEvent)(KVModuleCtx *ctx, int type, const char *event,
+                             const KVModuleString *key);
 } KVModuleAPI;
 
 /* The one symbol every plugin exports. argv/argc: the arguments given after the path in

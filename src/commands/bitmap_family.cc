@@ -32,6 +32,8 @@ namespace kv {
 
 namespace {
 
+namespace ev = keyspace_events;
+
 constexpr uint64_t kMaxBitOffset = (uint64_t{1} << 32) - 1;
 
 // Redis compares option words with strcasecmp on C strings: an argument matches up to its
@@ -124,6 +126,8 @@ void CmdSetBit(CommandContext& ctx) {
     ctx.rb->SendError(errors::kWrongType);
     return;
   }
+  char buf[kScalarBufSize];
+  const bool grows = !e || StringBytes(*e, buf).size() < (offset >> 3) + 1;
   Entry* w = WritableBytes(shard, key, e, (offset >> 3) + 1, ctx.now_ms);
   auto* p = reinterpret_cast<uint8_t*>(w->mutable_value());
   const bool old = bits::GetBit(p, offset);
@@ -131,6 +135,8 @@ void CmdSetBit(CommandContext& ctx) {
     bits::SetBit(p, offset, *on == 1);
     NoteWrite();
   }
+  // As Redis: announced when the string was created, grew or the bit changed.
+  if (grows || old != (*on == 1)) ctx.Notify(ev::kString, "setbit", key);
   ctx.rb->SendLong(old ? 1 : 0);
 }
 
@@ -269,7 +275,7 @@ void CmdBitOp(CommandContext& ctx) {
   const std::string_view dest = ctx.args[2];
   Shard& shard = ctx.ShardFor(dest);
   if (max_len == 0) {
-    shard.Erase(dest, ctx.now_ms);
+    if (shard.Erase(dest, ctx.now_ms)) ctx.Notify(ev::kGeneric, "del", dest);
     ctx.rb->SendLong(0);
     return;
   }
@@ -290,6 +296,7 @@ void CmdBitOp(CommandContext& ctx) {
     out[i] = static_cast<char>(acc);
   }
   shard.Set(dest, ScalarView::Bytes(out), kNoExpire);  // a new value: no TTL, as SET
+  ctx.Notify(ev::kString, "set", dest);
   ctx.rb->SendLong(static_cast<int64_t>(max_len));
 }
 
@@ -463,7 +470,10 @@ void BitFieldGeneric(CommandContext& ctx, bool readonly_command) {
     else
       ctx.rb->SendLong(static_cast<int64_t>(bits::GetUnsigned(window, rel, f.bits)));
   }
-  if (changed) NoteWrite();
+  if (changed) {
+    NoteWrite();
+    ctx.Notify(ev::kString, "setbit", key);
+  }
 }
 
 void CmdBitField(CommandContext& ctx) { BitFieldGeneric(ctx, false); }

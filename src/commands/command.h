@@ -22,6 +22,7 @@
 
 #include "core/acl.h"
 #include "core/keyspace.h"
+#include "core/keyspace_events.h"
 #include "core/pubsub.h"
 #include "core/reply_builder.h"
 
@@ -246,6 +247,13 @@ struct CommandContext {
   std::vector<std::unique_lock<ShardMutex>> held_until_logged;
 
   Keyspace& db() const { return *client->ns; }
+  // A keyspace notification (core/keyspace_events.h) of `event` on `key` of this namespace, in
+  // class `type`, where Redis's command calls notifyKeyspaceEvent.
+  void Notify(uint32_t type, std::string_view event, std::string_view key) const {
+    if (keyspace_events::Wanted(type))
+      keyspace_events::EmitSlow(keyspace_events::Flags().load(std::memory_order_relaxed), event,
+                                key, client->ns->name());
+  }
   // Logs this write as `replacement` instead of as sent: the deterministic form of a command
   // whose arguments are relative (EXPIRE 10 -> PEXPIREAT <ms>). `typed_from`: argument
   // positions whose typed value (a native client's) the replacement keeps at the same position.

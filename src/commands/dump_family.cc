@@ -24,6 +24,8 @@ namespace kv {
 
 namespace {
 
+namespace ev = keyspace_events;
+
 std::string Text(const ScalarView& v) {
   if (v.type == ScalarType::kNested) return EncodedValueText(v.bytes);
   char buf[kScalarBufSize];
@@ -167,7 +169,10 @@ void CmdRestore(CommandContext& ctx) {
   if (ttl > 0 && !absttl) ttl = ttl > INT64_MAX - ctx.now_ms ? INT64_MAX : ttl + ctx.now_ms;
   if (ttl > 0 && ttl <= ctx.now_ms) {
     // Already expired: the key is only deleted (when REPLACE found one), as in Redis.
-    if (replace && shard.Erase(key, ctx.now_ms)) ctx.LogAs({"del", key});
+    if (replace && shard.Erase(key, ctx.now_ms)) {
+      ctx.LogAs({"del", key});
+      ctx.Notify(ev::kGeneric, "del", key);
+    }
     ctx.rb->SendOk();
     return;
   }
@@ -181,6 +186,7 @@ void CmdRestore(CommandContext& ctx) {
   // Replayed from the log with an absolute expiry, so a restart does not extend it.
   const std::string at = std::to_string(ttl);
   ctx.LogAs({"restore", key, at, ctx.args[3], "REPLACE", "ABSTTL"});
+  ctx.Notify(ev::kGeneric, "restore", key);
   ctx.rb->SendOk();
 }
 

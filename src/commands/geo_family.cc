@@ -159,7 +159,7 @@ void CmdGeoAdd(CommandContext& ctx) {
         ++added;
       }
     }
-    ZSetDone(shard, key, z, ctx.now_ms);
+    ZSetDone(ctx, key, z, added + updated > 0 ? "zadd" : "");  // GEOADD is a ZADD in Redis
   }
   ctx.rb->SendLong(ch ? added + updated : added);
 }
@@ -393,6 +393,11 @@ enum SearchFlags : unsigned {
 
 enum class Sort { kNone, kAsc, kDesc };
 
+// The keyspace event of a stored result: GEORADIUS[BYMEMBER] ... STORE or GEOSEARCHSTORE.
+std::string_view StoreEvent(unsigned flags) {
+  return (flags & kSearchStore) ? "geosearchstore" : "georadiusstore";
+}
+
 void SearchGeneric(CommandContext& ctx, size_t src_idx, unsigned flags) {
   bool wrong;
   Entry* e = FindTypedOrReply(ctx, ctx.args[src_idx], ObjType::kZSet, Access::kRead, &wrong);
@@ -513,7 +518,7 @@ void SearchGeneric(CommandContext& ctx, size_t src_idx, unsigned flags) {
   }
   if (!z) {
     if (has_store) {
-      StoreItems(ctx, store_key, {});
+      StoreItems(ctx, store_key, {}, StoreEvent(flags));
       ctx.rb->SendLong(0);
     } else {
       ctx.rb->StartArray(0);
@@ -553,7 +558,7 @@ void SearchGeneric(CommandContext& ctx, size_t src_idx, unsigned flags) {
       items.push_back({std::move(p.member), storedist ? p.dist / shape.to_meters : p.score});
     }
     z.reset();  // the destination may be the source
-    StoreItems(ctx, store_key, items);
+    StoreItems(ctx, store_key, items, StoreEvent(flags));
     ctx.rb->SendLong(static_cast<int64_t>(returned));
     return;
   }

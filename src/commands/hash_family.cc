@@ -63,7 +63,9 @@ class HashWrite {
   }
   Entry* operator->() { return e_; }
   Entry* get() { return e_; }
-  void Done() {
+  // Announces `event` (before the "del" of an emptied hash, as Redis orders them).
+  void Done(const CommandContext& ctx, std::string_view event) {
+    ctx.Notify(keyspace_events::kHash, event, key_);
     const int64_t delta = static_cast<int64_t>(ContainerBytes(*e_)) - before_;
     shard_.ContainerChanged(key_, delta, HashLen(*e_) == 0, now_ms_);
   }
@@ -96,7 +98,7 @@ void HSetGeneric(CommandContext& ctx, bool reply_count) {
   int64_t created = 0;
   for (size_t i = 2; i < ctx.args.size(); i += 2)
     created += HashSet(h.get(), ctx.args[i], ValueArg(ctx, i + 1)) ? 1 : 0;
-  h.Done();
+  h.Done(ctx, "hset");
   if (reply_count)
     ctx.rb->SendLong(created);
   else
@@ -117,7 +119,7 @@ void CmdHSetNx(CommandContext& ctx) {
   }
   HashWrite h(ctx.ShardFor(ctx.args[1]), ctx.args[1], e, ctx.now_ms);
   HashSet(h.get(), ctx.args[2], ValueArg(ctx, 3));
-  h.Done();
+  h.Done(ctx, "hset");
   ctx.rb->SendLong(1);
 }
 
@@ -158,7 +160,7 @@ void CmdHDel(CommandContext& ctx) {
   int64_t deleted = 0;
   for (size_t i = 2; i < ctx.args.size() && HashLen(*h.get()) > 0; ++i)
     deleted += HashDelete(h.get(), ctx.args[i]) ? 1 : 0;
-  if (deleted > 0) h.Done();
+  if (deleted > 0) h.Done(ctx, "hdel");
   ctx.rb->SendLong(deleted);
 }
 
@@ -249,7 +251,7 @@ void CmdHIncrBy(CommandContext& ctx) {
   HashWrite h(ctx.ShardFor(ctx.args[1]), ctx.args[1], e, ctx.now_ms);
   // The value changes in place, so a field TTL stays (Redis 7.4's HASH_SET_KEEP_TTL).
   HashSet(h.get(), ctx.args[2], ScalarView::Int(value), /*keep_ttl=*/true);
-  h.Done();
+  h.Done(ctx, "hincrby");
   ctx.rb->SendLong(value);
 }
 
@@ -294,7 +296,7 @@ void CmdHIncrByFloat(CommandContext& ctx) {
   HashWrite h(ctx.ShardFor(ctx.args[1]), ctx.args[1], e, ctx.now_ms);
   HashSet(h.get(), ctx.args[2], as_float ? ScalarView::Float(d) : ScalarView::Bytes(out),
           /*keep_ttl=*/true);
-  h.Done();
+  h.Done(ctx, "hincrbyfloat");
   ctx.rb->SendBulk(out);
 }
 

@@ -31,6 +31,8 @@ namespace kv {
 
 namespace {
 
+namespace ev = keyspace_events;
+
 // Redis 7.4's HFE_MAX_ABS_TIME_MSEC: field deadlines are 48-bit times with 2 bits reserved.
 constexpr int64_t kMaxFieldDeadline = (int64_t{1} << 46) - 1;
 
@@ -123,13 +125,16 @@ void HExpireGeneric(CommandContext& ctx, int64_t basetime, bool seconds) {
   const auto before = static_cast<int64_t>(ContainerBytes(*e));
   std::vector<int64_t> codes;
   codes.reserve(count);
-  bool changed = false, set = false;
+  bool changed = false, set = false, deleted = false;
   for (size_t i = first; i < ctx.args.size(); ++i) {
     codes.push_back(ExpireField(e, ctx.args[i], when, cond, ctx.now_ms));
     changed |= codes.back() >= 1;
     set |= codes.back() == 1;
+    deleted |= codes.back() == 2;
   }
   if (changed) {
+    // As Redis 7.4: one event, "hdel" when a deadline already past deleted fields.
+    ctx.Notify(ev::kHash, deleted ? "hdel" : "hexpire", key);
     const bool empty = HashLen(*e) == 0;
     if (set && !empty) shard.TrackFieldTtl(key);
     shard.ContainerChanged(key, static_cast<int64_t>(ContainerBytes(*e)) - before, empty,
@@ -207,6 +212,7 @@ void CmdHPersist(CommandContext& ctx) {
       changed = true;
     }
   }
+  if (changed) ctx.Notify(ev::kHash, "hpersist", key);
   if (changed)
     ctx.ShardFor(key).ContainerChanged(key, static_cast<int64_t>(ContainerBytes(*e)) - before,
                                        false, ctx.now_ms);

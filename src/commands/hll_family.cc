@@ -30,6 +30,8 @@ namespace kv {
 
 namespace {
 
+namespace ev = keyspace_events;
+
 size_t SparseMaxBytes(const CommandContext& ctx) {
   const int64_t v = ctx.server->config.hll_sparse_max_bytes.load(std::memory_order_relaxed);
   return v < 0 ? 0 : static_cast<size_t>(v);
@@ -61,6 +63,7 @@ void CmdPfAdd(CommandContext& ctx) {
     for (std::string_view el : elements) hll::Add(&h, el, max_bytes);
     hll::InvalidateCache(h.data());  // creating the key counts as an update, as in Redis
     shard.Set(key, ScalarView::Bytes(h), kNoExpire);
+    ctx.Notify(ev::kString, "pfadd", key);
     ctx.rb->SendLong(1);
     return;
   }
@@ -76,6 +79,7 @@ void CmdPfAdd(CommandContext& ctx) {
     if (updated) {
       hll::InvalidateCache(value);
       NoteWrite();
+      ctx.Notify(ev::kString, "pfadd", key);
     }
     ctx.rb->SendLong(updated ? 1 : 0);
     return;
@@ -94,6 +98,7 @@ void CmdPfAdd(CommandContext& ctx) {
   if (updated) {
     hll::InvalidateCache(h.data());
     StoreBytes(shard, key, e, h, ctx.now_ms);
+    ctx.Notify(ev::kString, "pfadd", key);
   }
   ctx.rb->SendLong(updated ? 1 : 0);
 }
@@ -181,6 +186,7 @@ void CmdPfMerge(CommandContext& ctx) {
     if (max[i]) hll::Set(&h, i, max[i], max_bytes);
   hll::InvalidateCache(h.data());
   StoreBytes(shard, dest, e, h, ctx.now_ms);
+  ctx.Notify(ev::kString, "pfadd", dest);
   ctx.rb->SendOk();
 }
 

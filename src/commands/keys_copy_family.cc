@@ -30,6 +30,8 @@
 namespace kv {
 namespace {
 
+namespace ev = keyspace_events;
+
 constexpr std::string_view kSameObject = "ERR source and destination objects are the same";
 
 // The namespace a DB argument names, or nullopt after answering the error.
@@ -85,6 +87,7 @@ void CmdCopy(CommandContext& ctx) {
     return;
   }
   CopyValue(*e, to, dst, e->expire_at());
+  ev::Emit(ev::kGeneric, "copy_to", dst, target->name());
   ctx.rb->SendLong(1);
 }
 
@@ -109,6 +112,8 @@ void CmdMove(CommandContext& ctx) {
     return;
   }
   MoveValue(e, from, key, to, key, ctx.now_ms);
+  ctx.Notify(ev::kGeneric, "move_from", key);
+  ev::Emit(ev::kGeneric, "move_to", key, (*target)->name());
   ctx.rb->SendLong(1);
 }
 

@@ -29,6 +29,7 @@
 #include "commands/scan_args.h"
 #include "commands/command_table.h"
 #include "commands/errors.h"
+#include "commands/lookup.h"
 #include "commands/families.h"
 #include "commands/server_state.h"
 #include "commands/tracking.h"
@@ -44,6 +45,8 @@ namespace kv {
 
 namespace {
 
+namespace ev = keyspace_events;
+
 constexpr std::string_view kNxXxGtLt =
     "ERR NX and XX, GT or LT options at the same time are not compatible";
 constexpr std::string_view kGtLt = "ERR GT and LT options at the same time are not compatible";
@@ -51,10 +54,7 @@ constexpr std::string_view kGtLt = "ERR GT and LT options at the same time are n
 // A lookup that does not refresh the LRU clock but counts keyspace hits and misses, as Redis's
 // lookupKeyReadWithFlags(LOOKUP_NOTOUCH) does for EXISTS, TYPE and TTL.
 Entry* PeekRead(Shard& shard, std::string_view key, int64_t now_ms) {
-  Entry* e = shard.Peek(key, now_ms);
-  EngineStats& stats = GlobalEngineStats();
-  (e ? stats.keyspace_hits : stats.keyspace_misses).fetch_add(1, std::memory_order_relaxed);
-  return e;
+  return CountRead(shard, key, shard.Peek(key, now_ms));
 }
 
 uint64_t& Rng() {
@@ -113,8 +113,11 @@ OpStatus OpRename(Shard& src_shard, std::string_view src, Shard& dst_shard, std:
 
 void EraseArgs(CommandContext& ctx) {
   int64_t n = 0;
-  for (size_t i = 1; i < ctx.args.size(); ++i)
-    n += ctx.ShardFor(ctx.args[i]).Erase(ctx.args[i], ctx.now_ms) ? 1 : 0;
+  for (size_t i = 1; i < ctx.args.size(); ++i) {
+    if (!ctx.ShardFor(ctx.args[i]).Erase(ctx.args[i], ctx.now_ms)) continue;
+    ++n;
+    ctx.Notify(ev::kGeneric, "del", ctx.args[i]);
+  }
   ctx.rb->SendLong(n);
 }
 
@@ -134,9 +137,8 @@ void CountExisting(CommandContext& ctx, bool touch) {
   int64_t n = 0;
   for (size_t i = 1; i < ctx.args.size(); ++i) {
     Shard& shard = ctx.ShardFor(ctx.args[i]);
-    Entry* e = touch ? shard.Find(ctx.args[i], ctx.now_ms) : shard.Peek(ctx.args[i], ctx.now_ms);
-    EngineStats& stats = GlobalEngineStats();
-    (e ? stats.keyspace_hits : stats.keyspace_misses).fetch_add(1, std::memory_order_relaxed);
+    Entry* e = touch ? FindRead(shard, ctx.args[i], ctx.now_ms)
+                     : PeekRead(shard, ctx.args[i], ctx.now_ms);
     n += e ? 1 : 0;
   }
   ctx.rb->SendLong(n);
@@ -211,8 +213,10 @@ void ExpireGeneric(CommandContext& ctx, int64_t basetime, bool seconds) {
   if (st == OpStatus::kOk) {
     if (when <= ctx.now_ms) {
       ctx.LogAs({"DEL", key});
+      ctx.Notify(ev::kGeneric, "del", key);
     } else {
       ctx.LogAs({"PEXPIREAT", key, std::to_string(when)});
+      ctx.Notify(ev::kGeneric, "expire", key);
     }
   }
   ctx.rb->SendLong(st == OpStatus::kOk ? 1 : 0);
@@ -257,6 +261,7 @@ void CmdPersist(CommandContext& ctx) {
     return;
   }
   shard.SetExpire(key, kNoExpire, ctx.now_ms);
+  ctx.Notify(ev::kGeneric, "persist", key);
   ctx.rb->SendLong(1);
 }
 
@@ -268,6 +273,10 @@ void RenameGeneric(CommandContext& ctx, bool nx) {
   const std::string_view src = ctx.args[1], dst = ctx.args[2];
   const OpStatus st =
       OpRename(ctx.ShardFor(src), src, ctx.ShardFor(dst), dst, nx, ctx.now_ms);
+  if (st == OpStatus::kOk && src != dst) {
+    ctx.Notify(ev::kGeneric, "rename_from", src);
+    ctx.Notify(ev::kGeneric, "rename_to", dst);
+  }
   if (st == OpStatus::kKeyNotFound) {
     ctx.rb->SendError(errors::kNoSuchKey);
   } else if (nx) {

@@ -30,6 +30,8 @@ namespace kv {
 
 namespace {
 
+namespace ev = keyspace_events;
+
 // One element copied out of a list (views die with the next change to it).
 struct OwnedElement {
   ScalarView v;
@@ -79,11 +81,17 @@ Entry* FindOrCreateList(Shard& shard, std::string_view key, int64_t now_ms) {
   return shard.SetContainer(key, c.encoding, c.ptr, kNoExpire);
 }
 
-// Stores the changed list back and tells the shard (its key goes when the list is empty).
-void Done(Shard& shard, std::string_view key, ListRef& list, int64_t now_ms) {
+// Announces `event` on the changed list, stores it back and tells the shard (its key goes,
+// with a "del" event after this one, when the list is empty), in Redis's order.
+// (No event when `event` is empty: a change of nothing.)
+void Done(CommandContext& ctx, std::string_view key, ListRef& list, std::string_view event) {
+  if (!event.empty()) ctx.Notify(ev::kList, event, key);
   const bool empty = list->size() == 0;
-  shard.ContainerChanged(key, list.Commit(), empty, now_ms);
+  ctx.ShardFor(key).ContainerChanged(key, list.Commit(), empty, ctx.now_ms);
 }
+
+std::string_view PopEvent(bool left) { return left ? "lpop" : "rpop"; }
+std::string_view PushEvent(bool left) { return left ? "lpush" : "rpush"; }
 
 // Sends `n` elements from index `start`, walking toward the tail (or from `start` toward the
 // head when `reverse`).
@@ -99,14 +107,14 @@ void SendElements(CommandContext& ctx, const QuickList& list, uint64_t start, ui
 }
 
 // Pops up to `count` elements from one end, replying with them as an array.
-void PopRangeAndReply(CommandContext& ctx, Shard& shard, std::string_view key, Entry* e,
+void PopRangeAndReply(CommandContext& ctx, std::string_view key, Entry* e,
                       bool left, uint64_t count) {
   ListRef list(e);
   const uint64_t size = list->size();
   const uint64_t n = std::min(count, size);
   SendElements(ctx, *list, left ? 0 : size - 1, n, !left);
   list->EraseRange(left ? 0 : size - n, n);
-  Done(shard, key, list, ctx.now_ms);
+  Done(ctx, key, list, n > 0 ? PopEvent(left) : std::string_view());
 }
 
 // ------------------------------------------------------------------------------------------
@@ -127,7 +135,7 @@ void PushGeneric(CommandContext& ctx, bool left, bool only_existing) {
   ListRef list(e);
   for (size_t i = 2; i < ctx.args.size(); ++i) list->Push(left, ElementArg(ctx, i));
   const auto len = static_cast<int64_t>(list->size());
-  Done(shard, key, list, ctx.now_ms);
+  Done(ctx, key, list, PushEvent(left));
   ctx.rb->SendLong(len);
 }
 
@@ -147,16 +155,15 @@ void PopGeneric(CommandContext& ctx, bool left) {
   const std::string_view key = ctx.args[1];
   Entry* e = ListOrReply(ctx, key, Access::kWrite, [&] { has_count ? ctx.rb->SendNullArray() : ctx.rb->SendNull(); });
   if (!e) return;
-  Shard& shard = ctx.ShardFor(key);
   if (has_count) {
-    PopRangeAndReply(ctx, shard, key, e, left, static_cast<uint64_t>(count));
+    PopRangeAndReply(ctx, key, e, left, static_cast<uint64_t>(count));
     return;
   }
   ListRef list(e);
   const uint64_t at = left ? 0 : list->size() - 1;
   ctx.rb->SendScalar(list->Get(list->Seek(at)));
   list->EraseRange(at, 1);
-  Done(shard, key, list, ctx.now_ms);
+  Done(ctx, key, list, PopEvent(left));
 }
 
 void CmdLPop(CommandContext& ctx) { PopGeneric(ctx, true); }
@@ -223,7 +230,7 @@ void CmdLSet(CommandContext& ctx) {
     return;
   }
   list->Replace(list->Seek(static_cast<uint64_t>(at)), ElementArg(ctx, 3));
-  Done(ctx.ShardFor(key), key, list, ctx.now_ms);
+  Done(ctx, key, list, "lset");
   ctx.rb->SendOk();
 }
 
@@ -256,7 +263,7 @@ void CmdLInsert(CommandContext& ctx) {
   }
   list->Insert(p, after, ElementArg(ctx, 4));
   const auto len = static_cast<int64_t>(list->size());
-  Done(ctx.ShardFor(key), key, list, ctx.now_ms);
+  Done(ctx, key, list, "linsert");
   ctx.rb->SendLong(len);
 }
 
@@ -272,7 +279,7 @@ void CmdLRem(CommandContext& ctx) {
     ctx.rb->SendLong(0);
     return;
   }
-  Done(ctx.ShardFor(key), key, list, ctx.now_ms);
+  Done(ctx, key, list, "lrem");
   ctx.rb->SendLong(static_cast<int64_t>(removed));
 }
 
@@ -298,14 +305,16 @@ void CmdLTrim(CommandContext& ctx) {
     rtrim = len - end - 1;
   }
   if (ltrim == 0 && rtrim == 0) {
-    // Nothing trimmed, but Redis signals the key modified all the same (WATCH sees it).
+    // Nothing trimmed, but Redis signals the key modified all the same (WATCH sees it, and
+    // subscribers get the event).
     ctx.ShardFor(key).TouchWatched(key);
+    ctx.Notify(ev::kList, "ltrim", key);
     ctx.rb->SendOk();
     return;
   }
   list->EraseRange(static_cast<uint64_t>(len - rtrim), static_cast<uint64_t>(rtrim));
   list->EraseRange(0, static_cast<uint64_t>(ltrim));
-  Done(ctx.ShardFor(key), key, list, ctx.now_ms);
+  Done(ctx, key, list, "ltrim");
   ctx.rb->SendOk();
 }
 
@@ -374,26 +383,27 @@ void MoveGeneric(CommandContext& ctx, bool from_left, bool to_left) {
   const std::string_view src = ctx.args[1], dst = ctx.args[2];
   Entry* e = ListOrReply(ctx, src, Access::kWrite, [&] { ctx.rb->SendNull(); });
   if (!e) return;
-  Shard& src_shard = ctx.ShardFor(src);
   Shard& dst_shard = ctx.ShardFor(dst);
   Entry* d = dst_shard.Find(dst, ctx.now_ms);
   if (d && TypeOf(*d) != ObjType::kList) {
     ctx.rb->SendError(errors::kWrongType);
     return;
   }
-  std::optional<OwnedElement> moved;
-  {
-    ListRef list(e);
-    const uint64_t at = from_left ? 0 : list->size() - 1;
-    moved.emplace(list->Get(list->Seek(at)));
-    list->EraseRange(at, 1);
-    Done(src_shard, src, list, ctx.now_ms);
+  // Redis announces the push on `dst` before the pop from `src` (and its "del").
+  ListRef from(e);
+  const uint64_t at = from_left ? 0 : from->size() - 1;
+  const OwnedElement moved(from->Get(from->Seek(at)));
+  from->EraseRange(at, 1);
+  if (src == dst) {
+    from->Push(to_left, moved.v);  // a rotation: the list never empties
+    ctx.Notify(ev::kList, PushEvent(to_left), dst);
+  } else {
+    ListRef to(FindOrCreateList(dst_shard, dst, ctx.now_ms));
+    to->Push(to_left, moved.v);
+    Done(ctx, dst, to, PushEvent(to_left));
   }
-  Entry* target = FindOrCreateList(dst_shard, dst, ctx.now_ms);
-  ListRef list(target);
-  list->Push(to_left, moved->v);
-  Done(dst_shard, dst, list, ctx.now_ms);
-  ctx.rb->SendScalar(moved->v);
+  Done(ctx, src, from, PopEvent(from_left));
+  ctx.rb->SendScalar(moved.v);
 }
 
 void CmdLMove(CommandContext& ctx) {
@@ -426,7 +436,7 @@ void CmdLMPop(CommandContext& ctx) {
     if (!e) continue;
     ctx.rb->StartArray(2);
     ctx.rb->SendBulk(key);
-    PopRangeAndReply(ctx, ctx.ShardFor(key), key, e, m.side_a, static_cast<uint64_t>(m.count));
+    PopRangeAndReply(ctx, key, e, m.side_a, static_cast<uint64_t>(m.count));
     return;
   }
   ctx.rb->SendNullArray();

@@ -12,11 +12,16 @@
 
 namespace kv {
 
-inline Entry* FindRead(Shard& shard, std::string_view key, int64_t now_ms) {
-  Entry* e = shard.Find(key, now_ms);
+// Counts a read lookup's hit or miss; a miss is a "keymiss" keyspace event.
+inline Entry* CountRead(Shard& shard, std::string_view key, Entry* e) {
   EngineStats& stats = GlobalEngineStats();
   (e ? stats.keyspace_hits : stats.keyspace_misses).fetch_add(1, std::memory_order_relaxed);
+  if (!e) keyspace_events::Emit(keyspace_events::kKeyMiss, "keymiss", key, shard.db());
   return e;
+}
+
+inline Entry* FindRead(Shard& shard, std::string_view key, int64_t now_ms) {
+  return CountRead(shard, key, shard.Find(key, now_ms));
 }
 
 enum class Access { kRead, kWrite };

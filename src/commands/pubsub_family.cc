@@ -74,25 +74,7 @@ void Unsubscribe(CommandContext& ctx, SubKind kind, std::string_view word) {
 }
 
 void Publish(CommandContext& ctx, bool shard) {
-  ServerState& s = *ctx.server;
-  thread_local std::vector<PubSubTarget> targets;
-  targets.clear();
-  const size_t receivers = s.pubsub.Collect(ctx.args[1], shard, &targets);
-  if (receivers > 0 && s.deliver_pubsub) {
-    auto msg = std::make_shared<PubSubMessage>(
-        PubSubMessage{shard, std::string(ctx.args[1]), std::string(ctx.args[2])});
-    // One hand-off per loop; stable, so a client subscribed to the channel and to a matching
-    // pattern gets `message` before `pmessage`, as in Redis.
-    std::stable_sort(targets.begin(), targets.end(),
-                     [](const PubSubTarget& a, const PubSubTarget& b) { return a.loop < b.loop; });
-    for (auto first = targets.begin(); first != targets.end();) {
-      auto last = std::find_if(first, targets.end(),
-                               [&](const PubSubTarget& t) { return t.loop != first->loop; });
-      s.deliver_pubsub(first->loop, msg, std::vector<PubSubTarget>(first, last));
-      first = last;
-    }
-  }
-  ctx.rb->SendLong(static_cast<int64_t>(receivers));
+  ctx.rb->SendLong(static_cast<int64_t>(ctx.server->Publish(ctx.args[1], ctx.args[2], shard)));
 }
 
 void CmdSubscribe(CommandContext& ctx) { Subscribe(ctx, SubKind::kChannel, "subscribe"); }

@@ -50,4 +50,24 @@ void ClientRegistry::ForEach(const std::function<void(const ClientState&)>& fn) 
 ServerState::ServerState(Config& c, Store& s, CommandTable& t)
     : config(c), store(s), commands(t), start_ms(NowMs()), run_id(RandomHex(40)), replication_id(RandomHex(40)) {}
 
+size_t ServerState::Publish(std::string_view channel, std::string_view payload, bool shard) {
+  thread_local std::vector<PubSubTarget> targets;
+  targets.clear();
+  const size_t receivers = pubsub.Collect(channel, shard, &targets);
+  if (receivers == 0 || !deliver_pubsub) return receivers;
+  auto msg = std::make_shared<PubSubMessage>(
+      PubSubMessage{shard, std::string(channel), std::string(payload)});
+  // One hand-off per loop; stable, so a client subscribed to the channel and to a matching
+  // pattern gets `message` before `pmessage`, as in Redis.
+  std::stable_sort(targets.begin(), targets.end(),
+                   [](const PubSubTarget& a, const PubSubTarget& b) { return a.loop < b.loop; });
+  for (auto first = targets.begin(); first != targets.end();) {
+    auto last = std::find_if(first, targets.end(),
+                             [&](const PubSubTarget& t) { return t.loop != first->loop; });
+    deliver_pubsub(first->loop, msg, std::vector<PubSubTarget>(first, last));
+    first = last;
+  }
+  return receivers;
+}
+
 }  // namespace kv

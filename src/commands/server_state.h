@@ -117,6 +117,9 @@ class ServerState {
   std::function<void(int loop, std::shared_ptr<const PubSubMessage> msg,
                      std::vector<PubSubTarget> to)>
       deliver_pubsub;
+  // PUBLISH (or SPUBLISH when `shard`): hands `payload` on `channel` to every receiver and
+  // returns how many there are. Keyspace notifications publish through it too.
+  size_t Publish(std::string_view channel, std::string_view payload, bool shard);
   // Runs close_if(client) on the loop serving client `id` (if it is still connected) and closes
   // the client when it returns true, logging `why`. The server layer sets it; unset in unit
   // tests.

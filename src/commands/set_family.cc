@@ -37,6 +37,8 @@ namespace kv {
 
 namespace {
 
+namespace ev = keyspace_events;
+
 constexpr std::string_view kNestedMember = "ERR a set member must be a scalar (not Null, a List or a Map)";
 
 // One member copied out of a set (views die with the next change to it), with its text.
@@ -98,16 +100,19 @@ bool MembersOrReply(CommandContext& ctx, size_t from) {
 int64_t Bytes(const Entry& e) { return static_cast<int64_t>(ContainerBytes(e)); }
 
 // Stores a new set holding `members` (a fresh container) at `key`, replacing what was there;
-// an empty result deletes the key instead. Returns the stored size.
+// an empty result deletes the key instead. Returns the stored size. The keyspace event is the
+// command's name (sinterstore, sunionstore, sdiffstore), as in Redis.
 size_t StoreSet(CommandContext& ctx, std::string_view key, const std::vector<Member>& members) {
   Shard& shard = ctx.ShardFor(key);
   if (members.empty()) {
-    shard.Erase(key, ctx.now_ms);  // a change (and logged) only when the key was there
+    // A change (and logged) only when the key was there.
+    if (shard.Erase(key, ctx.now_ms)) ctx.Notify(ev::kGeneric, "del", key);
     return 0;
   }
   set::Container c = set::New(members.front().text, members.size());
   for (const Member& m : members) set::Add(&c, m.v(), m.text);
   shard.SetContainer(key, c.encoding, c.ptr, kNoExpire);
+  ctx.Notify(ev::kSet, ctx.spec->name, key);
   return members.size();
 }
 
@@ -136,7 +141,10 @@ void CmdSAdd(CommandContext& ctx) {
   for (size_t i = 2; i < ctx.args.size(); ++i)
     added += set::Add(e, MemberArg(ctx, i), MemberText(ctx, i, buf)) ? 1 : 0;
   // As Redis: members that were all there already are no write (WATCH, the log).
-  if (added > 0) shard.ContainerChanged(key, Bytes(*e) - before, false, ctx.now_ms);
+  if (added > 0) {
+    ctx.Notify(ev::kSet, "sadd", key);
+    shard.ContainerChanged(key, Bytes(*e) - before, false, ctx.now_ms);
+  }
   ctx.rb->SendLong(added);
 }
 
@@ -154,8 +162,10 @@ void CmdSRem(CommandContext& ctx) {
   char buf[kScalarBufSize];
   for (size_t i = 2; i < ctx.args.size() && set::Size(*e) > 0; ++i)
     removed += set::Remove(e, MemberText(ctx, i, buf)) ? 1 : 0;
-  if (removed)
+  if (removed) {
+    ctx.Notify(ev::kSet, "srem", key);
     ctx.ShardFor(key).ContainerChanged(key, Bytes(*e) - before, set::Size(*e) == 0, ctx.now_ms);
+  }
   ctx.rb->SendLong(removed);
 }
 
@@ -201,8 +211,10 @@ void PopMembers(CommandContext& ctx, std::string_view key, Entry* e, uint64_t co
   for (const Member& m : *out) log.push_back(m.text);
   ctx.log_as = std::move(log);
   ctx.log_as_typed.clear();
+  ctx.Notify(ev::kSet, "spop", key);
   if (count >= size) {
     ctx.ShardFor(key).Erase(key, ctx.now_ms);
+    ctx.Notify(ev::kGeneric, "del", key);
   } else {
     ctx.ShardFor(key).ContainerChanged(key, Bytes(*e) - before, false, ctx.now_ms);
   }
@@ -316,6 +328,7 @@ void CmdSMove(CommandContext& ctx) {
     ctx.rb->SendLong(0);
     return;
   }
+  ctx.Notify(ev::kSet, "srem", src);
   src_shard.ContainerChanged(src, Bytes(*s) - before, set::Size(*s) == 0, ctx.now_ms);
   d = dst_shard.Find(dst, ctx.now_ms);
   if (!d) {
@@ -323,7 +336,7 @@ void CmdSMove(CommandContext& ctx) {
     d = dst_shard.SetContainer(dst, c.encoding, c.ptr, kNoExpire);
   }
   const int64_t dst_before = Bytes(*d);
-  set::Add(d, MemberArg(ctx, 3), text);
+  if (set::Add(d, MemberArg(ctx, 3), text)) ctx.Notify(ev::kSet, "sadd", dst);
   dst_shard.ContainerChanged(dst, Bytes(*d) - dst_before, false, ctx.now_ms);
   ctx.rb->SendLong(1);
 }

@@ -316,13 +316,17 @@ int Compare(const Options& o, bool is_set, const Item& a, const Item& b) {
 void Store(CommandContext& ctx, std::string_view dst, const std::vector<Owned>& values) {
   Shard& shard = ctx.ShardFor(dst);
   if (values.empty()) {
-    if (shard.Erase(dst, ctx.now_ms)) NoteWrite();
+    if (shard.Erase(dst, ctx.now_ms)) {
+      NoteWrite();
+      ctx.Notify(keyspace_events::kGeneric, "del", dst);
+    }
     return;
   }
   const NewContainer c = NewList();
   Entry* e = shard.SetContainer(dst, c.encoding, c.ptr, kNoExpire);
   ListRef list(e);
   for (const Owned& v : values) list->Push(false, v.View());
+  ctx.Notify(keyspace_events::kList, "sortstore", dst);
   shard.ContainerChanged(dst, list.Commit(), false, ctx.now_ms);
 }
 

@@ -41,6 +41,8 @@ namespace kv {
 
 namespace {
 
+namespace ev = keyspace_events;
+
 // Redis's DECRBY guard: negating INT64_MIN cannot be done.
 constexpr std::string_view kDecrementOverflow = "ERR decrement would overflow";
 
@@ -353,8 +355,12 @@ void SetGeneric(CommandContext& ctx, std::string_view key, const ScalarView& val
   // GET replies with the old value first; NX/XX then only decide whether the write happens.
   if ((flags & kSetGet) && !SendValueOrNull(ctx, key)) return;
   const OpStatus st = OpSet(ctx.ShardFor(key), key, value, flags, expire_at, ctx.now_ms);
-  if (flags & kSetGet) return;
   const bool stored = st == OpStatus::kOk;
+  if (stored) {
+    ctx.Notify(ev::kString, "set", key);
+    if (expire_at != kNoExpire && !(flags & kSetKeepTtl)) ctx.Notify(ev::kGeneric, "expire", key);
+  }
+  if (flags & kSetGet) return;
   if (reply == SetReply::kOneOrZero)
     ctx.rb->SendLong(stored ? 1 : 0);
   else if (stored)
@@ -414,6 +420,7 @@ void CmdGetSet(CommandContext& ctx) {
   if (!SendValueOrNull(ctx, key)) return;
   OpSet(ctx.ShardFor(key), key, ScalarView::Bytes(ctx.args[2]), 0, kNoExpire,
         ctx.now_ms);  // drops any TTL
+  ctx.Notify(ev::kString, "set", key);
 }
 
 void CmdGetDel(CommandContext& ctx) {
@@ -426,6 +433,7 @@ void CmdGetDel(CommandContext& ctx) {
   }
   if (!SendWholeValue(ctx, *e)) return;
   shard.Erase(key, ctx.now_ms);
+  ctx.Notify(ev::kGeneric, "del", key);
 }
 
 void CmdGetEx(CommandContext& ctx) {
@@ -447,13 +455,17 @@ void CmdGetEx(CommandContext& ctx) {
     if (at <= ctx.now_ms) {
       shard.Erase(key, ctx.now_ms);  // EXAT/PXAT in the past
       ctx.LogAs({"DEL", key});
+      ctx.Notify(ev::kGeneric, "del", key);
     } else {
       shard.SetExpire(key, at, ctx.now_ms);
       ctx.LogAs({"PEXPIREAT", key, std::to_string(at)});
+      ctx.Notify(ev::kGeneric, "expire", key);
     }
   } else if (o.flags & kSetPersist) {
+    const bool had_ttl = e->has_expire();
     shard.SetExpire(key, kNoExpire, ctx.now_ms);
     ctx.LogAs({"PERSIST", key});
+    if (had_ttl) ctx.Notify(ev::kGeneric, "persist", key);
   }
 }
 
@@ -478,10 +490,16 @@ bool PairsOrReply(CommandContext& ctx) {
   return true;
 }
 
+void SetPairs(CommandContext& ctx) {
+  for (size_t i = 1; i + 1 < ctx.args.size(); i += 2) {
+    ctx.ShardFor(ctx.args[i]).Set(ctx.args[i], ScalarView::Bytes(ctx.args[i + 1]), kNoExpire);
+    ctx.Notify(ev::kString, "set", ctx.args[i]);
+  }
+}
+
 void CmdMSet(CommandContext& ctx) {
   if (!PairsOrReply(ctx)) return;
-  for (size_t i = 1; i + 1 < ctx.args.size(); i += 2)
-    ctx.ShardFor(ctx.args[i]).Set(ctx.args[i], ScalarView::Bytes(ctx.args[i + 1]), kNoExpire);
+  SetPairs(ctx);
   ctx.rb->SendOk();
 }
 
@@ -493,8 +511,7 @@ void CmdMSetNx(CommandContext& ctx) {
       return;
     }
   }
-  for (size_t i = 1; i + 1 < ctx.args.size(); i += 2)
-    ctx.ShardFor(ctx.args[i]).Set(ctx.args[i], ScalarView::Bytes(ctx.args[i + 1]), kNoExpire);
+  SetPairs(ctx);
   ctx.rb->SendLong(1);
 }
 
@@ -508,6 +525,7 @@ void CmdAppend(CommandContext& ctx) {
   }
   // Appending nothing changes no byte, but Redis signals the key modified (WATCH sees it).
   if (ctx.args[2].empty()) ctx.ShardFor(key).TouchWatched(key);
+  ctx.Notify(ev::kString, "append", key);
   ctx.rb->SendLong(static_cast<int64_t>(*res));
 }
 
@@ -533,6 +551,7 @@ void IncrByGeneric(CommandContext& ctx, int64_t delta) {
     ctx.rb->SendError(errors::FromStatus(res.status()));
     return;
   }
+  ctx.Notify(ev::kString, "incrby", key);
   ctx.rb->SendLong(*res);
 }
 
@@ -568,6 +587,7 @@ void CmdIncrByFloat(CommandContext& ctx) {
                                             : decimal_error);
     return;
   }
+  ctx.Notify(ev::kString, "incrbyfloat", key);
   ctx.rb->SendBulk(*res);
 }
 
@@ -620,6 +640,8 @@ void CmdSetRange(CommandContext& ctx) {
     ctx.rb->SendError(errors::FromStatus(res.status()));
     return;
   }
+  // Writing nothing changes nothing, as in Redis (no event, no write counted).
+  if (!ctx.args[3].empty()) ctx.Notify(ev::kString, "setrange", key);
   ctx.rb->SendLong(static_cast<int64_t>(*res));
 }
 

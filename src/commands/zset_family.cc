@@ -61,9 +61,10 @@ Entry* CreateZSet(Shard& shard, std::string_view key, bool big) {
   return shard.SetContainer(key, c.encoding, c.ptr, kNoExpire);
 }
 
-void ZSetDone(Shard& shard, std::string_view key, ZSetRef& z, int64_t now_ms) {
+void ZSetDone(CommandContext& ctx, std::string_view key, ZSetRef& z, std::string_view event) {
+  if (!event.empty()) ctx.Notify(keyspace_events::kZset, event, key);
   const bool empty = z.size() == 0;
-  shard.ContainerChanged(key, z.Commit(), empty, now_ms);
+  ctx.ShardFor(key).ContainerChanged(key, z.Commit(), empty, ctx.now_ms);
 }
 
 void SendItems(CommandContext& ctx, const std::vector<OwnedItem>& items, bool withscores) {
@@ -228,7 +229,8 @@ void ZAddGeneric(CommandContext& ctx, bool incr) {
       }
     }
     // As Redis: a ZADD that added and changed nothing wrote nothing (WATCH, the log).
-    if (added > 0 || updated > 0 || z.size() == 0) ZSetDone(shard, key, z, ctx.now_ms);
+    if (added > 0 || updated > 0 || z.size() == 0)
+      ZSetDone(ctx, key, z, added + updated == 0 ? "" : incr ? "zincr" : "zadd");
     if (nan) {
       ctx.rb->SendError("ERR resulting score is not a number (NaN)");
       return;
@@ -267,7 +269,7 @@ void CmdZRem(CommandContext& ctx) {
     if (z.Erase(MemberArg(ctx, i, buf))) ++deleted;
     if (z.size() == 0) break;
   }
-  if (deleted) ZSetDone(ctx.ShardFor(key), key, z, ctx.now_ms);
+  if (deleted) ZSetDone(ctx, key, z, "zrem");
   ctx.rb->SendLong(deleted);
 }
 
@@ -476,7 +478,7 @@ void RangeGeneric(CommandContext& ctx, size_t argc_start, bool store, RangeType 
     SendItems(ctx, items, withscores);
     return;
   }
-  ctx.rb->SendLong(static_cast<int64_t>(StoreItems(ctx, ctx.args[1], items)));
+  ctx.rb->SendLong(static_cast<int64_t>(StoreItems(ctx, ctx.args[1], items, ctx.spec->name)));
 }
 
 void CmdZRange(CommandContext& ctx) {
@@ -548,7 +550,7 @@ void RemRangeGeneric(CommandContext& ctx, RangeType type) {
   }
   if (n) {
     z.EraseRange(first, n);
-    ZSetDone(ctx.ShardFor(key), key, z, ctx.now_ms);
+    ZSetDone(ctx, key, z, ctx.spec->name);  // zremrangebyrank, ...byscore, ...bylex
   }
   ctx.rb->SendLong(static_cast<int64_t>(n));
 }
@@ -601,7 +603,7 @@ void PopGeneric(CommandContext& ctx, size_t first, size_t keyc, bool max, int64_
     ctx.rb->SendDouble(it.score);
   });
   z.EraseRange(max ? z.size() - n : 0, n);
-  ZSetDone(ctx.ShardFor(key), key, z, ctx.now_ms);
+  ZSetDone(ctx, key, z, max ? "zpopmax" : "zpopmin");
 }
 
 }  // namespace
@@ -615,7 +617,7 @@ void ZPopOneWithKey(CommandContext& ctx, std::string_view key, Entry* e, bool ma
     ctx.rb->SendDouble(it.score);
   });
   z.EraseRange(max ? z.size() - 1 : 0, 1);
-  ZSetDone(ctx.ShardFor(key), key, z, ctx.now_ms);
+  ZSetDone(ctx, key, z, max ? "zpopmax" : "zpopmin");
 }
 
 namespace {
@@ -777,11 +779,14 @@ void NumKeysAt(std::span<const std::string_view> args, size_t numkeys_idx,
   for (int64_t i = 0; i < *numkeys; ++i) out->push_back(numkeys_idx + 1 + static_cast<size_t>(i));
 }
 
-size_t StoreItems(CommandContext& ctx, std::string_view dst,
-                  const std::vector<OwnedItem>& items) {
+size_t StoreItems(CommandContext& ctx, std::string_view dst, const std::vector<OwnedItem>& items,
+                  std::string_view event) {
   Shard& shard = ctx.ShardFor(dst);
   if (items.empty()) {
-    if (shard.Erase(dst, ctx.now_ms)) NoteWrite();
+    if (shard.Erase(dst, ctx.now_ms)) {
+      NoteWrite();
+      ctx.Notify(keyspace_events::kGeneric, "del", dst);
+    }
     return 0;
   }
   size_t max_len = 0;
@@ -789,7 +794,7 @@ size_t StoreItems(CommandContext& ctx, std::string_view dst,
   Entry* e = CreateZSet(shard, dst, ZSetNeedsTree(items.size(), max_len));
   ZSetRef z(e);
   for (const OwnedItem& it : items) z.Set(it.member, it.score);
-  ZSetDone(shard, dst, z, ctx.now_ms);
+  ZSetDone(ctx, dst, z, event);
   return z.size();
 }
 

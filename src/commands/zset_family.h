@@ -27,12 +27,15 @@ bool Resp3(const CommandContext& ctx);
 // The member args[pos] stands for: a native client's typed value as its text.
 std::string_view MemberArg(const CommandContext& ctx, size_t pos, char* buf);
 Entry* CreateZSet(Shard& shard, std::string_view key, bool big);
-// Reports a change to the shard (accounting; an emptied set deletes its key).
-void ZSetDone(Shard& shard, std::string_view key, ZSetRef& z, int64_t now_ms);
+// Announces `event` (none when empty) and reports the change to the shard (accounting; an
+// emptied set deletes its key, with a "del" event after this one, in Redis's order).
+void ZSetDone(CommandContext& ctx, std::string_view key, ZSetRef& z, std::string_view event);
 // Members, with their scores when asked: flat in RESP2, [member, score] pairs in RESP3.
 void SendItems(CommandContext& ctx, const std::vector<OwnedItem>& items, bool withscores);
 // Replaces `dst` with a sorted set of `items` (deletes it when empty); returns its size.
-size_t StoreItems(CommandContext& ctx, std::string_view dst, const std::vector<OwnedItem>& items);
+// `event` is the keyspace event of a stored result (zunionstore, georadiusstore...).
+size_t StoreItems(CommandContext& ctx, std::string_view dst, const std::vector<OwnedItem>& items,
+                  std::string_view event);
 // BZPOPMIN / BZPOPMAX's reply and pop: [key, member, score] of the lowest (highest when `max`)
 // member of the non-empty sorted set `e` at `key`.
 void ZPopOneWithKey(CommandContext& ctx, std::string_view key, Entry* e, bool max);

@@ -182,7 +182,7 @@ void Generic(CommandContext& ctx, size_t numkeys_idx, bool store, SetOp op, bool
     return a.score < b.score || (a.score == b.score && a.member < b.member);
   });
   if (store) {
-    ctx.rb->SendLong(static_cast<int64_t>(StoreItems(ctx, ctx.args[1], items)));
+    ctx.rb->SendLong(static_cast<int64_t>(StoreItems(ctx, ctx.args[1], items, ctx.spec->name)));
   } else {
     SendItems(ctx, items, withscores);
   }

@@ -1,6 +1,7 @@
 #include "core/config.h"
 
 #include "core/ascii.h"
+#include "core/keyspace_events.h"
 #include "core/lazy_free.h"
 #include "core/object.h"
 
@@ -312,6 +313,16 @@ Config::Config() {
          auto p = ParseEvictionPolicy(v);
          if (!p) return "argument must be one of the supported eviction policies";
          maxmemory_policy = *p;
+         return "";
+       }});
+  directives_.push_back(
+      {"notify-keyspace-events",
+       "keyspace notification classes (letters of Ag$lshzxeKEtmdn; empty = off)", "", true,
+       [] { return keyspace_events::Format(keyspace_events::Flags().load()); },
+       [](std::string_view v) -> std::string {
+         const auto flags = keyspace_events::Parse(v);
+         if (!flags) return "Invalid event class character. Use 'Ag$lshzxeKEtmdn'.";
+         keyspace_events::Flags().store(*flags);
          return "";
        }});
   add_int("maxmemory-samples", "keys sampled per eviction", &maxmemory_samples, 1, 64, true);

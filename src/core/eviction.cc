@@ -7,6 +7,7 @@
 
 #include "core/ascii.h"
 #include "core/keyspace.h"
+#include "core/keyspace_events.h"
 #include "core/lazy_free.h"
 #include "core/memory.h"
 
@@ -68,12 +69,23 @@ bool EvictOne(Store& store, EvictionPolicy policy, int samples, int64_t now_ms,
     const int64_t score = Score(policy, e);
     if (!best.ks || score < best.score) best = {ks, si, std::string(e->key()), score};
   }
+  // Random picks miss the last few keys of a nearly empty keyspace: look at every shard before
+  // answering that nothing is left (which makes the write fail with OOM).
+  for (size_t n = 0; !best.ks && n < namespaces.size(); ++n) {
+    for (uint32_t si = 0; si < store.shard_count() && !best.ks; ++si) {
+      Shard& shard = namespaces[n]->shard(si);
+      std::lock_guard lock(shard.mu());
+      const Entry* e = Volatile(policy) ? shard.RandomVolatile(rng()) : shard.RandomEntry(rng());
+      if (e) best = {namespaces[n], si, std::string(e->key()), 0};
+    }
+  }
   if (!best.ks) return false;
   Shard& shard = best.ks->shard(best.shard);
   std::lock_guard lock(shard.mu());
   FreeCauseScope eviction(FreeCause::kEviction);
   if (shard.Erase(best.key, now_ms)) {
     GlobalEngineStats().evicted_keys.fetch_add(1, std::memory_order_relaxed);
+    keyspace_events::Emit(keyspace_events::kEvicted, "evicted", best.key, best.ks->name());
     if (on_evict) on_evict(*best.ks, best.key);
   }
   return true;

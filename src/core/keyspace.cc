@@ -10,6 +10,7 @@ Keyspace::Keyspace(std::string name, uint32_t shard_count)
   for (uint32_t i = 0; i < shard_count; ++i) {
     shards_.push_back(std::make_unique<Shard>());
     shards_.back()->mu().set_gate(&gate_);
+    shards_.back()->set_db(&name_);
   }
 }
 

@@ -4,6 +4,7 @@
 #include <memory>
 
 #include "core/hash.h"
+#include "core/keyspace_events.h"
 #include "core/lazy_free.h"
 #include "core/list.h"
 #include "core/object.h"
@@ -95,6 +96,7 @@ void Shard::ExpireSlot(size_t slot) {
   const std::string_view key = table_.EntryAt(slot)->key();
   if (!watchers_.empty()) TouchWatchedSlow(key);
   if (g_keys_tracked.load(std::memory_order_relaxed)) NoteModified(key, true);
+  keyspace_events::Emit(keyspace_events::kExpired, "expired", key, db());
   EraseSlot(slot);
   GlobalEngineStats().expired_keys.fetch_add(1, std::memory_order_relaxed);
 }
@@ -213,6 +215,7 @@ void Shard::Insert(Entry* fresh, uint64_t hash) {
   NoteFieldTtl(fresh);
   Account(static_cast<int64_t>(EntryBytes(*fresh)) +
           static_cast<int64_t>(table_.memory_bytes()) - static_cast<int64_t>(table_before));
+  keyspace_events::Emit(keyspace_events::kNew, "new", fresh->key(), db());
   NoteReady(*fresh);
 }
 
@@ -238,7 +241,9 @@ size_t Shard::ReclaimFields(size_t slot, Entry* e, int64_t now_ms, size_t max, b
   if (n > 0 && g_keys_tracked.load(std::memory_order_relaxed)) NoteModified(e->key(), true);
   Account(static_cast<int64_t>(ContainerBytes(*e)) - before);
   *gone = HashLen(*e) == 0;
+  if (n > 0) keyspace_events::Emit(keyspace_events::kHash, "hexpired", e->key(), db());
   if (*gone) {
+    keyspace_events::Emit(keyspace_events::kGeneric, "del", e->key(), db());
     FreeCauseScope expiry(FreeCause::kExpire);
     EraseSlot(slot);
   }
@@ -334,7 +339,10 @@ Entry* Shard::SetContainer(std::string_view key, uint8_t encoding, void* contain
 void Shard::ContainerChanged(std::string_view key, int64_t delta, bool empty, int64_t now_ms) {
   Account(delta);
   Wrote(key);
-  if (empty) Erase(key, now_ms);
+  if (empty) {
+    keyspace_events::Emit(keyspace_events::kGeneric, "del", key, db());
+    Erase(key, now_ms);
+  }
 }
 
 void Shard::Detach(std::string_view key) {

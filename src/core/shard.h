@@ -103,6 +103,10 @@ class Shard {
   Shard& operator=(const Shard&) = delete;
 
   ShardMutex& mu() { return mu_; }
+  // The name of the namespace holding this shard, for keyspace notifications of what the shard
+  // does on its own (expiry, a new key, an emptied collection). Set by the Keyspace; "0" alone.
+  std::string_view db() const { return db_ ? std::string_view(*db_) : std::string_view("0"); }
+  void set_db(const std::string* name) { db_ = name; }
 
   size_t size() const { return table_.size(); }
   size_t volatile_size() const { return volatile_.size(); }
@@ -124,7 +128,8 @@ class Shard {
   // `key`, replacing any previous entry.
   Entry* SetContainer(std::string_view key, uint8_t encoding, void* container, int64_t expire_at);
   // A command changed the container of `key` in place: accounts `delta` bytes (ListRef::Commit)
-  // and counts the write; an emptied collection deletes its key, as in Redis.
+  // and counts the write; an emptied collection deletes its key, as in Redis, with a "del"
+  // keyspace event (so a handler emits its own event before calling this).
   void ContainerChanged(std::string_view key, int64_t delta, bool empty, int64_t now_ms);
   // A command re-encoded a container without changing its contents (SORT making a sorted set a
   // tree): accounts `delta` bytes; no write is counted, so nothing is logged.
@@ -223,6 +228,7 @@ class Shard {
   void TouchPresentWatched(const Shard* other);
 
   ShardMutex mu_;
+  const std::string* db_ = nullptr;
   // Watched key -> its watchers' flags. Small (what clients WATCH), so an ordered map.
   std::map<std::string, std::vector<WatchFlag*>, std::less<>> watchers_;
   Table table_;

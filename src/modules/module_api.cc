@@ -491,6 +491,24 @@ int LogArgValue(KVModuleCtx* ctx, int i, const KVModuleValue* v) {
   return KV_OK;
 }
 
+// The header's classes are the engine's bits, so they pass through unchanged.
+static_assert(KV_NOTIFY_GENERIC == keyspace_events::kGeneric &&
+              KV_NOTIFY_STRING == keyspace_events::kString &&
+              KV_NOTIFY_LIST == keyspace_events::kList && KV_NOTIFY_SET == keyspace_events::kSet &&
+              KV_NOTIFY_HASH == keyspace_events::kHash && KV_NOTIFY_ZSET == keyspace_events::kZset &&
+              KV_NOTIFY_MODULE == keyspace_events::kModule);
+
+int NotifyKeyspaceEvent(KVModuleCtx* ctx, int type, const char* event, const KVModuleString* key) {
+  constexpr int kClasses = KV_NOTIFY_GENERIC | KV_NOTIFY_STRING | KV_NOTIFY_LIST | KV_NOTIFY_SET |
+                           KV_NOTIFY_HASH | KV_NOTIFY_ZSET | KV_NOTIFY_MODULE;
+  // One class bit, as the header says.
+  if (!ctx || !ctx->cmd || !event || !key || type == 0 || (type & ~kClasses) != 0 ||
+      (type & (type - 1)) != 0)
+    return KV_ERR;
+  ctx->cmd->Notify(static_cast<uint32_t>(type), event, key->s);
+  return KV_OK;
+}
+
 // ------------------------------------------------------------------------------------------
 // Collections (version 3)
 // ------------------------------------------------------------------------------------------
@@ -695,6 +713,7 @@ const KVModuleAPI kApi = {
     modapi::ZsetScore,
     modapi::ZsetRank,
     modapi::ZsetRangeWalk,
+    NotifyKeyspaceEvent,
 };
 
 }  // namespace

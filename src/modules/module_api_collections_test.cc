@@ -1,11 +1,15 @@
 // The version 4 calls' edges that a plugin over the wire cannot reach easily: keys opened for
 // reading only, nested values, NaN scores, missing callbacks, writes (of any API call) during
 // a walk, and the typed values a walk hands out. test_plugin_collections_v4.py covers the rest.
+// Also version 5's NotifyKeyspaceEvent: the classes it refuses, and what it publishes.
 #include <doctest/doctest.h>
 
 #include <cmath>
 #include <string>
+#include <string_view>
+#include <vector>
 
+#include "core/keyspace_events.h"
 #include "modules/module_host.h"
 #include "test_harness.h"
 
@@ -89,13 +93,25 @@ int HashTypesCmd(KVModuleCtx* ctx, KVModuleString** argv, int) {
   return g_api->ReplyWithSimpleString(ctx, out.c_str());
 }
 
+// C.NOTIFY key: NotifyKeyspaceEvent with no class, two classes, an unknown bit, then class d.
+int NotifyCmd(KVModuleCtx* ctx, KVModuleString** argv, int) {
+  std::string out;
+  out += std::to_string(g_api->NotifyKeyspaceEvent(ctx, 0, "e0", argv[1]));
+  out += std::to_string(
+      g_api->NotifyKeyspaceEvent(ctx, KV_NOTIFY_MODULE | KV_NOTIFY_STRING, "e1", argv[1]));
+  out += std::to_string(g_api->NotifyKeyspaceEvent(ctx, 1 << 20, "e2", argv[1]));
+  out += std::to_string(g_api->NotifyKeyspaceEvent(ctx, KV_NOTIFY_MODULE, "e3", argv[1]));
+  return g_api->ReplyWithSimpleString(ctx, out.c_str());
+}
+
 int OnLoad(KVModuleCtx* ctx, const KVModuleAPI* api, KVModuleString**, int) {
   g_api = api;
   if (api->Init(ctx, "c", 1, KVMODULE_API_VERSION) != KV_OK) return KV_ERR;
   if (api->CreateCommand(ctx, "c.ro", ReadOnlyCmd, "readonly", 2, 1, 1, 1) != KV_OK ||
       api->CreateCommand(ctx, "c.bad", BadArgsCmd, "write", 3, 1, 1, 1) != KV_OK ||
       api->CreateCommand(ctx, "c.walk", WalkCmd, "write", 2, 1, 1, 1) != KV_OK ||
-      api->CreateCommand(ctx, "c.htypes", HashTypesCmd, "readonly", 2, 1, 1, 1) != KV_OK)
+      api->CreateCommand(ctx, "c.htypes", HashTypesCmd, "readonly", 2, 1, 1, 1) != KV_OK ||
+      api->CreateCommand(ctx, "c.notify", NotifyCmd, "write", 2, 1, 1, 1) != KV_OK)
     return KV_ERR;
   return KV_OK;
 }
@@ -123,6 +139,25 @@ TEST_CASE("Invalid collection arguments are refused and create nothing") {
   // NaN on the set is KV_WRONGTYPE now: the type is checked before the arguments.
   CHECK(f.h.Run({"C.BAD", "k", "2.50"}, dec) == "+011211 text=2.50\r\n");
   CHECK(f.h.Run({"SMEMBERS", "k"}) == "*1\r\n$4\r\n2.50\r\n");
+}
+
+std::vector<std::string>& Published() {
+  static std::vector<std::string> published;
+  return published;
+}
+
+TEST_CASE("NotifyKeyspaceEvent takes one known class and publishes in the command's namespace") {
+  Fixture f;
+  Published().clear();
+  keyspace_events::Flags().store(*keyspace_events::Parse("Ed"));
+  keyspace_events::SetSink([](std::string_view channel, std::string_view message) {
+    Published().push_back(std::string(channel) + " " + std::string(message));
+  });
+  const std::string reply = f.h.Run({"C.NOTIFY", "k"});
+  keyspace_events::Flags().store(0);
+  keyspace_events::SetSink(nullptr);
+  CHECK(reply == "+1110\r\n");
+  CHECK(Published() == std::vector<std::string>{"__keyevent@0__:e3 k"});
 }
 
 TEST_CASE("No write of any kind goes through during a walk") {

@@ -424,7 +424,7 @@ bool Connection::OverOutputLimit() {
 }
 
 void Connection::DeliverPubSub(const PubSubMessage& msg, const PubSubTarget& to) {
-  if (closing_) return;
+  if (closing_ || dropping_) return;
   // Published before an UNSUBSCRIBE this client has already been answered: Redis would not
   // have sent it, so neither do we.
   const PubSubClient& subs = client_.pubsub;
@@ -443,10 +443,10 @@ void Connection::DeliverPubSub(const PubSubMessage& msg, const PubSubTarget& to)
   if (processing_) return;
   // Checked at every message, so a subscriber that does not read is dropped at its limit
   // however many messages one turn of the loop brings.
-  if (OverOutputLimit()) {
-    Close();
-    return;
-  }
+  // however many messages one turn of the loop brings. It is closed when the loop is about to
+  // wait, not here: a keyspace notification is published under its command's shard locks, and
+  // closing unwatches keys under those locks.
+  if (OverOutputLimit()) dropping_ = true;
   if (!flush_soon_) {
     flush_soon_ = true;
     thread_->FlushSoon(this);
@@ -454,16 +454,14 @@ void Connection::DeliverPubSub(const PubSubMessage& msg, const PubSubTarget& to)
 }
 
 void Connection::DeliverTracking(const tracking::Message& m, bool broken) {
-  if (closing_ || !resp_) return;
+  if (closing_ || dropping_ || !resp_) return;
   resp::RespWriter w(&out_);
   w.set_resp3(client_.resp.load(std::memory_order_relaxed) == 3);
   if (!tracking::WriteMessage(client_, m, broken, w)) return;
   // Its own request's invalidation, after that request's reply: ProcessInput sends both.
   if (processing_) return;
-  if (OverOutputLimit()) {
-    Close();
-    return;
-  }
+  // Past its output limit it is closed when the loop is about to wait, as a subscriber is.
+  if (OverOutputLimit()) dropping_ = true;
   if (!flush_soon_) {
     flush_soon_ = true;
     thread_->FlushSoon(this);
@@ -485,6 +483,10 @@ void Connection::ServeWhileBusy() {
 void Connection::FlushDelivered() {
   flush_soon_ = false;
   if (closing_) return;
+  if (dropping_) {
+    Close();
+    return;
+  }
   Flush();
   if (!closing_) {
     ReleaseIdleBuffers();

@@ -137,6 +137,8 @@ class Connection {
   bool waiting_durable_ = false;
   bool processing_ = false;     // inside session_->Process: the caller flushes and checks
   bool flush_soon_ = false;     // queued on the loop's FlushSoon list
+  // Over its output limit while receiving Pub/Sub messages: closed at the next FlushDelivered.
+  bool dropping_ = false;
   int64_t soft_limit_since_ = 0;  // when output first passed the soft limit (0 = below it)
   std::unique_ptr<tls::TlsStream> tls_;  // null on a plain listener
   std::string tls_out_;                  // ciphertext not yet handed to uv_write

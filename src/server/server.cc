@@ -14,6 +14,7 @@
 #include "commands/families.h"
 #include "commands/tracking.h"
 #include "core/expiry.h"
+#include "core/keyspace_events.h"
 #include "core/memory.h"
 #include "core/shard.h"
 #include "server/connection.h"
@@ -89,7 +90,7 @@ Server::Server(Config& config) : config_(config) {
   };
 }
 
-Server::~Server() = default;
+Server::~Server() { keyspace_events::SetSink(nullptr); }
 
 int Server::AutoThreads() {
   // Measured on 2 cores with the load generator on the same machine: a second loop thread only
@@ -299,6 +300,13 @@ int Server::Run() {
   blocking::Install();
   tracking::SetDelivery(&IoThread::DeliverTracking, &IoThread::BroadcastTrackingSoon);
   tracking::Install();
+  // Keyspace notifications are published like PUBLISH; the sink is a plain function, so the
+  // one serving state is reached through a static.
+  static std::atomic<ServerState*> events_state;
+  events_state.store(state_.get());
+  keyspace_events::SetSink([](std::string_view channel, std::string_view message) {
+    if (ServerState* s = events_state.load()) s->Publish(channel, message, false);
+  });
   state_->pause.wake = [](int thread, uint64_t id) {
     IoThread::PostToConnection(thread, id, [](Connection& c) { c.ResumeAfterPause(); });
   };

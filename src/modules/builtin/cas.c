@@ -161,6 +161,7 @@ static int CmdCas(KVModuleCtx *ctx, KVModuleString **argv, int argc) {
       api->SetExpire(key, pxat);
   }
   LogAsSet(ctx, argv, typed_new, kind, pxat);
+  api->NotifyKeyspaceEvent(ctx, KV_NOTIFY_MODULE, "cas", argv[1]);
   return api->ReplyWithLongLong(ctx, 1);
 }
 

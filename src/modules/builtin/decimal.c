@@ -267,12 +267,16 @@ static int CmdSet(KVModuleCtx *ctx, KVModuleString **argv, int argc) {
     return api->ReplyWithNull(ctx);
   if (at != KV_NO_EXPIRE && at <= now) {
     /* An absolute time already past: the key would expire at once. */
-    if (exists) api->DeleteKey(key);
+    if (exists) {
+      api->DeleteKey(key);
+      api->NotifyKeyspaceEvent(ctx, KV_NOTIFY_MODULE, "decimal.set", argv[1]);
+    }
     return api->ReplyWithSimpleString(ctx, "OK");
   }
   if (api->SetDecimal(key, ToKV(v), (flags & kSetKeepTtl) != 0) != KV_OK ||
       (at != KV_NO_EXPIRE && api->SetExpire(key, at) != KV_OK))
     return api->ReplyWithError(ctx, "ERR could not store the value");
+  api->NotifyKeyspaceEvent(ctx, KV_NOTIFY_MODULE, "decimal.set", argv[1]);
   return api->ReplyWithSimpleString(ctx, "OK");
 }
 
@@ -328,6 +332,9 @@ static int CmdCmp(KVModuleCtx *ctx, KVModuleString **argv, int argc) {
  * ----------------------------------------------------------------------------------------- */
 
 enum { kOpAdd, kOpSub, kOpMul, kOpDiv };
+/* Each operation's keyspace event: its command's name. */
+static const char *const kArithEvents[] = {"decimal.incrby", "decimal.decrby", "decimal.mul",
+                                           "decimal.div"};
 
 /* DECIMAL.INCRBY / DECRBY key delta: a missing key counts as 0.
  * DECIMAL.MUL / DIV key operand [SCALE n]: a missing key is an error.
@@ -376,6 +383,7 @@ static int Arith(KVModuleCtx *ctx, KVModuleString **argv, int argc, int op) {
   if (st != KVDEC_OK) return ReplyResultError(ctx, st);
   if (api->SetDecimal(key, ToKV(result), 1) != KV_OK)
     return api->ReplyWithError(ctx, "ERR could not store the value");
+  api->NotifyKeyspaceEvent(ctx, KV_NOTIFY_MODULE, kArithEvents[op], argv[1]);
   return api->ReplyWithDecimal(ctx, ToKV(result));
 }
 

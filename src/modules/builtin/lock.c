@@ -219,6 +219,7 @@ static int CmdLock(KVModuleCtx *ctx, KVModuleString **argv, int argc) {
         if (api->SetExpire(key, pxat) != KV_OK)
           return api->ReplyWithError(ctx, "ERR could not refresh the lock");
         LogRestore(ctx, argv[1], owner, owner_len, lv.token, pxat);
+        api->NotifyKeyspaceEvent(ctx, KV_NOTIFY_MODULE, "lock", argv[1]);
         return api->ReplyWithLongLong(ctx, lv.token);
       }
       /* Held by another owner: wait (the host re-runs this handler every few ms; the deadline
@@ -237,6 +238,7 @@ static int CmdLock(KVModuleCtx *ctx, KVModuleString **argv, int argc) {
   if (WriteLock(key, token, owner, owner_len, pxat) != KV_OK)
     return api->ReplyWithError(ctx, "ERR could not store the lock");
   LogRestore(ctx, argv[1], owner, owner_len, token, pxat);
+  api->NotifyKeyspaceEvent(ctx, KV_NOTIFY_MODULE, "lock", argv[1]);
   return api->ReplyWithLongLong(ctx, token);
 }
 
@@ -274,7 +276,9 @@ static int CmdUnlock(KVModuleCtx *ctx, KVModuleString **argv, int argc) {
   key = OwnedLockOrReply(ctx, argv[1], owner, owner_len, &lv);
   if (key == NULL) return KV_OK;
   /* Logged verbatim: replayed on the same state it releases the same lock. */
-  return api->ReplyWithLongLong(ctx, api->DeleteKey(key) == KV_OK ? 1 : 0);
+  if (api->DeleteKey(key) != KV_OK) return api->ReplyWithLongLong(ctx, 0);
+  api->NotifyKeyspaceEvent(ctx, KV_NOTIFY_MODULE, "unlock", argv[1]);
+  return api->ReplyWithLongLong(ctx, 1);
 }
 
 /* EXTEND key owner ttl_ms -> 1 when owner holds the lock (its TTL is now ttl_ms), else 0. */
@@ -293,6 +297,7 @@ static int CmdExtend(KVModuleCtx *ctx, KVModuleString **argv, int argc) {
   if (api->SetExpire(key, pxat) != KV_OK)
     return api->ReplyWithError(ctx, "ERR could not extend the lock");
   LogRestore(ctx, argv[1], owner, owner_len, lv.token, pxat);
+  api->NotifyKeyspaceEvent(ctx, KV_NOTIFY_MODULE, "extend", argv[1]);
   return api->ReplyWithLongLong(ctx, 1);
 }
 
