@@ -646,3 +646,29 @@ def test_a_refused_command_uses_up_caching_yes(kv):
     w.set("k2", "1")
     assert a.read_reply_bytes() == push("k2")
     nothing_pending(a)
+
+
+def test_a_tracking_client_that_does_not_read_is_closed_at_its_output_limit(kv):
+    r = kv.client()
+    before = r.config_get("client-output-buffer-limit")["client-output-buffer-limit"]
+    r.config_set("client-output-buffer-limit", "normal 1mb 0 0")
+    try:
+        idle = tracker(kv, "BCAST")
+        iid = idle.call("CLIENT", "ID")
+        keys = [f"{i:04d}" + "x" * 4000 for i in range(200)]
+
+        def gone() -> bool:
+            return all(int(c["id"]) != iid for c in r.client_list())
+
+        for _ in range(200):  # at most ~160 MB of invalidations
+            p = r.pipeline(transaction=False)
+            for k in keys:
+                p.set(k, "v")
+            p.execute()
+            if gone():
+                break
+        wait_for(gone, what="the client that does not read to be closed")
+        r.delete(*keys)
+    finally:
+        r.config_set("client-output-buffer-limit", before)
+        assert r.config_get("client-output-buffer-limit")["client-output-buffer-limit"] == before
