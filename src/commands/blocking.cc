@@ -7,8 +7,11 @@
 #include <mutex>
 #include <string>
 #include <unordered_map>
+#include <vector>
 
 #include "commands/command.h"
+#include "core/keyspace.h"
+#include "core/object.h"
 #include "core/shard.h"
 
 namespace kv::blocking {
@@ -127,6 +130,40 @@ void WakeAll() {
   Registry& r = Reg();
   std::lock_guard lock(r.mu);
   for (const auto& [name, q] : r.queues) WakeWaiter(q.front());
+}
+
+void WaitOnKeyChanges(CommandContext& ctx) {
+  ClientState& c = *ctx.client;
+  if (c.block_watched.empty()) {
+    c.block_watch.owner = &c;
+    // Its id and loop never change, so any thread may read them here.
+    c.block_watch.on_change = [](void* owner) {
+      const auto* client = static_cast<const ClientState*>(owner);
+      Wake(client->io_thread, client->id);
+    };
+  }
+  std::vector<size_t> positions;
+  ctx.spec->KeyPositions(ctx.args, &positions);
+  c.block_wake_at_ms = 0;
+  for (size_t pos : positions) {
+    const std::string_view key = ctx.args[pos];
+    Shard& shard = ctx.ShardFor(key);
+    if (shard.Watch(key, &c.block_watch)) c.block_watched.push_back({c.ns, std::string(key)});
+    // Read again at every run: the key's holder may have moved its expiry meanwhile.
+    if (const Entry* e = shard.Peek(key, ctx.now_ms); e && e->has_expire())
+      if (c.block_wake_at_ms == 0 || e->expire_at() < c.block_wake_at_ms)
+        c.block_wake_at_ms = e->expire_at();
+  }
+}
+
+void StopWaitingOnKeyChanges(ClientState& client) {
+  for (const WatchedKey& w : client.block_watched) {
+    Shard& shard = w.ns->ShardFor(w.key);
+    std::lock_guard lock(shard.mu());
+    shard.Unwatch(w.key, &client.block_watch);
+  }
+  client.block_watched.clear();
+  client.block_wake_at_ms = 0;
 }
 
 }  // namespace kv::blocking

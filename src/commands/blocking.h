@@ -22,6 +22,7 @@ namespace kv {
 
 class Shard;
 struct ClientState;
+struct CommandContext;
 
 namespace blocking {
 
@@ -52,9 +53,16 @@ void Release(ClientState& client);
 // Wakes the first waiter of every queue (SWAPDB: any waited key may now hold data).
 void WakeAll();
 
+// Plugins' BlockClient: the blocked command runs again when one of its declared keys changes
+// (a write, an expiry, an eviction, a flush: WATCH's registrations, set once per block) or at
+// ClientState::block_wake_at_ms, when the first of them expires; not by polling. Called by
+// the handler, with the keys' shards locked.
+void WaitOnKeyChanges(CommandContext& ctx);
+// Ends that wait (the command replied, or its client left).
+void StopWaitingOnKeyChanges(ClientState& client);
+
 }  // namespace blocking
 
-struct CommandContext;
 // CLIENT UNBLOCK id [TIMEOUT|ERROR] (blocking_family.cc): false when `ctx` is another CLIENT
 // subcommand.
 bool RunClientUnblockCommand(CommandContext& ctx);

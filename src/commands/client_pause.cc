@@ -16,19 +16,14 @@ namespace kv {
 namespace {
 
 // Redis 7.0's CMD_MAY_REPLICATE commands kv-server has: not writes, but a WRITE pause holds them.
-bool MayReplicate(const CommandSpec& spec) {
-  static constexpr std::string_view kNames[] = {"eval",     "evalsha", "fcall",
-                                                "publish",  "spublish", "pfcount"};
-  return std::find(std::begin(kNames), std::end(kNames), spec.name) != std::end(kNames);
-}
-
-bool WritesOrReplicates(const CommandSpec& spec) {
-  return spec.has(kCmdWrite) || MayReplicate(spec);
+bool WritesOrReplicates(uint32_t call_flags) {
+  return (call_flags & (kCmdWrite | kCmdMayReplicate)) != 0;
 }
 
 }  // namespace
 
-bool ClientPause::Holds(const CommandSpec* spec, const ClientState& client, int64_t now_ms) {
+bool ClientPause::Holds(const CommandSpec* spec, std::span<const std::string_view> args,
+                        const ClientState& client, int64_t now_ms) {
   const int type = type_.load(std::memory_order_relaxed);
   if (type == kNone || spec == nullptr) return false;
   if (now_ms >= end_ms_.load(std::memory_order_relaxed)) {
@@ -41,11 +36,11 @@ bool ClientPause::Holds(const CommandSpec* spec, const ClientState& client, int6
     return false;
   }
   if (type == kAll) return true;
-  if (WritesOrReplicates(*spec)) return true;
+  if (WritesOrReplicates(spec->CallFlags(args))) return true;
   // EXEC counts as what its queue holds (Redis's mstate.cmd_flags).
   if (spec->handler == ExecHandler())
     return std::any_of(client.tx.queued.begin(), client.tx.queued.end(),
-                       [](const QueuedCommand& q) { return WritesOrReplicates(*q.spec); });
+                       [](const QueuedCommand& q) { return WritesOrReplicates(q.CallFlags()); });
   return false;
 }
 

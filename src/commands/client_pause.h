@@ -25,7 +25,8 @@ class ClientPause {
   bool MaybeActive() const { return type_.load(std::memory_order_relaxed) != kNone; }
   // Whether the request `args` (spec: its command, nullptr when unknown) of `client` must wait.
   // Ends a pause whose time has passed.
-  bool Holds(const CommandSpec* spec, const ClientState& client, int64_t now_ms);
+  bool Holds(const CommandSpec* spec, std::span<const std::string_view> args,
+             const ClientState& client, int64_t now_ms);
   int64_t end_ms() const { return end_ms_.load(std::memory_order_relaxed); }
 
   // As Redis 7.0's pauseClients: a pause only ever grows, in kind (WRITE -> ALL) and in length.

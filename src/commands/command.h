@@ -54,6 +54,9 @@ enum CommandFlag : uint32_t {
   kCmdCrossNamespace = 1u << 14,
   // Runs at once inside MULTI instead of being queued (EXEC DISCARD MULTI WATCH QUIT RESET).
   kCmdNoQueue = 1u << 15,
+  // May write or publish depending on its arguments (Redis's may-replicate: EVAL, FCALL,
+  // PUBLISH, PFCOUNT): CLIENT PAUSE WRITE holds it. Not shown by COMMAND INFO, as in Redis 7.0.
+  kCmdMayReplicate = 1u << 16,
 };
 
 using CommandHandler = void (*)(CommandContext& ctx);
@@ -91,8 +94,15 @@ struct CommandSpec {
   // arguments that do, and the dispatcher then locks every shard of the namespace, not only the
   // declared keys' shards.
   bool (*locks_all_shards)(std::span<const std::string_view> args) = nullptr;
+  // Redis's getCommandFlags: the flags of this call when they depend on its arguments (EVAL of
+  // a script whose shebang declares flags, FCALL of a function): given `flags`, returns the
+  // call's. The dispatcher and CLIENT PAUSE read CallFlags, not `flags`.
+  uint32_t (*flags_of)(std::span<const std::string_view> args, uint32_t flags) = nullptr;
 
   bool has(CommandFlag f) const { return (flags & f) != 0; }
+  uint32_t CallFlags(std::span<const std::string_view> args) const {
+    return flags_of ? flags_of(args, flags) : flags;
+  }
   // Positions of the key arguments in `args` (name included).
   void KeyPositions(std::span<const std::string_view> args, std::vector<size_t>* out) const;
 };
@@ -139,6 +149,12 @@ struct QueuedCommand {
   const CommandSpec* spec = nullptr;
   std::vector<std::string> args;
   std::vector<LoggedTypedArg> typed;  // a native client's typed arguments
+
+  uint32_t CallFlags() const {
+    if (!spec->flags_of) return spec->flags;
+    const std::vector<std::string_view> views(args.begin(), args.end());
+    return spec->CallFlags(views);
+  }
 };
 
 // A key this connection WATCHes, in the namespace it was watched in.
@@ -192,6 +208,12 @@ struct ClientState {
   std::vector<std::string> blocked_keys;
   // CLIENT UNBLOCK from another client: 1 answer as at the timeout, 2 with -UNBLOCKED.
   std::atomic<uint8_t> unblock{0};
+  // A plugin's blocked command (BlockClient) waits for a change to its declared keys, through
+  // WATCH's registrations (commands/blocking.h WaitOnKeyChanges); block_wake_at_ms: the first
+  // of those keys' expiry times (a key that expires changes without anyone writing it).
+  WatchFlag block_watch;
+  std::vector<WatchedKey> block_watched;
+  int64_t block_wake_at_ms = 0;
   // Under appendfsync always: the LSN of this client's last logged write. Its replies are held
   // until the WAL has fsynced that far.
   uint64_t durable_wait_lsn = 0;

@@ -141,9 +141,9 @@ void Dispatcher::Execute(ClientState& client, std::span<const std::string_view> 
   persist::Wal* wal = persistence ? persistence->wal() : nullptr;
   // EXEC counts as what its queue holds (Redis's mstate.cmd_flags): a write, one that may grow
   // memory.
-  uint32_t flags = spec->flags;
+  uint32_t flags = spec->CallFlags(args);
   if (exec)
-    for (const QueuedCommand& q : tx.queued) flags |= q.spec->flags & (kCmdWrite | kCmdDenyOom);
+    for (const QueuedCommand& q : tx.queued) flags |= q.CallFlags() & (kCmdWrite | kCmdDenyOom);
   if (wal && (flags & kCmdWrite) && wal->failed()) {
     reject(fmt::format(fmt::runtime(errors::kMisconfWal), wal->error()));
     return;

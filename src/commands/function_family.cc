@@ -336,11 +336,30 @@ void FunctionFlush(CommandContext& ctx) {
 }
 
 void FunctionStats(CommandContext& ctx) {
+  // An EVAL script is not FUNCTION STATS's to report: Redis answers -BUSY then.
+  if (ScriptBusy() && !BusyFunctionInfo()) {
+    ctx.rb->SendError(kErrBusy);
+    return;
+  }
+  const std::optional<BusyFunction> running = BusyFunctionInfo();
   Libraries& libs = Libs();
   std::shared_lock lock(libs.mu);
   ctx.rb->StartMap(2);
   ctx.rb->SendBulk("running_script");
-  ctx.rb->SendNull();
+  if (running) {
+    ctx.rb->StartMap(3);
+    ctx.rb->SendBulk("name");
+    ctx.rb->SendBulk(running->name);
+    ctx.rb->SendBulk("command");
+    ctx.rb->StartArray(static_cast<uint32_t>(running->command.size()));
+    for (const std::string& arg : running->command) ctx.rb->SendBulk(arg);
+    ctx.rb->SendBulk("duration_ms");
+    ctx.rb->SendLong(std::chrono::duration_cast<std::chrono::milliseconds>(
+                         std::chrono::steady_clock::now() - running->started)
+                         .count());
+  } else {
+    ctx.rb->SendNull();
+  }
   ctx.rb->SendBulk("engines");
   ctx.rb->StartMap(1);
   ctx.rb->SendBulk("LUA");
@@ -467,25 +486,37 @@ void CmdFunction(CommandContext& ctx) {
   }
 }
 
+// The library holding function `name` (any case), with the function's registered name and
+// flags; nullptr when there is none.
+std::shared_ptr<const LibraryInfo> FindFunction(std::string_view name, std::string* function,
+                                                uint32_t* flags) {
+  Libraries& libs = Libs();
+  std::shared_lock lock(libs.mu);
+  auto it = libs.functions.find(AsciiLower(name));
+  if (it == libs.functions.end()) return nullptr;
+  for (const scripting::FunctionDef& fn : it->second->functions)
+    if (EqualsIgnoreCase(fn.name, name)) {
+      *flags = fn.flags;
+      if (function) *function = fn.name;
+    }
+  return it->second;
+}
+
+// FCALL's flags (Redis's fcallGetCommandFlags): those its function declared.
+uint32_t FcallCallFlags(std::span<const std::string_view> args, uint32_t flags) {
+  uint32_t fn_flags = 0;
+  if (args.size() < 2 || !FindFunction(args[1], nullptr, &fn_flags)) return flags;
+  return ScriptCallFlags(flags, fn_flags);
+}
+
 // Redis looks the function up before it reads numkeys.
 void Fcall(CommandContext& ctx, bool read_only) {
-  std::shared_ptr<const LibraryInfo> lib;
   uint32_t flags = 0;
   std::string function;  // as registered
-  {
-    Libraries& libs = Libs();
-    std::shared_lock lock(libs.mu);
-    auto it = libs.functions.find(AsciiLower(ctx.args[1]));
-    if (it == libs.functions.end()) {
-      ctx.rb->SendError("ERR Function not found");
-      return;
-    }
-    lib = it->second;
-    for (const scripting::FunctionDef& fn : lib->functions)
-      if (EqualsIgnoreCase(fn.name, ctx.args[1])) {
-        flags = fn.flags;
-        function = fn.name;
-      }
+  const std::shared_ptr<const LibraryInfo> lib = FindFunction(ctx.args[1], &function, &flags);
+  if (!lib) {
+    ctx.rb->SendError("ERR Function not found");
+    return;
   }
   const std::optional<int64_t> parsed = ParseInt64(ctx.args[2]);
   if (!parsed) {
@@ -501,7 +532,8 @@ void Fcall(CommandContext& ctx, bool read_only) {
   }
   const auto keys = ctx.args.subspan(3, static_cast<size_t>(numkeys));
   const auto argv = ctx.args.subspan(3 + static_cast<size_t>(numkeys));
-  RunScript(ctx, no_writes, true, [&](scripting::LuaEngine& engine) {
+  RunScript(ctx, no_writes, function, (flags & scripting::kFnAllowOom) != 0,
+            [&](scripting::LuaEngine& engine) {
     const uint64_t epoch = Libs().epoch.load(std::memory_order_acquire);
     if (epoch != t_seen_epoch) {
       // Libraries deleted or replaced since this engine last looked: free their functions.
@@ -537,12 +569,16 @@ void RegisterFunctionFamily(CommandTable& t) {
   t.Register(MakeSpec("function", -2, 0, kNoKeys, CmdFunction, "scripting", "7.0.0",
                       "A container for function commands.",
                       "LOAD|DELETE|LIST|STATS|KILL|FLUSH|DUMP|RESTORE|HELP [arg ...]"));
-  t.Register(MakeSpec("fcall", -3, kCall, kNoKeys, CmdFcall, "scripting", "7.0.0",
-                      "Invokes a function.",
-                      "function numkeys [key [key ...]] [arg [arg ...]]"));
-  t.Register(MakeSpec("fcall_ro", -3, kCall | kCmdReadonly, kNoKeys, CmdFcallRo, "scripting",
-                      "7.0.0", "Invokes a read-only function.",
-                      "function numkeys [key [key ...]] [arg [arg ...]]"));
+  CommandSpec fcall = MakeSpec("fcall", -3, kCall | kCmdMayReplicate, kNoKeys, CmdFcall,
+                               "scripting", "7.0.0", "Invokes a function.",
+                               "function numkeys [key [key ...]] [arg [arg ...]]");
+  fcall.flags_of = FcallCallFlags;
+  t.Register(std::move(fcall));
+  CommandSpec fcall_ro = MakeSpec("fcall_ro", -3, kCall | kCmdReadonly, kNoKeys, CmdFcallRo,
+                                  "scripting", "7.0.0", "Invokes a read-only function.",
+                                  "function numkeys [key [key ...]] [arg [arg ...]]");
+  fcall_ro.flags_of = FcallCallFlags;
+  t.Register(std::move(fcall_ro));
 }
 
 }  // namespace kv

@@ -297,7 +297,7 @@ void RegisterHllFamily(CommandTable& t) {
   t.Register(Spec("pfadd", -2, kGrow | kCmdFast, kOneKey, CmdPfAdd, "2.8.9",
                   "Adds elements to a HyperLogLog key. Creates the key if it doesn't exist.",
                   "key [element [element ...]]"));
-  t.Register(Spec("pfcount", -2, kCmdReadonly, kAllKeys, CmdPfCount, "2.8.9",
+  t.Register(Spec("pfcount", -2, kCmdReadonly | kCmdMayReplicate, kAllKeys, CmdPfCount, "2.8.9",
                   "Returns the approximated cardinality of the set(s) observed by the "
                   "HyperLogLog key(s).",
                   "key [key ...]"));

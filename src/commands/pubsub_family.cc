@@ -164,6 +164,7 @@ CommandSpec Spec(std::string name, int arity, uint32_t flags, CommandHandler h, 
 void RegisterPubSubFamily(CommandTable& t) {
   constexpr uint32_t kSub = kCmdPubSub | kCmdNoScript | kCmdLoading | kCmdStale;
   constexpr uint32_t kPub = kCmdPubSub | kCmdLoading | kCmdStale | kCmdFast;
+  constexpr uint32_t kPublish = kPub | kCmdMayReplicate;
   t.Register(Spec("subscribe", -2, kSub, CmdSubscribe, "2.0.0",
                   "Listens for messages published to channels.", "channel [channel ...]"));
   t.Register(Spec("unsubscribe", -1, kSub, CmdUnsubscribe, "2.0.0",
@@ -175,7 +176,7 @@ void RegisterPubSubFamily(CommandTable& t) {
                   "Stops listening to messages published to channels that match one or more "
                   "patterns.",
                   "[pattern [pattern ...]]"));
-  t.Register(Spec("publish", 3, kPub, CmdPublish, "2.0.0", "Posts a message to a channel.",
+  t.Register(Spec("publish", 3, kPublish, CmdPublish, "2.0.0", "Posts a message to a channel.",
                   "channel message"));
   t.Register(Spec("ssubscribe", -2, kSub, CmdSSubscribe, "7.0.0",
                   "Listens for messages published to shard channels.",
@@ -183,7 +184,7 @@ void RegisterPubSubFamily(CommandTable& t) {
   t.Register(Spec("sunsubscribe", -1, kSub, CmdSUnsubscribe, "7.0.0",
                   "Stops listening to messages posted to shard channels.",
                   "[shardchannel [shardchannel ...]]"));
-  t.Register(Spec("spublish", 3, kPub, CmdSPublish, "7.0.0",
+  t.Register(Spec("spublish", 3, kPublish, CmdSPublish, "7.0.0",
                   "Post a message to a shard channel", "shardchannel message"));
   t.Register(Spec("pubsub", -2, kCmdLoading | kCmdStale, CmdPubSub, "2.8.0",
                   "A container for Pub/Sub commands.",

@@ -3,9 +3,13 @@
 // and the hook through which the server answers the clients of the busy script's own loop.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
+#include <optional>
+#include <string>
 #include <string_view>
+#include <vector>
 
 #include "core/reply_builder.h"
 
@@ -38,9 +42,20 @@ struct CommandContext;
 scripting::LuaEngine& LocalEngine();
 // Runs `body` on this thread's engine as EVAL runs a script: inside one atomic batch over the
 // client's namespace (or the enclosing EXEC's), redis.call going through it; read_only refuses
-// write commands; function: an FCALL (see KillRunningScript).
-void RunScript(CommandContext& ctx, bool read_only, bool function,
+// write commands; function: FCALL's function (see KillRunningScript), empty for an EVAL
+// script; allow_oom: the script declared
+// allow-oom. Without it, a script started over maxmemory (after eviction) gets -OOM from the
+// commands that may grow memory until it has written, as Redis's scriptVerifyOOM.
+void RunScript(CommandContext& ctx, bool read_only, std::string_view function, bool allow_oom,
                const std::function<void(scripting::LuaEngine&)>& body);
+// FUNCTION STATS's running_script: a function past busy-reply-threshold (another client can
+// only ask then, as in Redis, which runs nothing else meanwhile).
+struct BusyFunction {
+  std::string name;
+  std::vector<std::string> command;
+  std::chrono::steady_clock::time_point started;
+};
+std::optional<BusyFunction> BusyFunctionInfo();
 // EVAL's and FCALL's numkeys against the arguments that follow it: false (error sent) when it
 // is negative or exceeds them, with Redis's texts.
 bool NumKeysInRange(CommandContext& ctx, int64_t numkeys);
@@ -48,6 +63,10 @@ bool NumKeysInRange(CommandContext& ctx, int64_t numkeys);
 // UNKILLABLE once it wrote, or -BUSY naming the other KILL when it is an EVAL and FUNCTION KILL
 // was asked or the reverse (as Redis 7.0); false (nothing sent) when no script runs.
 bool KillRunningScript(ReplyBuilder& rb, bool function);
+// Redis's scriptFlagsToCmdFlags: a script or function that declared `script_flags`
+// (scripting::FunctionFlag) writes unless no-writes, may grow memory (refused over maxmemory)
+// unless allow-oom or no-writes, and is no longer "may replicate": its flags say what it does.
+uint32_t ScriptCallFlags(uint32_t cmd_flags, uint32_t script_flags);
 
 inline constexpr std::string_view kErrBusy =
     "BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE.";

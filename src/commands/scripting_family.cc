@@ -36,6 +36,8 @@ namespace kv {
 
 namespace {
 
+namespace ev = keyspace_events;
+
 constexpr std::string_view kErrOutsideNamespace =
     "ERR This command is not allowed from scripts in kv-server: it reaches beyond the "
     "script's database";
@@ -69,10 +71,14 @@ class Host final : public scripting::ScriptHost {
  public:
   // holds_everything: the batch locks every namespace (EXEC's), so no command escapes it.
   // function: FCALL's (FUNCTION KILL stops it, SCRIPT KILL does not), not EVAL's.
+  // oom: started over maxmemory without allow-oom (RunScript). function_name: FCALL's function
+  // as registered, empty for EVAL.
   void Begin(CommandContext& ctx, AtomicBatch& batch, bool read_only, bool holds_everything,
-             bool function) {
+             std::string_view function_name, bool oom) {
     ctx_ = &ctx;
-    function_ = function;
+    oom_ = oom;
+    function_ = !function_name.empty();
+    function_name_ = function_name;
     batch_ = &batch;
     read_only_ = read_only;
     holds_everything_ = holds_everything;
@@ -82,6 +88,8 @@ class Host final : public scripting::ScriptHost {
     if (busy_) {
       g_busy_scripts.fetch_sub(1, std::memory_order_relaxed);
       if (function_) g_busy_functions.fetch_sub(1, std::memory_order_relaxed);
+      std::lock_guard lock(busy_mu_);
+      busy_info_.reset();
     }
     busy_ = false;
     ctx_ = nullptr;
@@ -89,6 +97,10 @@ class Host final : public scripting::ScriptHost {
   }
   bool wrote() const { return wrote_.load(std::memory_order_acquire); }
   bool function() const { return function_; }
+  std::optional<BusyFunction> busy_info() const {
+    std::lock_guard lock(busy_mu_);
+    return busy_info_;
+  }
 
   void Call(std::span<const std::string_view> argv, int /*resp*/, ReplyBuilder& rb) override {
     ServerState& server = *ctx_->server;
@@ -112,6 +124,11 @@ class Host final : public scripting::ScriptHost {
     }
     if (read_only_ && spec->has(kCmdWrite)) {
       rb.SendError(scripting::kErrWriteInReadOnly);
+      return;
+    }
+    // A script that wrote must go on: refusing it now would leave its work half done.
+    if (oom_ && spec->has(kCmdDenyOom) && !wrote()) {
+      rb.SendError(errors::kOom);
       return;
     }
     if (!CoveredByBatch(*spec, argv)) {
@@ -147,6 +164,11 @@ class Host final : public scripting::ScriptHost {
       g_busy_scripts.fetch_add(1, std::memory_order_relaxed);
       if (function_) g_busy_functions.fetch_add(1, std::memory_order_relaxed);
       served_at_ = elapsed - kServeEvery;
+      // Other clients may now ask FUNCTION STATS about it: a copy they can read.
+      BusyFunction info{function_name_, {ctx_->args.begin(), ctx_->args.end()},
+                        std::chrono::steady_clock::now() - elapsed};
+      std::lock_guard lock(busy_mu_);
+      busy_info_ = std::move(info);
     }
     busy_ = true;
     LoopServer& loop = t_loop_server;
@@ -168,11 +190,15 @@ class Host final : public scripting::ScriptHost {
   CommandContext* ctx_ = nullptr;
   AtomicBatch* batch_ = nullptr;
   bool read_only_ = false;
+  bool oom_ = false;
   bool holds_everything_ = false;
   std::atomic<bool> function_{false};
   bool busy_ = false;
   std::chrono::milliseconds served_at_{0};  // when the loop's clients were last served
   std::atomic<bool> wrote_{false};
+  std::string function_name_;
+  mutable std::mutex busy_mu_;
+  std::optional<BusyFunction> busy_info_;  // while busy
 };
 
 struct ThreadScripting {
@@ -210,13 +236,18 @@ ThreadScripting& Local() {
 
 scripting::LuaEngine& LocalEngine() { return Local().engine; }
 
-void RunScript(CommandContext& ctx, bool read_only, bool function,
+void RunScript(CommandContext& ctx, bool read_only, std::string_view function, bool allow_oom,
                const std::function<void(scripting::LuaEngine&)>& body) {
   ThreadScripting& ts = Local();
   ts.engine.set_busy_threshold(std::chrono::milliseconds(
       ctx.server->config.busy_reply_threshold.load(std::memory_order_relaxed)));
+  // Evicted before the batch locks anything, as Redis evicts before every command; inside EXEC
+  // the EXEC was checked.
+  const bool oom = !allow_oom && !AtomicBatch::Current() && !ctx.client->replaying &&
+                   ctx.server->config.maxmemory.load(std::memory_order_relaxed) > 0 &&
+                   !ctx.server->dispatcher->FreeMemory(ctx.now_ms);
   auto run = [&](AtomicBatch& batch, bool everything) {
-    ts.host.Begin(ctx, batch, read_only, everything, function);
+    ts.host.Begin(ctx, batch, read_only, everything, function, oom);
     body(ts.engine);
     ts.host.End();
   };
@@ -240,6 +271,22 @@ bool NumKeysInRange(CommandContext& ctx, int64_t numkeys) {
     return false;
   }
   return true;
+}
+
+uint32_t ScriptCallFlags(uint32_t cmd_flags, uint32_t script_flags) {
+  cmd_flags &= ~(kCmdStale | kCmdDenyOom | kCmdWrite | kCmdMayReplicate);
+  if (!(script_flags & (scripting::kFnAllowOom | scripting::kFnNoWrites))) cmd_flags |= kCmdDenyOom;
+  if (!(script_flags & scripting::kFnNoWrites)) cmd_flags |= kCmdWrite;
+  if (script_flags & scripting::kFnAllowStale) cmd_flags |= kCmdStale;
+  return cmd_flags;
+}
+
+std::optional<BusyFunction> BusyFunctionInfo() {
+  std::lock_guard lock(g_engines_mu);
+  for (ThreadScripting* ts : g_engines)
+    if (ts->host.function())
+      if (auto info = ts->host.busy_info()) return info;
+  return std::nullopt;
 }
 
 bool KillRunningScript(ReplyBuilder& rb, bool function) {
@@ -274,18 +321,51 @@ void Evaluate(CommandContext& ctx, bool by_sha, bool read_only) {
   int64_t numkeys = 0;
   if (!ParseIntOrReply(ctx, ctx.args[2], &numkeys)) return;
   if (!NumKeysInRange(ctx, numkeys)) return;
-  if (by_sha && !Cache().Find(ctx.args[1])) {
+  std::shared_ptr<const std::string> cached;
+  if (by_sha && !(cached = Cache().Find(ctx.args[1]))) {
     ctx.rb->SendError(kNoScript);
+    return;
+  }
+  // A shebang declares what the script does (scripting::ScriptShebang); without one it may do
+  // anything, as in Redis's compatibility mode.
+  std::string err;
+  const auto shebang = scripting::ParseScriptShebang(by_sha ? *cached : ctx.args[1], &err);
+  if (!shebang) {
+    ctx.rb->SendError("ERR " + err);
+    return;
+  }
+  const bool no_writes = (shebang->flags & scripting::kFnNoWrites) != 0;
+  if (shebang->present && read_only && !no_writes) {
+    ctx.rb->SendError("ERR Can not execute a script with write flag using *_ro command.");
     return;
   }
   const auto keys = ctx.args.subspan(3, static_cast<size_t>(numkeys));
   const auto argv = ctx.args.subspan(3 + static_cast<size_t>(numkeys));
-  RunScript(ctx, read_only, false, [&](scripting::LuaEngine& engine) {
+  const bool allow_oom = (shebang->flags & scripting::kFnAllowOom) != 0;
+  RunScript(ctx, read_only || no_writes, {}, allow_oom, [&](scripting::LuaEngine& engine) {
     if (by_sha)
       engine.EvalSha(ctx.args[1], keys, argv, *ctx.rb);
     else
       engine.Eval(ctx.args[1], keys, argv, *ctx.rb);
   });
+}
+
+// The flags of a call running `body` (Redis's evalGetCommandFlags): those its shebang declares.
+uint32_t BodyCallFlags(std::string_view body, uint32_t flags) {
+  if (!body.starts_with("#!")) return flags;
+  std::string err;
+  const auto shebang = scripting::ParseScriptShebang(body, &err);
+  return shebang && shebang->present ? ScriptCallFlags(flags, shebang->flags) : flags;
+}
+
+uint32_t EvalCallFlags(std::span<const std::string_view> args, uint32_t flags) {
+  return args.size() > 1 ? BodyCallFlags(args[1], flags) : flags;
+}
+
+uint32_t EvalShaCallFlags(std::span<const std::string_view> args, uint32_t flags) {
+  if (args.size() < 2 || !Cache().any_shebang()) return flags;
+  const std::shared_ptr<const std::string> body = Cache().Find(args[1]);
+  return body ? BodyCallFlags(*body, flags) : flags;
 }
 
 void CmdEval(CommandContext& ctx) { Evaluate(ctx, false, false); }
@@ -385,15 +465,27 @@ void RegisterScriptingFamily(CommandTable& t) {
   constexpr uint32_t kEval = kCmdNoScript | kCmdStale | kCmdSkipMonitor;
   const std::string syntax = "script numkeys [key [key ...]] [arg [arg ...]]";
   const std::string sha_syntax = "sha1 numkeys [key [key ...]] [arg [arg ...]]";
-  t.Register(MakeSpec("eval", -3, kEval, kNoKeys, CmdEval, "scripting", "2.6.0",
-                      "Executes a server-side Lua script.", syntax));
-  t.Register(MakeSpec("evalsha", -3, kEval, kNoKeys, CmdEvalSha, "scripting", "2.6.0",
-                      "Executes a server-side Lua script by SHA1 digest.", sha_syntax));
-  t.Register(MakeSpec("eval_ro", -3, kEval | kCmdReadonly, kNoKeys, CmdEvalRo, "scripting",
-                      "7.0.0", "Executes a read-only server-side Lua script.", syntax));
-  t.Register(MakeSpec("evalsha_ro", -3, kEval | kCmdReadonly, kNoKeys, CmdEvalShaRo, "scripting",
-                      "7.0.0", "Executes a read-only server-side Lua script by SHA1 digest.",
-                      sha_syntax));
+  auto with_flags = [](CommandSpec spec, auto flags_of) {
+    spec.flags_of = flags_of;
+    return spec;
+  };
+  t.Register(with_flags(MakeSpec("eval", -3, kEval | kCmdMayReplicate, kNoKeys, CmdEval,
+                                 "scripting", "2.6.0", "Executes a server-side Lua script.",
+                                 syntax),
+                        EvalCallFlags));
+  t.Register(with_flags(MakeSpec("evalsha", -3, kEval | kCmdMayReplicate, kNoKeys, CmdEvalSha,
+                                 "scripting", "2.6.0",
+                                 "Executes a server-side Lua script by SHA1 digest.", sha_syntax),
+                        EvalShaCallFlags));
+  t.Register(with_flags(MakeSpec("eval_ro", -3, kEval | kCmdReadonly, kNoKeys, CmdEvalRo,
+                                 "scripting", "7.0.0",
+                                 "Executes a read-only server-side Lua script.", syntax),
+                        EvalCallFlags));
+  t.Register(with_flags(MakeSpec("evalsha_ro", -3, kEval | kCmdReadonly, kNoKeys, CmdEvalShaRo,
+                                 "scripting", "7.0.0",
+                                 "Executes a read-only server-side Lua script by SHA1 digest.",
+                                 sha_syntax),
+                        EvalShaCallFlags));
   t.Register(MakeSpec("script", -2, kCmdNoScript, kNoKeys, CmdScript, "scripting", "2.6.0",
                       "A container for Lua scripts management commands.",
                       "LOAD|EXISTS|FLUSH|KILL|HELP [arg ...]"));

@@ -171,7 +171,7 @@ void Shard::Unwatch(std::string_view key, WatchFlag* flag) {
 void Shard::TouchWatchedSlow(std::string_view key) {
   const auto it = watchers_.find(key);
   if (it == watchers_.end()) return;
-  for (WatchFlag* f : it->second) f->dirty.store(true, std::memory_order_relaxed);
+  for (WatchFlag* f : it->second) f->Mark();
 }
 
 void Shard::TouchPresentWatched(const Shard* other) {
@@ -180,7 +180,7 @@ void Shard::TouchPresentWatched(const Shard* other) {
     const uint64_t hash = Table::Hash(key);
     if (table_.FindSlot(key, hash) < 0 && (!other || other->table_.FindSlot(key, hash) < 0))
       continue;
-    for (WatchFlag* f : flags) f->dirty.store(true, std::memory_order_relaxed);
+    for (WatchFlag* f : flags) f->Mark();
   }
 }
 

@@ -60,6 +60,15 @@ inline void NoteWrite() {
 // watched keys' shards locked, so a write either lands before EXEC (and is seen) or after it.
 struct WatchFlag {
   std::atomic<bool> dirty{false};
+  // Also told, under the key's shard lock, when a watched key changes: a plugin's blocked
+  // command waits on its keys this way (commands/blocking.h). Must not block.
+  void (*on_change)(void* owner) = nullptr;
+  void* owner = nullptr;
+
+  void Mark() {
+    dirty.store(true, std::memory_order_relaxed);
+    if (on_change) on_change(owner);
+  }
 };
 
 // CLIENT NO-TOUCH: set by the dispatcher while it runs a command (other than TOUCH) for a client

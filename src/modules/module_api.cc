@@ -11,6 +11,7 @@
 #include <cstring>
 #include <sstream>
 
+#include "commands/blocking.h"
 #include "commands/args.h"
 #include "commands/dispatch.h"
 #include "commands/errors.h"
@@ -360,6 +361,7 @@ int BlockClient(KVModuleCtx* ctx, long long timeout_ms) {
   if (c.block_deadline_ms == 0) c.block_deadline_ms = ctx->cmd->now_ms + timeout_ms;
   c.block_requested = true;
   c.blocked_owner.store(ctx->module, std::memory_order_relaxed);
+  blocking::WaitOnKeyChanges(*ctx->cmd);
   return KV_OK;
 }
 

@@ -8,6 +8,7 @@ extern "C" {
 #include <fmt/format.h>
 
 #include <charconv>
+#include <cctype>
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
@@ -217,7 +218,65 @@ void LuaEngine::SyncEpoch() {
   lua_gc(L_, LUA_GCCOLLECT, 0);
 }
 
+std::optional<ScriptShebang> ParseScriptShebang(std::string_view body, std::string* err) {
+  ScriptShebang sh;
+  if (!body.starts_with("#!")) return sh;
+  const size_t nl = body.find('\n');
+  if (nl == std::string_view::npos) {
+    *err = "Invalid script shebang";
+    return std::nullopt;
+  }
+  sh.present = true;
+  sh.length = nl;
+  std::vector<std::string_view> parts;
+  const std::string_view line = body.substr(0, nl);
+  for (size_t i = 0; i < line.size();) {
+    while (i < line.size() && std::isspace(static_cast<unsigned char>(line[i]))) ++i;
+    size_t j = i;
+    while (j < line.size() && !std::isspace(static_cast<unsigned char>(line[j]))) ++j;
+    if (j > i) parts.push_back(line.substr(i, j - i));
+    i = j;
+  }
+  if (parts.front() != "#!lua") {
+    *err = fmt::format("Unexpected engine in script shebang: {}", parts.front());
+    return std::nullopt;
+  }
+  for (size_t p = 1; p < parts.size(); ++p) {
+    if (!parts[p].starts_with("flags=")) {
+      *err = fmt::format("Unknown lua shebang option: {}", parts[p]);
+      return std::nullopt;
+    }
+    // As sdssplitlen: "flags=" has no flag, "a," has "a" and "".
+    std::string_view list = parts[p].substr(6);
+    for (bool more = !list.empty(); more;) {
+      const size_t comma = list.find(',');
+      const std::string_view flag = list.substr(0, comma);
+      more = comma != std::string_view::npos;
+      if (more) list.remove_prefix(comma + 1);
+      bool known = false;
+      for (const auto& [bit, name] : kFunctionFlagNames)
+        if (name == flag) {
+          sh.flags |= bit;
+          known = true;
+        }
+      if (!known) {
+        *err = fmt::format("Unexpected flag in script shebang: {}", flag);
+        return std::nullopt;
+      }
+    }
+  }
+  return sh;
+}
+
 bool LuaEngine::Compile(const std::string& sha, std::string_view body, ReplyBuilder& out) {
+  std::string err;
+  const std::optional<ScriptShebang> shebang = ParseScriptShebang(body, &err);
+  if (!shebang) {
+    out.SendError("ERR " + err);
+    return false;
+  }
+  // The shebang line is skipped but its newline kept, so errors count lines as the user does.
+  body.remove_prefix(shebang->length);
   enforce_limit_ = true;
   int rc = LoadText(L_, body.data(), body.size(), "@user_script");
   enforce_limit_ = false;

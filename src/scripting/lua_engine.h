@@ -18,6 +18,7 @@
 #include <cstdint>
 #include <memory>
 #include <span>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -58,6 +59,17 @@ inline constexpr std::pair<FunctionFlag, std::string_view> kFunctionFlagNames[] 
     {kFnAllowStale, "allow-stale"},
     {kFnNoCluster, "no-cluster"},
     {kFnAllowCrossSlotKeys, "allow-cross-slot-keys"}};
+
+// An EVAL script's first line `#!lua flags=no-writes,...` (Redis 7's evalExtractShebangFlags).
+// A script with one declares what it does (no-writes: it runs read-only; without allow-oom it is
+// refused over maxmemory); a script without one runs in Redis's compatibility mode.
+struct ScriptShebang {
+  bool present = false;
+  uint32_t flags = 0;  // FunctionFlag bits
+  size_t length = 0;   // of the line, its newline excluded: the code starts there
+};
+// nullopt for a malformed line, with Redis's message (no "ERR ") in *err.
+std::optional<ScriptShebang> ParseScriptShebang(std::string_view body, std::string* err);
 
 // One function a library registered.
 struct FunctionDef {

@@ -21,6 +21,42 @@ TEST_CASE("A host that runs EVAL from inside a script gets an error, not a neste
   CHECK(env.Eval("return 2") == ":2\r\n");
 }
 
+TEST_CASE("Script shebangs: flags, Redis's errors, and line numbers that count the shebang") {
+  std::string err;
+  auto sh = ParseScriptShebang("return 1", &err);
+  REQUIRE(sh.has_value());
+  CHECK_FALSE(sh->present);
+  sh = ParseScriptShebang("#!lua\nreturn 1", &err);
+  REQUIRE(sh.has_value());
+  CHECK(sh->present);
+  CHECK(sh->flags == 0);
+  CHECK(sh->length == 5);
+  sh = ParseScriptShebang("#!lua  flags=no-writes,allow-oom \t\nreturn 1", &err);
+  REQUIRE(sh.has_value());
+  CHECK(sh->flags == (kFnNoWrites | kFnAllowOom));
+  sh = ParseScriptShebang("#!lua flags=\nreturn 1", &err);
+  REQUIRE(sh.has_value());
+  CHECK(sh->flags == 0);
+  const std::pair<std::string_view, std::string_view> bad[] = {
+      {"#!lua", "Invalid script shebang"},
+      {"#!python\n", "Unexpected engine in script shebang: #!python"},
+      {"#! lua\n", "Unexpected engine in script shebang: #!"},
+      {"#!lua foo=bar\n", "Unknown lua shebang option: foo=bar"},
+      {"#!lua flags=no-writes,bogus\n", "Unexpected flag in script shebang: bogus"},
+      {"#!lua flags=no-writes,,allow-oom\n", "Unexpected flag in script shebang: "},
+      {"#!lua flags=no-writes,\n", "Unexpected flag in script shebang: "},
+  };
+  for (const auto& [body, message] : bad) {
+    CAPTURE(body);
+    CHECK_FALSE(ParseScriptShebang(body, &err).has_value());
+    CHECK(err == message);
+  }
+  Env env;
+  CHECK(env.Eval("#!lua flags=no-writes\nreturn 7") == ":7\r\n");
+  CHECK(env.Eval("#!lua flags=bad\nreturn 7") == "-ERR Unexpected flag in script shebang: bad\r\n");
+  CHECK(env.Eval("#!lua\nreturn error('e')").starts_with("-ERR user_script:2: e "));
+}
+
 TEST_CASE("KEYS and ARGV") {
   Env env;
   CHECK(env.Eval("return KEYS", {"a", "b"}) == "*2\r\n$1\r\na\r\n$1\r\nb\r\n");

@@ -39,6 +39,7 @@ std::string ScriptCache::Add(std::string_view body) {
   if (inserted) {
     it->second = std::make_shared<const std::string>(body);
     body_bytes_ += body.size();
+    if (body.starts_with("#!")) any_shebang_.store(true, std::memory_order_relaxed);
   }
   return sha;
 }
@@ -63,6 +64,7 @@ void ScriptCache::Flush() {
   std::lock_guard lock(mu_);
   bodies_.clear();
   body_bytes_ = 0;
+  any_shebang_.store(false, std::memory_order_relaxed);
   epoch_.fetch_add(1, std::memory_order_release);
 }
 

@@ -40,6 +40,9 @@ class ScriptCache {
   void Flush();
 
   uint64_t epoch() const;
+  // Whether some body in the cache starts with a shebang (`#!`): until one does, EVALSHA's
+  // flags need no lookup.
+  bool any_shebang() const { return any_shebang_.load(std::memory_order_relaxed); }
   size_t size() const;
   // Bytes held by the bodies (INFO used_memory_scripts).
   size_t body_bytes() const;
@@ -50,6 +53,7 @@ class ScriptCache {
   size_t body_bytes_ = 0;
   // Read by every run without the mutex; Flush bumps it after the bodies are gone.
   std::atomic<uint64_t> epoch_{0};
+  std::atomic<bool> any_shebang_{false};
 };
 
 }  // namespace kv::scripting

@@ -108,6 +108,7 @@ void Connection::Close() {
   UnwatchAll(client_);
   // A blocked client leaves its queues; the next waiter of each it led is woken.
   blocking::Release(client_);
+  blocking::StopWaitingOnKeyChanges(client_);
   // Its BCAST prefixes go; the keys it read are dropped when they next change.
   tracking::Disable(client_);
   thread_->Unregister(this);
@@ -179,7 +180,8 @@ void Connection::ResumeAfterPause() {
 }
 
 void Connection::WakeBlocked() {
-  if (closing_ || processing_ || client_.blocked_keys.empty()) return;
+  if (closing_ || processing_ || (client_.blocked_keys.empty() && client_.block_watched.empty()))
+    return;
   ProcessInput();
 }
 
@@ -360,11 +362,19 @@ void Connection::ProcessInput() {
         uv_timer_stop(&retry_timer_);
       else
         uv_timer_start(&retry_timer_, OnRetry, static_cast<uint64_t>(std::max<int64_t>(left, 0)), 0);
+    } else if (!client_.block_watched.empty()) {
+      // A plugin's command waiting on its keys: woken by a change to one of them (WakeBlocked),
+      // or by this timer when the first of them expires or at the deadline.
+      int64_t at = client_.block_deadline_ms;
+      if (client_.block_wake_at_ms != 0) at = std::min(at, client_.block_wake_at_ms);
+      uv_timer_start(&retry_timer_, OnRetry, static_cast<uint64_t>(std::max<int64_t>(at - NowMs(), 0)), 0);
     } else {
-      // WAIT and plugins' BlockClient poll: retried every few milliseconds (and on new input)
-      // until it replies; other clients on this loop keep being served meanwhile.
+      // A plugin's command with no keys to wait on polls: retried every few milliseconds (and
+      // on new input) until it replies; other clients on this loop keep being served meanwhile.
       uv_timer_start(&retry_timer_, OnRetry, static_cast<uint64_t>(std::clamp<int64_t>(left, 0, 5)), 0);
     }
+  } else if (!client_.block_watched.empty()) {
+    blocking::StopWaitingOnKeyChanges(client_);  // its command replied
   }
   if (outcome == Session::Outcome::kPaused) HoldWhilePaused();
   if (outcome == Session::Outcome::kClose) {

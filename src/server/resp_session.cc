@@ -76,7 +76,7 @@ Session::Outcome RespSession::Process(std::string_view in, size_t* consumed, std
     }
     ClientPause& pause = dispatcher_.server().pause;
     if (pause.MaybeActive() &&
-        pause.Holds(dispatcher_.server().commands.Find(args_[0]), client_, NowMs()))
+        pause.Holds(dispatcher_.server().commands.Find(args_[0]), args_, client_, NowMs()))
       return Outcome::kPaused;  // unconsumed: it runs when the pause ends
     writer.set_resp3(client_.resp == 3);
     if (client_.block_deadline_ms != 0 && NowMs() >= client_.block_deadline_ms)

@@ -300,12 +300,16 @@ def test_function_kill_stops_a_busy_function(kv_server):
     assert error_of(c.execute_command, "SCRIPT", "KILL") == busy_error(c)
     stats = c.execute_command("FUNCTION", "STATS")
     assert stats[0] == "running_script"
+    running = stats[1]
+    assert running[:5] == ["name", "spin", "command", ["FCALL", "spin", "0"], "duration_ms"]
+    assert running[5] >= 0
     assert c.execute_command("FUNCTION", "KILL") in (True, "OK")
     t.join(timeout=60)
     assert not t.is_alive()
     assert result and result[0].startswith("Script killed by user with SCRIPT KILL")
     assert error_of(s.client().execute_command, "FUNCTION", "KILL") == \
         "NOTBUSY No scripts in execution right now."
+    assert s.client().execute_command("FUNCTION", "STATS")[1] is None
 
 
 def test_function_kill_does_not_stop_eval(kv_server):
@@ -320,6 +324,9 @@ def test_function_kill_does_not_stop_eval(kv_server):
     t.start()
     c = run_until_busy(clients)
     assert error_of(c.execute_command, "FUNCTION", "KILL") == \
+        "BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE."
+    # FUNCTION STATS reports functions only: during a busy EVAL it answers -BUSY, as Redis.
+    assert error_of(c.execute_command, "FUNCTION", "STATS") == \
         "BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE."
     assert c.execute_command("SCRIPT", "KILL") in (True, "OK")
     t.join(timeout=60)

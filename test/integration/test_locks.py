@@ -260,6 +260,25 @@ def test_wait_acquires_when_the_holder_expires(kv):
     assert elapsed >= 0.38  # not before the holder's 400 ms expired
 
 
+def test_a_waiter_runs_again_on_a_change_not_by_polling(kv):
+    """A waiting LOCK is run again when its key changes or expires, and at its deadline: a few
+    runs in all (INFO commandstats counts each), where polling every few ms would make ~100."""
+    r = kv.client()
+    r.config_resetstat()
+    r.execute_command("LOCK", "k", "a", 30000)
+    assert r.execute_command("LOCK", "k", "b", 30000, "WAIT", 500) is None  # times out
+    r.execute_command("LOCK", "k2", "a", 300)
+    assert r.execute_command("LOCK", "k2", "b", 30000, "WAIT", 5000) is not None  # expiry
+    results: list = []
+    t = lock_in_thread(kv, "LOCK", "k", "c", 30000, "WAIT", 5000, results=results)
+    time.sleep(0.3)
+    r.set("unrelated", "x")  # another key: wakes nobody
+    assert r.execute_command("UNLOCK", "k", "a") == 1
+    t.join(10)
+    assert isinstance(results[0][0], int)
+    assert r.info("commandstats")["cmdstat_lock"]["calls"] <= 10
+
+
 def test_wait_times_out_with_nil(kv):
     r = kv.client()
     r.execute_command("LOCK", "k", "a", 30000)
