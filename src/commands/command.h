@@ -236,6 +236,11 @@ struct ClientState {
   // CLIENT NO-EVICT and NO-TOUCH (CLIENT LIST's e and T flags, read on any thread).
   std::atomic<bool> no_evict{false};
   std::atomic<bool> no_touch{false};
+  // CLIENT TRACKING (commands/tracking.h): tracking::Flag bits and the REDIRECT target, read
+  // by CLIENT LIST on any thread. Set by the client's own thread, but for kBrokenRedir, which
+  // its loop sets when an invalidation finds the target gone.
+  std::atomic<uint32_t> tracking{0};
+  std::atomic<uint64_t> tracking_redirect{0};
 };
 
 // Connected over loopback (127.0.0.0/8, ::1, IPv4-mapped 127.x): Redis's "local" client, for

@@ -22,6 +22,7 @@
 #include "commands/families.h"
 #include "core/object.h"
 #include "commands/server_state.h"
+#include "commands/tracking.h"
 #include "core/config.h"
 #include "core/lazy_free.h"
 #include "core/object.h"
@@ -159,13 +160,18 @@ void DebugReload(CommandContext& ctx) {
     ctx.rb->SendError(errors::kLoading);
     return;
   }
-  const std::string err = p->Reload();
+  std::string err;
+  {
+    tracking::Quiet quiet;
+    err = p->Reload();
+  }
   if (!err.empty()) {
     spdlog::warn("DEBUG RELOAD failed: {}", err);
     ctx.rb->SendError(fmt::format("ERR Error trying to save and reload the data: {}", err));
     return;
   }
   spdlog::info("DEBUG RELOAD: data reloaded from a fresh snapshot");
+  tracking::Flushed();  // the data was emptied and loaded again: Redis's flush invalidation
   ctx.rb->SendOk();
 }
 

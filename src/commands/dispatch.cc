@@ -15,6 +15,7 @@
 #include "commands/atomic_batch.h"
 #include "commands/errors.h"
 #include "commands/scripting.h"
+#include "commands/tracking.h"
 #include "commands/transactions.h"
 #include "core/eviction.h"
 #include "core/utf8.h"
@@ -74,6 +75,17 @@ void Dispatcher::Execute(ClientState& client, std::span<const std::string_view> 
     }
   } counter{rb, stats};
   const CommandSpec* spec = server_.commands.Find(args[0]);
+  // CLIENT CACHING covers the next command (refused ones included) or the next transaction;
+  // CLIENT subcommands in between keep it (Redis's resetClient).
+  struct CachingChoiceEnds {
+    ClientState& client;
+    const CommandSpec* spec;
+    ~CachingChoiceEnds() {
+      if ((client.tracking.load(std::memory_order_relaxed) & tracking::kCaching) &&
+          !client.tx.in_multi && !(spec && spec->name == "client"))
+        client.tracking.fetch_and(~uint32_t{tracking::kCaching}, std::memory_order_relaxed);
+    }
+  } caching_choice{client, spec};
   // Inside MULTI every refusal below also dooms the transaction (Redis's flagTransaction).
   TxState& tx = client.tx;
   if (!spec || (spec->has(kCmdInternal) && !client.replaying)) {
@@ -197,6 +209,17 @@ void Dispatcher::Execute(ClientState& client, std::span<const std::string_view> 
     start = Ticks();  // the eviction is not the command's time, as in Redis
   }
 
+  // As Redis's processCommand, before every command while a client tracks keys; what it
+  // invalidates leaves before this command's reply, as in Redis.
+  if (tracking::Clients() > 0) {
+    {
+      tracking::CommandScope scope(client);
+      tracking::LimitKeys(static_cast<size_t>(server_.config.tracking_table_max_keys.load()));
+    }
+    tracking::DeliverPending();
+  }
+  tracking::CommandScope tracking_scope(client);
+
   if (queue) {
     Queue(client, *spec, args, typed, rb);
     return;
@@ -292,6 +315,12 @@ void Dispatcher::Run(const CommandSpec& spec, CommandContext& ctx,
       ~ReleaseAfterLog() { ctx.held_until_logged.clear(); }
     } release{ctx};
     spec.handler(ctx);
+    // Client-side caching: the keys a read-only command read, remembered while their shards
+    // are still locked (a script's are remembered by the commands it runs).
+    if (spec.has(kCmdReadonly) &&
+        (ctx.client->tracking.load(std::memory_order_relaxed) & tracking::kOn) &&
+        spec.group != "scripting")
+      tracking::RememberKeys(*ctx.client, ctx.args, positions);
     if (t_data_changes == changes_before) return;
     if (!(spec.logs_by_call_flags ? spec.CallFlags(ctx.args) & kCmdWrite : spec.has(kCmdWrite)))
       return;

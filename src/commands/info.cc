@@ -20,6 +20,7 @@
 #include "commands/command_table.h"
 #include "commands/families.h"
 #include "commands/server_state.h"
+#include "commands/tracking.h"
 #include "core/lazy_free.h"
 #include "core/memory.h"
 #include "core/shard.h"
@@ -73,8 +74,9 @@ std::string ClientsSection(CommandContext& ctx) {
     if (c.blocked_owner.load(std::memory_order_relaxed) != nullptr) ++blocked;
   });
   return fmt::format(
-      "# Clients\r\nconnected_clients:{}\r\nmaxclients:{}\r\nblocked_clients:{}\r\n",
-      s.clients.size(), s.config.maxclients.load(), blocked);
+      "# Clients\r\nconnected_clients:{}\r\nmaxclients:{}\r\nblocked_clients:{}\r\n"
+      "tracking_clients:{}\r\n",
+      s.clients.size(), s.config.maxclients.load(), blocked, tracking::Clients());
 }
 
 std::string MemorySection(CommandContext& ctx) {
@@ -129,6 +131,7 @@ std::string StatsSection(CommandContext& ctx) {
       "rejected_connections:{}\r\nexpired_keys:{}\r\nexpired_subkeys:{}\r\nevicted_keys:{}\r\nkeyspace_hits:{}\r\n"
       "keyspace_misses:{}\r\npubsub_channels:{}\r\npubsub_patterns:{}\r\n"
       "pubsubshard_channels:{}\r\nlatest_fork_usec:{}\r\ntotal_forks:{}\r\n"
+      "tracking_total_keys:{}\r\ntracking_total_items:{}\r\ntracking_total_prefixes:{}\r\n"
       "total_error_replies:{}\r\ntotal_reads_processed:{}\r\ntotal_writes_processed:{}\r\n"
       "lazyfreed_objects:{}\r\n",
       s.stats.total_connections.load(), ts.Sum(&ThreadStats::commands_processed),
@@ -138,6 +141,7 @@ std::string StatsSection(CommandContext& ctx) {
       es.expired_keys.load(), es.expired_subkeys.load(), es.evicted_keys.load(), es.keyspace_hits.load(),
       es.keyspace_misses.load(), s.pubsub.NumChannels(false), s.pubsub.NumPatterns(),
       s.pubsub.NumChannels(true), p ? p->latest_fork_usec() : 0, p ? p->total_forks() : 0,
+      tracking::Keys(), tracking::Items(), tracking::PrefixCount(),
       ts.Sum(&ThreadStats::errors), ts.Sum(&ThreadStats::reads), ts.Sum(&ThreadStats::writes),
       LazyFreedObjects());
 }

@@ -32,6 +32,7 @@
 #include "commands/lookup.h"
 #include "commands/families.h"
 #include "commands/server_state.h"
+#include "commands/tracking.h"
 #include "core/copy_value.h"
 #include "core/object.h"
 #include "core/glob.h"
@@ -422,6 +423,7 @@ void CmdFlushDb(CommandContext& ctx) {
   if (!mode) return;
   FreeCauseScope cause(*mode);
   ctx.db().Clear();
+  tracking::Flushed();
   ctx.rb->SendOk();
 }
 
@@ -430,6 +432,7 @@ void CmdFlushAll(CommandContext& ctx) {
   if (!mode) return;
   FreeCauseScope cause(*mode);
   ctx.server->store.ClearAll();
+  tracking::Flushed();
   ctx.rb->SendOk();
 }
 

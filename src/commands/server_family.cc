@@ -18,10 +18,12 @@
 #include "commands/blocking.h"
 #include "commands/client_modes.h"
 #include "commands/client_pause.h"
+#include "commands/client_tracking.h"
 #include "commands/command_table.h"
 #include "commands/errors.h"
 #include "commands/families.h"
 #include "commands/server_state.h"
+#include "commands/tracking.h"
 #include "commands/transactions.h"
 #include "core/config.h"
 #include "core/glob.h"
@@ -183,6 +185,7 @@ void CmdQuit(CommandContext& ctx) {
 void CmdReset(CommandContext& ctx) {
   DiscardTransaction(*ctx.client);
   UnwatchAll(*ctx.client);
+  tracking::Disable(*ctx.client);
   // Out of subscribed mode, without an UNSUBSCRIBE reply (as Redis).
   if (ctx.client->pubsub.Any()) ctx.server->pubsub.RemoveClient(ctx.client->pubsub, ctx.client->id);
   {
@@ -205,12 +208,13 @@ void CmdReset(CommandContext& ctx) {
   ctx.rb->SendSimple("RESET");
 }
 
-// CLIENT LIST's flags, in Redis's order: P (subscribed), x (in MULTI), e (NO-EVICT), T
-// (NO-TOUCH), N for none.
+// CLIENT LIST's flags, in Redis's order: P (subscribed), x (in MULTI), t R B (tracking, its
+// redirect broken, BCAST), e (NO-EVICT), T (NO-TOUCH), N for none.
 std::string ClientFlags(const ClientState& c) {
   std::string flags;
   if (c.pubsub.Any()) flags += 'P';
   if (c.tx.queued_count.load(std::memory_order_relaxed) >= 0) flags += 'x';
+  AppendClientTrackingFlags(c, &flags);
   AppendClientModeFlags(c, &flags);
   return flags.empty() ? "N" : flags;
 }
@@ -229,7 +233,7 @@ std::string ClientLine(const ClientState& c, int64_t now_ms) {
   return fmt::format(
       "id={} addr={} laddr={} fd={} name={} age={} idle={} flags={} db={} sub={} psub={} ssub={} "
       "multi={} qbuf=0 qbuf-free=0 argv-mem=0 multi-mem=0 rbs=0 rbp=0 obl=0 oll=0 omem=0 "
-      "tot-mem=0 events=r cmd={} user={} redir=-1 resp={} lib-name={} lib-ver={} "
+      "tot-mem=0 events=r cmd={} user={} redir={} resp={} lib-name={} lib-ver={} "
       "io-thread={}\n",
       c.id, c.addr, c.laddr, c.fd, c.name,
       (now_ms - c.created_ms.load(std::memory_order_relaxed)) / 1000,
@@ -239,7 +243,7 @@ std::string ClientLine(const ClientState& c, int64_t now_ms) {
       c.pubsub.n_shard.load(std::memory_order_relaxed),
       c.tx.queued_count.load(std::memory_order_relaxed),
       cmd ? std::string_view(cmd->name) : "NULL",
-      c.user ? std::string_view(c.user->name()) : "default",
+      c.user ? std::string_view(c.user->name()) : "default", ClientTrackingRedirect(c),
       c.resp.load(std::memory_order_relaxed), c.lib_name, c.lib_ver, c.io_thread);
 }
 
@@ -435,9 +439,16 @@ void CmdClient(CommandContext& ctx) {
               "NO-EVICT (ON|OFF)", "    Protect current client connection from eviction.",
               "NO-TOUCH (ON|OFF)",
               "    Will not touch LRU/LFU stats when this mode is on.",
-              "UNBLOCK <clientid> [TIMEOUT|ERROR]", "    Unblock the specified blocked client."});
+              "UNBLOCK <clientid> [TIMEOUT|ERROR]", "    Unblock the specified blocked client.",
+              "TRACKING (ON|OFF) [REDIRECT <id>] [BCAST] [PREFIX <prefix> [...]]",
+              "         [OPTIN] [OPTOUT] [NOLOOP]", "    Control server assisted client side caching.",
+              "TRACKINGINFO", "    Report tracking status for the current connection.",
+              "CACHING (YES|NO)",
+              "    Enable/disable tracking of the keys for next command in OPTIN/OPTOUT modes.",
+              "GETREDIR",
+              "    Return the client ID we are redirecting to when tracking is enabled."});
   } else if (RunClientModeCommand(ctx) || RunClientPauseCommand(ctx) ||
-             RunClientUnblockCommand(ctx)) {
+             RunClientUnblockCommand(ctx) || RunClientTrackingCommand(ctx)) {
   } else if (IsOneOf(sub, {"ID", "GETNAME", "SETNAME", "SETINFO", "LIST", "INFO", "HELP",
                            "KILL"})) {
     ctx.rb->SendError(errors::WrongArity(fmt::format("client|{}", AsciiLower(sub))));
@@ -749,7 +760,8 @@ void RegisterServerFamily(CommandTable& t) {
                   "Authenticates the connection.", "[username] password"));
   t.Register(Spec("client", -2, kCmdNoScript | kCmdLoading | kCmdStale, CmdClient,
                   "connection", "A container for client connection commands.",
-                  "ID|GETNAME|SETNAME|SETINFO|LIST|INFO|KILL|PAUSE|UNPAUSE|REPLY|NO-EVICT|NO-TOUCH|UNBLOCK|HELP [arg ...]"));
+                  "ID|GETNAME|SETNAME|SETINFO|LIST|INFO|KILL|PAUSE|UNPAUSE|REPLY|NO-EVICT|NO-TOUCH|UNBLOCK|"
+                  "TRACKING|CACHING|GETREDIR|TRACKINGINFO|HELP [arg ...]"));
   t.Register(Spec("quit", -1, kConn | kCmdNoAuth | kCmdNoQueue, CmdQuit, "connection",
                   "Closes the connection."));
   t.Register(Spec("reset", 1, kConn | kCmdNoAuth | kCmdNoQueue, CmdReset, "connection",

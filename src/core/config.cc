@@ -443,6 +443,9 @@ Config::Config() {
   for (const char* name : {"busy-reply-threshold", "lua-time-limit"})
     add_int(name, "ms a script may run before other clients get -BUSY and SCRIPT KILL works",
             &busy_reply_threshold, 0, INT64_MAX, true);
+  add_int("tracking-table-max-keys",
+          "keys CLIENT TRACKING remembers before invalidating random ones (0 = no limit)",
+          &tracking_table_max_keys, 0, INT64_MAX, true);
   add_int("tcp-backlog", "listen backlog", &tcp_backlog, 1, 65535, false);
   add_int("hz", "server cron frequency (active expiry, memory figures)", &hz, 1, 500, true);
   add_int("timeout", "close clients idle for this many seconds (0 = never)", &timeout, 0,

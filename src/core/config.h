@@ -92,6 +92,8 @@ class Config {
   // Redis's protected mode: without a password, only loopback clients are served.
   std::atomic<bool> protected_mode{true};
   std::atomic<bool> latency_tracking{true};
+  // Keys CLIENT TRACKING may remember before random ones are invalidated (0 = no limit).
+  std::atomic<int64_t> tracking_table_max_keys{1000000};
   // Security switches (fixed after start, as in Redis).
   std::atomic<EnableOption> enable_module_command{EnableOption::kNo};
   std::atomic<EnableOption> enable_debug_command{EnableOption::kNo};

@@ -19,6 +19,7 @@ EngineStats& GlobalEngineStats() {
 namespace {
 std::atomic<uint32_t> g_lru_clock{0};
 std::atomic<KeyReadyListener> g_key_ready{nullptr};
+std::atomic<KeyModifiedListener> g_key_modified{nullptr};
 
 // Creates a copy of `src` under the same key with a different value size and expiry layout.
 Entry* CloneWith(const Entry* src, ScalarType type, uint32_t val_len, uint32_t copy_len,
@@ -93,7 +94,8 @@ void Shard::ExpireSlot(size_t slot) {
   FreeCauseScope expiry(FreeCause::kExpire);
   // Redis 7: a watched key that expires counts as modified.
   const std::string_view key = table_.EntryAt(slot)->key();
-  TouchWatched(key);
+  if (!watchers_.empty()) TouchWatchedSlow(key);
+  if (g_keys_tracked.load(std::memory_order_relaxed)) NoteModified(key, true);
   keyspace_events::Emit(keyspace_events::kExpired, "expired", key, db());
   EraseSlot(slot);
   GlobalEngineStats().expired_keys.fetch_add(1, std::memory_order_relaxed);
@@ -128,6 +130,15 @@ void Shard::ForgetFieldTtl(const Entry* e) {
 
 void SetKeyReadyListener(KeyReadyListener listener) {
   g_key_ready.store(listener, std::memory_order_release);
+}
+
+void SetKeyModifiedListener(KeyModifiedListener listener) {
+  g_key_modified.store(listener, std::memory_order_release);
+}
+
+void Shard::NoteModified(std::string_view key, bool expired) {
+  if (const KeyModifiedListener listener = g_key_modified.load(std::memory_order_acquire))
+    listener(key, expired);
 }
 
 void Shard::SwapContents(Shard& other) {
@@ -226,6 +237,8 @@ size_t Shard::ReclaimFields(size_t slot, Entry* e, int64_t now_ms, size_t max, b
   const auto before = static_cast<int64_t>(ContainerBytes(*e));
   const size_t n = HashReclaimExpired(e, now_ms, max);
   GlobalEngineStats().expired_subkeys.fetch_add(n, std::memory_order_relaxed);
+  // Cached copies of the hash are stale now (WATCH, as Redis 7.4's, does not see field expiry).
+  if (n > 0 && g_keys_tracked.load(std::memory_order_relaxed)) NoteModified(e->key(), true);
   Account(static_cast<int64_t>(ContainerBytes(*e)) - before);
   *gone = HashLen(*e) == 0;
   if (n > 0) keyspace_events::Emit(keyspace_events::kHash, "hexpired", e->key(), db());

@@ -96,6 +96,14 @@ enum class ObjType : uint8_t;
 using KeyReadyListener = void (*)(Shard& shard, std::string_view key, ObjType type);
 void SetKeyReadyListener(KeyReadyListener listener);
 
+// The hook for client-side caching (CLIENT TRACKING, commands/tracking.h): the shard reports
+// every key whose watchers it marks (a change, an expiry, an eviction; `expired` for an expiry),
+// with its lock held, while g_keys_tracked says the tracking table holds a key or a prefix. With
+// nothing tracked a write pays one relaxed load. One listener per process.
+using KeyModifiedListener = void (*)(std::string_view key, bool expired);
+void SetKeyModifiedListener(KeyModifiedListener listener);
+inline std::atomic<bool> g_keys_tracked{false};
+
 class Shard {
  public:
   Shard() = default;
@@ -155,10 +163,11 @@ class Shard {
   // Returns false when `flag` already watched `key`.
   bool Watch(std::string_view key, WatchFlag* flag);
   void Unwatch(std::string_view key, WatchFlag* flag);
-  // Marks the watchers of `key`: for writers whose change the shard cannot see (an entry changed
-  // in place, counted by NoteWrite).
+  // Marks the watchers of `key` and invalidates clients' caches of it: for writers whose change
+  // the shard cannot see (an entry changed in place, counted by NoteWrite).
   void TouchWatched(std::string_view key) {
     if (!watchers_.empty()) TouchWatchedSlow(key);
+    if (g_keys_tracked.load(std::memory_order_relaxed)) NoteModified(key, false);
   }
   bool watched() const { return !watchers_.empty(); }
 
@@ -223,6 +232,7 @@ class Shard {
     TouchWatched(key);
   }
   void TouchWatchedSlow(std::string_view key);
+  static void NoteModified(std::string_view key, bool expired);
   // Marks watchers of keys present in this shard's table or in `other`'s (nullptr: none).
   void TouchPresentWatched(const Shard* other);
 

@@ -15,6 +15,7 @@
 #include "persist/persistence.h"
 #include "resp/resp_writer.h"
 #include "server/io_thread.h"
+#include "server/resp_session.h"
 
 namespace kv {
 
@@ -65,6 +66,7 @@ Connection::Connection(IoThread* thread, std::unique_ptr<Session> (*make_session
   client_.authenticated = !client_.user->RequiresAuth();
   client_.ns = server.store.Get(client_.ns_name);
   session_ = make_session(this);
+  resp_ = dynamic_cast<RespSession*>(session_.get()) != nullptr;
 }
 
 Connection::~Connection() {
@@ -107,6 +109,8 @@ void Connection::Close() {
   // A blocked client leaves its queues; the next waiter of each it led is woken.
   blocking::Release(client_);
   blocking::StopWaitingOnKeyChanges(client_);
+  // Its BCAST prefixes go; the keys it read are dropped when they next change.
+  tracking::Disable(client_);
   thread_->Unregister(this);
   ServerState& server = thread_->server();
   server.clients.Remove(&client_);
@@ -452,6 +456,21 @@ void Connection::DeliverPubSub(const PubSubMessage& msg, const PubSubTarget& to)
   // however many messages one turn of the loop brings. It is closed when the loop is about to
   // wait, not here: a keyspace notification is published under its command's shard locks, and
   // closing unwatches keys under those locks.
+  if (OverOutputLimit()) dropping_ = true;
+  if (!flush_soon_) {
+    flush_soon_ = true;
+    thread_->FlushSoon(this);
+  }
+}
+
+void Connection::DeliverTracking(const tracking::Message& m, bool broken) {
+  if (closing_ || dropping_ || !resp_) return;
+  resp::RespWriter w(&out_);
+  w.set_resp3(client_.resp.load(std::memory_order_relaxed) == 3);
+  if (!tracking::WriteMessage(client_, m, broken, w)) return;
+  // Its own request's invalidation, after that request's reply: ProcessInput sends both.
+  if (processing_) return;
+  // Past its output limit it is closed when the loop is about to wait, as a subscriber is.
   if (OverOutputLimit()) dropping_ = true;
   if (!flush_soon_) {
     flush_soon_ = true;

@@ -18,6 +18,7 @@
 #include <string>
 
 #include "commands/command.h"
+#include "commands/tracking.h"
 #include "server/session.h"
 #include "server/tls.h"
 
@@ -58,6 +59,9 @@ class Connection {
   // the client unsubscribed since it was published), then sends it, or closes the client if
   // its output passes its class's client-output-buffer-limit.
   void DeliverPubSub(const PubSubMessage& msg, const PubSubTarget& to);
+  // On this connection's loop: appends an invalidation (commands/tracking.h WriteMessage) if
+  // the client can take one, then sends it as DeliverPubSub does. Native clients take none.
+  void DeliverTracking(const tracking::Message& m, bool broken);
   // The loop is about to wait: sends what DeliverPubSub appended.
   void FlushDelivered();
   // Called from inside a busy script running on this loop (the loop cannot turn): reads what
@@ -114,6 +118,7 @@ class Connection {
   int open_handles_ = 0;    // the object is deleted when both handles have closed
   ClientState client_;
   std::unique_ptr<Session> session_;
+  bool resp_ = false;  // a RESP session: only those can carry pushed messages
 
   // Not a std::vector: growing it must not zero-fill memory that no byte has reached yet.
   std::unique_ptr<char[]> in_;

@@ -5,6 +5,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <iterator>
 #include <vector>
 
 #include "commands/errors.h"
@@ -246,6 +248,61 @@ void IoThread::DeliverPubSub(int index, std::shared_ptr<const PubSubMessage> msg
   });
 }
 
+void IoThread::DeliverTracking(std::vector<tracking::Message>& batch) {
+  if (all_loops.empty()) return;
+  ClientRegistry& clients = all_loops[0]->server().clients;
+  struct Delivery {
+    int loop;
+    uint64_t receiver;
+    bool broken;
+    tracking::Message message;
+  };
+  std::vector<Delivery> out;
+  out.reserve(batch.size());
+  for (tracking::Message& m : batch) {
+    Delivery d{m.loop, m.client, false, std::move(m)};
+    if (d.message.redirect != 0) {
+      const int loop = clients.LoopOf(d.message.redirect);
+      if (loop >= 0) {
+        d.loop = loop;
+        d.receiver = d.message.redirect;
+      } else {
+        d.broken = true;
+      }
+    }
+    out.push_back(std::move(d));
+  }
+  // One hand-off per loop, stable so that each receiver gets its messages in order.
+  std::stable_sort(out.begin(), out.end(),
+                   [](const Delivery& a, const Delivery& b) { return a.loop < b.loop; });
+  auto deliver = [](IoThread* t, const std::vector<Delivery>& ds) {
+    for (const Delivery& d : ds)
+      if (Connection* c = t->FindConnection(d.receiver)) c->DeliverTracking(d.message, d.broken);
+  };
+  for (auto first = out.begin(); first != out.end();) {
+    auto last = std::find_if(first, out.end(),
+                             [&](const Delivery& d) { return d.loop != first->loop; });
+    std::vector<Delivery> group(std::make_move_iterator(first), std::make_move_iterator(last));
+    const int index = first->loop;
+    first = last;
+    if (IoThread* here = Current(); here != nullptr && here->index() == index) {
+      deliver(here, group);
+      continue;
+    }
+    Post(index, [deliver, group = std::move(group)] { deliver(Current(), group); });
+  }
+}
+
+void IoThread::BroadcastTrackingSoon() {
+  IoThread* t = Current();
+  if (t == nullptr) {
+    tracking::FlushBroadcasts();
+    return;
+  }
+  t->broadcast_tracking_ = true;
+  uv_prepare_start(&t->before_wait_, OnBeforeWait);
+}
+
 void IoThread::FlushSoon(Connection* c) {
   if (flush_soon_.empty()) uv_prepare_start(&before_wait_, OnBeforeWait);
   flush_soon_.push_back(c);
@@ -253,6 +310,11 @@ void IoThread::FlushSoon(Connection* c) {
 
 void IoThread::OnBeforeWait(uv_prepare_t* p) {
   auto* self = static_cast<IoThread*>(p->data);
+  // First, so that what it delivers to this loop's clients leaves in this same flush.
+  if (self->broadcast_tracking_) {
+    self->broadcast_tracking_ = false;
+    tracking::FlushBroadcasts();
+  }
   std::vector<Connection*> due;
   due.swap(self->flush_soon_);
   uv_prepare_stop(p);
@@ -299,6 +361,7 @@ void IoThread::OnStop(uv_async_t* a) {
 
 void IoThread::Run() {
   current_loop = this;
+  tracking::DeliverFromThisThread();
   SetServeLoopWhileBusy(&IoThread::ServeWhileBusy, this);
   uv_run(&loop_, UV_RUN_DEFAULT);
   SetServeLoopWhileBusy(nullptr, nullptr);

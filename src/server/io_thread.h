@@ -24,6 +24,7 @@
 #include <vector>
 
 #include "commands/dispatch.h"
+#include "commands/tracking.h"
 #include "server/work_queue.h"
 
 namespace kv {
@@ -85,6 +86,14 @@ class IoThread {
   static void DeliverPubSub(int index, std::shared_ptr<const PubSubMessage> msg,
                             std::vector<PubSubTarget> to);
 
+  // tracking::Deliverer: each invalidation goes to its receiver's loop (the tracking client's,
+  // or its REDIRECT target's; a target gone turns it into tracking-redir-broken for the
+  // client), at once for the calling thread's loop, else through that loop's queue.
+  static void DeliverTracking(std::vector<tracking::Message>& batch);
+  // tracking::BroadcastSoon: the calling thread's loop sends the BCAST invalidations collected
+  // so far before it next waits (Redis sends them in beforeSleep).
+  static void BroadcastTrackingSoon();
+
   // appendfsync always: `c` holds replies until the WAL is durable past its last write.
   void WaitDurable(Connection* c) { durable_waiters_.push_back(c); }
   // Thread-safe: the WAL made progress; held connections re-check on this loop.
@@ -133,7 +142,8 @@ class IoThread {
   std::vector<Accepted> adopt_queue_;
   std::vector<Connection*> durable_waiters_;
   std::vector<Connection*> flush_soon_;
-  uv_prepare_t before_wait_;  // flushes flush_soon_
+  bool broadcast_tracking_ = false;  // BroadcastTrackingSoon was asked this turn
+  uv_prepare_t before_wait_;  // flushes flush_soon_ (and BCAST invalidations first)
   uv_timer_t idle_timer_;
   std::thread thread_;
   std::unordered_map<uint64_t, Connection*> conns_;  // by client id

@@ -5,6 +5,7 @@
 #include <optional>
 
 #include "commands/atomic_batch.h"
+#include "commands/tracking.h"
 #include "core/clock.h"
 #include "core/scalar.h"
 #include "native_proto/value_codec.h"
@@ -75,6 +76,8 @@ void NativeSession::Exec(std::vector<std::string> args, std::span<const TypedArg
   for (const TypedArg& t : typed)
     if (IsText(t.value.type)) views[t.pos] = t.value.bytes;
   dispatcher_.Execute(client_, views, writer_, typed);
+  // Invalidations its writes caused, for RESP clients (a native one receives none).
+  tracking::DeliverPending();
 }
 
 Session::Outcome NativeSession::Process(std::string_view in, size_t* consumed, std::string* out,

@@ -6,6 +6,8 @@
 #include <algorithm>
 #include <cctype>
 
+#include "commands/tracking.h"
+
 namespace kv {
 
 namespace {
@@ -84,9 +86,13 @@ Session::Outcome RespSession::Process(std::string_view in, size_t* consumed, std
     if (client_.block_requested) {
       // Keep the request unconsumed: it runs again on the next retry.
       client_.block_requested = false;
+      tracking::DeliverPending();
       return Outcome::kBlocked;
     }
     DropReplyIfMuted(out, reply_start);
+    // Invalidations the request caused, its own client's after its reply (and kept by CLIENT
+    // REPLY OFF, as Redis's pushes are).
+    tracking::DeliverPending();
     client_.block_deadline_ms = 0;
     client_.block_timed_out = false;
     client_.blocked_owner.store(nullptr, std::memory_order_relaxed);

@@ -13,6 +13,7 @@
 #include "commands/blocking.h"
 #include "commands/families.h"
 #include "commands/function_libraries.h"
+#include "commands/tracking.h"
 #include "core/expiry.h"
 #include "core/keyspace_events.h"
 #include "core/memory.h"
@@ -111,6 +112,7 @@ void Server::OnCron(uv_timer_t* t) {
   const int64_t period_us = 1000000 / std::max(1, self->config_.hz.load());
   if (self->state_->active_expire.load(std::memory_order_relaxed))
     ActiveExpireCycle(*self->store_, now, period_us / 4);
+  tracking::DeliverPending();  // the expired keys' invalidations
   self->persistence_->Cron(now, self->config_.snapshot_interval.load(),
                            self->config_.snapshot_ops.load());
 }
@@ -298,6 +300,8 @@ int Server::Run() {
     IoThread::PostToConnection(thread, id, [](Connection& c) { c.WakeBlocked(); });
   });
   blocking::Install();
+  tracking::SetDelivery(&IoThread::DeliverTracking, &IoThread::BroadcastTrackingSoon);
+  tracking::Install();
   // Keyspace notifications are published like PUBLISH; the sink is a plain function, so the
   // one serving state is reached through a static.
   static std::atomic<ServerState*> events_state;
