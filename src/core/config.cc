@@ -376,6 +376,10 @@ Config::Config() {
   for (const char* name : {"zset-max-listpack-value", "zset-max-ziplist-value"})
     add_int(name, "sorted sets with a member longer than this (bytes) become a skip list",
             &limits.zset_max_listpack_value, 0, INT64_MAX, true);
+  add_int("stream-node-max-bytes", "bytes a stream node holds at most (0: no cap)",
+          &limits.stream_node_max_bytes, 0, INT64_MAX, true, true);
+  add_int("stream-node-max-entries", "entries a stream node holds at most (0: no cap)",
+          &limits.stream_node_max_entries, 0, INT64_MAX, true);
   add_int("proto-max-bulk-len", "largest bulk string a client may send", &proto_max_bulk_len,
           1024 * 1024, INT64_MAX, true, true);
   add_int("client-query-buffer-limit", "largest unparsed input per client",

@@ -22,7 +22,8 @@ thread_local FreeCause t_cause = FreeCause::kServerDel;
 // A container whose free touches one allocation per element (nodes, buckets, members).
 bool ManyAllocations(const Entry& e) {
   return Is(e, Encoding::kQuickList) || Is(e, Encoding::kHashTable) ||
-         Is(e, Encoding::kSetTable) || Is(e, Encoding::kZSetTree);
+         Is(e, Encoding::kSetTable) || Is(e, Encoding::kZSetTree) ||
+         Is(e, Encoding::kStream);
 }
 
 // One unit of work: an entry, or a whole table of them (the other pointer null).

@@ -6,6 +6,7 @@
 #include "core/listpack.h"
 #include "core/quicklist.h"
 #include "core/set.h"
+#include "core/stream.h"
 #include "core/zset.h"
 
 namespace kv {
@@ -25,6 +26,7 @@ std::string_view EncodingName(const Entry& e) {
   if (Is(e, Encoding::kHashTable)) return "hashtable";
   if (Is(e, Encoding::kZSetPack)) return "listpack";
   if (Is(e, Encoding::kZSetTree)) return "skiplist";
+  if (Is(e, Encoding::kStream)) return "stream";
   switch (e.type()) {
     case ScalarType::kInt:
       return "int";
@@ -61,6 +63,10 @@ size_t ContainerBytes(const Entry& e) {
     auto* t = static_cast<ZSetTree*>(e.container());
     return malloc_usable_size(t) + t->memory();
   }
+  if (Is(e, Encoding::kStream)) {
+    auto* s = static_cast<Stream*>(e.container());
+    return malloc_usable_size(s) + s->memory();
+  }
   return 0;
 }
 
@@ -71,6 +77,7 @@ void FreeContainer(Entry& e) {
   if (Is(e, Encoding::kHashPack) || Is(e, Encoding::kHashTable)) HashFree(e);
   if (Is(e, Encoding::kZSetPack)) listpack::Free(static_cast<char*>(e.container()));
   if (Is(e, Encoding::kZSetTree)) delete static_cast<ZSetTree*>(e.container());
+  if (Is(e, Encoding::kStream)) delete static_cast<Stream*>(e.container());
 }
 
 namespace {

@@ -25,6 +25,7 @@ enum class ObjType : uint8_t {
   kZSet = 3,
   kHash = 4,
   kNull = 5,
+  kStream = 6,
 };
 
 // TYPE's reply and SCAN TYPE's filter.
@@ -42,6 +43,8 @@ constexpr std::string_view ObjTypeName(ObjType t) {
       return "hash";
     case ObjType::kNull:
       return "null";
+    case ObjType::kStream:
+      return "stream";
   }
   return "none";
 }
@@ -59,6 +62,7 @@ enum class Encoding : uint8_t {
   kSetTable = 12,  // SetTable* (core/set_table.h)
   kZSetPack = 13,  // char*: one listpack of member, score pairs (core/zset.h)
   kZSetTree = 14,  // ZSetTree* (core/zset.h)
+  kStream = 15,    // Stream* (core/stream.h)
 };
 
 inline bool IsContainer(const Entry& e) { return e.is_container(); }
@@ -94,6 +98,8 @@ inline ObjType TypeOf(const Entry& e) {
     case static_cast<uint8_t>(Encoding::kZSetPack):
     case static_cast<uint8_t>(Encoding::kZSetTree):
       return ObjType::kZSet;
+    case static_cast<uint8_t>(Encoding::kStream):
+      return ObjType::kStream;
     default:
       break;
   }
@@ -122,6 +128,9 @@ struct EncodingLimits {
   // zset-max-listpack-entries / -value: past either a sorted set becomes a tree.
   std::atomic<int64_t> zset_max_listpack_entries{128};
   std::atomic<int64_t> zset_max_listpack_value{64};
+  // A stream node holds at most this many bytes / entries (0: no cap; core/stream.h).
+  std::atomic<int64_t> stream_node_max_bytes{4096};
+  std::atomic<int64_t> stream_node_max_entries{100};
 };
 EncodingLimits& GlobalEncodingLimits();
 

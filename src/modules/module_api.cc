@@ -531,6 +531,8 @@ int ObjectTypeOf(KVModuleKey* key) {
       return KV_OBJ_HASH;
     case ObjType::kNull:
       return KV_OBJ_NULL;
+    case ObjType::kStream:
+      return KV_OBJ_STREAM;
   }
   return KV_OBJ_NONE;
 }
