@@ -41,7 +41,7 @@ const std::unordered_map<std::string_view, uint32_t>& ContainerCategories() {
       {"config", kSlow}, {"client", kSlow}, {"acl", kSlow},
       {"module", kSlow}, {"memory", kSlow}, {"object", kSlow},
       {"function", kSlow}, {"pubsub", kSlow}, {"script", kSlow},
-      {"command", kSlow | kConnection},
+      {"command", kSlow | kConnection}, {"xgroup", kSlow}, {"xinfo", kSlow},
   };
   return kContainers;
 }
@@ -74,6 +74,8 @@ uint32_t SubcommandCategories(std::string_view cmd, std::string_view sub) {
   if (cmd == "object") return kKeyspace | kRead | kSlow;
   if (cmd == "pubsub") return sub == "help" ? kSlow : kSlow | kPubSub;
   if (cmd == "script") return kSlow | kScripting;
+  if (cmd == "xgroup" || cmd == "xinfo")
+    return sub == "help" ? kSlow | kStream : kSlow | kStream | (cmd == "xgroup" ? kWrite : kRead);
   if (cmd == "function") {
     const bool write = sub == "load" || sub == "restore" || sub == "flush" || sub == "delete";
     return kSlow | kScripting | (write ? kWrite : 0u);
@@ -110,6 +112,7 @@ uint32_t DeriveAclCategories(const CommandSpec& s) {
     if (s.group == "hash") cats |= kHash;
     if (s.group == "sorted_set") cats |= kSortedSet;
     if (s.group == "geo") cats |= kGeo;
+    if (s.group == "stream") cats |= kStream;
     if (scripting) cats |= kScripting;
     auto e = ExtraCategories().find(s.name);
     if (e != ExtraCategories().end()) cats |= e->second;

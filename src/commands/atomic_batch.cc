@@ -169,8 +169,7 @@ void AtomicBatch::Add(const CommandContext& ctx) {
   // The count comes first in the body; Commit writes the real one.
   persist::RecordBodyWriter w(&body_, 0);
   if (logged_ > 0) body_.resize(body_.size() - sizeof(uint32_t));
-  WriteLoggedCommand(w, ctx);
-  ++logged_;
+  logged_ += WriteLoggedCommand(w, ctx);
 }
 
 void AtomicBatch::Commit() {

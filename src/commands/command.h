@@ -210,6 +210,9 @@ struct ClientState {
   // Blocking pops: the waiter queues this client stands in (commands/blocking.h), kept across
   // the re-runs of its request so it keeps its place.
   std::vector<std::string> blocked_keys;
+  // A blocked XREAD's IDs as its first run resolved them ("$": the stream's last ID then), kept
+  // across the re-runs: ms, seq per key (commands/stream_read_family.cc).
+  std::vector<uint64_t> blocked_stream_ids;
   // CLIENT UNBLOCK from another client: 1 answer as at the timeout, 2 with -UNBLOCKED.
   std::atomic<uint8_t> unblock{0};
   // A plugin's blocked command (BlockClient) waits for a change to its declared keys, through
@@ -266,6 +269,12 @@ struct CommandContext {
   // Positions of log_as that stand for a typed value rather than their text (plugins'
   // LogArgValue: CAS logs a native client's typed new value this way).
   std::vector<LoggedTypedArg> log_as_typed;
+  // Several commands standing for this write in the log, in order, instead of the command or
+  // log_as, when log_effects is set (none at all when the call changed nothing worth
+  // replaying): Redis's alsoPropagate, as XREADGROUP logs the XCLAIM of each entry it delivered
+  // and the XGROUP SETID of the group's new position (commands/stream_read_family.cc).
+  bool log_effects = false;
+  std::vector<std::vector<std::string>> effects;
 
   // Shard locks a handler took beyond the dispatcher's (another namespace's: COPY ... DB, MOVE,
   // SWAPDB), released by the dispatcher after it has logged the write, so the log orders

@@ -379,12 +379,21 @@ void Dispatcher::Log(const CommandContext& ctx) {
   thread_local std::string body;
   body.clear();
   persist::RecordBodyWriter w(&body, 1);
-  WriteLoggedCommand(w, ctx);
+  const uint32_t commands = WriteLoggedCommand(w, ctx);
+  if (commands == 0) return;
+  if (commands != 1) persist::SetRecordBodyCount(&body, commands);
   const uint64_t lsn = wal->Append(ctx.now_ms, body);
   if (wal->policy() == persist::FsyncPolicy::kAlways) ctx.client->durable_wait_lsn = lsn;
 }
 
-void WriteLoggedCommand(persist::RecordBodyWriter& w, const CommandContext& ctx) {
+uint32_t WriteLoggedCommand(persist::RecordBodyWriter& w, const CommandContext& ctx) {
+  if (ctx.log_effects) {
+    for (const std::vector<std::string>& cmd : ctx.effects) {
+      w.AddCommand(ctx.client->ns_name, static_cast<uint32_t>(cmd.size()));
+      for (const std::string& arg : cmd) w.AddArg(arg);
+    }
+    return static_cast<uint32_t>(ctx.effects.size());
+  }
   if (!ctx.log_as.empty()) {
     w.AddCommand(ctx.client->ns_name, static_cast<uint32_t>(ctx.log_as.size()));
     for (size_t i = 0; i < ctx.log_as.size(); ++i) {
@@ -407,6 +416,7 @@ void WriteLoggedCommand(persist::RecordBodyWriter& w, const CommandContext& ctx)
       }
     }
   }
+  return 1;
 }
 
 std::string Dispatcher::Replay(const persist::WalRecord& record) {

@@ -69,9 +69,9 @@ class Dispatcher {
   ServerState& server_;
 };
 
-// Appends ctx's command, as it is logged (its log_as replacement if any, typed arguments kept), to
-// a WAL record body.
-void WriteLoggedCommand(persist::RecordBodyWriter& w, const CommandContext& ctx);
+// Appends ctx's command, as it is logged (its log_as replacement if any, typed arguments kept, or
+// its effects), to a WAL record body; returns how many commands it wrote (0 for no effects).
+uint32_t WriteLoggedCommand(persist::RecordBodyWriter& w, const CommandContext& ctx);
 
 // Taken before any shard lock by every command that locks shards of two namespaces (COPY ... DB,
 // MOVE, SWAPDB) and by atomic batches that lock every namespace: at most one such holder runs at

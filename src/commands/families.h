@@ -31,6 +31,9 @@ void RegisterSortFamily(CommandTable& table);
 void RegisterMultiFamily(CommandTable& table);  // MULTI EXEC DISCARD WATCH UNWATCH
 void RegisterPubSubFamily(CommandTable& table);
 void RegisterScriptingFamily(CommandTable& table);  // EVAL EVALSHA SCRIPT
+// XGROUP XACK XPENDING XCLAIM XAUTOCLAIM XINFO
+void RegisterStreamGroupFamily(CommandTable& table);
+void RegisterStreamReadFamily(CommandTable& table);  // XREAD XREADGROUP
 
 inline void RegisterBuiltinFamilies(CommandTable& table) {
   RegisterStringFamily(table);
@@ -55,6 +58,8 @@ inline void RegisterBuiltinFamilies(CommandTable& table) {
   RegisterMultiFamily(table);
   RegisterPubSubFamily(table);
   RegisterScriptingFamily(table);
+  RegisterStreamGroupFamily(table);
+  RegisterStreamReadFamily(table);
 }
 
 }  // namespace kv

@@ -199,6 +199,9 @@ class Stream {
   StreamID max_deleted_id() const { return max_deleted_id_; }
   uint64_t entries_added() const { return entries_added_; }
   size_t node_count() const { return nodes_.size(); }
+  // The nodes Redis's radix tree would have for these nodes' keys (XINFO STREAM's
+  // radix-tree-nodes; core/stream_rax.cc).
+  size_t RaxNodeCount() const;
   // XSETID's setters; the caller checked Redis's rules (last_id never goes backwards).
   void set_last_id(StreamID id) { last_id_ = id; }
   void set_max_deleted_id(StreamID id) { max_deleted_id_ = id; }

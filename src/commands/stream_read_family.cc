@@ -1,0 +1,419 @@
+// XREAD and XREADGROUP, with Redis 7.0's replies, errors and argument order (t_stream.c
+// xreadCommand, blocked.c serveClientsBlockedOnStreamKey), BLOCK included.
+//
+// Logging: XREADGROUP changes its group, and is logged as those changes (stream_groups.h), as
+// Redis propagates it: an XGROUP CREATECONSUMER for a consumer it created, one XCLAIM per entry
+// it delivered (TIME now, RETRYCOUNT 1; FORCE creates the pending entry on replay; LASTID the
+// group's new last ID) or, for a history read, per pending entry it delivered again (its new
+// time and count), then XGROUP SETID ... ENTRIESREAD with the group's new position. NOACK logs
+// only the SETID; a read that delivers nothing logs nothing. Replay thus rebuilds the same
+// pending lists whatever the clock or the order of other clients' reads.
+//
+// Blocking: a read that finds nothing waits on its keys through WATCH's registrations
+// (commands/blocking.h WaitOnKeyChanges), so any change to a key (XADD on any I/O thread, DEL,
+// XGROUP DESTROY) runs the request again; "$" keeps the ID its first run resolved. XREADGROUP
+// ">" readers of one group also queue, per key and group, in the order they blocked
+// (blocking::Wait): only the first of the queue may take new entries, and it wakes the next
+// when it leaves, so one new entry goes to one consumer, first blocked first served. Inside
+// MULTI or a script a blocking read answers at once, as at its timeout.
+#include <fmt/format.h>
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "commands/args.h"
+#include "commands/blocking.h"
+#include "commands/command_table.h"
+#include "commands/errors.h"
+#include "commands/families.h"
+#include "commands/stream_groups.h"
+#include "core/object.h"
+#include "core/shard.h"
+#include "core/stream.h"
+
+namespace kv {
+namespace {
+
+namespace ev = keyspace_events;
+
+// Redis's XREAD_BLOCKED_DEFAULT_COUNT: a woken reader without COUNT takes at most this many.
+constexpr int64_t kBlockedDefaultCount = 1000;
+
+struct ReadArgs {
+  bool group_read = false;  // XREADGROUP
+  int64_t timeout_ms = -1;  // -1: no BLOCK
+  int64_t count = 0;        // 0: no limit
+  bool noack = false;
+  std::string_view group, consumer;
+  size_t streams_arg = 0;  // the first key
+  size_t n = 0;            // keys
+};
+
+// Options up to STREAMS, in Redis's order and with its texts; false when replied.
+bool ParseReadArgs(CommandContext& ctx, ReadArgs* a) {
+  const size_t argc = ctx.args.size();
+  a->group_read = ctx.spec->name == "xreadgroup";
+  bool have_group = false;
+  for (size_t i = 1; i < argc; ++i) {
+    const size_t more = argc - i - 1;
+    const std::string_view o = ctx.args[i];
+    if (EqualsIgnoreCase(o, "BLOCK") && more) {
+      int64_t t;
+      ++i;
+      if (!ParseRangeOrReply(ctx, ctx.args[i], INT64_MIN, INT64_MAX,
+                             "ERR timeout is not an integer or out of range", &t))
+        return false;
+      if (t < 0) {
+        ctx.rb->SendError("ERR timeout is negative");
+        return false;
+      }
+      if (t > 0 && t > INT64_MAX - ctx.now_ms) {
+        ctx.rb->SendError("ERR timeout is out of range");
+        return false;
+      }
+      a->timeout_ms = t;
+    } else if (EqualsIgnoreCase(o, "COUNT") && more) {
+      if (!ParseIntOrReply(ctx, ctx.args[++i], &a->count)) return false;
+      if (a->count < 0) a->count = 0;
+    } else if (EqualsIgnoreCase(o, "STREAMS") && more) {
+      a->streams_arg = i + 1;
+      const size_t rest = argc - a->streams_arg;
+      if (rest % 2 != 0) {
+        ctx.rb->SendError(fmt::format(
+            "ERR Unbalanced '{}' list of streams: for each stream key an ID or '{}' must be "
+            "specified.",
+            ctx.spec->name, a->group_read ? '>' : '$'));
+        return false;
+      }
+      a->n = rest / 2;
+      break;
+    } else if (EqualsIgnoreCase(o, "GROUP") && more >= 2) {
+      if (!a->group_read) {
+        ctx.rb->SendError(
+            "ERR The GROUP option is only supported by XREADGROUP. You called XREAD instead.");
+        return false;
+      }
+      a->group = ctx.args[i + 1];
+      a->consumer = ctx.args[i + 2];
+      have_group = true;
+      i += 2;
+    } else if (EqualsIgnoreCase(o, "NOACK")) {
+      if (!a->group_read) {
+        ctx.rb->SendError(
+            "ERR The NOACK option is only supported by XREADGROUP. You called XREAD instead.");
+        return false;
+      }
+      a->noack = true;
+    } else {
+      ctx.rb->SendError(errors::kSyntax);
+      return false;
+    }
+  }
+  if (a->streams_arg == 0) {
+    ctx.rb->SendError(errors::kSyntax);
+    return false;
+  }
+  if (a->group_read && !have_group) {
+    ctx.rb->SendError("ERR Missing GROUP option for XREADGROUP");
+    return false;
+  }
+  return true;
+}
+
+// The positions of XREAD's / XREADGROUP's keys: after STREAMS, half of what follows.
+void ReadKeys(std::span<const std::string_view> args, std::vector<size_t>* out) {
+  for (size_t i = 1; i < args.size(); ++i) {
+    if (!EqualsIgnoreCase(args[i], "STREAMS")) {
+      // BLOCK, COUNT and GROUP take values that could read "STREAMS".
+      if (EqualsIgnoreCase(args[i], "BLOCK") || EqualsIgnoreCase(args[i], "COUNT")) ++i;
+      else if (EqualsIgnoreCase(args[i], "GROUP")) i += 2;
+      continue;
+    }
+    const size_t rest = args.size() - i - 1;
+    if (rest == 0 || rest % 2 != 0) return;
+    for (size_t k = 0; k < rest / 2; ++k) out->push_back(i + 1 + k);
+    return;
+  }
+}
+
+// The queue of ">" readers of `group` on `key` (blocking::Wait's key).
+std::string GroupQueue(std::string_view key, std::string_view group) {
+  std::string q(key);
+  q.push_back('\0');
+  q.append(group);
+  return q;
+}
+
+constexpr StreamID kNewEntries = StreamID::Max();  // ">"
+
+// The last live entry's ID (Redis's streamLastValidID); false for an empty stream.
+bool LastValidId(const Stream& s, StreamID* id) {
+  StreamIterator it(s, StreamID{}, StreamID::Max(), true);
+  if (!it.Next()) return false;
+  *id = it.id();
+  return true;
+}
+
+// What one key of the read will serve.
+struct Serve {
+  size_t i;          // the key's index
+  Stream* s;
+  StreamGroup* g;    // XREADGROUP
+  StreamID after;    // entries above this one
+  bool history;      // XREADGROUP with an ID: the consumer's pending entries
+};
+
+// Delivers new entries of the stream to the consumer (XREADGROUP ">"): replies them and logs
+// the delivery.
+void ServeNew(CommandContext& ctx, const ReadArgs& a, const Serve& sv, StreamConsumer& c,
+              int64_t count) {
+  std::string_view key = ctx.args[a.streams_arg + sv.i];
+  StreamID start = sv.after;
+  start.Incr();
+  std::vector<StreamID> ids;
+  {
+    StreamIterator it(*sv.s, start, StreamID::Max(), false);
+    while ((count == 0 || static_cast<int64_t>(ids.size()) < count) && it.Next())
+      ids.push_back(it.id());
+  }
+  ReplyBuilder& rb = *ctx.rb;
+  rb.StartArray(static_cast<uint32_t>(ids.size()));
+  for (StreamID id : ids) {
+    sv.s->AdvanceGroup(*sv.g, id);
+    if (!a.noack) {
+      const StreamPending& p = sv.g->DeliverNew(id, c, ctx.now_ms);
+      stream_cmd::LogClaim(ctx, key, a.group, *sv.g, id, &p);
+    }
+    stream_cmd::SendEntryById(rb, *sv.s, id);
+  }
+  if (!ids.empty()) stream_cmd::LogGroupPosition(ctx, key, a.group, *sv.g);
+}
+
+// Delivers the consumer's pending entries above `after` again (XREADGROUP with an ID).
+void ServeHistory(CommandContext& ctx, const ReadArgs& a, const Serve& sv, StreamConsumer& c) {
+  std::string_view key = ctx.args[a.streams_arg + sv.i];
+  StreamID start = sv.after;
+  start.Incr();
+  std::vector<StreamID> ids;
+  for (auto it = c.pel.lower_bound(start);
+       it != c.pel.end() && (a.count == 0 || static_cast<int64_t>(ids.size()) < a.count); ++it)
+    ids.push_back(it->first);
+  ReplyBuilder& rb = *ctx.rb;
+  rb.StartArray(static_cast<uint32_t>(ids.size()));
+  for (StreamID id : ids) {
+    if (!stream_cmd::SendEntryById(rb, *sv.s, id)) {
+      // Pending, but deleted from the stream since: the ID with no fields, as Redis.
+      rb.StartArray(2);
+      rb.SendBulk(id.ToString());
+      rb.SendNullArray();
+      continue;
+    }
+    StreamPending* p = sv.g->FindPending(id);
+    p->delivery_time_ms = ctx.now_ms;
+    ++p->delivery_count;
+    stream_cmd::LogClaim(ctx, key, a.group, *sv.g, id, p);
+  }
+}
+
+constexpr uint8_t kUnblockTimeout = 1;
+constexpr uint8_t kUnblockError = 2;
+
+// Leaves the wait the client was in (queues, key watches, kept IDs).
+void StopWaiting(ClientState& client) {
+  blocking::Release(client);
+  client.blocked_stream_ids.clear();
+}
+
+void CmdXRead(CommandContext& ctx) {
+  ReadArgs a;
+  if (!ParseReadArgs(ctx, &a)) return;
+  ClientState& client = *ctx.client;
+  // A re-run of a blocked read (woken, or at its deadline).
+  const bool rerun = client.block_deadline_ms != 0 && a.timeout_ms != -1;
+  std::vector<StreamID> ids(a.n);
+  std::vector<StreamGroup*> groups(a.n, nullptr);
+  std::vector<Stream*> streams(a.n, nullptr);
+  for (size_t i = 0; i < a.n; ++i) {
+    const std::string_view key = ctx.args[a.streams_arg + i];
+    const std::string_view arg = ctx.args[a.streams_arg + a.n + i];
+    bool wrong;
+    Stream* s = stream_cmd::Find(ctx, key, &wrong);
+    if (rerun && a.group_read && (wrong || !s)) {
+      StopWaiting(client);
+      ctx.rb->SendError("UNBLOCKED the stream key no longer exists");
+      return;
+    }
+    if (wrong) {
+      // A waiting XREAD keeps waiting when its key changes type, as Redis's.
+      if (rerun) continue;
+      ctx.rb->SendError(errors::kWrongType);
+      return;
+    }
+    streams[i] = s;
+    if (a.group_read) {
+      groups[i] = s ? s->FindGroup(a.group) : nullptr;
+      if (!groups[i]) {
+        StopWaiting(client);
+        ctx.rb->SendError(
+            rerun ? std::string(
+                        "NOGROUP the consumer group this client was blocked on no longer exists")
+                  : fmt::format("NOGROUP No such key '{}' or consumer group '{}' in XREADGROUP "
+                                "with GROUP option",
+                                key, a.group));
+        return;
+      }
+    }
+    if (arg == "$") {
+      if (a.group_read) {
+        ctx.rb->SendError(
+            "ERR The $ ID is meaningless in the context of XREADGROUP: you want to read the "
+            "history of this consumer by specifying a proper ID, or use the > ID to get new "
+            "messages. The $ ID would just return an empty result set.");
+        return;
+      }
+      if (rerun && client.blocked_stream_ids.size() == 2 * a.n) {
+        ids[i] = {client.blocked_stream_ids[2 * i], client.blocked_stream_ids[2 * i + 1]};
+      } else {
+        ids[i] = s ? s->last_id() : StreamID{};
+      }
+    } else if (arg == ">") {
+      if (!a.group_read) {
+        ctx.rb->SendError(
+            "ERR The > ID can be specified only when calling XREADGROUP using the GROUP "
+            "<group> <consumer> option.");
+        return;
+      }
+      ids[i] = kNewEntries;
+    } else if (!stream_cmd::ParseStrictIdOrReply(ctx, arg, &ids[i])) {
+      return;
+    }
+  }
+  const bool blocking_call = a.timeout_ms != -1;
+  // What can be served now.
+  std::vector<Serve> serve;
+  for (size_t i = 0; i < a.n; ++i) {
+    Stream* s = streams[i];
+    if (!s) continue;
+    StreamGroup* g = groups[i];
+    if (g) {
+      if (ids[i] != kNewEntries) {
+        serve.push_back({i, s, g, ids[i], true});
+        continue;
+      }
+      StreamID max;
+      if (!LastValidId(*s, &max) || max <= g->last_id) continue;
+      // First blocked, first served: a blocking reader waits behind the group's earlier ones.
+      const std::string_view key = ctx.args[a.streams_arg + i];
+      if (blocking_call && !blocking::MayServe(ctx.ShardFor(key), GroupQueue(key, a.group),
+                                               ObjType::kStream, client))
+        continue;
+      serve.push_back({i, s, g, g->last_id, false});
+    } else {
+      StreamID max;
+      if (LastValidId(*s, &max) && max > ids[i]) serve.push_back({i, s, nullptr, ids[i], false});
+    }
+  }
+  if (!serve.empty()) {
+    ReplyBuilder& rb = *ctx.rb;
+    const bool pairs = rb.flat_pairs();  // RESP2: [key, entries] pairs; else a map
+    if (pairs) {
+      rb.StartArray(static_cast<uint32_t>(serve.size()));
+    } else {
+      rb.StartMap(static_cast<uint32_t>(serve.size()));
+    }
+    const int64_t count = rerun && a.count == 0 ? kBlockedDefaultCount : a.count;
+    for (const Serve& sv : serve) {
+      const std::string_view key = ctx.args[a.streams_arg + sv.i];
+      if (pairs) rb.StartArray(2);
+      rb.SendBulk(key);
+      if (!sv.g) {
+        StreamID start = sv.after;
+        start.Incr();
+        uint32_t n = 0;
+        for (StreamIterator it(*sv.s, start, StreamID::Max(), false);
+             (count == 0 || n < count) && it.Next();)
+          ++n;
+        rb.StartArray(n);
+        StreamIterator it(*sv.s, start, StreamID::Max(), false);
+        for (uint32_t k = 0; k < n && it.Next(); ++k) stream_cmd::SendEntry(rb, it);
+        continue;
+      }
+      Entry* e = ctx.ShardFor(key).Peek(key, ctx.now_ms);
+      const size_t before = ContainerBytes(*e);
+      StreamConsumer* c = sv.g->FindConsumer(a.consumer);
+      bool changed = false;
+      if (c) {
+        c->seen_time_ms = ctx.now_ms;
+      } else {
+        c = &sv.g->CreateConsumer(a.consumer, ctx.now_ms, &changed);
+        ctx.log_effects = true;
+        ctx.effects.push_back({"XGROUP", "CREATECONSUMER", std::string(key),
+                               std::string(a.group), std::string(a.consumer)});
+        ctx.Notify(ev::kStream, "xgroup-createconsumer", key);
+      }
+      const size_t logged = ctx.effects.size();
+      if (sv.history) {
+        ServeHistory(ctx, a, sv, *c);
+      } else {
+        ServeNew(ctx, a, sv, *c, count);
+      }
+      // Only the seen time moved: nothing to log (Redis does not propagate it either).
+      if (changed || ctx.effects.size() != logged) stream_cmd::NoteChanged(ctx, key, e, before);
+    }
+    if (blocking_call) StopWaiting(client);
+    return;
+  }
+  if (!blocking_call) {
+    ctx.rb->SendNullArray();
+    return;
+  }
+  const uint8_t unblock = client.unblock.exchange(0, std::memory_order_relaxed);
+  if (unblock == kUnblockError) {
+    StopWaiting(client);
+    ctx.rb->SendError("UNBLOCKED client unblocked via CLIENT UNBLOCK");
+    return;
+  }
+  if (client.block_timed_out || unblock == kUnblockTimeout) {
+    StopWaiting(client);
+    ctx.rb->SendNullArray();
+    return;
+  }
+  if (!rerun) {
+    client.blocked_stream_ids.clear();
+    for (StreamID id : ids) {
+      client.blocked_stream_ids.push_back(id.ms);
+      client.blocked_stream_ids.push_back(id.seq);
+    }
+  }
+  if (a.group_read)
+    for (size_t i = 0; i < a.n; ++i) {
+      const std::string_view key = ctx.args[a.streams_arg + i];
+      if (ids[i] == kNewEntries)
+        blocking::Wait(ctx.ShardFor(key), GroupQueue(key, a.group), ObjType::kStream, client);
+    }
+  blocking::WaitOnKeyChanges(ctx);
+  blocking::Block(client, ctx.now_ms, a.timeout_ms);
+}
+
+}  // namespace
+
+void RegisterStreamReadFamily(CommandTable& t) {
+  CommandSpec xread = MakeSpec(
+      "xread", -4, kCmdReadonly | kCmdBlocking, kNoKeys, CmdXRead, "stream", "5.0.0",
+      "Returns messages from multiple streams with IDs greater than the ones requested. "
+      "Blocks until a message is available otherwise.",
+      "[COUNT count] [BLOCK milliseconds] STREAMS key [key ...] id [id ...]");
+  xread.find_keys = ReadKeys;
+  t.Register(std::move(xread));
+  CommandSpec xreadgroup = MakeSpec(
+      "xreadgroup", -7, kCmdWrite | kCmdBlocking, kNoKeys, CmdXRead, "stream", "5.0.0",
+      "Returns new or historical messages from a stream for a consumer in a group. Blocks "
+      "until a message is available otherwise.",
+      "GROUP group consumer [COUNT count] [BLOCK milliseconds] [NOACK] STREAMS key [key ...] "
+      "id [id ...]");
+  xreadgroup.find_keys = ReadKeys;
+  t.Register(std::move(xreadgroup));
+}
+
+}  // namespace kv
