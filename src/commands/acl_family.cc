@@ -110,6 +110,7 @@ uint32_t DeriveAclCategories(const CommandSpec& s) {
     if (s.group == "hash") cats |= kHash;
     if (s.group == "sorted_set") cats |= kSortedSet;
     if (s.group == "geo") cats |= kGeo;
+    if (s.group == "stream") cats |= kStream;
     if (scripting) cats |= kScripting;
     auto e = ExtraCategories().find(s.name);
     if (e != ExtraCategories().end()) cats |= e->second;

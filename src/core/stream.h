@@ -33,6 +33,7 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <memory>
 #include <optional>
 #include <span>
 #include <string>
@@ -234,6 +235,14 @@ class Stream {
   // The group read past `id` (XREADGROUP delivering it): advances last_id and entries_read
   // by Redis's rules; nothing when `id` is not above the group's last_id.
   void AdvanceGroup(StreamGroup& g, StreamID id) const;
+
+  // The persisted form (core/stream_codec.cc): entries, metadata, groups with their PELs and
+  // consumers; no node layout, so a load follows today's node caps.
+  void Serialize(std::string* out) const;
+  // A stream from Serialize's bytes; nullptr for anything malformed (never trusts a count).
+  static std::unique_ptr<Stream> Deserialize(std::string_view in);
+  // A readable text of the whole stream (kv-check --dump).
+  std::string Describe() const;
 
   // Bytes held beyond the Stream object (nodes, map nodes, groups).
   size_t memory() const;
