@@ -205,10 +205,16 @@ class Stream {
   void set_max_deleted_id(StreamID id) { max_deleted_id_ = id; }
   void set_entries_added(uint64_t n) { entries_added_ = n; }
 
-  // The ID XADD would use: `use_id` null for "*"; seq_given false for "<ms>-*". False when
-  // that ID is not above last_id() (Redis's EDOM: "equal or smaller than the target stream
-  // top item"). The caller refuses an exhausted stream (last_id() max) first.
-  bool NextId(const StreamID* use_id, bool seq_given, int64_t now_ms, StreamID* out) const;
+  // Why NextId found no ID.
+  enum class IdError : uint8_t {
+    kNone,
+    kNotGreater,    // not above last_id(): "equal or smaller than the target stream top item"
+    kSeqExhausted,  // "<ms>-*" at the last sequence of that ms (Redis 7.0 answers it with
+                    // "Elements are too large to be stored")
+  };
+  // The ID XADD would use: `use_id` null for "*"; seq_given false for "<ms>-*". The caller
+  // refuses an exhausted stream (last_id() max) first.
+  IdError NextId(const StreamID* use_id, bool seq_given, int64_t now_ms, StreamID* out) const;
   // Appends an entry; `id` > last_id(), `fv` holds field, value, ... (an even count, >= 2).
   void Append(StreamID id, std::span<const std::string_view> fv);
   // Marks a live entry deleted (XDEL); false when there is none with `id`.

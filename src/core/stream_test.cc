@@ -68,6 +68,10 @@ std::vector<std::pair<StreamID, Pairs>> ModelRange(const Model& m, StreamID a, S
   return out;
 }
 
+bool Ok(const Stream& s, const StreamID* use, bool seq_given, int64_t now, StreamID* out) {
+  return s.NextId(use, seq_given, now, out) == Stream::IdError::kNone;
+}
+
 StreamID ParseOk(std::string_view text, uint64_t missing = 0) {
   StreamID id;
   REQUIRE(ParseStreamID(text, missing, false, nullptr, &id));
@@ -162,32 +166,32 @@ TEST_CASE("stream ID increments and decrements carry across ms") {
 TEST_CASE("stream ID generation follows XADD's rules") {
   Stream s;
   StreamID id;
-  CHECK(s.NextId(nullptr, true, 1000, &id));
+  CHECK(Ok(s, nullptr, true, 1000, &id));
   CHECK(id == StreamID{1000, 0});
   const std::string_view fv[] = {"f", "v"};
   s.Append({1000, 5}, fv);
   // The clock behind the last ID: the sequence goes on.
-  CHECK(s.NextId(nullptr, true, 900, &id));
+  CHECK(Ok(s, nullptr, true, 900, &id));
   CHECK(id == StreamID{1000, 6});
   // "<ms>-*": next seq of the same ms, 0 for a later one, an error for an earlier one.
   StreamID use{1000, 0};
-  CHECK(s.NextId(&use, false, 0, &id));
+  CHECK(Ok(s, &use, false, 0, &id));
   CHECK(id == StreamID{1000, 6});
   use = {2000, 0};
-  CHECK(s.NextId(&use, false, 0, &id));
+  CHECK(Ok(s, &use, false, 0, &id));
   CHECK(id == StreamID{2000, 0});
   use = {999, 0};
-  CHECK(!s.NextId(&use, false, 0, &id));
+  CHECK(!Ok(s, &use, false, 0, &id));
   // Explicit: strictly above the last ID.
   use = {1000, 5};
-  CHECK(!s.NextId(&use, true, 0, &id));
+  CHECK(!Ok(s, &use, true, 0, &id));
   use = {1000, 6};
-  CHECK(s.NextId(&use, true, 0, &id));
+  CHECK(Ok(s, &use, true, 0, &id));
   // A sequence at its end with "<ms>-*".
   s.Append({1000, UINT64_MAX}, fv);
   use = {1000, 0};
-  CHECK(!s.NextId(&use, false, 0, &id));
-  CHECK(s.NextId(nullptr, true, 0, &id));
+  CHECK(s.NextId(&use, false, 0, &id) == Stream::IdError::kSeqExhausted);
+  CHECK(Ok(s, nullptr, true, 0, &id));
   CHECK(id == StreamID{1001, 0});
 }
 
@@ -249,7 +253,7 @@ TEST_CASE("stream appends, walks, deletes and compacts against a model") {
     CheckSame(s, m);
     CHECK(s.last_id() == last);
     StreamID next;
-    CHECK(!s.NextId(&last, true, 0, &next));
+    CHECK(!Ok(s, &last, true, 0, &next));
   }
 }
 
