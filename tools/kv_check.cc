@@ -17,6 +17,7 @@
 #include <fmt/format.h>
 
 #include "core/entry.h"
+#include "core/stream.h"
 #include "core/value_encoding.h"
 #include "persist/files.h"
 #include "persist/manifest.h"
@@ -102,12 +103,16 @@ void CheckSnapshot(const std::string& dir, const Manifest& m, bool dump, Report*
           pos = (pos + 1) % 3;
         });
         body += "}";
+      } else if (type == kv::persist::kSnapshotStream) {
+        // The reader checked it: it parses.
+        body = kv::Stream::Deserialize(encoded)->Describe();
       } else {
         body = kv::EncodedValueText(encoded);
       }
-      const char* tag = type == kv::persist::kSnapshotSet    ? "set"
-                        : type == kv::persist::kSnapshotZSet ? "zset"
-                                                             : "hash";
+      const char* tag = type == kv::persist::kSnapshotSet      ? "set"
+                        : type == kv::persist::kSnapshotZSet   ? "zset"
+                        : type == kv::persist::kSnapshotStream ? "stream"
+                                                               : "hash";
       std::printf("  ns=%s key=%s %s=%s%s\n", ns.c_str(), kv::QuoteBytes(key).c_str(), tag,
                   body.c_str(),
                   expire == kv::kNoExpire ? "" : fmt::format(" expire_at_ms={}", expire).c_str());

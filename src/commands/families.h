@@ -20,6 +20,7 @@ void RegisterHashFamily(CommandTable& table);
 void RegisterHashTtl(CommandTable& table);  // hash family, in hash_ttl_family.cc
 void RegisterZSetFamily(CommandTable& table);  // zset_family.cc, zset_setops.cc
 void RegisterGeoFamily(CommandTable& table);
+void RegisterStreamFamily(CommandTable& table);  // XADD XRANGE XDEL XTRIM ...
 void RegisterServerFamily(CommandTable& table);
 void RegisterInfo(CommandTable& table);  // server family, in info.cc
 void RegisterPersistenceFamily(CommandTable& table);
@@ -48,6 +49,7 @@ inline void RegisterBuiltinFamilies(CommandTable& table) {
   RegisterHashFamily(table);
   RegisterZSetFamily(table);
   RegisterGeoFamily(table);
+  RegisterStreamFamily(table);
   RegisterServerFamily(table);
   RegisterPersistenceFamily(table);
   RegisterAclFamily(table);

@@ -5,6 +5,7 @@
 #include "core/hash.h"
 #include "core/object.h"
 #include "core/set.h"
+#include "core/stream.h"
 #include "core/zset.h"
 
 namespace kv {
@@ -29,6 +30,11 @@ ScalarView EncodeForTransfer(const Entry& e, std::string* scratch, TransferForm*
         EncodeHashPairs(e, scratch);
       }
       return ScalarView::Nested(*scratch);
+    case ObjType::kStream:
+      *form = TransferForm::kStream;
+      scratch->clear();
+      static_cast<const Stream*>(e.container())->Serialize(scratch);
+      return ScalarView::Bytes(*scratch);
     default:
       *form = TransferForm::kValue;
       return WholeValue(e, scratch);
@@ -55,6 +61,10 @@ void StoreTransferred(Shard& to, std::string_view key, TransferForm form, const 
       return;
     case TransferForm::kHashTriples:
       StoreHashTriples(to, key, v.bytes, expire_at);
+      return;
+    case TransferForm::kStream:
+      if (std::unique_ptr<Stream> s = Stream::Deserialize(v.bytes))
+        to.SetContainer(key, static_cast<uint8_t>(Encoding::kStream), s.release(), expire_at);
       return;
   }
 }

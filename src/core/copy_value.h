@@ -24,6 +24,7 @@ enum class TransferForm : uint8_t {
   kZSet,         // a List of [member, score] pairs
   kHashPairs,    // a List of field, value, ...
   kHashTriples,  // a List of field, value, deadline (Int, -1 for none), ...: field TTLs
+  kStream,       // Bytes: Stream::Serialize's form (core/stream.h)
 };
 
 // The value of `e` and its form. The bytes are in *scratch, or (a string's) the entry's own,

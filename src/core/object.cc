@@ -98,6 +98,22 @@ ScalarView WholeValue(const Entry& e, std::string* scratch) {
     EncodeHash(e, scratch);
     return ScalarView::Nested(*scratch);
   }
+  if (Is(e, Encoding::kStream)) {
+    // A List of [id, [field, value, ...]]: what XRANGE - + answers.
+    const auto& s = *static_cast<const Stream*>(e.container());
+    AppendListHeader(static_cast<uint32_t>(s.length()), scratch);
+    StreamIterator it(s, {0, 0}, StreamID::Max(), false);
+    while (it.Next()) {
+      AppendListHeader(2, scratch);
+      AppendEncodedScalar(ScalarView::Bytes(it.id().ToString()), scratch);
+      AppendListHeader(2 * it.field_count(), scratch);
+      it.ForEachField([&](std::string_view f, std::string_view v) {
+        AppendEncodedScalar(ScalarView::Bytes(f), scratch);
+        AppendEncodedScalar(ScalarView::Bytes(v), scratch);
+      });
+    }
+    return ScalarView::Nested(*scratch);
+  }
   if (TypeOf(e) == ObjType::kZSet) {
     // A List of [member, score] pairs in order: what a snapshot stores and a native GET reads.
     ZSetRef z(const_cast<Entry*>(&e));

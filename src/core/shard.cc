@@ -188,7 +188,8 @@ void Shard::NoteReady(const Entry& e) {
   const KeyReadyListener listener = g_key_ready.load(std::memory_order_acquire);
   if (listener == nullptr) return;
   const ObjType type = TypeOf(e);
-  if (type == ObjType::kList || type == ObjType::kZSet) listener(*this, e.key(), type);
+  if (type == ObjType::kList || type == ObjType::kZSet || type == ObjType::kStream)
+    listener(*this, e.key(), type);
 }
 
 void Shard::Swap(size_t slot, Entry* old, Entry* fresh) {

@@ -140,6 +140,9 @@ class Shard {
   // and counts the write; an emptied collection deletes its key, as in Redis, with a "del"
   // keyspace event (so a handler emits its own event before calling this).
   void ContainerChanged(std::string_view key, int64_t delta, bool empty, int64_t now_ms);
+  // New entries were appended to the stream `e` (XADD): calls the key-ready listener, as a
+  // key that becomes a list does, so readers blocked on it can be served.
+  void NoteStreamAppend(const Entry& e) { NoteReady(e); }
   // A command re-encoded a container without changing its contents (SORT making a sorted set a
   // tree): accounts `delta` bytes; no write is counted, so nothing is logged.
   void ContainerReencoded(int64_t delta) { Account(delta); }
@@ -224,7 +227,7 @@ class Shard {
   void ForgetFieldTtl(const Entry* e);
   using NameSet = std::set<std::string, std::less<>>;
   NameSet::iterator EraseFieldTtlName(NameSet::iterator it);
-  // Calls the key-ready listener when `e` is a list or sorted set.
+  // Calls the key-ready listener when `e` is a list, a sorted set or a stream.
   void NoteReady(const Entry& e);
   // A change to `key`: counted for the log and seen by its watchers.
   void Wrote(std::string_view key) {

@@ -294,15 +294,15 @@ char* Stream::Grow(char* node, size_t add) {
   return grown;
 }
 
-bool Stream::NextId(const StreamID* use_id, bool seq_given, int64_t now_ms,
-                    StreamID* out) const {
+Stream::IdError Stream::NextId(const StreamID* use_id, bool seq_given, int64_t now_ms,
+                               StreamID* out) const {
   StreamID id;
   if (use_id && seq_given) {
     id = *use_id;
   } else if (use_id) {
     // "<ms>-*": the next sequence of that ms, or 0 for a new ms.
     if (last_id_.ms == use_id->ms) {
-      if (last_id_.seq == UINT64_MAX) return false;
+      if (last_id_.seq == UINT64_MAX) return IdError::kSeqExhausted;
       id = {last_id_.ms, last_id_.seq + 1};
     } else {
       id = {use_id->ms, 0};
@@ -313,12 +313,12 @@ bool Stream::NextId(const StreamID* use_id, bool seq_given, int64_t now_ms,
       id = {ms, 0};
     } else {
       id = last_id_;
-      if (!id.Incr()) return false;
+      if (!id.Incr()) return IdError::kNotGreater;
     }
   }
-  if (id <= last_id_) return false;
+  if (id <= last_id_) return IdError::kNotGreater;
   *out = id;
-  return true;
+  return IdError::kNone;
 }
 
 void Stream::Append(StreamID id, std::span<const std::string_view> fv) {

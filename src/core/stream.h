@@ -33,6 +33,7 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <memory>
 #include <optional>
 #include <span>
 #include <string>
@@ -207,10 +208,16 @@ class Stream {
   void set_max_deleted_id(StreamID id) { max_deleted_id_ = id; }
   void set_entries_added(uint64_t n) { entries_added_ = n; }
 
-  // The ID XADD would use: `use_id` null for "*"; seq_given false for "<ms>-*". False when
-  // that ID is not above last_id() (Redis's EDOM: "equal or smaller than the target stream
-  // top item"). The caller refuses an exhausted stream (last_id() max) first.
-  bool NextId(const StreamID* use_id, bool seq_given, int64_t now_ms, StreamID* out) const;
+  // Why NextId found no ID.
+  enum class IdError : uint8_t {
+    kNone,
+    kNotGreater,    // not above last_id(): "equal or smaller than the target stream top item"
+    kSeqExhausted,  // "<ms>-*" at the last sequence of that ms (Redis 7.0 answers it with
+                    // "Elements are too large to be stored")
+  };
+  // The ID XADD would use: `use_id` null for "*"; seq_given false for "<ms>-*". The caller
+  // refuses an exhausted stream (last_id() max) first.
+  IdError NextId(const StreamID* use_id, bool seq_given, int64_t now_ms, StreamID* out) const;
   // Appends an entry; `id` > last_id(), `fv` holds field, value, ... (an even count, >= 2).
   void Append(StreamID id, std::span<const std::string_view> fv);
   // Marks a live entry deleted (XDEL); false when there is none with `id`.
@@ -237,6 +244,14 @@ class Stream {
   // The group read past `id` (XREADGROUP delivering it): advances last_id and entries_read
   // by Redis's rules; nothing when `id` is not above the group's last_id.
   void AdvanceGroup(StreamGroup& g, StreamID id) const;
+
+  // The persisted form (core/stream_codec.cc): entries, metadata, groups with their PELs and
+  // consumers; no node layout, so a load follows today's node caps.
+  void Serialize(std::string* out) const;
+  // A stream from Serialize's bytes; nullptr for anything malformed (never trusts a count).
+  static std::unique_ptr<Stream> Deserialize(std::string_view in);
+  // A readable text of the whole stream (kv-check --dump).
+  std::string Describe() const;
 
   // Bytes held beyond the Stream object (nodes, map nodes, groups).
   size_t memory() const;

@@ -13,6 +13,7 @@
 #include "core/copy_value.h"
 #include "core/keyspace.h"
 #include "core/object.h"
+#include "core/stream.h"
 #include "core/value_encoding.h"
 #include "persist/files.h"
 #include "persist/format.h"
@@ -78,6 +79,7 @@ constexpr std::pair<uint8_t, TransferForm> kCollectionTypes[] = {
     {kSnapshotZSet, TransferForm::kZSet},
     {kSnapshotHash, TransferForm::kHashPairs},
     {kSnapshotHashTtl, TransferForm::kHashTriples},
+    {kSnapshotStream, TransferForm::kStream},
 };
 
 bool IsCollectionType(uint8_t type) {
@@ -104,6 +106,8 @@ TransferForm FormOfSnapshotType(uint8_t type) {
 // bytes that were never a value (a bug, or a file made by hand), and the element readers below
 // trust the counts they read. Never empty: an emptied collection has no key.
 const char* CheckCollection(uint8_t type, std::string_view raw) {
+  if (type == kSnapshotStream)
+    return Stream::Deserialize(raw) ? nullptr : "a stream's value is malformed";
   ScalarView v;
   if (!ReadRawChecked(static_cast<uint8_t>(ScalarType::kNested), raw, &v) ||
       v.bytes.size() < 5 || EncodedTypeOf(v.bytes) != EncodedType::kList ||

@@ -36,14 +36,18 @@ namespace kv::persist {
 inline constexpr std::string_view kSnapshotMagic = "KVSNAP01";
 // Version 2 added type bytes past the ScalarType ones (0-5) for the collections no native value
 // describes; each one's value is an encoded List. Version 3 added kSnapshotHashTtl. Version 4
-// added the 'F' frame (the function libraries). Versions 1 to 3 still load (with no library).
-inline constexpr uint32_t kSnapshotVersion = 4;
+// added the 'F' frame (the function libraries). Version 5 added kSnapshotStream. Versions 1 to
+// 4 still load (with no library before 4).
+inline constexpr uint32_t kSnapshotVersion = 5;
 inline constexpr uint8_t kSnapshotSet = 6;   // its members
 inline constexpr uint8_t kSnapshotZSet = 7;  // [member Bytes, score Float] pairs in order
 inline constexpr uint8_t kSnapshotHash = 8;  // alternating field (Bytes), value
 // A hash with field TTLs: field (Bytes), value, deadline (Int: absolute ms, -1 for none)
 // triples. A hash without any field TTL is still written as kSnapshotHash.
 inline constexpr uint8_t kSnapshotHashTtl = 9;
+// A stream: Bytes in Stream::Serialize's form (core/stream.h; docs/persistence.md), entries,
+// metadata and consumer groups.
+inline constexpr uint8_t kSnapshotStream = 10;
 std::string SnapshotName(uint64_t lsn);
 
 struct SnapshotInfo {
