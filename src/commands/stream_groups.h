@@ -9,32 +9,27 @@
 // again on replay), and a group's new position as XGROUP SETID ... ENTRIESREAD (docs/streams.md).
 #pragma once
 
+#include <initializer_list>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "commands/command.h"
+#include "commands/stream_family.h"
 #include "core/stream.h"
 
 namespace kv {
 
-class Entry;
+class CommandTable;
 
 namespace stream_cmd {
 
 // The stream at `key`, or nullptr when the key is missing; *wrong when it holds another type
 // (nothing is replied).
 Stream* Find(CommandContext& ctx, std::string_view key, bool* wrong);
-// A strict ID argument (no "-" / "+"), missing seq 0; replies the invalid ID error.
-bool ParseStrictIdOrReply(CommandContext& ctx, std::string_view arg, StreamID* id);
-// Redis's streamParseIntervalIDOrReply: "(" makes the bound exclusive.
-bool ParseIntervalIdOrReply(CommandContext& ctx, std::string_view arg, uint64_t missing_seq,
-                            StreamID* id, bool* exclusive);
-
-// [id, [field, value, ...]] of the iterator's entry.
-void SendEntry(ReplyBuilder& rb, const StreamIterator& it);
-// The entry `id` as SendEntry; false (nothing sent) when it is not a live entry.
-bool SendEntryById(ReplyBuilder& rb, const Stream& s, StreamID id);
+// The entry `id` as ReplyEntry; false (nothing sent) when it is not a live entry.
+bool ReplyEntryById(ReplyBuilder& rb, const Stream& s, StreamID id);
 
 // Logs the pending entry `id` of `group` (at key) as the XCLAIM that recreates it; a null
 // `p` for an entry dropped from the PEL.
@@ -43,9 +38,32 @@ void LogClaim(CommandContext& ctx, std::string_view key, std::string_view group,
 // Logs the group's position: XGROUP SETID key group <last ID> ENTRIESREAD <n>.
 void LogGroupPosition(CommandContext& ctx, std::string_view key, std::string_view group,
                       const StreamGroup& g);
-// Counts a change of the stream at `key` (its bytes were `before`): the dispatcher then logs
-// the command, and WATCH and blocked readers see the key changed.
-void NoteChanged(CommandContext& ctx, std::string_view key, Entry* e, size_t before);
+// "NOGROUP No such key '<key>' or consumer group '<group>'".
+std::string NoGroupError(std::string_view key, std::string_view group);
+// Redis's addReplySubcommandSyntaxError (cmd in upper case).
+std::string SubcommandSyntaxError(std::string_view sub, std::string_view cmd);
+
+// A subcommand of XGROUP / XINFO with Redis's arity for <cmd>|<name>.
+struct Subcommand {
+  std::string_view name;
+  int arity;
+};
+// The subcommand args[1] names, its arity checked as Redis's containers do; nullptr when
+// replied (unknown, wrong arity).
+const Subcommand* FindSubcommandOrReply(CommandContext& ctx, std::string_view cmd,
+                                        std::span<const Subcommand> subs);
+// A container's HELP reply: the usage line, `lines`, then HELP's own two.
+void ReplyHelp(CommandContext& ctx, std::string_view cmd,
+               std::initializer_list<std::string_view> lines);
+
+// The key of an XGROUP / XINFO call (their find_keys), for the dispatcher's lock: args[2], but
+// for HELP.
+void ContainerKey(std::span<const std::string_view> args, std::vector<size_t>* out);
+
+// Registered by RegisterStreamGroupFamily: XCLAIM XAUTOCLAIM (stream_claim_family.cc), XINFO
+// (stream_info_family.cc).
+void RegisterXClaim(CommandTable& t);
+void RegisterXInfo(CommandTable& t);
 
 }  // namespace stream_cmd
 }  // namespace kv

@@ -80,10 +80,10 @@ bool ParseReadArgs(CommandContext& ctx, ReadArgs* a) {
       a->streams_arg = i + 1;
       const size_t rest = argc - a->streams_arg;
       if (rest % 2 != 0) {
-        ctx.rb->SendError(fmt::format(
-            "ERR Unbalanced '{}' list of streams: for each stream key an ID or '{}' must be "
-            "specified.",
-            ctx.spec->name, a->group_read ? '>' : '$'));
+        // Redis 7.0's text, XREADGROUP's included.
+        ctx.rb->SendError(
+            "ERR Unbalanced XREAD list of streams: for each stream key an ID or '$' must be "
+            "specified.");
         return false;
       }
       a->n = rest / 2;
@@ -185,7 +185,7 @@ void ServeNew(CommandContext& ctx, const ReadArgs& a, const Serve& sv, StreamCon
       const StreamPending& p = sv.g->DeliverNew(id, c, ctx.now_ms);
       stream_cmd::LogClaim(ctx, key, a.group, *sv.g, id, &p);
     }
-    stream_cmd::SendEntryById(rb, *sv.s, id);
+    stream_cmd::ReplyEntryById(rb, *sv.s, id);
   }
   if (!ids.empty()) stream_cmd::LogGroupPosition(ctx, key, a.group, *sv.g);
 }
@@ -202,7 +202,7 @@ void ServeHistory(CommandContext& ctx, const ReadArgs& a, const Serve& sv, Strea
   ReplyBuilder& rb = *ctx.rb;
   rb.StartArray(static_cast<uint32_t>(ids.size()));
   for (StreamID id : ids) {
-    if (!stream_cmd::SendEntryById(rb, *sv.s, id)) {
+    if (!stream_cmd::ReplyEntryById(rb, *sv.s, id)) {
       // Pending, but deleted from the stream since: the ID with no fields, as Redis.
       rb.StartArray(2);
       rb.SendBulk(id.ToString());
@@ -285,7 +285,7 @@ void CmdXRead(CommandContext& ctx) {
         return;
       }
       ids[i] = kNewEntries;
-    } else if (!stream_cmd::ParseStrictIdOrReply(ctx, arg, &ids[i])) {
+    } else if (!stream_cmd::ParseIdOrReply(ctx, arg, 0, true, nullptr, &ids[i])) {
       return;
     }
   }
@@ -336,11 +336,10 @@ void CmdXRead(CommandContext& ctx) {
           ++n;
         rb.StartArray(n);
         StreamIterator it(*sv.s, start, StreamID::Max(), false);
-        for (uint32_t k = 0; k < n && it.Next(); ++k) stream_cmd::SendEntry(rb, it);
+        for (uint32_t k = 0; k < n && it.Next(); ++k) stream_cmd::ReplyEntry(rb, it);
         continue;
       }
-      Entry* e = ctx.ShardFor(key).Peek(key, ctx.now_ms);
-      const size_t before = ContainerBytes(*e);
+      const size_t before = sv.s->memory();
       StreamConsumer* c = sv.g->FindConsumer(a.consumer);
       bool changed = false;
       if (c) {
@@ -359,7 +358,7 @@ void CmdXRead(CommandContext& ctx) {
         ServeNew(ctx, a, sv, *c, count);
       }
       // Only the seen time moved: nothing to log (Redis does not propagate it either).
-      if (changed || ctx.effects.size() != logged) stream_cmd::NoteChanged(ctx, key, e, before);
+      if (changed || ctx.effects.size() != logged) stream_cmd::Changed(ctx, key, *sv.s, before);
     }
     if (blocking_call) StopWaiting(client);
     return;
