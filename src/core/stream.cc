@@ -20,7 +20,7 @@ struct NodeHeader {
   uint32_t bytes;    // used bytes, header included
   uint32_t count;    // entries, deleted ones included
   uint32_t live;     // entries not deleted
-  uint32_t entries;  // offset of the first entry (after the master fields)
+  uint32_t entries;  // offset of the first entry (after the master fields) | kSealed
   StreamID last;     // the last entry's ID, deleted or not (MINID trimming reads it)
 };
 
@@ -38,6 +38,13 @@ constexpr size_t kMapNodeBytes = 64;
 
 NodeHeader* Hdr(char* n) { return reinterpret_cast<NodeHeader*>(n); }
 const NodeHeader* Hdr(const char* n) { return reinterpret_cast<const NodeHeader*>(n); }
+
+// A compacted node takes no more entries (its header's last ID is no longer its last stored
+// entry, which appends would delta-encode against): as in Redis, where a node that is not the
+// last one is full, an entry after it opens a new node. Kept in the top bit of `entries`
+// (a node is at most about 2 GB, its master fields far less).
+constexpr uint32_t kSealed = 1u << 31;
+uint32_t EntriesOffset(const NodeHeader* h) { return h->entries & ~kSealed; }
 
 void PutVarint(std::string& out, uint64_t v) {
   while (v >= 0x80) {
@@ -168,7 +175,10 @@ struct EntryPos {
 class NodeWalker {
  public:
   NodeWalker(const char* node, StreamID master)
-      : n_(node), master_(master), off_(Hdr(node)->entries), nfields_(MasterFieldCount(node)) {}
+      : n_(node),
+        master_(master),
+        off_(EntriesOffset(Hdr(node))),
+        nfields_(MasterFieldCount(node)) {}
   bool Next(EntryPos* e) {
     if (idx_ == Hdr(n_)->count) return false;
     const char* p = n_ + off_;
@@ -346,7 +356,7 @@ void Stream::Append(StreamID id, std::span<const std::string_view> fv) {
   if (!new_node) {
     const char* tail = std::prev(nodes_.end())->second;
     const NodeHeader* h = Hdr(tail);
-    new_node = max_entries != 0 && h->count >= max_entries;
+    new_node = (h->entries & kSealed) || (max_entries != 0 && h->count >= max_entries);
     if (!new_node) {
       EncodeEntry(scratch, tail, h->count == 0, h->last, id, fv);
       new_node = h->bytes + scratch.size() > max_bytes;
@@ -450,7 +460,7 @@ void Stream::RefreshFirstId() {
 void Stream::Compact(NodeMap::iterator it) {
   const char* old = it->second;
   const NodeHeader* oh = Hdr(old);
-  std::string out(old, oh->entries);
+  std::string out(old, EntriesOffset(oh));
   std::vector<std::string> values;
   std::vector<std::string_view> fv;
   NodeWalker w(old, it->first);
@@ -488,6 +498,7 @@ void Stream::Compact(NodeMap::iterator it) {
   h->bytes = static_cast<uint32_t>(out.size());
   h->count = live;
   h->live = live;
+  h->entries |= kSealed;
   node_bytes_ += malloc_usable_size(node);
   DropNode(it);
   nodes_.emplace(first, node);
