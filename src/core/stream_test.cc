@@ -301,6 +301,24 @@ TEST_CASE("stream nodes follow the entry and byte caps; compaction keeps order")
   CheckSame(b, mb);
 }
 
+TEST_CASE("stream: a compacted node left last takes no appends (fuzz_stream found it)") {
+  NodeLimits limits(0, 4);
+  Stream s;
+  Model m;
+  for (uint64_t i = 1; i <= 6; ++i) Add(s, m, {i, 0}, {{"f", std::string(i, 'v')}});
+  // Node 1-4 compacted down to entry 1 (its last ID stays 4); then the last node (5, 6)
+  // emptied and dropped: appends must not be delta-encoded against 4 after entry 1.
+  for (uint64_t i : {2, 3, 4, 5, 6}) {
+    CHECK(s.Delete({i, 0}));
+    m.erase({i, 0});
+  }
+  CHECK(s.node_count() == 1);
+  Add(s, m, {7, 3}, {{"g", "x"}});
+  Add(s, m, {7, 4}, {{"f", "y"}});
+  CHECK(s.node_count() == 2);
+  CheckSame(s, m);
+}
+
 TEST_CASE("stream trimming matches Redis's streamTrim") {
   NodeLimits limits(0, 10);
   auto fill = [](Stream& s, Model& m) {
