@@ -72,7 +72,7 @@ extern "C" {
 #define KV_OBJ_ZSET 4
 #define KV_OBJ_HASH 5
 #define KV_OBJ_NULL 6   /* a native client's Null */
-#define KV_OBJ_STREAM 7
+#define KV_OBJ_STREAM 7 /* no stream calls yet; KeyValue reads its entries as a List */
 
 /* List ends (API version 3). */
 #define KV_LIST_HEAD 0

@@ -12,6 +12,7 @@
 
 #include "commands/stream_family.h"
 
+#include <charconv>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -50,9 +51,10 @@ void ReplyEntry(ReplyBuilder& rb, const StreamIterator& it) {
   rb.StartArray(2);
   char buf[48];
   const StreamID id = it.id();
-  const int n = snprintf(buf, sizeof buf, "%lu-%lu", static_cast<unsigned long>(id.ms),
-                         static_cast<unsigned long>(id.seq));
-  rb.SendBulk({buf, static_cast<size_t>(n)});
+  char* end = std::to_chars(buf, buf + 20, id.ms).ptr;
+  *end++ = '-';
+  end = std::to_chars(end, buf + sizeof buf, id.seq).ptr;
+  rb.SendBulk({buf, static_cast<size_t>(end - buf)});
   rb.StartArray(2 * it.field_count());
   it.ForEachField([&](std::string_view f, std::string_view v) {
     rb.SendBulk(f);

@@ -179,6 +179,13 @@ class NodeWalker {
         master_(master),
         off_(EntriesOffset(Hdr(node))),
         nfields_(MasterFieldCount(node)) {}
+  // Resumes a walk where one stopped (off(), idx(), prev() of it).
+  NodeWalker(const char* node, StreamID master, uint32_t off, uint32_t idx, StreamID prev)
+      : n_(node), master_(master), off_(off), nfields_(MasterFieldCount(node)), idx_(idx),
+        prev_(prev) {}
+  uint32_t off() const { return off_; }
+  uint32_t idx() const { return idx_; }
+  StreamID prev() const { return prev_; }
   bool Next(EntryPos* e) {
     if (idx_ == Hdr(n_)->count) return false;
     const char* p = n_ + off_;
@@ -576,10 +583,14 @@ StreamIterator::StreamIterator(const Stream& s, StreamID start, StreamID end, bo
   LoadNode();
 }
 
-// Collects the current node's live entries within the range into entries_.
+// Reverse: collects the current node's live entries within the range into entries_. Forward:
+// starts a lazy walk of the node (a COUNT 10 read decodes about 10 entries, not the node).
 bool StreamIterator::LoadNode() {
   entries_.clear();
   pos_ = 0;
+  walk_off_ = EntriesOffset(Hdr(node_->second));
+  walk_idx_ = 0;
+  if (!reverse_) return true;
   NodeWalker w(node_->second, node_->first);
   EntryPos e;
   while (w.Next(&e) && e.id <= end_) {
@@ -590,8 +601,31 @@ bool StreamIterator::LoadNode() {
 
 bool StreamIterator::Next() {
   while (!done_) {
-    if (pos_ < entries_.size()) {
-      const auto& [off, id] = entries_[reverse_ ? entries_.size() - 1 - pos_ : pos_];
+    if (!reverse_) {
+      NodeWalker w(node_->second, node_->first, walk_off_, walk_idx_, walk_prev_);
+      EntryPos e;
+      bool found = false;
+      while (w.Next(&e)) {
+        if (e.id > end_) {
+          done_ = true;
+          break;
+        }
+        if (e.id >= start_ && !(e.flags & kDeleted)) {
+          found = true;
+          break;
+        }
+      }
+      walk_off_ = w.off();
+      walk_idx_ = w.idx();
+      walk_prev_ = w.prev();
+      if (found) {
+        off_ = e.off;
+        id_ = e.id;
+        return true;
+      }
+      if (done_) break;
+    } else if (pos_ < entries_.size()) {
+      const auto& [off, id] = entries_[entries_.size() - 1 - pos_];
       ++pos_;
       off_ = off;
       id_ = id;

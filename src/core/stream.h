@@ -179,9 +179,13 @@ class StreamIterator {
   bool reverse_;
   bool done_ = false;
   NodeMap::const_iterator node_;
-  // Entries of the current node as (offset, ID), walked backward in reverse.
+  // Reverse: the current node's entries in range as (offset, ID), walked backward.
   std::vector<std::pair<uint32_t, StreamID>> entries_;
   size_t pos_ = 0;
+  // Forward: where the lazy walk of the current node stands.
+  uint32_t walk_off_ = 0;
+  uint32_t walk_idx_ = 0;
+  StreamID walk_prev_;
   StreamID id_;
   uint32_t off_ = 0;  // the current entry's flags byte
 };

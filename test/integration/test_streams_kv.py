@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import random
 import subprocess
+import sys
 import threading
 import time
 from pathlib import Path
@@ -15,8 +16,11 @@ from pathlib import Path
 import pytest
 import redis
 
-from conftest import KV_BIN
+from conftest import KV_BIN, REPO_ROOT
 from persist_util import wait_save_done
+
+sys.path.insert(0, str(REPO_ROOT / "clients" / "python"))
+import kvclient  # noqa: E402
 
 KV_CHECK = str(Path(KV_BIN).parent / "kv-check")
 
@@ -221,3 +225,23 @@ def test_memory_accounting_follows_the_stream(kv):
     used = int(c.info("memory")["used_memory"])
     c.delete("s")
     assert int(c.info("memory")["used_memory"]) < used
+
+
+@pytest.mark.kv_only
+def test_native_protocol_reads_and_writes_streams(kv_server):
+    """Stream commands run through the same command table over the native protocol; a native
+    GET of a stream reads its entries as a List of [id, [field, value, ...]]."""
+    s = kv_server(native_port="auto")
+    n = kvclient.connect(f"kv://127.0.0.1:{s.native_port}")
+    r = s.client()
+    try:
+        assert n.call("XADD", "s", "1-1", "job", 7, "state", "done") == b"1-1"
+        r.xadd("s", {"a": "1"}, id="2-0")
+        assert n.call("XLEN", "s") == 2
+        assert r.xrange("s") == [("1-1", {"job": "7", "state": "done"}), ("2-0", {"a": "1"})]
+        assert n.get("s") == [[b"1-1", [b"job", b"7", b"state", b"done"]], [b"2-0", [b"a", b"1"]]]
+        with pytest.raises(redis.ResponseError, match="^WRONGTYPE"):
+            r.get("s")
+    finally:
+        n.close()
+        r.close()
