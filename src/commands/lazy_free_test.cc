@@ -67,6 +67,24 @@ TEST_CASE("DEL, overwrite and FLUSHALL of a big set free it on the background th
   CHECK(h.Run({"DBSIZE"}) == test::Int(0));
 }
 
+TEST_CASE("A big stream is freed on the background thread, a small one inline") {
+  Harness h;
+  auto fill = [&](const std::string& key, int n) {
+    for (int i = 1; i <= n; ++i) {
+      const std::string id = std::to_string(i) + "-1";
+      h.Run({"XADD", key, id, "payload", std::string(40, 'p')});
+    }
+  };
+  CHECK(FreedLazily([&] {
+          fill("big", 3000);  // about 130 KB of nodes
+          CHECK(h.Run({"DEL", "big"}) == test::Int(1));
+        }) == 1);
+  CHECK(FreedLazily([&] {
+          fill("small", 50);
+          CHECK(h.Run({"DEL", "small"}) == test::Int(1));
+        }) == 0);
+}
+
 TEST_CASE("Small collections and packs are freed inline") {
   Harness h;
   CHECK(FreedLazily([&] {

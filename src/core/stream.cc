@@ -415,29 +415,23 @@ bool Stream::Contains(StreamID id) const {
 }
 
 bool Stream::Delete(StreamID id) {
-  auto it = nodes_.upper_bound(id);
-  if (it == nodes_.begin()) return false;
-  --it;
+  // Found as a range walk finds it (Redis's streamDeleteItem does the same).
+  StreamIterator found(*this, id, id, false);
+  if (!found.Next()) return false;
+  const NodeMap::const_iterator it = found.node_;
   char* node = it->second;
-  NodeWalker w(node, it->first);
-  EntryPos e;
-  while (w.Next(&e) && e.id <= id) {
-    if (e.id != id) continue;
-    if (e.flags & kDeleted) return false;
-    node[e.off] = static_cast<char>(e.flags | kDeleted);
-    NodeHeader* h = Hdr(node);
-    --h->live;
-    --length_;
-    if (id > max_deleted_id_) max_deleted_id_ = id;
-    if (h->live == 0) {
-      DropNode(it);
-    } else if (std::next(it) != nodes_.end() && h->count - h->live > h->live) {
-      Compact(it);
-    }
-    if (id == first_id_) RefreshFirstId();
-    return true;
+  node[found.off_] = static_cast<char>(node[found.off_] | kDeleted);
+  NodeHeader* h = Hdr(node);
+  --h->live;
+  --length_;
+  if (id > max_deleted_id_) max_deleted_id_ = id;
+  if (h->live == 0) {
+    DropNode(it);
+  } else if (std::next(it) != nodes_.end() && h->count - h->live > h->live) {
+    Compact(it);
   }
-  return false;
+  if (id == first_id_) RefreshFirstId();
+  return true;
 }
 
 void Stream::ShrinkToFit(NodeMap::iterator it) {
@@ -448,7 +442,7 @@ void Stream::ShrinkToFit(NodeMap::iterator it) {
   node_bytes_ -= usable - malloc_usable_size(it->second);
 }
 
-void Stream::DropNode(NodeMap::iterator it) {
+void Stream::DropNode(NodeMap::const_iterator it) {
   node_bytes_ -= malloc_usable_size(it->second);
   free(it->second);
   nodes_.erase(it);
@@ -464,7 +458,7 @@ void Stream::RefreshFirstId() {
 // Rewrites a node without its deleted entries, keyed by its first live one. Its last ID
 // stays (MINID trimming decides on it as Redis does on its node's last entry) and so do its
 // master fields.
-void Stream::Compact(NodeMap::iterator it) {
+void Stream::Compact(NodeMap::const_iterator it) {
   const char* old = it->second;
   const NodeHeader* oh = Hdr(old);
   std::string out(old, EntriesOffset(oh));
@@ -593,8 +587,8 @@ bool StreamIterator::LoadNode() {
   if (!reverse_) return true;
   NodeWalker w(node_->second, node_->first);
   EntryPos e;
-  while (w.Next(&e) && e.id <= end_) {
-    if (e.id >= start_ && !(e.flags & kDeleted)) entries_.emplace_back(e.off, e.id);
+  while (w.Next(&e)) {
+    if (!(e.flags & kDeleted) && e.id <= end_) entries_.emplace_back(e.off, e.id);  // see Next()
   }
   return !entries_.empty();
 }
@@ -606,14 +600,16 @@ bool StreamIterator::Next() {
       EntryPos e;
       bool found = false;
       while (w.Next(&e)) {
+        // Only live entries are compared with the bounds, as in Redis's iterator: a deleted
+        // entry may hold an ID above later ones (XSETID may move the last ID back below a
+        // deleted entry's once no live entry is above it).
+        if ((e.flags & kDeleted) || e.id < start_) continue;
         if (e.id > end_) {
           done_ = true;
           break;
         }
-        if (e.id >= start_ && !(e.flags & kDeleted)) {
-          found = true;
-          break;
-        }
+        found = true;
+        break;
       }
       walk_off_ = w.off();
       walk_idx_ = w.idx();
@@ -627,23 +623,26 @@ bool StreamIterator::Next() {
     } else if (pos_ < entries_.size()) {
       const auto& [off, id] = entries_[entries_.size() - 1 - pos_];
       ++pos_;
+      if (id < start_) {
+        done_ = true;
+        break;
+      }
       off_ = off;
       id_ = id;
       return true;
     }
+    // The walk ends on a live entry past the range, as Redis's does, not on a node's key: a
+    // node's key orders it among the others except after XSETID moved the last ID back below
+    // a deleted entry's (then Redis's radix tree and this map keep the same odd order).
     if (reverse_) {
-      if (node_ == s_->nodes_.begin() || node_->first <= start_) {
+      if (node_ == s_->nodes_.begin()) {
         done_ = true;
         break;
       }
       --node_;
-      if (Hdr(node_->second)->last < start_) {
-        done_ = true;
-        break;
-      }
     } else {
       ++node_;
-      if (node_ == s_->nodes_.end() || node_->first > end_) {
+      if (node_ == s_->nodes_.end()) {
         done_ = true;
         break;
       }

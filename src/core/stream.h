@@ -265,10 +265,10 @@ class Stream {
  private:
   friend class StreamIterator;
   using NodeMap = std::map<StreamID, char*>;
-  void DropNode(NodeMap::iterator it);
+  void DropNode(NodeMap::const_iterator it);
   void ShrinkToFit(NodeMap::iterator it);
   void RefreshFirstId();
-  void Compact(NodeMap::iterator it);
+  void Compact(NodeMap::const_iterator it);
   char* Grow(char* node, size_t add);
 
   NodeMap nodes_;

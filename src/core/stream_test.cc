@@ -319,6 +319,26 @@ TEST_CASE("stream: a compacted node left last takes no appends (fuzz_stream foun
   CheckSame(s, m);
 }
 
+TEST_CASE("stream: a deleted entry above later ones (XSETID moved back) is no range bound") {
+  Stream s;
+  Model m;
+  Add(s, m, {5, 0}, {{"f", "a"}});
+  Add(s, m, {9, 9}, {{"f", "b"}});
+  CHECK(s.Delete({9, 9}));
+  m.erase({9, 9});
+  s.set_last_id({6, 0});  // XSETID may go back to the last live entry's ID or above
+  Add(s, m, {7, 0}, {{"f", "c"}});
+  Add(s, m, {8, 0}, {{"f", "d"}});
+  CheckSame(s, m);
+  CHECK(Range(s, {6, 0}, {7, 5}, false) == ModelRange(m, {6, 0}, {7, 5}, false));
+  CHECK(Range(s, {6, 0}, {7, 5}, true) == ModelRange(m, {6, 0}, {7, 5}, true));
+  CHECK(s.Contains({8, 0}));
+  CHECK(s.Delete({8, 0}));
+  CHECK(!s.Delete({9, 9}));
+  m.erase({8, 0});
+  CheckSame(s, m);
+}
+
 TEST_CASE("stream trimming matches Redis's streamTrim") {
   NodeLimits limits(0, 10);
   auto fill = [](Stream& s, Model& m) {
