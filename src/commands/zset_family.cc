@@ -47,7 +47,9 @@ bool ParseScore(std::string_view s, double* out) {
 }
 
 bool Resp3(const CommandContext& ctx) {
-  return ctx.rb->keeps_types() || (ctx.client && ctx.client->resp.load() > 2);
+  // The reply's protocol, not the client's: a script answers RESP2 shapes to the Lua code of
+  // a RESP3 client unless it called redis.setresp(3) (BullMQ reads ZRANGE WITHSCORES flat).
+  return ctx.rb->keeps_types() || !ctx.rb->flat_pairs();
 }
 
 std::string_view MemberArg(const CommandContext& ctx, size_t pos, char* buf) {

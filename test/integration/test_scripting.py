@@ -148,6 +148,22 @@ def test_resp3_script_reply_to_resp2_client(kv):
         ["f", "v"]
 
 
+def test_resp3_client_scripts_see_resp2_score_pairs(kv):
+    """A script runs in RESP2 whatever its client speaks: score pairs come flat to Lua (BullMQ,
+    whose ioredis speaks RESP3, reads the next delayed job's score as result[2])."""
+    with kv.raw() as r:
+        r.call("HELLO", "3")
+        r.call("ZADD", "z", "5", "a", "7", "b")
+        body = ("local r = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES') "
+                "return {#r, r[1], r[2]}")
+        assert r.call("EVAL", body, "1", "z") == [2, b"a", b"5"]
+        body = ("local r = redis.call('ZPOPMIN', KEYS[1]) return {#r, r[1], r[2]}")
+        assert r.call("EVAL", body, "1", "z") == [2, b"a", b"5"]
+        body = ("redis.setresp(3) local r = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES') "
+                "return {#r, r[1][1], tostring(r[1][2]['double'])}")
+        assert r.call("EVAL", body, "1", "z") == [1, b"b", b"7"]
+
+
 def test_redis_cli_eval(kv):
     out = kv.cli("EVAL", "redis.call('set', KEYS[1], ARGV[1]); return redis.call('get', KEYS[1])",
                  "1", "k", "hello")
