@@ -27,6 +27,10 @@ bool ScriptBusy();
 // on that very thread, so taking one would deadlock.
 bool AllowedWhileScriptBusy(std::string_view name, std::string_view sub);
 
+// True on a thread while a command a script called (redis.call) runs: Redis's CLIENT_LUA,
+// which XREAD / XREADGROUP check to refuse BLOCK.
+bool InScriptCall();
+
 // A script runs on its client's I/O loop, which cannot turn meanwhile; so past
 // busy-reply-threshold the script itself hands control to `serve` every few milliseconds, and
 // the server answers the loop's other clients from there (as Redis's

@@ -53,6 +53,7 @@ scripting::ScriptCache& Cache() {
 }
 
 std::atomic<int> g_busy_scripts{0};
+thread_local bool t_in_script_call = false;
 std::atomic<int> g_busy_functions{0};  // of them, FCALLs
 
 struct LoopServer {
@@ -136,7 +137,9 @@ class Host final : public scripting::ScriptHost {
       return;
     }
     if (spec->has(kCmdWrite)) wrote_.store(true, std::memory_order_release);
+    t_in_script_call = true;
     batch_->Run(*spec, argv, {}, rb);
+    t_in_script_call = false;
   }
 
   int AclCheck(std::span<const std::string_view> argv) override {
@@ -450,6 +453,8 @@ void SetServeLoopWhileBusy(ServeLoopWhileBusy serve, void* arg) {
 }
 
 bool ServingLoopWhileBusy() { return t_loop_server.serving; }
+
+bool InScriptCall() { return t_in_script_call; }
 
 bool AllowedWhileScriptBusy(std::string_view name, std::string_view sub) {
   if (name == "script" || name == "function")

@@ -15,7 +15,8 @@
 // ">" readers of one group also queue, per key and group, in the order they blocked
 // (blocking::Wait): only the first of the queue may take new entries, and it wakes the next
 // when it leaves, so one new entry goes to one consumer, first blocked first served. Inside
-// MULTI or a script a blocking read answers at once, as at its timeout.
+// MULTI a blocking read answers at once, as at its timeout; a script's BLOCK is refused, as by
+// Redis 7.0.
 #include <fmt/format.h>
 
 #include <string>
@@ -27,6 +28,7 @@
 #include "commands/command_table.h"
 #include "commands/errors.h"
 #include "commands/families.h"
+#include "commands/scripting.h"
 #include "commands/stream_groups.h"
 #include "core/object.h"
 #include "core/shard.h"
@@ -59,6 +61,11 @@ bool ParseReadArgs(CommandContext& ctx, ReadArgs* a) {
     const size_t more = argc - i - 1;
     const std::string_view o = ctx.args[i];
     if (EqualsIgnoreCase(o, "BLOCK") && more) {
+      if (InScriptCall()) {
+        ctx.rb->SendError(fmt::format(
+            "ERR {} command is not allowed with BLOCK option from scripts", ctx.args[0]));
+        return false;
+      }
       int64_t t;
       ++i;
       if (!ParseRangeOrReply(ctx, ctx.args[i], INT64_MIN, INT64_MAX,

@@ -2,7 +2,7 @@
 woken by an XADD from another connection (on any I/O thread); "$" reads only what comes after
 the call; one new entry goes to one blocked consumer of a group, first blocked first served;
 BLOCK 0 waits for ever; timeouts answer a null array; a deleted stream or destroyed group is
-answered as Redis 7.0 answers; MULTI and scripts do not block; CLIENT UNBLOCK. Tests not marked
+answered as Redis 7.0 answers; MULTI does not block and scripts refuse BLOCK; CLIENT UNBLOCK. Tests not marked
 kv_only run against redis-server too."""
 
 from __future__ import annotations
@@ -100,13 +100,21 @@ def test_deleted_stream_and_destroyed_group(kv):
     assert w.join() == [["s", [("9-1", {"f": "v"})]]]
 
 
-def test_multi_does_not_block(kv):
+def test_multi_does_not_block_and_scripts_refuse_block(kv):
     r = kv.client()
     r.xgroup_create("s", "g", "$", mkstream=True)
     p = r.pipeline(transaction=True)
     p.xread({"s": "$"}, block=0)
     p.xreadgroup("g", "c", {"s": ">"}, block=0)
     assert p.execute() == [[], []]
+    for call, name in [("'xread', 'BLOCK', 0, 'STREAMS', 's', '$'", "xread"),
+                       ("'XREADGROUP', 'GROUP', 'g', 'c', 'BLOCK', 0, 'STREAMS', 's', '>'",
+                        "XREADGROUP")]:
+        with pytest.raises(redis.ResponseError) as e:
+            r.eval(f"return redis.call({call})", 0)
+        assert str(e.value).startswith(
+            f"{name} command is not allowed with BLOCK option from scripts"), str(e.value)
+    assert r.eval("return redis.call('XREAD', 'STREAMS', 's', '0')", 0) is None
 
 
 def test_client_unblock(kv):
