@@ -321,6 +321,9 @@ void CmdXRead(CommandContext& ctx) {
       if (LastValidId(*s, &max) && max > ids[i]) serve.push_back({i, s, nullptr, ids[i], false});
     }
   }
+  // A woken reader answers one key, as Redis serves a blocked reader from the key whose write
+  // woke it.
+  if (rerun && serve.size() > 1) serve.resize(1);
   if (!serve.empty()) {
     ReplyBuilder& rb = *ctx.rb;
     const bool pairs = rb.flat_pairs();  // RESP2: [key, entries] pairs; else a map

@@ -27,6 +27,16 @@ def test_xread_block_is_woken_by_xadd(kv):
     assert r.xread({"s": "0"}, block=0) == [["s", [("1-1", {"old": "1"})]]]
 
 
+def test_a_woken_reader_answers_the_key_that_got_an_entry(kv):
+    r = kv.client()
+    r.xgroup_create("a", "g", "$", mkstream=True)
+    r.xgroup_create("b", "g", "$", mkstream=True)
+    w = Blocked(kv, "XREADGROUP", "GROUP", "g", "c", "BLOCK", "0", "STREAMS", "a", "b", ">", ">")
+    wait_blocked(r, 1)
+    r.xadd("b", {"f": "v"}, id="1-1")
+    assert w.join() == [["b", [("1-1", {"f": "v"})]]]
+
+
 def test_dollar_reads_only_what_comes_after(kv):
     r = kv.client()
     r.xadd("s", {"n": "1"}, id="1-1")
