@@ -3,8 +3,9 @@
 //      written as "<ms>-<seq>" in canonical digits reads back from its own text.
 //   1: a stream's persisted form (snapshots, COPY) for Stream::Deserialize; one that loads
 //      serializes to bytes that load and serialize to themselves.
-//   2: a script of appends, deletes, trims and range walks on a small stream, checked against a
-//      std::map model after every step (length, first ID, both walk orders).
+//   2: a script of appends, deletes, trims, XSETID-like moves of the last ID back to the last
+//      live entry, and range walks on a small stream, checked against a std::map model after
+//      every step (length, first ID, both walk orders).
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
@@ -49,7 +50,10 @@ void FuzzPersisted(std::string_view in) {
 
 using Model = std::map<StreamID, std::string>;
 
-void Check(const Stream& s, const Model& m) {
+// `ordered`: the walks come in ID order. Not after the last ID moved back below a deleted
+// entry's: a node keyed by that entry may then sort after newer ones, in Redis's radix tree as
+// in this map, and walks follow the nodes.
+void Check(const Stream& s, const Model& m, bool ordered) {
   FUZZ_CHECK(s.length() == m.size());
   FUZZ_CHECK(s.first_id() == (m.empty() ? StreamID{} : m.begin()->first));
   for (const bool rev : {false, true}) {
@@ -63,6 +67,7 @@ void Check(const Stream& s, const Model& m) {
     }
     FUZZ_CHECK(seen.size() == m.size());
     if (rev) std::reverse(seen.begin(), seen.end());
+    if (!ordered) std::sort(seen.begin(), seen.end());
     size_t i = 0;
     for (const auto& [id, v] : m) FUZZ_CHECK(seen[i++] == id);
   }
@@ -74,9 +79,21 @@ void FuzzOps(std::string_view in) {
   Stream s;
   Model m;
   StreamID next{1, 0};
+  bool ordered = true;
   for (size_t i = 1; i + 1 < in.size(); i += 2) {
     const auto op = static_cast<uint8_t>(in[i]);
     const auto arg = static_cast<uint8_t>(in[i + 1]);
+    if (op % 8 == 7) {
+      // XSETID back to the last live entry: later appends land below deleted entries' IDs.
+      const StreamID to = m.empty() ? StreamID{} : m.rbegin()->first;
+      if (!to.IsZero()) {
+        s.set_last_id(to);
+        next = to;
+        ordered = false;
+      }
+      Check(s, m, ordered);
+      continue;
+    }
     switch (op % 4) {
       case 0:
       case 1: {
@@ -98,6 +115,7 @@ void FuzzOps(std::string_view in) {
         break;
       }
       default: {
+        if (!ordered) break;  // trims go in node order, which the model no longer follows
         StreamTrim t;
         t.strategy = (arg & 1) ? StreamTrim::kMinId : StreamTrim::kMaxLen;
         t.approx = (arg & 2) != 0;
@@ -112,7 +130,7 @@ void FuzzOps(std::string_view in) {
           FUZZ_CHECK(m.empty() || m.begin()->first >= t.minid);
       }
     }
-    Check(s, m);
+    Check(s, m, ordered);
   }
   FUZZ_CHECK(s.CountNodeMemory() <= s.memory());
 }

@@ -7,7 +7,8 @@ syntax errors. Every reply must be byte-identical.
 `*` IDs (the clock) are not drawn: `<ms>-*` covers the same generation rules deterministically.
 Values stay short, so a node closes at stream-node-max-entries (100) on both servers, whatever
 their byte layouts, and `~` trimming (whole nodes) removes the same entries; a smaller
-stream-node-max-entries on both servers runs the node edges more often."""
+stream-node-max-entries on both servers runs the node edges more often. One run per seed
+speaks RESP3 (null arrays, maps in HELLO)."""
 
 from __future__ import annotations
 
@@ -136,12 +137,14 @@ def sequence(seed: int) -> list:
     return [gen.command() for _ in range(STEPS)]
 
 
-@pytest.mark.parametrize("node_entries", [100, 7])
+@pytest.mark.parametrize("node_entries,protocol", [(100, 2), (7, 2), (100, 3)])
 @pytest.mark.parametrize("seed", SEEDS)
-def test_random_stream_sequences_reply_as_redis(kv, redis_ref, seed, node_entries):
+def test_random_stream_sequences_reply_as_redis(kv, redis_ref, seed, node_entries, protocol):
     commands = sequence(seed)
     with kv.raw() as ours, redis_ref.raw() as theirs:
         for conn in (ours, theirs):
+            if protocol == 3:
+                assert conn.call(b"HELLO", b"3")
             assert conn.call(b"CONFIG", b"SET", b"stream-node-max-entries",
                              str(node_entries).encode()) == b"OK"
         try:
