@@ -9,7 +9,9 @@
 // (the shard's key-ready hook, SWAPDB) wakes the queue's first waiter; a waiter that leaves
 // (served, timed out, unblocked, disconnected) wakes the next one of every queue it led, which
 // re-checks the key. Waking crosses I/O threads through the waker the server installs (a post to
-// the client's loop); nothing here touches a connection.
+// the client's loop); nothing here touches a connection. XREADGROUP ">" readers queue here too
+// (kind kStream, "<key>\0<group>" as the key) for their order only: they are woken through
+// WaitOnKeyChanges (commands/stream_read_family.cc).
 #pragma once
 
 #include <cstddef>
