@@ -99,6 +99,13 @@ def test_deleted_stream_and_destroyed_group(kv):
     r.xgroup_destroy("s", "g")
     w.join()
     assert str(w.error) == "NOGROUP the consumer group this client was blocked on no longer exists"
+    # An expiry deletes the stream too.
+    r.xgroup_create("s", "g", "$", mkstream=True)
+    w = Blocked(kv, "XREADGROUP", "GROUP", "g", "c", "BLOCK", "0", "STREAMS", "s", ">")
+    wait_blocked(r, 1)
+    r.pexpire("s", 50)
+    w.join()
+    assert str(w.error) == "UNBLOCKED the stream key no longer exists"
     # XREAD keeps waiting when its key is deleted or becomes another type.
     w = Blocked(kv, "XREAD", "BLOCK", "0", "STREAMS", "s", "$")
     wait_blocked(r, 1)
