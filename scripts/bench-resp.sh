@@ -29,8 +29,8 @@
 #   PUBLISH_PAYLOAD  message of the publish tests (default "hello")
 #   PIPELINES   pipeline depths to run (default "1 16")
 #   MEM_KEYS    requests for the memory test (default 1000000)
-#   MEM_SHAPES  collection memory shapes (scripts/lib/mem-shapes.awk; default all four,
-#               "lists hashes set zset"; empty for none)
+#   MEM_SHAPES  collection memory shapes (scripts/lib/mem-shapes.awk; default all six,
+#               "lists hashes set zset stream streams"; empty for none)
 #   KV_THREADS  kv-server --threads (default: the server's own default, "auto")
 #   KV_BIN      kv-server binary (default: build it, then build/kv-server)
 #   KV_EXTRA_ARGS extra kv-server arguments (word-split)
@@ -288,12 +288,14 @@ read -r R_KEYS R_RSS R_USED < <(mem_one redis "$REDIS_PORT" "$REDIS_PID")
 # Each collection shape is loaded into a fresh pair of servers through redis-cli --pipe (a
 # flushed server keeps the RSS of what it held before); figures are RSS and used_memory growth
 # per element (the memory table).
-declare -A SHAPE_CMD=([lists]=rpush [hashes]=hset [set]=sadd [zset]=zadd)
-declare -A SHAPE_ELEMENTS=([lists]=2000000 [hashes]=1000000 [set]=1000000 [zset]=1000000)
-MEM_SHAPES="${MEM_SHAPES-lists hashes set zset}"
+declare -A SHAPE_CMD=([lists]=rpush [hashes]=hset [set]=sadd [zset]=zadd [stream]=xadd
+                      [streams]=xadd)
+declare -A SHAPE_ELEMENTS=([lists]=2000000 [hashes]=1000000 [set]=1000000 [zset]=1000000
+                           [stream]=1000000 [streams]=1000000)
+MEM_SHAPES="${MEM_SHAPES-lists hashes set zset stream streams}"
 for shape in $MEM_SHAPES; do
   if [ -z "${SHAPE_CMD[$shape]+x}" ]; then
-    echo "bench-resp.sh: unknown MEM_SHAPES entry '$shape' (lists hashes set zset; empty for none)" >&2
+    echo "bench-resp.sh: unknown MEM_SHAPES entry '$shape' (lists hashes set zset stream streams; empty for none)" >&2
     exit 2
   fi
 done

@@ -53,6 +53,7 @@ GROUP_TITLES = {
     "hash": "Hashes",
     "set": "Sets",
     "sorted_set": "Sorted sets",
+    "stream": "Streams",
     "bitmap": "Bitmaps",
     "hyperloglog": "HyperLogLog",
     "geo": "Geo",

@@ -16,6 +16,7 @@
 #include "core/object.h"
 #include "core/set.h"
 #include "core/shard.h"
+#include "core/stream.h"
 #include "core/value_encoding.h"
 #include "core/zset.h"
 #include "persist/rdb_value.h"
@@ -71,7 +72,7 @@ RdbValue FromEntry(const Entry& e) {
 
 // Stores a parsed payload under `key`, replacing any value, through the same paths a snapshot
 // load takes, so the encoding follows today's thresholds.
-void Store(Shard& shard, std::string_view key, const RdbValue& v, int64_t expire_at) {
+void Store(Shard& shard, std::string_view key, RdbValue& v, int64_t expire_at) {
   std::string enc;
   switch (v.kind) {
     case RdbValue::Kind::kString:
@@ -93,6 +94,10 @@ void Store(Shard& shard, std::string_view key, const RdbValue& v, int64_t expire
       if (c) shard.SetContainer(key, c->encoding, c->ptr, expire_at);
       return;
     }
+    case RdbValue::Kind::kStream:
+      shard.SetContainer(key, static_cast<uint8_t>(Encoding::kStream), v.stream.release(),
+                         expire_at);
+      return;
     case RdbValue::Kind::kZSet: {
       AppendListHeader(static_cast<uint32_t>(v.items.size()), &enc);
       for (size_t i = 0; i < v.items.size(); ++i) {
@@ -111,6 +116,10 @@ void CmdDump(CommandContext& ctx) {
   const Entry* e = FindRead(ctx.ShardFor(ctx.args[1]), ctx.args[1], ctx.now_ms);
   if (!e) {
     ctx.rb->SendNull();
+    return;
+  }
+  if (Is(*e, Encoding::kStream)) {
+    ctx.rb->SendBulk(DumpRdbStream(*static_cast<const Stream*>(e->container())));
     return;
   }
   ctx.rb->SendBulk(DumpRdbValue(FromEntry(*e)));

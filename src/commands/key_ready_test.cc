@@ -1,6 +1,7 @@
 // The key-ready hook blocking pops will hang on (core/shard.h SetKeyReadyListener), driven by
 // real commands: a key that becomes a list or a sorted set is reported once, with its type;
-// pushes onto an existing list, strings, sets, hashes and TTL changes are not.
+// pushes onto an existing list, strings, sets, hashes and TTL changes are not. A stream is
+// reported at every XADD (blocked XREADs wait on streams that exist).
 #include <doctest/doctest.h>
 
 #include <string>
@@ -67,6 +68,23 @@ TEST_CASE("Emptied and re-created, renamed onto, or moved by LMOVE: each new lis
                         {"src", ObjType::kList},
                         {"dst", ObjType::kList},
                         {"other", ObjType::kList}});
+}
+
+TEST_CASE("Every XADD reports its stream ready; refused and other stream writes do not") {
+  Harness h;
+  Listening listening;
+  h.Run({"XADD", "s", "1-1", "f", "v"});  // a new stream
+  h.Run({"XADD", "s", "2-1", "f", "v"});  // entries for readers already waiting on it
+  h.Run({"XADD", "s", "MAXLEN", "0", "3-1", "f", "v"});
+  CHECK(Seen() == Ready{{"s", ObjType::kStream}, {"s", ObjType::kStream}, {"s", ObjType::kStream}});
+  Seen().clear();
+  h.Run({"XADD", "s", "1-1", "f", "v"});  // a stale ID: refused
+  h.Run({"XADD", "missing", "NOMKSTREAM", "*", "f", "v"});
+  h.Run({"XDEL", "s", "3-1"});
+  h.Run({"XTRIM", "s", "MAXLEN", "0"});
+  h.Run({"XSETID", "s", "9-9"});
+  h.Run({"XRANGE", "s", "-", "+"});
+  CHECK(Seen().empty());
 }
 
 TEST_CASE("No listener: commands run as before") {

@@ -196,12 +196,13 @@ void CmdXAdd(CommandContext& ctx) {
   Entry* e = FindTypedOrReply(ctx, key, ObjType::kStream, Access::kWrite, &wrong);
   if (wrong) return;
   Shard& shard = ctx.ShardFor(key);
+  const bool existed = e != nullptr;
   if (!e) {
     if (a.no_mkstream) {
       ctx.rb->SendNull();
       return;
     }
-    e = CreateStream(shard, key);
+    e = CreateStream(shard, key);  // a new key: the shard reports it ready itself
   }
   Stream& s = *StreamOf(e);
   if (s.last_id().IsMax()) {
@@ -209,10 +210,16 @@ void CmdXAdd(CommandContext& ctx) {
     return;
   }
   StreamID id;
-  if (!s.NextId(a.id_given ? &a.id : nullptr, a.seq_given, ctx.now_ms, &id)) {
-    ctx.rb->SendError(
-        "ERR The ID specified in XADD is equal or smaller than the target stream top item");
-    return;
+  switch (s.NextId(a.id_given ? &a.id : nullptr, a.seq_given, ctx.now_ms, &id)) {
+    case Stream::IdError::kNone:
+      break;
+    case Stream::IdError::kNotGreater:
+      ctx.rb->SendError(
+          "ERR The ID specified in XADD is equal or smaller than the target stream top item");
+      return;
+    case Stream::IdError::kSeqExhausted:
+      ctx.rb->SendError("ERR Elements are too large to be stored");
+      return;
   }
   const size_t before = s.memory();
   s.Append(id, ctx.args.subspan(field_pos));
@@ -222,7 +229,7 @@ void CmdXAdd(CommandContext& ctx) {
   const int64_t trimmed = s.Trim(a.trim);
   if (trimmed > 0) ctx.Notify(keyspace_events::kStream, "xtrim", key);
   Changed(ctx, key, s, before);
-  shard.NoteStreamAppend(*e);
+  if (existed) shard.NoteStreamAppend(*e);
 
   std::vector<std::string> log{"XADD", std::string(key)};
   if (trimmed > 0) {

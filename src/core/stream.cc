@@ -2,6 +2,7 @@
 
 #include <malloc.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <charconv>
 #include <cstdlib>
@@ -25,7 +26,9 @@ struct NodeHeader {
 
 constexpr uint8_t kDeleted = 1;
 constexpr uint8_t kSameFields = 2;
-constexpr uint8_t kMsEscape = 63;
+constexpr uint8_t kSeqZero = 4;  // the seq part is 0 and not written
+constexpr uint8_t kMsShift = 3;
+constexpr uint8_t kMsEscape = 31;
 constexpr uint8_t kStrLong = 0xC0;
 constexpr uint8_t kInt = 0xC1;
 // Redis's STREAM_LISTPACK_MAX_SIZE: the node size cap when stream-node-max-bytes is 0.
@@ -115,6 +118,12 @@ void SkipValue(const char*& p) {
   }
 }
 
+// Skips an entry's ID deltas (after its flags byte).
+void SkipId(const char*& p, uint8_t flags) {
+  if ((flags >> kMsShift) == kMsEscape) GetVarint(p);
+  if (!(flags & kSeqZero)) GetVarint(p);
+}
+
 uint32_t MasterFieldCount(const char* n) {
   const char* p = n + sizeof(NodeHeader);
   return static_cast<uint32_t>(GetVarint(p));
@@ -131,10 +140,11 @@ void EncodeEntry(std::string& out, const char* node, bool first, StreamID prev, 
   const uint64_t ms_delta = first ? 0 : id.ms - prev.ms;
   const uint64_t seq = first ? 0 : (ms_delta == 0 ? id.seq - prev.seq - 1 : id.seq);
   uint8_t flags = same ? kSameFields : 0;
-  flags |= static_cast<uint8_t>((ms_delta < kMsEscape ? ms_delta : kMsEscape) << 2);
+  if (seq == 0) flags |= kSeqZero;
+  flags |= static_cast<uint8_t>((ms_delta < kMsEscape ? ms_delta : kMsEscape) << kMsShift);
   out.push_back(static_cast<char>(flags));
   if (ms_delta >= kMsEscape) PutVarint(out, ms_delta);
-  PutVarint(out, seq);
+  if (seq != 0) PutVarint(out, seq);
   if (same) {
     for (size_t i = 1; i < fv.size(); i += 2) PutValue(out, fv[i]);
     return;
@@ -164,9 +174,9 @@ class NodeWalker {
     const char* p = n_ + off_;
     e->off = off_;
     e->flags = static_cast<uint8_t>(*p++);
-    uint64_t ms_delta = e->flags >> 2;
+    uint64_t ms_delta = e->flags >> kMsShift;
     if (ms_delta == kMsEscape) ms_delta = GetVarint(p);
-    const uint64_t seq = GetVarint(p);
+    const uint64_t seq = (e->flags & kSeqZero) ? 0 : GetVarint(p);
     if (idx_ == 0) {
       e->id = master_;
     } else if (ms_delta == 0) {
@@ -289,20 +299,21 @@ Stream::~Stream() {
 
 char* Stream::Grow(char* node, size_t add) {
   const size_t before = malloc_usable_size(node);
+  if (before >= Hdr(node)->bytes + add) return node;
   auto* grown = static_cast<char*>(realloc(node, Hdr(node)->bytes + add));
   node_bytes_ += malloc_usable_size(grown) - before;
   return grown;
 }
 
-bool Stream::NextId(const StreamID* use_id, bool seq_given, int64_t now_ms,
-                    StreamID* out) const {
+Stream::IdError Stream::NextId(const StreamID* use_id, bool seq_given, int64_t now_ms,
+                               StreamID* out) const {
   StreamID id;
   if (use_id && seq_given) {
     id = *use_id;
   } else if (use_id) {
     // "<ms>-*": the next sequence of that ms, or 0 for a new ms.
     if (last_id_.ms == use_id->ms) {
-      if (last_id_.seq == UINT64_MAX) return false;
+      if (last_id_.seq == UINT64_MAX) return IdError::kSeqExhausted;
       id = {last_id_.ms, last_id_.seq + 1};
     } else {
       id = {use_id->ms, 0};
@@ -313,12 +324,12 @@ bool Stream::NextId(const StreamID* use_id, bool seq_given, int64_t now_ms,
       id = {ms, 0};
     } else {
       id = last_id_;
-      if (!id.Incr()) return false;
+      if (!id.Incr()) return IdError::kNotGreater;
     }
   }
-  if (id <= last_id_) return false;
+  if (id <= last_id_) return IdError::kNotGreater;
   *out = id;
-  return true;
+  return IdError::kNone;
 }
 
 void Stream::Append(StreamID id, std::span<const std::string_view> fv) {
@@ -326,24 +337,37 @@ void Stream::Append(StreamID id, std::span<const std::string_view> fv) {
   uint64_t max_bytes = static_cast<uint64_t>(limits.stream_node_max_bytes.load());
   if (max_bytes == 0 || max_bytes > kMaxNodeBytes) max_bytes = kMaxNodeBytes;
   const auto max_entries = static_cast<uint64_t>(limits.stream_node_max_entries.load());
-  size_t raw = 0;
-  for (std::string_view s : fv) raw += s.size();
-
-  // Redis's rule for a new node: the last one would pass the byte cap, or holds the most
-  // entries (deleted ones count).
-  bool new_node = nodes_.empty();
-  if (!new_node) {
-    const NodeHeader* h = Hdr(std::prev(nodes_.end())->second);
-    new_node = h->bytes + raw >= max_bytes || (max_entries != 0 && h->count >= max_entries);
-  }
   thread_local std::string scratch;
   scratch.clear();
+  // Redis's rule for a new node: the last one holds the most entries (deleted ones count), or
+  // would pass the byte cap with this entry (measured encoded, so a full node fits its
+  // allocation: 4096 bytes are one allocator size class).
+  bool new_node = nodes_.empty();
+  if (!new_node) {
+    const char* tail = std::prev(nodes_.end())->second;
+    const NodeHeader* h = Hdr(tail);
+    new_node = max_entries != 0 && h->count >= max_entries;
+    if (!new_node) {
+      EncodeEntry(scratch, tail, h->count == 0, h->last, id, fv);
+      new_node = h->bytes + scratch.size() > max_bytes;
+    }
+  }
   if (new_node) {
+    scratch.clear();
     NodeHeader h{};
     scratch.append(reinterpret_cast<const char*>(&h), sizeof(h));
     PutVarint(scratch, fv.size() / 2);
     for (size_t i = 0; i < fv.size(); i += 2) PutString(scratch, fv[i]);
-    auto* node = static_cast<char*>(malloc(scratch.size()));
+    // A stream whose nodes fill up: the new node starts at its predecessor's size rather than
+    // growing through every allocator size class on the way (that churn fragments the heap),
+    // and the predecessor, closed now, gives back what it does not use.
+    size_t capacity = scratch.size();
+    if (!nodes_.empty()) {
+      auto last = std::prev(nodes_.end());
+      capacity = std::max<size_t>(capacity, Hdr(last->second)->bytes);
+      ShrinkToFit(last);
+    }
+    auto* node = static_cast<char*>(malloc(capacity));
     memcpy(node, scratch.data(), scratch.size());
     Hdr(node)->bytes = static_cast<uint32_t>(scratch.size());
     Hdr(node)->entries = Hdr(node)->bytes;
@@ -353,7 +377,7 @@ void Stream::Append(StreamID id, std::span<const std::string_view> fv) {
   }
   auto tail = std::prev(nodes_.end());
   char* node = tail->second;
-  EncodeEntry(scratch, node, Hdr(node)->count == 0, Hdr(node)->last, id, fv);
+  if (new_node) EncodeEntry(scratch, node, true, {}, id, fv);
   node = Grow(node, scratch.size());
   tail->second = node;
   NodeHeader* h = Hdr(node);
@@ -397,6 +421,14 @@ bool Stream::Delete(StreamID id) {
     return true;
   }
   return false;
+}
+
+void Stream::ShrinkToFit(NodeMap::iterator it) {
+  const size_t usable = malloc_usable_size(it->second);
+  const uint32_t bytes = Hdr(it->second)->bytes;
+  if (usable <= bytes + bytes / 8) return;
+  it->second = static_cast<char*>(realloc(it->second, bytes));
+  node_bytes_ -= usable - malloc_usable_size(it->second);
 }
 
 void Stream::DropNode(NodeMap::iterator it) {
@@ -582,8 +614,7 @@ uint32_t StreamIterator::field_count() const {
   const auto flags = static_cast<uint8_t>(*p);
   if (flags & kSameFields) return MasterFieldCount(node);
   ++p;
-  if ((flags >> 2) == kMsEscape) GetVarint(p);
-  GetVarint(p);
+  SkipId(p, flags);
   return static_cast<uint32_t>(GetVarint(p));
 }
 
@@ -591,8 +622,7 @@ StreamIterator::FieldReader::FieldReader(const StreamIterator& it) {
   const char* node = it.node_->second;
   const char* p = node + it.off_;
   const auto flags = static_cast<uint8_t>(*p++);
-  if ((flags >> 2) == kMsEscape) GetVarint(p);
-  GetVarint(p);
+  SkipId(p, flags);
   same_ = (flags & kSameFields) != 0;
   master_ = node + sizeof(NodeHeader);
   const uint64_t nmaster = GetVarint(master_);

@@ -8,13 +8,13 @@
 //
 //   [header: bytes, count, live, entries offset, last ID][master fields: n, n x (len, bytes)]
 //   then count x entry:
-//     [flags u8: bit 0 deleted, bit 1 same fields as the master, bits 2-7 ms delta (63 = a
-//      varint follows)][seq varint][if not same fields: n varint, n x (field, value)]
-//     [else: one value per master field]
+//     [flags u8: bit 0 deleted, bit 1 same fields as the master, bit 2 seq part 0, bits 3-7
+//      ms delta (31 = a varint follows)][seq part varint unless 0]
+//     [if not same fields: n varint, n x (field, value)][else: one value per master field]
 //
 // IDs are delta-encoded against the previous entry of the node (the first entry is the
-// master ID): the ms delta, then the seq minus the previous seq minus one when the ms is
-// the same, else the seq itself; with the usual `*` IDs both take one byte. A value is a tag
+// master ID): the ms delta, then the seq part, the seq minus the previous seq minus one when
+// the ms is the same, else the seq itself; the usual `*` IDs take no byte beyond the flags. A value is a tag
 // byte (< 0xC0: a string of that length; 0xC0: a string, varint length; 0xC1: an integer,
 // zigzag varint), so "1700000000" costs 6 bytes. An entry whose fields are the node's
 // first entry's stores only its values.
@@ -205,10 +205,16 @@ class Stream {
   void set_max_deleted_id(StreamID id) { max_deleted_id_ = id; }
   void set_entries_added(uint64_t n) { entries_added_ = n; }
 
-  // The ID XADD would use: `use_id` null for "*"; seq_given false for "<ms>-*". False when
-  // that ID is not above last_id() (Redis's EDOM: "equal or smaller than the target stream
-  // top item"). The caller refuses an exhausted stream (last_id() max) first.
-  bool NextId(const StreamID* use_id, bool seq_given, int64_t now_ms, StreamID* out) const;
+  // Why NextId found no ID.
+  enum class IdError : uint8_t {
+    kNone,
+    kNotGreater,    // not above last_id(): "equal or smaller than the target stream top item"
+    kSeqExhausted,  // "<ms>-*" at the last sequence of that ms (Redis 7.0 answers it with
+                    // "Elements are too large to be stored")
+  };
+  // The ID XADD would use: `use_id` null for "*"; seq_given false for "<ms>-*". The caller
+  // refuses an exhausted stream (last_id() max) first.
+  IdError NextId(const StreamID* use_id, bool seq_given, int64_t now_ms, StreamID* out) const;
   // Appends an entry; `id` > last_id(), `fv` holds field, value, ... (an even count, >= 2).
   void Append(StreamID id, std::span<const std::string_view> fv);
   // Marks a live entry deleted (XDEL); false when there is none with `id`.
@@ -253,6 +259,7 @@ class Stream {
   friend class StreamIterator;
   using NodeMap = std::map<StreamID, char*>;
   void DropNode(NodeMap::iterator it);
+  void ShrinkToFit(NodeMap::iterator it);
   void RefreshFirstId();
   void Compact(NodeMap::iterator it);
   char* Grow(char* node, size_t add);

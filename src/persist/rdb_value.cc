@@ -15,10 +15,11 @@
 
 #include "core/crc64.h"
 #include "core/scalar.h"
+#include "persist/rdb_internal.h"
 
 namespace kv {
 
-namespace {
+namespace rdb {
 
 // RDB object type bytes (Redis's rdb.h).
 enum : uint8_t {
@@ -32,6 +33,8 @@ enum : uint8_t {
   kTypeHashListPack = 16,
   kTypeZSetListPack = 17,
   kTypeListQuickList2 = 18,
+  kTypeStreamListPacks = 15,
+  kTypeStreamListPacks2 = 19,
 };
 enum : uint64_t { kNodePlain = 1, kNodePacked = 2 };
 // Special string encodings after an 11xxxxxx length byte.
@@ -490,12 +493,26 @@ bool ParseBody(Reader& r, uint8_t type, RdbValue* v) {
         }
       }
       return !v->items.empty();
+    case kTypeStreamListPacks:
+    case kTypeStreamListPacks2:
+      v->kind = RdbValue::Kind::kStream;
+      v->stream = ParseStreamBody(r, type == kTypeStreamListPacks2);
+      return v->stream != nullptr;
     default:
       return false;
   }
 }
 
-}  // namespace
+// The reader for the type files beside this one (persist/rdb_internal.h).
+bool ReadLen(Reader& r, uint64_t* n) { return r.Len(n); }
+bool ReadCount(Reader& r, uint64_t* n) { return r.Count(n); }
+bool ReadString(Reader& r, std::string* out) { return r.String(out); }
+bool ReadRaw(Reader& r, uint64_t n, std::string_view* out) { return r.Take(n, out); }
+size_t Remaining(const Reader& r) { return r.remaining(); }
+
+}  // namespace rdb
+
+using namespace rdb;
 
 std::string DumpRdbValue(const RdbValue& v) {
   std::string out;
@@ -544,6 +561,8 @@ std::string DumpRdbValue(const RdbValue& v) {
         for (const std::string& s : v.items) PutString(&out, s);
       }
       break;
+    case RdbValue::Kind::kStream:
+      return v.stream ? DumpRdbStream(*v.stream) : std::string();
     case RdbValue::Kind::kZSet:
       if (v.compact) {
         std::vector<std::string> flat;

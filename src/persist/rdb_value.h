@@ -9,14 +9,17 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "core/stream.h"
+
 namespace kv {
 
 struct RdbValue {
-  enum class Kind : uint8_t { kString, kList, kSet, kZSet, kHash };
+  enum class Kind : uint8_t { kString, kList, kSet, kZSet, kHash, kStream };
   Kind kind = Kind::kString;
   // Dump hint: the compact form (listpack, intset for an all-integer set) instead of the
   // plain one. Lists are always a quicklist of listpacks, as in Redis 7.0.
@@ -25,12 +28,17 @@ struct RdbValue {
   // zset: the members, with their scores in `scores` at the same index.
   std::vector<std::string> items;
   std::vector<double> scores;
+  // stream (parsed only: DumpRdbStream writes one).
+  std::unique_ptr<Stream> stream;
 };
 
 inline constexpr uint16_t kRdbVersion = 10;
 
-// The DUMP payload of `v` (non-empty for collections).
+// The DUMP payload of `v` (non-empty for collections; not a stream).
 std::string DumpRdbValue(const RdbValue& v);
+// The DUMP payload of a stream: RDB_TYPE_STREAM_LISTPACKS_2, as Redis 7.0 writes it
+// (persist/rdb_stream.cc).
+std::string DumpRdbStream(const Stream& s);
 
 enum class RdbError : uint8_t {
   kOk,
