@@ -54,13 +54,15 @@ int StreamAdd(KVModuleKey* key, const KVStreamID* id, int nfields, const char* c
   StreamID next;
   if (e) {
     const Stream& s = StreamIn(e);
-    if (s.last_id().IsMax() ||
-        !s.NextId(id ? &wanted : nullptr, true, key->ctx->cmd->now_ms, &next))
+    if (s.last_id().IsMax() || s.NextId(id ? &wanted : nullptr, true, key->ctx->cmd->now_ms,
+                                        &next) != Stream::IdError::kNone)
       return KV_ERR;
   } else {
     // A new stream's last ID is 0-0: any ID above it, or the clock's.
     Stream empty;
-    if (!empty.NextId(id ? &wanted : nullptr, true, key->ctx->cmd->now_ms, &next)) return KV_ERR;
+    if (empty.NextId(id ? &wanted : nullptr, true, key->ctx->cmd->now_ms, &next) !=
+        Stream::IdError::kNone)
+      return KV_ERR;
     e = ModuleShardOf(key).SetContainer(key->name, static_cast<uint8_t>(Encoding::kStream),
                                         new Stream, kNoExpire);
   }
