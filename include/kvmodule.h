@@ -11,7 +11,7 @@
  *     cc -shared -fPIC -Iinclude myplugin.c -o myplugin.so
  *
  * Versioning (1: strings, 2: typed values, 3: lists, 4: hashes, sets and
- * sorted sets): the API table only ever grows at
+ * sorted sets, 5: keyspace notifications, 6: streams): the API table only ever grows at
  * its end. KVMODULE_API_VERSION is raised when
  * functions are appended. A plugin passes the version it was built against to Init; the host
  * accepts any version up to its own and refuses newer ones with a clear message. A plugin may
@@ -31,7 +31,7 @@
 extern "C" {
 #endif
 
-#define KVMODULE_API_VERSION 5
+#define KVMODULE_API_VERSION 6
 
 #define KV_OK 0
 #define KV_ERR 1
@@ -111,6 +111,16 @@ typedef int (*KVHashWalkFunc)(void *priv, const char *field, size_t flen,
 typedef int (*KVSetWalkFunc)(void *priv, const char *member, size_t len,
                              const KVModuleValue *typed);
 typedef int (*KVZsetWalkFunc)(void *priv, const char *member, size_t len, double score);
+
+/* A stream entry ID, <ms>-<seq> (version 6). */
+typedef struct KVStreamID {
+  uint64_t ms;
+  uint64_t seq;
+} KVStreamID;
+/* One stream entry: its ID and nfields field/value pairs (bytes, as XRANGE shows them). */
+typedef int (*KVStreamWalkFunc)(void *priv, KVStreamID id, int nfields,
+                                const char *const *fields, const size_t *flens,
+                                const char *const *values, const size_t *vlens);
 
 typedef struct KVModuleAPI {
   uint32_t version; /* the host's KVMODULE_API_VERSION */
@@ -293,9 +303,9 @@ typedef struct KVModuleAPI {
    * not open for writing, an argument is invalid, or a walk is under way. Counts are 0 for no
    * key and -1 for another type. A write that empties a collection deletes its key. */
 
-  /* KV_OK when the key holds obj_type (KV_OBJ_HASH, SET, ZSET or LIST) or does not exist (the
-   * first write creates it), KV_WRONGTYPE when it holds another type, KV_ERR for another
-   * obj_type. */
+  /* KV_OK when the key holds obj_type (KV_OBJ_HASH, SET, ZSET, LIST or, from version 6,
+   * STREAM) or does not exist (the first write creates it), KV_WRONGTYPE when it holds another
+   * type, KV_ERR for another obj_type. */
   int (*OpenAs)(KVModuleKey *key, int obj_type);
   /* Text of any scalar value (Bytes and String as stored, Int/Float/Decimal canonical), NULL
    * for Null, List and Map. Lives as long as v. */
@@ -350,6 +360,32 @@ typedef struct KVModuleAPI {
    * a command call or for another `type`. */
   int (*NotifyKeyspaceEvent)(KVModuleCtx *ctx, int type, const char *event,
                              const KVModuleString *key);
+
+  /* ---- Appended in version 6: streams ---------------------------------------------------- */
+
+  /* The same contract as the version 4 calls (OpenAs takes KV_OBJ_STREAM too). A stream keeps
+   * its last ID when emptied (XDEL, trimming), so IDs never go back; a stream is deleted only
+   * with its key. */
+  long long (*StreamLength)(KVModuleKey *key);
+  /* Appends an entry of nfields (>= 1) field/value pairs, creating the stream. id NULL: the
+   * next ID as XADD * makes it; otherwise id must be greater than the stream's last ID and
+   * than 0-0 (KV_ERR). *added_id (optional) gets the ID. The ID of id NULL depends on the
+   * clock: call LogCommandAs with an explicit-ID XADD so that replay adds the same entry.
+   * Readers blocked in XREAD on the key are woken. */
+  int (*StreamAdd)(KVModuleKey *key, const KVStreamID *id, int nfields,
+                   const char *const *fields, const size_t *flens, const char *const *values,
+                   const size_t *vlens, KVStreamID *added_id);
+  /* The entries with start <= ID <= end, ascending (reverse: descending from end), at most
+   * count of them (0: no limit), as XRANGE / XREVRANGE. The key must not be written during
+   * the walk. */
+  int (*StreamRangeWalk)(KVModuleKey *key, KVStreamID start, KVStreamID end, int reverse,
+                         long long count, KVStreamWalkFunc fn, void *priv);
+  /* *deleted: 1 when the entry was there (XDEL of one ID). */
+  int (*StreamDelete)(KVModuleKey *key, KVStreamID id, int *deleted);
+  /* XTRIM key MAXLEN [~] maxlen (minid NULL) or MINID [~] *minid (maxlen ignored); approx: `~`,
+   * whole nodes only. *removed (optional): the entries trimmed. */
+  int (*StreamTrim)(KVModuleKey *key, long long maxlen, const KVStreamID *minid, int approx,
+                    long long *removed);
 } KVModuleAPI;
 
 /* The one symbol every plugin exports. argv/argc: the arguments given after the path in

@@ -718,6 +718,11 @@ const KVModuleAPI kApi = {
     modapi::ZsetRank,
     modapi::ZsetRangeWalk,
     NotifyKeyspaceEvent,
+    modapi::StreamLength,
+    modapi::StreamAdd,
+    modapi::StreamRangeWalk,
+    modapi::StreamDelete,
+    modapi::StreamTrim,
 };
 
 }  // namespace

@@ -102,6 +102,15 @@ int ZsetScore(KVModuleKey* key, const char* member, size_t len, double* score);
 int ZsetRank(KVModuleKey* key, const char* member, size_t len, int reverse, long long* rank);
 int ZsetRangeWalk(KVModuleKey* key, long long start, long long stop, int reverse,
                   KVZsetWalkFunc fn, void* priv);
+long long StreamLength(KVModuleKey* key);
+int StreamAdd(KVModuleKey* key, const KVStreamID* id, int nfields, const char* const* fields,
+              const size_t* flens, const char* const* values, const size_t* vlens,
+              KVStreamID* added_id);
+int StreamRangeWalk(KVModuleKey* key, KVStreamID start, KVStreamID end, int reverse,
+                    long long count, KVStreamWalkFunc fn, void* priv);
+int StreamDelete(KVModuleKey* key, KVStreamID id, int* deleted);
+int StreamTrim(KVModuleKey* key, long long maxlen, const KVStreamID* minid, int approx,
+               long long* removed);
 }  // namespace modapi
 
 // The CommandSpec handler of every plugin command; spec->data points at its PluginCommand.

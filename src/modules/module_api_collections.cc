@@ -65,6 +65,9 @@ int OpenAs(KVModuleKey* key, int obj_type) {
     case KV_OBJ_ZSET:
       t = ObjType::kZSet;
       break;
+    case KV_OBJ_STREAM:
+      t = ObjType::kStream;
+      break;
     default:
       return KV_ERR;
   }
