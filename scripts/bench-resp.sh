@@ -25,6 +25,10 @@
 #                 is marked in the table)
 #               "atomic" = eval,evalsha,multi,publish1,publish50 (the transactions and scripting
 #               issue's benchmarks)
+#                 xadd      XADD bench:stream * field value (one stream, IDs from the clock)
+#                 xrange10  XRANGE bench:xr - + COUNT 10 on a stream of XRANGE_ENTRIES entries
+#                           of 'type done job <i> ts 1700000000' (filled before each run)
+#               "streams" = xadd,xrange10
 #   MULTI_CONNS connections of the multi test (default 8)
 #   PUBLISH_PAYLOAD  message of the publish tests (default "hello")
 #   PIPELINES   pipeline depths to run (default "1 16")
@@ -57,7 +61,10 @@ if [ "$TESTS" = suite ]; then
   FLUSH_EACH=0
 elif [ "$TESTS" = atomic ]; then
   TESTS=eval,evalsha,multi,publish1,publish50
+elif [ "$TESTS" = streams ]; then
+  TESTS=xadd,xrange10
 fi
+XRANGE_ENTRIES="${XRANGE_ENTRIES:-1000}"
 MULTI_CONNS="${MULTI_CONNS:-8}"
 PUBLISH_PAYLOAD="${PUBLISH_PAYLOAD:-hello}"
 PIPELINES="${PIPELINES:-1 16}"
@@ -138,6 +145,8 @@ bench_csv() {  # port test pipeline -> redis-benchmark's CSV
       sha="$("$CLI" -h "$HOST" -p "$port" SCRIPT LOAD "$SMALL_SCRIPT")"
       timeout 900 "${base[@]}" -r 100000 EVALSHA "$sha" 1 'counter:__rand_int__' ;;
     publish*) timeout 900 "${base[@]}" PUBLISH bench:channel "$PUBLISH_PAYLOAD" ;;
+    xadd) timeout 900 "${base[@]}" XADD bench:stream '*' field value ;;
+    xrange10) timeout 900 "${base[@]}" XRANGE bench:xr - + COUNT 10 ;;
     *) timeout 900 "${base[@]}" -t "$test" ;;
   esac
 }
@@ -202,6 +211,11 @@ run_one() {  # server-name port pid test pipeline
   if [ "$FLUSH_EACH" = 1 ] || [ "$test" = "${TEST_LIST[0]}" ]; then
     "$CLI" -h "$HOST" -p "$port" FLUSHALL >/dev/null
   fi
+  if [ "$test" = xrange10 ]; then
+    "$CLI" -h "$HOST" -p "$port" DEL bench:xr >/dev/null
+    seq 1 "$XRANGE_ENTRIES" | awk '{ print "XADD bench:xr * type done job " $1 " ts 1700000000" }' |
+      "$CLI" -h "$HOST" -p "$port" >/dev/null
+  fi
   if [[ "$test" == publish* ]]; then
     subs="${test#publish}"
     start_subscribers "$port" "$subs"
@@ -228,7 +242,7 @@ run_one() {  # server-name port pid test pipeline
     # The line of this test: -t lrange_100 also prints the LPUSH that fills the list first; a
     # command line of our own prints one line after the header.
     case "$test" in
-      eval|evalsha|publish*) line="$(sed -n 2p <<<"$csv")" ;;
+      eval|evalsha|publish*|xadd|xrange10) line="$(sed -n 2p <<<"$csv")" ;;
       *) line="$(grep -i "^\"${test}[\" ]" <<<"$csv" | head -n 1 || true)" ;;
     esac
     rps="$(awk -F'","' '{ print $2 }' <<<"$line")"
