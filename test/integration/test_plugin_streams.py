@@ -3,16 +3,18 @@ against include/kvmodule.h alone: entries it adds are the ones XRANGE and XLEN s
 way round; IDs follow XADD's rules (above the last ID, never 0-0, the clock's for a NULL ID);
 ranges walk both ways with COUNT and a callback that stops; XDEL and XTRIM (exact, `~`, MINID)
 through the API; another type is KV_WRONGTYPE and left untouched; a write inside a walk is
-refused; and the plugin's writes, clock-chosen IDs included, replay from the log after kill -9."""
+refused; the plugin's writes, clock-chosen IDs included, replay from the log after kill -9; and an entry
+the plugin adds wakes a blocked XREAD."""
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 import pytest
 import redis
 
-from conftest import KV_BIN
+from conftest import KV_BIN, wait_for
 
 pytestmark = pytest.mark.kv_only
 
@@ -137,3 +139,24 @@ def test_plugin_writes_replay_after_kill9(kv_persist):
         cmd(c, "ADD", "s", "99999999999999-7", "f", "v")
     with pytest.raises(redis.ResponseError, match="^api$"):
         cmd(c, "ADD", "gone", "1-1", "f", "v")
+
+
+def test_a_plugin_add_wakes_a_blocked_xread(kv_server):
+    assert STREAMOPS.is_file(), "test plugin not built"
+    server = kv_server(threads=2, loadmodule=str(STREAMOPS))
+    reader, writer = server.client(), server.client()
+    cmd(writer, "ADD", "s", "1-1", "f", "old")
+    result = {}
+
+    def read():
+        result["got"] = reader.xread({"s": "$"}, block=10000)
+
+    t = threading.Thread(target=read)
+    t.start()
+    # The reader is blocked once CLIENT LIST shows it waiting in XREAD.
+    wait_for(lambda: "cmd=xread" in writer.execute_command("CLIENT", "LIST", "TYPE", "normal")
+             and writer.info("clients")["blocked_clients"] == 1, what="a blocked XREAD")
+    cmd(writer, "ADD", "s", "2-1", "f", "new")
+    t.join(10)
+    assert not t.is_alive()
+    assert result["got"] == [["s", [("2-1", {"f": "new"})]]]
