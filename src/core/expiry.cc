@@ -40,8 +40,12 @@ ActiveExpireStats ActiveExpireCycle(Store& store, int64_t now_ms, int64_t budget
       next_shard = 0;
       ++next_ns;
     }
+    // try_lock: a shard held by a long command, or by a busy script holding its whole
+    // namespace, is left for a later cycle. Waiting would stall the cron's loop, and with it
+    // every client and new connection that loop serves, until the script ends.
     {
-      std::lock_guard lock(shard.mu());
+      std::unique_lock lock(shard.mu(), std::try_to_lock);
+      if (!lock.owns_lock()) continue;
       if (shard.field_ttl_hashes() > 0) {
         auto [hashes, fields] =
             shard.ActiveExpireFields(now_ms, kFieldHashesPerShard, kFieldsPerShard);
@@ -50,8 +54,8 @@ ActiveExpireStats ActiveExpireCycle(Store& store, int64_t now_ms, int64_t budget
       }
     }
     for (int step = 0; step < kMaxStepsPerShard; ++step) {
-      std::lock_guard lock(shard.mu());
-      if (shard.volatile_size() == 0) break;
+      std::unique_lock lock(shard.mu(), std::try_to_lock);
+      if (!lock.owns_lock() || shard.volatile_size() == 0) break;
       rnd = rnd * 6364136223846793005ULL + 1442695040888963407ULL;
       auto [sampled, deleted] = shard.ActiveExpire(now_ms, kSamplesPerStep, rnd);
       stats.sampled += sampled;

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 import redis
 
-from conftest import KV_BIN, run_parallel
+from conftest import KV_BIN, run_parallel, wait_for
 
 NOSCRIPT = "No matching script. Please use EVAL."
 
@@ -422,6 +422,33 @@ def test_script_that_wrote_is_unkillable(kv_server):
 
 
 BUSY = "BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE."
+
+
+@pytest.mark.kv_only  # I/O threads
+def test_a_busy_script_on_another_loop_does_not_stop_new_connections(kv_server):
+    """Loop 0 accepts every connection and runs the cron (active expiry): a script busy on
+    loop 1 holds its namespace, and the cron must not wait for it, or nobody could connect to
+    send SCRIPT KILL until the script ended."""
+    s = kv_server(threads=2)
+    setup = s.client()
+    setup.config_set("busy-reply-threshold", 50)
+    for i in range(200):
+        setup.set(f"ttl:{i}", "v", px=3_600_000)  # keys for the active expiry cycle to sample
+    runner = next(c for c in (s.client() for _ in range(8)) if io_thread(c) == "1")
+    result: list[str] = []
+
+    def run_script() -> None:
+        result.append(error_of(runner.eval, "local x = 0; while true do x = x + 1 end", 0))
+
+    t = threading.Thread(target=run_script, daemon=True)
+    t.start()
+    wait_for(lambda: busy_error(s.client()).startswith("BUSY"), what="-BUSY on a new connection")
+    # Several cron periods pass with the script running; new connections still get in.
+    time.sleep(0.5)
+    killer = s.client()
+    assert killer.execute_command("SCRIPT", "KILL") == "OK"
+    t.join(timeout=30)
+    assert result and result[0].startswith("Script killed by user with SCRIPT KILL")
 
 
 def run_in_thread(fn) -> threading.Thread:
