@@ -182,6 +182,9 @@ Config::Config() {
   add_int("native-port", "native binary protocol port (0 disables it)", &native_port, 0, 65535,
           false);
   AddString("bind", "listen address", &bind_, false);
+  add_int("metrics-port",
+          "HTTP port of /metrics (Prometheus) and /health, on the bind address (0 disables it)",
+          &metrics_port, 0, 65535, false);
   directives_.push_back(
       {"threads", "I/O threads: a number, or auto (one per two cores, at least 1)", "auto", false,
        [this] { return threads.load() == 0 ? std::string("auto") : std::to_string(threads); },

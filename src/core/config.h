@@ -60,6 +60,8 @@ class Config {
   std::atomic<int> threads{0};  // 0 = auto
   std::atomic<uint32_t> shards{256};
   std::atomic<int> tcp_backlog{511};
+  // The HTTP endpoint for Prometheus metrics and health probes (0 = off), on `bind`.
+  std::atomic<int> metrics_port{9121};
   // Limits.
   std::atomic<int64_t> proto_max_bulk_len{512ll * 1024 * 1024};
   std::atomic<int64_t> client_query_buffer_limit{1024ll * 1024 * 1024};

@@ -9,6 +9,7 @@
 
 #include <fmt/format.h>
 
+#include "core/clock.h"
 #include "persist/format.h"
 #include "persist/wal_record.h"
 
@@ -158,6 +159,7 @@ WalStats Wal::stats() const {
   s.records_written = records_written_.load();
   s.fsyncs = fsyncs_.load();
   s.last_fsync_us = last_fsync_us_.load();
+  s.last_fsync_ms = last_fsync_ms_.load();
   s.backpressure_waits = backpressure_waits_.load();
   std::lock_guard lk(mu_);
   s.queued_records = buf_records_;
@@ -227,6 +229,7 @@ bool Wal::SyncFile() {
                                                  std::chrono::steady_clock::now() - t0)
                                                  .count()));
   fsyncs_.fetch_add(1, std::memory_order_relaxed);
+  last_fsync_ms_.store(NowMs(), std::memory_order_relaxed);
   unsynced_ = false;
   last_sync_ms_ = SteadyMs();
   durable_lsn_.store(written_lsn_, std::memory_order_release);

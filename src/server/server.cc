@@ -124,6 +124,7 @@ void Server::SampleStats(int64_t now) {
   sm.net_input.Sample(now, st.thread_stats.Sum(&ThreadStats::net_input));
   sm.net_output.Sample(now, st.thread_stats.Sum(&ThreadStats::net_output));
   sm.NotePeak(UsedMemory(), now);
+  sm.SampleKeyspace(*store_, now);
 }
 
 void Server::ApplyFsyncConfig() {
@@ -324,6 +325,21 @@ int Server::Run() {
     persistence_->CloseInSnapshotChild(fd);
   }
 
+  // Health probes must see "loading" too, so the endpoint starts before the data loads. It is
+  // not the database: a port taken by another process (9121 is also redis_exporter's) costs
+  // the endpoint, logged, not the start.
+  if (const int metrics_port = config_.metrics_port.load(); metrics_port != 0) {
+    metrics_http_ = std::make_unique<MetricsHttp>(*state_);
+    if (std::string err = metrics_http_->Start(config_.bind(), metrics_port); !err.empty()) {
+      spdlog::error("{}; serving without it", err);
+      metrics_http_.reset();
+    } else {
+      for (int fd : metrics_http_->listen_fds()) persistence_->CloseInSnapshotChild(fd);
+      spdlog::info("metrics and health on http://{}:{}/metrics and /health", config_.bind(),
+                   metrics_port);
+    }
+  }
+
   // Clients may connect from here on; until the data is loaded they get -LOADING.
   spdlog::info(
       "kv-server listening: RESP on {}:{}, native protocol on port {}, {} I/O thread{}, {} shards "
@@ -372,6 +388,7 @@ int Server::Run() {
   threads_[0]->RunHere();
   for (auto& t : threads_) t->Join();
   loader_.join();
+  metrics_http_.reset();
   IoThread::SetLoops({});
   config_.OnRuntimeSet(nullptr);
   config_.OnRuntimeApply(nullptr);
