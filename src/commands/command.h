@@ -57,6 +57,8 @@ enum CommandFlag : uint32_t {
   // May write or publish depending on its arguments (Redis's may-replicate: EVAL, FCALL,
   // PUBLISH, PFCOUNT): CLIENT PAUSE WRITE holds it. Not shown by COMMAND INFO, as in Redis 7.0.
   kCmdMayReplicate = 1u << 16,
+  // Never in SLOWLOG (EXEC: the commands it ran are logged one by one, as in Redis).
+  kCmdSkipSlowlog = 1u << 17,
 };
 
 using CommandHandler = void (*)(CommandContext& ctx);

@@ -264,6 +264,13 @@ void Dispatcher::RunCounted(const CommandSpec& spec, CommandContext& ctx,
   if (rb.error_count() != errors_before) counters->failed.Add(1);
   if (server_.config.latency_tracking.load(std::memory_order_relaxed))
     stats.RecordLatency(*counters, ns);
+  // -1 (off) reads as the largest unsigned value: one comparison for a fast command.
+  const uint64_t us = ns / 1000;
+  Config& cfg = server_.config;
+  if (us >= static_cast<uint64_t>(cfg.slowlog_log_slower_than.load(std::memory_order_relaxed)) &&
+      !spec.has(kCmdSkipSlowlog))
+    server_.slowlog.Push(*ctx.client, ctx.args, us, ctx.now_ms,
+                         static_cast<size_t>(cfg.slowlog_max_len.load(std::memory_order_relaxed)));
 }
 
 bool Dispatcher::FreeMemory(int64_t now) {

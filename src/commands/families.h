@@ -27,6 +27,7 @@ void RegisterAclFamily(CommandTable& table);  // in acl_family.cc
 void RegisterDebugFamily(CommandTable& table);
 void RegisterFunctionFamily(CommandTable& table);
 void RegisterMemoryFamily(CommandTable& table);
+void RegisterSlowlogFamily(CommandTable& table);
 void RegisterSortFamily(CommandTable& table);
 void RegisterMultiFamily(CommandTable& table);  // MULTI EXEC DISCARD WATCH UNWATCH
 void RegisterPubSubFamily(CommandTable& table);
@@ -51,6 +52,7 @@ inline void RegisterBuiltinFamilies(CommandTable& table) {
   RegisterDebugFamily(table);
   RegisterFunctionFamily(table);
   RegisterMemoryFamily(table);
+  RegisterSlowlogFamily(table);
   RegisterSortFamily(table);
   RegisterMultiFamily(table);
   RegisterPubSubFamily(table);

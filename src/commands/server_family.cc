@@ -555,7 +555,8 @@ std::vector<std::string> FlagNames(const CommandSpec& s) {
       {kCmdWrite, "write"},       {kCmdReadonly, "readonly"}, {kCmdDenyOom, "denyoom"},
       {kCmdAdmin, "admin"},       {kCmdPubSub, "pubsub"},     {kCmdNoScript, "noscript"},
       {kCmdBlocking, "blocking"}, {kCmdLoading, "loading"},   {kCmdStale, "stale"},
-      {kCmdSkipMonitor, "skip_monitor"}, {kCmdFast, "fast"},  {kCmdNoAuth, "no_auth"},
+      {kCmdSkipMonitor, "skip_monitor"}, {kCmdSkipSlowlog, "skip_slowlog"},
+      {kCmdFast, "fast"},         {kCmdNoAuth, "no_auth"},
   };
   std::vector<std::string> out;
   for (const auto& [flag, name] : kNames)

@@ -15,6 +15,7 @@
 #include "commands/command.h"
 #include "commands/command_stats.h"
 #include "commands/command_table.h"
+#include "commands/slowlog.h"
 #include "core/acl.h"
 #include "core/config.h"
 #include "core/keyspace.h"
@@ -105,6 +106,7 @@ class ServerState {
   ServerStats stats;
   StatsRegistry thread_stats;
   SampledStats sampled;
+  SlowLog slowlog;
   ClientRegistry clients;
   ClientPause pause;  // CLIENT PAUSE / UNPAUSE
   // ACL users. Its default user is kept in step with requirepass and config.has_password().

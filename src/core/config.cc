@@ -286,6 +286,11 @@ Config::Config() {
          return "";
        }});
   add_int("acllog-max-len", "entries kept by ACL LOG", &acllog_max_len, 0, INT32_MAX, true);
+  add_int("slowlog-log-slower-than",
+          "microseconds a command must run to enter SLOWLOG (-1: never, 0: every command)",
+          &slowlog_log_slower_than, -1, INT64_MAX, true);
+  add_int("slowlog-max-len", "entries SLOWLOG keeps (the oldest go first)", &slowlog_max_len, 0,
+          INT64_MAX, true);
   add_bool("latency-tracking",
            "yes: keep per-command latency histograms for INFO latencystats", &latency_tracking,
            true);

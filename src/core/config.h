@@ -94,6 +94,9 @@ class Config {
   // Redis's protected mode: without a password, only loopback clients are served.
   std::atomic<bool> protected_mode{true};
   std::atomic<bool> latency_tracking{true};
+  // SLOWLOG: commands that ran at least this many microseconds are logged (-1: none, 0: all).
+  std::atomic<int64_t> slowlog_log_slower_than{10000};
+  std::atomic<int64_t> slowlog_max_len{128};
   // Keys CLIENT TRACKING may remember before random ones are invalidated (0 = no limit).
   std::atomic<int64_t> tracking_table_max_keys{1000000};
   // Security switches (fixed after start, as in Redis).
