@@ -18,6 +18,7 @@
 #include "commands/tracking.h"
 #include "commands/transactions.h"
 #include "core/eviction.h"
+#include "core/latency_monitor.h"
 #include "core/utf8.h"
 #include "persist/persistence.h"
 
@@ -264,6 +265,8 @@ void Dispatcher::RunCounted(const CommandSpec& spec, CommandContext& ctx,
   if (rb.error_count() != errors_before) counters->failed.Add(1);
   if (server_.config.latency_tracking.load(std::memory_order_relaxed))
     stats.RecordLatency(*counters, ns);
+  GlobalLatencyMonitor().Report(spec.has(kCmdFast) ? "fast-command" : "command", ns,
+                                ctx.now_ms / 1000);
   // -1 (off) reads as the largest unsigned value: one comparison for a fast command.
   const uint64_t us = ns / 1000;
   Config& cfg = server_.config;
@@ -284,8 +287,11 @@ bool Dispatcher::FreeMemory(int64_t now) {
     log_eviction = [wal, now](Keyspace& ns, std::string_view key) {
       AppendDel(*wal, ns.name(), key, now);
     };
-  return FreeMemoryIfNeeded(server_.store, maxmemory, cfg.maxmemory_policy.load(),
-                            cfg.maxmemory_samples.load(), now, log_eviction);
+  const uint64_t t0 = Ticks();
+  const bool ok = FreeMemoryIfNeeded(server_.store, maxmemory, cfg.maxmemory_policy.load(),
+                                     cfg.maxmemory_samples.load(), now, log_eviction);
+  GlobalLatencyMonitor().Report("eviction-cycle", TicksBetweenNs(t0, Ticks()), now / 1000);
+  return ok;
 }
 
 CommandContext Dispatcher::Context(ClientState& client, std::span<const std::string_view> args,

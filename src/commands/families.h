@@ -28,6 +28,7 @@ void RegisterDebugFamily(CommandTable& table);
 void RegisterFunctionFamily(CommandTable& table);
 void RegisterMemoryFamily(CommandTable& table);
 void RegisterSlowlogFamily(CommandTable& table);
+void RegisterLatencyFamily(CommandTable& table);
 void RegisterSortFamily(CommandTable& table);
 void RegisterMultiFamily(CommandTable& table);  // MULTI EXEC DISCARD WATCH UNWATCH
 void RegisterPubSubFamily(CommandTable& table);
@@ -53,6 +54,7 @@ inline void RegisterBuiltinFamilies(CommandTable& table) {
   RegisterFunctionFamily(table);
   RegisterMemoryFamily(table);
   RegisterSlowlogFamily(table);
+  RegisterLatencyFamily(table);
   RegisterSortFamily(table);
   RegisterMultiFamily(table);
   RegisterPubSubFamily(table);

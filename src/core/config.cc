@@ -3,6 +3,7 @@
 #include "core/ascii.h"
 #include "core/keyspace_events.h"
 #include "core/lazy_free.h"
+#include "core/latency_monitor.h"
 #include "core/object.h"
 
 #include <charconv>
@@ -286,6 +287,17 @@ Config::Config() {
          return "";
        }});
   add_int("acllog-max-len", "entries kept by ACL LOG", &acllog_max_len, 0, INT32_MAX, true);
+  directives_.push_back(
+      {"latency-monitor-threshold",
+       "milliseconds an event must take to enter the latency monitor (0: off)", "0", true,
+       [] { return std::to_string(GlobalLatencyMonitor().threshold_ms()); },
+       [](std::string_view v) -> std::string {
+         auto n = ParseInt(v);
+         if (!n || *n < 0)
+           return fmt::format("argument must be an integer between 0 and {}", INT64_MAX);
+         GlobalLatencyMonitor().SetThresholdMs(*n);
+         return "";
+       }});
   add_int("slowlog-log-slower-than",
           "microseconds a command must run to enter SLOWLOG (-1: never, 0: every command)",
           &slowlog_log_slower_than, -1, INT64_MAX, true);

@@ -16,6 +16,7 @@
 #include "commands/tracking.h"
 #include "core/expiry.h"
 #include "core/keyspace_events.h"
+#include "core/latency_monitor.h"
 #include "core/memory.h"
 #include "core/shard.h"
 #include "server/connection.h"
@@ -111,7 +112,11 @@ void Server::OnCron(uv_timer_t* t) {
   // Redis spends at most 25% of a cron period on active expiry; so do we.
   const int64_t period_us = 1000000 / std::max(1, self->config_.hz.load());
   if (self->state_->active_expire.load(std::memory_order_relaxed))
+  {
+    const uint64_t t0 = MonotonicNs();
     ActiveExpireCycle(*self->store_, now, period_us / 4);
+    GlobalLatencyMonitor().Report("expire-cycle", MonotonicNs() - t0, now / 1000);
+  }
   tracking::DeliverPending();  // the expired keys' invalidations
   self->persistence_->Cron(now, self->config_.snapshot_interval.load(),
                            self->config_.snapshot_ops.load());
