@@ -238,6 +238,8 @@ struct ClientState {
   // CLIENT NO-EVICT and NO-TOUCH (CLIENT LIST's e and T flags, read on any thread).
   std::atomic<bool> no_evict{false};
   std::atomic<bool> no_touch{false};
+  // MONITOR: every command of every client is streamed to it (commands/monitor.h).
+  std::atomic<bool> monitor{false};
   // CLIENT TRACKING (commands/tracking.h): tracking::Flag bits and the REDIRECT target, read
   // by CLIENT LIST on any thread. Set by the client's own thread, but for kBrokenRedir, which
   // its loop sets when an invalidation finds the target gone.

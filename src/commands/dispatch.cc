@@ -14,6 +14,7 @@
 #include "commands/acl_commands.h"
 #include "commands/atomic_batch.h"
 #include "commands/errors.h"
+#include "commands/monitor.h"
 #include "commands/scripting.h"
 #include "commands/tracking.h"
 #include "commands/transactions.h"
@@ -251,6 +252,17 @@ void Dispatcher::Queue(ClientState& client, const CommandSpec& spec,
 void Dispatcher::RunCounted(const CommandSpec& spec, CommandContext& ctx,
                             std::span<const size_t> positions, CommandCounters* counters,
                             uint64_t start_ticks) {
+  // Monitors see a command after it ran, as Redis's call() shows it (admin commands never);
+  // a script (skip_monitor: EVAL, FCALL...) before it runs, so before the commands it calls.
+  const bool shown = monitor::Active() && !spec.has(kCmdAdmin);
+  if (shown && spec.has(kCmdSkipMonitor)) monitor::Feed(*ctx.client, ctx.args);
+  struct FeedMonitors {
+    bool after;
+    const CommandContext& ctx;
+    ~FeedMonitors() {
+      if (after) monitor::Feed(*ctx.client, ctx.args);
+    }
+  } feed{shown && !spec.has(kCmdSkipMonitor), ctx};
   if (!counters) {
     Run(spec, ctx, positions);
     return;

@@ -29,6 +29,7 @@ void RegisterFunctionFamily(CommandTable& table);
 void RegisterMemoryFamily(CommandTable& table);
 void RegisterSlowlogFamily(CommandTable& table);
 void RegisterLatencyFamily(CommandTable& table);
+void RegisterMonitorFamily(CommandTable& table);
 void RegisterSortFamily(CommandTable& table);
 void RegisterMultiFamily(CommandTable& table);  // MULTI EXEC DISCARD WATCH UNWATCH
 void RegisterPubSubFamily(CommandTable& table);
@@ -55,6 +56,7 @@ inline void RegisterBuiltinFamilies(CommandTable& table) {
   RegisterMemoryFamily(table);
   RegisterSlowlogFamily(table);
   RegisterLatencyFamily(table);
+  RegisterMonitorFamily(table);
   RegisterSortFamily(table);
   RegisterMultiFamily(table);
   RegisterPubSubFamily(table);

@@ -22,6 +22,7 @@
 #include "commands/command_table.h"
 #include "commands/errors.h"
 #include "commands/families.h"
+#include "commands/monitor.h"
 #include "commands/server_state.h"
 #include "commands/tracking.h"
 #include "commands/transactions.h"
@@ -186,6 +187,7 @@ void CmdReset(CommandContext& ctx) {
   DiscardTransaction(*ctx.client);
   UnwatchAll(*ctx.client);
   tracking::Disable(*ctx.client);
+  monitor::Remove(*ctx.client);
   // Out of subscribed mode, without an UNSUBSCRIBE reply (as Redis).
   if (ctx.client->pubsub.Any()) ctx.server->pubsub.RemoveClient(ctx.client->pubsub, ctx.client->id);
   {

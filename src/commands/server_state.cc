@@ -1,5 +1,6 @@
 #include "commands/server_state.h"
 
+#include "commands/monitor.h"
 #include "core/clock.h"
 
 #include <algorithm>
@@ -37,6 +38,7 @@ void ClientRegistry::Add(ClientState* c) {
 }
 
 void ClientRegistry::Remove(ClientState* c) {
+  monitor::Remove(*c);
   std::lock_guard lock(mu_);
   clients_.erase(c->id);
   count_.store(clients_.size(), std::memory_order_relaxed);

@@ -468,6 +468,17 @@ void Connection::DeliverPubSub(const PubSubMessage& msg, const PubSubTarget& to)
   }
 }
 
+void Connection::DeliverMonitor(const std::string& line) {
+  if (closing_ || dropping_ || !resp_) return;
+  out_ += line;
+  if (processing_) return;
+  if (OverOutputLimit()) dropping_ = true;
+  if (!flush_soon_) {
+    flush_soon_ = true;
+    thread_->FlushSoon(this);
+  }
+}
+
 void Connection::DeliverTracking(const tracking::Message& m, bool broken) {
   if (closing_ || dropping_ || !resp_) return;
   resp::RespWriter w(&out_);

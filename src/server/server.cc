@@ -13,6 +13,7 @@
 #include "commands/blocking.h"
 #include "commands/families.h"
 #include "commands/function_libraries.h"
+#include "commands/monitor.h"
 #include "commands/tracking.h"
 #include "core/expiry.h"
 #include "core/keyspace_events.h"
@@ -306,6 +307,16 @@ int Server::Run() {
     IoThread::PostToConnection(thread, id, [](Connection& c) { c.WakeBlocked(); });
   });
   blocking::Install();
+  monitor::SetDeliverer([](int loop, uint64_t id, std::shared_ptr<const std::string> line) {
+    auto deliver = [id](const std::string& l) {
+      if (Connection* c = IoThread::Current()->FindConnection(id)) c->DeliverMonitor(l);
+    };
+    if (IoThread* here = IoThread::Current(); here != nullptr && here->index() == loop) {
+      deliver(*line);
+      return;
+    }
+    IoThread::Post(loop, [deliver, line = std::move(line)] { deliver(*line); });
+  });
   tracking::SetDelivery(&IoThread::DeliverTracking, &IoThread::BroadcastTrackingSoon);
   tracking::Install();
   // Keyspace notifications are published like PUBLISH; the sink is a plain function, so the
