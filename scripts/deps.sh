@@ -14,6 +14,8 @@ PACKAGES=(
   clang libclang-rt-14-dev
   libssl-dev openssl
   liblzf-dev
+  # The HTTP endpoint (/metrics, /health) and the Prometheus text parser its tests use.
+  libcivetweb-dev python3-prometheus-client
   liblua5.1-0-dev lua-cjson-dev lua-bitop-dev lua-messagepack
   # Task queues the end-to-end tests and scripts/bench-celery.sh run against kv-server (RQ,
   # Celery, Sidekiq); ruby-sidekiq brings ruby and the redis gem.

@@ -57,6 +57,8 @@ enum CommandFlag : uint32_t {
   // May write or publish depending on its arguments (Redis's may-replicate: EVAL, FCALL,
   // PUBLISH, PFCOUNT): CLIENT PAUSE WRITE holds it. Not shown by COMMAND INFO, as in Redis 7.0.
   kCmdMayReplicate = 1u << 16,
+  // Never in SLOWLOG (EXEC: the commands it ran are logged one by one, as in Redis).
+  kCmdSkipSlowlog = 1u << 17,
 };
 
 using CommandHandler = void (*)(CommandContext& ctx);
@@ -239,6 +241,8 @@ struct ClientState {
   // CLIENT NO-EVICT and NO-TOUCH (CLIENT LIST's e and T flags, read on any thread).
   std::atomic<bool> no_evict{false};
   std::atomic<bool> no_touch{false};
+  // MONITOR: every command of every client is streamed to it (commands/monitor.h).
+  std::atomic<bool> monitor{false};
   // CLIENT TRACKING (commands/tracking.h): tracking::Flag bits and the REDIRECT target, read
   // by CLIENT LIST on any thread. Set by the client's own thread, but for kBrokenRedir, which
   // its loop sets when an invalidation finds the target gone.

@@ -14,10 +14,12 @@
 #include "commands/acl_commands.h"
 #include "commands/atomic_batch.h"
 #include "commands/errors.h"
+#include "commands/monitor.h"
 #include "commands/scripting.h"
 #include "commands/tracking.h"
 #include "commands/transactions.h"
 #include "core/eviction.h"
+#include "core/latency_monitor.h"
 #include "core/utf8.h"
 #include "persist/persistence.h"
 
@@ -250,6 +252,17 @@ void Dispatcher::Queue(ClientState& client, const CommandSpec& spec,
 void Dispatcher::RunCounted(const CommandSpec& spec, CommandContext& ctx,
                             std::span<const size_t> positions, CommandCounters* counters,
                             uint64_t start_ticks) {
+  // Monitors see a command after it ran, as Redis's call() shows it (admin commands never);
+  // a script (skip_monitor: EVAL, FCALL...) before it runs, so before the commands it calls.
+  const bool shown = monitor::Active() && !spec.has(kCmdAdmin);
+  if (shown && spec.has(kCmdSkipMonitor)) monitor::Feed(*ctx.client, ctx.args);
+  struct FeedMonitors {
+    bool after;
+    const CommandContext& ctx;
+    ~FeedMonitors() {
+      if (after) monitor::Feed(*ctx.client, ctx.args);
+    }
+  } feed{shown && !spec.has(kCmdSkipMonitor), ctx};
   if (!counters) {
     Run(spec, ctx, positions);
     return;
@@ -264,6 +277,15 @@ void Dispatcher::RunCounted(const CommandSpec& spec, CommandContext& ctx,
   if (rb.error_count() != errors_before) counters->failed.Add(1);
   if (server_.config.latency_tracking.load(std::memory_order_relaxed))
     stats.RecordLatency(*counters, ns);
+  GlobalLatencyMonitor().Report(spec.has(kCmdFast) ? "fast-command" : "command", ns,
+                                ctx.now_ms / 1000);
+  // -1 (off) reads as the largest unsigned value: one comparison for a fast command.
+  const uint64_t us = ns / 1000;
+  Config& cfg = server_.config;
+  if (us >= static_cast<uint64_t>(cfg.slowlog_log_slower_than.load(std::memory_order_relaxed)) &&
+      !spec.has(kCmdSkipSlowlog))
+    server_.slowlog.Push(*ctx.client, ctx.args, us, ctx.now_ms,
+                         static_cast<size_t>(cfg.slowlog_max_len.load(std::memory_order_relaxed)));
 }
 
 bool Dispatcher::FreeMemory(int64_t now) {
@@ -277,8 +299,11 @@ bool Dispatcher::FreeMemory(int64_t now) {
     log_eviction = [wal, now](Keyspace& ns, std::string_view key) {
       AppendDel(*wal, ns.name(), key, now);
     };
-  return FreeMemoryIfNeeded(server_.store, maxmemory, cfg.maxmemory_policy.load(),
-                            cfg.maxmemory_samples.load(), now, log_eviction);
+  const uint64_t t0 = Ticks();
+  const bool ok = FreeMemoryIfNeeded(server_.store, maxmemory, cfg.maxmemory_policy.load(),
+                                     cfg.maxmemory_samples.load(), now, log_eviction);
+  GlobalLatencyMonitor().Report("eviction-cycle", TicksBetweenNs(t0, Ticks()), now / 1000);
+  return ok;
 }
 
 CommandContext Dispatcher::Context(ClientState& client, std::span<const std::string_view> args,

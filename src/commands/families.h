@@ -28,6 +28,9 @@ void RegisterAclFamily(CommandTable& table);  // in acl_family.cc
 void RegisterDebugFamily(CommandTable& table);
 void RegisterFunctionFamily(CommandTable& table);
 void RegisterMemoryFamily(CommandTable& table);
+void RegisterSlowlogFamily(CommandTable& table);
+void RegisterLatencyFamily(CommandTable& table);
+void RegisterMonitorFamily(CommandTable& table);
 void RegisterSortFamily(CommandTable& table);
 void RegisterMultiFamily(CommandTable& table);  // MULTI EXEC DISCARD WATCH UNWATCH
 void RegisterPubSubFamily(CommandTable& table);
@@ -56,6 +59,9 @@ inline void RegisterBuiltinFamilies(CommandTable& table) {
   RegisterDebugFamily(table);
   RegisterFunctionFamily(table);
   RegisterMemoryFamily(table);
+  RegisterSlowlogFamily(table);
+  RegisterLatencyFamily(table);
+  RegisterMonitorFamily(table);
   RegisterSortFamily(table);
   RegisterMultiFamily(table);
   RegisterPubSubFamily(table);

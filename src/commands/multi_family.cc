@@ -151,7 +151,7 @@ void RegisterMultiFamily(CommandTable& t) {
   constexpr uint32_t kTx = kCmdNoScript | kCmdLoading | kCmdStale;
   t.Register(MakeSpec("multi", 1, kTx | kCmdFast | kCmdNoQueue, kNoKeys, CmdMulti, "transactions",
                       "1.2.0", "Starts a transaction.", ""));
-  t.Register(MakeSpec("exec", 1, kTx | kCmdNoQueue, kNoKeys, CmdExec, "transactions", "1.2.0",
+  t.Register(MakeSpec("exec", 1, kTx | kCmdNoQueue | kCmdSkipSlowlog, kNoKeys, CmdExec, "transactions", "1.2.0",
                       "Executes all commands in a transaction.", ""));
   t.Register(MakeSpec("discard", 1, kTx | kCmdFast | kCmdNoQueue, kNoKeys, CmdDiscard,
                       "transactions", "2.0.0", "Discards a transaction.", ""));

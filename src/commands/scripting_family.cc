@@ -28,6 +28,7 @@
 #include "commands/dispatch.h"
 #include "commands/errors.h"
 #include "commands/families.h"
+#include "commands/monitor.h"
 #include "commands/scripting.h"
 #include "commands/server_state.h"
 #include "scripting/lua_engine.h"
@@ -138,6 +139,7 @@ class Host final : public scripting::ScriptHost {
     }
     if (spec->has(kCmdWrite)) wrote_.store(true, std::memory_order_release);
     t_in_script_call = true;
+    monitor::ScriptScope shown_as_lua;
     batch_->Run(*spec, argv, {}, rb);
     t_in_script_call = false;
   }

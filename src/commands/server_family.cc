@@ -22,6 +22,7 @@
 #include "commands/command_table.h"
 #include "commands/errors.h"
 #include "commands/families.h"
+#include "commands/monitor.h"
 #include "commands/server_state.h"
 #include "commands/tracking.h"
 #include "commands/transactions.h"
@@ -186,6 +187,7 @@ void CmdReset(CommandContext& ctx) {
   DiscardTransaction(*ctx.client);
   UnwatchAll(*ctx.client);
   tracking::Disable(*ctx.client);
+  monitor::Remove(*ctx.client);
   // Out of subscribed mode, without an UNSUBSCRIBE reply (as Redis).
   if (ctx.client->pubsub.Any()) ctx.server->pubsub.RemoveClient(ctx.client->pubsub, ctx.client->id);
   {
@@ -555,7 +557,8 @@ std::vector<std::string> FlagNames(const CommandSpec& s) {
       {kCmdWrite, "write"},       {kCmdReadonly, "readonly"}, {kCmdDenyOom, "denyoom"},
       {kCmdAdmin, "admin"},       {kCmdPubSub, "pubsub"},     {kCmdNoScript, "noscript"},
       {kCmdBlocking, "blocking"}, {kCmdLoading, "loading"},   {kCmdStale, "stale"},
-      {kCmdSkipMonitor, "skip_monitor"}, {kCmdFast, "fast"},  {kCmdNoAuth, "no_auth"},
+      {kCmdSkipMonitor, "skip_monitor"}, {kCmdSkipSlowlog, "skip_slowlog"},
+      {kCmdFast, "fast"},         {kCmdNoAuth, "no_auth"},
   };
   std::vector<std::string> out;
   for (const auto& [flag, name] : kNames)

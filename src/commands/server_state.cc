@@ -1,5 +1,6 @@
 #include "commands/server_state.h"
 
+#include "commands/monitor.h"
 #include "core/clock.h"
 
 #include <algorithm>
@@ -19,6 +20,17 @@ std::string RandomHex(size_t n) {
 }
 }  // namespace
 
+void SampledStats::SampleKeyspace(Store& store, int64_t now_ms) {
+  if (now_ms - keyspace_at_ms_ < 1000 && keyspace_at_ms_ != 0) return;
+  keyspace_at_ms_ = now_ms;
+  std::vector<KeyspaceSample> sample;
+  for (Keyspace* ks : store.All()) {
+    sample.push_back({ks->name(), ks->Size(), ks->VolatileSize()});
+  }
+  std::lock_guard lock(keyspace_mu_);
+  keyspace_ = std::move(sample);
+}
+
 void ClientRegistry::Add(ClientState* c) {
   std::lock_guard lock(mu_);
   clients_[c->id] = c;
@@ -26,6 +38,7 @@ void ClientRegistry::Add(ClientState* c) {
 }
 
 void ClientRegistry::Remove(ClientState* c) {
+  monitor::Remove(*c);
   std::lock_guard lock(mu_);
   clients_.erase(c->id);
   count_.store(clients_.size(), std::memory_order_relaxed);

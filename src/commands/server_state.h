@@ -9,11 +9,13 @@
 #include <mutex>
 #include <string>
 #include <unordered_map>
+#include <vector>
 
 #include "commands/client_pause.h"
 #include "commands/command.h"
 #include "commands/command_stats.h"
 #include "commands/command_table.h"
+#include "commands/slowlog.h"
 #include "core/acl.h"
 #include "core/config.h"
 #include "core/keyspace.h"
@@ -38,6 +40,13 @@ struct ServerStats {
   std::atomic<uint64_t> rejected_connections{0};
 };
 
+// One namespace's key counts at the last sample.
+struct KeyspaceSample {
+  std::string name;
+  size_t keys = 0;
+  size_t expires = 0;  // keys with a time to live
+};
+
 // Figures the server cron samples (INFO reads them from any thread).
 struct SampledStats {
   InstantRate ops, net_input, net_output;
@@ -51,6 +60,19 @@ struct SampledStats {
     }
     if (used > peak) used_memory_peak_time.store(now_ms / 1000, std::memory_order_relaxed);
   }
+  // Key counts per namespace, counted by the cron (which takes each shard lock in turn) at most
+  // once a second, so readers off the I/O loops (the metrics endpoint) never wait behind a
+  // long command's shard locks.
+  void SampleKeyspace(Store& store, int64_t now_ms);
+  std::vector<KeyspaceSample> KeyspaceSamples() const {
+    std::lock_guard lock(keyspace_mu_);
+    return keyspace_;
+  }
+
+ private:
+  mutable std::mutex keyspace_mu_;
+  std::vector<KeyspaceSample> keyspace_;
+  int64_t keyspace_at_ms_ = 0;  // cron thread only
 };
 
 // Every live connection's ClientState, for CLIENT LIST / INFO clients. Fields a client's own
@@ -84,6 +106,7 @@ class ServerState {
   ServerStats stats;
   StatsRegistry thread_stats;
   SampledStats sampled;
+  SlowLog slowlog;
   ClientRegistry clients;
   ClientPause pause;  // CLIENT PAUSE / UNPAUSE
   // ACL users. Its default user is kept in step with requirepass and config.has_password().
@@ -126,6 +149,9 @@ class ServerState {
   std::function<void(uint64_t id, std::string why,
                      std::function<bool(const ClientState&)> close_if)>
       close_client_if;
+  // Set while this server refuses clients' writes as a read-only replica (replication sets
+  // it); GET /health answers "read-only" then.
+  std::atomic<bool> read_only{false};
   // INFO modules: one `module:name=...` line per loaded plugin (the server layer, which owns
   // the plugin host, sets it).
   std::function<std::string()> info_modules;

@@ -3,6 +3,7 @@
 #include "core/ascii.h"
 #include "core/keyspace_events.h"
 #include "core/lazy_free.h"
+#include "core/latency_monitor.h"
 #include "core/object.h"
 
 #include <charconv>
@@ -182,6 +183,9 @@ Config::Config() {
   add_int("native-port", "native binary protocol port (0 disables it)", &native_port, 0, 65535,
           false);
   AddString("bind", "listen address", &bind_, false);
+  add_int("metrics-port",
+          "HTTP port of /metrics (Prometheus) and /health, on the bind address (0 disables it)",
+          &metrics_port, 0, 65535, false);
   directives_.push_back(
       {"threads", "I/O threads: a number, or auto (one per two cores, at least 1)", "auto", false,
        [this] { return threads.load() == 0 ? std::string("auto") : std::to_string(threads); },
@@ -283,6 +287,22 @@ Config::Config() {
          return "";
        }});
   add_int("acllog-max-len", "entries kept by ACL LOG", &acllog_max_len, 0, INT32_MAX, true);
+  directives_.push_back(
+      {"latency-monitor-threshold",
+       "milliseconds an event must take to enter the latency monitor (0: off)", "0", true,
+       [] { return std::to_string(GlobalLatencyMonitor().threshold_ms()); },
+       [](std::string_view v) -> std::string {
+         auto n = ParseInt(v);
+         if (!n || *n < 0)
+           return fmt::format("argument must be an integer between 0 and {}", INT64_MAX);
+         GlobalLatencyMonitor().SetThresholdMs(*n);
+         return "";
+       }});
+  add_int("slowlog-log-slower-than",
+          "microseconds a command must run to enter SLOWLOG (-1: never, 0: every command)",
+          &slowlog_log_slower_than, -1, INT64_MAX, true);
+  add_int("slowlog-max-len", "entries SLOWLOG keeps (the oldest go first)", &slowlog_max_len, 0,
+          INT64_MAX, true);
   add_bool("latency-tracking",
            "yes: keep per-command latency histograms for INFO latencystats", &latency_tracking,
            true);

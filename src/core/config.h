@@ -60,6 +60,8 @@ class Config {
   std::atomic<int> threads{0};  // 0 = auto
   std::atomic<uint32_t> shards{256};
   std::atomic<int> tcp_backlog{511};
+  // The HTTP endpoint for Prometheus metrics and health probes (0 = off), on `bind`.
+  std::atomic<int> metrics_port{9121};
   // Limits.
   std::atomic<int64_t> proto_max_bulk_len{512ll * 1024 * 1024};
   std::atomic<int64_t> client_query_buffer_limit{1024ll * 1024 * 1024};
@@ -92,6 +94,9 @@ class Config {
   // Redis's protected mode: without a password, only loopback clients are served.
   std::atomic<bool> protected_mode{true};
   std::atomic<bool> latency_tracking{true};
+  // SLOWLOG: commands that ran at least this many microseconds are logged (-1: none, 0: all).
+  std::atomic<int64_t> slowlog_log_slower_than{10000};
+  std::atomic<int64_t> slowlog_max_len{128};
   // Keys CLIENT TRACKING may remember before random ones are invalidated (0 = no limit).
   std::atomic<int64_t> tracking_table_max_keys{1000000};
   // Security switches (fixed after start, as in Redis).

@@ -15,6 +15,7 @@
 
 #include "core/clock.h"
 #include "core/keyspace.h"
+#include "core/latency_monitor.h"
 #include "persist/files.h"
 #include "persist/snapshot.h"
 
@@ -162,6 +163,8 @@ std::string Persistence::StartBackgroundSave(bool aof_rewrite) {
     return fmt::format("fork failed: {}", std::strerror(errno));
   }
   total_forks_.fetch_add(1, std::memory_order_relaxed);
+  GlobalLatencyMonitor().Report("fork", static_cast<uint64_t>(latest_fork_us_.load()) * 1000,
+                                NowMs() / 1000);
   // The commit retires the segments before the new one: it must exist by then.
   wal->WaitRotated(rotation);
   save_start_ms_ = now;

@@ -105,6 +105,20 @@ class Persistence {
   bool SyncLog();
 
   void NoteChange() { changes_.fetch_add(1, std::memory_order_relaxed); }
+  // The snapshot figures INFO persistence and the metrics endpoint report (any thread).
+  struct SnapshotFigures {
+    int64_t last_save_s = 0;
+    bool last_ok = true;
+    bool in_progress = false;
+    int64_t last_duration_ms = -1;  // -1: none finished since the start
+    uint64_t saves = 0;
+    uint64_t changes_since_save = 0;
+  };
+  SnapshotFigures snapshot_figures() const {
+    return {last_save_ms_.load() / 1000, last_save_ok_.load(), child_pid_.load() > 0,
+            last_save_duration_ms_.load(), saves_.load(), changes_.load()};
+  }
+  bool enabled() const { return opts_.enabled; }
   int64_t last_save_s() const { return last_save_ms_.load() / 1000; }
   // INFO persistence, as "name:value\r\n" lines.
   std::string Info() const;

@@ -9,6 +9,8 @@
 
 #include <fmt/format.h>
 
+#include "core/clock.h"
+#include "core/latency_monitor.h"
 #include "persist/format.h"
 #include "persist/wal_record.h"
 
@@ -158,6 +160,7 @@ WalStats Wal::stats() const {
   s.records_written = records_written_.load();
   s.fsyncs = fsyncs_.load();
   s.last_fsync_us = last_fsync_us_.load();
+  s.last_fsync_ms = last_fsync_ms_.load();
   s.backpressure_waits = backpressure_waits_.load();
   std::lock_guard lk(mu_);
   s.queued_records = buf_records_;
@@ -223,10 +226,16 @@ bool Wal::SyncFile() {
     SetError(fmt::format("fdatasync {}: {}", segment_, std::strerror(errno)));
     return false;
   }
-  last_fsync_us_.store(static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(
-                                                 std::chrono::steady_clock::now() - t0)
-                                                 .count()));
+  const auto took = std::chrono::steady_clock::now() - t0;
+  last_fsync_us_.store(static_cast<uint64_t>(
+      std::chrono::duration_cast<std::chrono::microseconds>(took).count()));
+  if (policy_.load(std::memory_order_relaxed) == FsyncPolicy::kAlways)
+    GlobalLatencyMonitor().Report(
+        "aof-fsync-always",
+        static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(took).count()),
+        NowMs() / 1000);
   fsyncs_.fetch_add(1, std::memory_order_relaxed);
+  last_fsync_ms_.store(NowMs(), std::memory_order_relaxed);
   unsynced_ = false;
   last_sync_ms_ = SteadyMs();
   durable_lsn_.store(written_lsn_, std::memory_order_release);

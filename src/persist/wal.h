@@ -41,6 +41,7 @@ struct WalStats {
   uint64_t records_written = 0;
   uint64_t fsyncs = 0;
   uint64_t last_fsync_us = 0;
+  int64_t last_fsync_ms = 0;  // wall clock of the last fdatasync that completed; 0 = none yet
   uint64_t queued_records = 0;
   uint64_t backpressure_waits = 0;
   std::string segment;  // current file name
@@ -133,6 +134,7 @@ class Wal {
   int64_t last_sync_ms_ = 0;
   std::atomic<uint64_t> bytes_written_{0}, records_written_{0}, fsyncs_{0}, last_fsync_us_{0},
       backpressure_waits_{0}, written_lsn_pub_{0};
+  std::atomic<int64_t> last_fsync_ms_{0};
   size_t out_records_ = 0;
 };
 

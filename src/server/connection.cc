@@ -27,9 +27,14 @@ constexpr size_t kKeepBufferCapacity = 256 * 1024;
 // Replies buffered past this pause the client's input until they are written.
 constexpr size_t kOutputSoftLimit = 4 * 1024 * 1024;
 // TLS connections read ciphertext here: it goes into OpenSSL at once, so one buffer per loop
-// thread serves all of them.
+// thread serves all of them. On the heap, made on first use: as a thread_local array it was
+// static TLS, carved out of every thread's stack (civetweb's workers get 100 KB in all).
 constexpr size_t kTlsReadBuffer = 64 * 1024;
-thread_local char tls_read_buffer[kTlsReadBuffer];
+char* TlsReadBuffer() {
+  thread_local std::unique_ptr<char[]> buf;
+  if (!buf) buf = std::make_unique<char[]>(kTlsReadBuffer);
+  return buf.get();
+}
 
 std::string PeerString(const sockaddr_storage& ss) {
   char ip[INET6_ADDRSTRLEN] = {};
@@ -192,7 +197,7 @@ void Connection::OnPauseEnd(uv_timer_t* t) {
 void Connection::OnAlloc(uv_handle_t* h, size_t, uv_buf_t* buf) {
   auto* c = static_cast<Connection*>(h->data);
   if (c->tls_) {
-    *buf = uv_buf_init(tls_read_buffer, kTlsReadBuffer);
+    *buf = uv_buf_init(TlsReadBuffer(), kTlsReadBuffer);
     return;
   }
   c->PrepareInput();
@@ -456,6 +461,17 @@ void Connection::DeliverPubSub(const PubSubMessage& msg, const PubSubTarget& to)
   // however many messages one turn of the loop brings. It is closed when the loop is about to
   // wait, not here: a keyspace notification is published under its command's shard locks, and
   // closing unwatches keys under those locks.
+  if (OverOutputLimit()) dropping_ = true;
+  if (!flush_soon_) {
+    flush_soon_ = true;
+    thread_->FlushSoon(this);
+  }
+}
+
+void Connection::DeliverMonitor(const std::string& line) {
+  if (closing_ || dropping_ || !resp_) return;
+  out_ += line;
+  if (processing_) return;
   if (OverOutputLimit()) dropping_ = true;
   if (!flush_soon_) {
     flush_soon_ = true;

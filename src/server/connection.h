@@ -62,6 +62,9 @@ class Connection {
   // On this connection's loop: appends an invalidation (commands/tracking.h WriteMessage) if
   // the client can take one, then sends it as DeliverPubSub does. Native clients take none.
   void DeliverTracking(const tracking::Message& m, bool broken);
+  // On this connection's loop: appends a MONITOR line, then sends it as DeliverPubSub does
+  // (closing a monitor that passes its output buffer limit).
+  void DeliverMonitor(const std::string& line);
   // The loop is about to wait: sends what DeliverPubSub appended.
   void FlushDelivered();
   // Called from inside a busy script running on this loop (the loop cannot turn): reads what

@@ -13,9 +13,11 @@
 #include "commands/blocking.h"
 #include "commands/families.h"
 #include "commands/function_libraries.h"
+#include "commands/monitor.h"
 #include "commands/tracking.h"
 #include "core/expiry.h"
 #include "core/keyspace_events.h"
+#include "core/latency_monitor.h"
 #include "core/memory.h"
 #include "core/shard.h"
 #include "server/connection.h"
@@ -111,7 +113,11 @@ void Server::OnCron(uv_timer_t* t) {
   // Redis spends at most 25% of a cron period on active expiry; so do we.
   const int64_t period_us = 1000000 / std::max(1, self->config_.hz.load());
   if (self->state_->active_expire.load(std::memory_order_relaxed))
+  {
+    const uint64_t t0 = MonotonicNs();
     ActiveExpireCycle(*self->store_, now, period_us / 4);
+    GlobalLatencyMonitor().Report("expire-cycle", MonotonicNs() - t0, now / 1000);
+  }
   tracking::DeliverPending();  // the expired keys' invalidations
   self->persistence_->Cron(now, self->config_.snapshot_interval.load(),
                            self->config_.snapshot_ops.load());
@@ -124,6 +130,7 @@ void Server::SampleStats(int64_t now) {
   sm.net_input.Sample(now, st.thread_stats.Sum(&ThreadStats::net_input));
   sm.net_output.Sample(now, st.thread_stats.Sum(&ThreadStats::net_output));
   sm.NotePeak(UsedMemory(), now);
+  sm.SampleKeyspace(*store_, now);
 }
 
 void Server::ApplyFsyncConfig() {
@@ -300,6 +307,16 @@ int Server::Run() {
     IoThread::PostToConnection(thread, id, [](Connection& c) { c.WakeBlocked(); });
   });
   blocking::Install();
+  monitor::SetDeliverer([](int loop, uint64_t id, std::shared_ptr<const std::string> line) {
+    auto deliver = [id](const std::string& l) {
+      if (Connection* c = IoThread::Current()->FindConnection(id)) c->DeliverMonitor(l);
+    };
+    if (IoThread* here = IoThread::Current(); here != nullptr && here->index() == loop) {
+      deliver(*line);
+      return;
+    }
+    IoThread::Post(loop, [deliver, line = std::move(line)] { deliver(*line); });
+  });
   tracking::SetDelivery(&IoThread::DeliverTracking, &IoThread::BroadcastTrackingSoon);
   tracking::Install();
   // Keyspace notifications are published like PUBLISH; the sink is a plain function, so the
@@ -322,6 +339,21 @@ int Server::Run() {
       return 1;
     }
     persistence_->CloseInSnapshotChild(fd);
+  }
+
+  // Health probes must see "loading" too, so the endpoint starts before the data loads. It is
+  // not the database: a port taken by another process (9121 is also redis_exporter's) costs
+  // the endpoint, logged, not the start.
+  if (const int metrics_port = config_.metrics_port.load(); metrics_port != 0) {
+    metrics_http_ = std::make_unique<MetricsHttp>(*state_);
+    if (std::string err = metrics_http_->Start(config_.bind(), metrics_port); !err.empty()) {
+      spdlog::error("{}; serving without it", err);
+      metrics_http_.reset();
+    } else {
+      for (int fd : metrics_http_->listen_fds()) persistence_->CloseInSnapshotChild(fd);
+      spdlog::info("metrics and health on http://{}:{}/metrics and /health", config_.bind(),
+                   metrics_port);
+    }
   }
 
   // Clients may connect from here on; until the data is loaded they get -LOADING.
@@ -372,6 +404,7 @@ int Server::Run() {
   threads_[0]->RunHere();
   for (auto& t : threads_) t->Join();
   loader_.join();
+  metrics_http_.reset();
   IoThread::SetLoops({});
   config_.OnRuntimeSet(nullptr);
   config_.OnRuntimeApply(nullptr);

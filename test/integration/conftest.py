@@ -359,8 +359,10 @@ class Server:
             return argv
         argv = [self.binary, "--port", str(port), "--native-port", str(self.native_port)]
         # In-memory by default, so tests do not pay for a WAL; kv-server takes each option once.
+        # No metrics endpoint unless a test asks: its default port would be shared by every
+        # server a run starts.
         defaults = [("bind", HOST), ("dir", str(data_dir)), ("appendonly", "no"),
-                    ("log-level", "warning")]
+                    ("log-level", "warning"), ("metrics-port", "0")]
         if TEST_THREADS:
             defaults.append(("threads", TEST_THREADS))
         for k, v in defaults:
