@@ -14,6 +14,7 @@
 #include "commands/acl_commands.h"
 #include "commands/atomic_batch.h"
 #include "commands/errors.h"
+#include "commands/replication.h"
 #include "commands/scripting.h"
 #include "commands/tracking.h"
 #include "commands/transactions.h"
@@ -30,15 +31,17 @@ constexpr std::string_view kInvalidKey =
 
 // Replay answers nobody; it only keeps the first error for the recovery log.
 
-// A DEL record for a key the server removed on its own (eviction).
-void AppendDel(persist::Wal& wal, std::string_view ns, std::string_view key, int64_t now) {
+// A DEL record for a key the server removed on its own (eviction): logged and replicated.
+void AppendDel(persist::Wal* wal, Replication* repl, std::string_view ns, std::string_view key,
+               int64_t now) {
   thread_local std::string body;
   body.clear();
   persist::RecordBodyWriter w(&body, 1);
   w.AddCommand(ns, 2);
   w.AddArg("DEL");
   w.AddArg(key);
-  wal.Append(now, body);
+  if (wal) wal->Append(now, body);
+  if (repl) repl->Feed(body);
 }
 }  // namespace
 
@@ -88,7 +91,7 @@ void Dispatcher::Execute(ClientState& client, std::span<const std::string_view> 
   } caching_choice{client, spec};
   // Inside MULTI every refusal below also dooms the transaction (Redis's flagTransaction).
   TxState& tx = client.tx;
-  if (!spec || (spec->has(kCmdInternal) && !client.replaying)) {
+  if (!spec || (spec->has(kCmdInternal) && !client.replaying && !client.master)) {
     rb.SendError(errors::UnknownCommand(args[0], args.subspan(1)));
     if (tx.in_multi) tx.errored = true;
     return;
@@ -144,6 +147,13 @@ void Dispatcher::Execute(ClientState& client, std::span<const std::string_view> 
   uint32_t flags = spec->CallFlags(args);
   if (exec)
     for (const QueuedCommand& q : tx.queued) flags |= q.CallFlags() & (kCmdWrite | kCmdDenyOom);
+  // A replica's data is its primary's: only the primary's stream writes it (Redis's check,
+  // EXEC included through its queue's flags).
+  if ((flags & kCmdWrite) && !client.master && server_.replication &&
+      server_.replication->ReadOnly()) {
+    reject(kReadOnlyReplica);
+    return;
+  }
   if (wal && (flags & kCmdWrite) && wal->failed()) {
     reject(fmt::format(fmt::runtime(errors::kMisconfWal), wal->error()));
     return;
@@ -272,10 +282,11 @@ bool Dispatcher::FreeMemory(int64_t now) {
   if (maxmemory <= 0) return true;
   persist::Persistence* persistence = server_.persistence;
   persist::Wal* wal = persistence ? persistence->wal() : nullptr;
+  Replication* repl = server_.replication;
   EvictionListener log_eviction;
-  if (wal)
-    log_eviction = [wal, now](Keyspace& ns, std::string_view key) {
-      AppendDel(*wal, ns.name(), key, now);
+  if (wal || (repl && repl->active()))
+    log_eviction = [wal, repl, now](Keyspace& ns, std::string_view key) {
+      AppendDel(wal, repl, ns.name(), key, now);
     };
   return FreeMemoryIfNeeded(server_.store, maxmemory, cfg.maxmemory_policy.load(),
                             cfg.maxmemory_samples.load(), now, log_eviction);
@@ -375,13 +386,18 @@ void Dispatcher::Log(const CommandContext& ctx) {
   if (!persistence || ctx.client->replaying) return;
   persistence->NoteChange();
   persist::Wal* wal = persistence->wal();
-  if (!wal) return;
+  Replication* repl = server_.replication;
+  if (!wal && !(repl && repl->active())) return;
   thread_local std::string body;
   body.clear();
   persist::RecordBodyWriter w(&body, 1);
   WriteLoggedCommand(w, ctx);
-  const uint64_t lsn = wal->Append(ctx.now_ms, body);
-  if (wal->policy() == persist::FsyncPolicy::kAlways) ctx.client->durable_wait_lsn = lsn;
+  if (wal) {
+    const uint64_t lsn = wal->Append(ctx.now_ms, body);
+    if (wal->policy() == persist::FsyncPolicy::kAlways) ctx.client->durable_wait_lsn = lsn;
+  }
+  if (repl)
+    if (const uint64_t offset = repl->Feed(body)) ctx.client->repl_write_offset = offset;
 }
 
 void WriteLoggedCommand(persist::RecordBodyWriter& w, const CommandContext& ctx) {

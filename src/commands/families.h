@@ -31,6 +31,7 @@ void RegisterSortFamily(CommandTable& table);
 void RegisterMultiFamily(CommandTable& table);  // MULTI EXEC DISCARD WATCH UNWATCH
 void RegisterPubSubFamily(CommandTable& table);
 void RegisterScriptingFamily(CommandTable& table);  // EVAL EVALSHA SCRIPT
+void RegisterReplicationFamily(CommandTable& table);  // REPLICAOF ROLE PSYNC WAIT...
 
 inline void RegisterBuiltinFamilies(CommandTable& table) {
   RegisterStringFamily(table);
@@ -55,6 +56,7 @@ inline void RegisterBuiltinFamilies(CommandTable& table) {
   RegisterMultiFamily(table);
   RegisterPubSubFamily(table);
   RegisterScriptingFamily(table);
+  RegisterReplicationFamily(table);
 }
 
 }  // namespace kv

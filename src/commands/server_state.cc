@@ -9,7 +9,6 @@
 
 namespace kv {
 
-namespace {
 std::string RandomHex(size_t n) {
   std::random_device rd;
   std::string out;
@@ -17,7 +16,6 @@ std::string RandomHex(size_t n) {
   for (size_t i = 0; i < n; ++i) out += kHex[rd() & 15];
   return out;
 }
-}  // namespace
 
 void ClientRegistry::Add(ClientState* c) {
   std::lock_guard lock(mu_);

@@ -21,6 +21,7 @@
 #include "modules/module_host.h"
 #include "persist/persistence.h"
 #include "server/io_thread.h"
+#include "server/replication.h"
 #include "server/tls.h"
 
 namespace kv {
@@ -69,6 +70,7 @@ class Server {
   tls::TlsContext tls_;  // used by the TLS listeners, rebuilt by CONFIG SET tls-*
   std::vector<std::unique_ptr<IoThread>> threads_;
   std::unique_ptr<persist::Persistence> persistence_;
+  std::unique_ptr<ServerReplication> replication_;
   uv_timer_t cron_;
   uv_signal_t sigint_, sigterm_;
   uv_async_t fatal_async_;  // a worker thread hit an error that must stop the server
