@@ -33,7 +33,7 @@ void CmdReplicaOf(CommandContext& ctx) {
     return;
   }
   int64_t port = 0;
-  if (!ParseRangeOrReply(ctx, ctx.args[2], 0, 65535, {}, &port)) return;
+  if (!ParseRangeOrReply(ctx, ctx.args[2], 0, 65535, "ERR Invalid master port", &port)) return;
   if (ctx.client->master) {
     ctx.rb->SendError("ERR Command is not valid when client is a replica.");
     return;
@@ -51,7 +51,7 @@ void CmdReplconf(CommandContext& ctx) {
   Replication* repl = ReplicationOrReply(ctx);
   if (!repl) return;
   if (ctx.args.size() % 2 == 0) {
-    ctx.rb->SendError("ERR wrong number of arguments for 'replconf' command");
+    ctx.rb->SendError("ERR syntax error");
     return;
   }
   for (size_t i = 1; i + 1 < ctx.args.size(); i += 2) {
