@@ -197,7 +197,9 @@ void Dispatcher::Execute(ClientState& client, std::span<const std::string_view> 
 
   // A script past busy-reply-threshold holds its namespace's shards: other clients get -BUSY
   // at once rather than waiting behind it, except for what stops it (SCRIPT KILL, SHUTDOWN).
-  if (ScriptBusy() && !AtomicBatch::Current() &&
+  // The primary's stream is never refused (a refused write would be lost on this replica): it
+  // waits on the script's locks instead.
+  if (ScriptBusy() && !AtomicBatch::Current() && !client.master &&
       !AllowedWhileScriptBusy(spec->name, args.size() > 1 ? args[1] : std::string_view())) {
     reject(BusyError());
     return;
@@ -210,7 +212,9 @@ void Dispatcher::Execute(ClientState& client, std::span<const std::string_view> 
   const int64_t now = batch ? batch->now_ms() : NowMsAtTicks(start);
   const bool queue = tx.in_multi && !spec->has(kCmdNoQueue);
   // Queueing takes memory however small the command: Redis refuses any of them over maxmemory.
-  if (((flags & kCmdDenyOom) || queue) && !batch &&
+  // A replica's memory follows its primary's data: its stream is neither refused nor evicts
+  // (Redis's replica-ignore-maxmemory yes).
+  if (((flags & kCmdDenyOom) || queue) && !batch && !client.master &&
       server_.config.maxmemory.load(std::memory_order_relaxed) > 0) {
     if (!FreeMemory(now)) {
       reject(errors::kOom);

@@ -506,8 +506,9 @@ void Connection::DeliverTracking(const tracking::Message& m, bool broken) {
 }
 
 void Connection::ServeWhileBusy() {
+  // The primary's stream is not answered -BUSY: it waits for the script like the locks would.
   if (processing_ || closing_ || lingering_ || close_after_flush_ || !reading_ || tls_ ||
-      client_.block_deadline_ms != 0 || !client_.tx.watched.empty())
+      client_.block_deadline_ms != 0 || !client_.tx.watched.empty() || client_.master)
     return;
   PrepareInput();
   const ssize_t n =

@@ -181,6 +181,8 @@ std::string ServerReplication::ReplicaOf(const std::string& host, int port) {
     replid_ = RandomHex(40);
     EnsureBacklogLocked();
     stream_ns_.clear();
+    // Client writes only from here: each is in the new history's stream.
+    is_replica_.store(false, std::memory_order_relaxed);
     spdlog::info("MASTER MODE enabled: replication ID {}, offset {}", replid_, offset_);
     return "OK";
   }
@@ -189,6 +191,7 @@ std::string ServerReplication::ReplicaOf(const std::string& host, int port) {
     if (master_host_ == host && master_port_ == port) return "OK Already connected to specified master";
     master_host_ = host;
     master_port_ = port;
+    is_replica_.store(true, std::memory_order_relaxed);
     ++generation_;
     link_state_ = LinkState::kConnect;
     link_down_since_ms_ = NowMs();

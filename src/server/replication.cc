@@ -94,8 +94,7 @@ void ServerReplication::WakeLocked(const std::shared_ptr<Link>& link) {
 }
 
 bool ServerReplication::IsReplica() const {
-  std::lock_guard lk(link_mu_);
-  return !master_host_.empty();
+  return is_replica_.load(std::memory_order_relaxed);
 }
 
 bool ServerReplication::ReadOnly() const {

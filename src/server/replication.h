@@ -123,6 +123,7 @@ class ServerReplication final : public Replication {
   mutable std::mutex link_mu_;
   std::condition_variable link_cv_;
   std::string master_host_;  // empty: this server is a primary
+  std::atomic<bool> is_replica_{false};  // !master_host_.empty(), read by every write
   int master_port_ = 0;
   uint64_t generation_ = 0;  // moves on with every REPLICAOF
   LinkState link_state_ = LinkState::kNone;

@@ -454,3 +454,47 @@ def test_standalone_role_info_wait_and_replconf(kv):
     with pytest.raises(redis.exceptions.ResponseError, match="wrong number of arguments"):
         r.execute_command("ROLE", "x")
     assert r.execute_command("REPLICAOF", "NO", "ONE") == "OK"
+
+
+@kv_only
+def test_stream_waits_for_a_busy_script_on_the_replica_instead_of_being_refused(kv_server):
+    primary = kv_server(**primary_opts())
+    replica = kv_server(enable_debug_command="yes", busy_reply_threshold=50)
+    attach(replica, primary)
+    runner = replica.client()
+    done = []
+    t = threading.Thread(target=lambda: done.append(
+        pytest.raises(redis.exceptions.ResponseError, runner.eval, "while true do end", 0)))
+    t.start()
+    probe = replica.client()
+
+    def busy():
+        try:
+            probe.get("x")
+        except redis.exceptions.BusyLoadingError:
+            return False
+        except redis.exceptions.ResponseError as e:
+            return "BUSY" in str(e)
+        return False
+
+    wait_for(busy, what="the replica's script to be busy")
+    primary.client().set("during", "the script")
+    primary.client().rpush("l", 1, 2)
+    assert probe.execute_command("SCRIPT", "KILL") == "OK"
+    t.join()
+    wait_synced(primary, replica)
+    assert replica.client().get("during") == "the script"
+    assert digests(replica) == digests(primary)
+
+
+@kv_only
+def test_the_stream_ignores_the_replicas_maxmemory(kv_server):
+    primary = kv_server(**primary_opts())
+    replica = kv_server(enable_debug_command="yes", maxmemory=1, maxmemory_policy="allkeys-lru")
+    primary.client().set("before", "1")
+    attach(replica, primary)
+    for i in range(50):
+        primary.client().set(f"k{i}", "v" * 100)
+    wait_synced(primary, replica)
+    assert digests(replica) == digests(primary)  # nothing refused, nothing evicted
+    assert replica.client().info("stats")["evicted_keys"] == 0
