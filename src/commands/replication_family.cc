@@ -80,11 +80,21 @@ void CmdReplconf(CommandContext& ctx) {
   ctx.rb->SendOk();
 }
 
+// PSYNC and SYNC turn the connection into a replica link: not from inside a transaction,
+// whose locks the snapshot's freeze would wait for (Redis flags them no-multi).
+bool OutsideTransactionOrReply(CommandContext& ctx) {
+  if (!AtomicBatch::Current()) return true;
+  ctx.rb->SendError("ERR Command not allowed inside a transaction");
+  return false;
+}
+
 void CmdPsync(CommandContext& ctx) {
+  if (!OutsideTransactionOrReply(ctx)) return;
   if (Replication* repl = ReplicationOrReply(ctx)) repl->Psync(ctx, ctx.args[1], ctx.args[2]);
 }
 
 void CmdSync(CommandContext& ctx) {
+  if (!OutsideTransactionOrReply(ctx)) return;
   if (Replication* repl = ReplicationOrReply(ctx)) repl->Psync(ctx, {}, {});
 }
 

@@ -170,7 +170,8 @@ void ServerReplication::Psync(CommandContext& ctx, std::string_view replid,
   sync_full_.fetch_add(1, std::memory_order_relaxed);
   {
     std::lock_guard lk(mu_);
-    ctx.rb->SendSimple(fmt::format("FULLRESYNC {} {}", replid_, at));
+    if (!replid.empty())  // SYNC's answer is the payload alone
+      ctx.rb->SendSimple(fmt::format("FULLRESYNC {} {}", replid_, at));
     children_.push_back({pid, std::move(fd), link});
   }
   spdlog::info("replica {}:{} asked for a full sync: snapshot child {} at offset {}", link->ip,

@@ -498,3 +498,26 @@ def test_the_stream_ignores_the_replicas_maxmemory(kv_server):
     wait_synced(primary, replica)
     assert digests(replica) == digests(primary)  # nothing refused, nothing evicted
     assert replica.client().info("stats")["evicted_keys"] == 0
+
+
+@kv_only
+def test_sentinel_style_reconfiguration_inside_multi_and_sync_refused_there(kv_server):
+    primary = kv_server(**primary_opts())
+    replica = kv_server(enable_debug_command="yes")
+    primary.client().set("k", "v")
+    raw = replica.raw()
+    for cmd in [("MULTI",), ("REPLICAOF", primary.host, str(primary.port)),
+                ("CLIENT", "KILL", "TYPE", "normal"), ("EXEC",)]:
+        raw.send_command(*cmd)
+    assert raw.read_reply_bytes() == b"+OK\r\n"
+    assert raw.read_reply_bytes() == b"+QUEUED\r\n"
+    assert raw.read_reply_bytes() == b"+QUEUED\r\n"
+    assert raw.read_reply_bytes().startswith(b"*2\r\n+OK\r\n:")
+    wait_synced(primary, replica)
+    assert replica.client().get("k") == "v"
+    p = primary.raw()
+    for cmd in [("MULTI",), ("PSYNC", "?", "-1"), ("EXEC",)]:
+        p.send_command(*cmd)
+    assert p.read_reply_bytes() == b"+OK\r\n"
+    assert p.read_reply_bytes() == b"+QUEUED\r\n"
+    assert p.read_reply_bytes() == b"*1\r\n-ERR Command not allowed inside a transaction\r\n"
