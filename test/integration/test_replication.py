@@ -521,3 +521,21 @@ def test_sentinel_style_reconfiguration_inside_multi_and_sync_refused_there(kv_s
     assert p.read_reply_bytes() == b"+OK\r\n"
     assert p.read_reply_bytes() == b"+QUEUED\r\n"
     assert p.read_reply_bytes() == b"*1\r\n-ERR Command not allowed inside a transaction\r\n"
+
+
+@kv_only
+def test_idle_client_timeout_spares_the_replication_link(kv_server):
+    primary = kv_server(**primary_opts(timeout=1))
+    replica = kv_server(enable_debug_command="yes", timeout=1)
+    attach(replica, primary)
+    # Idle since after the last stream byte the replica received: when the replica closes it,
+    # its link to the primary has been idle at least as long.
+    idle = replica.raw()
+    idle.send_command("PING")
+    assert idle.read_reply_bytes() == b"+PONG\r\n"
+    wait_for(idle.is_closed, what="an idle normal client to be closed")
+    assert replica.client().info("replication")["master_link_status"] == "up"
+    stats = primary.client().info("stats")
+    assert (stats["sync_full"], stats["sync_partial_ok"]) == (1, 0)  # never cut
+    primary.client().set("k", "v")
+    wait_synced(primary, replica)
