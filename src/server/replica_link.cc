@@ -7,6 +7,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <csignal>
 #include <cstring>
@@ -45,7 +46,8 @@ class LinkReader {
   // Exactly n bytes.
   bool Bytes(size_t n, std::string* out) {
     out->clear();
-    out->reserve(n);
+    // The announced length is the primary's word: grow with what arrives beyond a first block.
+    out->reserve(std::min<size_t>(n, 64 << 20));
     const size_t first = std::min(n, buf_.size());
     out->append(buf_, 0, first);
     buf_.erase(0, first);

@@ -224,7 +224,8 @@ class TruncatingPrimary:
     """A fake primary that answers the handshake, promises a snapshot and closes the
     connection half-way through it: what a replica sees when its primary dies mid-sync."""
 
-    def __init__(self):
+    def __init__(self, announced=100000):
+        self.announced = announced
         self.sock = socket.socket()
         self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         self.sock.bind(("127.0.0.1", 0))
@@ -251,7 +252,8 @@ class TruncatingPrimary:
                     if not data:
                         break
                     if b"PSYNC" in data:
-                        conn.sendall(b"+FULLRESYNC " + b"a" * 40 + b" 100\r\n$100000\r\nKVSNAP01")
+                        conn.sendall(b"+FULLRESYNC " + b"a" * 40 + b" 100\r\n$%d\r\nKVSNAP01"
+                                     % self.announced)
                         break
                     conn.sendall(b"+PONG\r\n" if b"PING" in data else b"+OK\r\n")
 
@@ -262,11 +264,13 @@ class TruncatingPrimary:
 
 
 @kv_only
-def test_primary_dying_during_a_full_sync_leaves_the_replica_data_and_it_retries(kv_server):
+@pytest.mark.parametrize("announced", [100000, 2**62], ids=["100kb", "absurd-length"])
+def test_primary_dying_during_a_full_sync_leaves_the_replica_data_and_it_retries(
+        kv_server, announced):
     replica = kv_server(enable_debug_command="yes")
     r = replica.client()
     r.set("mine", "kept")
-    fake = TruncatingPrimary()
+    fake = TruncatingPrimary(announced)
     try:
         assert r.execute_command("REPLICAOF", "127.0.0.1", fake.port) == "OK"
         wait_for(lambda: fake.attempts >= 2, what="the replica to retry")
