@@ -10,9 +10,15 @@
 # primary's (INFO replication, polled every 10 ms). Every process shares this machine's cores,
 # so the replica's own CPU is part of what the primary loses.
 #
-# Env: N (200000), ROUNDS (3), CLIENTS (50), KEYSPACE (100000), DATA_SIZE (32), KINDS
-# ("kv redis"), KV_BIN (default: build it, then build/kv-server). Servers run in memory
-# (kv: --appendonly no; Redis: --save '' --appendonly no): the log is bench-persist.sh's.
+# Then, unless SYNC_KEYS=0, the full-sync time: a primary holding SYNC_KEYS keys (SET
+# key:%012d with DATA_SIZE-byte values, sent through redis-cli --pipe), a fresh replica, and the
+# time from REPLICAOF until the replica's link is up with the primary's whole offset applied
+# (Redis without its diskless-sync delay: --repl-diskless-sync-delay 0), SYNC_ROUNDS times.
+#
+# Env: N (200000), ROUNDS (3; 0 skips the rate part), CLIENTS (50), KEYSPACE (100000), DATA_SIZE (32), KINDS
+# ("kv redis"), SYNC_KEYS (1000000), SYNC_ROUNDS (3), KV_BIN (default: build it, then
+# build/kv-server). Servers run in memory (kv: --appendonly no; Redis: --save ''
+# --appendonly no): the log is bench-persist.sh's.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -26,6 +32,8 @@ CLIENTS="${CLIENTS:-50}"
 KEYSPACE="${KEYSPACE:-100000}"
 DATA_SIZE="${DATA_SIZE:-32}"
 KINDS="${KINDS:-kv redis}"
+SYNC_KEYS="${SYNC_KEYS:-1000000}"
+SYNC_ROUNDS="${SYNC_ROUNDS:-3}"
 REDIS_BIN=/usr/bin/redis-server
 BENCH=/usr/bin/redis-benchmark
 CLI=/usr/bin/redis-cli
@@ -48,7 +56,7 @@ start_server() {  # kind port dir -> pid on stdout
       --log-level warning >"$dir/log" 2>&1 &
   else
     "$REDIS_BIN" --port "$port" --bind "$HOST" --save '' --appendonly no --dir "$dir" \
-      --loglevel warning --daemonize no >"$dir/log" 2>&1 &
+      --loglevel warning --daemonize no --repl-diskless-sync-delay 0 >"$dir/log" 2>&1 &
   fi
   echo $!
 }
@@ -98,20 +106,60 @@ run_round() {  # kind mode: sets RPS and LAG_MS
   LAG_MS="$lag"
 }
 
-echo "| server | SET rps, no replica | SET rps, one replica | ratio | replica caught up after |"
-echo "|---|---|---|---|---|"
-for kind in $KINDS; do
-  none=() with=() lags=()
-  for r in $(seq 1 "$ROUNDS"); do
-    echo "$kind round $r/$ROUNDS" >&2
-    run_round "$kind" none
-    none+=("$RPS")
-    run_round "$kind" replica
-    with+=("$RPS")
-    lags+=("$LAG_MS")
+if [ "$ROUNDS" -gt 0 ]; then
+  echo "| server | SET rps, no replica | SET rps, one replica | ratio | replica caught up after |"
+  echo "|---|---|---|---|---|"
+  for kind in $KINDS; do
+    none=() with=() lags=()
+    for r in $(seq 1 "$ROUNDS"); do
+      echo "$kind round $r/$ROUNDS" >&2
+      run_round "$kind" none
+      none+=("$RPS")
+      run_round "$kind" replica
+      with+=("$RPS")
+      lags+=("$LAG_MS")
+    done
+    a="$(printf '%s\n' "${none[@]}" | median)"
+    b="$(printf '%s\n' "${with[@]}" | median)"
+    l="$(printf '%s\n' "${lags[@]}" | median)"
+    printf '| %s | %.0f | %.0f | %s | %s ms |\n' "$kind" "$a" "$b" "$(ratio "$b" "$a")" "$l"
   done
-  a="$(printf '%s\n' "${none[@]}" | median)"
-  b="$(printf '%s\n' "${with[@]}" | median)"
-  l="$(printf '%s\n' "${lags[@]}" | median)"
-  printf '| %s | %.0f | %.0f | %s | %s ms |\n' "$kind" "$a" "$b" "$(ratio "$b" "$a")" "$l"
+
+fi
+[ "$SYNC_KEYS" -gt 0 ] || exit 0
+/usr/bin/python3 - "$SYNC_KEYS" "$DATA_SIZE" >"$WORK/load.resp" <<'PY'
+import sys
+n, size = int(sys.argv[1]), int(sys.argv[2])
+value = b"x" * size
+out = sys.stdout.buffer
+for i in range(n):
+    key = b"key:%012d" % i
+    out.write(b"*3\r\n$3\r\nSET\r\n$%d\r\n%s\r\n$%d\r\n%s\r\n" % (len(key), key, size, value))
+PY
+echo
+echo "| server | keys | full sync (median of $SYNC_ROUNDS) |"
+echo "|---|---|---|"
+for kind in $KINDS; do
+  pport="$(free_port)"
+  ppid="$(start_server "$kind" "$pport" "$WORK/sync-p-$kind")"
+  PIDS+=("$ppid")
+  wait_ping "$pport" "$ppid" "$kind primary" "$WORK/sync-p-$kind/log"
+  "$CLI" -h "$HOST" -p "$pport" --pipe <"$WORK/load.resp" >/dev/null
+  times=()
+  for r in $(seq 1 "$SYNC_ROUNDS"); do
+    echo "$kind full sync $r/$SYNC_ROUNDS" >&2
+    rport="$(free_port)"
+    rpid="$(start_server "$kind" "$rport" "$WORK/sync-r-$kind-$r")"
+    PIDS+=("$rpid")
+    wait_ping "$rport" "$rpid" "$kind replica" "$WORK/sync-r-$kind-$r/log"
+    t0="$(date +%s%N)"
+    "$CLI" -h "$HOST" -p "$rport" REPLICAOF "$HOST" "$pport" >/dev/null
+    wait_synced "$pport" "$rport"
+    times+=("$(( ($(date +%s%N) - t0) / 1000000 ))")
+    [ "$("$CLI" -h "$HOST" -p "$rport" DBSIZE)" = "$SYNC_KEYS" ] ||
+      { echo "bench-replication: the $kind replica does not hold $SYNC_KEYS keys" >&2; exit 1; }
+    stop_process "$rpid"
+  done
+  stop_process "$ppid"
+  printf '| %s | %s | %s ms |\n' "$kind" "$SYNC_KEYS" "$(printf '%s\n' "${times[@]}" | median)"
 done
