@@ -18,6 +18,8 @@ PACKAGES=(
   # Task queues the end-to-end tests and scripts/bench-celery.sh run against kv-server (RQ,
   # Celery, Sidekiq); ruby-sidekiq brings ruby and the redis gem.
   python3-rq python3-celery ruby ruby-redis ruby-sidekiq
+  # The benchmarks' plots (scripts/lib/bench-report.py --plot).
+  python3-matplotlib
 )
 # Node.js and npm for the node client tests. A machine may have them from elsewhere (a
 # nodejs package that bundles npm and conflicts with Debian's npm): then they are left alone.
