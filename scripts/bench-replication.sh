@@ -17,14 +17,18 @@
 #
 # Env: N (200000), ROUNDS (3; 0 skips the rate part), CLIENTS (50), KEYSPACE (100000), DATA_SIZE (32), KINDS
 # ("kv redis"), SYNC_KEYS (1000000), SYNC_ROUNDS (3), KV_BIN (default: build it, then
-# build/kv-server). Servers run in memory (kv: --appendonly no; Redis: --save ''
-# --appendonly no): the log is bench-persist.sh's.
+# build/kv-server), BENCH_OUT (directory of bench-replication.json: every round's figures and
+# the medians). Servers run in memory (kv: --appendonly no; Redis: --save '' --appendonly no):
+# the log is bench-persist.sh's.
+#
+# Arguments: --plot also draws bench-replication-<metric>.png beside the JSON.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 # shellcheck source=scripts/lib/bench-common.sh
 source "$ROOT/scripts/lib/bench-common.sh"
+parse_bench_args "$@"
 
 N="${N:-200000}"
 ROUNDS="${ROUNDS:-3}"
@@ -115,19 +119,23 @@ if [ "$ROUNDS" -gt 0 ]; then
       echo "$kind round $r/$ROUNDS" >&2
       run_round "$kind" none
       none+=("$RPS")
+      record "$kind" "SET, no replica" rps "$RPS"
       run_round "$kind" replica
       with+=("$RPS")
       lags+=("$LAG_MS")
+      record "$kind" "SET, one replica" rps "$RPS"
+      record "$kind" "replica catch-up after SET" seconds \
+        "$(awk -v m="$LAG_MS" 'BEGIN { printf "%.3f", m / 1000 }')"
     done
     a="$(printf '%s\n' "${none[@]}" | median)"
     b="$(printf '%s\n' "${with[@]}" | median)"
     l="$(printf '%s\n' "${lags[@]}" | median)"
     printf '| %s | %.0f | %.0f | %s | %s ms |\n' "$kind" "$a" "$b" "$(ratio "$b" "$a")" "$l"
   done
-
 fi
-[ "$SYNC_KEYS" -gt 0 ] || exit 0
-/usr/bin/python3 - "$SYNC_KEYS" "$DATA_SIZE" >"$WORK/load.resp" <<'PY'
+
+if [ "$SYNC_KEYS" -gt 0 ]; then
+  /usr/bin/python3 - "$SYNC_KEYS" "$DATA_SIZE" >"$WORK/load.resp" <<'PY'
 import sys
 n, size = int(sys.argv[1]), int(sys.argv[2])
 value = b"x" * size
@@ -136,30 +144,35 @@ for i in range(n):
     key = b"key:%012d" % i
     out.write(b"*3\r\n$3\r\nSET\r\n$%d\r\n%s\r\n$%d\r\n%s\r\n" % (len(key), key, size, value))
 PY
-echo
-echo "| server | keys | full sync (median of $SYNC_ROUNDS) |"
-echo "|---|---|---|"
-for kind in $KINDS; do
-  pport="$(free_port)"
-  ppid="$(start_server "$kind" "$pport" "$WORK/sync-p-$kind")"
-  PIDS+=("$ppid")
-  wait_ping "$pport" "$ppid" "$kind primary" "$WORK/sync-p-$kind/log"
-  "$CLI" -h "$HOST" -p "$pport" --pipe <"$WORK/load.resp" >/dev/null
-  times=()
-  for r in $(seq 1 "$SYNC_ROUNDS"); do
-    echo "$kind full sync $r/$SYNC_ROUNDS" >&2
-    rport="$(free_port)"
-    rpid="$(start_server "$kind" "$rport" "$WORK/sync-r-$kind-$r")"
-    PIDS+=("$rpid")
-    wait_ping "$rport" "$rpid" "$kind replica" "$WORK/sync-r-$kind-$r/log"
-    t0="$(date +%s%N)"
-    "$CLI" -h "$HOST" -p "$rport" REPLICAOF "$HOST" "$pport" >/dev/null
-    wait_synced "$pport" "$rport"
-    times+=("$(( ($(date +%s%N) - t0) / 1000000 ))")
-    [ "$("$CLI" -h "$HOST" -p "$rport" DBSIZE)" = "$SYNC_KEYS" ] ||
-      { echo "bench-replication: the $kind replica does not hold $SYNC_KEYS keys" >&2; exit 1; }
-    stop_process "$rpid"
+  echo
+  echo "| server | keys | full sync (median of $SYNC_ROUNDS) |"
+  echo "|---|---|---|"
+  for kind in $KINDS; do
+    pport="$(free_port)"
+    ppid="$(start_server "$kind" "$pport" "$WORK/sync-p-$kind")"
+    PIDS+=("$ppid")
+    wait_ping "$pport" "$ppid" "$kind primary" "$WORK/sync-p-$kind/log"
+    "$CLI" -h "$HOST" -p "$pport" --pipe <"$WORK/load.resp" >/dev/null
+    times=()
+    for r in $(seq 1 "$SYNC_ROUNDS"); do
+      echo "$kind full sync $r/$SYNC_ROUNDS" >&2
+      rport="$(free_port)"
+      rpid="$(start_server "$kind" "$rport" "$WORK/sync-r-$kind-$r")"
+      PIDS+=("$rpid")
+      wait_ping "$rport" "$rpid" "$kind replica" "$WORK/sync-r-$kind-$r/log"
+      t0="$(date +%s%N)"
+      "$CLI" -h "$HOST" -p "$rport" REPLICAOF "$HOST" "$pport" >/dev/null
+      wait_synced "$pport" "$rport"
+      times+=("$(( ($(date +%s%N) - t0) / 1000000 ))")
+      record "$kind" "full sync, $SYNC_KEYS keys" seconds \
+        "$(awk -v m="${times[-1]}" 'BEGIN { printf "%.3f", m / 1000 }')"
+      [ "$("$CLI" -h "$HOST" -p "$rport" DBSIZE)" = "$SYNC_KEYS" ] ||
+        { echo "bench-replication: the $kind replica does not hold $SYNC_KEYS keys" >&2; exit 1; }
+      stop_process "$rpid"
+    done
+    stop_process "$ppid"
+    printf '| %s | %s | %s ms |\n' "$kind" "$SYNC_KEYS" "$(printf '%s\n' "${times[@]}" | median)"
   done
-  stop_process "$ppid"
-  printf '| %s | %s | %s ms |\n' "$kind" "$SYNC_KEYS" "$(printf '%s\n' "${times[@]}" | median)"
-done
+fi
+bench_report bench-replication N="$N" ROUNDS="$ROUNDS" CLIENTS="$CLIENTS" KEYSPACE="$KEYSPACE" \
+  DATA_SIZE="$DATA_SIZE" SYNC_KEYS="$SYNC_KEYS" SYNC_ROUNDS="$SYNC_ROUNDS"
