@@ -106,6 +106,7 @@ Session::Outcome RespSession::Process(std::string_view in, size_t* consumed, std
     }
     if (args_.empty()) {
       *consumed += used;
+      count_applied();
       continue;
     }
     if (IsHttpRequestLine(args_[0])) {

@@ -218,6 +218,14 @@ def test_full_resync_when_the_backlog_no_longer_covers_the_replica(kv_server):
     assert info["repl_backlog_active"] == 1
     assert info["repl_backlog_histlen"] == 16384
     assert info["repl_backlog_first_byte_offset"] == info["master_repl_offset"] - 16384 + 1
+    # A bigger backlog keeps what it held and fills up to its new size.
+    p.config_set("repl-backlog-size", "32kb")
+    for i in range(200):
+        p.set(f"more{i}", "y" * 200)
+    info = p.info("replication")
+    assert (info["repl_backlog_size"], info["repl_backlog_histlen"]) == (32768, 32768)
+    wait_synced(primary, replica)
+    assert digests(replica) == digests(primary)
 
 
 class TruncatingPrimary:
