@@ -146,9 +146,10 @@ void RegisterReplicationFamily(CommandTable& t) {
   t.Register(MakeSpec("replconf", -1, kAdmin | kCmdLoading, kNoKeys, CmdReplconf, "server",
                       "3.0.0", "An internal command for configuring the replication stream.",
                       ""));
-  t.Register(MakeSpec("psync", -3, kAdmin, kNoKeys, CmdPsync, "server", "2.8.0",
-                      "An internal command used in replication.", "replicationid offset"));
-  t.Register(MakeSpec("sync", 1, kAdmin, kNoKeys, CmdSync, "server", "1.0.0",
+  t.Register(MakeSpec("psync", -3, kCmdAdmin | kCmdNoScript, kNoKeys, CmdPsync, "server",
+                      "2.8.0", "An internal command used in replication.",
+                      "replicationid offset"));
+  t.Register(MakeSpec("sync", 1, kCmdAdmin | kCmdNoScript, kNoKeys, CmdSync, "server", "1.0.0",
                       "An internal command used in replication.", ""));
   t.Register(MakeSpec("wait", 3, kCmdNoScript, kNoKeys, CmdWait, "generic", "3.0.0",
                       "Blocks until the asynchronous replication of all preceding write commands "
