@@ -7,7 +7,9 @@
 #include <cctype>
 
 #include "commands/args.h"
+#include "commands/blocking.h"
 #include "commands/replication.h"
+#include "commands/scripting.h"
 #include "commands/tracking.h"
 #include "core/value_encoding.h"
 #include "persist/repl_stream.h"
@@ -119,6 +121,12 @@ Session::Outcome RespSession::Process(std::string_view in, size_t* consumed, std
           "Protocol Scripting to compromise your kv-server instance. Connection from {} aborted.",
           client_.addr);
       return Outcome::kClose;
+    }
+    if (client_.master && ScriptBusy()) {
+      // The primary's stream waits for a busy script here, retried every few milliseconds,
+      // not inside the script's locks: its loop stays free for the SCRIPT KILL that ends it.
+      client_.block_deadline_ms = blocking::kForever;
+      return Outcome::kBlocked;
     }
     ClientPause& pause = dispatcher_.server().pause;
     if (pause.MaybeActive() &&
