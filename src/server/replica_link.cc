@@ -17,6 +17,7 @@
 
 #include "commands/command.h"
 #include "commands/server_state.h"
+#include "commands/tracking.h"
 #include "core/clock.h"
 #include "persist/persistence.h"
 #include "persist/repl_stream.h"
@@ -349,9 +350,15 @@ std::string ServerReplication::SyncOnce(uint64_t generation, const std::string& 
   // Loading: clients get -LOADING until the new data is in, as from a Redis replica.
   persist::Persistence* persistence = state_.persistence;
   persistence->SetLoading(true);
-  err = persistence->ReplaceWith(image);
+  {
+    // One flush for clients tracking keys, as DEBUG RELOAD announces its reload.
+    tracking::Quiet quiet;
+    err = persistence->ReplaceWith(image);
+  }
   persistence->SetLoading(false);
   if (!err.empty()) return "cannot load the primary's snapshot: " + err;
+  tracking::Flushed();
+  tracking::DeliverPending();
   {
     std::lock_guard lk(mu_);
     replid_ = master_replid;

@@ -579,3 +579,23 @@ def test_command_info_matches_redis(kv, redis_ref, name):
     assert flags(ours) == flags(theirs)
     assert ours[3:6] == theirs[3:6]
     assert sorted(ours[6]) == sorted(theirs[6])
+
+
+@kv_only
+def test_a_full_sync_invalidates_what_tracking_clients_of_the_replica_read(kv_server):
+    primary = kv_server(**primary_opts())
+    replica = kv_server(enable_debug_command="yes")
+    primary.client().set("k", "new")
+    replica.client().set("k", "old")
+    t = replica.raw()
+    t.send_command("HELLO", "3")
+    t.read_reply_bytes()
+    t.send_command("CLIENT", "TRACKING", "ON")
+    assert t.read_reply_bytes() == b"+OK\r\n"
+    t.send_command("GET", "k")
+    assert t.read_reply_bytes() == b"$3\r\nold\r\n"
+    attach(replica, primary)
+    # The whole dataset was replaced: one flush message (a null key list), as DEBUG RELOAD's.
+    assert t.read_reply_bytes(timeout=10) == b">2\r\n$10\r\ninvalidate\r\n_\r\n"
+    t.send_command("GET", "k")
+    assert t.read_reply_bytes() == b"$3\r\nnew\r\n"
