@@ -599,3 +599,29 @@ def test_a_full_sync_invalidates_what_tracking_clients_of_the_replica_read(kv_se
     assert t.read_reply_bytes(timeout=10) == b">2\r\n$10\r\ninvalidate\r\n_\r\n"
     t.send_command("GET", "k")
     assert t.read_reply_bytes() == b"$3\r\nnew\r\n"
+
+
+@kv_only
+def test_replica_killed_during_a_full_sync_restarts_with_old_or_new_data_whole(
+        kv_server, kv_persist):
+    primary = kv_server(**primary_opts())
+    p = primary.client()
+    with p.pipeline(transaction=False) as pipe:
+        for i in range(100000):
+            pipe.set(f"key:{i}", i)
+        pipe.execute()
+    replica = kv_persist(enable_debug_command="yes")
+    r = replica.client()
+    for i in range(10):
+        r.set(f"old:{i}", i)
+    r.execute_command("REPLICAOF", primary.host, primary.port)
+    wait_for(lambda: r.info("replication")["master_sync_in_progress"] == 1
+             or r.info("replication")["master_link_status"] == "up", what="the sync to start")
+    replica.kill9()
+    replica.restart()
+    r = replica.client()
+    # Its own log holds the old data, or the snapshot of the new one with nothing left over.
+    assert r.dbsize() in (10, 100000)
+    assert (r.exists("old:0"), r.exists("key:0")) in ((1, 0), (0, 1))
+    attach(replica, primary)
+    assert r.dbsize() == 100000
