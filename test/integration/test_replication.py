@@ -610,7 +610,9 @@ def test_replica_killed_during_a_full_sync_restarts_with_old_or_new_data_whole(
         for i in range(100000):
             pipe.set(f"key:{i}", i)
         pipe.execute()
-    replica = kv_persist(enable_debug_command="yes")
+    # appendfsync always: the old writes are on disk before the sync starts (under batch a
+    # kill -9 right after them may cost the last few milliseconds of them).
+    replica = kv_persist(enable_debug_command="yes", appendfsync="always")
     r = replica.client()
     for i in range(10):
         r.set(f"old:{i}", i)
