@@ -30,6 +30,7 @@ const std::unordered_map<std::string_view, uint32_t>& ExtraCategories() {
       {"flushdb", kKeyspace | kDangerous}, {"dbsize", kKeyspace},
       {"info", kDangerous},        {"lastsave", kAdmin | kDangerous},
       {"command", kConnection},   {"restore", kDangerous},
+      {"role", kAdmin | kDangerous},
   };
   return kExtra;
 }
@@ -42,6 +43,7 @@ const std::unordered_map<std::string_view, uint32_t>& ContainerCategories() {
       {"module", kSlow}, {"memory", kSlow}, {"object", kSlow},
       {"function", kSlow}, {"pubsub", kSlow}, {"script", kSlow},
       {"command", kSlow | kConnection}, {"xgroup", kSlow}, {"xinfo", kSlow},
+      {"wait", kSlow | kConnection},  // documented under generic, but not @keyspace
   };
   return kContainers;
 }

@@ -6,6 +6,7 @@
 #include "commands/args.h"
 #include "commands/dispatch.h"
 #include "commands/errors.h"
+#include "commands/replication.h"
 #include "commands/server_state.h"
 #include "core/clock.h"
 #include "core/keyspace.h"
@@ -145,6 +146,13 @@ void AtomicBatch::Run(const CommandSpec& spec, std::span<const std::string_view>
   spec.KeyPositions(args, &positions);
   ThreadStats& stats = server.thread_stats.Local();
   CommandCounters* counters = stats.For(spec.id);
+  // A script's write on a read-only replica (EXEC's were refused before it ran).
+  if ((spec.CallFlags(args) & kCmdWrite) && !client_.master && server.replication &&
+      server.replication->ReadOnly()) {
+    rb.SendError(kReadOnlyReplica);
+    if (counters) counters->rejected.Add(1);
+    return;
+  }
   if (client_.user && !client_.user->unrestricted() && client_.authenticated &&
       !AclAllowsOrReply(server, client_, spec, args, positions, rb)) {
     if (counters) counters->rejected.Add(1);
@@ -164,7 +172,8 @@ void AtomicBatch::Add(const CommandContext& ctx) {
   persist::Persistence* persistence = dispatcher_.server().persistence;
   if (!persistence || client_.replaying) return;
   persistence->NoteChange();
-  if (!persistence->wal()) return;
+  Replication* repl = dispatcher_.server().replication;
+  if (!persistence->wal() && !(repl && repl->active())) return;
   if (logged_ == 0) body_.clear();
   // The count comes first in the body; Commit writes the real one.
   persist::RecordBodyWriter w(&body_, 0);
@@ -176,8 +185,12 @@ void AtomicBatch::Commit() {
   if (logged_ == 0) return;
   persist::Wal* wal = dispatcher_.server().persistence->wal();
   persist::SetRecordBodyCount(&body_, logged_);
-  const uint64_t lsn = wal->Append(now_ms_, body_);
-  if (wal->policy() == persist::FsyncPolicy::kAlways) client_.durable_wait_lsn = lsn;
+  if (wal) {
+    const uint64_t lsn = wal->Append(now_ms_, body_);
+    if (wal->policy() == persist::FsyncPolicy::kAlways) client_.durable_wait_lsn = lsn;
+  }
+  if (Replication* repl = dispatcher_.server().replication)
+    if (const uint64_t offset = repl->Feed(body_)) client_.repl_write_offset = offset;
   logged_ = 0;
 }
 

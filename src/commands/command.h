@@ -228,6 +228,15 @@ struct ClientState {
   uint64_t durable_wait_lsn = 0;
   // The recovery client: runs logged records with their own clock, and logs nothing.
   bool replaying = false;
+  // Replication (docs/replication.md). `master`: the replica's link to its primary, which
+  // applies the stream (may write on a read-only replica, runs internal commands, its replies
+  // are dropped). `replica`: a primary's connection that sent PSYNC (set by its own thread,
+  // read by CLIENT LIST). `replica_listening_port`: what it said in REPLCONF listening-port.
+  // `repl_write_offset`: the stream offset after this client's last replicated write (WAIT).
+  bool master = false;
+  std::atomic<bool> replica{false};
+  int replica_listening_port = 0;
+  uint64_t repl_write_offset = 0;
   // Written by the client's own thread, read by CLIENT LIST on any thread.
   std::atomic<const CommandSpec*> last_cmd{nullptr};
   TxState tx;

@@ -1,5 +1,6 @@
 // DEBUG: the introspection and test hooks of Redis's DEBUG that tools and test suites use
-// (HELP, SLEEP, SET-ACTIVE-EXPIRE, OBJECT, LISTPACK, RELOAD, CHANGE-REPL-ID), plus kv-server's
+// (HELP, SLEEP, SET-ACTIVE-EXPIRE, OBJECT, LISTPACK, RELOAD, CHANGE-REPL-ID, DIGEST,
+// DIGEST-VALUE), plus kv-server's
 // LAZYFREE-HOLD, which parks the lazy-free thread so a test sees a free in progress. Like
 // Redis 7 it is refused unless enable-debug-command allows the client. Every other Redis subcommand (the
 // crash, leak and allocator hooks among them) answers Redis's unknown-subcommand error.
@@ -24,6 +25,7 @@
 #include "commands/server_state.h"
 #include "commands/tracking.h"
 #include "core/config.h"
+#include "core/digest.h"
 #include "core/lazy_free.h"
 #include "core/object.h"
 #include "core/shard.h"
@@ -55,6 +57,10 @@ void SendDebugHelp(CommandContext& ctx) {
       "DEBUG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
       "CHANGE-REPL-ID",
       "    Change the replication IDs of the instance (kv-server: accepted, no effect).",
+      "DIGEST",
+      "    Output a hex signature representing the current namespace content.",
+      "DIGEST-VALUE <key> [<key> ...]",
+      "    Output a hex signature of the values of all the specified keys.",
       "LISTPACK <key>",
       "    Show low level info about the listpack encoding of <key> (in the server log).",
       "OBJECT <key>",
@@ -133,6 +139,31 @@ void DebugListpack(CommandContext& ctx) {
   });
 }
 
+// The namespace's digest (core/digest.h), shard by shard: under concurrent writes it is not
+// one point in time, as KEYS is not.
+void DebugDigest(CommandContext& ctx) {
+  Keyspace& ks = ctx.db();
+  Digest all;
+  for (uint32_t i = 0; i < ks.shard_count(); ++i) {
+    Shard& shard = ks.shard(i);
+    std::lock_guard lock(shard.mu());
+    shard.ForEachLive(ctx.now_ms, [&](const Entry* e) { all.Xor(KeyDigest(*e)); });
+  }
+  ctx.rb->SendSimple(all.Hex());
+}
+
+// One digest per key named, all zeros for a missing one (as Redis).
+void DebugDigestValue(CommandContext& ctx) {
+  const auto keys = ctx.args.subspan(2);
+  ctx.rb->StartArray(static_cast<uint32_t>(keys.size()));
+  for (std::string_view key : keys) {
+    Shard& shard = ctx.ShardFor(key);
+    std::lock_guard lock(shard.mu());
+    const Entry* e = shard.Peek(key, ctx.now_ms);
+    ctx.rb->SendSimple(e ? ValueDigest(*e).Hex() : Digest().Hex());
+  }
+}
+
 void DebugReload(CommandContext& ctx) {
   const auto options = ctx.args.subspan(2);
   for (std::string_view opt : options) {
@@ -198,6 +229,10 @@ void CmdDebug(CommandContext& ctx) {
     DebugObject(ctx);
   } else if (EqualsIgnoreCase(sub, "LISTPACK") && argc == 3) {
     DebugListpack(ctx);
+  } else if (EqualsIgnoreCase(sub, "DIGEST") && argc == 2) {
+    DebugDigest(ctx);
+  } else if (EqualsIgnoreCase(sub, "DIGEST-VALUE")) {
+    DebugDigestValue(ctx);
   } else if (EqualsIgnoreCase(sub, "RELOAD")) {
     DebugReload(ctx);
   } else if (EqualsIgnoreCase(sub, "CHANGE-REPL-ID") && argc == 2) {
@@ -215,7 +250,8 @@ void RegisterDebugFamily(CommandTable& t) {
                       CmdDebug, "server", "1.0.0",
                       "A container for debugging commands (refused unless enable-debug-command "
                       "allows the client).",
-                      "HELP|SLEEP|SET-ACTIVE-EXPIRE|LAZYFREE-HOLD|OBJECT|LISTPACK|RELOAD|CHANGE-REPL-ID "
+                      "HELP|SLEEP|SET-ACTIVE-EXPIRE|LAZYFREE-HOLD|OBJECT|LISTPACK|RELOAD|CHANGE-REPL-ID|"
+                      "DIGEST|DIGEST-VALUE "
                       "[arg ...]"));
 }
 

@@ -15,6 +15,7 @@
 #include "commands/atomic_batch.h"
 #include "commands/errors.h"
 #include "commands/monitor.h"
+#include "commands/replication.h"
 #include "commands/scripting.h"
 #include "commands/tracking.h"
 #include "commands/transactions.h"
@@ -32,15 +33,17 @@ constexpr std::string_view kInvalidKey =
 
 // Replay answers nobody; it only keeps the first error for the recovery log.
 
-// A DEL record for a key the server removed on its own (eviction).
-void AppendDel(persist::Wal& wal, std::string_view ns, std::string_view key, int64_t now) {
+// A DEL record for a key the server removed on its own (eviction): logged and replicated.
+void AppendDel(persist::Wal* wal, Replication* repl, std::string_view ns, std::string_view key,
+               int64_t now) {
   thread_local std::string body;
   body.clear();
   persist::RecordBodyWriter w(&body, 1);
   w.AddCommand(ns, 2);
   w.AddArg("DEL");
   w.AddArg(key);
-  wal.Append(now, body);
+  if (wal) wal->Append(now, body);
+  if (repl) repl->Feed(body);
 }
 }  // namespace
 
@@ -90,7 +93,7 @@ void Dispatcher::Execute(ClientState& client, std::span<const std::string_view> 
   } caching_choice{client, spec};
   // Inside MULTI every refusal below also dooms the transaction (Redis's flagTransaction).
   TxState& tx = client.tx;
-  if (!spec || (spec->has(kCmdInternal) && !client.replaying)) {
+  if (!spec || (spec->has(kCmdInternal) && !client.replaying && !client.master)) {
     rb.SendError(errors::UnknownCommand(args[0], args.subspan(1)));
     if (tx.in_multi) tx.errored = true;
     return;
@@ -146,6 +149,13 @@ void Dispatcher::Execute(ClientState& client, std::span<const std::string_view> 
   uint32_t flags = spec->CallFlags(args);
   if (exec)
     for (const QueuedCommand& q : tx.queued) flags |= q.CallFlags() & (kCmdWrite | kCmdDenyOom);
+  // A replica's data is its primary's: only the primary's stream writes it (Redis's check,
+  // EXEC included through its queue's flags).
+  if ((flags & kCmdWrite) && !client.master && server_.replication &&
+      server_.replication->ReadOnly()) {
+    reject(kReadOnlyReplica);
+    return;
+  }
   if (wal && (flags & kCmdWrite) && wal->failed()) {
     reject(fmt::format(fmt::runtime(errors::kMisconfWal), wal->error()));
     return;
@@ -189,7 +199,9 @@ void Dispatcher::Execute(ClientState& client, std::span<const std::string_view> 
 
   // A script past busy-reply-threshold holds its namespace's shards: other clients get -BUSY
   // at once rather than waiting behind it, except for what stops it (SCRIPT KILL, SHUTDOWN).
-  if (ScriptBusy() && !AtomicBatch::Current() &&
+  // The primary's stream is never refused (a refused write would be lost on this replica): it
+  // waits on the script's locks instead.
+  if (ScriptBusy() && !AtomicBatch::Current() && !client.master &&
       !AllowedWhileScriptBusy(spec->name, args.size() > 1 ? args[1] : std::string_view())) {
     reject(BusyError());
     return;
@@ -202,7 +214,9 @@ void Dispatcher::Execute(ClientState& client, std::span<const std::string_view> 
   const int64_t now = batch ? batch->now_ms() : NowMsAtTicks(start);
   const bool queue = tx.in_multi && !spec->has(kCmdNoQueue);
   // Queueing takes memory however small the command: Redis refuses any of them over maxmemory.
-  if (((flags & kCmdDenyOom) || queue) && !batch &&
+  // A replica's memory follows its primary's data: its stream is neither refused nor evicts
+  // (Redis's replica-ignore-maxmemory yes).
+  if (((flags & kCmdDenyOom) || queue) && !batch && !client.master &&
       server_.config.maxmemory.load(std::memory_order_relaxed) > 0) {
     if (!FreeMemory(now)) {
       reject(errors::kOom);
@@ -294,10 +308,11 @@ bool Dispatcher::FreeMemory(int64_t now) {
   if (maxmemory <= 0) return true;
   persist::Persistence* persistence = server_.persistence;
   persist::Wal* wal = persistence ? persistence->wal() : nullptr;
+  Replication* repl = server_.replication;
   EvictionListener log_eviction;
-  if (wal)
-    log_eviction = [wal, now](Keyspace& ns, std::string_view key) {
-      AppendDel(*wal, ns.name(), key, now);
+  if (wal || (repl && repl->active()))
+    log_eviction = [wal, repl, now](Keyspace& ns, std::string_view key) {
+      AppendDel(wal, repl, ns.name(), key, now);
     };
   const uint64_t t0 = Ticks();
   const bool ok = FreeMemoryIfNeeded(server_.store, maxmemory, cfg.maxmemory_policy.load(),
@@ -400,15 +415,20 @@ void Dispatcher::Log(const CommandContext& ctx) {
   if (!persistence || ctx.client->replaying) return;
   persistence->NoteChange();
   persist::Wal* wal = persistence->wal();
-  if (!wal) return;
+  Replication* repl = server_.replication;
+  if (!wal && !(repl && repl->active())) return;
   thread_local std::string body;
   body.clear();
   persist::RecordBodyWriter w(&body, 1);
   const uint32_t commands = WriteLoggedCommand(w, ctx);
   if (commands == 0) return;
   if (commands != 1) persist::SetRecordBodyCount(&body, commands);
-  const uint64_t lsn = wal->Append(ctx.now_ms, body);
-  if (wal->policy() == persist::FsyncPolicy::kAlways) ctx.client->durable_wait_lsn = lsn;
+  if (wal) {
+    const uint64_t lsn = wal->Append(ctx.now_ms, body);
+    if (wal->policy() == persist::FsyncPolicy::kAlways) ctx.client->durable_wait_lsn = lsn;
+  }
+  if (repl)
+    if (const uint64_t offset = repl->Feed(body)) ctx.client->repl_write_offset = offset;
 }
 
 uint32_t WriteLoggedCommand(persist::RecordBodyWriter& w, const CommandContext& ctx) {

@@ -38,6 +38,7 @@ void RegisterScriptingFamily(CommandTable& table);  // EVAL EVALSHA SCRIPT
 // XGROUP XACK XPENDING XCLAIM XAUTOCLAIM XINFO
 void RegisterStreamGroupFamily(CommandTable& table);
 void RegisterStreamReadFamily(CommandTable& table);  // XREAD XREADGROUP
+void RegisterReplicationFamily(CommandTable& table);  // REPLICAOF ROLE PSYNC WAIT...
 
 inline void RegisterBuiltinFamilies(CommandTable& table) {
   RegisterStringFamily(table);
@@ -68,6 +69,7 @@ inline void RegisterBuiltinFamilies(CommandTable& table) {
   RegisterScriptingFamily(table);
   RegisterStreamGroupFamily(table);
   RegisterStreamReadFamily(table);
+  RegisterReplicationFamily(table);
 }
 
 }  // namespace kv

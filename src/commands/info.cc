@@ -19,6 +19,7 @@
 #include "commands/args.h"
 #include "commands/command_table.h"
 #include "commands/families.h"
+#include "commands/replication.h"
 #include "commands/server_state.h"
 #include "commands/tracking.h"
 #include "core/lazy_free.h"
@@ -124,7 +125,7 @@ std::string StatsSection(CommandContext& ctx) {
   StatsRegistry& ts = s.thread_stats;
   const EngineStats& es = GlobalEngineStats();
   const persist::Persistence* p = s.persistence;
-  return fmt::format(
+  std::string out = fmt::format(
       "# Stats\r\ntotal_connections_received:{}\r\ntotal_commands_processed:{}\r\n"
       "instantaneous_ops_per_sec:{}\r\ntotal_net_input_bytes:{}\r\ntotal_net_output_bytes:{}\r\n"
       "instantaneous_input_kbps:{:.2f}\r\ninstantaneous_output_kbps:{:.2f}\r\n"
@@ -144,11 +145,13 @@ std::string StatsSection(CommandContext& ctx) {
       tracking::Keys(), tracking::Items(), tracking::PrefixCount(),
       ts.Sum(&ThreadStats::errors), ts.Sum(&ThreadStats::reads), ts.Sum(&ThreadStats::writes),
       LazyFreedObjects());
+  if (s.replication) out += s.replication->StatsLines();
+  return out;
 }
 
 std::string ReplicationSection(CommandContext& ctx) {
-  // A master without replicas or backlog, as Redis reports one: the replication ID names this
-  // dataset's history (new at each start), and no replication stream has been produced.
+  if (ctx.server->replication) return "# Replication\r\n" + ctx.server->replication->Info();
+  // Unit tests: a master without replicas or backlog, as Redis reports one.
   return fmt::format(
       "# Replication\r\nrole:master\r\nconnected_slaves:0\r\nmaster_replid:{}\r\n"
       "master_replid2:0000000000000000000000000000000000000000\r\nmaster_repl_offset:0\r\n"

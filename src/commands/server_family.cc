@@ -210,10 +210,13 @@ void CmdReset(CommandContext& ctx) {
   ctx.rb->SendSimple("RESET");
 }
 
-// CLIENT LIST's flags, in Redis's order: P (subscribed), x (in MULTI), t R B (tracking, its
-// redirect broken, BCAST), e (NO-EVICT), T (NO-TOUCH), N for none.
+// CLIENT LIST's flags, in Redis's order: S (a replica), M (the link to the primary), P
+// (subscribed), x (in MULTI), t R B (tracking, its redirect broken, BCAST), e (NO-EVICT), T
+// (NO-TOUCH), N for none.
 std::string ClientFlags(const ClientState& c) {
   std::string flags;
+  if (c.replica.load(std::memory_order_relaxed)) flags += 'S';
+  if (c.master) flags += 'M';
   if (c.pubsub.Any()) flags += 'P';
   if (c.tx.queued_count.load(std::memory_order_relaxed) >= 0) flags += 'x';
   AppendClientTrackingFlags(c, &flags);
@@ -221,13 +224,15 @@ std::string ClientFlags(const ClientState& c) {
   return flags.empty() ? "N" : flags;
 }
 
-// A client type name CLIENT LIST / KILL accept; kv-server's clients are normal or, while they
-// have a subscription, pubsub (no replica or master connections).
+// A client type name CLIENT LIST / KILL accept: a primary's replicas, a replica's link to its
+// primary (master), subscribers (pubsub) and the others (normal).
 bool ClientTypeMatches(std::string_view type, const ClientState& c, bool* known) {
-  const bool pubsub = EqualsIgnoreCase(type, "pubsub");
-  *known = pubsub || IsOneOf(type, {"normal", "replica", "slave", "master"});
-  if (pubsub) return c.pubsub.Any();
-  return EqualsIgnoreCase(type, "normal") && !c.pubsub.Any();
+  *known = IsOneOf(type, {"normal", "replica", "slave", "master", "pubsub"});
+  const bool replica = c.replica.load(std::memory_order_relaxed);
+  if (EqualsIgnoreCase(type, "replica") || EqualsIgnoreCase(type, "slave")) return replica;
+  if (EqualsIgnoreCase(type, "master")) return c.master;
+  if (EqualsIgnoreCase(type, "pubsub")) return c.pubsub.Any();
+  return EqualsIgnoreCase(type, "normal") && !c.pubsub.Any() && !replica && !c.master;
 }
 
 std::string ClientLine(const ClientState& c, int64_t now_ms) {

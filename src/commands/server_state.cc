@@ -10,7 +10,6 @@
 
 namespace kv {
 
-namespace {
 std::string RandomHex(size_t n) {
   std::random_device rd;
   std::string out;
@@ -18,7 +17,6 @@ std::string RandomHex(size_t n) {
   for (size_t i = 0; i < n; ++i) out += kHex[rd() & 15];
   return out;
 }
-}  // namespace
 
 void SampledStats::SampleKeyspace(Store& store, int64_t now_ms) {
   if (now_ms - keyspace_at_ms_ < 1000 && keyspace_at_ms_ != 0) return;

@@ -28,10 +28,14 @@ class Persistence;
 namespace kv {
 
 class Dispatcher;
+class Replication;
 
 // The Redis release whose command semantics we follow; INFO and HELLO report it as the version
 // so client libraries enable the right features. Our own version is reported beside it.
 inline constexpr std::string_view kRedisCompatVersion = "7.0.15";
+
+// `n` random hex digits (run IDs, replication IDs).
+std::string RandomHex(size_t n);
 
 // Rare events, counted in one place. What every request or read counts is per thread
 // (ServerState::thread_stats).
@@ -125,6 +129,8 @@ class ServerState {
   std::function<void()> shutdown_now;
   std::string executable;
   std::string config_file;
+  // Replication (commands/replication.h); set by the server layer, null in unit tests.
+  Replication* replication = nullptr;
   // Redis's master_replid: 40 hex digits naming this dataset's history, new at each start.
   const std::string replication_id;
   // DEBUG SET-ACTIVE-EXPIRE: false stops the cron's active expiry cycle (lazy expiry on access

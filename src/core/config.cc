@@ -253,6 +253,20 @@ Config::Config() {
             "snapshot-interval and snapshot-ops",
             &save_, true);
   AddString("requirepass", "password for AUTH (empty = none)", &requirepass_, true);
+  add_int("repl-backlog-size",
+          "bytes of the replication stream kept for partial resynchronisation (units k mb...)",
+          &repl_backlog_size, 16 * 1024, INT64_MAX, true, true);
+  add_bool("replica-read-only", "yes: a replica refuses client writes (-READONLY)",
+           &replica_read_only, true);
+  add_int("repl-timeout", "seconds without traffic before a replication link is dropped",
+          &repl_timeout, 1, INT32_MAX, true);
+  add_int("replica-priority", "shown to Sentinel in INFO replication (0: never promoted)",
+          &replica_priority, 0, INT32_MAX, true);
+  AddString("replicaof", "\"<host> <port>\": start as a replica of that primary (empty = none)",
+            &replicaof_, false);
+  AddString("masterauth", "password this replica sends its primary (AUTH)", &masterauth_, true);
+  AddString("masteruser", "ACL user this replica authenticates as with masterauth",
+            &masteruser_, true);
   // requirepass needs a side effect (has_password_), so wrap its setter.
   for (auto& d : directives_) {
     if (d.name != "requirepass") continue;

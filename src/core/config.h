@@ -109,6 +109,15 @@ class Config {
   std::atomic<int64_t> snapshot_ops{100000};
   std::atomic<int64_t> wal_queue_limit{10000};
 
+  // Replication (docs/replication.md).
+  std::atomic<int64_t> repl_backlog_size{1024 * 1024};
+  std::atomic<bool> replica_read_only{true};
+  std::atomic<int64_t> repl_timeout{60};
+  std::atomic<int64_t> replica_priority{100};
+  std::string replicaof() const { return Locked(replicaof_); }
+  std::string masterauth() const { return Locked(masterauth_); }
+  std::string masteruser() const { return Locked(masteruser_); }
+
   std::string bind() const { return Locked(bind_); }
   std::string dir() const { return Locked(dir_); }
   std::string log_level() const { return Locked(log_level_); }
@@ -174,6 +183,7 @@ class Config {
   std::string dir_ = "./data";
   std::string log_level_ = "info";
   std::string requirepass_;
+  std::string replicaof_, masterauth_, masteruser_;
   std::atomic<bool> has_password_{false};
   std::string appendonly_ = "yes";
   std::string appendfsync_ = "batch";

@@ -174,6 +174,37 @@ std::string Persistence::StartBackgroundSave(bool aof_rewrite) {
   return "";
 }
 
+pid_t Persistence::ForkImage(int fd, const std::function<void()>& at_freeze, std::string* err) {
+  const int64_t now = NowMs();
+  pid_t pid = -1;
+  {
+    StoreFreeze freeze(store_);
+    at_freeze();
+    const std::vector<std::string> libraries = CaptureLibraries();
+    pid = fork();
+    if (pid == 0) {
+      // As a background save's child: write the image and leave, holding no lock or port.
+      if (dir_lock_.fd() >= 0) close(dir_lock_.fd());
+      for (int lfd : child_close_fds_) close(lfd);
+      SnapshotInfo info;
+      const std::string path = fmt::format("/proc/self/fd/{}", fd);
+      const std::string e = WriteSnapshot(freeze.spaces(), path, 0, now, &info, libraries);
+      if (!e.empty()) {
+        const std::string line = "kv-server replication snapshot child: " + e + "\n";
+        (void)!write(2, line.data(), line.size());
+        _exit(1);
+      }
+      _exit(0);
+    }
+  }
+  if (pid < 0) {
+    *err = fmt::format("fork failed: {}", std::strerror(errno));
+    return -1;
+  }
+  total_forks_.fetch_add(1, std::memory_order_relaxed);
+  return pid;
+}
+
 void Persistence::ReapChild(pid_t pid, uint64_t lsn, std::string tmp) {
   int status = 0;
   while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {

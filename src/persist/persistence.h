@@ -89,6 +89,18 @@ class Persistence {
   // Returns "" or an error; on an error before the load the data is left as it was. In
   // reload.cc.
   std::string Reload();
+  // Replication's full sync: forks a child that writes a snapshot image to `fd` (an anonymous
+  // memory file the caller owns), with the same freeze as a background save; `at_freeze` runs
+  // while every shard is locked (the image is the data exactly then). Independent of the
+  // BGSAVE machinery (the two may run at once). Returns the child's pid, or -1 with an error
+  // in *err. The caller reaps the child.
+  pid_t ForkImage(int fd, const std::function<void()>& at_freeze, std::string* err);
+  // A replica's full sync: with every shard locked, replaces the whole dataset (and the function
+  // libraries) with the snapshot `image`, then, with the directory in use, writes and commits a
+  // snapshot of the new data, so the old snapshot and the WAL before it are retired and a
+  // restart recovers the new data. The image is verified in full first: on an error nothing
+  // changed. In reload.cc.
+  std::string ReplaceWith(std::string_view image);
   // INFO stats: the last snapshot's pause (every shard locked, then fork()) and the forks.
   int64_t latest_fork_usec() const { return latest_fork_us_.load(); }
   uint64_t total_forks() const { return total_forks_.load(); }

@@ -9,6 +9,7 @@
 #include <cstring>
 
 #include "commands/blocking.h"
+#include "commands/replication.h"
 #include "commands/scripting.h"
 #include "commands/transactions.h"
 #include "core/memory.h"
@@ -119,6 +120,8 @@ void Connection::Close() {
   thread_->Unregister(this);
   ServerState& server = thread_->server();
   server.clients.Remove(&client_);
+  if ((client_.master || client_.replica.load(std::memory_order_relaxed)) && server.replication)
+    server.replication->ClientClosed(client_);
   // A vanished subscriber leaves every channel at once: PUBLISH stops counting it.
   if (client_.pubsub.Any()) server.pubsub.RemoveClient(client_.pubsub, client_.id);
   uv_close(reinterpret_cast<uv_handle_t*>(&retry_timer_), OnClose);
@@ -255,6 +258,27 @@ void Connection::OnRead(uv_stream_t* s, ssize_t nread, const uv_buf_t* buf) {
     return;
   }
   c->Received(static_cast<size_t>(nread));
+}
+
+bool Connection::StartWithInput(int fd, std::string_view input) {
+  if (!Start(fd)) return false;
+  if (input.empty()) return true;
+  in_ = std::make_unique_for_overwrite<char[]>(input.size());
+  in_cap_ = input.size();
+  std::memcpy(in_.get(), input.data(), input.size());
+  Received(input.size());
+  if (!processing_) Flush();
+  return true;
+}
+
+void Connection::SendRaw(std::string_view bytes) {
+  if (closing_ || close_after_flush_) return;
+  out_.append(bytes);
+  if (OverOutputLimit()) {
+    Close();
+    return;
+  }
+  Flush();
 }
 
 void Connection::Received(size_t n) {
@@ -412,10 +436,13 @@ void Connection::ProcessInput() {
 bool Connection::OverOutputLimit() {
   Config& cfg = thread_->server().config;
   const bool pubsub = client_.pubsub.Any();
+  const bool replica = client_.replica.load(std::memory_order_relaxed);
   const Config::OutputLimit& l =
-      cfg.output_limit(pubsub ? Config::ClientClass::kPubSub : Config::ClientClass::kNormal);
+      cfg.output_limit(replica  ? Config::ClientClass::kReplica
+                       : pubsub ? Config::ClientClass::kPubSub
+                                : Config::ClientClass::kNormal);
   const int64_t used = static_cast<int64_t>(output_bytes());
-  const char* cls = pubsub ? "pubsub" : "normal";
+  const char* cls = replica ? "replica" : pubsub ? "pubsub" : "normal";
   const int64_t hard = l.hard->load(std::memory_order_relaxed);
   if (hard > 0 && used > hard) {
     spdlog::warn("closing client {} ({}): output buffer over client-output-buffer-limit {} hard "
@@ -495,8 +522,9 @@ void Connection::DeliverTracking(const tracking::Message& m, bool broken) {
 }
 
 void Connection::ServeWhileBusy() {
+  // The primary's stream is not answered -BUSY: it waits for the script like the locks would.
   if (processing_ || closing_ || lingering_ || close_after_flush_ || !reading_ || tls_ ||
-      client_.block_deadline_ms != 0 || !client_.tx.watched.empty())
+      client_.block_deadline_ms != 0 || !client_.tx.watched.empty() || client_.master)
     return;
   PrepareInput();
   const ssize_t n =

@@ -37,6 +37,12 @@ class Connection {
   // Makes this a TLS connection on `tls`'s current context (before any byte is read). False if
   // no TLS session could be created.
   bool UseTls(tls::TlsContext& tls);
+  // Start, then processes `input` as if read from the socket (a replica's link to its
+  // primary: the bytes of the stream that came with the end of the handshake).
+  bool StartWithInput(int fd, std::string_view input);
+  // Appends bytes to the output as they are (the replication stream, a replica's ACK) and
+  // sends them; closes the client past its output limit.
+  void SendRaw(std::string_view bytes);
   // Closes the socket (once); the object deletes itself in the close callback.
   void Close();
   // Sends `message` as an error in the connection's protocol (best effort), then closes.

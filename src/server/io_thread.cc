@@ -193,8 +193,10 @@ void IoThread::OnIdleCheck(uv_timer_t* t) {
   const int64_t now = NowMs();
   std::vector<Connection*> idle;
   for (auto& [id, c] : self->conns_)
-    // Subscribers wait for messages, not for their own requests: Redis exempts them too.
-    if (!c->client().pubsub.Any() &&
+    // Subscribers wait for messages, not for their own requests, and replication links have
+    // repl-timeout: Redis exempts them too.
+    if (!c->client().pubsub.Any() && !c->client().master &&
+        !c->client().replica.load(std::memory_order_relaxed) &&
         now - c->client().last_active_ms.load(std::memory_order_relaxed) > timeout_s * 1000)
       idle.push_back(c);
   for (Connection* c : idle) c->Close();

@@ -6,7 +6,13 @@
 #include <algorithm>
 #include <cctype>
 
+#include "commands/args.h"
+#include "commands/blocking.h"
+#include "commands/replication.h"
+#include "commands/scripting.h"
 #include "commands/tracking.h"
+#include "core/value_encoding.h"
+#include "persist/repl_stream.h"
 
 namespace kv {
 
@@ -42,10 +48,51 @@ void RespSession::DropReplyIfMuted(std::string* out, size_t reply_start) {
   client_.reply_skip_next = false;
 }
 
+void RespSession::ExecuteTyped(ReplyBuilder& rb) {
+  if (args_.size() < 3 || args_[1].size() != args_.size() - 2) {
+    rb.SendError("ERR malformed KV.TYPED");
+    return;
+  }
+  const std::string_view types = args_[1];
+  const size_t n = types.size();
+  typed_args_.assign(args_.begin() + 2, args_.end());
+  typed_.clear();
+  if (typed_texts_.size() < n) typed_texts_.resize(n);
+  for (size_t i = 0; i < n; ++i) {
+    const uint8_t type = static_cast<uint8_t>(types[i] - '0');
+    if (type == static_cast<uint8_t>(ScalarType::kBytes)) continue;
+    ScalarView v;
+    if (!KnownScalarType(type) || !ReadRawChecked(type, typed_args_[i], &v) ||
+        (IsNested(v.type) && !IsWholeEncodedValue(v.bytes))) {
+      rb.SendError("ERR malformed KV.TYPED argument");
+      return;
+    }
+    // As the native session passes them: the canonical text in args (empty for nested values),
+    // the typed value beside it.
+    typed_texts_[i].clear();
+    if (!IsNested(v.type)) {
+      char buf[kScalarBufSize];
+      typed_texts_[i].assign(CanonicalString(v, buf));
+    }
+    typed_args_[i] = typed_texts_[i];
+    typed_.push_back({i, v});
+  }
+  dispatcher_.Execute(client_, typed_args_, rb, typed_);
+}
+
 Session::Outcome RespSession::Process(std::string_view in, size_t* consumed, std::string* out,
                                       size_t out_soft_limit) {
   resp::RespWriter writer(out);
   *consumed = 0;
+  // A replica's link counts the stream it applied (its replication offset), at command
+  // boundaries outside MULTI, as Redis: a transaction cut by a broken link is asked for again
+  // whole.
+  size_t applied = 0;
+  auto count_applied = [&] {
+    if (!client_.master || client_.tx.in_multi || *consumed == applied) return;
+    dispatcher_.server().replication->MasterApplied(*consumed - applied);
+    applied = *consumed;
+  };
   while (*consumed < in.size() && out->size() <= out_soft_limit) {
     // Re-read per request: AUTH in a pipeline lifts the unauthenticated limits for the requests
     // after it, and CONFIG SET proto-max-bulk-len reaches connections already open.
@@ -61,6 +108,7 @@ Session::Outcome RespSession::Process(std::string_view in, size_t* consumed, std
     }
     if (args_.empty()) {
       *consumed += used;
+      count_applied();
       continue;
     }
     if (IsHttpRequestLine(args_[0])) {
@@ -74,6 +122,12 @@ Session::Outcome RespSession::Process(std::string_view in, size_t* consumed, std
           client_.addr);
       return Outcome::kClose;
     }
+    if (client_.master && ScriptBusy()) {
+      // The primary's stream waits for a busy script here, retried every few milliseconds,
+      // not inside the script's locks: its loop stays free for the SCRIPT KILL that ends it.
+      client_.block_deadline_ms = blocking::kForever;
+      return Outcome::kBlocked;
+    }
     ClientPause& pause = dispatcher_.server().pause;
     if (pause.MaybeActive() &&
         pause.Holds(dispatcher_.server().commands.Find(args_[0]), args_, client_, NowMs()))
@@ -82,7 +136,10 @@ Session::Outcome RespSession::Process(std::string_view in, size_t* consumed, std
     if (client_.block_deadline_ms != 0 && NowMs() >= client_.block_deadline_ms)
       client_.block_timed_out = true;
     const size_t reply_start = out->size();
-    dispatcher_.Execute(client_, args_, writer);
+    if (client_.master && EqualsIgnoreCase(args_[0], persist::kTypedCommand))
+      ExecuteTyped(writer);
+    else
+      dispatcher_.Execute(client_, args_, writer);
     if (client_.block_requested) {
       // Keep the request unconsumed: it runs again on the next retry.
       client_.block_requested = false;
@@ -97,6 +154,7 @@ Session::Outcome RespSession::Process(std::string_view in, size_t* consumed, std
     client_.block_timed_out = false;
     client_.blocked_owner.store(nullptr, std::memory_order_relaxed);
     *consumed += used;
+    count_applied();
     if (client_.close_after_reply) return Outcome::kClose;
   }
   return Outcome::kOk;

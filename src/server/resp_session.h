@@ -25,11 +25,17 @@ class RespSession final : public Session {
 
  private:
   void DropReplyIfMuted(std::string* out, size_t reply_start);
+  // The replication stream's KV.TYPED <types> <raw args...> (persist/repl_stream.h): runs the
+  // command with its typed arguments, as the primary's native client sent them.
+  void ExecuteTyped(ReplyBuilder& rb);
 
   Dispatcher& dispatcher_;
   ClientState& client_;
   resp::RequestParser parser_;
   std::vector<std::string_view> args_;
+  std::vector<std::string_view> typed_args_;
+  std::vector<TypedArg> typed_;
+  std::vector<std::string> typed_texts_;
 };
 
 }  // namespace kv

@@ -77,6 +77,8 @@ Server::Server(Config& config) : config_(config) {
   persistence_ = std::make_unique<persist::Persistence>(*store_, po);
   persistence_->SetLibraryHooks({FunctionLibraryCodes, ReplaceFunctionLibraries});
   state_->persistence = persistence_.get();
+  replication_ = std::make_unique<ServerReplication>(*state_, MakeRespSession);
+  state_->replication = replication_.get();
   state_->request_shutdown = [this](bool snapshot) {
     spdlog::info("SHUTDOWN{} requested by a client", snapshot ? "" : " NOSAVE");
     final_snapshot_ = snapshot;
@@ -121,6 +123,7 @@ void Server::OnCron(uv_timer_t* t) {
   tracking::DeliverPending();  // the expired keys' invalidations
   self->persistence_->Cron(now, self->config_.snapshot_interval.load(),
                            self->config_.snapshot_ops.load());
+  self->replication_->Cron(now);
 }
 
 void Server::SampleStats(int64_t now) {
@@ -146,6 +149,7 @@ void Server::Stop() {
     std::lock_guard lk(loops_mu_);
     loops_alive_ = false;
   }
+  replication_->Stop();
   uv_timer_stop(&cron_);
   uv_close(reinterpret_cast<uv_handle_t*>(&cron_), nullptr);
   uv_close(reinterpret_cast<uv_handle_t*>(&sigint_), nullptr);
@@ -190,6 +194,7 @@ void Server::LoadData() {
   }
   ApplyFsyncConfig();
   persistence_->SetLoading(false);
+  replication_->Start();
   // Redis's words, which scripts and orchestration wait for: logged once the data is in.
   spdlog::info("ready to accept connections");
   if (on_ready_) on_ready_();

@@ -22,6 +22,7 @@
 #include "persist/persistence.h"
 #include "server/io_thread.h"
 #include "server/metrics_http.h"
+#include "server/replication.h"
 #include "server/tls.h"
 
 namespace kv {
@@ -72,6 +73,7 @@ class Server {
   std::unique_ptr<persist::Persistence> persistence_;
   // --metrics-port; after what it reads, so it stops first.
   std::unique_ptr<MetricsHttp> metrics_http_;
+  std::unique_ptr<ServerReplication> replication_;
   uv_timer_t cron_;
   uv_signal_t sigint_, sigterm_;
   uv_async_t fatal_async_;  // a worker thread hit an error that must stop the server

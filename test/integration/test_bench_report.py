@@ -93,7 +93,7 @@ def test_bench_resp_writes_json_and_plots_for_both_servers(tmp_path):
 
 def test_bench_scripts_refuse_unknown_arguments():
     for script in ("bench-resp.sh", "bench-native.sh", "bench-plugins.sh", "bench-celery.sh",
-                   "bench-persist.sh"):
+                   "bench-persist.sh", "bench-replication.sh"):
         r = subprocess.run([str(REPO_ROOT / "scripts" / script), "--plots"],
                            capture_output=True, text=True, timeout=60)
         assert r.returncode == 2, script
