@@ -66,6 +66,9 @@ Digest ValueDigest(const Entry& e) {
         AddPart({e.value_data(), e.value_len()}, &buf);
       }
       break;
+    case TransferForm::kStream:  // entries in ID order, then groups by name: deterministic
+      AddPart(v.bytes, &buf);
+      break;
     case TransferForm::kZSet:  // [member, score] pairs in score order: deterministic
       ForEachListElement(v.bytes, [&](const ScalarView& pair) {
         ForEachListElement(pair.bytes, [&](const ScalarView& el) { AddElement(el, &buf); });
