@@ -8,6 +8,7 @@
 #include <string_view>
 
 #include "commands/args.h"
+#include "commands/cluster.h"
 #include "commands/command_table.h"
 #include "commands/errors.h"
 #include "commands/families.h"
@@ -113,7 +114,7 @@ void CmdDump(CommandContext& ctx) {
     ctx.rb->SendNull();
     return;
   }
-  ctx.rb->SendBulk(DumpRdbValue(FromEntry(*e)));
+  ctx.rb->SendBulk(DumpPayload(*e));
 }
 
 // RESTORE key ttl serialized-value [REPLACE] [ABSTTL] [IDLETIME seconds] [FREQ frequency]
@@ -192,6 +193,8 @@ void CmdRestore(CommandContext& ctx) {
 
 }  // namespace
 
+std::string DumpPayload(const Entry& e) { return DumpRdbValue(FromEntry(e)); }
+
 void RegisterDumpFamily(CommandTable& t) {
   t.Register(MakeSpec("dump", 2, kCmdReadonly, kOneKey, CmdDump, "generic", "2.6.0",
                       "Return a serialized version of the value stored at the specified key.",
@@ -199,6 +202,12 @@ void RegisterDumpFamily(CommandTable& t) {
   t.Register(MakeSpec("restore", -4, kCmdWrite | kCmdDenyOom, kOneKey, CmdRestore, "generic",
                       "2.6.0", "Create a key using the provided serialized value, previously "
                       "obtained using DUMP.",
+                      "key ttl serialized-value [REPLACE] [ABSTTL] [IDLETIME seconds] "
+                      "[FREQ frequency]"));
+  // What MIGRATE sends in cluster mode: RESTORE that a node importing the slot accepts without
+  // ASKING (commands/cluster_family.cc).
+  t.Register(MakeSpec("restore-asking", -4, kCmdWrite | kCmdDenyOom, kOneKey, CmdRestore,
+                      "server", "3.0.0", "An internal command for migrating keys in a cluster.",
                       "key ttl serialized-value [REPLACE] [ABSTTL] [IDLETIME seconds] "
                       "[FREQ frequency]"));
 }

@@ -31,6 +31,8 @@ void RegisterSortFamily(CommandTable& table);
 void RegisterMultiFamily(CommandTable& table);  // MULTI EXEC DISCARD WATCH UNWATCH
 void RegisterPubSubFamily(CommandTable& table);
 void RegisterScriptingFamily(CommandTable& table);  // EVAL EVALSHA SCRIPT
+void RegisterClusterFamily(CommandTable& table);  // CLUSTER ASKING READONLY READWRITE
+void RegisterMigrate(CommandTable& table);  // in migrate.cc
 
 inline void RegisterBuiltinFamilies(CommandTable& table) {
   RegisterStringFamily(table);
@@ -55,6 +57,8 @@ inline void RegisterBuiltinFamilies(CommandTable& table) {
   RegisterMultiFamily(table);
   RegisterPubSubFamily(table);
   RegisterScriptingFamily(table);
+  RegisterClusterFamily(table);
+  RegisterMigrate(table);
 }
 
 }  // namespace kv

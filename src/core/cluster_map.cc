@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <charconv>
 #include <cstdio>
 #include <cstring>
@@ -78,10 +79,7 @@ void ClusterMap::BumpMyEpoch() {
   uint64_t max = current_epoch_;
   for (const ClusterNode& n : nodes_) max = std::max(max, n.config_epoch);
   ClusterNode& me = nodes_[static_cast<size_t>(myself_)];
-  if (me.config_epoch == 0 || me.config_epoch != max) {
-    current_epoch_ = max + 1;
-    me.config_epoch = current_epoch_;
-  }
+  if (me.config_epoch == 0 || me.config_epoch != max) me.config_epoch = ++current_epoch_;
 }
 
 // <id> <ip:port@cport[,hostname]> <flags> <master> <ping-sent> <pong-recv> <config-epoch>
@@ -226,6 +224,8 @@ std::string ClusterMap::Parse(std::string_view text, std::string_view my_ip, int
     nodes_.push_back(std::move(me));
     myself_ = static_cast<int>(nodes_.size() - 1);
   }
+  // As Redis's clusterLoadConfig: a hand-edited file may leave currentEpoch behind.
+  for (const ClusterNode& n : nodes_) current_epoch_ = std::max(current_epoch_, n.config_epoch);
   for (int s = 0; s < kClusterSlots; ++s) {
     const bool mine = owner(s) == myself_;
     // Only this node's own line may carry slot states (as Redis writes them).
