@@ -68,7 +68,8 @@ HOST = "127.0.0.1"
 REDIS_OPTIONS = {
     "requirepass", "maxmemory", "maxmemory-policy", "maxclients", "proto-max-bulk-len",
     "client-query-buffer-limit", "hz", "maxmemory-samples", "timeout", "enable-debug-command",
-    "client-output-buffer-limit",
+    "client-output-buffer-limit", "cluster-enabled", "cluster-config-file",
+    "cluster-require-full-coverage",
 }
 # kv-server option -> redis-server option with another name
 REDIS_RENAMED = {"log-level": "loglevel"}
