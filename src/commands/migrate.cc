@@ -53,10 +53,10 @@ class Target {
       if (fd_ < 0) continue;
       if (::connect(fd_, a->ai_addr, a->ai_addrlen) == 0) {
         ok = true;
-      } else if (errno == EINPROGRESS && Wait(POLLOUT)) {
-        int err = 0;
-        socklen_t len = sizeof(err);
-        ok = getsockopt(fd_, SOL_SOCKET, SO_ERROR, &err, &len) == 0 && err == 0;
+      } else if (errno == EINPROGRESS) {
+        // As Redis's connBlockingConnect, a socket that turns writable counts as connected
+        // (a refused connection then fails on the first write: "writing to target").
+        ok = Wait(POLLOUT);
       }
       if (!ok) {
         ::close(fd_);
