@@ -108,6 +108,15 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def cluster_port() -> int:
+    """A free port whose cluster bus port (+10000) exists: redis-server refuses others in
+    cluster mode, and a kv-server map with such a port is refused too."""
+    while True:
+        port = free_port()
+        if port <= 55535:
+            return port
+
+
 def _opt_value(v) -> str:
     if v is True:
         return "yes"

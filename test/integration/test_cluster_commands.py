@@ -7,7 +7,7 @@ test_cluster.py."""
 import pytest
 import redis
 
-from conftest import RespError, Server, free_port, wait_for
+from conftest import RespError, Server, cluster_port, wait_for
 
 CROSSSLOT = "CROSSSLOT Keys in request don't hash to the same slot"
 DISABLED = "This instance has cluster support disabled"
@@ -23,14 +23,6 @@ def raw_err(conn, *args):
     reply = conn.call(*args)
     assert isinstance(reply, RespError), reply
     return str(reply)
-
-
-def cluster_port():
-    """A free port whose cluster bus port (+10000) exists: redis-server refuses others."""
-    while True:
-        port = free_port()
-        if port <= 55535:
-            return port
 
 
 def cluster_state(c):
