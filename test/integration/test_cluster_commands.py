@@ -132,6 +132,13 @@ def test_select_only_database_zero(node):
     assert err(c.execute_command, "SELECT", 1) == "SELECT is not allowed in cluster mode"
     assert err(c.execute_command, "SELECT", "app") == "value is not an integer or out of range"
     assert c.execute_command("SELECT", 0) is True
+    c.set("foo", "v")
+    assert err(c.execute_command, "MOVE", "foo", 1) == "MOVE is not allowed in cluster mode"
+    assert err(c.execute_command, "SWAPDB", 0, 1) == "SWAPDB is not allowed in cluster mode"
+    assert err(c.execute_command, "COPY", "foo", "{foo}2", "DB", 1) == \
+        "Copying to another database is not allowed in cluster mode"
+    assert c.execute_command("COPY", "foo", "{foo}2", "DB", 0) == 1
+    assert err(c.execute_command, "COPY", "foo", "bar", "DB", 0) == CROSSSLOT
 
 
 def test_keys_in_slot(node):
