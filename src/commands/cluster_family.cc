@@ -69,7 +69,10 @@ std::string Route(ServerState& server, ClientState& client, const CommandSpec& s
                   bool exec, int64_t now_ms) {
   const ClusterMap& map = *server.cluster;
   const bool asking = client.asking;
-  if ((!client.tx.in_multi || exec) && spec.name != "asking") client.asking = false;
+  // Cleared after this command unless it is ASKING or the client is (or, after MULTI, will
+  // be) inside a transaction, whose EXEC ends it.
+  if (spec.name != "asking" && (exec || (!client.tx.in_multi && spec.name != "multi")))
+    client.asking = false;
   if (exec && !client.tx.in_multi) return "";  // EXEC answers its own error
 
   const uint16_t me = static_cast<uint16_t>(map.myself());
