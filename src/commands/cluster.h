@@ -26,7 +26,7 @@ std::string Route(ServerState& server, ClientState& client, const CommandSpec& s
                   bool exec, int64_t now_ms);
 
 // Keys of `ns` in hash slot `slot`: how many, and up to `limit` of their names into *keys
-// (when not null). Scans every shard (docs/scale-out.md says why there is no slot index).
+// (when not null). Scans the one shard that holds the slot (docs/scale-out.md).
 int64_t KeysInSlot(Keyspace& ns, int slot, int64_t now_ms, int64_t limit,
                    std::vector<std::string>* keys);
 

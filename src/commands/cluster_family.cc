@@ -145,7 +145,12 @@ std::string Route(ServerState& server, ClientState& client, const CommandSpec& s
 int64_t KeysInSlot(Keyspace& ns, int slot, int64_t now_ms, int64_t limit,
                    std::vector<std::string>* keys) {
   int64_t count = 0;
-  for (uint32_t i = 0; i < ns.shard_count(); ++i) {
+  // In cluster mode the slot's keys share one shard; otherwise (in-process tests) every shard
+  // is scanned.
+  const uint32_t mask = ns.shard_count() - 1;
+  const uint32_t first = ns.shard_by_slot() ? static_cast<uint32_t>(slot) & mask : 0;
+  const uint32_t last = ns.shard_by_slot() ? first : mask;
+  for (uint32_t i = first; i <= last; ++i) {
     Shard& shard = ns.shard(i);
     std::lock_guard lock(shard.mu());
     shard.ForEachLive(now_ms, [&](const Entry* e) {

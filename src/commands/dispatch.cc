@@ -377,12 +377,14 @@ void Dispatcher::Run(const CommandSpec& spec, CommandContext& ctx,
   } else if (positions.empty()) {
     run();
   } else if (positions.size() == 1) {
-    std::lock_guard lock(ks.shard(ks.ShardOfHash(hashes.Add(ctx.args[positions[0]]))).mu());
+    const std::string_view key = ctx.args[positions[0]];
+    std::lock_guard lock(ks.shard(ks.ShardOf(key, hashes.Add(key))).mu());
     run();
   } else {
     std::vector<uint32_t> shards;
     shards.reserve(positions.size());
-    for (size_t pos : positions) shards.push_back(ks.ShardOfHash(hashes.Add(ctx.args[pos])));
+    for (size_t pos : positions)
+      shards.push_back(ks.ShardOf(ctx.args[pos], hashes.Add(ctx.args[pos])));
     ShardLocks locks(&ks, std::move(shards));
     run();
   }

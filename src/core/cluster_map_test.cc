@@ -1,4 +1,5 @@
 #include "core/cluster_map.h"
+#include "core/keyspace.h"
 
 #include <doctest/doctest.h>
 
@@ -146,6 +147,24 @@ TEST_CASE("cluster map: an import that ends takes a new epoch") {
   CHECK(m.current_epoch() == 4);
   m.BumpMyEpoch();  // already the highest: unchanged
   CHECK(m.me().config_epoch == 4);
+}
+
+}  // namespace kv
+
+namespace kv {
+
+TEST_CASE("keyspace by slot: a slot's keys share a shard") {
+  Keyspace ks("0", 16, true);
+  CHECK(ks.shard_by_slot());
+  CHECK(ks.ShardIndex("{user1000}.following") == ks.ShardIndex("{user1000}.followers"));
+  CHECK(ks.ShardIndex("foo") == (12182u & 15));
+  CHECK(ks.ShardOf("foo", 0) == (12182u & 15));  // the hash is not used
+  Keyspace by_hash("0", 16);
+  CHECK_FALSE(by_hash.shard_by_slot());
+  CHECK(by_hash.ShardOf("foo", 0x1234) == 4);
+  CHECK(by_hash.ShardIndex("foo") == (static_cast<uint32_t>(Table::Hash("foo")) & 15));
+  Store store(8, true);
+  CHECK(store.Get("0")->shard_by_slot());
 }
 
 }  // namespace kv

@@ -55,7 +55,7 @@ void RemoveOwnPidfile(const std::string& path) {
 }  // namespace
 
 Server::Server(Config& config) : config_(config) {
-  store_ = std::make_unique<Store>(config.shards.load());
+  store_ = std::make_unique<Store>(config.shards.load(), config.cluster_enabled.load());
   RegisterBuiltinFamilies(commands_);
   RegisterModuleFamily(commands_, modules_);
   state_ = std::make_unique<ServerState>(config_, *store_, commands_);
