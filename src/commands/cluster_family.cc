@@ -556,14 +556,21 @@ void RegisterClusterFamily(CommandTable& t) {
                       "ADDSLOTS|ADDSLOTSRANGE|COUNTKEYSINSLOT|DELSLOTS|DELSLOTSRANGE|"
                       "GETKEYSINSLOT|HELP|INFO|KEYSLOT|MYID|NODES|SAVECONFIG|SETSLOT|SHARDS|"
                       "SLOTS [arg ...]"));
-  t.Register(MakeSpec("asking", 1, kCmdFast, kNoKeys, CmdAsking, "cluster", "3.0.0",
-                      "Sent by cluster clients after an -ASK redirect", ""));
-  t.Register(MakeSpec("readonly", 1, kCmdFast | kCmdLoading | kCmdStale, kNoKeys, CmdReadonly,
-                      "cluster", "3.0.0",
-                      "Enables read queries for a connection to a cluster replica node", ""));
-  t.Register(MakeSpec("readwrite", 1, kCmdFast | kCmdLoading | kCmdStale, kNoKeys, CmdReadwrite,
-                      "cluster", "3.0.0",
-                      "Disables read queries for a connection to a cluster replica node", ""));
+  // Redis files these three under @connection too.
+  auto connection = [](CommandSpec s) {
+    s.acl_categories = acl::kConnection;
+    return s;
+  };
+  t.Register(connection(MakeSpec("asking", 1, kCmdFast, kNoKeys, CmdAsking, "cluster", "3.0.0",
+                                 "Sent by cluster clients after an -ASK redirect", "")));
+  t.Register(connection(MakeSpec("readonly", 1, kCmdFast | kCmdLoading | kCmdStale, kNoKeys,
+                                 CmdReadonly, "cluster", "3.0.0",
+                                 "Enables read queries for a connection to a cluster replica "
+                                 "node", "")));
+  t.Register(connection(MakeSpec("readwrite", 1, kCmdFast | kCmdLoading | kCmdStale, kNoKeys,
+                                 CmdReadwrite, "cluster", "3.0.0",
+                                 "Disables read queries for a connection to a cluster replica "
+                                 "node", "")));
 }
 
 }  // namespace kv

@@ -206,10 +206,12 @@ void RegisterDumpFamily(CommandTable& t) {
                       "[FREQ frequency]"));
   // What MIGRATE sends in cluster mode: RESTORE that a node importing the slot accepts without
   // ASKING (commands/cluster_family.cc).
-  t.Register(MakeSpec("restore-asking", -4, kCmdWrite | kCmdDenyOom, kOneKey, CmdRestore,
-                      "server", "3.0.0", "An internal command for migrating keys in a cluster.",
-                      "key ttl serialized-value [REPLACE] [ABSTTL] [IDLETIME seconds] "
-                      "[FREQ frequency]"));
+  CommandSpec asking = MakeSpec(
+      "restore-asking", -4, kCmdWrite | kCmdDenyOom, kOneKey, CmdRestore, "server", "3.0.0",
+      "An internal command for migrating keys in a cluster.",
+      "key ttl serialized-value [REPLACE] [ABSTTL] [IDLETIME seconds] [FREQ frequency]");
+  asking.acl_categories = acl::kKeyspace | acl::kDangerous;  // as Redis's
+  t.Register(std::move(asking));
 }
 
 }  // namespace kv

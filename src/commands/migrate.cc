@@ -276,6 +276,8 @@ void RegisterMigrate(CommandTable& t) {
       "host port key|\"\" destination-db timeout [COPY] [REPLACE] [AUTH password] "
       "[AUTH2 username password] [KEYS key [key ...]]");
   migrate.find_keys = MigrateKeys;
+  migrate.acl_categories = acl::kKeyspace | acl::kDangerous;  // as Redis's, beyond the flags'
+
   t.Register(std::move(migrate));
 }
 
