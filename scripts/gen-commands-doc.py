@@ -63,6 +63,7 @@ GROUP_TITLES = {
     "server": "Server",
     "scripting": "Scripting and functions",
     "pubsub": "Pub/Sub",
+    "cluster": "Cluster",
 }
 
 # Skeleton for a docs file that does not exist yet.

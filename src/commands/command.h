@@ -247,6 +247,9 @@ struct ClientState {
   bool reply_off = false;
   bool reply_skip = false;
   bool reply_skip_next = false;
+  // Cluster mode: ASKING covers the next command (or the next transaction), READONLY stays.
+  bool asking = false;
+  bool cluster_readonly = false;
   // CLIENT NO-EVICT and NO-TOUCH (CLIENT LIST's e and T flags, read on any thread).
   std::atomic<bool> no_evict{false};
   std::atomic<bool> no_touch{false};

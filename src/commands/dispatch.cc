@@ -13,6 +13,7 @@
 
 #include "commands/acl_commands.h"
 #include "commands/atomic_batch.h"
+#include "commands/cluster.h"
 #include "commands/errors.h"
 #include "commands/monitor.h"
 #include "commands/replication.h"
@@ -212,6 +213,23 @@ void Dispatcher::Execute(ClientState& client, std::span<const std::string_view> 
   AtomicBatch* const batch = AtomicBatch::Current();
   uint64_t start = Ticks();
   const int64_t now = batch ? batch->now_ms() : NowMsAtTicks(start);
+
+  // Cluster mode: a command for keys another node serves is redirected (Redis's processCommand
+  // after the ACL check). A batch's commands were routed as a whole; the batch holds locks.
+  if (server_.cluster && !batch) [[unlikely]] {
+    if (std::string err = cluster::Route(server_, client, *spec, args, positions, exec, now);
+        !err.empty()) {
+      if (exec) {  // the redirect itself, not EXECABORT, as Redis
+        DiscardTransaction(client);
+        UnwatchAll(client);
+        rb.SendError(err);
+        if (counters) counters->rejected.Add(1);
+      } else {
+        reject(err);
+      }
+      return;
+    }
+  }
   const bool queue = tx.in_multi && !spec->has(kCmdNoQueue);
   // Queueing takes memory however small the command: Redis refuses any of them over maxmemory.
   // A replica's memory follows its primary's data: its stream is neither refused nor evicts
@@ -399,12 +417,14 @@ void Dispatcher::Run(const CommandSpec& spec, CommandContext& ctx,
   } else if (positions.empty()) {
     run();
   } else if (positions.size() == 1) {
-    std::lock_guard lock(ks.shard(ks.ShardOfHash(hashes.Add(ctx.args[positions[0]]))).mu());
+    const std::string_view key = ctx.args[positions[0]];
+    std::lock_guard lock(ks.shard(ks.ShardOf(key, hashes.Add(key))).mu());
     run();
   } else {
     std::vector<uint32_t> shards;
     shards.reserve(positions.size());
-    for (size_t pos : positions) shards.push_back(ks.ShardOfHash(hashes.Add(ctx.args[pos])));
+    for (size_t pos : positions)
+      shards.push_back(ks.ShardOf(ctx.args[pos], hashes.Add(ctx.args[pos])));
     ShardLocks locks(&ks, std::move(shards));
     run();
   }

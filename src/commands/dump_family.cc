@@ -8,6 +8,7 @@
 #include <string_view>
 
 #include "commands/args.h"
+#include "commands/cluster.h"
 #include "commands/command_table.h"
 #include "commands/errors.h"
 #include "commands/families.h"
@@ -118,11 +119,7 @@ void CmdDump(CommandContext& ctx) {
     ctx.rb->SendNull();
     return;
   }
-  if (Is(*e, Encoding::kStream)) {
-    ctx.rb->SendBulk(DumpRdbStream(*static_cast<const Stream*>(e->container())));
-    return;
-  }
-  ctx.rb->SendBulk(DumpRdbValue(FromEntry(*e)));
+  ctx.rb->SendBulk(DumpPayload(*e));
 }
 
 // RESTORE key ttl serialized-value [REPLACE] [ABSTTL] [IDLETIME seconds] [FREQ frequency]
@@ -203,6 +200,11 @@ void CmdRestore(CommandContext& ctx) {
 
 }  // namespace
 
+std::string DumpPayload(const Entry& e) {
+  if (Is(e, Encoding::kStream)) return DumpRdbStream(*static_cast<const Stream*>(e.container()));
+  return DumpRdbValue(FromEntry(e));
+}
+
 void RegisterDumpFamily(CommandTable& t) {
   t.Register(MakeSpec("dump", 2, kCmdReadonly, kOneKey, CmdDump, "generic", "2.6.0",
                       "Return a serialized version of the value stored at the specified key.",
@@ -212,6 +214,14 @@ void RegisterDumpFamily(CommandTable& t) {
                       "obtained using DUMP.",
                       "key ttl serialized-value [REPLACE] [ABSTTL] [IDLETIME seconds] "
                       "[FREQ frequency]"));
+  // What MIGRATE sends in cluster mode: RESTORE that a node importing the slot accepts without
+  // ASKING (commands/cluster_family.cc).
+  CommandSpec asking = MakeSpec(
+      "restore-asking", -4, kCmdWrite | kCmdDenyOom, kOneKey, CmdRestore, "server", "3.0.0",
+      "An internal command for migrating keys in a cluster.",
+      "key ttl serialized-value [REPLACE] [ABSTTL] [IDLETIME seconds] [FREQ frequency]");
+  asking.acl_categories = acl::kKeyspace | acl::kDangerous;  // as Redis's
+  t.Register(std::move(asking));
 }
 
 }  // namespace kv

@@ -39,6 +39,8 @@ void RegisterScriptingFamily(CommandTable& table);  // EVAL EVALSHA SCRIPT
 void RegisterStreamGroupFamily(CommandTable& table);
 void RegisterStreamReadFamily(CommandTable& table);  // XREAD XREADGROUP
 void RegisterReplicationFamily(CommandTable& table);  // REPLICAOF ROLE PSYNC WAIT...
+void RegisterClusterFamily(CommandTable& table);  // CLUSTER ASKING READONLY READWRITE
+void RegisterMigrate(CommandTable& table);  // in migrate.cc
 
 inline void RegisterBuiltinFamilies(CommandTable& table) {
   RegisterStringFamily(table);
@@ -70,6 +72,8 @@ inline void RegisterBuiltinFamilies(CommandTable& table) {
   RegisterStreamGroupFamily(table);
   RegisterStreamReadFamily(table);
   RegisterReplicationFamily(table);
+  RegisterClusterFamily(table);
+  RegisterMigrate(table);
 }
 
 }  // namespace kv

@@ -55,14 +55,14 @@ std::string ServerSection(CommandContext& ctx) {
   uname(&un);
   const int64_t uptime = (ctx.now_ms - s.start_ms) / 1000;
   return fmt::format(
-      "# Server\r\nredis_version:{}\r\nkv_server_version:{}\r\nredis_mode:standalone\r\n"
+      "# Server\r\nredis_version:{}\r\nkv_server_version:{}\r\nredis_mode:{}\r\n"
       "os:{} {} {}\r\narch_bits:64\r\nmonotonic_clock:POSIX clock_gettime\r\n"
       "multiplexing_api:epoll\r\ngcc_version:{}.{}.{}\r\nprocess_id:{}\r\n"
       "process_supervised:no\r\nrun_id:{}\r\ntcp_port:{}\r\nserver_time_usec:{}\r\n"
       "uptime_in_seconds:{}\r\nuptime_in_days:{}\r\nhz:{}\r\nconfigured_hz:{}\r\n"
       "lru_clock:{}\r\nexecutable:{}\r\nconfig_file:{}\r\nio_threads_active:{}\r\n"
       "shards_per_namespace:{}\r\n",
-      kRedisCompatVersion, KV_VERSION, un.sysname, un.release, un.machine, __GNUC__,
+      kRedisCompatVersion, KV_VERSION, s.cluster ? "cluster" : "standalone", un.sysname, un.release, un.machine, __GNUC__,
       __GNUC_MINOR__, __GNUC_PATCHLEVEL__, getpid(), s.run_id, cfg.port.load(),
       ctx.now_ms * 1000, uptime, uptime / 86400, cfg.hz.load(), cfg.hz.load(), LruClock(),
       s.executable, s.config_file, s.io_threads, s.store.shard_count());
@@ -226,9 +226,9 @@ std::string LatencystatsSection(CommandContext& ctx) {
   return out;
 }
 
-std::string ClusterSection(CommandContext&) {
-  // Clients probe this to pick a cluster-aware mode; kv-server has no cluster mode yet.
-  return "# Cluster\r\ncluster_enabled:0\r\n";
+std::string ClusterSection(CommandContext& ctx) {
+  // Clients probe this to pick a cluster-aware mode.
+  return fmt::format("# Cluster\r\ncluster_enabled:{}\r\n", ctx.server->cluster ? 1 : 0);
 }
 
 std::string KeyspaceSection(CommandContext& ctx) {

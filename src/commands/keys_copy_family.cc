@@ -69,6 +69,11 @@ void CmdCopy(CommandContext& ctx) {
       return;
     }
   }
+  // Redis Cluster has database 0 only.
+  if (ctx.server->cluster && target != ctx.client->ns) {
+    ctx.rb->SendError("ERR Copying to another database is not allowed in cluster mode");
+    return;
+  }
   if (target == ctx.client->ns && src == dst) {
     ctx.rb->SendError(kSameObject);
     return;
@@ -98,6 +103,10 @@ void CmdCopy(CommandContext& ctx) {
 
 // MOVE key db
 void CmdMove(CommandContext& ctx) {
+  if (ctx.server->cluster) {
+    ctx.rb->SendError("ERR MOVE is not allowed in cluster mode");
+    return;
+  }
   const std::string_view key = ctx.args[1];
   const auto target = TargetNamespace(ctx, ctx.args[2]);
   if (!target) return;
@@ -126,6 +135,10 @@ void CmdMove(CommandContext& ctx) {
 // at the lower address first, shards ascending) before any is swapped, so no client sees half
 // a swap; clients selected into either namespace see the other's data from then on.
 void CmdSwapDb(CommandContext& ctx) {
+  if (ctx.server->cluster) {
+    ctx.rb->SendError("ERR SWAPDB is not allowed in cluster mode");
+    return;
+  }
   if (!Store::ValidName(ctx.args[1]) || !Store::ValidName(ctx.args[2])) {
     ctx.rb->SendError(errors::kInvalidNamespace);
     return;

@@ -82,6 +82,15 @@ void CmdEcho(CommandContext& ctx) { ctx.rb->SendBulk(ctx.args[1]); }
 
 void CmdSelect(CommandContext& ctx) {
   const std::string_view name = ctx.args[1];
+  // Redis Cluster serves database 0 only; Redis reads the index as a number first.
+  if (ctx.server->cluster) {
+    int64_t id = 0;
+    if (!ParseIntOrReply(ctx, name, &id)) return;
+    if (id != 0) {
+      ctx.rb->SendError("ERR SELECT is not allowed in cluster mode");
+      return;
+    }
+  }
   if (!Store::ValidName(name)) {
     ctx.rb->SendError(errors::kInvalidNamespace);
     return;
@@ -171,7 +180,7 @@ void CmdHello(CommandContext& ctx) {
   ctx.rb->SendBulk("id");
   ctx.rb->SendLong(static_cast<int64_t>(ctx.client->id));
   ctx.rb->SendBulk("mode");
-  ctx.rb->SendBulk("standalone");
+  ctx.rb->SendBulk(ctx.server->cluster ? "cluster" : "standalone");
   ctx.rb->SendBulk("role");
   ctx.rb->SendBulk("master");
   ctx.rb->SendBulk("modules");
@@ -198,6 +207,8 @@ void CmdReset(CommandContext& ctx) {
   ctx.client->resp = 2;
   ctx.client->reply_off = false;  // CLIENT REPLY OFF and a pending SKIP end; NO-EVICT stays
   ctx.client->reply_skip_next = false;
+  ctx.client->asking = false;
+  ctx.client->cluster_readonly = false;
   ctx.rb->SetProtocolVersion(2);
   ctx.client->ns = ctx.server->store.Get("0");
   // Back to the default user, authenticated only if it needs no password.

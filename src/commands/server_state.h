@@ -29,6 +29,7 @@ namespace kv {
 
 class Dispatcher;
 class Replication;
+class ClusterMap;
 
 // The Redis release whose command semantics we follow; INFO and HELLO report it as the version
 // so client libraries enable the right features. Our own version is reported beside it.
@@ -138,6 +139,9 @@ class ServerState {
   std::atomic<bool> active_expire{true};
   // The one dispatcher (set by its constructor): EXEC runs its queued commands through it.
   Dispatcher* dispatcher = nullptr;
+  // The slot map in cluster mode (cluster-enabled yes), null otherwise: the dispatcher's one
+  // test for routing (commands/cluster.h).
+  ClusterMap* cluster = nullptr;
   // Pub/Sub subscriptions of every client, on every thread.
   PubSubRegistry pubsub;
   // Hands one published message to the receivers on I/O loop `loop` (all of `to` are there);

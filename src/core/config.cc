@@ -300,6 +300,18 @@ Config::Config() {
          users_.emplace_back(v);
          return "";
        }});
+  add_bool("cluster-enabled",
+           "yes: Redis Cluster mode, serving the hash slots cluster-config-file gives this node",
+           &cluster_enabled, false);
+  AddString("cluster-config-file",
+            "the cluster's nodes and slot map, Redis's nodes.conf format (relative: in dir)",
+            &cluster_config_file_, false);
+  AddString("cluster-announce-ip",
+            "this node's address in the cluster map (empty: the bind address)",
+            &cluster_announce_ip_, false);
+  add_bool("cluster-require-full-coverage",
+           "yes: the cluster is down (keyed commands refused) while a slot has no node",
+           &cluster_require_full_coverage, true);
   add_int("acllog-max-len", "entries kept by ACL LOG", &acllog_max_len, 0, INT32_MAX, true);
   directives_.push_back(
       {"latency-monitor-threshold",

@@ -103,6 +103,11 @@ class Config {
   std::atomic<EnableOption> enable_module_command{EnableOption::kNo};
   std::atomic<EnableOption> enable_debug_command{EnableOption::kNo};
   std::atomic<EnableOption> enable_protected_configs{EnableOption::kNo};
+  // Redis Cluster mode (docs/scale-out.md); cluster-enabled is fixed after start.
+  std::atomic<bool> cluster_enabled{false};
+  std::atomic<bool> cluster_require_full_coverage{true};
+  std::string cluster_config_file() const { return Locked(cluster_config_file_); }
+  std::string cluster_announce_ip() const { return Locked(cluster_announce_ip_); }
   // Persistence.
   std::atomic<int64_t> appendfsync_interval_ms{100};
   std::atomic<int64_t> snapshot_interval{300};
@@ -194,6 +199,8 @@ class Config {
   std::string latency_percentiles_ = "50 99 99.9";
   std::vector<std::string> loadmodules_;
   std::string aclfile_;
+  std::string cluster_config_file_ = "nodes.conf";
+  std::string cluster_announce_ip_;
   std::vector<std::string> users_;
   std::function<void(const std::string&)> on_requirepass_;
   std::vector<Directive> directives_;

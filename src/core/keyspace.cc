@@ -4,8 +4,8 @@
 
 namespace kv {
 
-Keyspace::Keyspace(std::string name, uint32_t shard_count)
-    : name_(std::move(name)), mask_(shard_count - 1) {
+Keyspace::Keyspace(std::string name, uint32_t shard_count, bool shard_by_slot)
+    : name_(std::move(name)), mask_(shard_count - 1), by_slot_(shard_by_slot) {
   shards_.reserve(shard_count);
   for (uint32_t i = 0; i < shard_count; ++i) {
     shards_.push_back(std::make_unique<Shard>());
@@ -66,7 +66,8 @@ void ShardLocks::Release() {
   indexes_.clear();
 }
 
-Store::Store(uint32_t shard_count) : shard_count_(shard_count) {}
+Store::Store(uint32_t shard_count, bool shard_by_slot)
+    : shard_count_(shard_count), shard_by_slot_(shard_by_slot) {}
 
 Keyspace* Store::Get(std::string_view name) {
   {
@@ -77,7 +78,7 @@ Keyspace* Store::Get(std::string_view name) {
   std::unique_lock lock(mu_);
   auto& slot = by_name_[std::string(name)];
   if (!slot) {
-    slot = std::make_unique<Keyspace>(std::string(name), shard_count_);
+    slot = std::make_unique<Keyspace>(std::string(name), shard_count_, shard_by_slot_);
     order_.push_back(slot.get());
   }
   return slot.get();

@@ -19,18 +19,30 @@
 #include <unordered_map>
 #include <vector>
 
+#include "core/crc16.h"
 #include "core/shard.h"
 
 namespace kv {
 
 class Keyspace {
  public:
-  Keyspace(std::string name, uint32_t shard_count);
+  // shard_by_slot: cluster mode places a key by its Redis Cluster hash slot, so the keys of
+  // one slot share a shard (CLUSTER GETKEYSINSLOT and COUNTKEYSINSLOT scan that shard only);
+  // otherwise by the key's hash.
+  Keyspace(std::string name, uint32_t shard_count, bool shard_by_slot = false);
 
   const std::string& name() const { return name_; }
   uint32_t shard_count() const { return static_cast<uint32_t>(shards_.size()); }
-  uint32_t ShardIndex(std::string_view key) const { return ShardOfHash(Table::Hash(key)); }
-  uint32_t ShardOfHash(uint64_t hash) const { return static_cast<uint32_t>(hash) & mask_; }
+  uint32_t ShardIndex(std::string_view key) const {
+    if (by_slot_) [[unlikely]] return static_cast<uint32_t>(KeyHashSlot(key)) & mask_;
+    return static_cast<uint32_t>(Table::Hash(key)) & mask_;
+  }
+  // ShardIndex when the key's hash (Table::Hash) is known already.
+  uint32_t ShardOf(std::string_view key, uint64_t hash) const {
+    if (by_slot_) [[unlikely]] return static_cast<uint32_t>(KeyHashSlot(key)) & mask_;
+    return static_cast<uint32_t>(hash) & mask_;
+  }
+  bool shard_by_slot() const { return by_slot_; }
   Shard& shard(uint32_t i) { return *shards_[i]; }
   Shard& ShardFor(std::string_view key) { return *shards_[ShardIndex(key)]; }
   // Every shard's lock enters it: a batch that closes it holds the whole namespace
@@ -51,6 +63,7 @@ class Keyspace {
  private:
   std::string name_;
   uint32_t mask_;
+  bool by_slot_;
   NamespaceGate gate_;  // before shards_: their mutexes point to it
   std::vector<std::unique_ptr<Shard>> shards_;
 };
@@ -89,7 +102,8 @@ class StoreFreeze {
 
 class Store {
  public:
-  explicit Store(uint32_t shard_count);
+  // shard_by_slot: every namespace places keys by hash slot (Keyspace), for cluster mode.
+  explicit Store(uint32_t shard_count, bool shard_by_slot = false);
 
   uint32_t shard_count() const { return shard_count_; }
   // The namespace named `name`, created if needed. Never null; the pointer stays valid.
@@ -104,6 +118,7 @@ class Store {
  private:
   friend class StoreFreeze;
   const uint32_t shard_count_;
+  const bool shard_by_slot_;
   std::shared_mutex mu_;
   std::unordered_map<std::string, std::unique_ptr<Keyspace>> by_name_;
   std::vector<Keyspace*> order_;

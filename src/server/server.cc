@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <thread>
@@ -56,7 +57,7 @@ void RemoveOwnPidfile(const std::string& path) {
 }  // namespace
 
 Server::Server(Config& config) : config_(config) {
-  store_ = std::make_unique<Store>(config.shards.load());
+  store_ = std::make_unique<Store>(config.shards.load(), config.cluster_enabled.load());
   RegisterBuiltinFamilies(commands_);
   RegisterModuleFamily(commands_, modules_);
   state_ = std::make_unique<ServerState>(config_, *store_, commands_);
@@ -221,6 +222,27 @@ std::string Server::LoadModules() {
   return "";
 }
 
+std::string Server::LoadClusterMap() {
+  if (!config_.cluster_enabled.load()) return "";
+  std::filesystem::path path = config_.cluster_config_file();
+  if (path.is_relative()) path = std::filesystem::path(config_.dir()) / path;
+  // This node's line in a map shared by every node is the one with its announced address.
+  std::string ip = config_.cluster_announce_ip();
+  if (ip.empty()) {
+    const std::string bind = config_.bind();
+    ip = bind.substr(0, bind.find(' '));
+  }
+  auto map = std::make_unique<ClusterMap>();
+  if (std::string err = map->Load(path.string(), ip, config_.port.load()); !err.empty())
+    return err;
+  cluster_ = std::move(map);
+  state_->cluster = cluster_.get();
+  spdlog::info("cluster mode: node {} ({}:{}), {} of {} slots assigned, map in {}",
+               cluster_->me().id, cluster_->me().ip, cluster_->me().port,
+               cluster_->slots_assigned(), kClusterSlots, path.string());
+  return "";
+}
+
 void Server::WarnIfExposed() {
   const std::string bind = config_.bind();
   if (bind.starts_with("127.") || bind == "::1" || bind == "localhost" ||
@@ -272,6 +294,10 @@ int Server::Run() {
   const int native_port = config_.native_port.load();
   if (std::string err = persistence_->LockDir(); !err.empty()) {
     spdlog::error("{}", err);
+    return 1;
+  }
+  if (std::string err = LoadClusterMap(); !err.empty()) {
+    spdlog::error("cluster: {}", err);
     return 1;
   }
   const int tls_port = config_.tls_port.load();

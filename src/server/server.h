@@ -16,6 +16,7 @@
 #include "commands/command_table.h"
 #include "commands/dispatch.h"
 #include "commands/server_state.h"
+#include "core/cluster_map.h"
 #include "core/config.h"
 #include "core/keyspace.h"
 #include "modules/module_host.h"
@@ -60,6 +61,8 @@ class Server {
   // Cron: instantaneous rates and the memory peak (INFO).
   void SampleStats(int64_t now);
   // Start-up warning: listening beyond loopback with no password.
+  // cluster-enabled yes: reads this node's slot map (cluster-config-file); "" or the error.
+  std::string LoadClusterMap();
   void WarnIfExposed();
 
   Config& config_;
@@ -67,6 +70,7 @@ class Server {
   CommandTable commands_;
   ModuleHost modules_{commands_};
   std::unique_ptr<ServerState> state_;
+  std::unique_ptr<ClusterMap> cluster_;  // cluster-enabled yes only
   std::unique_ptr<Dispatcher> dispatcher_;
   tls::TlsContext tls_;  // used by the TLS listeners, rebuilt by CONFIG SET tls-*
   std::vector<std::unique_ptr<IoThread>> threads_;

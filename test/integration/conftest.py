@@ -68,7 +68,8 @@ HOST = "127.0.0.1"
 REDIS_OPTIONS = {
     "requirepass", "maxmemory", "maxmemory-policy", "maxclients", "proto-max-bulk-len",
     "client-query-buffer-limit", "hz", "maxmemory-samples", "timeout", "enable-debug-command",
-    "client-output-buffer-limit",
+    "client-output-buffer-limit", "cluster-enabled", "cluster-config-file",
+    "cluster-require-full-coverage",
 }
 # kv-server option -> redis-server option with another name
 REDIS_RENAMED = {"log-level": "loglevel"}
@@ -105,6 +106,15 @@ def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         s.bind((HOST, 0))
         return s.getsockname()[1]
+
+
+def cluster_port() -> int:
+    """A free port whose cluster bus port (+10000) exists: redis-server refuses others in
+    cluster mode, and a kv-server map with such a port is refused too."""
+    while True:
+        port = free_port()
+        if port <= 55535:
+            return port
 
 
 def _opt_value(v) -> str:
