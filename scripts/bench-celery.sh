@@ -12,12 +12,16 @@
 #   CONCURRENCY  worker processes or threads (default 2)
 #   KV_THREADS   kv-server --threads (default: the server's own default, "auto")
 #   KV_BIN       kv-server binary (default: build it, then build/kv-server)
+#   BENCH_OUT    directory of bench-celery.json, each round's figures and the medians
+#                (default bench-results/)
+# Arguments: --plot also draws bench-celery-tasks_per_second.png beside the JSON.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 # shellcheck source=scripts/lib/bench-common.sh
 source "$ROOT/scripts/lib/bench-common.sh"
+parse_bench_args "$@"
 
 TASKS="${TASKS:-2000}"
 ROUNDS="${ROUNDS:-3}"
@@ -86,6 +90,7 @@ run_one() {  # name port
   WORKER_PID=""
   rate="$(awk '$1 == "tasks_per_second" { print $2 }' <<<"$out")"
   echo "$name $rate" >>"$RESULTS"
+  record "$name" "celery tasks" tasks_per_second "$rate"
   printf '  %-6s %10s tasks/s\n' "$name" "$rate" >&2
 }
 
@@ -113,3 +118,6 @@ echo "| server | tasks/s | kv/redis |"
 echo "|---|---:|---:|"
 echo "| kv-server | $kv | $(ratio "$kv" "$redis") |"
 echo "| redis-server | $redis | |"
+
+bench_report bench-celery TASKS="$TASKS" ROUNDS="$ROUNDS" POOL="$POOL" CONCURRENCY="$CONCURRENCY" \
+  KV_THREADS="$KV_THREADS"

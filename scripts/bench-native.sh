@@ -15,12 +15,16 @@
 #   KV_THREADS  kv-server --threads (default: the server's own default, "auto")
 #   KV_BIN      kv-server binary (default: build it, then build/kv-server)
 #   KV_BENCH    kv-benchmark binary (default: next to KV_BIN)
+#   BENCH_OUT   directory of bench-native.json, each round's figures and the medians (default
+#               bench-results/)
+# Arguments: --plot also draws bench-native-<metric>.png beside the JSON.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 # shellcheck source=scripts/lib/bench-common.sh
 source "$ROOT/scripts/lib/bench-common.sh"
+parse_bench_args "$@"
 
 N="${N:-1000000}"
 ROUNDS="${ROUNDS:-3}"
@@ -87,6 +91,7 @@ run_one() {  # proto test pipeline
     exit 1
   fi
   printf '%s %s %s %s %s %s\n' "$proto" "$test" "$pipe" "$rps" "$p99" "$((after - before))" >>"$RESULTS"
+  record_run "$proto" "$test P$pipe" "$rps" "$p99" "$((after - before))" "$N"
   printf '  %-6s %-5s P=%-3s %12s rps  p99 %6s ms\n' "$proto" "$test" "$pipe" "$rps" "$p99" >&2
 }
 
@@ -136,3 +141,6 @@ for pipe in $PIPELINES; do
       "$n_cpu" "$r_cpu" "$(ratio "$n_cpu" "$r_cpu")"
   done
 done
+
+bench_report bench-native N="$N" ROUNDS="$ROUNDS" CLIENTS="$CLIENTS" TESTS="$TESTS" \
+  PIPELINES="$PIPELINES" DATA_SIZE="$DATA_SIZE" KV_THREADS="$KV_THREADS"

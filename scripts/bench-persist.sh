@@ -50,12 +50,16 @@
 #                  back; a faster snapshot then means more forks per second)
 #   KV_THREADS     kv-server --threads (default: the server's own default, "auto")
 #   KV_BIN         kv-server binary (default: build it, then build/kv-server)
+#   BENCH_OUT      directory of bench-persist.json, each round's figures and the medians
+#                  (default bench-results/)
+# Arguments: --plot also draws bench-persist-<metric>.png beside the JSON.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 # shellcheck source=scripts/lib/bench-common.sh
 source "$ROOT/scripts/lib/bench-common.sh"
+parse_bench_args "$@"
 
 PARTS="${PARTS:-throughput recovery snapshot}"
 N="${N:-500000}"
@@ -252,6 +256,8 @@ part_throughput() {
         per_fsync="$(ratio "$((r1 - r0))" "$((f1 - f0))")"
       fi
       echo "$cfg $rps $p50 $p99 $((after - before)) $per_fsync" >>"$results"
+      record_run "${cfg%%-*}" "SET, ${cfg#*-}" "$rps" "$p99" "$((after - before))" "$N"
+      record "${cfg%%-*}" "SET, ${cfg#*-}" p50_ms "$p50"
       printf '  %-16s %10s rps  p50 %6s ms  p99 %6s ms  cpu %5s ticks  records/fsync %s\n' \
         "$cfg" "$rps" "$p50" "$p99" "$((after - before))" "$per_fsync" >&2
     done
@@ -321,9 +327,20 @@ kv_restart() {  # case keys port dir
   dbsize="$(cli "$3" DBSIZE)"
   [ "$dbsize" = "$2" ] || { echo "$ME: kv-server recovered $dbsize keys, expected $2" >&2; exit 1; }
   echo "$1 $2 $(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", (b - a) / 1000 }') $(awk -v m="$ms" 'BEGIN { printf "%.3f", m / 1000 }') $ssec $rsec" >>"$RECOVERY"
+  recovery_record kv "$1" "$2" "$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", (b - a) / 1000 }')"
   printf '  %-14s %9s keys: wall %6.3f s, log %6.3f s (snapshot %s s with %s keys, %s WAL records in %s s)\n' \
     "$1" "$2" "$(awk -v a="$t0" -v b="$t1" 'BEGIN { print (b - a) / 1000 }')" \
     "$(awk -v m="$ms" 'BEGIN { print m / 1000 }')" "$ssec" "$skeys" "$recs" "$rsec" >&2
+}
+
+# A recovery figure for the JSON and plots: the log (kv WAL, Redis AOF) and the snapshot (kv
+# snapshot, Redis RDB) cases side by side; the setup restarts are not figures.
+recovery_record() {  # server case keys seconds
+  case "$2" in
+    *-setup) ;;
+    kv-wal|redis-aof) record "$1" "recovery from the log, $3 keys" seconds "$4" ;;
+    *) record "$1" "recovery from a snapshot, $3 keys" seconds "$4" ;;
+  esac
 }
 
 # redis-server restart on dir with AOF (aof=yes) or RDB (aof=no).
@@ -340,6 +357,7 @@ redis_restart() {  # case keys port dir aof
   dbsize="$(cli "$3" DBSIZE)"
   [ "$dbsize" = "$2" ] || { echo "$ME: redis-server recovered $dbsize keys, expected $2" >&2; exit 1; }
   echo "$1 $2 $(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", (b - a) / 1000 }') $secs" >>"$RECOVERY"
+  recovery_record redis "$1" "$2" "$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", (b - a) / 1000 }')"
   printf '  %-14s %9s keys: wall %6.3f s, log %6.3f s\n' "$1" "$2" \
     "$(awk -v a="$t0" -v b="$t1" 'BEGIN { print (b - a) / 1000 }')" "$secs" >&2
 }
@@ -501,6 +519,9 @@ part_snapshot() {
         s1="$(info_field "$port" persistence rdb_saves)"
         busy="$(awk '{ n++; s += $1 } END { printf "%.0f", n ? 100 * s / n : 0 }' "$samples")"
         echo "$name $mode $rps $p50 $p99 $((s1 - s0)) $busy" >>"$results"
+        record "$name" "SET, snapshots $mode" rps "$rps"
+        record "$name" "SET, snapshots $mode" p50_ms "$p50"
+        record "$name" "SET, snapshots $mode" p99_ms "$p99"
         printf '  %-5s %-6s %10s rps  p50 %6s ms  p99 %6s ms  snapshots %3s  snapshot running %3s%% of the run\n' \
           "$name" "$mode" "$rps" "$p50" "$p99" "$((s1 - s0))" "$busy" >&2
       done
@@ -554,3 +575,6 @@ for part in $PARTS; do
   echo
   echo "Machine load (1-minute load average) before / after this part: $load0 / $(loadavg)."
 done
+
+bench_report bench-persist PARTS="$PARTS" N="$N" ROUNDS="$ROUNDS" CLIENTS="$CLIENTS" \
+  DATA_SIZE="$DATA_SIZE" KEYSPACE="$KEYSPACE" KV_THREADS="$KV_THREADS"

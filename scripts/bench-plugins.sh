@@ -23,12 +23,16 @@
 #   LOCK_SECONDS  seconds per part-2 run (default 3)
 #   KV_THREADS    kv-server --threads (default: the server's own default)
 #   KV_BIN        kv-server binary (default: build it, then build/kv-server)
+#   BENCH_OUT     directory of bench-plugins.json, each round's figures and the medians
+#                 (default bench-results/)
+# Arguments: --plot also draws bench-plugins-<metric>.png beside the JSON.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 # shellcheck source=scripts/lib/bench-common.sh
 source "$ROOT/scripts/lib/bench-common.sh"
+parse_bench_args "$@"
 
 N="${N:-200000}"
 ROUNDS="${ROUNDS:-3}"
@@ -83,6 +87,7 @@ bench_cmd() {  # name pipeline command...
   p99="$(awk -F'","' '{ print $7 }' <<<"$line")"
   [ -n "$rps" ] || { echo "bench-plugins.sh: no result for $*: $csv" >&2; exit 1; }
   printf '%s %s %s %s %s %s\n' "$name" "$pipe" "$rps" "$p99" "$((after - before))" "$N" >>"$RESULTS"
+  record_run kv "$name P$pipe" "$rps" "$p99" "$((after - before))" "$N"
   printf '  %-14s P=%-3s %12s rps  p99 %6s ms  cpu %5s ticks\n' "$name" "$pipe" "$rps" "$p99" "$((after - before))" >&2
 }
 col() { awk -v n="$1" -v p="$2" -v c="$3" '$1 == n && $2 == p { print $c }' "$RESULTS"; }
@@ -189,6 +194,7 @@ lock_one() {  # mode
   cli FLUSHALL >/dev/null
   pps="$("$WORK/lockloop" "$1" "$PORT" "$LOCK_THREADS" "$LOCK_SECONDS")"
   echo "$1 $pps" >>"$LOCK_RESULTS"
+  record kv "$1 round trip" pairs_per_second "$pps"
   printf '  %-7s %10s pairs/s\n' "$1" "$pps" >&2
 }
 if [ "$HAVE_HIREDIS" = 1 ]; then
@@ -247,3 +253,6 @@ for name in lock unlock; do
   printf '| %s | %.0f | %s | %.3f |\n' "$(tr '[:lower:]' '[:upper:]' <<<"$name")" \
     "$(col "$name" 1 3 | median)" "$(col "$name" 1 4 | median)" "$(cpu_us "$name" 1)"
 done
+
+bench_report bench-plugins N="$N" ROUNDS="$ROUNDS" CLIENTS="$CLIENTS" PIPELINES="$PIPELINES" \
+  LOCK_THREADS="$LOCK_THREADS" LOCK_SECONDS="$LOCK_SECONDS" KV_THREADS="$KV_THREADS"

@@ -34,12 +34,17 @@
 #   KV_THREADS  kv-server --threads (default: the server's own default, "auto")
 #   KV_BIN      kv-server binary (default: build it, then build/kv-server)
 #   KV_EXTRA_ARGS extra kv-server arguments (word-split)
+#   BENCH_OUT   directory of the results for programs (default bench-results/): every run
+#               writes bench-resp.json there (each round's figures and the medians)
+# Arguments: --plot also draws bench-resp-<metric>.png beside the JSON (throughput, p99, CPU
+# per request, memory; kv-server beside redis-server).
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 # shellcheck source=scripts/lib/bench-common.sh
 source "$ROOT/scripts/lib/bench-common.sh"
+parse_bench_args "$@"
 
 N="${N:-1000000}"
 ROUNDS="${ROUNDS:-3}"
@@ -235,6 +240,9 @@ run_one() {  # server-name port pid test pipeline
     exit 1
   fi
   printf '%s %s %s %s %s %s %s\n' "$name" "$test" "$pipe" "$rps" "$p99" "$((after - before))" "$N" >>"$RESULTS"
+  local label="$test P$pipe"
+  [ "$test" = multi ] && label="multi (tx)"
+  record_run "$name" "$label" "$rps" "$p99" "$((after - before))" "$N"
   printf '  %-6s %-5s P=%-3s %12s rps  p99 %6s ms  cpu %5s ticks\n' "$name" "$test" "$pipe" "$rps" "$p99" "$((after - before))" >&2
 }
 
@@ -283,6 +291,10 @@ mem_one() {  # name port pid -> "keys rss_delta used_delta"
 echo "memory: loading $MEM_KEYS SETs of 32-byte values with random keys" >&2
 read -r KV_KEYS KV_RSS KV_USED < <(mem_one kv "$KV_PORT" "$KV_PID")
 read -r R_KEYS R_RSS R_USED < <(mem_one redis "$REDIS_PORT" "$REDIS_PID")
+record kv "strings (32-byte values)" rss_bytes_per_key "$(ratio "$KV_RSS" "$KV_KEYS")"
+record redis "strings (32-byte values)" rss_bytes_per_key "$(ratio "$R_RSS" "$R_KEYS")"
+record kv "strings (32-byte values)" used_bytes_per_key "$(ratio "$KV_USED" "$KV_KEYS")"
+record redis "strings (32-byte values)" used_bytes_per_key "$(ratio "$R_USED" "$R_KEYS")"
 
 # ---------------------------------------------------------------- memory per element
 # Each collection shape is loaded into a fresh pair of servers through redis-cli --pipe (a
@@ -320,6 +332,11 @@ for shape in $MEM_SHAPES; do
   read -r a b < <(shape_one kv "$KV_PORT" "$KV_PID" "$shape")
   read -r c d < <(shape_one redis "$REDIS_PORT" "$REDIS_PID" "$shape")
   echo "$shape $a $b $c $d" >>"$SHAPE_RESULTS"
+  n="${SHAPE_ELEMENTS[$shape]}"
+  record kv "$shape" rss_bytes_per_element "$(ratio "$a" "$n")"
+  record redis "$shape" rss_bytes_per_element "$(ratio "$c" "$n")"
+  record kv "$shape" used_bytes_per_element "$(ratio "$b" "$n")"
+  record redis "$shape" used_bytes_per_element "$(ratio "$d" "$n")"
 done
 
 # ---------------------------------------------------------------- report
@@ -391,3 +408,7 @@ if [ -s "$SHAPE_RESULTS" ]; then
     echo "| $shape | $n | $a | $b | $(ratio "$a" "$b") | $c | $d | $(ratio "$c" "$d") |"
   done <"$SHAPE_RESULTS"
 fi
+
+bench_report bench-resp N="$N" ROUNDS="$ROUNDS" CLIENTS="$CLIENTS" TESTS="$TESTS" \
+  PIPELINES="$PIPELINES" MEM_KEYS="$MEM_KEYS" KV_THREADS="$KV_THREADS" \
+  redis_version="$("$REDIS_BIN" --version | awk '{print $3}' | cut -d= -f2)"

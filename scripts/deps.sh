@@ -23,6 +23,8 @@ PACKAGES=(
   # Task queues the end-to-end tests and scripts/bench-celery.sh run against kv-server (RQ,
   # Celery, Sidekiq); ruby-sidekiq brings ruby and the redis gem.
   python3-rq python3-celery ruby ruby-redis ruby-sidekiq
+  # The benchmarks' plots (scripts/lib/bench-report.py --plot).
+  python3-matplotlib
 )
 BUILD_ONLY=0
 if [ "${1:-}" = --build-only ]; then

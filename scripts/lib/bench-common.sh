@@ -65,3 +65,44 @@ wait_ping() {  # port pid name log
   cat "$4" >&2
   exit 1
 }
+
+# ---------------------------------------------------------------- results for programs
+# Every script records each measurement with `record` (needs WORK) and ends with
+# `bench_report NAME [KEY=VALUE ...]`: that writes $BENCH_OUT/NAME.json (default
+# bench-results/ in the repo) with every round's value and the medians, and with --plot PNGs
+# beside it (scripts/lib/bench-report.py). parse_bench_args takes the scripts' arguments.
+BENCH_PLOT=0
+parse_bench_args() {
+  local arg
+  for arg in "$@"; do
+    case "$arg" in
+      --plot) BENCH_PLOT=1 ;;
+      -h|--help)
+        sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'
+        exit 0 ;;
+      *) echo "$(basename "$0"): unknown argument '$arg' (--plot, --help; settings are environment variables)" >&2
+         exit 2 ;;
+    esac
+  done
+}
+
+record() {  # server test metric value
+  printf '%s\t%s\t%s\t%s\n' "$1" "$2" "$3" "$4" >>"$WORK/records"
+}
+
+record_run() {  # server test rps p99_ms cpu_ticks requests: one benchmark run's three metrics
+  record "$1" "$2" rps "$3"
+  record "$1" "$2" p99_ms "$4"
+  record "$1" "$2" cpu_us_per_req \
+    "$(awk -v t="$5" -v hz="$CLK_TCK" -v n="$6" 'BEGIN { printf "%.4f", t / hz * 1e6 / n }')"
+}
+
+bench_report() {  # name [key=value ...]
+  local name="$1" kv params=() plot=()
+  shift
+  for kv in "$@"; do params+=(--param "$kv"); done
+  [ "$BENCH_PLOT" = 1 ] && plot=(--plot)
+  [ -s "$WORK/records" ] || return 0
+  /usr/bin/python3 "$ROOT/scripts/lib/bench-report.py" --name "$name" --records "$WORK/records" \
+    --out "${BENCH_OUT:-$ROOT/bench-results}" "${params[@]}" "${plot[@]}"
+}

@@ -176,6 +176,8 @@ void CmdRestore(CommandContext& ctx) {
     ctx.rb->SendOk();
     return;
   }
+  // Deleted, then added (Redis's restoreCommand), so RESTORE ... REPLACE announces `new` too.
+  if (replace) shard.Erase(key, ctx.now_ms);
   Store(shard, key, v, ttl > 0 ? ttl : kNoExpire);
   if (idle >= 0) {
     if (Entry* e = shard.Peek(key, ctx.now_ms)) {

@@ -12,6 +12,7 @@
 #include "commands/function_libraries.h"
 #include "persist/persistence.h"
 #include "test_harness.h"
+#include "temp_dir.h"
 
 namespace kv {
 namespace {
@@ -22,14 +23,7 @@ using test::Harness;
 using test::Int;
 using test::kOk;
 
-struct TempDir {
-  std::string path;
-  TempDir() {
-    char tmpl[] = "/tmp/kvfnpersistXXXXXX";
-    path = mkdtemp(tmpl);
-  }
-  ~TempDir() { std::filesystem::remove_all(path); }
-};
+using test::TempDir;
 
 constexpr std::string_view kLibA =
     "#!lua name=liba\nredis.register_function('fa', function(keys, args) "

@@ -82,9 +82,14 @@ void CmdCopy(CommandContext& ctx) {
   Shard& to = LockDestination(ctx, target, dst);
   // Peek, not Find: the destination is not read, and Find on the source's shard could not
   // move `e` either way (lookups never reallocate entries).
-  if (!replace && to.Peek(dst, ctx.now_ms)) {
-    ctx.rb->SendLong(0);
-    return;
+  if (to.Peek(dst, ctx.now_ms)) {
+    if (!replace) {
+      ctx.rb->SendLong(0);
+      return;
+    }
+    // Deleted, then added (Redis's copyCommand), so COPY ... REPLACE announces `new` too;
+    // erasing the destination never moves the source's entry.
+    to.Erase(dst, ctx.now_ms);
   }
   CopyValue(*e, to, dst, e->expire_at());
   ev::Emit(ev::kGeneric, "copy_to", dst, target->name());

@@ -102,7 +102,12 @@ OpStatus OpRename(Shard& src_shard, std::string_view src, Shard& dst_shard, std:
   Entry* e = src_shard.Find(src, now_ms);
   if (!e) return OpStatus::kKeyNotFound;
   if (src == dst) return nx ? OpStatus::kSkipped : OpStatus::kOk;
-  if (nx && dst_shard.Find(dst, now_ms)) return OpStatus::kSkipped;
+  if (dst_shard.Find(dst, now_ms)) {
+    if (nx) return OpStatus::kSkipped;
+    // As Redis: the old destination is deleted and the key added under its new name, so a
+    // rename over a key announces `new` too. Erasing another key never moves `e`.
+    dst_shard.Erase(dst, now_ms);
+  }
   MoveValue(e, src_shard, src, dst_shard, dst, now_ms);
   return OpStatus::kOk;
 }

@@ -14,18 +14,12 @@
 #include "persist/snapshot.h"
 #include "persist/wal.h"
 #include "persist/wal_record.h"
+#include "temp_dir.h"
 
 namespace kv::persist {
 namespace {
 
-struct TempDir {
-  std::string path;
-  TempDir() {
-    char tmpl[] = "/tmp/kvpersistXXXXXX";
-    path = mkdtemp(tmpl);
-  }
-  ~TempDir() { std::filesystem::remove_all(path); }
-};
+using test::TempDir;
 
 std::string Record(uint64_t lsn, int64_t time, std::string_view ns,
                    std::initializer_list<std::string_view> args) {

@@ -12,18 +12,12 @@
 #include "persist/manifest.h"
 #include "persist/persistence.h"
 #include "persist/snapshot.h"
+#include "temp_dir.h"
 
 namespace kv::persist {
 namespace {
 
-struct ReloadDir {
-  std::string path;
-  ReloadDir() {
-    char tmpl[] = "/tmp/kvreloadXXXXXX";
-    path = mkdtemp(tmpl);
-  }
-  ~ReloadDir() { std::filesystem::remove_all(path); }
-};
+using ReloadDir = test::TempDir;
 
 bool Has(Store& s, std::string_view ns, std::string_view key) {
   Shard& shard = s.Get(ns)->ShardFor(key);

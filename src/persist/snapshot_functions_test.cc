@@ -12,18 +12,12 @@
 #include "persist/files.h"
 #include "persist/format.h"
 #include "persist/snapshot.h"
+#include "temp_dir.h"
 
 namespace kv::persist {
 namespace {
 
-struct TempDir {
-  std::string path;
-  TempDir() {
-    char tmpl[] = "/tmp/kvsnapfnXXXXXX";
-    path = mkdtemp(tmpl);
-  }
-  ~TempDir() { std::filesystem::remove_all(path); }
-};
+using test::TempDir;
 
 const std::vector<std::string> kLibs = {
     "#!lua name=alpha\nredis.register_function('a', function() return 1 end)",

@@ -13,18 +13,12 @@
 #include "core/set.h"
 #include "persist/format.h"
 #include "persist/snapshot.h"
+#include "temp_dir.h"
 
 namespace kv::persist {
 namespace {
 
-struct SetsTempDir {
-  std::string path;
-  SetsTempDir() {
-    char tmpl[] = "/tmp/kvsnapsetsXXXXXX";
-    path = mkdtemp(tmpl);
-  }
-  ~SetsTempDir() { std::filesystem::remove_all(path); }
-};
+using SetsTempDir = test::TempDir;
 
 Entry* AddSet(Keyspace* ks, std::string_view key, const std::vector<ScalarView>& members) {
   Shard& shard = ks->ShardFor(key);

@@ -315,6 +315,23 @@ def test_new_key_events(kv, events):
             ("lpush", "l"), ("new", "h"), ("hset", "h"), ("del", "k"))
 
 
+def test_rename_copy_and_restore_over_a_key_announce_new(kv, events):
+    """Redis deletes the destination and adds the key again: `new` precedes the command's own
+    events even when the destination existed."""
+    c = kv.client()
+    c.mset({"a": "1", "b": "2", "c": "3", "d": "4", "e": "5"})
+    dump = c.dump("d")
+    c.close()
+    e = events("EAn")
+    assert e.run(
+        ("RENAME", "a", "b"), ("COPY", "b", "c", "REPLACE"), ("COPY", "b", "c"),
+        ("RESTORE", "e", "0", dump, "REPLACE"), ("RENAME", "c", "fresh"), ("RENAMENX", "b", "e"),
+    ) == ev(("new", "b"), ("rename_from", "a"), ("rename_to", "b"), ("new", "c"),
+            ("copy_to", "c"), ("new", "e"), ("restore", "e"), ("new", "fresh"),
+            ("rename_from", "c"), ("rename_to", "fresh"))
+    assert e.c.mget("b", "c", "e", "fresh") == ["1", None, "4", "1"]
+
+
 @pytest.mark.kv_only
 def test_events_reach_subscribers_on_other_threads(kv_server):
     server = kv_server(threads=2)

@@ -1,0 +1,100 @@
+"""The benchmarks' results for programs: scripts/lib/bench-report.py's JSON and PNG plots, and a
+tiny interleaved scripts/bench-resp.sh run with --plot against the real binaries (figures are
+not judged here: speed is measured by the benchmark scripts, not by tests)."""
+
+import json
+import os
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from conftest import KV_BIN, REPO_ROOT
+
+pytestmark = pytest.mark.kv_only
+
+REPORT = REPO_ROOT / "scripts" / "lib" / "bench-report.py"
+PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+
+
+def report(tmp_path, records: str, *extra):
+    rec = tmp_path / "records"
+    rec.write_text(records)
+    return subprocess.run(["/usr/bin/python3", str(REPORT), "--name", "t", "--records", str(rec),
+                           "--out", str(tmp_path / "out"), *extra],
+                          capture_output=True, text=True, timeout=120)
+
+
+def test_json_keeps_every_round_and_the_medians_and_ratios(tmp_path):
+    r = report(tmp_path, "kv\tset P1\trps\t100\nredis\tset P1\trps\t80\n"
+                         "kv\tset P1\trps\t130\nredis\tset P1\trps\t90\n"
+                         "kv\tset P1\trps\t120\nredis\tset P1\trps\t70\n"
+                         "kv\tset P1\tp99_ms\tn/a\nkv\tget P1\tp99_ms\t0.5\n",
+               "--param", "N=7", "--param", "TESTS=set,get")
+    assert r.returncode == 0, r.stderr
+    doc = json.loads((tmp_path / "out" / "t.json").read_text())
+    assert doc["benchmark"] == "t" and doc["params"] == {"N": "7", "TESTS": "set,get"}
+    assert doc["tests"] == ["set P1", "get P1"] and doc["servers"] == ["kv", "redis"]
+    kv = doc["results"]["set P1"]["kv"]["rps"]
+    assert kv == {"median": 120.0, "values": [100.0, 130.0, 120.0]}
+    assert doc["results"]["set P1"]["redis"]["rps"]["median"] == 80.0
+    assert doc["ratios_kv_over_redis"] == {"set P1": {"rps": 1.5}}
+    # "n/a" (no latency for that run) is left out rather than counted as zero.
+    assert "p99_ms" not in doc["results"]["set P1"]["kv"]
+    assert doc["results"]["get P1"]["kv"]["p99_ms"]["values"] == [0.5]
+    assert not list((tmp_path / "out").glob("*.png")), "PNGs written without --plot"
+
+
+def test_plot_writes_one_png_per_metric(tmp_path):
+    r = report(tmp_path, "kv\ta\trps\t5\nredis\ta\trps\t4\nkv\ta\tp99_ms\t1.5\n", "--plot")
+    assert r.returncode == 0, r.stderr
+    pngs = sorted(p.name for p in (tmp_path / "out").glob("*.png"))
+    assert pngs == ["t-p99_ms.png", "t-rps.png"]
+    for name in pngs:
+        data = (tmp_path / "out" / name).read_bytes()
+        assert data.startswith(PNG_MAGIC) and len(data) > 2000
+
+
+@pytest.mark.parametrize("records,message", [
+    ("kv\tset\trps\n", "want 4 tab-separated fields"),
+    ("kv\tset\trps\tfast\n", "not a number"),
+    ("", "no measurements"),
+])
+def test_malformed_records_are_refused(tmp_path, records, message):
+    r = report(tmp_path, records)
+    assert r.returncode != 0 and message in r.stderr
+    assert not (tmp_path / "out" / "t.json").exists()
+
+
+def test_bench_resp_writes_json_and_plots_for_both_servers(tmp_path):
+    out = tmp_path / "results"
+    env = dict(os.environ, KV_BIN=KV_BIN, BENCH_OUT=str(out), N="2000", ROUNDS="2",
+               TESTS="set,get", PIPELINES="1 16", MEM_KEYS="2000", MEM_SHAPES="",
+               KV_THREADS="1")
+    r = subprocess.run([str(REPO_ROOT / "scripts" / "bench-resp.sh"), "--plot"], env=env,
+                       capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stderr[-3000:]
+    assert "| set | 16 |" in r.stdout  # the markdown table is still printed
+    doc = json.loads((out / "bench-resp.json").read_text())
+    assert doc["tests"][:4] == ["set P1", "get P1", "set P16", "get P16"]
+    for test in ("set P1", "get P1", "set P16", "get P16"):
+        for server in ("kv", "redis"):
+            figures = doc["results"][test][server]
+            assert len(figures["rps"]["values"]) == 2 and figures["rps"]["median"] > 0
+            # 2000 requests may take under one clock tick of server CPU: present, not judged.
+            assert len(figures["cpu_us_per_req"]["values"]) == 2
+        assert doc["ratios_kv_over_redis"][test]["rps"] > 0
+    mem = doc["results"]["strings (32-byte values)"]
+    assert mem["kv"]["rss_bytes_per_key"]["median"] != 0
+    assert doc["params"]["N"] == "2000"
+    for metric in ("rps", "p99_ms", "cpu_us_per_req"):
+        assert (out / f"bench-resp-{metric}.png").read_bytes().startswith(PNG_MAGIC)
+
+
+def test_bench_scripts_refuse_unknown_arguments():
+    for script in ("bench-resp.sh", "bench-native.sh", "bench-plugins.sh", "bench-celery.sh",
+                   "bench-persist.sh"):
+        r = subprocess.run([str(REPO_ROOT / "scripts" / script), "--plots"],
+                           capture_output=True, text=True, timeout=60)
+        assert r.returncode == 2, script
+        assert "unknown argument '--plots'" in r.stderr
