@@ -90,8 +90,8 @@ def test_probes_ports_and_services_agree_with_the_server_config():
     ports = {p["name"]: p["containerPort"] for p in container["ports"]}
     assert ports == {"resp": int(conf["port"]), "native": int(conf["native-port"]),
                      "metrics": int(conf["metrics-port"])}
-    for probe in ("startupProbe", "livenessProbe", "readinessProbe"):
-        assert container[probe]["httpGet"] == {"path": "/health", "port": "metrics"}, probe
+    assert container["readinessProbe"]["httpGet"] == {"path": "/health", "port": "metrics"}
+    assert container["livenessProbe"]["httpGet"] == {"path": "/health/live", "port": "metrics"}
     assert conf["dir"] == "/data"
     mounts = {m["name"]: m["mountPath"] for m in container["volumeMounts"]}
     assert mounts["data"] == "/data"
@@ -150,8 +150,9 @@ def test_start_script_runs_pod_0_as_a_password_protected_primary(tmp_path):
             redis.Redis(port=port, socket_timeout=5).set("k", "v")
         assert authed.set("k", "v") and authed.get("k") == b"v"
         assert authed.config_get("appendonly") == {"appendonly": "yes"}
-        with urllib.request.urlopen(f"http://127.0.0.1:{metrics}/health", timeout=5) as r:
-            assert r.status == 200
+        for path, body in (("/health", b"ready"), ("/health/live", b"alive")):
+            with urllib.request.urlopen(f"http://127.0.0.1:{metrics}{path}", timeout=5) as r:
+                assert r.status == 200 and r.read().strip() == body
         assert list(data.iterdir()), "the data directory stays empty"
     finally:
         proc.send_signal(signal.SIGTERM)
