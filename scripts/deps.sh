@@ -1,31 +1,43 @@
 #!/usr/bin/env bash
 # Installs every Debian 12 package kv-server needs to build, test and benchmark, then the npm
-# packages of the node client tests (scripts/node-deps.sh).
+# packages of the node client tests (scripts/node-deps.sh). `--build-only`: only what building
+# needs, no test tools and no npm packages (the Dockerfile's build stage).
 # Idempotent: when everything is installed it only runs one dpkg-query, a checksum and exits.
 # Must run as root (or with sudo available) when something is missing.
 set -euo pipefail
 
-PACKAGES=(
+# What building needs (the Dockerfile's build stage installs only these, with --build-only).
+BUILD_PACKAGES=(
   meson ninja-build g++ pkg-config
   libuv1-dev libfmt-dev doctest-dev libhiredis-dev
   libintelrdfpmath-dev libxxhash-dev libjemalloc-dev libspdlog-dev libcli11-dev libedit-dev
-  redis-tools redis-server
-  python3-redis python3-pytest
-  clang libclang-rt-14-dev
-  libssl-dev openssl
-  liblzf-dev
-  # The HTTP endpoint (/metrics, /health) and the Prometheus text parser its tests use.
-  libcivetweb-dev python3-prometheus-client
+  libssl-dev liblzf-dev
+  # The HTTP endpoint (/metrics, /health).
+  libcivetweb-dev
   liblua5.1-0-dev lua-cjson-dev lua-bitop-dev lua-messagepack
+)
+PACKAGES=(
+  "${BUILD_PACKAGES[@]}"
+  redis-tools redis-server
+  python3-redis python3-pytest python3-yaml
+  # The Prometheus text parser the metrics tests use.
+  python3-prometheus-client
+  clang libclang-rt-14-dev
+  openssl
   # Task queues the end-to-end tests and scripts/bench-celery.sh run against kv-server (RQ,
   # Celery, Sidekiq); ruby-sidekiq brings ruby and the redis gem.
   python3-rq python3-celery ruby ruby-redis ruby-sidekiq
   # The benchmarks' plots (scripts/lib/bench-report.py --plot).
   python3-matplotlib
 )
+BUILD_ONLY=0
+if [ "${1:-}" = --build-only ]; then
+  BUILD_ONLY=1
+  PACKAGES=("${BUILD_PACKAGES[@]}")
+fi
 # Node.js and npm for the node client tests. A machine may have them from elsewhere (a
 # nodejs package that bundles npm and conflicts with Debian's npm): then they are left alone.
-if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
+if [ "$BUILD_ONLY" = 0 ] && { ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; }; then
   PACKAGES+=(nodejs npm)
 fi
 
@@ -59,7 +71,8 @@ if [ "${#MISSING[@]}" -eq 0 ]; then
      systemctl is-enabled --quiet redis-server.service 2>/dev/null; then
     quiet_redis_service
   fi
-  exec "$(dirname "${BASH_SOURCE[0]}")/node-deps.sh"
+  [ "$BUILD_ONLY" = 1 ] || exec "$(dirname "${BASH_SOURCE[0]}")/node-deps.sh"
+  exit 0
 fi
 
 echo "deps.sh: installing missing packages: ${MISSING[*]}" >&2
@@ -99,5 +112,5 @@ if [ "${#STILL[@]}" -ne 0 ]; then
   echo "deps.sh: still missing after install: ${STILL[*]}" >&2
   exit 1
 fi
-"$(dirname "${BASH_SOURCE[0]}")/node-deps.sh"
+[ "$BUILD_ONLY" = 1 ] || "$(dirname "${BASH_SOURCE[0]}")/node-deps.sh"
 echo "deps.sh: done" >&2
