@@ -20,7 +20,7 @@ FROM debian:12-slim AS runtime
 # redis-cli, with which deploy/k8s's start.sh asks Sentinel for the current primary.
 RUN apt-get update -qq && apt-get install -y -qq --no-install-recommends \
       libuv1 libfmt9 libxxhash0 libjemalloc2 libssl3 liblzf1 liblua5.1-0 libspdlog1.10 \
-      libstdc++6 libedit2 lua-messagepack redis-tools \
+      libstdc++6 libedit2 libcivetweb1 lua-messagepack redis-tools \
     && rm -rf /var/lib/apt/lists/* \
     && useradd --system --uid 999 --home-dir /data --shell /usr/sbin/nologin kv \
     && mkdir -p /data && chown kv:kv /data
@@ -28,7 +28,7 @@ COPY --from=build /build/kv-server /build/kv-cli /build/kv-check /usr/local/bin/
 USER kv
 WORKDIR /data
 VOLUME /data
-EXPOSE 6380 6381
+EXPOSE 6380 6381 9121
 ENTRYPOINT ["kv-server", "--bind", "0.0.0.0", "--dir", "/data"]
 
 # Debian's redis-sentinel, for deploy/k8s/sentinel.yaml (`docker build --target sentinel`).

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "commands/command_table.h"
+#include "commands/replication.h"
 #include "commands/server_state.h"
 #include "core/latency_histogram.h"
 #include "core/memory.h"
@@ -234,7 +235,7 @@ HealthReport CheckHealth(const ServerState& s) {
   if (p && p->loading()) return {Health::kLoading, 503, "loading\n"};
   if (const persist::Wal* wal = p ? p->wal() : nullptr; wal && wal->failed())
     return {Health::kFailed, 500, "failed: the WAL cannot write: " + wal->error() + "\n"};
-  if (s.read_only.load(std::memory_order_relaxed)) return {Health::kReadOnly, 200, "read-only\n"};
+  if (s.replication && s.replication->ReadOnly()) return {Health::kReadOnly, 200, "read-only\n"};
   return {Health::kReady, 200, "ready\n"};
 }
 

@@ -159,9 +159,6 @@ class ServerState {
   std::function<void(uint64_t id, std::string why,
                      std::function<bool(const ClientState&)> close_if)>
       close_client_if;
-  // Set while this server refuses clients' writes as a read-only replica (replication sets
-  // it); GET /health answers "read-only" then.
-  std::atomic<bool> read_only{false};
   // INFO modules: one `module:name=...` line per loaded plugin (the server layer, which owns
   // the plugin host, sets it).
   std::function<std::string()> info_modules;

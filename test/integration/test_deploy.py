@@ -144,7 +144,7 @@ def test_start_script_runs_pod_0_as_a_password_protected_primary(tmp_path):
         authed = redis.Redis(port=port, password="s3cret-Pass_1", socket_timeout=5)
         wait_for(lambda: _pings(authed), what="the server started by start.sh")
         run_conf = (tmp_path / "run.conf").read_text()
-        assert "replicaof" not in run_conf
+        assert "\nreplicaof " not in run_conf
         assert (tmp_path / "run.conf").stat().st_mode & 0o077 == 0
         with pytest.raises(redis.AuthenticationError):
             redis.Redis(port=port, socket_timeout=5).set("k", "v")

@@ -10,12 +10,14 @@ import os
 import signal
 import socket
 import threading
+import urllib.error
+import urllib.request
 from decimal import Decimal
 
 import pytest
 import redis
 
-from conftest import wait_for
+from conftest import free_port, wait_for
 from native_client import OK, NativeConn
 
 kv_only = pytest.mark.kv_only
@@ -309,11 +311,24 @@ def test_primary_killed_the_replica_serves_its_data_and_follows_it_back(kv_serve
     assert r.get("k") == "v2"
 
 
+def health(port: int) -> tuple[int, str]:
+    """GET /health of the metrics endpoint on `port` (docs/operations.md)."""
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=5) as resp:
+            return resp.status, resp.read().decode().strip()
+    except urllib.error.HTTPError as e:
+        return e.code, e.read().decode().strip()
+
+
 @kv_only
 def test_read_only_replica_refuses_client_writes_with_redis_error(kv_server):
     primary = kv_server(**primary_opts())
-    replica = kv_server(enable_debug_command="yes")
+    mport = free_port()
+    replica = kv_server(enable_debug_command="yes", metrics_port=mport)
+    assert health(mport) == (200, "ready")
     attach(replica, primary)
+    # GET /health: a read-only replica serves reads, so it stays ready for Kubernetes.
+    assert health(mport) == (200, "read-only")
     r = replica.client()
     err = "You can't write against a read only replica."
     with pytest.raises(redis.exceptions.ReadOnlyError, match=err):
@@ -331,6 +346,7 @@ def test_read_only_replica_refuses_client_writes_with_redis_error(kv_server):
         r.eval("return redis.call('set', 'k', 'v')", 0)
     assert r.get("k") is None  # reads work
     r.config_set("replica-read-only", "no")
+    assert health(mport) == (200, "ready")
     assert r.set("local", "1")  # a writable replica's writes stay local
     assert r.info("replication")["slave_read_only"] == 0
 
@@ -627,3 +643,35 @@ def test_replica_killed_during_a_full_sync_restarts_with_old_or_new_data_whole(
     assert (r.exists("old:0"), r.exists("key:0")) in ((1, 0), (0, 1))
     attach(replica, primary)
     assert r.dbsize() == 100000
+
+
+@kv_only
+def test_replicas_carry_streams_and_consumer_groups(kv_server):
+    """Issue 14: streams and groups arrive whole, by the full sync and by the stream of
+    effects (XADD's generated IDs, XREADGROUP's deliveries as XCLAIMs, XACK)."""
+    primary = kv_server(**primary_opts())
+    replica = kv_server(enable_debug_command="yes")
+    p = primary.client()
+    for i in range(150):
+        p.xadd("s", {"n": str(i)})
+    p.xgroup_create("s", "g", id="0")
+    p.xreadgroup("g", "c1", {"s": ">"}, count=40)
+    attach(replica, primary)  # the full sync carries what is there
+    got = p.xreadgroup("g", "c2", {"s": ">"}, count=30)  # the stream carries the rest
+    p.xack("s", "g", *[i for i, _ in got[0][1][:10]])
+    p.xadd("s", {"late": "1"}, maxlen=120, approximate=False)
+    p.xgroup_create("s", "g2", id="$", mkstream=True)
+    wait_synced(primary, replica)
+    r = replica.client()
+    assert r.xrange("s") == p.xrange("s")
+    def pending(c):  # idle times move while we read: the delivery facts only
+        return [(e["message_id"], e["consumer"], e["times_delivered"])
+                for e in c.xpending_range("s", "g", "-", "+", 100)]
+
+    assert pending(r) == pending(p) and len(pending(p)) == 60
+    for field in ("last-generated-id", "entries-added", "max-deleted-entry-id", "length"):
+        assert r.xinfo_stream("s")[field] == p.xinfo_stream("s")[field]
+    assert [(g["name"], g["last-delivered-id"], g["pending"], g["entries-read"])
+            for g in r.xinfo_groups("s")] == \
+        [(g["name"], g["last-delivered-id"], g["pending"], g["entries-read"])
+         for g in p.xinfo_groups("s")]
