@@ -43,6 +43,7 @@ const std::unordered_map<std::string_view, uint32_t>& ContainerCategories() {
       {"module", kSlow}, {"memory", kSlow}, {"object", kSlow},
       {"function", kSlow}, {"pubsub", kSlow}, {"script", kSlow},
       {"command", kSlow | kConnection}, {"xgroup", kSlow}, {"xinfo", kSlow},
+      {"slowlog", kSlow}, {"latency", kSlow},
       {"wait", kSlow | kConnection},  // documented under generic, but not @keyspace
   };
   return kContainers;
@@ -76,6 +77,7 @@ uint32_t SubcommandCategories(std::string_view cmd, std::string_view sub) {
   if (cmd == "object") return kKeyspace | kRead | kSlow;
   if (cmd == "pubsub") return sub == "help" ? kSlow : kSlow | kPubSub;
   if (cmd == "script") return kSlow | kScripting;
+  if (cmd == "slowlog" || cmd == "latency") return sub == "help" ? kSlow : kAdminSlow;
   if (cmd == "xgroup" || cmd == "xinfo")
     return sub == "help" ? kSlow | kStream : kSlow | kStream | (cmd == "xgroup" ? kWrite : kRead);
   if (cmd == "function") {
