@@ -26,17 +26,9 @@ using namespace stream_cmd;
 void CmdXClaim(CommandContext& ctx) {
   const std::string_view key = ctx.args[1];
   const std::string_view group = ctx.args[2];
-  bool wrong;
-  Stream* s = Find(ctx, key, &wrong);
-  if (wrong) {
-    ctx.rb->SendError(errors::kWrongType);
-    return;
-  }
-  StreamGroup* g = s ? s->FindGroup(group) : nullptr;
-  if (!g) {
-    ctx.rb->SendError(NoGroupError(key, group));
-    return;
-  }
+  Stream* s;
+  StreamGroup* g = FindGroupOrReply(ctx, key, group, &s);
+  if (!g) return;
   int64_t min_idle;
   if (!ParseRangeOrReply(ctx, ctx.args[4], INT64_MIN, INT64_MAX,
                          "ERR Invalid min-idle-time argument for XCLAIM", &min_idle))
@@ -179,17 +171,9 @@ void CmdXAutoClaim(CommandContext& ctx) {
       return;
     }
   }
-  bool wrong;
-  Stream* s = Find(ctx, key, &wrong);
-  if (wrong) {
-    ctx.rb->SendError(errors::kWrongType);
-    return;
-  }
-  StreamGroup* g = s ? s->FindGroup(group) : nullptr;
-  if (!g) {
-    ctx.rb->SendError(NoGroupError(key, group));
-    return;
-  }
+  Stream* s;
+  StreamGroup* g = FindGroupOrReply(ctx, key, group, &s);
+  if (!g) return;
   const size_t before = s->memory();
   const int64_t now = ctx.now_ms;
   const std::string_view name = ctx.args[3];

@@ -17,6 +17,7 @@
 #include "commands/command_table.h"
 #include "commands/errors.h"
 #include "commands/families.h"
+#include "commands/lookup.h"
 #include "commands/stream_groups.h"
 #include "core/object.h"
 #include "core/shard.h"
@@ -62,6 +63,21 @@ void LogGroupPosition(CommandContext& ctx, std::string_view key, std::string_vie
   ctx.log_effects = true;
   ctx.effects.push_back({"XGROUP", "SETID", std::string(key), std::string(group),
                          g.last_id.ToString(), "ENTRIESREAD", std::to_string(g.entries_read)});
+}
+
+Stream* FindOrReply(CommandContext& ctx, std::string_view key, bool* wrong) {
+  Entry* e = FindTypedOrReply(ctx, key, ObjType::kStream, Access::kWrite, wrong);
+  return e ? StreamOf(e) : nullptr;
+}
+
+StreamGroup* FindGroupOrReply(CommandContext& ctx, std::string_view key, std::string_view group,
+                              Stream** s) {
+  bool wrong;
+  *s = FindOrReply(ctx, key, &wrong);
+  if (wrong) return nullptr;
+  StreamGroup* g = *s ? (*s)->FindGroup(group) : nullptr;
+  if (!g) ctx.rb->SendError(NoGroupError(key, group));
+  return g;
 }
 
 std::string NoGroupError(std::string_view key, std::string_view group) {
@@ -178,11 +194,8 @@ void CmdXGroup(CommandContext& ctx) {
   const std::string_view key = ctx.args[2];
   const std::string_view group = ctx.args[3];
   bool wrong;
-  Stream* s = Find(ctx, key, &wrong);
-  if (wrong) {
-    ctx.rb->SendError(errors::kWrongType);
-    return;
-  }
+  Stream* s = FindOrReply(ctx, key, &wrong);
+  if (wrong) return;
   StreamGroup* g = s ? s->FindGroup(group) : nullptr;
   if (!mkstream) {
     if (!s) {
@@ -282,11 +295,8 @@ uint32_t XGroupCallFlags(std::span<const std::string_view> args, uint32_t flags)
 void CmdXAck(CommandContext& ctx) {
   const std::string_view key = ctx.args[1];
   bool wrong;
-  Stream* s = Find(ctx, key, &wrong);
-  if (wrong) {
-    ctx.rb->SendError(errors::kWrongType);
-    return;
-  }
+  Stream* s = FindOrReply(ctx, key, &wrong);
+  if (wrong) return;
   StreamGroup* g = s ? s->FindGroup(ctx.args[2]) : nullptr;
   if (!g) {
     ctx.rb->SendLong(0);
@@ -344,17 +354,9 @@ void CmdXPending(CommandContext& ctx) {
     }
   }
   const std::string_view key = ctx.args[1];
-  bool wrong;
-  Stream* s = Find(ctx, key, &wrong);
-  if (wrong) {
-    ctx.rb->SendError(errors::kWrongType);
-    return;
-  }
-  StreamGroup* g = s ? s->FindGroup(ctx.args[2]) : nullptr;
-  if (!g) {
-    ctx.rb->SendError(NoGroupError(key, ctx.args[2]));
-    return;
-  }
+  Stream* s;
+  StreamGroup* g = FindGroupOrReply(ctx, key, ctx.args[2], &s);
+  if (!g) return;
   ReplyBuilder& rb = *ctx.rb;
   if (summary) {
     rb.StartArray(4);

@@ -26,8 +26,14 @@ class CommandTable;
 namespace stream_cmd {
 
 // The stream at `key`, or nullptr when the key is missing; *wrong when it holds another type
-// (nothing is replied).
+// (nothing is replied: a blocked XREAD rerun keeps waiting then).
 Stream* Find(CommandContext& ctx, std::string_view key, bool* wrong);
+// As Find, with WRONGTYPE replied for another type (FindTypedOrReply).
+Stream* FindOrReply(CommandContext& ctx, std::string_view key, bool* wrong);
+// The group `group` of the stream at `key` (*s: the stream, or nullptr); nullptr when WRONGTYPE
+// or NOGROUP was replied.
+StreamGroup* FindGroupOrReply(CommandContext& ctx, std::string_view key, std::string_view group,
+                              Stream** s);
 // The entry `id` as ReplyEntry; false (nothing sent) when it is not a live entry.
 bool ReplyEntryById(ReplyBuilder& rb, const Stream& s, StreamID id);
 

@@ -160,11 +160,8 @@ void CmdXInfo(CommandContext& ctx) {
   }
   const std::string_view key = ctx.args[2];
   bool wrong;
-  Stream* s = Find(ctx, key, &wrong);
-  if (wrong) {
-    ctx.rb->SendError(errors::kWrongType);
-    return;
-  }
+  Stream* s = FindOrReply(ctx, key, &wrong);
+  if (wrong) return;
   if (!s) {
     ctx.rb->SendError(errors::kNoSuchKey);
     return;
