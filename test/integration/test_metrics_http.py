@@ -11,12 +11,11 @@ import os
 import socket
 import subprocess
 import time
-from pathlib import Path
 
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from conftest import HOST, RawConn, Server, free_port, non_loopback_address, wait_for
+from conftest import HOST, Server, free_port, wait_for
 from persist_util import powerloss_env
 
 pytestmark = pytest.mark.kv_only
@@ -331,10 +330,8 @@ def test_bad_requests_do_not_disturb_the_server(kv_server):
     assert scrape(port)  # and the fixture checks the exit code at the stop
 
 
-def test_protected_mode_serves_only_loopback_without_a_password(kv_server):
-    addr = non_loopback_address()
-    if addr is None:
-        pytest.skip("no non-loopback address on this machine")
+def test_protected_mode_serves_only_loopback_without_a_password(kv_server, remote_address):
+    addr = remote_address
     s = metrics_server(kv_server, bind="0.0.0.0")
     status, body = curl(s.metrics_port, "/metrics", host=addr)
     assert status == 403 and "protected mode" in body
