@@ -121,7 +121,8 @@ static void fill(const struct options *o) {
         }
         for (long i = first; i <= last; i++) {
             redisReply *r;
-            if (redisGetReply(c, (void **)&r) != REDIS_OK) die(kExitConnection, "XADD: %s", c->errstr);
+            if (redisGetReply(c, (void **)&r) != REDIS_OK)
+                die(kExitConnection, "XADD: %s", c->errstr);
             expect(r, REDIS_REPLY_STRING, "XADD");
             freeReplyObject(r);
         }
@@ -129,7 +130,8 @@ static void fill(const struct options *o) {
     const char *xlen[] = {"XLEN", o->key};
     redisReply *r = command_or_die(c, "XLEN", 2, xlen);
     expect(r, REDIS_REPLY_INTEGER, "XLEN");
-    if (r->integer != o->entries) die(kExitFail, "XLEN %lld after %ld XADDs", r->integer, o->entries);
+    if (r->integer != o->entries)
+        die(kExitFail, "XLEN %lld after %ld XADDs", r->integer, o->entries);
     freeReplyObject(r);
     const char *create[] = {"XGROUP", "CREATE", o->key, o->group, "0"};
     r = command_or_die(c, "XGROUP CREATE", 5, create);
@@ -214,7 +216,8 @@ static void on_read_reply(struct run *run, struct consumer *k, const redisReply 
         return;
     }
     expect(r, REDIS_REPLY_ARRAY, "XREADGROUP");
-    if (r->elements != 1) die(kExitFail, "XREADGROUP: %zu streams in the reply, want 1", r->elements);
+    if (r->elements != 1)
+        die(kExitFail, "XREADGROUP: %zu streams in the reply, want 1", r->elements);
     const redisReply *s = r->element[0];
     if (s->type != REDIS_REPLY_ARRAY || s->elements != 2 || !str_is(s->element[0], run->o->key))
         die(kExitFail, "XREADGROUP: the reply is not [[%s, entries]]", run->o->key);
@@ -267,7 +270,8 @@ static void consume(const struct options *o) {
     run.ack_len = calloc((size_t)o->count + 3, sizeof *run.ack_len);
     struct consumer *ks = calloc((size_t)o->consumers, sizeof *ks);
     struct pollfd *fds = calloc((size_t)o->consumers, sizeof *fds);
-    int *fd_consumer = calloc((size_t)o->consumers, sizeof *fd_consumer); /* fds[j] is ks[fd_consumer[j]] */
+    /* fds[j] is the socket of ks[fd_consumer[j]]. */
+    int *fd_consumer = calloc((size_t)o->consumers, sizeof *fd_consumer);
     if (!run.seen || !run.ack_argv || !run.ack_len || !ks || !fds || !fd_consumer)
         die(kExitFail, "out of memory");
     run.ack_argv[0] = "XACK";
@@ -301,7 +305,8 @@ static void consume(const struct options *o) {
                 fds[n++] = (struct pollfd){.fd = k->c->fd, .events = POLLIN};
             }
         }
-        if (poll(fds, n, 30000) <= 0) die(kExitFail, "no reply for 30 s (poll: %s)", strerror(errno));
+        if (poll(fds, n, 30000) <= 0)
+            die(kExitFail, "no reply for 30 s (poll: %s)", strerror(errno));
         for (nfds_t j = 0; j < n; j++) {
             if (!fds[j].revents) continue;
             struct consumer *k = &ks[fd_consumer[j]];

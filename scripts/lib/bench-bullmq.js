@@ -50,8 +50,10 @@ const DEADLINE_MS = 600000;
   });
   await worker.waitUntilReady();
 
-  const deadline = setTimeout(() => { note(`deadline: ${completions} of ${jobs} completed`); finish(); },
-    DEADLINE_MS);
+  const deadline = setTimeout(() => {
+    note(`deadline: ${completions} of ${jobs} completed`);
+    finish();
+  }, DEADLINE_MS);
   const t0 = process.hrtime.bigint();
   for (let i = 0; i < jobs; i++) {
     await queue.add(`j${i}`, { i });
@@ -67,7 +69,9 @@ const DEADLINE_MS = 600000;
   await worker.close();
   const counts = await queue.getJobCounts('completed', 'failed', 'wait', 'active', 'delayed');
   const want = { completed: jobs, failed: 0, wait: 0, active: 0, delayed: 0 };
-  if (Object.keys(want).some((k) => counts[k] !== want[k])) note(`job counts ${JSON.stringify(counts)}`);
+  if (Object.keys(want).some((k) => counts[k] !== want[k])) {
+    note(`job counts ${JSON.stringify(counts)}`);
+  }
   await queue.close();
   const out = { jobs, concurrency, seconds, jobs_per_second: seconds ? jobs / seconds : 0, errors };
   process.stdout.write(JSON.stringify(out) + '\n');

@@ -88,8 +88,9 @@ class FakeHandler(socketserver.StreamRequestHandler):
     def handle(self):
         entry = [b"type", b"done", b"job", b"1", b"ts", b"1700000000"]
         fields = b"".join(b"$%d\r\n%s\r\n" % (len(f), f) for f in entry)
-        reply = (b"*1\r\n*2\r\n$%d\r\n%s\r\n*1\r\n*2\r\n$3\r\n1-1\r\n*6\r\n" % (len(KEY), KEY.encode())
-                 + fields)
+        # [[KEY, [["1-1", [type done job 1 ts 1700000000]]]]]
+        reply = (b"*1\r\n*2\r\n$%d\r\n%s\r\n" % (len(KEY), KEY.encode())
+                 + b"*1\r\n*2\r\n$3\r\n1-1\r\n*6\r\n" + fields)
         while args := self.read_command():
             name = args[0].upper()
             if name == b"XREADGROUP":
