@@ -39,7 +39,7 @@ resolve_kv_bin
 # resolve_kv_bin installs the npm packages only when it builds (scripts/deps.sh runs
 # node-deps.sh); the script needs them either way.
 "$ROOT/scripts/node-deps.sh" >&2
-BULLMQ_VERSION="$(/usr/bin/node -p "require('$NODE_MODULES/bullmq/package.json').version")"
+BULLMQ_VERSION="$(node -p "require('$NODE_MODULES/bullmq/package.json').version")"
 
 WORK="$(mktemp -d)"
 SERVER_PID=""
@@ -79,7 +79,7 @@ run_one() {  # name
   local name="$1" out rate before after cpu
   start_server "$name"
   before="$(cpu_ticks "$SERVER_PID")"
-  if ! out="$(NODE_PATH="$NODE_MODULES" timeout 900 /usr/bin/node "$ROOT/scripts/lib/bench-bullmq.js" \
+  if ! out="$(NODE_PATH="$NODE_MODULES" timeout 900 node "$ROOT/scripts/lib/bench-bullmq.js" \
       "$PORT" "$JOBS" "$CONCURRENCY" 2>&1)"; then
     echo "bench-bullmq.sh: the run against $name failed:" >&2
     echo "$out" >&2
