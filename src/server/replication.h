@@ -62,6 +62,7 @@ class ServerReplication final : public Replication {
   void ClientClosed(ClientState& client) override;
   void MasterApplied(size_t bytes) override;
   std::string StatsLines() override;
+  ReplicationFigures Figures() override;
 
  private:
   // A replica attached to this primary.
