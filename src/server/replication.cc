@@ -445,4 +445,30 @@ ReplicationFigures ServerReplication::Figures() {
   return f;
 }
 
+std::optional<persist::ReplicationMark> ServerReplication::ShutdownMark() {
+  std::string ns;
+  {
+    std::lock_guard lk(link_mu_);
+    if (master_host_.empty()) return std::nullopt;
+    // The master connection closed with the loops and left its namespace here.
+    ns = master_ns_;
+  }
+  std::lock_guard lk(mu_);
+  return persist::ReplicationMark{replid_, offset_, ns};
+}
+
+bool ServerReplication::RestoreMark(const persist::ReplicationMark& mark) {
+  // A server that starts as a primary keeps its new history: continuing the old primary's ID
+  // with its own writes would give two different streams one name.
+  if (state_.config.replicaof().empty()) return false;
+  {
+    std::lock_guard lk(mu_);
+    replid_ = mark.replid;
+    offset_ = mark.offset;
+  }
+  std::lock_guard lk(link_mu_);
+  master_ns_ = mark.ns;
+  return true;
+}
+
 }  // namespace kv

@@ -23,12 +23,14 @@
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "commands/replication.h"
 #include "core/repl_backlog.h"
+#include "persist/snapshot.h"
 #include "server/io_thread.h"
 
 namespace kv {
@@ -48,6 +50,15 @@ class ServerReplication final : public Replication {
   // The server cron (loop 0): reaps sync children, pings replicas and acks the primary once a
   // second, drops links silent for repl-timeout.
   void Cron(int64_t now_ms);
+
+  // At a clean shutdown, once every loop has stopped (the stream applied and the data agree,
+  // at a command boundary): a replica's history, offset and stream namespace for the final
+  // snapshot; nullopt on a primary.
+  std::optional<persist::ReplicationMark> ShutdownMark();
+  // At start, before Start(), when the snapshot loaded had a mark and no WAL record followed
+  // it: a server that starts as a replica (the `replicaof` directive) continues that history
+  // (PSYNC replid offset+1) instead of syncing in full. Returns whether it used the mark.
+  bool RestoreMark(const persist::ReplicationMark& mark);
 
   bool IsReplica() const override;
   bool ReadOnly() const override;
