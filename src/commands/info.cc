@@ -173,7 +173,9 @@ std::string StatsSection(CommandContext& ctx) {
   std::string out = fmt::format(
       "# Stats\r\ntotal_connections_received:{}\r\ntotal_commands_processed:{}\r\n"
       "instantaneous_ops_per_sec:{}\r\ntotal_net_input_bytes:{}\r\ntotal_net_output_bytes:{}\r\n"
+      "total_net_repl_input_bytes:{}\r\ntotal_net_repl_output_bytes:{}\r\n"
       "instantaneous_input_kbps:{:.2f}\r\ninstantaneous_output_kbps:{:.2f}\r\n"
+      "instantaneous_input_repl_kbps:{:.2f}\r\ninstantaneous_output_repl_kbps:{:.2f}\r\n"
       "rejected_connections:{}\r\nexpired_keys:{}\r\nexpired_subkeys:{}\r\nevicted_keys:{}\r\nevicted_clients:0\r\n"
       "keyspace_hits:{}\r\n"
       "keyspace_misses:{}\r\npubsub_channels:{}\r\npubsub_patterns:{}\r\n"
@@ -183,8 +185,10 @@ std::string StatsSection(CommandContext& ctx) {
       "total_error_replies:{}\r\ntotal_reads_processed:{}\r\ntotal_writes_processed:{}\r\n",
       s.stats.total_connections.load(), ts.Sum(&ThreadStats::commands_processed),
       std::llround(s.sampled.ops.Rate()), ts.Sum(&ThreadStats::net_input),
-      ts.Sum(&ThreadStats::net_output), s.sampled.net_input.Rate() / 1024,
-      s.sampled.net_output.Rate() / 1024, s.stats.rejected_connections.load(),
+      ts.Sum(&ThreadStats::net_output), ts.Sum(&ThreadStats::net_repl_input),
+      ts.Sum(&ThreadStats::net_repl_output), s.sampled.net_input.Rate() / 1024,
+      s.sampled.net_output.Rate() / 1024, s.sampled.net_repl_input.Rate() / 1024,
+      s.sampled.net_repl_output.Rate() / 1024, s.stats.rejected_connections.load(),
       es.expired_keys.load(), es.expired_subkeys.load(), es.evicted_keys.load(), es.keyspace_hits.load(),
       es.keyspace_misses.load(), s.pubsub.NumChannels(false), s.pubsub.NumPatterns(),
       s.pubsub.NumChannels(true), p ? p->latest_fork_usec() : 0, p ? p->total_forks() : 0,

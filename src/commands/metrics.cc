@@ -295,6 +295,12 @@ std::string RenderPrometheus(ServerState& s, int64_t now_ms) {
         ts.Sum(&ThreadStats::net_input));
   w.One("kv_net_output_bytes_total", "counter", "Bytes written to clients.",
         ts.Sum(&ThreadStats::net_output));
+  w.One("kv_net_repl_input_bytes_total", "counter",
+        "Bytes of the replication stream read from the primary (total_net_repl_input_bytes).",
+        ts.Sum(&ThreadStats::net_repl_input));
+  w.One("kv_net_repl_output_bytes_total", "counter",
+        "Bytes written to replicas: snapshots and stream (total_net_repl_output_bytes).",
+        ts.Sum(&ThreadStats::net_repl_output));
 
   PersistenceMetrics(w, s, now_ms);
   ReplicationMetrics(w, s);

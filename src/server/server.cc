@@ -133,6 +133,8 @@ void Server::SampleStats(int64_t now) {
   sm.ops.Sample(now, st.thread_stats.Sum(&ThreadStats::commands_processed));
   sm.net_input.Sample(now, st.thread_stats.Sum(&ThreadStats::net_input));
   sm.net_output.Sample(now, st.thread_stats.Sum(&ThreadStats::net_output));
+  sm.net_repl_input.Sample(now, st.thread_stats.Sum(&ThreadStats::net_repl_input));
+  sm.net_repl_output.Sample(now, st.thread_stats.Sum(&ThreadStats::net_repl_output));
   sm.NotePeak(UsedMemory(), now);
   sm.SampleKeyspace(*store_, now);
 }

@@ -388,6 +388,10 @@ def test_replication_figures_on_the_primary_and_the_replica(kv_server):
     assert value(rm, "kv_replication_master_sync_in_progress") == 0
     assert value(rm, "kv_replication_master_last_io_age_seconds") >= 0
     assert value(rm, "kv_replication_offset_bytes") == r.info("replication")["slave_repl_offset"]
+    # Replication traffic is counted apart from the clients' (exact figures: test_replication).
+    assert value(m, "kv_net_repl_output_bytes_total") > 0
+    assert value(rm, "kv_net_repl_input_bytes_total") > 0
+    assert value(rm, "kv_net_repl_output_bytes_total") == 0
 
     # A stopped replica acknowledges nothing: its byte lag is what was written since, and its
     # lag in seconds grows.

@@ -843,3 +843,48 @@ def test_primary_killed_during_a_full_sync_and_restarted(kv_server, kv_persist):
     wait_synced(primary, replica, timeout=60)
     assert digests(replica) == digests(primary)
     assert r.dbsize() == 200001
+
+
+@kv_only
+def test_replication_traffic_is_counted_apart_from_clients(kv_server):
+    primary = kv_server(**primary_opts())
+    replica = kv_server(enable_debug_command="yes")
+    attach(replica, primary)
+    p, r = primary.client(), replica.client()
+
+    def figures():
+        ps, rs = p.info("stats"), r.info("stats")
+        return (p.info("replication")["master_repl_offset"],
+                ps["total_net_repl_output_bytes"], rs["total_net_repl_input_bytes"],
+                rs["total_net_input_bytes"])
+
+    def settled():
+        # Two reads in a row that agree: no stream byte (a PING every 10 s) in flight between
+        # the reads of the offset and of the counters.
+        while True:
+            a, b = figures(), figures()
+            if a[:3] == b[:3]:
+                return b
+
+    offset0, out0, in0, client_in0 = settled()
+    for i in range(200):
+        p.set(f"k{i}", "v" * 1000)  # about 200 KB of stream
+    wait_synced(primary, replica)
+    seen = []
+
+    def counted():
+        seen.append(settled())
+        offset1, out1, in1, _ = seen[-1]
+        # Every stream byte went to the one replica and was read by it, nothing else was
+        # counted there (the replica acknowledges; the primary answers nothing on the link).
+        return out1 - out0 == offset1 - offset0 and in1 - in0 == offset1 - offset0
+
+    wait_for(counted, what="the stream bytes counted on both sides")
+    offset1, _, _, client_in1 = seen[-1]
+    stream = offset1 - offset0
+    assert stream > 200 * 1000
+    # The replica's client traffic (these INFO calls) is not the stream.
+    assert client_in1 - client_in0 < stream // 10
+    for info in (p.info("stats"), r.info("stats")):
+        assert info["instantaneous_input_repl_kbps"] >= 0
+        assert info["instantaneous_output_repl_kbps"] >= 0
