@@ -103,10 +103,11 @@ std::string MemorySection(CommandContext& ctx) {
   const int64_t dataset = GlobalEngineStats().tracked_bytes.load();
   const int64_t overhead = std::max<int64_t>(0, used - dataset);
   const int64_t system = TotalSystemMemory();
-  const int64_t allocated = static_cast<int64_t>(AllocatorAllocated());
-  size_t active_u = 0, resident_u = 0;
-  // Only jemalloc gives these: under another allocator the fields stay out.
-  const bool allocator_figures = AllocatorActiveResident(&active_u, &resident_u);
+  size_t allocated_u = 0, active_u = 0, resident_u = 0;
+  // Only jemalloc gives active and resident: under another allocator those fields stay out.
+  const bool allocator_figures = AllocatorFigures(&allocated_u, &active_u, &resident_u);
+  if (!allocator_figures) allocated_u = AllocatorAllocated();
+  const int64_t allocated = static_cast<int64_t>(allocated_u);
   const int64_t active = static_cast<int64_t>(active_u);
   const int64_t resident = static_cast<int64_t>(resident_u);
   auto ratio = [](int64_t a, int64_t b) {

@@ -137,16 +137,19 @@ const char* AllocatorName() {
 #endif
 }
 
-bool AllocatorActiveResident(size_t* active, size_t* resident) {
+bool AllocatorFigures(size_t* allocated, size_t* active, size_t* resident) {
 #ifdef KV_USE_JEMALLOC
   uint64_t epoch = 1;
   size_t sz = sizeof(epoch);
   mallctl("epoch", &epoch, &sz, &epoch, sz);
   sz = sizeof(size_t);
+  if (mallctl("stats.allocated", allocated, &sz, nullptr, 0) != 0) return false;
+  sz = sizeof(size_t);
   if (mallctl("stats.active", active, &sz, nullptr, 0) != 0) return false;
   sz = sizeof(size_t);
   return mallctl("stats.resident", resident, &sz, nullptr, 0) == 0;
 #else
+  (void)allocated;
   (void)active;
   (void)resident;
   return false;
