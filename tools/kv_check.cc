@@ -138,6 +138,11 @@ void CheckSnapshot(const std::string& dir, const Manifest& m, bool dump, Report*
               m.snapshot.c_str(), static_cast<unsigned long long>(info.lsn),
               static_cast<unsigned long long>(info.keys), info.namespaces, file.data().size());
   if (info.libraries > 0) std::printf("  %u function libraries\n", info.libraries);
+  if (info.replication)
+    std::printf("  replica of history %s at offset %llu (namespace %s)\n",
+                info.replication->replid.c_str(),
+                static_cast<unsigned long long>(info.replication->offset),
+                info.replication->ns.c_str());
   if (info.lsn != m.snapshot_lsn) {
     std::printf("  manifest says LSN %llu\n", static_cast<unsigned long long>(m.snapshot_lsn));
     r->damaged = r->fatal = true;

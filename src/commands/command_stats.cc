@@ -94,7 +94,8 @@ void StatsRegistry::Reset() {
     }
     for (Counter ThreadStats::*m : {&ThreadStats::commands_processed, &ThreadStats::errors,
                                     &ThreadStats::reads, &ThreadStats::writes,
-                                    &ThreadStats::net_input, &ThreadStats::net_output})
+                                    &ThreadStats::net_input, &ThreadStats::net_output,
+                                    &ThreadStats::net_repl_input, &ThreadStats::net_repl_output})
       ((*b).*m).Reset();
     std::lock_guard elk(b->error_mu_);
     b->error_codes_.clear();

@@ -60,6 +60,9 @@ class ThreadStats {
   void CountErrors(std::string_view code, uint64_t n);
 
   Counter commands_processed, errors, reads, writes, net_input, net_output;
+  // Replication traffic, apart from the clients' (Redis 7's total_net_repl_*_bytes): what a
+  // replica's link to its primary reads, and what a primary writes to its replicas.
+  Counter net_repl_input, net_repl_output;
 
  private:
   friend class StatsRegistry;

@@ -591,6 +591,12 @@ bool FunctionSubcommandWrites(std::span<const std::string_view> args) {
 
 }  // namespace
 
+FunctionCounts CountFunctions() {
+  Libraries& libs = Libs();
+  std::shared_lock lock(libs.mu);
+  return {libs.libs.size(), libs.functions.size()};
+}
+
 std::vector<std::string> FunctionLibraryCodes() {
   Libraries& libs = Libs();
   std::shared_lock lock(libs.mu);

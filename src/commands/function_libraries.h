@@ -9,6 +9,12 @@
 
 namespace kv {
 
+// INFO memory's number_of_libraries and number_of_functions (FUNCTION STATS's counts).
+struct FunctionCounts {
+  size_t libraries = 0;
+  size_t functions = 0;
+};
+FunctionCounts CountFunctions();
 // Every library's code, as FUNCTION LOAD took it, in name order.
 std::vector<std::string> FunctionLibraryCodes();
 // Replaces every library with `codes` (as FUNCTION RESTORE ... FLUSH), loading each on this

@@ -5,12 +5,14 @@
 #include <sys/resource.h>
 #include <sys/sysinfo.h>
 #include <sys/utsname.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <fmt/format.h>
 
 #include <algorithm>
 #include <cmath>
+#include <iterator>
 #include <string>
 #include <vector>
 
@@ -19,7 +21,9 @@
 #include "commands/args.h"
 #include "commands/command_table.h"
 #include "commands/families.h"
+#include "commands/function_libraries.h"
 #include "commands/replication.h"
+#include "commands/scripting.h"
 #include "commands/server_state.h"
 #include "commands/tracking.h"
 #include "core/lazy_free.h"
@@ -48,6 +52,13 @@ int64_t TotalSystemMemory() {
   return pages > 0 && page > 0 ? int64_t{pages} * page : 0;
 }
 
+// ctx.now_ms is the loop's cached clock in ms; Redis prints the clock itself, in µs.
+int64_t RealtimeUsec() {
+  timespec ts{};
+  clock_gettime(CLOCK_REALTIME, &ts);
+  return int64_t{ts.tv_sec} * 1'000'000 + ts.tv_nsec / 1000;
+}
+
 std::string ServerSection(CommandContext& ctx) {
   ServerState& s = *ctx.server;
   const Config& cfg = s.config;
@@ -64,7 +75,7 @@ std::string ServerSection(CommandContext& ctx) {
       "shards_per_namespace:{}\r\n",
       kRedisCompatVersion, KV_VERSION, s.cluster ? "cluster" : "standalone", un.sysname, un.release, un.machine, __GNUC__,
       __GNUC_MINOR__, __GNUC_PATCHLEVEL__, getpid(), s.run_id, cfg.port.load(),
-      ctx.now_ms * 1000, uptime, uptime / 86400, cfg.hz.load(), cfg.hz.load(), LruClock(),
+      RealtimeUsec(), uptime, uptime / 86400, cfg.hz.load(), cfg.hz.load(), LruClock(),
       s.executable, s.config_file, s.io_threads, s.store.shard_count());
 }
 
@@ -75,7 +86,7 @@ std::string ClientsSection(CommandContext& ctx) {
     if (c.blocked_owner.load(std::memory_order_relaxed) != nullptr) ++blocked;
   });
   return fmt::format(
-      "# Clients\r\nconnected_clients:{}\r\nmaxclients:{}\r\nblocked_clients:{}\r\n"
+      "# Clients\r\nconnected_clients:{}\r\ncluster_connections:0\r\nmaxclients:{}\r\nblocked_clients:{}\r\n"
       "tracking_clients:{}\r\n",
       s.clients.size(), s.config.maxclients.load(), blocked, tracking::Clients());
 }
@@ -92,32 +103,67 @@ std::string MemorySection(CommandContext& ctx) {
   const int64_t dataset = GlobalEngineStats().tracked_bytes.load();
   const int64_t overhead = std::max<int64_t>(0, used - dataset);
   const int64_t system = TotalSystemMemory();
-  return fmt::format(
+  size_t allocated_u = 0, active_u = 0, resident_u = 0;
+  // Only jemalloc gives active and resident: under another allocator those fields stay out.
+  const bool allocator_figures = AllocatorFigures(&allocated_u, &active_u, &resident_u);
+  if (!allocator_figures) allocated_u = AllocatorAllocated();
+  const int64_t allocated = static_cast<int64_t>(allocated_u);
+  const int64_t active = static_cast<int64_t>(active_u);
+  const int64_t resident = static_cast<int64_t>(resident_u);
+  auto ratio = [](int64_t a, int64_t b) {
+    return b > 0 ? static_cast<double>(a) / static_cast<double>(b) : 0.0;
+  };
+  const FunctionCounts functions = CountFunctions();
+  const int64_t backlog = s.replication ? s.replication->Figures().backlog_size : 0;
+  std::string out = fmt::format(
       "# Memory\r\nused_memory:{}\r\nused_memory_human:{}\r\nused_memory_rss:{}\r\n"
       "used_memory_rss_human:{}\r\nused_memory_peak:{}\r\nused_memory_peak_human:{}\r\n"
       "used_memory_peak_perc:{:.2f}%\r\nused_memory_peak_time:{}\r\nused_memory_peak_rss:{}\r\n"
       "used_memory_overhead:{}\r\nused_memory_startup:{}\r\nused_memory_dataset:{}\r\n"
-      "used_memory_dataset_perc:{:.2f}%\r\nallocator_allocated:{}\r\n"
-      "total_system_memory:{}\r\ntotal_system_memory_human:{}\r\nmaxmemory:{}\r\n"
-      "maxmemory_human:{}\r\nmaxmemory_policy:{}\r\nmem_fragmentation_ratio:{:.2f}\r\n"
-      "mem_fragmentation_bytes:{}\r\nmem_clients_normal:{}\r\nmem_allocator:{}\r\n"
-      "lazyfree_pending_objects:{}\r\n",
+      "used_memory_dataset_perc:{:.2f}%\r\nallocator_allocated:{}\r\n",
       used, HumanBytes(used), rss, HumanBytes(rss), peak, HumanBytes(peak), Percent(used, peak),
       s.sampled.used_memory_peak_time.load(), ProcessPeakRss(), overhead, startup, dataset,
-      Percent(dataset, used - startup), AllocatorAllocated(), system, HumanBytes(system),
-      maxmemory, HumanBytes(maxmemory), EvictionPolicyName(cfg.maxmemory_policy.load()),
-      used > 0 ? static_cast<double>(rss) / static_cast<double>(used) : 0.0, rss - used,
-      ClientBufferBytes(), AllocatorName(), LazyFreePendingObjects());
+      Percent(dataset, used - startup), allocated);
+  if (allocator_figures)
+    fmt::format_to(std::back_inserter(out), "allocator_active:{}\r\nallocator_resident:{}\r\n",
+                   active, resident);
+  fmt::format_to(std::back_inserter(out),
+                 "total_system_memory:{}\r\ntotal_system_memory_human:{}\r\n"
+                 "number_of_cached_scripts:{}\r\nnumber_of_functions:{}\r\n"
+                 "number_of_libraries:{}\r\nmaxmemory:{}\r\nmaxmemory_human:{}\r\n"
+                 "maxmemory_policy:{}\r\n",
+                 system, HumanBytes(system), CachedScriptCount(), functions.functions,
+                 functions.libraries, maxmemory, HumanBytes(maxmemory),
+                 EvictionPolicyName(cfg.maxmemory_policy.load()));
+  if (allocator_figures)
+    fmt::format_to(std::back_inserter(out),
+                   "allocator_frag_ratio:{:.2f}\r\nallocator_frag_bytes:{}\r\n"
+                   "allocator_rss_ratio:{:.2f}\r\nallocator_rss_bytes:{}\r\n"
+                   "rss_overhead_ratio:{:.2f}\r\nrss_overhead_bytes:{}\r\n",
+                   ratio(active, allocated), active - allocated, ratio(resident, active),
+                   resident - active, ratio(rss, resident), rss - resident);
+  fmt::format_to(std::back_inserter(out),
+                 "mem_fragmentation_ratio:{:.2f}\r\nmem_fragmentation_bytes:{}\r\n"
+                 "mem_replication_backlog:{}\r\nmem_clients_normal:{}\r\nmem_cluster_links:0\r\n"
+                 "mem_allocator:{}\r\n"
+                 "lazyfree_pending_objects:{}\r\nlazyfreed_objects:{}\r\n",
+                 ratio(rss, used), rss - used, backlog, ClientBufferBytes(), AllocatorName(),
+                 LazyFreePendingObjects(), LazyFreedObjects());
+  return out;
 }
 
 std::string PersistenceSection(CommandContext& ctx) {
   ServerState& s = *ctx.server;
-  if (s.persistence) return "# Persistence\r\n" + s.persistence->Info();
+  // Plugins cannot fork (kvmodule.h has no such call): Redis's module fork fields are zeros.
+  constexpr std::string_view kModuleFork =
+      "module_fork_in_progress:0\r\nmodule_fork_last_cow_size:0\r\n";
+  if (s.persistence)
+    return "# Persistence\r\n" + s.persistence->Info() + std::string(kModuleFork);
   return fmt::format(
       "# Persistence\r\nloading:0\r\nrdb_changes_since_last_save:0\r\n"
       "rdb_bgsave_in_progress:0\r\nrdb_last_save_time:{}\r\naof_enabled:0\r\n"
-      "aof_rewrite_in_progress:0\r\n",
-      s.start_ms / 1000);
+      "aof_rewrite_in_progress:0\r\n{}",
+      s.start_ms / 1000, kModuleFork);
 }
 
 std::string StatsSection(CommandContext& ctx) {
@@ -128,23 +174,27 @@ std::string StatsSection(CommandContext& ctx) {
   std::string out = fmt::format(
       "# Stats\r\ntotal_connections_received:{}\r\ntotal_commands_processed:{}\r\n"
       "instantaneous_ops_per_sec:{}\r\ntotal_net_input_bytes:{}\r\ntotal_net_output_bytes:{}\r\n"
+      "total_net_repl_input_bytes:{}\r\ntotal_net_repl_output_bytes:{}\r\n"
       "instantaneous_input_kbps:{:.2f}\r\ninstantaneous_output_kbps:{:.2f}\r\n"
-      "rejected_connections:{}\r\nexpired_keys:{}\r\nexpired_subkeys:{}\r\nevicted_keys:{}\r\nkeyspace_hits:{}\r\n"
+      "instantaneous_input_repl_kbps:{:.2f}\r\ninstantaneous_output_repl_kbps:{:.2f}\r\n"
+      "rejected_connections:{}\r\nexpired_keys:{}\r\nexpired_subkeys:{}\r\nevicted_keys:{}\r\nevicted_clients:0\r\n"
+      "keyspace_hits:{}\r\n"
       "keyspace_misses:{}\r\npubsub_channels:{}\r\npubsub_patterns:{}\r\n"
       "pubsubshard_channels:{}\r\nlatest_fork_usec:{}\r\ntotal_forks:{}\r\n"
+      "migrate_cached_sockets:0\r\n"
       "tracking_total_keys:{}\r\ntracking_total_items:{}\r\ntracking_total_prefixes:{}\r\n"
-      "total_error_replies:{}\r\ntotal_reads_processed:{}\r\ntotal_writes_processed:{}\r\n"
-      "lazyfreed_objects:{}\r\n",
+      "total_error_replies:{}\r\ntotal_reads_processed:{}\r\ntotal_writes_processed:{}\r\n",
       s.stats.total_connections.load(), ts.Sum(&ThreadStats::commands_processed),
       std::llround(s.sampled.ops.Rate()), ts.Sum(&ThreadStats::net_input),
-      ts.Sum(&ThreadStats::net_output), s.sampled.net_input.Rate() / 1024,
-      s.sampled.net_output.Rate() / 1024, s.stats.rejected_connections.load(),
+      ts.Sum(&ThreadStats::net_output), ts.Sum(&ThreadStats::net_repl_input),
+      ts.Sum(&ThreadStats::net_repl_output), s.sampled.net_input.Rate() / 1024,
+      s.sampled.net_output.Rate() / 1024, s.sampled.net_repl_input.Rate() / 1024,
+      s.sampled.net_repl_output.Rate() / 1024, s.stats.rejected_connections.load(),
       es.expired_keys.load(), es.expired_subkeys.load(), es.evicted_keys.load(), es.keyspace_hits.load(),
       es.keyspace_misses.load(), s.pubsub.NumChannels(false), s.pubsub.NumPatterns(),
       s.pubsub.NumChannels(true), p ? p->latest_fork_usec() : 0, p ? p->total_forks() : 0,
       tracking::Keys(), tracking::Items(), tracking::PrefixCount(),
-      ts.Sum(&ThreadStats::errors), ts.Sum(&ThreadStats::reads), ts.Sum(&ThreadStats::writes),
-      LazyFreedObjects());
+      ts.Sum(&ThreadStats::errors), ts.Sum(&ThreadStats::reads), ts.Sum(&ThreadStats::writes));
   if (s.replication) out += s.replication->StatsLines();
   return out;
 }

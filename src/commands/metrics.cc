@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <array>
 #include <map>
 #include <string_view>
@@ -175,6 +176,75 @@ void PersistenceMetrics(Writer& w, ServerState& s, int64_t now_ms) {
   }
 }
 
+// The figures of INFO replication. Offsets are gauges, not counters: a full sync moves a
+// replica's offset to the primary's, wherever that is.
+void ReplicationMetrics(Writer& w, ServerState& s) {
+  if (!s.replication) return;
+  const ReplicationFigures f = s.replication->Figures();
+  w.Family("kv_replication_role", "gauge",
+           "1 for the role this server has now (master or replica), 0 for the other.");
+  w.Sample("kv_replication_role", "role=\"master\"", f.replica ? 0 : 1);
+  w.Sample("kv_replication_role", "role=\"replica\"", f.replica ? 1 : 0);
+  w.One("kv_replication_offset_bytes", "gauge",
+        "master_repl_offset: bytes of the replication stream produced (primary) or applied "
+        "(replica).",
+        f.offset);
+  w.One("kv_replication_backlog_size_bytes", "gauge",
+        "Memory of the replication backlog (0 until a replica first attaches).",
+        f.backlog_size);
+  w.One("kv_replication_backlog_history_bytes", "gauge",
+        "Stream bytes the backlog holds (repl_backlog_histlen).", f.backlog_histlen);
+  w.One("kv_replication_full_syncs_total", "counter", "Full syncs served to replicas (sync_full).",
+        f.sync_full);
+  w.Family("kv_replication_partial_syncs_total", "counter",
+           "PSYNCs answered +CONTINUE (result=ok, sync_partial_ok) or refused for a history "
+           "or offset the backlog cannot continue (result=err, sync_partial_err).");
+  w.Sample("kv_replication_partial_syncs_total", "result=\"ok\"", f.sync_partial_ok);
+  w.Sample("kv_replication_partial_syncs_total", "result=\"err\"", f.sync_partial_err);
+
+  w.One("kv_replication_connected_replicas", "gauge",
+        "Replicas attached (connected_slaves), streaming or waiting for their snapshot.",
+        f.replicas.size());
+  std::vector<std::string> labels;
+  for (const ReplicationFigures::Replica& r : f.replicas)
+    labels.push_back(fmt::format("ip=\"{}\",port=\"{}\"", Escape(r.ip), r.port));
+  w.Family("kv_replication_replica_online", "gauge",
+           "Per replica: 1 while it streams, 0 while it waits for its snapshot (state in INFO).");
+  for (size_t i = 0; i < f.replicas.size(); ++i)
+    w.Sample("kv_replication_replica_online", labels[i], f.replicas[i].online ? 1 : 0);
+  w.Family("kv_replication_replica_offset_bytes", "gauge",
+           "Per replica: the stream offset it last acknowledged (REPLCONF ACK).");
+  for (size_t i = 0; i < f.replicas.size(); ++i)
+    w.Sample("kv_replication_replica_offset_bytes", labels[i], f.replicas[i].ack_offset);
+  w.Family("kv_replication_replica_lag_bytes", "gauge",
+           "Per replica: stream bytes produced that it has not acknowledged yet.");
+  for (size_t i = 0; i < f.replicas.size(); ++i)
+    w.Sample("kv_replication_replica_lag_bytes", labels[i],
+             f.offset > f.replicas[i].ack_offset ? f.offset - f.replicas[i].ack_offset : 0);
+  w.Family("kv_replication_replica_lag_seconds", "gauge",
+           "Per replica: seconds since its last acknowledgement (lag in INFO, which rounds "
+           "down; replicas acknowledge once a second).");
+  for (size_t i = 0; i < f.replicas.size(); ++i)
+    w.Sample("kv_replication_replica_lag_seconds", labels[i],
+             static_cast<double>(std::max<int64_t>(0, f.replicas[i].ack_age_ms)) / 1000.0);
+
+  if (!f.replica) return;
+  w.One("kv_replication_master_link_up", "gauge",
+        "Replica: 1 while the link to the primary is up (master_link_status).",
+        f.link_up ? 1 : 0);
+  w.One("kv_replication_master_sync_in_progress", "gauge",
+        "Replica: 1 while it receives or loads the primary's snapshot.",
+        f.sync_in_progress ? 1 : 0);
+  if (f.last_io_ms_ago >= 0)
+    w.One("kv_replication_master_last_io_age_seconds", "gauge",
+          "Replica, link up: seconds since the last bytes from the primary.",
+          static_cast<double>(f.last_io_ms_ago) / 1000.0);
+  if (f.link_down_ms >= 0)
+    w.One("kv_replication_master_link_down_seconds", "gauge",
+          "Replica, link down: seconds since it went down.",
+          static_cast<double>(f.link_down_ms) / 1000.0);
+}
+
 }  // namespace
 
 std::string RenderPrometheus(ServerState& s, int64_t now_ms) {
@@ -225,8 +295,15 @@ std::string RenderPrometheus(ServerState& s, int64_t now_ms) {
         ts.Sum(&ThreadStats::net_input));
   w.One("kv_net_output_bytes_total", "counter", "Bytes written to clients.",
         ts.Sum(&ThreadStats::net_output));
+  w.One("kv_net_repl_input_bytes_total", "counter",
+        "Bytes of the replication stream read from the primary (total_net_repl_input_bytes).",
+        ts.Sum(&ThreadStats::net_repl_input));
+  w.One("kv_net_repl_output_bytes_total", "counter",
+        "Bytes written to replicas: snapshots and stream (total_net_repl_output_bytes).",
+        ts.Sum(&ThreadStats::net_repl_output));
 
   PersistenceMetrics(w, s, now_ms);
+  ReplicationMetrics(w, s);
   return w.Take();
 }
 

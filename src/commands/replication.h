@@ -8,6 +8,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace kv {
 
@@ -17,6 +18,31 @@ struct CommandContext;
 
 inline constexpr std::string_view kReadOnlyReplica =
     "READONLY You can't write against a read only replica.";
+
+// The replication state at one instant, as figures (GET /metrics, INFO memory): what INFO
+// replication prints as text.
+struct ReplicationFigures {
+  bool replica = false;  // this server follows a primary
+  // master_repl_offset: the stream produced (primary) or applied (replica).
+  uint64_t offset = 0;
+  int64_t backlog_size = 0;      // bytes the backlog's ring holds allocated (0: no backlog)
+  int64_t backlog_histlen = 0;   // stream bytes in it
+  uint64_t sync_full = 0, sync_partial_ok = 0, sync_partial_err = 0;
+  // Replica side.
+  bool link_up = false;               // master_link_status:up
+  bool sync_in_progress = false;      // receiving or loading the primary's snapshot
+  int64_t last_io_ms_ago = -1;        // since the last byte from the primary (link up)
+  int64_t link_down_ms = -1;          // since the link went down (link down, -1: never up)
+  // Primary side: each attached replica.
+  struct Replica {
+    std::string ip;
+    int port = 0;
+    bool online = false;     // streaming (false: waiting for its snapshot)
+    uint64_t ack_offset = 0; // its last REPLCONF ACK
+    int64_t ack_age_ms = 0;  // since that ack (INFO's lag, in ms)
+  };
+  std::vector<Replica> replicas;
+};
 
 class Replication {
  public:
@@ -57,6 +83,7 @@ class Replication {
   virtual void MasterApplied(size_t bytes) = 0;
   // INFO stats' sync_full, sync_partial_ok and sync_partial_err lines.
   virtual std::string StatsLines() = 0;
+  virtual ReplicationFigures Figures() = 0;
 
  protected:
   virtual uint64_t FeedRecord(std::string_view record_body) = 0;

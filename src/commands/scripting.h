@@ -76,6 +76,8 @@ inline constexpr std::string_view kErrBusy =
     "BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE.";
 inline constexpr std::string_view kErrBusyFunction =
     "BUSY Redis is busy running a script. You can only call FUNCTION KILL or SHUTDOWN NOSAVE.";
+// Scripts in the EVAL cache (INFO memory's number_of_cached_scripts).
+size_t CachedScriptCount();
 // The -BUSY reply while ScriptBusy(): kErrBusyFunction when the busy script is an FCALL.
 std::string_view BusyError();
 

@@ -498,4 +498,6 @@ void RegisterScriptingFamily(CommandTable& t) {
                       "LOAD|EXISTS|FLUSH|KILL|HELP [arg ...]"));
 }
 
+size_t CachedScriptCount() { return Cache().size(); }
+
 }  // namespace kv

@@ -55,7 +55,7 @@ struct KeyspaceSample {
 
 // Figures the server cron samples (INFO reads them from any thread).
 struct SampledStats {
-  InstantRate ops, net_input, net_output;
+  InstantRate ops, net_input, net_output, net_repl_input, net_repl_output;
   std::atomic<int64_t> used_memory_peak{0};
   std::atomic<int64_t> used_memory_peak_time{0};  // seconds since the epoch
   std::atomic<int64_t> used_memory_startup{0};

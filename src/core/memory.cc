@@ -125,9 +125,34 @@ bool PurgeAllocator() {
 
 const char* AllocatorName() {
 #ifdef KV_USE_JEMALLOC
-  return "jemalloc";
+  // Redis's form: the library and the release the build linked against.
+#define KV_STR2(x) #x
+#define KV_STR(x) KV_STR2(x)
+  return "jemalloc-" KV_STR(JEMALLOC_VERSION_MAJOR) "." KV_STR(JEMALLOC_VERSION_MINOR) "." KV_STR(
+      JEMALLOC_VERSION_BUGFIX);
+#undef KV_STR
+#undef KV_STR2
 #else
   return "libc";
+#endif
+}
+
+bool AllocatorFigures(size_t* allocated, size_t* active, size_t* resident) {
+#ifdef KV_USE_JEMALLOC
+  uint64_t epoch = 1;
+  size_t sz = sizeof(epoch);
+  mallctl("epoch", &epoch, &sz, &epoch, sz);
+  sz = sizeof(size_t);
+  if (mallctl("stats.allocated", allocated, &sz, nullptr, 0) != 0) return false;
+  sz = sizeof(size_t);
+  if (mallctl("stats.active", active, &sz, nullptr, 0) != 0) return false;
+  sz = sizeof(size_t);
+  return mallctl("stats.resident", resident, &sz, nullptr, 0) == 0;
+#else
+  (void)allocated;
+  (void)active;
+  (void)resident;
+  return false;
 #endif
 }
 

@@ -37,7 +37,13 @@ int64_t UsedMemoryAfterPendingFrees();
 // Connections report growth (+) and release (-) of their buffers here.
 void AddClientBufferBytes(int64_t delta);
 int64_t ClientBufferBytes();
+// INFO's mem_allocator, in Redis's form: "jemalloc-5.3.0" or "libc".
 const char* AllocatorName();
+// jemalloc's stats.allocated, stats.active (bytes in pages holding allocations) and
+// stats.resident (bytes of the allocator's pages in RAM), read in one stats epoch so that their
+// differences mean something: Redis's allocator_allocated, allocator_active and
+// allocator_resident. False under another allocator, which gives no such figures.
+bool AllocatorFigures(size_t* allocated, size_t* active, size_t* resident);
 // MEMORY MALLOC-STATS: the allocator's own report (jemalloc's malloc_stats_print), or Redis's
 // "Stats not supported for the current allocator" under another allocator.
 std::string AllocatorStatsText();

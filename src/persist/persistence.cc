@@ -307,7 +307,7 @@ void Persistence::Cron(int64_t now_ms, int64_t snapshot_interval_s, int64_t snap
   if ((by_time || by_ops) && !backoff) (void)StartBackgroundSave(false);
 }
 
-std::string Persistence::Shutdown(bool snapshot) {
+std::string Persistence::Shutdown(bool snapshot, const ReplicationMark* replication) {
   if (!opts_.enabled || !wal_) return "";
   {
     std::lock_guard g(save_mu_);
@@ -323,11 +323,12 @@ std::string Persistence::Shutdown(bool snapshot) {
   if (!snapshot) return "";
   {
     std::lock_guard lk(manifest_mu_);
-    if (manifest_.snapshot_lsn == lsn && !manifest_.snapshot.empty()) return "";
+    if (manifest_.snapshot_lsn == lsn && !manifest_.snapshot.empty() && !replication) return "";
   }
   const std::string tmp = opts_.dir + "/" + SnapshotName(lsn) + ".tmp";
   SnapshotInfo info;
-  if (std::string err = WriteSnapshot(store_.All(), tmp, lsn, NowMs(), &info, CaptureLibraries());
+  if (std::string err =
+          WriteSnapshot(store_.All(), tmp, lsn, NowMs(), &info, CaptureLibraries(), replication);
       !err.empty()) {
     unlink(tmp.c_str());
     return err;

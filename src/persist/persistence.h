@@ -109,9 +109,10 @@ class Persistence {
   void ScheduleBackgroundSave() { save_scheduled_.store(true); }
   // Periodic triggers (snapshot_interval_s / snapshot_ops; 0 disables each).
   void Cron(int64_t now_ms, int64_t snapshot_interval_s, int64_t snapshot_ops);
-  // Drains and closes the log, then writes a final snapshot (unless !snapshot). Returns "" or
-  // an error.
-  std::string Shutdown(bool snapshot = true);
+  // Drains and closes the log, then writes a final snapshot (unless !snapshot), with the
+  // replica's `replication` mark when given (the image is then written even if the last one
+  // covers the log: that one has no mark). Returns "" or an error.
+  std::string Shutdown(bool snapshot = true, const ReplicationMark* replication = nullptr);
   // Fsyncs what the log holds, leaving it open (for a process about to end at once). False on
   // a log error.
   bool SyncLog();

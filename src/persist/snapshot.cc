@@ -153,7 +153,8 @@ std::string SnapshotName(uint64_t lsn) { return fmt::format("snap-{:020}.kvs", l
 
 std::string WriteSnapshot(const std::vector<Keyspace*>& spaces, const std::string& path,
                           uint64_t lsn, int64_t now_ms, SnapshotInfo* info,
-                          const std::vector<std::string>& libraries) {
+                          const std::vector<std::string>& libraries,
+                          const ReplicationMark* replication) {
   const int fd = open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd < 0) return fmt::format("cannot create {}: {}", path, std::strerror(errno));
   FileSink out(fd);
@@ -177,6 +178,14 @@ std::string WriteSnapshot(const std::vector<Keyspace*>& spaces, const std::strin
     close(fd);
     return fmt::format("write {}: the function libraries are over {} bytes", path,
                        kMaxFramePayload);
+  }
+  if (replication) {
+    frame = BeginFrame(&b);
+    e.U8('R');
+    e.Str8(replication->replid);
+    e.U64(replication->offset);
+    e.Str8(replication->ns);
+    EndFrame(&b, frame);
   }
 
   bool ok = true;
@@ -247,9 +256,11 @@ std::string WriteSnapshot(const std::vector<Keyspace*>& spaces, const std::strin
     return fmt::format("fsync {}: {}", path, std::strerror(err));
   }
   close(fd);
-  if (info)
+  if (info) {
     *info = SnapshotInfo{lsn, now_ms, keys, static_cast<uint32_t>(spaces.size()),
-                         static_cast<uint32_t>(libraries.size())};
+                         static_cast<uint32_t>(libraries.size()), std::nullopt};
+    if (replication) info->replication = *replication;
+  }
   return "";
 }
 
@@ -305,6 +316,20 @@ std::string ReadSnapshot(std::string_view data, const SnapshotSink& sink, Snapsh
         if (!d.done()) return fail("trailing bytes in the functions frame");
         have_functions = true;
         libraries = count;
+        break;
+      }
+      case 'R': {
+        if (version < 6)
+          return fail(fmt::format("a replication frame in a version {} snapshot", version));
+        if (info->replication || have_ns)
+          return fail("a replication frame after the namespaces or a second one");
+        ReplicationMark mark;
+        mark.replid = d.Str8();
+        mark.offset = d.U64();
+        mark.ns = d.Str8();
+        if (!d.done() || mark.replid.size() != 40 || mark.ns.empty())
+          return fail("bad replication frame");
+        info->replication = std::move(mark);
         break;
       }
       case 'N': {

@@ -4,6 +4,9 @@
 //   'H' header   [version u32][lsn u64][created_ms i64]
 //   'F' functions [count u32] then count x [code len u32][code]   -- the function libraries,
 //                                                   each as FUNCTION LOAD took it (version 4 on)
+//   'R' replication [replid len u8][replid][offset u64][ns len u8][ns]   -- optional, version 6
+//                                                   on: a replica's history and stream offset
+//                                                   (written only at a clean shutdown)
 //   'N' namespace [name len u8][name][keys u64]   -- the entries that follow belong to it;
 //                                                   keys: how many at most (a sizing hint)
 //   'E' entries  [count u32] then count x
@@ -20,6 +23,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -37,8 +41,8 @@ inline constexpr std::string_view kSnapshotMagic = "KVSNAP01";
 // Version 2 added type bytes past the ScalarType ones (0-5) for the collections no native value
 // describes; each one's value is an encoded List. Version 3 added kSnapshotHashTtl. Version 4
 // added the 'F' frame (the function libraries). Version 5 added kSnapshotStream. Versions 1 to
-// 4 still load (with no library before 4).
-inline constexpr uint32_t kSnapshotVersion = 5;
+// 4 still load (with no library before 4). Version 6 added the optional 'R' frame.
+inline constexpr uint32_t kSnapshotVersion = 6;
 inline constexpr uint8_t kSnapshotSet = 6;   // its members
 inline constexpr uint8_t kSnapshotZSet = 7;  // [member Bytes, score Float] pairs in order
 inline constexpr uint8_t kSnapshotHash = 8;  // alternating field (Bytes), value
@@ -50,19 +54,32 @@ inline constexpr uint8_t kSnapshotHashTtl = 9;
 inline constexpr uint8_t kSnapshotStream = 10;
 std::string SnapshotName(uint64_t lsn);
 
+// Where a replica's data stands in its primary's replication stream (Redis keeps the same in
+// its RDB's repl-id / repl-offset / repl-stream-db aux fields): a restarted replica asks to
+// continue from there (PSYNC replid offset+1) instead of syncing in full. Exact only for an
+// image taken with the stream stopped and no WAL record after it (docs/replication.md).
+struct ReplicationMark {
+  std::string replid;  // the primary's replication ID (40 hex digits)
+  uint64_t offset = 0; // stream bytes applied
+  std::string ns;      // the namespace the stream had selected
+};
+
 struct SnapshotInfo {
   uint64_t lsn = 0;
   int64_t created_ms = 0;
   uint64_t keys = 0;
   uint32_t namespaces = 0;
   uint32_t libraries = 0;
+  std::optional<ReplicationMark> replication;  // the 'R' frame, when the image has one
 };
 
-// Writes the live entries of `spaces` (as of now_ms) and the code of the function `libraries`
-// to `path` and fsyncs it. Returns "" or an error; `info` gets what was written.
+// Writes the live entries of `spaces` (as of now_ms), the code of the function `libraries` and
+// the replication mark (when given) to `path` and fsyncs it. Returns "" or an error; `info`
+// gets what was written.
 std::string WriteSnapshot(const std::vector<Keyspace*>& spaces, const std::string& path,
                           uint64_t lsn, int64_t now_ms, SnapshotInfo* info,
-                          const std::vector<std::string>& libraries = {});
+                          const std::vector<std::string>& libraries = {},
+                          const ReplicationMark* replication = nullptr);
 
 // What a reader hands each namespace and entry to.
 struct SnapshotSink {

@@ -284,7 +284,7 @@ void Connection::SendRaw(std::string_view bytes) {
 void Connection::Received(size_t n) {
   in_end_ += n;
   stats_.reads.Add(1);
-  stats_.net_input.Add(n);
+  (client_.master ? stats_.net_repl_input : stats_.net_input).Add(n);
   ProcessInput();
 }
 
@@ -328,7 +328,7 @@ void Connection::OnTlsRead(const char* data, size_t n) {
     }
   }
   stats_.reads.Add(1);
-  stats_.net_input.Add(plain);
+  (client_.master ? stats_.net_repl_input : stats_.net_input).Add(plain);
   if (plain > 0) ProcessInput();
   if (closing_) return;
   if (peer_closed) {
@@ -584,7 +584,8 @@ void Connection::Flush() {
   // everything after it waits too).
   if (!out_.empty() && HeldForDurability()) return;
   // Reply bytes, before encryption (the figure is the same with and without TLS).
-  stats_.net_output.Add(out_.size());
+  (client_.replica.load(std::memory_order_relaxed) ? stats_.net_repl_output : stats_.net_output)
+      .Add(out_.size());
   if (tls_ && !EncryptOutput()) {
     Close();
     return;

@@ -416,4 +416,59 @@ std::string ServerReplication::Info() {
   return out;
 }
 
+ReplicationFigures ServerReplication::Figures() {
+  ReplicationFigures f;
+  const int64_t now = NowMs();
+  {
+    std::lock_guard lk(link_mu_);
+    f.replica = !master_host_.empty();
+    if (f.replica) {
+      f.link_up = link_state_ == LinkState::kConnected;
+      f.sync_in_progress = sync_in_progress_.load();
+      if (f.link_up) f.last_io_ms_ago = now - last_io_ms_.load();
+      else if (link_down_since_ms_) f.link_down_ms = now - link_down_since_ms_;
+    }
+  }
+  f.sync_full = sync_full_.load();
+  f.sync_partial_ok = sync_partial_ok_.load();
+  f.sync_partial_err = sync_partial_err_.load();
+  std::lock_guard lk(mu_);
+  f.offset = offset_;
+  if (backlog_) {
+    f.backlog_size = static_cast<int64_t>(backlog_->capacity());
+    f.backlog_histlen = static_cast<int64_t>(backlog_->histlen());
+  }
+  f.replicas.reserve(links_.size());
+  for (const std::shared_ptr<Link>& l : links_)
+    f.replicas.push_back({l->ip, l->port, l->state == Link::State::kOnline, l->ack.load(),
+                          now - l->ack_ms.load()});
+  return f;
+}
+
+std::optional<persist::ReplicationMark> ServerReplication::ShutdownMark() {
+  std::string ns;
+  {
+    std::lock_guard lk(link_mu_);
+    if (master_host_.empty()) return std::nullopt;
+    // The master connection closed with the loops and left its namespace here.
+    ns = master_ns_;
+  }
+  std::lock_guard lk(mu_);
+  return persist::ReplicationMark{replid_, offset_, ns};
+}
+
+bool ServerReplication::RestoreMark(const persist::ReplicationMark& mark) {
+  // A server that starts as a primary keeps its new history: continuing the old primary's ID
+  // with its own writes would give two different streams one name.
+  if (state_.config.replicaof().empty()) return false;
+  {
+    std::lock_guard lk(mu_);
+    replid_ = mark.replid;
+    offset_ = mark.offset;
+  }
+  std::lock_guard lk(link_mu_);
+  master_ns_ = mark.ns;
+  return true;
+}
+
 }  // namespace kv

@@ -23,12 +23,14 @@
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "commands/replication.h"
 #include "core/repl_backlog.h"
+#include "persist/snapshot.h"
 #include "server/io_thread.h"
 
 namespace kv {
@@ -49,6 +51,15 @@ class ServerReplication final : public Replication {
   // second, drops links silent for repl-timeout.
   void Cron(int64_t now_ms);
 
+  // At a clean shutdown, once every loop has stopped (the stream applied and the data agree,
+  // at a command boundary): a replica's history, offset and stream namespace for the final
+  // snapshot; nullopt on a primary.
+  std::optional<persist::ReplicationMark> ShutdownMark();
+  // At start, before Start(), when the snapshot loaded had a mark and no WAL record followed
+  // it: a server that starts as a replica (the `replicaof` directive) continues that history
+  // (PSYNC replid offset+1) instead of syncing in full. Returns whether it used the mark.
+  bool RestoreMark(const persist::ReplicationMark& mark);
+
   bool IsReplica() const override;
   bool ReadOnly() const override;
   void Psync(CommandContext& ctx, std::string_view replid, std::string_view offset) override;
@@ -62,6 +73,7 @@ class ServerReplication final : public Replication {
   void ClientClosed(ClientState& client) override;
   void MasterApplied(size_t bytes) override;
   std::string StatsLines() override;
+  ReplicationFigures Figures() override;
 
  private:
   // A replica attached to this primary.

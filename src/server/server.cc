@@ -133,6 +133,8 @@ void Server::SampleStats(int64_t now) {
   sm.ops.Sample(now, st.thread_stats.Sum(&ThreadStats::commands_processed));
   sm.net_input.Sample(now, st.thread_stats.Sum(&ThreadStats::net_input));
   sm.net_output.Sample(now, st.thread_stats.Sum(&ThreadStats::net_output));
+  sm.net_repl_input.Sample(now, st.thread_stats.Sum(&ThreadStats::net_repl_input));
+  sm.net_repl_output.Sample(now, st.thread_stats.Sum(&ThreadStats::net_repl_output));
   sm.NotePeak(UsedMemory(), now);
   sm.SampleKeyspace(*store_, now);
 }
@@ -193,6 +195,12 @@ void Server::LoadData() {
         report.snapshot.keys, report.snapshot.lsn, report.snapshot_seconds,
         report.records_replayed, report.replay_seconds, report.last_lsn + 1);
   }
+  // A mark is exact only when nothing was replayed after its image (a clean shutdown's).
+  if (const auto& mark = report.snapshot.replication;
+      mark && report.records_replayed == 0 && replication_->RestoreMark(*mark))
+    spdlog::info("replication: the data stands at offset {} of history {}: asking the primary "
+                 "to continue from there",
+                 mark->offset, mark->replid);
   ApplyFsyncConfig();
   persistence_->SetLoading(false);
   replication_->Start();
@@ -440,7 +448,9 @@ int Server::Run() {
   config_.OnRuntimeSet(nullptr);
   config_.OnRuntimeApply(nullptr);
   if (exit_code_ == 0) {
-    if (std::string err = persistence_->Shutdown(final_snapshot_); !err.empty()) {
+    const std::optional<persist::ReplicationMark> mark = replication_->ShutdownMark();
+    if (std::string err = persistence_->Shutdown(final_snapshot_, mark ? &*mark : nullptr);
+        !err.empty()) {
       spdlog::error("shutdown: {}", err);
       exit_code_ = 1;
     }

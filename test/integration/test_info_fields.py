@@ -22,9 +22,8 @@ pytestmark = pytest.mark.kv_only
 KV_ONLY_FIELDS = {
     "kv_server_version", "shards_per_namespace", "used_memory_peak_time", "used_memory_peak_rss",
 }
-# Fields of a newer Redis than the 7.0 compared against: 7.4's hash field TTLs, 7.2's count of
-# lazily freed objects.
-NEWER_REDIS_FIELDS = {"expired_subkeys", "lazyfreed_objects"}
+# Fields of a newer Redis than the 7.0 compared against: 7.4's hash field TTLs.
+NEWER_REDIS_FIELDS = {"expired_subkeys"}
 # Redis fields that only some servers print (loading progress, per-command lines).
 # kv-server's own WAL and snapshot figures (docs/persistence.md) share two prefixes.
 DYNAMIC = re.compile(
@@ -261,3 +260,37 @@ def test_keyspace_avg_ttl_is_the_mean_time_to_live(kv_server):
     assert 185_000 <= db0["avg_ttl"] <= 194_737, db0
     c.flushall()
     assert "db0" not in c.info("keyspace")
+
+
+def test_allocator_script_and_function_figures(kv_server):
+    s = kv_server()
+    c = s.client()
+    m = c.info("memory")
+    if m["mem_allocator"].startswith("jemalloc"):
+        assert re.fullmatch(r"jemalloc-\d+\.\d+\.\d+", m["mem_allocator"])
+        # One INFO reads the allocator once: the ratios and differences are of those figures.
+        assert m["allocator_frag_bytes"] == m["allocator_active"] - m["allocator_allocated"]
+        assert m["allocator_rss_bytes"] == m["allocator_resident"] - m["allocator_active"]
+        assert m["rss_overhead_bytes"] == m["used_memory_rss"] - m["allocator_resident"]
+        assert m["allocator_frag_ratio"] == round(
+            m["allocator_active"] / m["allocator_allocated"], 2)
+        assert m["allocator_allocated"] <= m["allocator_active"] <= m["allocator_resident"]
+    else:
+        assert m["mem_allocator"] == "libc" and "allocator_active" not in m
+    assert (m["number_of_cached_scripts"], m["number_of_functions"],
+            m["number_of_libraries"]) == (0, 0, 0)
+    assert m["mem_replication_backlog"] == 0  # no replica ever attached
+    c.script_load("return 1")
+    c.eval("return 2", 0)
+    c.function_load("#!lua name=lib\nredis.register_function('f1', function() return 1 end)\n"
+                    "redis.register_function('f2', function() return 2 end)")
+    m = c.info("memory")
+    assert (m["number_of_cached_scripts"], m["number_of_functions"],
+            m["number_of_libraries"]) == (2, 2, 1)
+    c.script_flush()
+    c.function_flush()
+    m = c.info("memory")
+    assert (m["number_of_cached_scripts"], m["number_of_functions"],
+            m["number_of_libraries"]) == (0, 0, 0)
+    assert c.info("server")["server_time_usec"] % 1000 != 0 or \
+        c.info("server")["server_time_usec"] % 1000 != 0  # µs, not ms x 1000

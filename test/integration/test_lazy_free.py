@@ -25,7 +25,7 @@ def fill_set(c, key, n):
 
 
 def freed(c):
-    return c.info("stats")["lazyfreed_objects"]
+    return c.info("memory")["lazyfreed_objects"]
 
 
 def pending(c):

@@ -8,6 +8,7 @@ did (N SETs add N), or equals what INFO reports.
 from __future__ import annotations
 
 import os
+import signal
 import socket
 import subprocess
 import time
@@ -338,3 +339,84 @@ def test_protected_mode_serves_only_loopback_without_a_password(kv_server, remot
     assert curl(s.metrics_port, "/health")[0] == 200  # loopback
     s.client().config_set("requirepass", "pw")
     assert curl(s.metrics_port, "/health", host=addr) == (200, "ready\n")
+
+
+def test_replication_figures_on_the_primary_and_the_replica(kv_server):
+    primary = metrics_server(kv_server)
+    replica = metrics_server(kv_server)
+    p, r = primary.client(), replica.client()
+    m = scrape(primary.metrics_port)
+    assert value(m, "kv_replication_role", role="master") == 1
+    assert value(m, "kv_replication_role", role="replica") == 0
+    assert value(m, "kv_replication_connected_replicas") == 0
+    assert value(m, "kv_replication_backlog_size_bytes") == 0  # none until a replica attaches
+    assert value(m, "kv_replication_master_link_up") is None  # replica-side figures: replicas
+
+    for i in range(100):
+        p.set(f"k{i}", "v" * 50)
+    assert r.execute_command("REPLICAOF", primary.host, primary.port) == "OK"
+
+    labels = dict(ip="127.0.0.1", port=str(replica.port))
+    seen = []
+
+    def acked():
+        # Streaming, and the replica acknowledged every byte produced (it acks once a second).
+        m = scrape(primary.metrics_port)
+        seen.append(m)
+        return (value(m, "kv_replication_replica_online", **labels) == 1
+                and value(m, "kv_replication_replica_lag_bytes", **labels) == 0)
+
+    before = p.info("replication")["master_repl_offset"]
+    wait_for(acked, timeout=20, what="the replica to acknowledge the whole stream")
+    after = p.info("replication")["master_repl_offset"]
+    m = seen[-1]
+    offset = value(m, "kv_replication_offset_bytes")
+    assert before <= offset <= after and offset > 0
+    assert value(m, "kv_replication_connected_replicas") == 1
+    assert value(m, "kv_replication_replica_offset_bytes", **labels) == offset
+    assert value(m, "kv_replication_replica_lag_seconds", **labels) >= 0
+    pinfo = p.info("replication")
+    assert value(m, "kv_replication_backlog_size_bytes") == pinfo["repl_backlog_size"] > 0
+    assert value(m, "kv_replication_backlog_history_bytes") == pinfo["repl_backlog_histlen"]
+    assert p.info("memory")["mem_replication_backlog"] == pinfo["repl_backlog_size"]
+    assert value(m, "kv_replication_full_syncs_total") == p.info("stats")["sync_full"] == 1
+    assert value(m, "kv_replication_partial_syncs_total", result="ok") == 0
+
+    rm = scrape(replica.metrics_port)
+    assert value(rm, "kv_replication_role", role="replica") == 1
+    assert value(rm, "kv_replication_master_link_up") == 1
+    assert value(rm, "kv_replication_master_sync_in_progress") == 0
+    assert value(rm, "kv_replication_master_last_io_age_seconds") >= 0
+    assert value(rm, "kv_replication_offset_bytes") == r.info("replication")["slave_repl_offset"]
+    # Replication traffic is counted apart from the clients' (exact figures: test_replication).
+    assert value(m, "kv_net_repl_output_bytes_total") > 0
+    assert value(rm, "kv_net_repl_input_bytes_total") > 0
+    assert value(rm, "kv_net_repl_output_bytes_total") == 0
+
+    # A stopped replica acknowledges nothing: its byte lag is what was written since, and its
+    # lag in seconds grows.
+    os.kill(replica.pid, signal.SIGSTOP)
+    try:
+        base = p.info("replication")["master_repl_offset"]
+        p.set("while", "stopped")
+        grown = p.info("replication")["master_repl_offset"] - base
+        assert grown > 0
+        wait_for(lambda: value(scrape(primary.metrics_port), "kv_replication_replica_lag_seconds",
+                               **labels) >= 2, what="the lag in seconds to grow")
+        m = scrape(primary.metrics_port)
+        lag = value(m, "kv_replication_replica_lag_bytes", **labels)
+        assert lag == value(m, "kv_replication_offset_bytes") - \
+            value(m, "kv_replication_replica_offset_bytes", **labels)
+        assert lag >= grown
+    finally:
+        os.kill(replica.pid, signal.SIGCONT)
+    wait_for(acked, timeout=20, what="the replica to catch up")
+
+    # The primary goes: the replica's link is down, and says since when.
+    primary.kill9()
+    wait_for(lambda: value(scrape(replica.metrics_port), "kv_replication_master_link_up") == 0,
+             what="the replica to see its link down")
+    rm = scrape(replica.metrics_port)
+    assert value(rm, "kv_replication_master_link_down_seconds") >= 0
+    assert value(rm, "kv_replication_master_last_io_age_seconds") is None
+    assert r.get("while") == "stopped"

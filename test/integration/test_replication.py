@@ -675,3 +675,216 @@ def test_replicas_carry_streams_and_consumer_groups(kv_server):
             for g in r.xinfo_groups("s")] == \
         [(g["name"], g["last-delivered-id"], g["pending"], g["entries-read"])
          for g in p.xinfo_groups("s")]
+
+
+def select_client(server, ns):
+    c = server.client(single_connection_client=True)
+    c.execute_command("SELECT", ns)
+    return c
+
+
+@kv_only
+def test_a_restarted_replica_continues_from_its_offset(kv_server, kv_persist):
+    """A clean shutdown keeps the replica's history, offset and stream namespace in its final
+    snapshot: started again (replicaof in its configuration) it continues with PSYNC from the
+    backlog. After a crash with log records past that snapshot it syncs in full instead."""
+    primary = kv_server(**primary_opts())
+    replica = kv_persist(enable_debug_command="yes", replicaof=f"{primary.host} {primary.port}")
+    p = primary.client()
+    for i in range(3):
+        write_everything(primary, i)  # its last writes are in namespace "app"
+    wait_synced(primary, replica)
+    replica.stop()
+    # While it is away: writes in "app" first (the stream selects no namespace for them: the
+    # replica must know it was in "app"), then in 0, then in "app" again.
+    app = select_client(primary, "app")
+    app.set("away:1", "a")
+    p.incr("counter")
+    app.rpush("app:list", "away")
+    replica.restart()
+    wait_synced(primary, replica)
+    stats = p.info("stats")
+    assert (stats["sync_full"], stats["sync_partial_ok"]) == (1, 1), stats
+    assert digests(replica) == digests(primary)
+    assert select_client(replica, "app").get("away:1") == "a"
+
+    # The stream goes on into the replica's log; a kill -9 leaves records after the snapshot
+    # that holds the mark, so the mark no longer says where the data stands: a full sync.
+    app.set("after:restart", "b")
+    write_everything(primary, 10)
+    wait_synced(primary, replica)
+
+    def logged():  # the records are in the file (a kill -9 keeps what was written)
+        p = replica.client().info("persistence")
+        return p["wal_written_lsn"] == p["wal_last_lsn"]
+
+    wait_for(logged, what="the replica's WAL to be written")
+    replica.kill9()
+    replica.restart()
+    wait_synced(primary, replica)
+    stats = p.info("stats")
+    assert (stats["sync_full"], stats["sync_partial_ok"]) == (2, 1), stats
+    assert digests(replica) == digests(primary)
+
+
+@kv_only
+def test_a_replica_restarted_as_a_primary_keeps_a_history_of_its_own(kv_server, kv_persist):
+    primary = kv_server(**primary_opts())
+    replica = kv_persist(enable_debug_command="yes")
+    primary.client().set("k", "v")
+    attach(replica, primary)
+    old = replica.client().info("replication")
+    replica.stop()
+    replica.restart()  # REPLICAOF was a command, not configuration: it starts as a primary
+    info = replica.client().info("replication")
+    assert info["role"] == "master"
+    assert info["master_replid"] != old["master_replid"]
+    assert replica.client().get("k") == "v"
+
+
+@kv_only
+def test_replicas_attached_detached_and_reattached_under_write_load(kv_server):
+    primary = kv_server(**primary_opts())
+    r1 = kv_server(enable_debug_command="yes")
+    r2 = kv_server(enable_debug_command="yes")
+    p = primary.client()
+    for i in range(3000):
+        p.set(f"base{i}", i)
+    stop = threading.Event()
+    errors = []
+    written = [0]
+
+    def load():
+        c = primary.client(single_connection_client=True)
+        i = 0
+        try:
+            while not stop.is_set():
+                c.incr("hot")
+                c.rpush("log", i)
+                c.hset("h", f"f{i % 64}", i)
+                c.set(f"ttl{i % 100}", i, ex=600)
+                c.execute_command("SELECT", "app")
+                c.zadd("z", {f"m{i % 50}": i})
+                c.execute_command("SELECT", "0")
+                i += 1
+                written[0] = i
+        except Exception as e:  # pragma: no cover - reported below
+            errors.append(e)
+
+    def progress(replica, more=200):
+        # The writer went on by `more` rounds and the replica applied them.
+        target = written[0] + more
+        wait_for(lambda: written[0] >= target, timeout=30, what="the writer to go on")
+        wait_for(lambda: replica.client().llen("log") >= target, timeout=30,
+                 what="the replica to apply the stream")
+
+    t = threading.Thread(target=load)
+    t.start()
+    try:
+        for r in (r1, r2):  # attached under load: full syncs while the writes go on
+            assert r.client().execute_command("REPLICAOF", primary.host, primary.port) == "OK"
+            progress(r)
+        # r1 leaves (promoted: its data stays, it takes no more of the stream).
+        assert r1.client().execute_command("REPLICAOF", "NO", "ONE") == "OK"
+        wait_for(lambda: p.info("replication")["connected_slaves"] == 1,
+                 what="the primary to drop r1's link")
+        left_at = r1.client().llen("log")
+        # r2 goes away too (stopped, its link cut) while the writes go on, and comes back: it
+        # continues from the backlog.
+        with Detached(primary, r2):
+            target = written[0] + 300
+            wait_for(lambda: written[0] >= target, timeout=30, what="writes while r2 is away")
+        progress(r2)
+        assert r1.client().llen("log") == left_at
+        # r1 comes back: a new history of its own since its promotion, so a full sync.
+        assert r1.client().execute_command("REPLICAOF", primary.host, primary.port) == "OK"
+        progress(r1)
+    finally:
+        stop.set()
+        t.join()
+    assert not errors
+    for r in (r1, r2):
+        wait_synced(primary, r)
+        assert digests(r) == digests(primary)
+    stats = p.info("stats")
+    assert stats["sync_full"] == 3  # r1, r2, r1 again
+    assert stats["sync_partial_ok"] == 1  # r2's return
+
+
+@kv_only
+def test_primary_killed_during_a_full_sync_and_restarted(kv_server, kv_persist):
+    """kill -9 of a real primary (and its snapshot child) while a replica syncs: the replica
+    keeps its own data or the primary's whole, and once the primary is back (its data from its
+    own directory) the replica syncs again and equals it."""
+    primary = kv_persist(enable_debug_command="yes")
+    p = primary.client()
+    with p.pipeline(transaction=False) as pipe:
+        for i in range(200000):
+            pipe.set(f"key:{i}", i)
+        pipe.execute()
+    assert p.save()  # on disk whole before the kill
+    before = digests(primary)
+    replica = kv_server(enable_debug_command="yes")
+    r = replica.client()
+    for i in range(10):
+        r.set(f"old:{i}", i)
+    r.execute_command("REPLICAOF", primary.host, primary.port)
+    wait_for(lambda: r.info("replication")["master_sync_in_progress"] == 1
+             or r.info("replication")["master_link_status"] == "up", what="the sync to start")
+    primary.kill9(children=True)
+    wait_for(lambda: r.info("replication")["master_link_status"] == "down"
+             and r.info("replication")["master_sync_in_progress"] == 0,
+             what="the replica to see the primary gone")
+    assert r.dbsize() in (10, 200000)
+    assert (r.exists("old:0"), r.exists("key:0")) in ((1, 0), (0, 1))
+    primary.restart()
+    assert digests(primary) == before
+    primary.client().set("after", "restart")
+    wait_synced(primary, replica, timeout=60)
+    assert digests(replica) == digests(primary)
+    assert r.dbsize() == 200001
+
+
+@kv_only
+def test_replication_traffic_is_counted_apart_from_clients(kv_server):
+    primary = kv_server(**primary_opts())
+    replica = kv_server(enable_debug_command="yes")
+    attach(replica, primary)
+    p, r = primary.client(), replica.client()
+
+    def figures():
+        ps, rs = p.info("stats"), r.info("stats")
+        return (p.info("replication")["master_repl_offset"],
+                ps["total_net_repl_output_bytes"], rs["total_net_repl_input_bytes"],
+                rs["total_net_input_bytes"])
+
+    def settled():
+        # Two reads in a row that agree: no stream byte (a PING every 10 s) in flight between
+        # the reads of the offset and of the counters.
+        while True:
+            a, b = figures(), figures()
+            if a[:3] == b[:3]:
+                return b
+
+    offset0, out0, in0, client_in0 = settled()
+    for i in range(200):
+        p.set(f"k{i}", "v" * 1000)  # about 200 KB of stream
+    wait_synced(primary, replica)
+    seen = []
+
+    def counted():
+        seen.append(settled())
+        offset1, out1, in1, _ = seen[-1]
+        # Every stream byte went to the one replica and was read by it, nothing else was
+        # counted there (the replica acknowledges; the primary answers nothing on the link).
+        return out1 - out0 == offset1 - offset0 and in1 - in0 == offset1 - offset0
+
+    wait_for(counted, what="the stream bytes counted on both sides")
+    offset1, _, _, client_in1 = seen[-1]
+    stream = offset1 - offset0
+    assert stream > 200 * 1000
+    # The replica's client traffic (these INFO calls) is not the stream.
+    assert client_in1 - client_in0 < stream // 10
+    for info in (p.info("stats"), r.info("stats")):
+        assert info["instantaneous_input_repl_kbps"] >= 0
+        assert info["instantaneous_output_repl_kbps"] >= 0
