@@ -19,6 +19,8 @@ BUILD_PACKAGES=(
 PACKAGES=(
   "${BUILD_PACKAGES[@]}"
   redis-tools redis-server
+  # Sentinel, for the fail-over test (test/integration/test_sentinel.py).
+  redis-sentinel
   python3-redis python3-pytest python3-yaml
   # The Prometheus text parser the metrics tests use.
   python3-prometheus-client
@@ -53,14 +55,17 @@ missing_packages() {
   done
 }
 
-# The redis-server package is only a reference for comparisons and tests: never leave
-# the distribution's service running on port 6379 or enabled at boot.
+# The redis-server and redis-sentinel packages are only references and test tools: never
+# leave the distribution's services running (ports 6379, 26379) or enabled at boot.
 quiet_redis_service() {
-  if command -v systemctl >/dev/null 2>&1 && [ -d /run/systemd/system ]; then
-    systemctl disable --now redis-server.service >/dev/null 2>&1 || true
-  elif [ -x /etc/init.d/redis-server ]; then
-    /etc/init.d/redis-server stop >/dev/null 2>&1 || true
-  fi
+  local service
+  for service in redis-server redis-sentinel; do
+    if command -v systemctl >/dev/null 2>&1 && [ -d /run/systemd/system ]; then
+      systemctl disable --now "$service.service" >/dev/null 2>&1 || true
+    elif [ -x "/etc/init.d/$service" ]; then
+      "/etc/init.d/$service" stop >/dev/null 2>&1 || true
+    fi
+  done
 }
 
 mapfile -t MISSING < <(missing_packages)
@@ -68,7 +73,8 @@ if [ "${#MISSING[@]}" -eq 0 ]; then
   # Installed earlier (maybe by someone else): make sure the distribution's service is not
   # enabled on a systemd machine. Costs nothing where systemd is not running.
   if [ -d /run/systemd/system ] && [ "$(id -u)" -eq 0 ] &&
-     systemctl is-enabled --quiet redis-server.service 2>/dev/null; then
+     { systemctl is-enabled --quiet redis-server.service 2>/dev/null ||
+       systemctl is-enabled --quiet redis-sentinel.service 2>/dev/null; }; then
     quiet_redis_service
   fi
   [ "$BUILD_ONLY" = 1 ] || exec "$(dirname "${BASH_SOURCE[0]}")/node-deps.sh"

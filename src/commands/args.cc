@@ -90,4 +90,18 @@ bool ParseMPopOrReply(CommandContext& ctx, size_t numkeys_idx, std::string_view 
   return true;
 }
 
+void SendHelpReply(CommandContext& ctx, std::string_view cmd,
+                   std::initializer_list<const char*> lines) {
+  ctx.rb->StartArray(static_cast<uint32_t>(lines.size() + 1));
+  ctx.rb->SendSimple(fmt::format("{} <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+                                 AsciiUpper(cmd)));
+  for (const char* l : lines) ctx.rb->SendSimple(l);
+}
+
+bool IsOneOf(std::string_view s, std::initializer_list<std::string_view> names) {
+  for (std::string_view n : names)
+    if (EqualsIgnoreCase(s, n)) return true;
+  return false;
+}
+
 }  // namespace kv

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <initializer_list>
 #include <string>
 #include <string_view>
 
@@ -28,6 +29,12 @@ bool ParsePositiveOrReply(CommandContext& ctx, std::string_view s, std::string_v
                           int64_t* out);
 // Redis float rules; on failure replies "ERR value is not a valid float".
 bool ParseDoubleOrReply(CommandContext& ctx, std::string_view s, long double* out);
+
+// A container command's HELP reply: Redis's first line for `cmd`, then `lines`.
+void SendHelpReply(CommandContext& ctx, std::string_view cmd,
+                   std::initializer_list<const char*> lines);
+// Whether `s` is one of `names`, ignoring ASCII case (subcommand words).
+bool IsOneOf(std::string_view s, std::initializer_list<std::string_view> names);
 
 // "numkeys key [key ...] <side_a>|<side_b> [COUNT count]" from args[numkeys_idx]: LMPOP's,
 // ZMPOP's and their blocking forms' arguments, checked in Redis's order with its texts.

@@ -61,7 +61,7 @@ inline constexpr std::string_view kInvalidNamespace =
     "ERR invalid namespace name (1-64 characters of A-Z a-z 0-9 _ . : -)";
 inline constexpr std::string_view kNoProto = "NOPROTO unsupported protocol version";
 inline constexpr std::string_view kMaxClients = "ERR max number of clients reached";
-// Redis 7.2's text, naming kv-server (which has no CONFIG REWRITE, so that sentence is left out).
+// Redis 7's text, naming kv-server.
 inline constexpr std::string_view kProtectedMode =
     "DENIED kv-server is running in protected mode because protected mode is enabled and no "
     "password is set for the default user. In this mode connections are only accepted from the "
@@ -69,7 +69,8 @@ inline constexpr std::string_view kProtectedMode =
     "adopt one of the following solutions: 1) Just disable protected mode sending the command "
     "'CONFIG SET protected-mode no' from the loopback interface by connecting to kv-server from "
     "the same host the server is running, however MAKE SURE kv-server is not publicly "
-    "accessible from internet if you do so. 2) Alternatively you can just disable the protected "
+    "accessible from internet if you do so. Use CONFIG REWRITE to make this change permanent. "
+    "2) Alternatively you can just disable the protected "
     "mode by editing the kv-server configuration file, and setting the protected mode option to "
     "'no', and then restarting the server. 3) If you started the server manually just for "
     "testing, restart it with the '--protected-mode no' option. 4) Set up an authentication "

@@ -1,10 +1,9 @@
-// Connection and server commands: PING ECHO SELECT HELLO AUTH CLIENT QUIT RESET INFO CONFIG TIME
+// Connection and server commands: PING ECHO SELECT HELLO AUTH CLIENT QUIT RESET INFO TIME
 // COMMAND. They read and change the caller's ClientState and the process-wide ServerState.
 
 #include <unistd.h>
 
 #include <fmt/format.h>
-#include <spdlog/spdlog.h>
 
 #include <algorithm>
 #include <optional>
@@ -27,7 +26,6 @@
 #include "commands/tracking.h"
 #include "commands/transactions.h"
 #include "core/config.h"
-#include "core/glob.h"
 #include "core/memory.h"
 #include "core/secret.h"
 #include "core/shard.h"
@@ -37,24 +35,6 @@ namespace kv {
 
 namespace {
 
-
-std::string Upper(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-  return out;
-}
-
-bool IsOneOf(std::string_view s, std::initializer_list<std::string_view> names) {
-  return std::any_of(names.begin(), names.end(),
-                     [&](std::string_view n) { return EqualsIgnoreCase(s, n); });
-}
-
-void SendHelp(CommandContext& ctx, std::string_view cmd, std::initializer_list<const char*> lines) {
-  ctx.rb->StartArray(static_cast<uint32_t>(lines.size() + 1));
-  ctx.rb->SendSimple(fmt::format("{} <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
-                                 Upper(cmd)));
-  for (const char* l : lines) ctx.rb->SendSimple(l);
-}
 
 // ------------------------------------------------------------------------------------------
 // Connection commands
@@ -380,7 +360,7 @@ void CmdClient(CommandContext& ctx) {
     }
     if (!ValidClientName(ctx.args[3])) {
       ctx.rb->SendError(fmt::format(
-          "ERR {} cannot contain spaces, newlines or special characters.", Upper(ctx.args[2])));
+          "ERR {} cannot contain spaces, newlines or special characters.", AsciiUpper(ctx.args[2])));
       return;
     }
     std::lock_guard lock(reg.mu());
@@ -430,7 +410,7 @@ void CmdClient(CommandContext& ctx) {
   } else if (EqualsIgnoreCase(sub, "KILL") && argc >= 3) {
     ClientKill(ctx);
   } else if (EqualsIgnoreCase(sub, "HELP") && argc == 2) {
-    SendHelp(ctx, "CLIENT",
+    SendHelpReply(ctx, "CLIENT",
              {"ID", "    Return the ID of the current connection.", "GETNAME",
               "    Return the name of the current connection.", "SETNAME <name>",
               "    Assign the name <name> to the current connection.",
@@ -476,85 +456,8 @@ void CmdClient(CommandContext& ctx) {
 }
 
 // ------------------------------------------------------------------------------------------
-// CONFIG, TIME
+// TIME
 // ------------------------------------------------------------------------------------------
-
-void CmdConfig(CommandContext& ctx) {
-  const std::string_view sub = ctx.args[1];
-  Config& cfg = ctx.server->config;
-  if (EqualsIgnoreCase(sub, "GET") && ctx.args.size() >= 3) {
-    std::vector<std::pair<std::string, std::string>> found;
-    for (const auto& d : cfg.directives()) {
-      for (size_t i = 2; i < ctx.args.size(); ++i) {
-        if (GlobMatch(ctx.args[i], d.name, true)) {
-          found.emplace_back(d.name, d.get());
-          break;
-        }
-      }
-    }
-    ctx.rb->StartMap(static_cast<uint32_t>(found.size()));
-    for (const auto& [k, v] : found) {
-      ctx.rb->SendBulk(k);
-      ctx.rb->SendBulk(v);
-    }
-  } else if (EqualsIgnoreCase(sub, "SET") && ctx.args.size() >= 4 && ctx.args.size() % 2 == 0) {
-    // All or nothing, as in Redis: on a bad pair, the pairs already applied are restored.
-    std::vector<std::pair<const Config::Directive*, std::string>> applied;
-    for (size_t i = 2; i < ctx.args.size(); i += 2) {
-      const Config::Directive* d = cfg.Find(ctx.args[i]);
-      const std::string old = d ? d->get() : std::string();
-      std::string err =
-          d && d->is_protected &&
-                  !EnableAllows(cfg.enable_protected_configs.load(), IsLocalClient(*ctx.client))
-              ? fmt::format("CONFIG SET failed (possibly related to argument '{}') - can't set "
-                            "protected config",
-                            d->name)
-              : cfg.Set(ctx.args[i], ctx.args[i + 1], false);
-      if (!err.empty()) {
-        for (auto it = applied.rbegin(); it != applied.rend(); ++it) it->first->set(it->second);
-        ctx.rb->SendError(fmt::format("ERR {}", err));
-        return;
-      }
-      applied.emplace_back(d, old);
-    }
-    // Settings applied together (a certificate and its key) are checked once, after all pairs.
-    std::vector<std::string> names;
-    for (const auto& [d, old] : applied) names.push_back(d->name);
-    if (std::string err = cfg.ApplyRuntime(names); !err.empty()) {
-      for (auto it = applied.rbegin(); it != applied.rend(); ++it) it->first->set(it->second);
-      ctx.rb->SendError(fmt::format("ERR {}", err));
-      return;
-    }
-    const std::string l = cfg.log_level();
-    spdlog::set_level(l == "debug"     ? spdlog::level::debug
-                      : l == "warning" ? spdlog::level::warn
-                      : l == "error"   ? spdlog::level::err
-                                       : spdlog::level::info);
-    ctx.rb->SendOk();
-  } else if (EqualsIgnoreCase(sub, "RESETSTAT") && ctx.args.size() == 2) {
-    ServerStats& st = ctx.server->stats;
-    st.total_connections = 0;
-    st.rejected_connections = 0;
-    ctx.server->thread_stats.Reset();
-    EngineStats& es = GlobalEngineStats();
-    es.expired_keys = 0;
-    es.expired_subkeys = 0;
-    es.evicted_keys = 0;
-    es.keyspace_hits = 0;
-    es.keyspace_misses = 0;
-    ctx.rb->SendOk();
-  } else if (EqualsIgnoreCase(sub, "HELP") && ctx.args.size() == 2) {
-    SendHelp(ctx, "CONFIG",
-             {"GET <pattern>", "    Return parameters matching the glob-like <pattern> and their "
-                               "values.",
-              "SET <directive> <value>", "    Set the configuration <directive> to <value>.",
-              "RESETSTAT", "    Reset statistics reported by the INFO command."});
-  } else if (IsOneOf(sub, {"GET", "SET", "RESETSTAT", "HELP"})) {
-    ctx.rb->SendError(errors::WrongArity(fmt::format("config|{}", AsciiLower(sub))));
-  } else {
-    ctx.rb->SendError(errors::UnknownSubcommand("config", sub));
-  }
-}
 
 void CmdTime(CommandContext& ctx) {
   timespec ts;
@@ -738,7 +641,7 @@ void CmdCommand(CommandContext& ctx) {
     ctx.rb->StartArray(static_cast<uint32_t>(pos.size()));
     for (size_t p : pos) ctx.rb->SendBulk(rest[p]);
   } else if (EqualsIgnoreCase(sub, "HELP") && ctx.args.size() == 2) {
-    SendHelp(ctx, "COMMAND",
+    SendHelpReply(ctx, "COMMAND",
              {"(no subcommand)", "    Return details about all commands.", "COUNT",
               "    Return the total number of commands in this server.", "LIST",
               "    Return a list of all commands in this server.", "INFO [<command-name> ...]",
@@ -786,9 +689,6 @@ void RegisterServerFamily(CommandTable& t) {
   t.Register(Spec("reset", 1, kConn | kCmdNoAuth | kCmdNoQueue, CmdReset, "connection",
                   "Resets the connection."));
   RegisterInfo(t);
-  t.Register(Spec("config", -2, kCmdAdmin | kCmdNoScript | kCmdLoading | kCmdStale, CmdConfig,
-                  "server", "A container for server configuration commands.",
-                  "GET|SET|RESETSTAT|HELP [arg ...]"));
   t.Register(Spec("time", 1, kCmdLoading | kCmdStale | kCmdFast, CmdTime, "server",
                   "Returns the server time."));
   t.Register(Spec("command", -1, kCmdLoading | kCmdStale, CmdCommand, "server",

@@ -30,6 +30,13 @@ inline std::string AsciiLower(std::string_view s) {
   return out;
 }
 
+inline std::string AsciiUpper(std::string_view s) {
+  std::string out(s);
+  for (char& c : out)
+    if (c >= 'a' && c <= 'z') c = static_cast<char>(c - 'a' + 'A');
+  return out;
+}
+
 // The words of `s` between ASCII whitespace (sdssplitargs without its quoting): shebang lines,
 // client-output-buffer-limit's value.
 inline std::vector<std::string_view> SplitWhitespace(std::string_view s) {

@@ -45,34 +45,114 @@ std::optional<bool> ParseBool(std::string_view s) {
 
 std::string YesNo(bool b) { return b ? "yes" : "no"; }
 
-// Splits a config-file line into words, honouring "double" and 'single' quotes.
-std::vector<std::string> SplitLine(std::string_view line, bool* ok) {
+int HexDigit(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+}  // namespace
+
+// Redis's sdssplitargs, so a line Redis reads reads the same here (and CONFIG REWRITE's
+// quoting comes back byte for byte).
+std::vector<std::string> SplitConfigLine(std::string_view line, bool* ok) {
   std::vector<std::string> words;
   *ok = true;
   size_t i = 0;
-  while (i < line.size()) {
+  auto space = [&](size_t at) {
+    return at >= line.size() || std::isspace(static_cast<unsigned char>(line[at]));
+  };
+  for (;;) {
     while (i < line.size() && std::isspace(static_cast<unsigned char>(line[i]))) ++i;
-    if (i >= line.size()) break;
+    if (i >= line.size()) return words;
     std::string w;
-    if (line[i] == '"' || line[i] == '\'') {
-      const char q = line[i++];
-      while (i < line.size() && line[i] != q) {
-        if (q == '"' && line[i] == '\\' && i + 1 < line.size()) ++i;
-        w += line[i++];
-      }
+    char quote = 0;  // the quote we are inside, if any
+    for (;;) {
       if (i >= line.size()) {
-        *ok = false;
-        return {};
+        if (quote) {
+          *ok = false;
+          return {};
+        }
+        break;
       }
-      ++i;
-    } else {
-      while (i < line.size() && !std::isspace(static_cast<unsigned char>(line[i]))) w += line[i++];
+      const char c = line[i];
+      if (quote == '"') {
+        if (c == '\\' && i + 3 < line.size() && line[i + 1] == 'x' &&
+            HexDigit(line[i + 2]) >= 0 && HexDigit(line[i + 3]) >= 0) {
+          w += static_cast<char>(HexDigit(line[i + 2]) * 16 + HexDigit(line[i + 3]));
+          i += 4;
+          continue;
+        }
+        if (c == '\\' && i + 1 < line.size()) {
+          const char e = line[i + 1];
+          w += e == 'n' ? '\n' : e == 'r' ? '\r' : e == 't' ? '\t' : e == 'b' ? '\b'
+               : e == 'a' ? '\a' : e;
+          i += 2;
+          continue;
+        }
+        if (c == '"') {
+          ++i;
+          if (!space(i)) {  // a closing quote must end the word
+            *ok = false;
+            return {};
+          }
+          break;
+        }
+        w += c;
+        ++i;
+      } else if (quote == '\'') {
+        if (c == '\\' && i + 1 < line.size() && line[i + 1] == '\'') {
+          w += '\'';
+          i += 2;
+          continue;
+        }
+        if (c == '\'') {
+          ++i;
+          if (!space(i)) {
+            *ok = false;
+            return {};
+          }
+          break;
+        }
+        w += c;
+        ++i;
+      } else {
+        if (std::isspace(static_cast<unsigned char>(c))) break;
+        if (c == '"' || c == '\'') {
+          quote = c;
+        } else {
+          w += c;
+        }
+        ++i;
+      }
     }
     words.push_back(std::move(w));
   }
-  return words;
 }
-}  // namespace
+
+std::string QuoteConfigWord(std::string_view value) {
+  bool plain = !value.empty();
+  for (const char c : value) {
+    const auto u = static_cast<unsigned char>(c);
+    if (u <= ' ' || u >= 0x7f || c == '"' || c == '\'' || c == '\\') plain = false;
+  }
+  if (plain) return std::string(value);
+  std::string out = "\"";
+  for (const char c : value) {
+    const auto u = static_cast<unsigned char>(c);
+    switch (c) {
+      case '\\': out += "\\\\"; break;
+      case '"': out += "\\\""; break;
+      case '\n': out += "\\n"; break;
+      case '\r': out += "\\r"; break;
+      case '\t': out += "\\t"; break;
+      default:
+        if (u < ' ' || u == 0x7f) out += fmt::format("\\x{:02x}", u);
+        else out += c;
+    }
+  }
+  return out + "\"";
+}
 
 std::optional<int64_t> Config::ParseMemory(std::string_view s) {
   size_t digits = 0;
@@ -550,6 +630,22 @@ Config::Config() {
               if (ParseBool(v)) return "";
               return "argument must be 'yes' or 'no'";
             });
+
+  // Second names of one setting (Redis 6's ziplist names, lua-time-limit): CONFIG REWRITE
+  // writes the main name.
+  static constexpr std::pair<std::string_view, std::string_view> kAliases[] = {
+      {"lua-time-limit", "busy-reply-threshold"},
+      {"list-max-ziplist-size", "list-max-listpack-size"},
+      {"set-max-ziplist-entries", "set-max-listpack-entries"},
+      {"set-max-ziplist-value", "set-max-listpack-value"},
+      {"hash-max-ziplist-entries", "hash-max-listpack-entries"},
+      {"hash-max-ziplist-value", "hash-max-listpack-value"},
+      {"zset-max-ziplist-entries", "zset-max-listpack-entries"},
+      {"zset-max-ziplist-value", "zset-max-listpack-value"},
+  };
+  for (auto& d : directives_)
+    for (const auto& [alias, main] : kAliases)
+      if (d.name == alias) d.alias_of = main;
 }
 
 const Config::Directive* Config::Find(std::string_view name) const {
@@ -606,7 +702,7 @@ std::string Config::LoadFile(const std::string& path) {
   std::string line;
   for (int lineno = 1; std::getline(in, line); ++lineno) {
     bool ok = true;
-    auto words = SplitLine(line, &ok);
+    auto words = SplitConfigLine(line, &ok);
     if (!ok) return fmt::format("{}:{}: unbalanced quotes", path, lineno);
     if (words.empty() || words[0][0] == '#') continue;
     std::string value;

@@ -27,6 +27,14 @@ inline bool EnableAllows(EnableOption o, bool local_client) {
   return o == EnableOption::kYes || (o == EnableOption::kLocal && local_client);
 }
 
+// Splits a config-file line into words as Redis's sdssplitargs: "double quotes" with the
+// escapes \n \r \t \b \a \xHH \" \\, 'single quotes' with \'; a closing quote must end
+// the word. False in *ok on unbalanced quotes.
+std::vector<std::string> SplitConfigLine(std::string_view line, bool* ok);
+// A value as a config-file word that SplitConfigLine reads back unchanged: as it is when it is
+// plain, in double quotes with escapes otherwise (empty, spaces, quotes, control bytes).
+std::string QuoteConfigWord(std::string_view value);
+
 class Config {
  public:
   struct Directive {
@@ -38,6 +46,9 @@ class Config {
     std::function<std::string(std::string_view)> set;  // returns an error text, "" on success
     // CONFIG SET needs enable-protected-configs too (it names files or directories).
     bool is_protected = false;
+    // Another name of the directive `alias_of` (lua-time-limit is busy-reply-threshold):
+    // CONFIG REWRITE writes the value under the main name.
+    std::string alias_of = {};
   };
 
   Config();
@@ -51,6 +62,12 @@ class Config {
   std::string Set(std::string_view name, std::string_view value, bool startup);
   // Reads `name value...` lines; returns "" or "file:line: message".
   std::string LoadFile(const std::string& path);
+  // Keeps the `replicaof` directive in step with REPLICAOF ("" = a primary), so CONFIG GET
+  // and CONFIG REWRITE show the current primary.
+  void SetReplicaOf(std::string host_port) {
+    std::lock_guard lock(mu_);
+    replicaof_ = std::move(host_port);
+  }
 
   // Listeners and threads (fixed after start).
   std::atomic<int> port{6381};

@@ -12,6 +12,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <filesystem>
 #include <iterator>
 #include <map>
 
@@ -103,6 +104,8 @@ int main(int argc, char** argv) {
     }
     config_file = positional_config;
   }
+  // Absolute, as Redis keeps it: INFO shows it and CONFIG REWRITE writes exactly this file.
+  if (!config_file.empty()) config_file = std::filesystem::absolute(config_file).string();
   if (!config_file.empty()) {
     std::string err = config.LoadFile(config_file);
     if (!err.empty()) {

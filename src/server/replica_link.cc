@@ -186,6 +186,7 @@ std::string ServerReplication::ReplicaOf(const std::string& host, int port) {
     stream_ns_.clear();
     // Client writes only from here: each is in the new history's stream.
     is_replica_.store(false, std::memory_order_relaxed);
+    state_.config.SetReplicaOf("");
     spdlog::info("MASTER MODE enabled: replication ID {}, offset {}", replid_, offset_);
     return "OK";
   }
@@ -195,6 +196,8 @@ std::string ServerReplication::ReplicaOf(const std::string& host, int port) {
     master_host_ = host;
     master_port_ = port;
     is_replica_.store(true, std::memory_order_relaxed);
+    // CONFIG REWRITE persists it, so a restarted replica follows the same primary.
+    state_.config.SetReplicaOf(fmt::format("{} {}", host, port));
     ++generation_;
     link_state_ = LinkState::kConnect;
     link_down_since_ms_ = NowMs();
