@@ -225,7 +225,10 @@ bool ParseClaimArgsOrReply(CommandContext& ctx, ClaimArgs* a) {
       if (!ParseRangeOrReply(ctx, ctx.args[++j], INT64_MIN, INT64_MAX,
                              "ERR Invalid IDLE option argument for XCLAIM", &idle))
         return false;
-      a->delivery_time = ctx.now_ms - idle;
+      // Redis subtracts in a long long, which wraps for an IDLE near INT64_MIN; the handler
+      // then takes a time before 0 or after now as now. The same, without the overflow.
+      a->delivery_time =
+          static_cast<int64_t>(static_cast<uint64_t>(ctx.now_ms) - static_cast<uint64_t>(idle));
     } else if (EqualsIgnoreCase(opt, "TIME") && more) {
       if (!ParseRangeOrReply(ctx, ctx.args[++j], INT64_MIN, INT64_MAX,
                              "ERR Invalid TIME option argument for XCLAIM", &a->delivery_time))
