@@ -18,7 +18,7 @@ if [ "${KV_SKIP_DEPS:-0}" != 1 ]; then
 fi
 
 SECONDS_PER_TARGET="${KV_FUZZ_SECONDS:-30}"
-TARGETS=(${KV_FUZZ_TARGETS:-resp_parser native_frame wal_segment snapshot rdb_value config kv_cli_literal hll stream})
+TARGETS=(${KV_FUZZ_TARGETS:-resp_parser native_frame wal_segment snapshot rdb_value config kv_cli_literal hll stream stream_args})
 BUILD=build-fuzz
 
 if [ ! -f "$BUILD/build.ninja" ]; then

@@ -29,47 +29,14 @@ void CmdXClaim(CommandContext& ctx) {
   Stream* s;
   StreamGroup* g = FindGroupOrReply(ctx, key, group, &s);
   if (!g) return;
-  int64_t min_idle;
-  if (!ParseRangeOrReply(ctx, ctx.args[4], INT64_MIN, INT64_MAX,
-                         "ERR Invalid min-idle-time argument for XCLAIM", &min_idle))
-    return;
-  if (min_idle < 0) min_idle = 0;
-  // The IDs run up to the first argument that is no ID; options follow.
-  std::vector<StreamID> ids;
-  size_t j = 5;
-  for (StreamID id; j < ctx.args.size() && ParseStreamID(ctx.args[j], 0, true, nullptr, &id); ++j)
-    ids.push_back(id);
+  ClaimArgs a;
+  if (!ParseClaimArgsOrReply(ctx, &a)) return;
   const int64_t now = ctx.now_ms;
-  int64_t retry_count = -1, delivery_time = -1;
-  bool force = false, justid = false;
-  StreamID last_id;
-  for (; j < ctx.args.size(); ++j) {
-    const std::string_view opt = ctx.args[j];
-    const bool more = j + 1 < ctx.args.size();
-    if (EqualsIgnoreCase(opt, "FORCE")) {
-      force = true;
-    } else if (EqualsIgnoreCase(opt, "JUSTID")) {
-      justid = true;
-    } else if (EqualsIgnoreCase(opt, "IDLE") && more) {
-      if (!ParseRangeOrReply(ctx, ctx.args[++j], INT64_MIN, INT64_MAX,
-                             "ERR Invalid IDLE option argument for XCLAIM", &delivery_time))
-        return;
-      delivery_time = now - delivery_time;
-    } else if (EqualsIgnoreCase(opt, "TIME") && more) {
-      if (!ParseRangeOrReply(ctx, ctx.args[++j], INT64_MIN, INT64_MAX,
-                             "ERR Invalid TIME option argument for XCLAIM", &delivery_time))
-        return;
-    } else if (EqualsIgnoreCase(opt, "RETRYCOUNT") && more) {
-      if (!ParseRangeOrReply(ctx, ctx.args[++j], INT64_MIN, INT64_MAX,
-                             "ERR Invalid RETRYCOUNT option argument for XCLAIM", &retry_count))
-        return;
-    } else if (EqualsIgnoreCase(opt, "LASTID") && more) {
-      if (!ParseIdOrReply(ctx, ctx.args[++j], 0, true, nullptr, &last_id)) return;
-    } else {
-      ctx.rb->SendError(fmt::format("ERR Unrecognized XCLAIM option '{}'", opt));
-      return;
-    }
-  }
+  const int64_t min_idle = a.min_idle, retry_count = a.retry_count;
+  int64_t delivery_time = a.delivery_time;
+  const bool force = a.force, justid = a.justid;
+  const StreamID last_id = a.last_id;
+  const std::vector<StreamID>& ids = a.ids;
   const size_t before = s->memory();
   bool changed = false;
   bool moved_last_id = false;
@@ -143,34 +110,13 @@ void CmdXClaim(CommandContext& ctx) {
 void CmdXAutoClaim(CommandContext& ctx) {
   const std::string_view key = ctx.args[1];
   const std::string_view group = ctx.args[2];
-  int64_t min_idle;
-  if (!ParseRangeOrReply(ctx, ctx.args[4], INT64_MIN, INT64_MAX,
-                         "ERR Invalid min-idle-time argument for XAUTOCLAIM", &min_idle))
-    return;
-  if (min_idle < 0) min_idle = 0;
-  StreamID start;
-  bool ex;
-  if (!ParseIntervalIdOrReply(ctx, ctx.args[5], 0, &start, &ex)) return;
-  if (ex && !start.Incr()) {
-    ctx.rb->SendError("ERR invalid start ID for the interval");
-    return;
-  }
+  AutoClaimArgs a;
+  if (!ParseAutoClaimArgsOrReply(ctx, &a)) return;
   constexpr int64_t kAttemptsFactor = 10;
-  int64_t count = 100;
-  bool justid = false;
-  for (size_t j = 6; j < ctx.args.size(); ++j) {
-    if (EqualsIgnoreCase(ctx.args[j], "COUNT") && j + 1 < ctx.args.size()) {
-      // Redis's bound: LONG_MAX / max(sizeof(streamID), attempts factor).
-      if (!ParseRangeOrReply(ctx, ctx.args[++j], 1, LONG_MAX / 16, "ERR COUNT must be > 0",
-                             &count))
-        return;
-    } else if (EqualsIgnoreCase(ctx.args[j], "JUSTID")) {
-      justid = true;
-    } else {
-      ctx.rb->SendError(errors::kSyntax);
-      return;
-    }
-  }
+  const int64_t min_idle = a.min_idle;
+  const StreamID start = a.start;
+  int64_t count = a.count;
+  const bool justid = a.justid;
   Stream* s;
   StreamGroup* g = FindGroupOrReply(ctx, key, group, &s);
   if (!g) return;

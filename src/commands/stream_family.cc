@@ -29,20 +29,6 @@ namespace kv {
 
 namespace stream_cmd {
 
-bool ParseIdOrReply(CommandContext& ctx, std::string_view arg, uint64_t missing_seq, bool strict,
-                    bool* seq_given, StreamID* out) {
-  if (ParseStreamID(arg, missing_seq, strict, seq_given, out)) return true;
-  ctx.rb->SendError(kInvalidId);
-  return false;
-}
-
-bool ParseIntervalIdOrReply(CommandContext& ctx, std::string_view arg, uint64_t missing_seq,
-                            StreamID* out, bool* exclusive) {
-  *exclusive = arg.size() > 1 && arg[0] == '(';
-  if (*exclusive) return ParseIdOrReply(ctx, arg.substr(1), missing_seq, true, nullptr, out);
-  return ParseIdOrReply(ctx, arg, missing_seq, false, nullptr, out);
-}
-
 Entry* CreateStream(Shard& shard, std::string_view key) {
   return shard.SetContainer(key, static_cast<uint8_t>(Encoding::kStream), new Stream, kNoExpire);
 }
@@ -64,15 +50,21 @@ void ReplyEntry(ReplyBuilder& rb, const StreamIterator& it) {
 
 void ReplyRange(ReplyBuilder& rb, const Stream& s, StreamID start, StreamID end, uint64_t count,
                 bool rev) {
-  // The array's length comes first: one walk counts, a second replies.
-  uint64_t n = 0;
-  {
-    StreamIterator it(s, start, end, rev);
-    while ((count == 0 || n < count) && it.Next()) ++n;
-  }
-  rb.StartArray(static_cast<uint32_t>(n));
   StreamIterator it(s, start, end, rev);
-  for (uint64_t i = 0; i < n && it.Next(); ++i) ReplyEntry(rb, it);
+  ReplyEntries(rb, it, count, false);
+}
+
+void ReplyEntries(ReplyBuilder& rb, StreamIterator& it, uint64_t count, bool positioned) {
+  // One walk: the array's length is set once the entries are out.
+  const size_t header = rb.StartDeferredArray();
+  uint32_t n = 0;
+  if (positioned || it.Next()) {
+    do {
+      ReplyEntry(rb, it);
+      ++n;
+    } while ((count == 0 || n < count) && it.Next());
+  }
+  rb.EndDeferredArray(header, n);
 }
 
 void Changed(CommandContext& ctx, std::string_view key, const Stream& s, size_t memory_before) {
@@ -86,96 +78,6 @@ void Changed(CommandContext& ctx, std::string_view key, const Stream& s, size_t 
 namespace {
 
 using namespace stream_cmd;
-
-// XADD's and XTRIM's options (Redis's streamAddTrimArgs).
-struct AddTrimArgs {
-  StreamTrim trim;
-  bool limit_given = false;
-  bool no_mkstream = false;
-  bool id_given = false;
-  bool seq_given = true;
-  StreamID id;
-};
-
-// Parses options from args[2] as streamParseAddOrTrimArgsOrReply; for XADD returns the ID's
-// position (args.size() when the options ran to the end), -1 after replying an error.
-int ParseAddTrimOrReply(CommandContext& ctx, bool xadd, AddTrimArgs* a) {
-  const auto& args = ctx.args;
-  size_t i = 2;
-  int64_t limit = 0;
-  for (; i < args.size(); ++i) {
-    const size_t more = args.size() - 1 - i;
-    const std::string_view opt = args[i];
-    const bool maxlen = EqualsIgnoreCase(opt, "maxlen");
-    if (xadd && opt == "*") break;
-    if ((maxlen || EqualsIgnoreCase(opt, "minid")) && more > 0) {
-      if (a->trim.strategy != StreamTrim::kNone) {
-        ctx.rb->SendError(
-            "ERR syntax error, MAXLEN and MINID options at the same time are not compatible");
-        return -1;
-      }
-      a->trim.approx = false;
-      const std::string_view next = args[i + 1];
-      if (more >= 2 && (next == "~" || next == "=")) {
-        a->trim.approx = next == "~";
-        ++i;
-      }
-      if (maxlen) {
-        int64_t n;
-        if (!ParseIntOrReply(ctx, args[i + 1], &n)) return -1;
-        if (n < 0) {
-          ctx.rb->SendError("ERR The MAXLEN argument must be >= 0.");
-          return -1;
-        }
-        a->trim.maxlen = static_cast<uint64_t>(n);
-        a->trim.strategy = StreamTrim::kMaxLen;
-      } else {
-        if (!ParseIdOrReply(ctx, args[i + 1], 0, true, nullptr, &a->trim.minid)) return -1;
-        a->trim.strategy = StreamTrim::kMinId;
-      }
-      ++i;
-    } else if (EqualsIgnoreCase(opt, "limit") && more > 0) {
-      if (!ParseIntOrReply(ctx, args[i + 1], &limit)) return -1;
-      if (limit < 0) {
-        ctx.rb->SendError("ERR The LIMIT argument must be >= 0.");
-        return -1;
-      }
-      a->limit_given = true;
-      ++i;
-    } else if (xadd && EqualsIgnoreCase(opt, "nomkstream")) {
-      a->no_mkstream = true;
-    } else if (xadd) {
-      if (!ParseIdOrReply(ctx, opt, 0, true, &a->seq_given, &a->id)) return -1;
-      a->id_given = true;
-      break;
-    } else {
-      ctx.rb->SendError(errors::kSyntax);
-      return -1;
-    }
-  }
-  if (limit != 0 && a->trim.strategy == StreamTrim::kNone) {
-    ctx.rb->SendError("ERR syntax error, LIMIT cannot be used without specifying a trimming strategy");
-    return -1;
-  }
-  if (!xadd && a->trim.strategy == StreamTrim::kNone) {
-    ctx.rb->SendError("ERR syntax error, XTRIM must be called with a trimming strategy");
-    return -1;
-  }
-  if (ctx.client->replaying) {
-    // A logged trim is exact already (see the file's head).
-    a->trim.limit = 0;
-  } else if (a->limit_given) {
-    if (!a->trim.approx) {
-      ctx.rb->SendError("ERR syntax error, LIMIT cannot be used without the special ~ option");
-      return -1;
-    }
-    a->trim.limit = limit;
-  } else if (a->trim.approx) {
-    const int64_t per_node = GlobalEncodingLimits().stream_node_max_entries.load();
-    a->trim.limit = per_node > 0 && per_node <= 10000 ? 100 * per_node : 10000;
-  }
-  return static_cast<int>(i);
-}
 
 std::string IdText(StreamID id) { return id.ToString(); }
 
@@ -297,31 +199,8 @@ void CmdXLen(CommandContext& ctx) {
 }
 
 void RangeGeneric(CommandContext& ctx, bool rev) {
-  const std::string_view start_arg = rev ? ctx.args[3] : ctx.args[2];
-  const std::string_view end_arg = rev ? ctx.args[2] : ctx.args[3];
-  StreamID start, end;
-  bool start_ex, end_ex;
-  if (!ParseIntervalIdOrReply(ctx, start_arg, 0, &start, &start_ex)) return;
-  if (start_ex && !start.Incr()) {
-    ctx.rb->SendError("ERR invalid start ID for the interval");
-    return;
-  }
-  if (!ParseIntervalIdOrReply(ctx, end_arg, UINT64_MAX, &end, &end_ex)) return;
-  if (end_ex && !end.Decr()) {
-    ctx.rb->SendError("ERR invalid end ID for the interval");
-    return;
-  }
-  int64_t count = -1;
-  for (size_t j = 4; j < ctx.args.size(); ++j) {
-    if (EqualsIgnoreCase(ctx.args[j], "count") && j + 1 < ctx.args.size()) {
-      if (!ParseIntOrReply(ctx, ctx.args[j + 1], &count)) return;
-      if (count < 0) count = 0;
-      ++j;
-    } else {
-      ctx.rb->SendError(errors::kSyntax);
-      return;
-    }
-  }
+  RangeArgs a;
+  if (!ParseRangeArgsOrReply(ctx, rev, &a)) return;
   bool wrong;
   Entry* e = FindTypedOrReply(ctx, ctx.args[1], ObjType::kStream, Access::kRead, &wrong);
   if (wrong) return;
@@ -329,41 +208,22 @@ void RangeGeneric(CommandContext& ctx, bool rev) {
     ctx.rb->StartArray(0);
     return;
   }
-  if (count == 0) {
+  if (a.count == 0) {
     ctx.rb->SendNullArray();
     return;
   }
-  ReplyRange(*ctx.rb, *StreamOf(e), start, end, count < 0 ? 0 : static_cast<uint64_t>(count),
-             rev);
+  ReplyRange(*ctx.rb, *StreamOf(e), a.start, a.end,
+             a.count < 0 ? 0 : static_cast<uint64_t>(a.count), rev);
 }
 
 void CmdXRange(CommandContext& ctx) { RangeGeneric(ctx, false); }
 void CmdXRevRange(CommandContext& ctx) { RangeGeneric(ctx, true); }
 
 void CmdXSetId(CommandContext& ctx) {
-  StreamID id, max_xdel;
-  int64_t entries_added = -1;
-  if (!ParseIdOrReply(ctx, ctx.args[2], 0, true, nullptr, &id)) return;
-  for (size_t i = 3; i < ctx.args.size(); i += 2) {
-    const bool more = i + 1 < ctx.args.size();
-    if (EqualsIgnoreCase(ctx.args[i], "entriesadded") && more) {
-      if (!ParseIntOrReply(ctx, ctx.args[i + 1], &entries_added)) return;
-      if (entries_added < 0) {
-        ctx.rb->SendError("ERR entries_added must be positive");
-        return;
-      }
-    } else if (EqualsIgnoreCase(ctx.args[i], "maxdeletedid") && more) {
-      if (!ParseIdOrReply(ctx, ctx.args[i + 1], 0, true, nullptr, &max_xdel)) return;
-      if (id < max_xdel) {
-        ctx.rb->SendError(
-            "ERR The ID specified in XSETID is smaller than the provided max_deleted_entry_id");
-        return;
-      }
-    } else {
-      ctx.rb->SendError(errors::kSyntax);
-      return;
-    }
-  }
+  SetIdArgs a;
+  if (!ParseSetIdArgsOrReply(ctx, &a)) return;
+  const StreamID id = a.id, max_xdel = a.max_deleted_id;
+  const int64_t entries_added = a.entries_added;
   const std::string_view key = ctx.args[1];
   bool wrong;
   Entry* e = FindTypedOrReply(ctx, key, ObjType::kStream, Access::kWrite, &wrong);

@@ -1,5 +1,5 @@
 // What the stream command files share (stream_family.cc; the group and blocking read
-// commands build on it): ID argument parsing with Redis's error texts, the entry replies, the
+// commands build on it): the argument parsers (stream_args.h), the entry replies, the
 // typed lookup that creates a stream, and reporting a change to the shard.
 #pragma once
 
@@ -7,21 +7,11 @@
 #include <string_view>
 
 #include "commands/command.h"
+#include "commands/stream_args.h"
 #include "core/entry.h"
 #include "core/stream.h"
 
 namespace kv::stream_cmd {
-
-inline constexpr std::string_view kInvalidId =
-    "ERR Invalid stream ID specified as stream command argument";
-
-// An ID argument (core/stream.h ParseStreamID); replies kInvalidId on failure.
-bool ParseIdOrReply(CommandContext& ctx, std::string_view arg, uint64_t missing_seq, bool strict,
-                    bool* seq_given, StreamID* out);
-// A range bound of XRANGE / XPENDING: "(" makes it exclusive (*exclusive set; the rest is then
-// parsed strictly, so "(-" is invalid), else as ParseIdOrReply.
-bool ParseIntervalIdOrReply(CommandContext& ctx, std::string_view arg, uint64_t missing_seq,
-                            StreamID* out, bool* exclusive);
 
 inline Stream* StreamOf(Entry* e) { return static_cast<Stream*>(e->container()); }
 // A new empty stream under `key` (the caller checked it is missing).
@@ -33,6 +23,9 @@ void ReplyEntry(ReplyBuilder& rb, const StreamIterator& it);
 // forward or reverse.
 void ReplyRange(ReplyBuilder& rb, const Stream& s, StreamID start, StreamID end, uint64_t count,
                 bool rev);
+// The entries `it` walks (at most `count`, 0 for all) as an array of entries, in one walk;
+// `positioned`: it.Next() already returned true and its entry is the first to send.
+void ReplyEntries(ReplyBuilder& rb, StreamIterator& it, uint64_t count, bool positioned);
 
 // A command changed the stream of `key` in place: accounts memory_before -> now and counts
 // the write (a stream is never deleted for being empty).

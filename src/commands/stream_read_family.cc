@@ -19,6 +19,7 @@
 // Redis 7.0.
 #include <fmt/format.h>
 
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -41,92 +42,6 @@ namespace ev = keyspace_events;
 
 // Redis's XREAD_BLOCKED_DEFAULT_COUNT: a woken reader without COUNT takes at most this many.
 constexpr int64_t kBlockedDefaultCount = 1000;
-
-struct ReadArgs {
-  bool group_read = false;  // XREADGROUP
-  int64_t timeout_ms = -1;  // -1: no BLOCK
-  int64_t count = 0;        // 0: no limit
-  bool noack = false;
-  std::string_view group, consumer;
-  size_t streams_arg = 0;  // the first key
-  size_t n = 0;            // keys
-};
-
-// Options up to STREAMS, in Redis's order and with its texts; false when replied.
-bool ParseReadArgs(CommandContext& ctx, ReadArgs* a) {
-  const size_t argc = ctx.args.size();
-  a->group_read = ctx.spec->name == "xreadgroup";
-  bool have_group = false;
-  for (size_t i = 1; i < argc; ++i) {
-    const size_t more = argc - i - 1;
-    const std::string_view o = ctx.args[i];
-    if (EqualsIgnoreCase(o, "BLOCK") && more) {
-      if (InScriptCall()) {
-        ctx.rb->SendError(fmt::format(
-            "ERR {} command is not allowed with BLOCK option from scripts", ctx.args[0]));
-        return false;
-      }
-      int64_t t;
-      ++i;
-      if (!ParseRangeOrReply(ctx, ctx.args[i], INT64_MIN, INT64_MAX,
-                             "ERR timeout is not an integer or out of range", &t))
-        return false;
-      if (t < 0) {
-        ctx.rb->SendError("ERR timeout is negative");
-        return false;
-      }
-      if (t > 0 && t > INT64_MAX - ctx.now_ms) {
-        ctx.rb->SendError("ERR timeout is out of range");
-        return false;
-      }
-      a->timeout_ms = t;
-    } else if (EqualsIgnoreCase(o, "COUNT") && more) {
-      if (!ParseIntOrReply(ctx, ctx.args[++i], &a->count)) return false;
-      if (a->count < 0) a->count = 0;
-    } else if (EqualsIgnoreCase(o, "STREAMS") && more) {
-      a->streams_arg = i + 1;
-      const size_t rest = argc - a->streams_arg;
-      if (rest % 2 != 0) {
-        // Redis 7.0's text, XREADGROUP's included.
-        ctx.rb->SendError(
-            "ERR Unbalanced XREAD list of streams: for each stream key an ID or '$' must be "
-            "specified.");
-        return false;
-      }
-      a->n = rest / 2;
-      break;
-    } else if (EqualsIgnoreCase(o, "GROUP") && more >= 2) {
-      if (!a->group_read) {
-        ctx.rb->SendError(
-            "ERR The GROUP option is only supported by XREADGROUP. You called XREAD instead.");
-        return false;
-      }
-      a->group = ctx.args[i + 1];
-      a->consumer = ctx.args[i + 2];
-      have_group = true;
-      i += 2;
-    } else if (EqualsIgnoreCase(o, "NOACK")) {
-      if (!a->group_read) {
-        ctx.rb->SendError(
-            "ERR The NOACK option is only supported by XREADGROUP. You called XREAD instead.");
-        return false;
-      }
-      a->noack = true;
-    } else {
-      ctx.rb->SendError(errors::kSyntax);
-      return false;
-    }
-  }
-  if (a->streams_arg == 0) {
-    ctx.rb->SendError(errors::kSyntax);
-    return false;
-  }
-  if (a->group_read && !have_group) {
-    ctx.rb->SendError("ERR Missing GROUP option for XREADGROUP");
-    return false;
-  }
-  return true;
-}
 
 // The positions of XREAD's / XREADGROUP's keys: after STREAMS, half of what follows.
 void ReadKeys(std::span<const std::string_view> args, std::vector<size_t>* out) {
@@ -154,14 +69,6 @@ std::string GroupQueue(std::string_view key, std::string_view group) {
 
 constexpr StreamID kNewEntries = StreamID::Max();  // ">"
 
-// The last live entry's ID (Redis's streamLastValidID); false for an empty stream.
-bool LastValidId(const Stream& s, StreamID* id) {
-  StreamIterator it(s, StreamID{}, StreamID::Max(), true);
-  if (!it.Next()) return false;
-  *id = it.id();
-  return true;
-}
-
 // What one key of the read will serve.
 struct Serve {
   size_t i;          // the key's index
@@ -169,46 +76,58 @@ struct Serve {
   StreamGroup* g;    // XREADGROUP
   StreamID after;    // entries above this one
   bool history;      // XREADGROUP with an ID: the consumer's pending entries
+  // New entries: the walk from `after`, standing on the first entry to send.
+  std::optional<StreamIterator> it;
 };
+
+// A walk standing on the first live entry above `after`, if there is one: Redis serves a key
+// when its last valid ID is above the one asked for, and the walk that finds out is the one
+// that replies.
+std::optional<StreamIterator> FirstAfter(const Stream& s, StreamID after) {
+  // The last ID is at or above every entry's (XSETID never moves it below a live one): an
+  // idle reader costs no walk.
+  if (s.length() == 0 || s.last_id() <= after || !after.Incr()) return std::nullopt;
+  std::optional<StreamIterator> it(std::in_place, s, after, StreamID::Max(), false);
+  if (!it->Next()) it.reset();
+  return it;
+}
 
 // Delivers new entries of the stream to the consumer (XREADGROUP ">"): replies them and logs
 // the delivery.
-void ServeNew(CommandContext& ctx, const ReadArgs& a, const Serve& sv, StreamConsumer& c,
+void ServeNew(CommandContext& ctx, const stream_cmd::ReadArgs& a, Serve& sv, StreamConsumer& c,
               int64_t count) {
   std::string_view key = ctx.args[a.streams_arg + sv.i];
-  StreamID start = sv.after;
-  start.Incr();
-  std::vector<StreamID> ids;
-  {
-    StreamIterator it(*sv.s, start, StreamID::Max(), false);
-    while ((count == 0 || static_cast<int64_t>(ids.size()) < count) && it.Next())
-      ids.push_back(it.id());
-  }
   ReplyBuilder& rb = *ctx.rb;
-  rb.StartArray(static_cast<uint32_t>(ids.size()));
-  for (StreamID id : ids) {
+  // Delivering changes the group only, never the stream's nodes: the walk stays valid.
+  StreamIterator& it = *sv.it;
+  const size_t header = rb.StartDeferredArray();
+  uint32_t n = 0;
+  do {
+    const StreamID id = it.id();
     sv.s->AdvanceGroup(*sv.g, id);
     if (!a.noack) {
       const StreamPending& p = sv.g->DeliverNew(id, c, ctx.now_ms);
       stream_cmd::LogClaim(ctx, key, a.group, *sv.g, id, &p);
     }
-    stream_cmd::ReplyEntryById(rb, *sv.s, id);
-  }
-  if (!ids.empty()) stream_cmd::LogGroupPosition(ctx, key, a.group, *sv.g);
+    stream_cmd::ReplyEntry(rb, it);
+    ++n;
+  } while ((count == 0 || n < count) && it.Next());
+  rb.EndDeferredArray(header, n);
+  stream_cmd::LogGroupPosition(ctx, key, a.group, *sv.g);
 }
 
 // Delivers the consumer's pending entries above `after` again (XREADGROUP with an ID).
-void ServeHistory(CommandContext& ctx, const ReadArgs& a, const Serve& sv, StreamConsumer& c) {
+void ServeHistory(CommandContext& ctx, const stream_cmd::ReadArgs& a, const Serve& sv, StreamConsumer& c) {
   std::string_view key = ctx.args[a.streams_arg + sv.i];
   StreamID start = sv.after;
   start.Incr();
-  std::vector<StreamID> ids;
-  for (auto it = c.pel.lower_bound(start);
-       it != c.pel.end() && (a.count == 0 || static_cast<int64_t>(ids.size()) < a.count); ++it)
-    ids.push_back(it->first);
   ReplyBuilder& rb = *ctx.rb;
-  rb.StartArray(static_cast<uint32_t>(ids.size()));
-  for (StreamID id : ids) {
+  const size_t header = rb.StartDeferredArray();
+  uint32_t n = 0;
+  // Counting a delivery changes a pending entry, not the consumer's map: its walk stays valid.
+  for (auto it = c.pel.lower_bound(start);
+       it != c.pel.end() && (a.count == 0 || n < a.count); ++it, ++n) {
+    const StreamID id = it->first;
     if (!stream_cmd::ReplyEntryById(rb, *sv.s, id)) {
       // Pending, but deleted from the stream since: the ID with no fields, as Redis.
       rb.StartArray(2);
@@ -216,11 +135,12 @@ void ServeHistory(CommandContext& ctx, const ReadArgs& a, const Serve& sv, Strea
       rb.SendNullArray();
       continue;
     }
-    StreamPending* p = sv.g->FindPending(id);
+    StreamPending* p = it->second;
     p->delivery_time_ms = ctx.now_ms;
     ++p->delivery_count;
     stream_cmd::LogClaim(ctx, key, a.group, *sv.g, id, p);
   }
+  rb.EndDeferredArray(header, n);
 }
 
 constexpr uint8_t kUnblockTimeout = 1;
@@ -233,8 +153,8 @@ void StopWaiting(ClientState& client) {
 }
 
 void CmdXRead(CommandContext& ctx) {
-  ReadArgs a;
-  if (!ParseReadArgs(ctx, &a)) return;
+  stream_cmd::ReadArgs a;
+  if (!stream_cmd::ParseReadArgsOrReply(ctx, InScriptCall(), &a)) return;
   ClientState& client = *ctx.client;
   // A re-run of a blocked read (woken, or at its deadline).
   const bool rerun = client.block_deadline_ms != 0 && a.timeout_ms != -1;
@@ -305,20 +225,19 @@ void CmdXRead(CommandContext& ctx) {
     StreamGroup* g = groups[i];
     if (g) {
       if (ids[i] != kNewEntries) {
-        serve.push_back({i, s, g, ids[i], true});
+        serve.push_back({i, s, g, ids[i], true, std::nullopt});
         continue;
       }
-      StreamID max;
-      if (!LastValidId(*s, &max) || max <= g->last_id) continue;
+      std::optional<StreamIterator> first = FirstAfter(*s, g->last_id);
+      if (!first) continue;
       // First blocked, first served: a blocking reader waits behind the group's earlier ones.
       const std::string_view key = ctx.args[a.streams_arg + i];
       if (blocking_call && !blocking::MayServe(ctx.ShardFor(key), GroupQueue(key, a.group),
                                                ObjType::kStream, client))
         continue;
-      serve.push_back({i, s, g, g->last_id, false});
-    } else {
-      StreamID max;
-      if (LastValidId(*s, &max) && max > ids[i]) serve.push_back({i, s, nullptr, ids[i], false});
+      serve.push_back({i, s, g, g->last_id, false, std::move(first)});
+    } else if (std::optional<StreamIterator> first = FirstAfter(*s, ids[i])) {
+      serve.push_back({i, s, nullptr, ids[i], false, std::move(first)});
     }
   }
   // A woken reader answers one key, as Redis serves a blocked reader from the key whose write
@@ -333,20 +252,12 @@ void CmdXRead(CommandContext& ctx) {
       rb.StartMap(static_cast<uint32_t>(serve.size()));
     }
     const int64_t count = rerun && a.count == 0 ? kBlockedDefaultCount : a.count;
-    for (const Serve& sv : serve) {
+    for (Serve& sv : serve) {
       const std::string_view key = ctx.args[a.streams_arg + sv.i];
       if (pairs) rb.StartArray(2);
       rb.SendBulk(key);
       if (!sv.g) {
-        StreamID start = sv.after;
-        start.Incr();
-        uint32_t n = 0;
-        for (StreamIterator it(*sv.s, start, StreamID::Max(), false);
-             (count == 0 || n < count) && it.Next();)
-          ++n;
-        rb.StartArray(n);
-        StreamIterator it(*sv.s, start, StreamID::Max(), false);
-        for (uint32_t k = 0; k < n && it.Next(); ++k) stream_cmd::ReplyEntry(rb, it);
+        stream_cmd::ReplyEntries(rb, *sv.it, static_cast<uint64_t>(count), true);
         continue;
       }
       const size_t before = sv.s->memory();

@@ -3,7 +3,10 @@
 // Handlers never produce wire bytes. They describe a reply with these calls and each protocol
 // (RESP2, RESP3, the native binary protocol) implements the interface, so one handler answers
 // every client. Aggregates are announced with their length up front (as RESP requires); the
-// builder trusts the caller to then send exactly that many elements (maps: 2 per pair).
+// builder trusts the caller to then send exactly that many elements (maps: 2 per pair). An
+// array whose length is only known once its elements are produced (a stream range walked
+// once) is opened with StartDeferredArray and closed with its length, as Redis's
+// addReplyDeferredLen / setDeferredArrayLen.
 //
 // Thread contract: a builder belongs to one connection and is used by one thread at a time.
 #pragma once
@@ -38,6 +41,11 @@ class ReplyBuilder {
   virtual void StartArray(uint32_t n) = 0;
   virtual void StartMap(uint32_t pairs) = 0;  // RESP2 flattens to an array of 2*pairs
   virtual void StartSet(uint32_t n) = 0;      // RESP2 sends an array
+  // Opens an array of a length not known yet and returns its handle; the elements follow
+  // (nested aggregates included), then EndDeferredArray(handle, n) with their count. Deferred
+  // arrays nest like any other; each is closed before its parent.
+  virtual size_t StartDeferredArray() = 0;
+  virtual void EndDeferredArray(size_t handle, uint32_t n) = 0;
   // An out-of-band message (pub/sub): RESP3's push type, an array elsewhere.
   virtual void StartPush(uint32_t n) { StartArray(n); }
   // A stored scalar: RESP sends its canonical string as a bulk string; the native protocol keeps
@@ -97,6 +105,8 @@ class DiscardReplies final : public ReplyBuilder {
   void StartArray(uint32_t) override {}
   void StartMap(uint32_t) override {}
   void StartSet(uint32_t) override {}
+  size_t StartDeferredArray() override { return 0; }
+  void EndDeferredArray(size_t, uint32_t) override {}
   void SendScalar(const ScalarView&) override {}
   std::string first_error;
 };

@@ -2,6 +2,7 @@
 // (t_stream.c: streamEstimateDistanceFromFirstEverEntry, streamRangeHasTombstones, the lag
 // of XINFO GROUPS and the counter XREADGROUP advances).
 #include <cstring>
+#include <utility>
 
 #include "core/stream.h"
 
@@ -16,6 +17,16 @@ constexpr size_t kConsumerNodeBytes = 160;
 constexpr size_t kGroupNodeBytes = 192;
 // std::string keeps up to 15 bytes in place.
 size_t HeapName(std::string_view name) { return name.size() > 15 ? name.size() + 1 : 0; }
+
+// Inserts id -> value unless id is there. New deliveries come in ID order: one above every
+// key goes in at the end without a search from the root (a big PEL's tree descent misses the
+// cache at every level).
+template <typename Map, typename V>
+std::pair<typename Map::iterator, bool> EmplaceInOrder(Map& m, StreamID id, V&& value) {
+  if (m.empty() || m.rbegin()->first < id)
+    return {m.emplace_hint(m.end(), id, std::forward<V>(value)), true};
+  return m.try_emplace(id, std::forward<V>(value));
+}
 }  // namespace
 
 StreamConsumer* StreamGroup::FindConsumer(std::string_view name) {
@@ -52,13 +63,13 @@ StreamPending* StreamGroup::FindPending(StreamID id) {
 
 StreamPending& StreamGroup::AddPending(StreamID id, StreamConsumer& c, int64_t delivery_time_ms,
                                        uint64_t delivery_count) {
-  auto [it, inserted] = pel_.try_emplace(id);
+  auto [it, inserted] = EmplaceInOrder(pel_, id, StreamPending{});
   StreamPending& p = it->second;
   if (!inserted) p.consumer->pel.erase(id);
   p.consumer = &c;
   p.delivery_time_ms = delivery_time_ms;
   p.delivery_count = delivery_count;
-  c.pel.emplace(id, &p);
+  EmplaceInOrder(c.pel, id, &p);
   return p;
 }
 
@@ -70,7 +81,7 @@ void StreamGroup::Assign(StreamID id, StreamPending& p, StreamConsumer& c) {
   if (p.consumer == &c) return;
   p.consumer->pel.erase(id);
   p.consumer = &c;
-  c.pel.emplace(id, &p);
+  EmplaceInOrder(c.pel, id, &p);
 }
 
 bool StreamGroup::Ack(StreamID id) {

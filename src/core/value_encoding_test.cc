@@ -72,6 +72,10 @@ struct RecordingBuilder final : ReplyBuilder {
   void StartArray(uint32_t n) override { out += "*" + std::to_string(n) + " "; }
   void StartMap(uint32_t n) override { out += "%" + std::to_string(n) + " "; }
   void StartSet(uint32_t n) override { out += "~" + std::to_string(n) + " "; }
+  size_t StartDeferredArray() override { return out.size(); }
+  void EndDeferredArray(size_t at, uint32_t n) override {
+    out.insert(at, "*" + std::to_string(n) + " ");
+  }
   void SendScalar(const ScalarView& v) override {
     char buf[kScalarBufSize];
     out += "$" + std::string(CanonicalString(v, buf)) + " ";

@@ -58,6 +58,19 @@ void NativeWriter::Open(bool is_map, uint32_t n) {
   }
 }
 
+size_t NativeWriter::StartDeferredArray() {
+  stack_.push_back(Frame{false, UINT32_MAX, Value::MakeList(), {}});
+  return stack_.size() - 1;
+}
+
+void NativeWriter::EndDeferredArray(size_t handle, uint32_t /*n*/) {
+  // Every element since the start went into this frame, so it is the top one again.
+  if (handle + 1 != stack_.size()) return;
+  Value done = std::move(stack_.back().value);
+  stack_.pop_back();
+  Put(std::move(done));
+}
+
 void NativeWriter::Put(Value v) {
   while (true) {
     if (stack_.empty()) {

@@ -28,6 +28,9 @@ class NativeWriter final : public ReplyBuilder {
   void StartArray(uint32_t n) override { Open(false, n); }
   void StartMap(uint32_t pairs) override { Open(true, pairs * 2); }
   void StartSet(uint32_t n) override { Open(false, n); }
+  // A List that takes elements until EndDeferredArray closes it (its count never reaches 0).
+  size_t StartDeferredArray() override;
+  void EndDeferredArray(size_t handle, uint32_t n) override;
   void SendScalar(const ScalarView& v) override;
   bool keeps_types() const override { return true; }
 

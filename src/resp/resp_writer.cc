@@ -155,6 +155,11 @@ void RespWriter::SendBool(bool v) {
 
 void RespWriter::StartArray(uint32_t n) { AppendHeader('*', n); }
 
+void RespWriter::EndDeferredArray(size_t handle, uint32_t n) {
+  char buf[kLineBufSize];
+  out_->insert(handle, buf, FormatLine(buf, '*', n));
+}
+
 void RespWriter::StartMap(uint32_t pairs) {
   if (resp3_) {
     AppendHeader('%', pairs);

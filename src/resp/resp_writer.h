@@ -42,6 +42,10 @@ class RespWriter final : public kv::ReplyBuilder {
   void StartMap(uint32_t pairs) override;
   void StartSet(uint32_t n) override;
   void StartPush(uint32_t n) override { AppendHeader(resp3_ ? '>' : '*', n); }
+  // The handle is the header's place in the output; EndDeferredArray inserts the header there
+  // (moving the elements' bytes once, which costs less than walking a range twice).
+  size_t StartDeferredArray() override { return out_->size(); }
+  void EndDeferredArray(size_t handle, uint32_t n) override;
   void SendScalar(const ScalarView& v) override;
 
  private:

@@ -90,6 +90,24 @@ TEST_CASE("error text never breaks the line") {
   CHECK(f.Take() == "-ERR already dashed\r\n");
 }
 
+TEST_CASE("a deferred array's header lands before its elements, after what came before") {
+  Fixture f(false);
+  auto& w = f.writer;
+  w.SendLong(7);  // an earlier reply in the same buffer stays in front
+  const size_t outer = w.StartDeferredArray();
+  for (int i = 0; i < 12; ++i) {
+    const size_t inner = w.StartDeferredArray();
+    w.SendBulk("v");
+    w.EndDeferredArray(inner, 1);
+  }
+  w.EndDeferredArray(outer, 12);
+  std::string want = ":7\r\n*12\r\n";
+  for (int i = 0; i < 12; ++i) want += "*1\r\n$1\r\nv\r\n";
+  CHECK(f.Take() == want);
+  w.EndDeferredArray(w.StartDeferredArray(), 0);
+  CHECK(f.Take() == "*0\r\n");
+}
+
 TEST_CASE("RESP2 encodings") {
   Fixture f(false);
   auto& w = f.writer;

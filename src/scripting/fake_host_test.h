@@ -68,6 +68,19 @@ class FakeHost : public ScriptHost {
       rb.SendSimple("OK");
       return;
     }
+    if (cmd == "deferred") {  // arrays whose lengths come after their elements, one nested
+      const size_t outer = rb.StartDeferredArray();
+      rb.SendLong(1);
+      const size_t inner = rb.StartDeferredArray();
+      rb.SendBulk("x");
+      rb.StartArray(1);
+      rb.SendLong(2);
+      rb.EndDeferredArray(inner, 2);
+      const size_t empty = rb.StartDeferredArray();
+      rb.EndDeferredArray(empty, 0);
+      rb.EndDeferredArray(outer, 3);
+      return;
+    }
     if (cmd == "silent") return;  // a host bug: no reply at all
     if (cmd == "eval" && engine != nullptr) return engine->Eval(argv[1], {}, {}, rb);  // re-entry
     if (cmd == "deep") {  // arrays nested deeper than the Lua stack allows

@@ -158,6 +158,19 @@ void LuaReplyBuilder::Start(Kind kind, uint32_t n) {
   Attach();
 }
 
+size_t LuaReplyBuilder::StartDeferredArray() {
+  if (Room()) lua_createtable(L_, 0, 0);
+  // Its count never reaches 0: EndDeferredArray closes it.
+  frames_.push_back(Frame{Kind::kArray, UINT32_MAX});
+  return frames_.size() - 1;
+}
+
+void LuaReplyBuilder::EndDeferredArray(size_t handle, uint32_t /*n*/) {
+  if (handle + 1 != frames_.size()) return;
+  frames_.pop_back();
+  Attach();  // the closed array is now a value of its parent
+}
+
 void LuaReplyBuilder::SendSimple(std::string_view s) {
   if (Room()) {
     lua_createtable(L_, 0, 1);

@@ -44,6 +44,8 @@ class LuaReplyBuilder final : public ReplyBuilder {
   void StartArray(uint32_t n) override;
   void StartMap(uint32_t pairs) override;
   void StartSet(uint32_t n) override;
+  size_t StartDeferredArray() override;
+  void EndDeferredArray(size_t handle, uint32_t n) override;
   void SendScalar(const ScalarView& v) override;
   bool flat_pairs() const override { return resp_ == 2; }
 

@@ -95,6 +95,10 @@ TEST_CASE("RESP2 replies of every type to Lua values") {
   CHECK(env.Eval("return {redis.call('true'), redis.call('false')}") == "*2\r\n:1\r\n:0\r\n");
   CHECK(env.Eval("return redis.call('verbatim')") == "$4\r\ntext\r\n");
   CHECK(env.Eval("return redis.pcall('nested')") == "*2\r\n-ERR inner\r\n+OK\r\n");
+  CHECK(env.Eval("return redis.call('deferred')") ==
+        "*3\r\n:1\r\n*2\r\n$1\r\nx\r\n*1\r\n:2\r\n*0\r\n");
+  CHECK(env.Eval("return {redis.call('deferred'), 4}") ==
+        "*2\r\n*3\r\n:1\r\n*2\r\n$1\r\nx\r\n*1\r\n:2\r\n*0\r\n:4\r\n");
   CHECK(env.Eval("return redis.call('nested')[1].err") == "$9\r\nERR inner\r\n");
   CHECK(env.host.resps.back() == 2);
 }

@@ -286,6 +286,11 @@ def test_xclaim(kv):
         r.call("XCLAIM", "s", "g", "d", "0", "2-1", "IDLE", "5000")
         idle = r.call("XPENDING", "s", "g", "2-1", "2-1", "1")[0][2]
         assert 5000 <= idle < 65_000
+        # IDLE at either end of the integer range: a delivery time before 0 or after now
+        # (Redis's subtraction wraps for the smallest) is taken as now.
+        for extreme in ("-9223372036854775808", "9223372036854775807", "-1000000"):
+            r.call("XCLAIM", "s", "g", "d", "0", "2-1", "IDLE", extreme, "JUSTID")
+            assert r.call("XPENDING", "s", "g", "2-1", "2-1", "1")[0][2] < 60_000, extreme
         # LASTID moves the group forward, never back.
         assert r.call("XCLAIM", "s", "g", "d", "0", "2-1", "LASTID", "5-0", "JUSTID") == [b"2-1"]
         assert r.call("XCLAIM", "s", "g", "d", "0", "2-1", "LASTID", "1-0", "JUSTID") == [b"2-1"]
