@@ -28,7 +28,19 @@
 #                 xadd      XADD bench:stream * field value (one stream, IDs from the clock)
 #                 xrange10  XRANGE bench:xr - + COUNT 10 on a stream of XRANGE_ENTRIES entries
 #                           of 'type done job <i> ts 1700000000' (filled before each run)
-#               "streams" = xadd,xrange10
+#                 xgroup_loop  the consumer-group loop of bench/xgroup_loop.c (build/bench/
+#                           xgroup-loop): XGROUP_ENTRIES entries filled before each run, then
+#                           CLIENTS consumers each repeat XREADGROUP GROUP g c<i> COUNT <P> ...
+#                           and XACK of the IDs it got until the stream is consumed; every
+#                           reply, exactly-once delivery and XPENDING 0 at the end are checked.
+#                           P is COUNT, entries per read and per XACK (one request in flight
+#                           per consumer); rps counts XREADGROUPs + XACKs, and entries/s is
+#                           reported beside it
+#               "streams" = xadd,xrange10,xgroup_loop
+#   XRANGE_ENTRIES  stream length of the xrange10 test (default 1000)
+#   XGROUP_ENTRIES  entries each xgroup_loop run consumes (default N/2 x P: about N requests
+#               per run at every P, as redis-benchmark sends N at every -P)
+#   XGROUP_LOOP_BIN the consumer loop (default build/bench/xgroup-loop, built when missing)
 #   MULTI_CONNS connections of the multi test (default 8)
 #   PUBLISH_PAYLOAD  message of the publish tests (default "hello")
 #   PIPELINES   pipeline depths to run (default "1 16")
@@ -62,9 +74,11 @@ if [ "$TESTS" = suite ]; then
 elif [ "$TESTS" = atomic ]; then
   TESTS=eval,evalsha,multi,publish1,publish50
 elif [ "$TESTS" = streams ]; then
-  TESTS=xadd,xrange10
+  TESTS=xadd,xrange10,xgroup_loop
 fi
 XRANGE_ENTRIES="${XRANGE_ENTRIES:-1000}"
+XGROUP_ENTRIES="${XGROUP_ENTRIES:-}"
+XGROUP_LOOP_BIN="${XGROUP_LOOP_BIN:-$ROOT/build/bench/xgroup-loop}"
 MULTI_CONNS="${MULTI_CONNS:-8}"
 PUBLISH_PAYLOAD="${PUBLISH_PAYLOAD:-hello}"
 PIPELINES="${PIPELINES:-1 16}"
@@ -76,6 +90,11 @@ CLI=/usr/bin/redis-cli
 HOST=127.0.0.1
 
 resolve_kv_bin
+if [[ ",$TESTS," == *,xgroup_loop,* ]] && [ ! -x "$XGROUP_LOOP_BIN" ]; then
+  echo "bench-resp.sh: building $XGROUP_LOOP_BIN for the xgroup_loop test" >&2
+  "$ROOT/scripts/build.sh" >&2
+  [ -x "$XGROUP_LOOP_BIN" ] || { echo "bench-resp.sh: no $XGROUP_LOOP_BIN" >&2; exit 1; }
+fi
 
 WORK="$(mktemp -d)"
 KV_PID=""
@@ -131,6 +150,9 @@ used_memory() {  # port
 # results: lines "server test pipeline rps p99 ticks requests"
 RESULTS="$WORK/results"
 : >"$RESULTS"
+# xgroup_loop's entries per second: lines "server pipeline entries_per_second"
+XGROUP_RESULTS="$WORK/xgroup"
+: >"$XGROUP_RESULTS"
 
 SMALL_SCRIPT="return redis.call('INCR', KEYS[1])"
 DROPPED="$WORK/dropped"  # "server test pipeline" of publish runs that lost subscribers
@@ -220,10 +242,32 @@ run_one() {  # server-name port pid test pipeline
     subs="${test#publish}"
     start_subscribers "$port" "$subs"
   fi
+  local requests="$N" out="" entries
+  if [ "$test" = xgroup_loop ]; then
+    entries="${XGROUP_ENTRIES:-$((N / 2 * pipe))}"
+    # The fill is outside the measured CPU, like the XADDs before xrange10.
+    if ! out="$(timeout 900 "$XGROUP_LOOP_BIN" -h "$HOST" -p "$port" -n "$entries" --fill 2>&1)"; then
+      echo "bench-resp.sh: xgroup-loop --fill against $name: $out" >&2
+      exit 1
+    fi
+  fi
   before="$(cpu_ticks "$pid")"
   if [ "$test" = multi ]; then
     rps="$(multi_rps "$port")"
     p99=n/a
+  elif [ "$test" = xgroup_loop ]; then
+    if ! out="$(timeout 900 "$XGROUP_LOOP_BIN" -h "$HOST" -p "$port" -c "$CLIENTS" \
+        -n "$entries" -P "$pipe" --consume 2>&1)"; then
+      echo "bench-resp.sh: xgroup-loop -P $pipe against $name: $out" >&2
+      exit 1
+    fi
+    rps="$(awk '$1 == "requests_per_second" { print $2 }' <<<"$out")"
+    p99="$(awk '$1 == "p99_ms" { print $2 }' <<<"$out")"
+    requests="$(awk '$1 == "requests" { print $2 }' <<<"$out")"
+    local eps
+    eps="$(awk '$1 == "entries_per_second" { print $2 }' <<<"$out")"
+    echo "$name $pipe $eps" >>"$XGROUP_RESULTS"
+    record "$name" "$test P$pipe" entries_per_second "$eps"
   else
     csv="$(bench_csv "$port" "$test" "$pipe")"
   fi
@@ -237,7 +281,7 @@ run_one() {  # server-name port pid test pipeline
       echo "$name $test $pipe" >>"$DROPPED"
     fi
   fi
-  if [ "$test" != multi ]; then
+  if [ "$test" != multi ] && [ "$test" != xgroup_loop ]; then
     # "test","rps","avg_latency_ms","min_latency_ms","p50_latency_ms","p95_latency_ms","p99_latency_ms","max_latency_ms"
     # The line of this test: -t lrange_100 also prints the LPUSH that fills the list first; a
     # command line of our own prints one line after the header.
@@ -253,15 +297,18 @@ run_one() {  # server-name port pid test pipeline
     echo "$csv" >&2
     exit 1
   fi
-  printf '%s %s %s %s %s %s %s\n' "$name" "$test" "$pipe" "$rps" "$p99" "$((after - before))" "$N" >>"$RESULTS"
+  printf '%s %s %s %s %s %s %s\n' "$name" "$test" "$pipe" "$rps" "$p99" "$((after - before))" "$requests" >>"$RESULTS"
   local label="$test P$pipe"
   [ "$test" = multi ] && label="multi (tx)"
-  record_run "$name" "$label" "$rps" "$p99" "$((after - before))" "$N"
+  record_run "$name" "$label" "$rps" "$p99" "$((after - before))" "$requests"
   printf '  %-6s %-5s P=%-3s %12s rps  p99 %6s ms  cpu %5s ticks\n' "$name" "$test" "$pipe" "$rps" "$p99" "$((after - before))" >&2
 }
 
 echo "kv-server: $KV_BIN (port $KV_PORT, threads $KV_THREADS), redis-server $("$REDIS_BIN" --version | awk '{print $3}') (port $REDIS_PORT)" >&2
 echo "N=$N ROUNDS=$ROUNDS CLIENTS=$CLIENTS TESTS=$TESTS PIPELINES=$PIPELINES, $(nproc) CPUs" >&2
+if [[ ",$TESTS," == *,xgroup_loop,* ]]; then
+  echo "xgroup_loop: $XGROUP_LOOP_BIN, entries per run ${XGROUP_ENTRIES:-N/2 x P}" >&2
+fi
 
 IFS=, read -r -a TEST_LIST <<<"$TESTS"
 if [[ ",$TESTS," == *,multi,* ]]; then
@@ -399,6 +446,19 @@ for pipe in $PIPELINES; do
       "$kv_cpu" "$r_cpu" "$(ratio "$kv_cpu" "$r_cpu")"
   done
 done
+if [ -s "$XGROUP_RESULTS" ]; then
+  echo
+  echo "xgroup_loop: bench/xgroup_loop.c, $CLIENTS consumers of one group consume ${XGROUP_ENTRIES:-N/2 x COUNT} entries"
+  echo "(XREADGROUP COUNT P, then XACK of what it got); rps above counts XREADGROUPs + XACKs, p99 is per request."
+  echo
+  echo "| xgroup_loop | COUNT | kv entries/s | redis entries/s | kv/redis |"
+  echo "|---|---|---:|---:|---:|"
+  for pipe in $PIPELINES; do
+    kv_eps="$(awk -v p="$pipe" '$1 == "kv" && $2 == p { print $3 }' "$XGROUP_RESULTS" | median)"
+    r_eps="$(awk -v p="$pipe" '$1 == "redis" && $2 == p { print $3 }' "$XGROUP_RESULTS" | median)"
+    printf '| xgroup_loop | %s | %.0f | %.0f | %s |\n' "$pipe" "$kv_eps" "$r_eps" "$(ratio "$kv_eps" "$r_eps")"
+  done
+fi
 echo
 echo "Memory after redis-benchmark -t set -n $MEM_KEYS -r 100000000 -d 32 -P 16 (from FLUSHALL):"
 echo
@@ -427,4 +487,5 @@ fi
 
 bench_report bench-resp N="$N" ROUNDS="$ROUNDS" CLIENTS="$CLIENTS" TESTS="$TESTS" \
   PIPELINES="$PIPELINES" MEM_KEYS="$MEM_KEYS" KV_THREADS="$KV_THREADS" \
+  XRANGE_ENTRIES="$XRANGE_ENTRIES" XGROUP_ENTRIES="${XGROUP_ENTRIES:-N/2 x P}" \
   redis_version="$("$REDIS_BIN" --version | awk '{print $3}' | cut -d= -f2)"

@@ -25,6 +25,9 @@ UNITS = {
     "rss_bytes_per_element": "RSS bytes per element (lower is better)",
     "used_bytes_per_element": "used_memory bytes per element (lower is better)",
     "tasks_per_second": "tasks per second (higher is better)",
+    "jobs_per_second": "jobs per second (higher is better)",
+    "cpu_us_per_job": "server CPU per job, µs (lower is better)",
+    "entries_per_second": "stream entries per second (higher is better)",
     "pairs_per_second": "acquire/release pairs per second (higher is better)",
     "seconds": "seconds (lower is better)",
 }

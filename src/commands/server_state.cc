@@ -69,13 +69,15 @@ size_t ServerState::Publish(std::string_view channel, std::string_view payload, 
   auto msg = std::make_shared<PubSubMessage>(
       PubSubMessage{shard, std::string(channel), std::string(payload)});
   // One hand-off per loop; stable, so a client subscribed to the channel and to a matching
-  // pattern gets `message` before `pmessage`, as in Redis.
-  std::stable_sort(targets.begin(), targets.end(),
-                   [](const PubSubTarget& a, const PubSubTarget& b) { return a.loop < b.loop; });
+  // pattern gets `message` before `pmessage`, as in Redis. With one I/O thread the targets are
+  // already in order, and stable_sort would still allocate its buffer on every PUBLISH.
+  auto by_loop = [](const PubSubTarget& a, const PubSubTarget& b) { return a.loop < b.loop; };
+  if (!std::is_sorted(targets.begin(), targets.end(), by_loop))
+    std::stable_sort(targets.begin(), targets.end(), by_loop);
   for (auto first = targets.begin(); first != targets.end();) {
     auto last = std::find_if(first, targets.end(),
                              [&](const PubSubTarget& t) { return t.loop != first->loop; });
-    deliver_pubsub(first->loop, msg, std::vector<PubSubTarget>(first, last));
+    deliver_pubsub(first->loop, msg, std::span<const PubSubTarget>(first, last));
     first = last;
   }
   return receivers;

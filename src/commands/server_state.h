@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <functional>
 #include <mutex>
+#include <span>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -147,8 +148,8 @@ class ServerState {
   // Hands one published message to the receivers on I/O loop `loop` (all of `to` are there);
   // the server layer sets it. Called in publish order by each publisher, and delivers in that
   // order. Unset in unit tests: nothing is delivered.
-  std::function<void(int loop, std::shared_ptr<const PubSubMessage> msg,
-                     std::vector<PubSubTarget> to)>
+  std::function<void(int loop, const std::shared_ptr<const PubSubMessage>& msg,
+                     std::span<const PubSubTarget> to)>
       deliver_pubsub;
   // PUBLISH (or SPUBLISH when `shard`): hands `payload` on `channel` to every receiver and
   // returns how many there are. Keyspace notifications publish through it too.

@@ -465,7 +465,8 @@ bool Connection::OverOutputLimit() {
   return true;
 }
 
-void Connection::DeliverPubSub(const PubSubMessage& msg, const PubSubTarget& to) {
+void Connection::DeliverPubSub(const PubSubMessage& msg, std::string_view tail,
+                               const PubSubTarget& to) {
   if (closing_ || dropping_) return;
   // Published before an UNSUBSCRIBE this client has already been answered: Redis would not
   // have sent it, so neither do we.
@@ -474,13 +475,15 @@ void Connection::DeliverPubSub(const PubSubMessage& msg, const PubSubTarget& to)
                           : msg.shard   ? subs.shard_channels.contains(msg.channel)
                                         : subs.channels.contains(msg.channel);
   if (!subscribed) return;
-  resp::RespWriter w(&out_);
-  w.set_resp3(client_.resp.load(std::memory_order_relaxed) == 3);
-  w.StartPush(to.by_pattern ? 4 : 3);
-  w.SendBulk(to.by_pattern ? "pmessage" : msg.shard ? "smessage" : "message");
-  if (to.by_pattern) w.SendBulk(to.pattern);
-  w.SendBulk(msg.channel);
-  w.SendBulk(msg.payload);
+  // A RESP3 push frame differs from RESP2's array only in its first byte.
+  out_ += client_.resp.load(std::memory_order_relaxed) == 3 ? '>' : '*';
+  if (to.by_pattern) {
+    out_ += "4\r\n$8\r\npmessage\r\n";
+    resp::RespWriter(&out_).SendBulk(to.pattern);
+  } else {
+    out_ += msg.shard ? "3\r\n$8\r\nsmessage\r\n" : "3\r\n$7\r\nmessage\r\n";
+  }
+  out_.append(tail);
   // Its own PUBLISH (RESP3): the message goes before the reply, and ProcessInput sends both.
   if (processing_) return;
   // Checked at every message, so a subscriber that does not read is dropped at its limit

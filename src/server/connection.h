@@ -64,7 +64,8 @@ class Connection {
   // On this connection's loop: appends a published message for subscription `to` (dropped if
   // the client unsubscribed since it was published), then sends it, or closes the client if
   // its output passes its class's client-output-buffer-limit.
-  void DeliverPubSub(const PubSubMessage& msg, const PubSubTarget& to);
+  // `tail` is the message's channel and payload as two RESP bulk strings.
+  void DeliverPubSub(const PubSubMessage& msg, std::string_view tail, const PubSubTarget& to);
   // On this connection's loop: appends an invalidation (commands/tracking.h WriteMessage) if
   // the client can take one, then sends it as DeliverPubSub does. Native clients take none.
   void DeliverTracking(const tracking::Message& m, bool broken);

@@ -11,6 +11,7 @@
 
 #include "commands/errors.h"
 #include "commands/scripting.h"
+#include "resp/resp_writer.h"
 #include "server/connection.h"
 #include "server/resp_session.h"
 
@@ -235,17 +236,24 @@ bool IoThread::PostToConnection(uint64_t conn_id, std::function<void(Connection&
   return PostToConnection(index, conn_id, std::move(fn));
 }
 
-void IoThread::DeliverPubSub(int index, std::shared_ptr<const PubSubMessage> msg,
-                             std::vector<PubSubTarget> to) {
-  auto deliver = [](IoThread* t, const PubSubMessage& m, const std::vector<PubSubTarget>& to) {
+void IoThread::DeliverPubSub(int index, const std::shared_ptr<const PubSubMessage>& msg,
+                             std::span<const PubSubTarget> to) {
+  auto deliver = [](IoThread* t, const PubSubMessage& m, std::span<const PubSubTarget> to) {
+    // The channel and payload bulks end every receiver's frame: encoded once per loop, not
+    // once per subscriber.
+    thread_local std::string tail;
+    tail.clear();
+    resp::RespWriter w(&tail);
+    w.SendBulk(m.channel);
+    w.SendBulk(m.payload);
     for (const PubSubTarget& d : to)
-      if (Connection* c = t->FindConnection(d.client_id)) c->DeliverPubSub(m, d);
+      if (Connection* c = t->FindConnection(d.client_id)) c->DeliverPubSub(m, tail, d);
   };
   if (IoThread* here = Current(); here != nullptr && here->index() == index) {
     deliver(here, *msg, to);
     return;
   }
-  Post(index, [deliver, msg = std::move(msg), to = std::move(to)] {
+  Post(index, [deliver, msg, to = std::vector<PubSubTarget>(to.begin(), to.end())] {
     deliver(Current(), *msg, to);
   });
 }
@@ -317,10 +325,12 @@ void IoThread::OnBeforeWait(uv_prepare_t* p) {
     self->broadcast_tracking_ = false;
     tracking::FlushBroadcasts();
   }
-  std::vector<Connection*> due;
+  // Swapped: connections queued while these flush wait for the next turn.
+  std::vector<Connection*>& due = self->flushing_;
   due.swap(self->flush_soon_);
   uv_prepare_stop(p);
   for (Connection* c : due) c->FlushDelivered();
+  due.clear();
 }
 
 void IoThread::Unregister(Connection* c) {

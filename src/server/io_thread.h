@@ -17,6 +17,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <span>
 #include <string>
 #include <thread>
 #include <unordered_map>
@@ -83,8 +84,8 @@ class IoThread {
   static IoThread* Current();
   // ServerState::deliver_pubsub: at once when `index` is the calling thread's loop, else
   // through that loop's queue (so one publisher's messages arrive in publish order).
-  static void DeliverPubSub(int index, std::shared_ptr<const PubSubMessage> msg,
-                            std::vector<PubSubTarget> to);
+  static void DeliverPubSub(int index, const std::shared_ptr<const PubSubMessage>& msg,
+                            std::span<const PubSubTarget> to);
 
   // tracking::Deliverer: each invalidation goes to its receiver's loop (the tracking client's,
   // or its REDIRECT target's; a target gone turns it into tracking-redir-broken for the
@@ -142,6 +143,8 @@ class IoThread {
   std::vector<Accepted> adopt_queue_;
   std::vector<Connection*> durable_waiters_;
   std::vector<Connection*> flush_soon_;
+  // The batch being flushed; a member so its buffer is reused from turn to turn.
+  std::vector<Connection*> flushing_;
   bool broadcast_tracking_ = false;  // BroadcastTrackingSoon was asked this turn
   uv_prepare_t before_wait_;  // flushes flush_soon_ (and BCAST invalidations first)
   uv_timer_t idle_timer_;

@@ -91,9 +91,48 @@ def test_bench_resp_writes_json_and_plots_for_both_servers(tmp_path):
         assert (out / f"bench-resp-{metric}.png").read_bytes().startswith(PNG_MAGIC)
 
 
+def test_bench_resp_xgroup_loop_reports_requests_and_entries(tmp_path):
+    out = tmp_path / "results"
+    loop = Path(KV_BIN).resolve().parent / "bench" / "xgroup-loop"
+    env = dict(os.environ, KV_BIN=KV_BIN, BENCH_OUT=str(out), N="2000", ROUNDS="1",
+               TESTS="xgroup_loop", PIPELINES="1 4", MEM_KEYS="100", MEM_SHAPES="",
+               CLIENTS="4", XGROUP_LOOP_BIN=str(loop))
+    r = subprocess.run([str(REPO_ROOT / "scripts" / "bench-resp.sh")], env=env,
+                       capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stderr[-3000:]
+    assert "| xgroup_loop | 4 |" in r.stdout and "kv entries/s" in r.stdout
+    doc = json.loads((out / "bench-resp.json").read_text())
+    assert doc["tests"][:2] == ["xgroup_loop P1", "xgroup_loop P4"]
+    for test, pipe in (("xgroup_loop P1", 1), ("xgroup_loop P4", 4)):
+        for server in ("kv", "redis"):
+            figures = doc["results"][test][server]
+            # N/2 x P entries: about N requests per run, entries/s = requests/s x P / 2.
+            eps, rps = figures["entries_per_second"]["median"], figures["rps"]["median"]
+            assert rps > 0 and eps == pytest.approx(rps * pipe / 2, rel=0.05)
+            assert figures["p99_ms"]["median"] > 0
+    assert doc["params"]["XGROUP_ENTRIES"] == "N/2 x P"
+
+
+def test_bench_bullmq_writes_json_for_both_servers(tmp_path):
+    out = tmp_path / "results"
+    env = dict(os.environ, KV_BIN=KV_BIN, BENCH_OUT=str(out), JOBS="60", ROUNDS="1",
+               CONCURRENCY="8")
+    r = subprocess.run([str(REPO_ROOT / "scripts" / "bench-bullmq.sh")], env=env,
+                       capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stderr[-3000:]
+    assert "| kv-server |" in r.stdout and "| redis-server |" in r.stdout
+    doc = json.loads((out / "bench-bullmq.json").read_text())
+    assert doc["tests"] == ["bullmq jobs (concurrency 8)"]
+    for server in ("kv", "redis"):
+        figures = doc["results"]["bullmq jobs (concurrency 8)"][server]
+        assert figures["jobs_per_second"]["median"] > 0
+        assert len(figures["cpu_us_per_job"]["values"]) == 1
+    assert doc["params"]["JOBS"] == "60"
+
+
 def test_bench_scripts_refuse_unknown_arguments():
     for script in ("bench-resp.sh", "bench-native.sh", "bench-plugins.sh", "bench-celery.sh",
-                   "bench-persist.sh", "bench-replication.sh"):
+                   "bench-persist.sh", "bench-replication.sh", "bench-bullmq.sh"):
         r = subprocess.run([str(REPO_ROOT / "scripts" / script), "--plots"],
                            capture_output=True, text=True, timeout=60)
         assert r.returncode == 2, script
