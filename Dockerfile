@@ -16,11 +16,11 @@ RUN meson setup /build --buildtype=release -Dtests=false -Dwerror=false && ninja
 
 FROM debian:12-slim AS runtime
 # The libraries of `readelf -d` NEEDED of the three binaries (test/integration/test_deploy.py
-# checks that this list covers them), the pure-Lua MessagePack the script sandbox loads, and
-# redis-cli, with which deploy/k8s's start.sh asks Sentinel for the current primary.
+# checks that this list covers them) and redis-cli, with which deploy/k8s's start.sh asks
+# Sentinel for the current primary.
 RUN apt-get update -qq && apt-get install -y -qq --no-install-recommends \
       libuv1 libfmt9 libxxhash0 libjemalloc2 libssl3 liblzf1 liblua5.1-0 libspdlog1.10 \
-      libstdc++6 libedit2 libcivetweb1 lua-messagepack redis-tools \
+      libstdc++6 libedit2 libcivetweb1 redis-tools \
     && rm -rf /var/lib/apt/lists/* \
     && useradd --system --uid 999 --home-dir /data --shell /usr/sbin/nologin kv \
     && mkdir -p /data && chown kv:kv /data

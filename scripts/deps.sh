@@ -14,7 +14,9 @@ BUILD_PACKAGES=(
   libssl-dev liblzf-dev
   # The HTTP endpoint (/metrics, /health).
   libcivetweb-dev
-  liblua5.1-0-dev lua-cjson-dev lua-bitop-dev lua-messagepack
+  liblua5.1-0-dev lua-cjson-dev lua-bitop-dev
+  # cmsgpack's wire encoding (src/scripting/lua_cmsgpack.cc), linked statically.
+  libmsgpack-dev
 )
 PACKAGES=(
   "${BUILD_PACKAGES[@]}"

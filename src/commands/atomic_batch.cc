@@ -63,6 +63,13 @@ bool LockPlan::StaysInNamespace(const CommandSpec& spec, std::span<const std::st
   return !positions.empty() || TouchesNoShard(spec);
 }
 
+bool LockPlan::StaysInNamespace(const CommandSpec& spec, std::span<const std::string_view> args,
+                                std::span<const size_t> positions) {
+  if (ReachesOtherNamespaces(spec)) return false;
+  if (LocksWholeNamespace(spec, args)) return true;
+  return !positions.empty() || TouchesNoShard(spec);
+}
+
 void LockPlan::AddCommand(const CommandSpec& spec, std::span<const std::string_view> args,
                           Keyspace* ns) {
   // Namespaces the command names: created before the batch locks, so that it locks them too.
@@ -141,9 +148,15 @@ void AtomicBatch::Run(std::span<const std::string_view> args, std::span<const Ty
 
 void AtomicBatch::Run(const CommandSpec& spec, std::span<const std::string_view> args,
                       std::span<const TypedArg> typed, ReplyBuilder& rb) {
-  ServerState& server = dispatcher_.server();
   std::vector<size_t> positions;
   spec.KeyPositions(args, &positions);
+  Run(spec, args, typed, rb, positions);
+}
+
+void AtomicBatch::Run(const CommandSpec& spec, std::span<const std::string_view> args,
+                      std::span<const TypedArg> typed, ReplyBuilder& rb,
+                      std::span<const size_t> positions) {
+  ServerState& server = dispatcher_.server();
   ThreadStats& stats = server.thread_stats.Local();
   CommandCounters* counters = stats.For(spec.id);
   // A script's write on a read-only replica (EXEC's were refused before it ran).

@@ -54,6 +54,9 @@ class LockPlan {
   // Whether what AddCommand plans for `spec` stays within the client's namespace (then a batch
   // holding that whole namespace covers it), without creating any namespace.
   static bool StaysInNamespace(const CommandSpec& spec, std::span<const std::string_view> args);
+  // The same, for a caller that has the command's key positions already.
+  static bool StaysInNamespace(const CommandSpec& spec, std::span<const std::string_view> args,
+                               std::span<const size_t> positions);
 
   bool everything() const { return everything_; }
   bool whole_namespace() const { return whole_ns_; }
@@ -88,6 +91,10 @@ class AtomicBatch {
   // Run, for a caller that already looked the command up.
   void Run(const CommandSpec& spec, std::span<const std::string_view> args,
            std::span<const TypedArg> typed, ReplyBuilder& rb);
+  // Run, for a caller that has the key positions too (spec.KeyPositions of args): a script's
+  // redis.call computes them once for its namespace check and for the run.
+  void Run(const CommandSpec& spec, std::span<const std::string_view> args,
+           std::span<const TypedArg> typed, ReplyBuilder& rb, std::span<const size_t> positions);
   // Appends the record of the commands that changed data so far (if any) to the WAL.
   void Commit();
 

@@ -133,14 +133,17 @@ class Host final : public scripting::ScriptHost {
       rb.SendError(errors::kOom);
       return;
     }
-    if (!CoveredByBatch(*spec, argv)) {
+    // Computed once, for the namespace check and the run (a call never re-enters this host:
+    // scripts cannot call scripts).
+    spec->KeyPositions(argv, &positions_);
+    if (!holds_everything_ && !LockPlan::StaysInNamespace(*spec, argv, positions_)) {
       rb.SendError(kErrOutsideNamespace);
       return;
     }
     if (spec->has(kCmdWrite)) wrote_.store(true, std::memory_order_release);
     t_in_script_call = true;
     monitor::ScriptScope shown_as_lua;
-    batch_->Run(*spec, argv, {}, rb);
+    batch_->Run(*spec, argv, {}, rb, positions_);
     t_in_script_call = false;
   }
 
@@ -186,17 +189,14 @@ class Host final : public scripting::ScriptHost {
   }
 
  private:
-  // Whether the batch's locks cover what the command locks: the whole namespace for a script,
-  // everything inside EXEC.
-  bool CoveredByBatch(const CommandSpec& spec, std::span<const std::string_view> argv) {
-    return holds_everything_ || LockPlan::StaysInNamespace(spec, argv);
-  }
-
   CommandContext* ctx_ = nullptr;
   AtomicBatch* batch_ = nullptr;
   bool read_only_ = false;
   bool oom_ = false;
+  // The batch's locks cover what the command locks: the whole namespace for a script,
+  // everything inside EXEC.
   bool holds_everything_ = false;
+  std::vector<size_t> positions_;  // the current call's key positions, reused across calls
   std::atomic<bool> function_{false};
   bool busy_ = false;
   std::chrono::milliseconds served_at_{0};  // when the loop's clients were last served

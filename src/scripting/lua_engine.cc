@@ -10,6 +10,7 @@ extern "C" {
 #include <charconv>
 #include <cctype>
 #include <cmath>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <initializer_list>
@@ -21,6 +22,16 @@ extern "C" {
 #include "scripting/lua_sandbox.h"
 
 namespace kv::scripting {
+
+size_t FormatNumberArg(double n, char* buf, size_t size) {
+  // An integral value below 1e17 in magnitude has at most 17 digits, so "%.17g" prints it as
+  // those digits, which to_chars writes without printf's parsing and rounding machinery; -0
+  // ("-0" for printf) takes the slow path.
+  if (n > -1e17 && n < 1e17 && n == std::trunc(n) && !(n == 0 && std::signbit(n))) {
+    return static_cast<size_t>(std::to_chars(buf, buf + size, static_cast<int64_t>(n)).ptr - buf);
+  }
+  return static_cast<size_t>(std::snprintf(buf, size, "%.17g", n));
+}
 
 namespace {
 
@@ -458,10 +469,9 @@ bool LuaEngine::CollectArgv(lua_State* L) {
   number_texts_.reserve(static_cast<size_t>(argc));  // views into it must not move
   for (int j = 1; j <= argc; ++j) {
     if (lua_type(L, j) == LUA_TNUMBER) {
-      // %.17g as Redis 7.0 formats numbers (Lua's own %.14g would lose digits).
       char buf[64];
-      int n = std::snprintf(buf, sizeof buf, "%.17g", static_cast<double>(lua_tonumber(L, j)));
-      number_texts_.emplace_back(buf, static_cast<size_t>(n));
+      const size_t n = FormatNumberArg(static_cast<double>(lua_tonumber(L, j)), buf, sizeof buf);
+      number_texts_.emplace_back(buf, n);
       argv_.push_back(number_texts_.back());
       continue;
     }

@@ -34,6 +34,10 @@ struct lua_Debug;
 
 namespace kv::scripting {
 
+// The text redis.call gives a number argument: Redis 7.0's "%.17g" (Lua's own %.14g would lose
+// digits). Writes it to buf (64 bytes are enough) and returns its length.
+size_t FormatNumberArg(double n, char* buf, size_t size);
+
 struct EngineOptions {
   // Bytes the Lua state may hold; allocations past it fail with "not enough memory".
   size_t memory_limit = 256u << 20;

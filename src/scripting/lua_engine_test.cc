@@ -5,6 +5,10 @@
 #include <doctest/doctest.h>
 
 #include <atomic>
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <limits>
 #include <thread>
 
 #include "scripting/fake_host_test.h"
@@ -76,6 +80,41 @@ TEST_CASE("redis.call passes argv to the host; numbers as %.17g") {
                  "redis.call('echo', 100), redis.call('echo', 1.5)}") ==
         "*5\r\n$19\r\n0.10000000000000001\r\n$23\r\n1.0000000000000001e+300\r\n$2\r\n-0\r\n"
         "$3\r\n100\r\n$3\r\n1.5\r\n");
+  // Texts from redis-server 7.0.15.
+  env.host.calls.clear();
+  CHECK(env.Eval("redis.call('echo', 1, 1e20, 1/0, -1/0, 0/0, -(0/0), 99999999999999984, 1e17, "
+                 "-99999999999999984, 123456789012345678, 2^63)") == "$-1\r\n");
+  REQUIRE(env.host.calls.size() == 1);
+  const std::vector<std::string> expected{
+      "echo", "1", "1e+20", "inf", "-inf", "-nan", "nan", "99999999999999984", "1e+17",
+      "-99999999999999984", "1.2345678901234568e+17", "9.2233720368547758e+18"};
+  REQUIRE(env.host.calls[0].size() == expected.size());
+  for (size_t i = 0; i < expected.size(); ++i) CHECK(env.host.calls[0][i] == expected[i]);
+}
+
+TEST_CASE("FormatNumberArg writes what %.17g writes") {
+  std::vector<double> values = {0.0, -0.0, 1, -1, 0.5, 1e16, 1e17, -1e17, 1e17 - 16, -(1e17 - 16),
+                                9007199254740992.0, 9007199254740993.0, 1e300, 5e-324,
+                                std::numeric_limits<double>::infinity(), std::nan("")};
+  for (double p = 1; p < 1e18; p *= 10) {
+    for (double d : {p - 1, p, p + 1, -p, -p + 1, p / 3, p * 1.5}) values.push_back(d);
+  }
+  uint64_t x = 88172645463325252ull;
+  for (int i = 0; i < 20000; ++i) {  // xorshift: integers of every size, and arbitrary doubles
+    x ^= x << 13;
+    x ^= x >> 7;
+    x ^= x << 17;
+    values.push_back(static_cast<double>(static_cast<int64_t>(x) >> (x % 64)));
+    double d;
+    std::memcpy(&d, &x, sizeof d);
+    values.push_back(d);
+  }
+  for (double v : values) {
+    char mine[64], theirs[64];
+    const size_t n = FormatNumberArg(v, mine, sizeof mine);
+    const int m = std::snprintf(theirs, sizeof theirs, "%.17g", v);
+    REQUIRE(std::string_view(mine, n) == std::string_view(theirs, static_cast<size_t>(m)));
+  }
 }
 
 TEST_CASE("redis.call raises, redis.pcall returns: Redis's texts") {

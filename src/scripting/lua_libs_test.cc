@@ -1,4 +1,4 @@
-// cjson, cmsgpack, bit, struct and math.random as Redis scripts see them (expected values and bytes from
+// cjson, bit, struct and math.random as Redis scripts see them (expected values and bytes from
 // redis-server 7.0.15).
 #include <doctest/doctest.h>
 
@@ -27,26 +27,6 @@ TEST_CASE("bit") {
   CHECK(env.Eval("return bit.tohex(65535)") == "$8\r\n0000ffff\r\n");
   CHECK(env.Eval("return {bit.bor(1, 2), bit.bxor(3, 1), bit.lshift(1, 4), bit.rshift(-1, 28), bit.bnot(0)}") ==
         "*5\r\n:3\r\n:2\r\n:16\r\n:15\r\n:-1\r\n");
-}
-
-TEST_CASE("cmsgpack packs as lua_cmsgpack and round trips") {
-  Env env;
-  CHECK(env.Eval("return cmsgpack.pack({1,2,3})") == "$4\r\n\x93\x01\x02\x03\r\n");
-  CHECK(env.Eval("return cmsgpack.pack(1.5, 'a', {a=1})") ==
-        "$11\r\n\xca?\xc0\x00\x00\xa1" "a\x81\xa1" "a\x01\r\n"s);
-  CHECK(env.Eval("return {cmsgpack.unpack(cmsgpack.pack(1, 'a', {1,2}))}") ==
-        "*3\r\n:1\r\n$1\r\na\r\n*2\r\n:1\r\n:2\r\n");
-  CHECK(env.Eval("return cmsgpack.pack(0.1, -1, 300, {})") ==
-        "$14\r\n\xcb?\xb9\x99\x99\x99\x99\x99\x9a\xff\xcd\x01,\x90\r\n"s);
-  CHECK(env.Eval("return cmsgpack.pack(-200, 70000, 5000000000, -5000000000, 1/0)") ==
-        "$31\r\n\xd1\xff" "8\xce\x00\x01\x11p\xcf\x00\x00\x00\x01*\x05\xf2\x00\xd3\xff\xff\xff\xfe\xd5\xfa"
-        "\x0e\x00\xca\x7f\x80\x00\x00\r\n"s);
-  CHECK(env.Eval("local t = cmsgpack.unpack(cmsgpack.pack({k={1,2,{x='y'}}, s=string.rep('z', 40)})) "
-                 "return {t.k[3].x, #t.s}") == "*2\r\n$1\r\ny\r\n:40\r\n");
-  CHECK(env.Eval("return select('#', cmsgpack.unpack(cmsgpack.pack(nil, 1)))") == ":2\r\n");
-  CHECK(env.Eval("return cmsgpack.pack(string.rep('x', 40)):byte(1)") == ":217\r\n");  // str8
-  CHECK(env.Eval("return type(require)") == Env::RunErr("return type(require)",
-        "ERR user_script:1: Script attempted to access nonexistent global variable 'require'"));
 }
 
 TEST_CASE("struct packs, unpacks and sizes as Redis's struct library") {

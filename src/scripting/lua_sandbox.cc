@@ -11,6 +11,7 @@ extern "C" {
 #include <cstring>
 #include <initializer_list>
 
+#include "scripting/lua_cmsgpack.h"
 #include "scripting/lua_struct.h"
 
 namespace kv::scripting {
@@ -39,83 +40,6 @@ return function (err)
   return err
 end
 )";
-
-// Debian's lua-messagepack (a pure Lua MessagePack) is the only MessagePack library Debian has
-// for Lua 5.1; Redis's lua_cmsgpack is not packaged. It is loaded from this fixed path once, at
-// state creation, and shaped into cmsgpack's interface below.
-constexpr char kMessagePackPath[] = "/usr/share/lua/5.1/MessagePack.lua";
-
-// cmsgpack.pack(...) packs each argument and concatenates them; cmsgpack.unpack(s) returns every
-// object in s. Numbers are packed as lua_cmsgpack packs them: integral values as integers,
-// others as float32 when that is exact and as float64 otherwise; strings use str8 when it fits.
-constexpr char kCmsgpackShim[] = R"(
-local mp, floor, huge, concat, unpack = ...
-mp.set_string('string')
-mp.set_array('without_hole')
-local packers = mp.packers
-packers['number'] = function (buffer, n)
-  if n == floor(n) and n ~= huge and n ~= -huge and n >= -9223372036854775808 and n < 18446744073709551616 then
-    packers['integer'](buffer, n)
-    return
-  end
-  local f = {}
-  packers['float'](f, n)
-  if mp.unpack(f[1]) == n then
-    buffer[#buffer+1] = f[1]
-  else
-    packers['double'](buffer, n)
-  end
-end
-local m = {}
-m.pack = function (...)
-  local parts = {}
-  for i = 1, select('#', ...) do
-    parts[i] = mp.pack((select(i, ...)))
-  end
-  return concat(parts)
-end
-m.unpack = function (s)
-  local out, n = {}, 0
-  for _, v in mp.unpacker(s) do
-    n = n + 1
-    out[n] = v
-  end
-  return unpack(out, 1, n)
-end
-return m
-)";
-
-// Requires that MessagePack.lua makes while it loads: the standard libraries already open.
-int SetupRequire(lua_State* L) {
-  const char* name = luaL_checkstring(L, 1);
-  lua_getglobal(L, name);
-  if (lua_isnil(L, -1)) return luaL_error(L, "module '%s' not found", name);
-  return 1;
-}
-
-void OpenCmsgpack(lua_State* L) {
-  if (luaL_loadfile(L, kMessagePackPath) != 0) {
-    lua_pop(L, 1);  // not installed: scripts see no cmsgpack, as without the package
-    return;
-  }
-  lua_pushcfunction(L, SetupRequire);
-  lua_setglobal(L, "require");
-  lua_call(L, 0, 1);
-  lua_pushnil(L);
-  lua_setglobal(L, "require");
-  if (luaL_loadbuffer(L, kCmsgpackShim, std::strlen(kCmsgpackShim), "=cmsgpack") != 0) lua_error(L);
-  lua_insert(L, -2);
-  lua_getglobal(L, LUA_MATHLIBNAME);
-  lua_getfield(L, -1, "floor");
-  lua_getfield(L, -2, "huge");
-  lua_remove(L, -3);
-  lua_getglobal(L, LUA_TABLIBNAME);
-  lua_getfield(L, -1, "concat");
-  lua_remove(L, -2);
-  lua_getglobal(L, "unpack");
-  lua_call(L, 5, 1);
-  lua_setglobal(L, "cmsgpack");
-}
 
 void OpenLib(lua_State* L, const char* name, lua_CFunction open) {
   lua_pushcfunction(L, open);
@@ -309,7 +233,7 @@ void OpenLibraries(lua_State* L) {
   OpenLib(L, "cjson", luaopen_cjson);
   OpenLib(L, "bit", luaopen_bit);
   OpenLib(L, "struct", OpenStruct);
-  OpenCmsgpack(L);
+  OpenLib(L, "cmsgpack", OpenCmsgpack);
   // luaopen_base registers the globals itself and returns _G: undo the setglobal("", _G).
   lua_pushnil(L);
   lua_setglobal(L, "");
