@@ -13,6 +13,7 @@
 #include "commands/monitor.h"
 #include "commands/server_state.h"
 #include "commands/slowlog.h"
+#include "core/repr.h"
 
 namespace kv::monitor {
 
@@ -33,28 +34,6 @@ std::vector<Target>& Targets() {
 }
 std::atomic<Deliverer> g_deliverer{nullptr};
 thread_local int t_script_depth = 0;
-
-// Redis's sdscatrepr: quoted, with C escapes and \xHH for what is not printable.
-void AppendRepr(std::string& out, std::string_view s) {
-  out += '"';
-  for (unsigned char c : s) {
-    switch (c) {
-      case '\\': out += "\\\\"; break;
-      case '"': out += "\\\""; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      case '\a': out += "\\a"; break;
-      case '\b': out += "\\b"; break;
-      default:
-        if (c >= 0x20 && c < 0x7f)
-          out += static_cast<char>(c);
-        else
-          out += fmt::format("\\x{:02x}", c);
-    }
-  }
-  out += '"';
-}
 
 }  // namespace
 

@@ -5,6 +5,7 @@
 #include "core/lazy_free.h"
 #include "core/latency_monitor.h"
 #include "core/object.h"
+#include "core/repr.h"
 
 #include <charconv>
 #include <fstream>
@@ -137,21 +138,9 @@ std::string QuoteConfigWord(std::string_view value) {
     if (u <= ' ' || u >= 0x7f || c == '"' || c == '\'' || c == '\\') plain = false;
   }
   if (plain) return std::string(value);
-  std::string out = "\"";
-  for (const char c : value) {
-    const auto u = static_cast<unsigned char>(c);
-    switch (c) {
-      case '\\': out += "\\\\"; break;
-      case '"': out += "\\\""; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      default:
-        if (u < ' ' || u == 0x7f) out += fmt::format("\\x{:02x}", u);
-        else out += c;
-    }
-  }
-  return out + "\"";
+  std::string out;
+  AppendRepr(out, value);
+  return out;
 }
 
 std::optional<int64_t> Config::ParseMemory(std::string_view s) {

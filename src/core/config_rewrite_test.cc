@@ -43,7 +43,7 @@ TEST_CASE("SplitConfigLine reads lines as Redis's sdssplitargs") {
 TEST_CASE("QuoteConfigWord: plain words as they are, the rest quoted so they read back") {
   CHECK(QuoteConfigWord("7000") == "7000");
   CHECK(QuoteConfigWord("") == "\"\"");
-  for (std::string v : {std::string("a b"), std::string("q\"\\'"), std::string("nl\n\r\t"),
+  for (std::string v : {std::string("a b"), std::string("q\"\\'"), std::string("nl\n\r\t\a\b"),
                         std::string("\x01\x7f#x"), std::string("caf\xc3\xa9")}) {
     bool ok = false;
     const auto words = SplitConfigLine("name " + QuoteConfigWord(v), &ok);

@@ -12,40 +12,18 @@
 #include "persist/files.h"
 #include "persist/format.h"
 #include "persist/snapshot.h"
+#include "persist/snapshot_image_test.h"
 #include "temp_dir.h"
 
 namespace kv::persist {
 namespace {
 
 using test::TempDir;
+using test_image::Image;
 
 const std::vector<std::string> kLibs = {
     "#!lua name=alpha\nredis.register_function('a', function() return 1 end)",
     "#!lua name=beta\nredis.register_function('b', function() return 2 end)\n"};
-
-// A snapshot built by hand: a header of `version`, then `frames` (each a payload), then a
-// trailer for no key in `spaces` namespaces.
-std::string Image(uint32_t version, const std::vector<std::string>& frames, uint32_t spaces = 0) {
-  std::string b(kSnapshotMagic);
-  Encoder e(&b);
-  size_t f = BeginFrame(&b);
-  e.U8('H');
-  e.U32(version);
-  e.U64(3);
-  e.I64(1000);
-  EndFrame(&b, f);
-  for (const std::string& payload : frames) {
-    f = BeginFrame(&b);
-    e.Bytes(payload);
-    EndFrame(&b, f);
-  }
-  f = BeginFrame(&b);
-  e.U8('T');
-  e.U64(0);
-  e.U32(spaces);
-  EndFrame(&b, f);
-  return b;
-}
 
 std::string FunctionsPayload(const std::vector<std::string>& codes, int count_delta = 0) {
   std::string p;

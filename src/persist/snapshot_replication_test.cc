@@ -10,36 +10,16 @@
 #include "persist/files.h"
 #include "persist/format.h"
 #include "persist/snapshot.h"
+#include "persist/snapshot_image_test.h"
 #include "temp_dir.h"
 
 namespace kv::persist {
 namespace {
 
 using test::TempDir;
+using test_image::Image;
 
 const ReplicationMark kMark{std::string(40, 'a'), 123456789, "app"};
-
-std::string Image(uint32_t version, const std::vector<std::string>& frames, uint32_t spaces) {
-  std::string b(kSnapshotMagic);
-  Encoder e(&b);
-  size_t f = BeginFrame(&b);
-  e.U8('H');
-  e.U32(version);
-  e.U64(3);
-  e.I64(1000);
-  EndFrame(&b, f);
-  for (const std::string& payload : frames) {
-    f = BeginFrame(&b);
-    e.Bytes(payload);
-    EndFrame(&b, f);
-  }
-  f = BeginFrame(&b);
-  e.U8('T');
-  e.U64(0);
-  e.U32(spaces);
-  EndFrame(&b, f);
-  return b;
-}
 
 std::string MarkPayload(std::string_view replid, std::string_view ns) {
   std::string p;
