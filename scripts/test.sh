@@ -64,7 +64,7 @@ if [ "${KV_SANITIZE:-0}" = thread ]; then
   # halt_on_error: a race stops the process, so a test cannot pass over it.
   # detect_deadlocks=0: TSan's lock-order detector tracks at most 64 mutexes held by one
   # thread, and a snapshot holds every shard's (256) for the instant of its fork.
-  export TSAN_OPTIONS="${TSAN_OPTIONS:-halt_on_error=1:detect_deadlocks=0}"
+  export TSAN_OPTIONS="${TSAN_OPTIONS:-halt_on_error=1:detect_deadlocks=0:suppressions=$ROOT/test/tsan.supp}"
 elif [ "${KV_SANITIZE:-0}" = 1 ]; then
   BUILD_DIR="${KV_BUILD_DIR:-build-asan}"
   export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}"
