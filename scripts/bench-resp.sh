@@ -44,7 +44,8 @@
 #   MULTI_CONNS connections of the multi test (default 8)
 #   PUBLISH_PAYLOAD  message of the publish tests (default "hello")
 #   PIPELINES   pipeline depths to run (default "1 16")
-#   MEM_KEYS    requests for the memory test (default 1000000)
+#   MEM_KEYS    requests for the memory test (default 1000000; 0 skips it: redis-benchmark
+#               -n 0 would still send requests)
 #   MEM_SHAPES  collection memory shapes (scripts/lib/mem-shapes.awk; default all six,
 #               "lists hashes set zset stream streams"; empty for none)
 #   KV_THREADS  kv-server --threads (default: the server's own default, "auto")
@@ -349,13 +350,15 @@ mem_one() {  # name port pid -> "keys rss_delta used_delta"
   echo "  $name: $keys keys, RSS $rss0 -> $rss1, used_memory $used0 -> $used1" >&2
   echo "$keys $((rss1 - rss0)) $((${used1:-0} - ${used0:-0}))"
 }
-echo "memory: loading $MEM_KEYS SETs of 32-byte values with random keys" >&2
-read -r KV_KEYS KV_RSS KV_USED < <(mem_one kv "$KV_PORT" "$KV_PID")
-read -r R_KEYS R_RSS R_USED < <(mem_one redis "$REDIS_PORT" "$REDIS_PID")
-record kv "strings (32-byte values)" rss_bytes_per_key "$(ratio "$KV_RSS" "$KV_KEYS")"
-record redis "strings (32-byte values)" rss_bytes_per_key "$(ratio "$R_RSS" "$R_KEYS")"
-record kv "strings (32-byte values)" used_bytes_per_key "$(ratio "$KV_USED" "$KV_KEYS")"
-record redis "strings (32-byte values)" used_bytes_per_key "$(ratio "$R_USED" "$R_KEYS")"
+if [ "$MEM_KEYS" -gt 0 ]; then
+  echo "memory: loading $MEM_KEYS SETs of 32-byte values with random keys" >&2
+  read -r KV_KEYS KV_RSS KV_USED < <(mem_one kv "$KV_PORT" "$KV_PID")
+  read -r R_KEYS R_RSS R_USED < <(mem_one redis "$REDIS_PORT" "$REDIS_PID")
+  record kv "strings (32-byte values)" rss_bytes_per_key "$(ratio "$KV_RSS" "$KV_KEYS")"
+  record redis "strings (32-byte values)" rss_bytes_per_key "$(ratio "$R_RSS" "$R_KEYS")"
+  record kv "strings (32-byte values)" used_bytes_per_key "$(ratio "$KV_USED" "$KV_KEYS")"
+  record redis "strings (32-byte values)" used_bytes_per_key "$(ratio "$R_USED" "$R_KEYS")"
+fi
 
 # ---------------------------------------------------------------- memory per element
 # Each collection shape is loaded into a fresh pair of servers through redis-cli --pipe (a
@@ -459,18 +462,20 @@ if [ -s "$XGROUP_RESULTS" ]; then
     printf '| xgroup_loop | %s | %.0f | %.0f | %s |\n' "$pipe" "$kv_eps" "$r_eps" "$(ratio "$kv_eps" "$r_eps")"
   done
 fi
-echo
-echo "Memory after redis-benchmark -t set -n $MEM_KEYS -r 100000000 -d 32 -P 16 (from FLUSHALL):"
-echo
-echo "| metric | kv-server | redis | kv/redis |"
-echo "|---|---:|---:|---:|"
-echo "| keys (DBSIZE) | $KV_KEYS | $R_KEYS | |"
-kv_rss_pk="$(ratio "$KV_RSS" "$KV_KEYS")"
-r_rss_pk="$(ratio "$R_RSS" "$R_KEYS")"
-kv_used_pk="$(ratio "$KV_USED" "$KV_KEYS")"
-r_used_pk="$(ratio "$R_USED" "$R_KEYS")"
-echo "| RSS bytes/key | $kv_rss_pk | $r_rss_pk | $(ratio "$kv_rss_pk" "$r_rss_pk") |"
-echo "| used_memory bytes/key | $kv_used_pk | $r_used_pk | $(ratio "$kv_used_pk" "$r_used_pk") |"
+if [ "$MEM_KEYS" -gt 0 ]; then
+  echo
+  echo "Memory after redis-benchmark -t set -n $MEM_KEYS -r 100000000 -d 32 -P 16 (from FLUSHALL):"
+  echo
+  echo "| metric | kv-server | redis | kv/redis |"
+  echo "|---|---:|---:|---:|"
+  echo "| keys (DBSIZE) | $KV_KEYS | $R_KEYS | |"
+  kv_rss_pk="$(ratio "$KV_RSS" "$KV_KEYS")"
+  r_rss_pk="$(ratio "$R_RSS" "$R_KEYS")"
+  kv_used_pk="$(ratio "$KV_USED" "$KV_KEYS")"
+  r_used_pk="$(ratio "$R_USED" "$R_KEYS")"
+  echo "| RSS bytes/key | $kv_rss_pk | $r_rss_pk | $(ratio "$kv_rss_pk" "$r_rss_pk") |"
+  echo "| used_memory bytes/key | $kv_used_pk | $r_used_pk | $(ratio "$kv_used_pk" "$r_used_pk") |"
+fi
 if [ -s "$SHAPE_RESULTS" ]; then
   echo
   echo "Collections, bytes per element after loading each shape into a fresh server (scripts/lib/mem-shapes.awk):"
