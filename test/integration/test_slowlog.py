@@ -45,7 +45,9 @@ def test_every_command_is_logged_with_redis_fields(kv, slow):
     assert newest[0] == older[0] + 1  # ids grow, newest first
     eid, ts, duration, argv, peer, name = newest
     assert argv == ["set", "k", "v"] or argv == ["SET", "k", "v"]
-    assert before <= ts <= int(time.time()) + 1
+    # Redis stamps the entry from its cached clock (server.unixtime, refreshed by its cron every
+    # 100 ms), which can still show the previous second when `before` was read.
+    assert before - 1 <= ts <= int(time.time()) + 1
     assert duration >= 0
     assert peer == addr
     assert name == "watcher"
