@@ -25,6 +25,15 @@ std::string Route(ServerState& server, ClientState& client, const CommandSpec& s
                   std::span<const std::string_view> args, std::span<const size_t> positions,
                   bool exec, int64_t now_ms);
 
+// A call a script makes (redis.call / redis.pcall), as Redis's scriptVerifyClusterState checks
+// it: "" when this node serves the call's keys, else the error the script gets. The keys a
+// script declares were routed with EVAL/FCALL; this catches the ones it did not declare. Uses
+// the ASKING flag as it applied to the EVAL/FCALL (or EXEC) that runs the script. The caller's
+// batch holds the namespace's locks.
+std::string RouteScriptCall(ServerState& server, ClientState& client, const CommandSpec& spec,
+                            std::span<const std::string_view> args,
+                            std::span<const size_t> positions, int64_t now_ms);
+
 // Keys of `ns` in hash slot `slot`: how many, and up to `limit` of their names into *keys
 // (when not null). Scans the one shard that holds the slot (docs/scale-out.md).
 int64_t KeysInSlot(Keyspace& ns, int slot, int64_t now_ms, int64_t limit,

@@ -64,17 +64,15 @@ std::string NodeAddress(const ClusterMap& map, uint16_t node) {
 
 }  // namespace
 
-std::string Route(ServerState& server, ClientState& client, const CommandSpec& spec,
-                  std::span<const std::string_view> args, std::span<const size_t> positions,
-                  bool exec, int64_t now_ms) {
-  const ClusterMap& map = *server.cluster;
-  const bool asking = client.asking;
-  // Cleared after this command unless it is ASKING or the client is (or, after MULTI, will
-  // be) inside a transaction, whose EXEC ends it.
-  if (spec.name != "asking" && (exec || (!client.tx.in_multi && spec.name != "multi")))
-    client.asking = false;
-  if (exec && !client.tx.in_multi) return "";  // EXEC answers its own error
+namespace {
 
+// Route's decision, without its bookkeeping of the ASKING flag. `locked`: the caller's atomic
+// batch already holds the shards' locks (a script's calls), so keys are looked up without
+// taking them again.
+std::string Decide(ServerState& server, ClientState& client, bool asking,
+                   const CommandSpec& spec, std::span<const std::string_view> args,
+                   std::span<const size_t> positions, bool exec, int64_t now_ms, bool locked) {
+  const ClusterMap& map = *server.cluster;
   const uint16_t me = static_cast<uint16_t>(map.myself());
   std::string_view first;
   bool have_first = false, multiple = false, migrating = false, importing = false;
@@ -108,7 +106,8 @@ std::string Route(ServerState& server, ClientState& client, const CommandSpec& s
       // asked of the other node.
       if ((migrating || importing) && !shard_channels) {
         Shard& shard = client.ns->ShardFor(key);
-        std::lock_guard lock(shard.mu());
+        std::unique_lock lock(shard.mu(), std::defer_lock);
+        if (!locked) lock.lock();
         if (!shard.Peek(key, now_ms)) ++missing;
       }
     }
@@ -140,6 +139,32 @@ std::string Route(ServerState& server, ClientState& client, const CommandSpec& s
   }
   if (node != me) return fmt::format("MOVED {} {}", slot, NodeAddress(map, node));
   return "";
+}
+
+}  // namespace
+
+std::string Route(ServerState& server, ClientState& client, const CommandSpec& spec,
+                  std::span<const std::string_view> args, std::span<const size_t> positions,
+                  bool exec, int64_t now_ms) {
+  const bool asking = client.asking;
+  client.asked = asking;
+  // Cleared after this command unless it is ASKING or the client is (or, after MULTI, will
+  // be) inside a transaction, whose EXEC ends it.
+  if (spec.name != "asking" && (exec || (!client.tx.in_multi && spec.name != "multi")))
+    client.asking = false;
+  if (exec && !client.tx.in_multi) return "";  // EXEC answers its own error
+  return Decide(server, client, asking, spec, args, positions, exec, now_ms, false);
+}
+
+std::string RouteScriptCall(ServerState& server, ClientState& client, const CommandSpec& spec,
+                            std::span<const std::string_view> args,
+                            std::span<const size_t> positions, int64_t now_ms) {
+  const std::string err =
+      Decide(server, client, client.asked, spec, args, positions, false, now_ms, true);
+  if (err.empty()) return err;
+  if (err.starts_with("CLUSTERDOWN The cluster is down"))
+    return "ERR Script attempted to execute a command while the cluster is down";
+  return "ERR Script attempted to access a non local key in a cluster node";
 }
 
 int64_t KeysInSlot(Keyspace& ns, int slot, int64_t now_ms, int64_t limit,

@@ -249,6 +249,9 @@ struct ClientState {
   bool reply_skip_next = false;
   // Cluster mode: ASKING covers the next command (or the next transaction), READONLY stays.
   bool asking = false;
+  // Whether ASKING applied to the command running now: the calls of a script it runs are
+  // routed with it, as Redis copies the flag to its script client.
+  bool asked = false;
   bool cluster_readonly = false;
   // CLIENT NO-EVICT and NO-TOUCH (CLIENT LIST's e and T flags, read on any thread).
   std::atomic<bool> no_evict{false};

@@ -24,6 +24,7 @@
 #include "commands/acl_commands.h"
 #include "commands/args.h"
 #include "commands/atomic_batch.h"
+#include "commands/cluster.h"
 #include "commands/command_table.h"
 #include "commands/dispatch.h"
 #include "commands/errors.h"
@@ -139,6 +140,18 @@ class Host final : public scripting::ScriptHost {
     if (!holds_everything_ && !LockPlan::StaysInNamespace(*spec, argv, positions_)) {
       rb.SendError(kErrOutsideNamespace);
       return;
+    }
+    // Cluster mode: keys the script did not declare may live on another node; the script gets
+    // an error rather than a redirect (what it wrote so far stays, as in Redis). Commands from a
+    // primary or the WAL are obeyed.
+    ClientState& client = *ctx_->client;
+    if (server.cluster && !client.master && !client.replaying) [[unlikely]] {
+      if (std::string err = cluster::RouteScriptCall(server, client, *spec, argv, positions_,
+                                                     batch_->now_ms());
+          !err.empty()) {
+        rb.SendError(err);
+        return;
+      }
     }
     if (spec->has(kCmdWrite)) wrote_.store(true, std::memory_order_release);
     t_in_script_call = true;

@@ -184,6 +184,15 @@ def test_ask_and_tryagain_during_a_migration(cluster):
         assert raw.call("SET", "{bar}new", "asked") == b"OK"
         # ASKING covers one command only.
         assert str(raw.call("GET", "{bar}new")) == f"MOVED {slot} 127.0.0.1:{port_a}"
+        # A script's calls to keys it did not declare are routed like commands, with the
+        # ASKING of the EVAL that runs it; instead of a redirect the script gets an error.
+        non_local = "ERR Script attempted to access a non local key in a cluster node"
+        assert raw.call("ASKING") == b"OK"
+        assert raw.call("EVAL", "return redis.call('set', '{bar}script', 'asked')", "0") == b"OK"
+        assert str(raw.call("EVAL", "return redis.pcall('get', '{bar}script')", "0")) == non_local
+        assert a.eval("return redis.call('get', '{bar}1')", 0) == "one"  # still here
+        with pytest.raises(redis.ResponseError, match="^Script attempted to access a non local"):
+            a.eval("return redis.call('get', '{bar}new')", 0)  # ASK for a command
         nodes = a.execute_command("CLUSTER", "NODES")
         assert f"[{slot}->-{cluster.ids[1]}]" in nodes
         assert f"[{slot}-<-{cluster.ids[0]}]" in b.execute_command("CLUSTER", "NODES")
@@ -193,8 +202,8 @@ def test_ask_and_tryagain_during_a_migration(cluster):
 
     assert move_slot(cluster, slot, 0, 1, check_states) == 2
     assert a.execute_command("CLUSTER", "COUNTKEYSINSLOT", slot) == 0
-    assert b.execute_command("CLUSTER", "COUNTKEYSINSLOT", slot) == 3
-    assert b.mget("{bar}1", "{bar}2", "{bar}new") == ["one", "two", "asked"]
+    assert b.execute_command("CLUSTER", "COUNTKEYSINSLOT", slot) == 4
+    assert b.mget("{bar}1", "{bar}2", "{bar}new", "{bar}script") == ["one", "two", "asked", "asked"]
     assert "[" not in a.execute_command("CLUSTER", "NODES")
     assert "cluster_my_epoch:4" in b.execute_command("CLUSTER", "INFO")  # the import took one
     slots = cluster.servers[2].client().execute_command("CLUSTER", "SLOTS")

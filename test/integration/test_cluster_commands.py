@@ -105,6 +105,46 @@ def test_eval_and_fcall_declared_keys(node):
     assert c.fcall("f", 2, "{a}1", "{a}2") == 2
 
 
+def test_script_calls_to_keys_of_other_nodes(node):
+    """Keys a script did not declare are checked call by call (Redis's scriptVerifyClusterState):
+    a key of a slot this node does not serve, or one call whose keys span slots, is an error the
+    script sees; what it wrote before stays. Calls to different local slots run (Redis 7.0)."""
+    c = node.client()
+    c.execute_command("CLUSTER", "ADDSLOTSRANGE", 0, 8000)
+    c.config_set("cluster-require-full-coverage", "no")
+    wait_for(lambda: cluster_state(c) == "cluster_state:ok", what="cluster_state:ok")
+    slot = lambda k: c.execute_command("CLUSTER", "KEYSLOT", k)  # noqa: E731
+    assert (slot("a"), slot("b"), slot("c")) == (15495, 3300, 7365)
+    non_local = "Script attempted to access a non local key in a cluster node"
+    e = err(c.eval, "return redis.call('get', 'a')", 0)
+    assert e.startswith(non_local + " script: ") and e.endswith(", on @user_script:1."), e
+    assert err(c.eval, "return redis.pcall('get', 'a')", 0) == non_local
+    assert c.eval("return redis.pcall('get', 'a')['err']", 0) == "ERR " + non_local
+    # Declared local keys do not cover an undeclared remote one.
+    assert err(c.eval, "return redis.call('get', 'a')", 1, "b").startswith(non_local + " script:")
+    assert err(c.eval, "return redis.call('mget', 'b', 'c')", 0).startswith(non_local)
+    assert err(c.eval, "redis.call('set', 'b', '5') return redis.call('get', 'a')", 0) \
+        .startswith(non_local)
+    assert c.get("b") == "5"
+    assert c.eval("redis.call('set', 'b', '6') return redis.call('set', 'c', '7')", 0) == "OK"
+    assert c.mget("b") == ["6"] and c.get("c") == "7"
+    assert c.eval("#!lua flags=allow-cross-slot-keys\n"
+                  "redis.call('get', 'b') return redis.call('get', 'c')", 0) == "7"
+    c.execute_command("FUNCTION", "LOAD", "#!lua name=lib\n"
+                      "redis.register_function('g', function(keys, args) "
+                      "return redis.call('get', args[1]) end)")
+    assert c.fcall("g", 0, "b") == "6"
+    e = err(c.fcall, "g", 0, "a")
+    assert e.startswith(non_local + " script: g, on @user_function:2."), e
+    # The cluster down: keyless scripts run, their calls with keys do not.
+    c.config_set("cluster-require-full-coverage", "yes")
+    c.execute_command("CLUSTER", "DELSLOTS", 0)
+    wait_for(lambda: cluster_state(c) == "cluster_state:fail", what="cluster_state:fail")
+    assert c.eval("return 1", 0) == 1
+    assert err(c.eval, "return redis.pcall('get', 'b')", 0) == \
+        "Script attempted to execute a command while the cluster is down"
+
+
 def test_multi_exec_checks_each_command_and_the_queue(node):
     c = node.client()
     serve_all(c)
