@@ -223,6 +223,9 @@ struct ClientState {
   WatchFlag block_watch;
   std::vector<WatchedKey> block_watched;
   int64_t block_wake_at_ms = 0;
+  // WAIT: woken when a replica acknowledges (Replication::WakeOnAck) or at its deadline, not
+  // polled.
+  bool block_on_acks = false;
   // Under appendfsync always: the LSN of this client's last logged write. Its replies are held
   // until the WAL has fsynced that far.
   uint64_t durable_wait_lsn = 0;

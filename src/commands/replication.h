@@ -77,6 +77,9 @@ class Replication {
   virtual int AckedReplicas(uint64_t offset) = 0;
   // Asks every replica for an acknowledgement (REPLCONF GETACK * in the stream).
   virtual void RequestAcks() = 0;
+  // Runs the client's blocked WAIT again at the next acknowledgement that moves a replica's
+  // offset (once; it asks again if that was not enough).
+  virtual void WakeOnAck(const ClientState& client) = 0;
   // The connection of a replica or of the primary's link closed (its own thread).
   virtual void ClientClosed(ClientState& client) = 0;
   // The link to the primary applied `bytes` more of the stream (its own thread).

@@ -99,7 +99,7 @@ void CmdSync(CommandContext& ctx) {
 }
 
 // WAIT numreplicas timeout: blocks the client (not its loop) until that many replicas acked the
-// offset of its last write; polled by the session like any keyless blocking command.
+// offset of its last write; run again at each acknowledgement that moves a replica forward.
 void CmdWait(CommandContext& ctx) {
   Replication* repl = ReplicationOrReply(ctx);
   if (!repl) return;
@@ -122,9 +122,17 @@ void CmdWait(CommandContext& ctx) {
     ctx.rb->SendError("ERR timeout is negative");
     return;
   }
-  const int acked = repl->AckedReplicas(ctx.client->repl_write_offset);
+  const uint64_t offset = ctx.client->repl_write_offset;
+  int acked = repl->AckedReplicas(offset);
   // Inside MULTI or a script it cannot wait: it answers what it sees (as Redis).
   if (acked >= wanted || ctx.client->block_timed_out || AtomicBatch::Current()) {
+    ctx.rb->SendLong(acked);
+    return;
+  }
+  ctx.client->block_on_acks = true;
+  repl->WakeOnAck(*ctx.client);
+  // An acknowledgement that came between the count above and the registration woke no one.
+  if ((acked = repl->AckedReplicas(offset)) >= wanted) {
     ctx.rb->SendLong(acked);
     return;
   }

@@ -188,7 +188,8 @@ void Connection::ResumeAfterPause() {
 }
 
 void Connection::WakeBlocked() {
-  if (closing_ || processing_ || (client_.blocked_keys.empty() && client_.block_watched.empty()))
+  if (closing_ || processing_ ||
+      (client_.blocked_keys.empty() && client_.block_watched.empty() && !client_.block_on_acks))
     return;
   ProcessInput();
 }
@@ -385,8 +386,9 @@ void Connection::ProcessInput() {
   }
   if (outcome == Session::Outcome::kBlocked) {
     const int64_t left = client_.block_deadline_ms - NowMs();
-    if (!client_.blocked_keys.empty()) {
-      // Blocked on keys: woken by a push (WakeBlocked), or by this timer at the deadline.
+    if (!client_.blocked_keys.empty() || client_.block_on_acks) {
+      // Blocked on keys: woken by a push (WakeBlocked), or by this timer at the deadline. WAIT
+      // likewise, woken by a replica's acknowledgement.
       if (client_.block_deadline_ms == blocking::kForever)
         uv_timer_stop(&retry_timer_);
       else

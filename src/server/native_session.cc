@@ -111,6 +111,7 @@ Session::Outcome NativeSession::Process(std::string_view in, size_t* consumed, s
     if (!Run(req, out)) return Outcome::kBlocked;
     client_.block_deadline_ms = 0;
     client_.block_timed_out = false;
+    client_.block_on_acks = false;
     client_.blocked_owner.store(nullptr, std::memory_order_relaxed);
     *consumed += used;
     if (client_.close_after_reply) return Outcome::kClose;

@@ -12,6 +12,7 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include "commands/blocking.h"
 #include "commands/command.h"
 #include "commands/server_state.h"
 #include "core/clock.h"
@@ -243,12 +244,23 @@ void ServerReplication::SendImage(Connection& c, const std::shared_ptr<Link>& li
 }
 
 void ServerReplication::Ack(ClientState& replica, uint64_t offset) {
+  std::unordered_map<uint64_t, int> waiters;
+  {
+    std::lock_guard lk(mu_);
+    for (const std::shared_ptr<Link>& link : links_)
+      if (link->id == replica.id) {
+        if (offset > link->ack.load()) waiters.swap(ack_waiters_);
+        link->ack = offset;
+        link->ack_ms = NowMs();
+      }
+  }
+  // Each WAIT counts again on its own loop (as Redis's processClientsWaitingReplicas).
+  for (const auto& [client_id, loop] : waiters) blocking::Wake(loop, client_id);
+}
+
+void ServerReplication::WakeOnAck(const ClientState& client) {
   std::lock_guard lk(mu_);
-  for (const std::shared_ptr<Link>& link : links_)
-    if (link->id == replica.id) {
-      link->ack = offset;
-      link->ack_ms = NowMs();
-    }
+  ack_waiters_[client.id] = client.io_thread;
 }
 
 int ServerReplication::AckedReplicas(uint64_t offset) {
@@ -274,6 +286,10 @@ void ServerReplication::DropReplicas() {
 }
 
 void ServerReplication::ClientClosed(ClientState& client) {
+  if (client.block_on_acks) {
+    std::lock_guard lk(mu_);
+    ack_waiters_.erase(client.id);
+  }
   if (client.replica.load(std::memory_order_relaxed)) {
     std::lock_guard lk(mu_);
     std::erase_if(links_, [&](const std::shared_ptr<Link>& l) { return l->id == client.id; });

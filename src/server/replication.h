@@ -25,6 +25,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <thread>
 #include <vector>
 
@@ -70,6 +71,7 @@ class ServerReplication final : public Replication {
   std::string Info() override;
   int AckedReplicas(uint64_t offset) override;
   void RequestAcks() override;
+  void WakeOnAck(const ClientState& client) override;
   void ClientClosed(ClientState& client) override;
   void MasterApplied(size_t bytes) override;
   std::string StatsLines() override;
@@ -128,6 +130,9 @@ class ServerReplication final : public Replication {
   std::string stream_ns_;  // the namespace the stream last SELECTed ("" = none yet)
   std::vector<std::shared_ptr<Link>> links_;
   std::vector<SyncChild> children_;
+  // Clients blocked in WAIT, by client ID: their loop. At most one entry per client, so
+  // WAITs that time out with no acknowledgement coming cannot grow it.
+  std::unordered_map<uint64_t, int> ack_waiters_;
   int64_t last_ping_ms_ = 0;
   std::atomic<uint64_t> sync_full_{0}, sync_partial_ok_{0}, sync_partial_err_{0};
 

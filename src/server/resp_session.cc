@@ -152,6 +152,7 @@ Session::Outcome RespSession::Process(std::string_view in, size_t* consumed, std
     tracking::DeliverPending();
     client_.block_deadline_ms = 0;
     client_.block_timed_out = false;
+    client_.block_on_acks = false;
     client_.blocked_owner.store(nullptr, std::memory_order_relaxed);
     *consumed += used;
     count_applied();

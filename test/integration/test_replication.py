@@ -10,6 +10,7 @@ import os
 import signal
 import socket
 import threading
+import time
 import urllib.error
 import urllib.request
 from decimal import Decimal
@@ -383,6 +384,42 @@ def test_wait_counts_the_replicas_that_acknowledged(kv_server):
     assert p.execute_command("WAIT", 2, 200) == 1
     with pytest.raises(redis.exceptions.ResponseError, match="WAIT cannot be used with replica"):
         replica.client().execute_command("WAIT", 1, 0)
+
+
+@kv_only
+def test_wait_runs_again_at_an_acknowledgement_not_by_polling(kv_server):
+    """A blocked WAIT is run again when a replica's acknowledgement moves its offset, and at its
+    deadline: a handful of runs (INFO commandstats counts each), where polling every few
+    milliseconds would make dozens."""
+    primary = kv_server(**primary_opts())
+    replica = kv_server(enable_debug_command="yes")
+    attach(replica, primary)
+    p = primary.client(single_connection_client=True)
+    p.set("k", "v")
+    assert p.execute_command("WAIT", 1, 0) == 1
+    p.config_resetstat()
+    os.kill(replica.pid, signal.SIGSTOP)
+    try:
+        p.set("k", "w")
+        assert p.execute_command("WAIT", 1, 400) == 0  # the stopped replica cannot ack
+        assert p.info("commandstats")["cmdstat_wait"]["calls"] <= 3
+        results = []
+
+        def write_and_wait():
+            c = primary.client(single_connection_client=True)
+            c.set("other", "1")
+            results.append(c.execute_command("WAIT", 1, 0))  # no timeout
+
+        waiter = threading.Thread(target=write_and_wait)
+        waiter.start()
+        time.sleep(0.4)
+        assert results == []
+    finally:
+        os.kill(replica.pid, signal.SIGCONT)
+    waiter.join(10)
+    assert results == [1]
+    assert p.info("commandstats")["cmdstat_wait"]["calls"] <= 8
+    assert p.execute_command("WAIT", 1, 5000) == 1
 
 
 @kv_only
