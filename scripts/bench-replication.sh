@@ -10,12 +10,17 @@
 # primary's (INFO replication, polled every 10 ms). Every process shares this machine's cores,
 # so the replica's own CPU is part of what the primary loses.
 #
+# Then, unless WAIT_N=0, acknowledged writes: WAIT_CLIENTS redis-py clients each send WAIT_N
+# times `SET` then `WAIT 1 1000` to a primary with one replica (a write counts once WAIT says
+# the replica has it; an answer of 0 stops the script), ROUNDS rounds per server: writes/s.
+#
 # Then, unless SYNC_KEYS=0, the full-sync time: a primary holding SYNC_KEYS keys (SET
 # key:%012d with DATA_SIZE-byte values, sent through redis-cli --pipe), a fresh replica, and the
 # time from REPLICAOF until the replica's link is up with the primary's whole offset applied
 # (Redis without its diskless-sync delay: --repl-diskless-sync-delay 0), SYNC_ROUNDS times.
 #
-# Env: N (200000), ROUNDS (3; 0 skips the rate part), CLIENTS (50), KEYSPACE (100000), DATA_SIZE (32), KINDS
+# Env: N (200000), ROUNDS (3; 0 skips the rate and WAIT parts), CLIENTS (50), WAIT_CLIENTS (4),
+# WAIT_N (300), KEYSPACE (100000), DATA_SIZE (32), KINDS
 # ("kv redis"), SYNC_KEYS (1000000), SYNC_ROUNDS (3), KV_BIN (default: build it, then
 # build/kv-server), BENCH_OUT (directory of bench-replication.json: every round's figures and
 # the medians). Servers run in memory (kv: --appendonly no; Redis: --save '' --appendonly no):
@@ -38,6 +43,8 @@ DATA_SIZE="${DATA_SIZE:-32}"
 KINDS="${KINDS:-kv redis}"
 SYNC_KEYS="${SYNC_KEYS:-1000000}"
 SYNC_ROUNDS="${SYNC_ROUNDS:-3}"
+WAIT_CLIENTS="${WAIT_CLIENTS:-4}"
+WAIT_N="${WAIT_N:-300}"
 REDIS_BIN=/usr/bin/redis-server
 BENCH=/usr/bin/redis-benchmark
 CLI=/usr/bin/redis-cli
@@ -81,7 +88,7 @@ wait_synced() {  # primary replica: until the replica applied everything the pri
   exit 1
 }
 
-run_round() {  # kind mode: sets RPS and LAG_MS
+run_round() {  # kind mode [wait]: sets RPS and LAG_MS; "wait": SET + WAIT 1 instead
   local kind="$1" mode="$2" pport rport ppid rpid=""
   pport="$(free_port)"
   ppid="$(start_server "$kind" "$pport" "$WORK/p-$kind-$mode")"
@@ -97,8 +104,37 @@ run_round() {  # kind mode: sets RPS and LAG_MS
     wait_synced "$pport" "$rport"
   fi
   local rps lag=0 t0
-  rps="$("$BENCH" -h "$HOST" -p "$pport" -t set -c "$CLIENTS" -n "$N" -r "$KEYSPACE" \
-    -d "$DATA_SIZE" -q 2>/dev/null | tr '\r' '\n' | awk '/requests per second/ { v = $2 } END { print v }')"
+  if [ "${3:-}" = wait ]; then
+    rps="$(/usr/bin/python3 - "$pport" "$WAIT_CLIENTS" "$WAIT_N" "$DATA_SIZE" <<'PY'
+import sys, threading, time
+import redis
+port, clients, n, size = (int(a) for a in sys.argv[1:])
+value, failed = b"x" * size, []
+
+def writer(i):
+    c = redis.Redis(host="127.0.0.1", port=port, single_connection_client=True)
+    for j in range(n):
+        c.set(f"wait:{i}:{j}", value)
+        acked = c.execute_command("WAIT", 1, 1000)
+        if acked != 1:
+            failed.append(acked)
+            return
+
+threads = [threading.Thread(target=writer, args=(i,)) for i in range(clients)]
+t0 = time.perf_counter()
+for t in threads:
+    t.start()
+for t in threads:
+    t.join()
+if failed:
+    sys.exit(f"WAIT 1 1000 answered {failed[0]}")
+print(f"{clients * n / (time.perf_counter() - t0):.0f}")
+PY
+)"
+  else
+    rps="$("$BENCH" -h "$HOST" -p "$pport" -t set -c "$CLIENTS" -n "$N" -r "$KEYSPACE" \
+      -d "$DATA_SIZE" -q 2>/dev/null | tr '\r' '\n' | awk '/requests per second/ { v = $2 } END { print v }')"
+  fi
   if [ "$mode" = replica ]; then
     t0="$(date +%s%N)"
     wait_synced "$pport" "$rport"
@@ -131,6 +167,22 @@ if [ "$ROUNDS" -gt 0 ]; then
     b="$(printf '%s\n' "${with[@]}" | median)"
     l="$(printf '%s\n' "${lags[@]}" | median)"
     printf '| %s | %.0f | %.0f | %s | %s ms |\n' "$kind" "$a" "$b" "$(ratio "$b" "$a")" "$l"
+  done
+fi
+
+if [ "$ROUNDS" -gt 0 ] && [ "$WAIT_N" -gt 0 ]; then
+  echo
+  echo "| server | SET + WAIT 1 writes/s ($WAIT_CLIENTS clients) |"
+  echo "|---|---|"
+  for kind in $KINDS; do
+    acked=()
+    for r in $(seq 1 "$ROUNDS"); do
+      echo "$kind SET + WAIT round $r/$ROUNDS" >&2
+      run_round "$kind" replica wait
+      acked+=("$RPS")
+      record "$kind" "SET + WAIT 1, one replica" rps "$RPS"
+    done
+    printf '| %s | %.0f |\n' "$kind" "$(printf '%s\n' "${acked[@]}" | median)"
   done
 fi
 
@@ -175,4 +227,5 @@ PY
   done
 fi
 bench_report bench-replication N="$N" ROUNDS="$ROUNDS" CLIENTS="$CLIENTS" KEYSPACE="$KEYSPACE" \
-  DATA_SIZE="$DATA_SIZE" SYNC_KEYS="$SYNC_KEYS" SYNC_ROUNDS="$SYNC_ROUNDS"
+  DATA_SIZE="$DATA_SIZE" SYNC_KEYS="$SYNC_KEYS" SYNC_ROUNDS="$SYNC_ROUNDS" \
+  WAIT_CLIENTS="$WAIT_CLIENTS" WAIT_N="$WAIT_N"

@@ -130,6 +130,23 @@ def test_bench_bullmq_writes_json_for_both_servers(tmp_path):
     assert doc["params"]["JOBS"] == "60"
 
 
+def test_bench_replication_measures_rates_acknowledged_writes_and_sync(tmp_path):
+    out = tmp_path / "results"
+    env = dict(os.environ, KV_BIN=KV_BIN, BENCH_OUT=str(out), N="2000", ROUNDS="1",
+               WAIT_CLIENTS="2", WAIT_N="20", SYNC_KEYS="500", SYNC_ROUNDS="1")
+    r = subprocess.run([str(REPO_ROOT / "scripts" / "bench-replication.sh")], env=env,
+                       capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stderr[-3000:]
+    assert "| server | SET + WAIT 1 writes/s (2 clients) |" in r.stdout
+    doc = json.loads((out / "bench-replication.json").read_text())
+    for test in ("SET, no replica", "SET, one replica", "SET + WAIT 1, one replica"):
+        for server in ("kv", "redis"):
+            assert doc["results"][test][server]["rps"]["median"] > 0, (test, server)
+    for server in ("kv", "redis"):
+        assert doc["results"]["full sync, 500 keys"][server]["seconds"]["median"] > 0
+    assert doc["params"]["WAIT_N"] == "20"
+
+
 def test_bench_scripts_refuse_unknown_arguments():
     for script in ("bench-resp.sh", "bench-native.sh", "bench-plugins.sh", "bench-celery.sh",
                    "bench-persist.sh", "bench-replication.sh", "bench-bullmq.sh"):
