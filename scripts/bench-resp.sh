@@ -9,6 +9,8 @@
 #   N           requests per benchmark run (default 1000000)
 #   ROUNDS      rounds (default 3)
 #   CLIENTS     redis-benchmark connections (default 50)
+#   BENCH_THREADS  redis-benchmark --threads (default: none, its one thread): with -P 16 the
+#               short tests are bound by the benchmark client's one core on a small machine
 #   TESTS       redis-benchmark tests (default set,get,incr,mset); "suite" = redis-benchmark's
 #               whole default suite in its order, the keyspace kept from test to test within a
 #               round as a run without -t keeps it (LPOP pops what LPUSH and RPUSH pushed).
@@ -161,7 +163,8 @@ DROPPED="$WORK/dropped"  # "server test pipeline" of publish runs that lost subs
 
 bench_csv() {  # port test pipeline -> redis-benchmark's CSV
   local port="$1" test="$2" pipe="$3" sha
-  local base=("$BENCH" -h "$HOST" -p "$port" -c "$CLIENTS" -n "$N" -P "$pipe" --csv)
+  local base=("$BENCH" -h "$HOST" -p "$port" -c "$CLIENTS" -n "$N" -P "$pipe" --csv
+              ${BENCH_THREADS:+--threads "$BENCH_THREADS"})
   case "$test" in
     eval) timeout 900 "${base[@]}" -r 100000 EVAL "$SMALL_SCRIPT" 1 'counter:__rand_int__' ;;
     evalsha)
@@ -417,7 +420,7 @@ cpu_us() {  # server test pipe -> median CPU microseconds per request
 echo
 echo "## RESP benchmark: kv-server vs redis-server $("$REDIS_BIN" --version | awk '{print $3}' | cut -d= -f2)"
 echo
-echo "redis-benchmark -c $CLIENTS -n $N, median of $ROUNDS interleaved rounds; $(nproc) CPUs; kv-server --threads $KV_THREADS."
+echo "redis-benchmark -c $CLIENTS -n $N${BENCH_THREADS:+ --threads $BENCH_THREADS}, median of $ROUNDS interleaved rounds; $(nproc) CPUs; kv-server --threads $KV_THREADS."
 echo "CPU = server user+system time per request (µs), from /proc/PID/stat."
 echo
 echo "| test | P | kv rps | redis rps | kv/redis | kv p99 ms | redis p99 ms | kv CPU µs/req | redis CPU µs/req | CPU kv/redis |"
@@ -492,5 +495,6 @@ fi
 
 bench_report bench-resp N="$N" ROUNDS="$ROUNDS" CLIENTS="$CLIENTS" TESTS="$TESTS" \
   PIPELINES="$PIPELINES" MEM_KEYS="$MEM_KEYS" KV_THREADS="$KV_THREADS" \
+  BENCH_THREADS="${BENCH_THREADS:-}" \
   XRANGE_ENTRIES="$XRANGE_ENTRIES" XGROUP_ENTRIES="${XGROUP_ENTRIES:-N/2 x P}" \
   redis_version="$("$REDIS_BIN" --version | awk '{print $3}' | cut -d= -f2)"
