@@ -20,7 +20,8 @@
 # The client is the same for all four: redis-benchmark --threads BENCH_THREADS (in cluster mode
 # it always runs threads, one per node by default). With threads it stops only at its 250 ms
 # progress tick, so each run's time is rounded up to a multiple of 250 ms and the rate reads up
-# to 250 ms / run time low, alike in every configuration: give runs a few seconds (N).
+# to 250 ms / run time low, alike in every configuration: give runs a few seconds (N,
+# N_PIPELINED).
 #
 # A run fails when a node answered an error (INFO stats total_error_replies) or a write test
 # left no keys, and the whole benchmark when a cluster node served none of some test's commands
@@ -34,7 +35,8 @@
 # share them: the aggregate rate cannot grow much there, CPU per request is what tells what a
 # larger machine gives (docs/scale-out.md, "Sizing").
 #
-# Env: N (200000), ROUNDS (3), CLIENTS (50), TESTS (set,get,incr,lpush: redis-benchmark -t
+# Env: N (200000, requests per run), N_PIPELINED (requests per run at depths above 1; default
+# N: pipelined runs are several times faster, so the 250 ms grid weighs more), ROUNDS (3), CLIENTS (50), TESTS (set,get,incr,lpush: redis-benchmark -t
 # names), PIPELINES ("1 16"), KEYSPACE (1000000, -r), NODES (3), KINDS ("kv redis"),
 # BENCH_THREADS (redis-benchmark --threads, every configuration; default NODES), KV_THREADS
 # (kv-server --threads of every kv process; default auto, its own), KV_EXTRA_ARGS (more
@@ -51,6 +53,7 @@ source "$ROOT/scripts/lib/bench-common.sh"
 parse_bench_args "$@"
 
 N="${N:-200000}"
+N_PIPELINED="${N_PIPELINED:-$N}"
 ROUNDS="${ROUNDS:-3}"
 CLIENTS="${CLIENTS:-50}"
 TESTS="${TESTS:-set,get,incr,lpush}"
@@ -214,6 +217,8 @@ RESULTS="$WORK/results"
 run_one() {  # cfg test pipe round
   local cfg="$1" test="$2" pipe="$3" round="$4" kind="${1%% *}" port ports pids first
   local before after err0 err1 csv line rps p99 keys cluster=()
+  local n="$N"
+  [ "$pipe" -gt 1 ] && n="$N_PIPELINED"
   ports="${CFG_PORTS[$cfg]}"
   pids="${CFG_PIDS[$cfg]}"
   first="${ports%% *}"
@@ -224,7 +229,7 @@ run_one() {  # cfg test pipe round
   before="$(cpu_ticks $pids)"
   children_cpu_us
   local client0="$CHILDREN_CPU_US"
-  csv="$(timeout 900 "$BENCH" "${cluster[@]}" -h "$HOST" -p "$first" -c "$CLIENTS" -n "$N" \
+  csv="$(timeout 900 "$BENCH" "${cluster[@]}" -h "$HOST" -p "$first" -c "$CLIENTS" -n "$n" \
     -r "$KEYSPACE" -P "$pipe" --threads "$BENCH_THREADS" -t "$test" --csv 2>"$WORK/bench.err" || true)"
   children_cpu_us
   # shellcheck disable=SC2086
@@ -253,10 +258,10 @@ run_one() {  # cfg test pipe round
   fi
   local label_test
   label_test="$test P$pipe, $(label "$cfg")"
-  record_run "$kind" "$label_test" "$rps" "$p99" "$((after - before))" "$N"
+  record_run "$kind" "$label_test" "$rps" "$p99" "$((after - before))" "$n"
   local cpu client
-  cpu="$(awk -v t="$((after - before))" -v hz="$CLK_TCK" -v n="$N" 'BEGIN { printf "%.4f", t / hz * 1e6 / n }')"
-  client="$(awk -v us="$((CHILDREN_CPU_US - client0))" -v n="$N" 'BEGIN { printf "%.4f", us / n }')"
+  cpu="$(awk -v t="$((after - before))" -v hz="$CLK_TCK" -v n="$n" 'BEGIN { printf "%.4f", t / hz * 1e6 / n }')"
+  client="$(awk -v us="$((CHILDREN_CPU_US - client0))" -v n="$n" 'BEGIN { printf "%.4f", us / n }')"
   record "$kind" "$label_test" client_cpu_us_per_req "$client"
   echo "$kind ${cfg#* } $test $pipe $round $rps $cpu $client" >>"$RESULTS"
   printf '  %-13s %-6s P=%-3s %12s rps  server cpu %7s µs/req  client %7s µs/req\n' \
@@ -264,7 +269,7 @@ run_one() {  # cfg test pipe round
 }
 
 echo "kv-server: $KV_BIN (threads $KV_THREADS), redis-server $("$REDIS_BIN" --version | awk '{print $3}' | cut -d= -f2)" >&2
-echo "N=$N ROUNDS=$ROUNDS CLIENTS=$CLIENTS TESTS=$TESTS PIPELINES=$PIPELINES NODES=$NODES, $(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg)" >&2
+echo "N=$N N_PIPELINED=$N_PIPELINED ROUNDS=$ROUNDS CLIENTS=$CLIENTS TESTS=$TESTS PIPELINES=$PIPELINES NODES=$NODES, $(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg)" >&2
 for cfg in "${CONFIGS[@]}"; do echo "  $cfg: ports ${CFG_PORTS[$cfg]}" >&2; done
 
 IFS=, read -r -a TEST_LIST <<<"$TESTS"
@@ -374,14 +379,15 @@ table() {  # column title digits
 echo
 echo "## Cluster benchmark: $NODES nodes against 1 server"
 echo
-echo "redis-benchmark -c $CLIENTS -n $N -r $KEYSPACE (--cluster for the clusters), median of $ROUNDS"
+echo "redis-benchmark -c $CLIENTS -n $N (-P 1) / $N_PIPELINED (deeper) -r $KEYSPACE --threads $BENCH_THREADS"
+echo "(--cluster for the clusters), median of $ROUNDS"
 echo "interleaved rounds; $(nproc) CPUs, load average at the end $(cut -d' ' -f1-3 /proc/loadavg);"
 echo "kv-server --threads $KV_THREADS on every process. $NODES/1: median of the rounds' ratios."
 table 6 "Aggregate requests/s:" 0
 table 7 "Server CPU per request, µs (user+system of every server process of the configuration):" 3
 table 8 "redis-benchmark's CPU per request, µs:" 3
 
-bench_report bench-cluster N="$N" ROUNDS="$ROUNDS" CLIENTS="$CLIENTS" TESTS="$TESTS" \
+bench_report bench-cluster N="$N" N_PIPELINED="$N_PIPELINED" ROUNDS="$ROUNDS" CLIENTS="$CLIENTS" TESTS="$TESTS" \
   PIPELINES="$PIPELINES" KEYSPACE="$KEYSPACE" NODES="$NODES" KV_THREADS="$KV_THREADS" \
   BENCH_THREADS="$BENCH_THREADS" \
   redis_version="$("$REDIS_BIN" --version | awk '{print $3}' | cut -d= -f2)"
