@@ -19,9 +19,10 @@
 #
 # The client is the same for all four: redis-benchmark --threads BENCH_THREADS (in cluster mode
 # it always runs threads, one per node by default). With threads it stops only at its 250 ms
-# progress tick, so each run's time is rounded up to a multiple of 250 ms and the rate reads up
-# to 250 ms / run time low, alike in every configuration: give runs a few seconds (N,
-# N_PIPELINED).
+# progress tick, so the time it reports is rounded up to a multiple of 250 ms: a 1.6 s run
+# reads up to 15% low. The rate taken is therefore the "overall" one of its last progress line
+# before the end (requests done / time since the start, at that tick), which leaves out only
+# the last, draining, part of a run (scripts/lib/benchmark-rate.awk).
 #
 # A run fails when a node answered an error (INFO stats total_error_replies) or a write test
 # left no keys, and the whole benchmark when a cluster node served none of some test's commands
@@ -36,7 +37,7 @@
 # larger machine gives (docs/scale-out.md, "Sizing").
 #
 # Env: N (200000, requests per run), N_PIPELINED (requests per run at depths above 1; default
-# N: pipelined runs are several times faster, so the 250 ms grid weighs more), ROUNDS (3), CLIENTS (50), TESTS (set,get,incr,lpush: redis-benchmark -t
+# N: pipelined runs are several times faster), ROUNDS (3), CLIENTS (50), TESTS (set,get,incr,lpush: redis-benchmark -t
 # names), PIPELINES ("1 16"), KEYSPACE (1000000, -r), NODES (3), KINDS ("kv redis"),
 # BENCH_THREADS (redis-benchmark --threads, every configuration; default NODES), KV_THREADS
 # (kv-server --threads of every kv process; default auto, its own), KV_EXTRA_ARGS (more
@@ -216,7 +217,7 @@ RESULTS="$WORK/results"
 
 run_one() {  # cfg test pipe round
   local cfg="$1" test="$2" pipe="$3" round="$4" kind="${1%% *}" port ports pids first
-  local before after err0 err1 csv line rps p99 keys cluster=()
+  local before after err0 err1 out rps p99 keys cluster=()
   local n="$N"
   [ "$pipe" -gt 1 ] && n="$N_PIPELINED"
   ports="${CFG_PORTS[$cfg]}"
@@ -229,18 +230,18 @@ run_one() {  # cfg test pipe round
   before="$(cpu_ticks $pids)"
   children_cpu_us
   local client0="$CHILDREN_CPU_US"
-  csv="$(timeout 900 "$BENCH" "${cluster[@]}" -h "$HOST" -p "$first" -c "$CLIENTS" -n "$n" \
-    -r "$KEYSPACE" -P "$pipe" --threads "$BENCH_THREADS" -t "$test" --csv 2>"$WORK/bench.err" || true)"
+  out="$(timeout 900 "$BENCH" "${cluster[@]}" -h "$HOST" -p "$first" -c "$CLIENTS" -n "$n" \
+    -r "$KEYSPACE" -P "$pipe" --threads "$BENCH_THREADS" -t "$test" 2>"$WORK/bench.err" |
+    tr '\r' '\n' || true)"
   children_cpu_us
   # shellcheck disable=SC2086
   after="$(cpu_ticks $pids)"
   err1="$(errors_total "$cfg")"
-  line="$(grep -i "^\"${test}\"" <<<"$csv" | head -n 1 || true)"
-  rps="$(awk -F'","' '{ print $2 }' <<<"$line")"
-  p99="$(awk -F'","' '{ print $7 }' <<<"$line")"
-  if [ -z "$rps" ]; then
+  rps="$(awk -f "$ROOT/scripts/lib/benchmark-rate.awk" <<<"$out")"
+  p99="$(awk 'seen { print $5; exit } $1 == "avg" && $5 == "p99" { seen = 1 }' <<<"$out")"
+  if [ -z "$rps" ] || ! grep -q "throughput summary" <<<"$out"; then
     echo "bench-cluster.sh: no result from redis-benchmark -t $test -P $pipe against $cfg:" >&2
-    cat - "$WORK/bench.err" <<<"$csv" >&2
+    cat - "$WORK/bench.err" <<<"$out" >&2
     exit 1
   fi
   if [ "$err1" != "$err0" ]; then
@@ -382,7 +383,8 @@ echo
 echo "redis-benchmark -c $CLIENTS -n $N (-P 1) / $N_PIPELINED (deeper) -r $KEYSPACE --threads $BENCH_THREADS"
 echo "(--cluster for the clusters), median of $ROUNDS"
 echo "interleaved rounds; $(nproc) CPUs, load average at the end $(cut -d' ' -f1-3 /proc/loadavg);"
-echo "kv-server --threads $KV_THREADS on every process. $NODES/1: median of the rounds' ratios."
+echo "kv-server --threads $KV_THREADS on every process. Rates: redis-benchmark's overall rate at its"
+echo "last progress tick (scripts/lib/benchmark-rate.awk). $NODES/1: median of the rounds' ratios."
 table 6 "Aggregate requests/s:" 0
 table 7 "Server CPU per request, µs (user+system of every server process of the configuration):" 3
 table 8 "redis-benchmark's CPU per request, µs:" 3
