@@ -92,6 +92,15 @@ info_field() {  # port section field
   cli "$1" INFO "$2" | tr -d '\r' | awk -F: -v f="$3" '$1 == f { print $2 }'
 }
 
+# A free port not yet handed out in this run (free_port frees the port it found at once).
+declare -A USED_PORTS
+NEW_PORT=""
+new_port() {  # sets NEW_PORT (not $(...): the set of ports handed out must persist)
+  NEW_PORT="$(free_port)"
+  while [ -n "${USED_PORTS[$NEW_PORT]:-}" ]; do NEW_PORT="$(free_port)"; done
+  USED_PORTS[$NEW_PORT]=1
+}
+
 # Node i of NODES serves slots [i*16384/NODES, (i+1)*16384/NODES - 1].
 slot_range() {  # i -> "first last"
   echo "$(($1 * 16384 / NODES)) $((($1 + 1) * 16384 / NODES - 1))"
@@ -122,7 +131,8 @@ info_cluster() {  # port field: a field of CLUSTER INFO
 
 start_single() {  # kind
   local port pid
-  port="$(free_port)"
+  new_port
+  port="$NEW_PORT"
   if [ "$1" = kv ]; then
     pid="$(start_memory_server kv "$port" "$WORK/kv-single" "${KV_EXTRA[@]}")"
   else
@@ -137,8 +147,10 @@ start_single() {  # kind
 start_kv_cluster() {
   local i ports=() cports=() pids=() conf="$WORK/kv-nodes.conf" id first last pid
   for i in $(seq 0 $((NODES - 1))); do
-    ports+=("$(free_port)")
-    cports+=("$(free_port)")  # only shown by CLUSTER NODES: there is no bus to listen on
+    new_port
+    ports+=("$NEW_PORT")
+    new_port  # only shown by CLUSTER NODES: there is no bus to listen on
+    cports+=("$NEW_PORT")
   done
   : >"$conf"
   for i in $(seq 0 $((NODES - 1))); do
@@ -166,8 +178,10 @@ start_kv_cluster() {
 start_redis_cluster() {
   local i ports=() cports=() pids=() first last pid
   for i in $(seq 0 $((NODES - 1))); do
-    ports+=("$(free_port)")
-    cports+=("$(free_port)")  # the bus port: port + 10000 may be past 65535 or taken
+    new_port
+    ports+=("$NEW_PORT")
+    new_port  # the bus port: port + 10000 may be past 65535 or taken
+    cports+=("$NEW_PORT")
     pid="$(start_memory_server redis "${ports[$i]}" "$WORK/redis-node$i" --cluster-enabled yes \
       --cluster-port "${cports[$i]}" --cluster-config-file nodes.conf)"
     PIDS+=("$pid")
