@@ -2,7 +2,7 @@
 # Cluster benchmark: the aggregate rate of NODES servers behind the Redis Cluster protocol
 # against one server, for kv-server and Debian's redis-server side by side, in the same run.
 #
-# Four configurations run at once, each on free ports of 127.0.0.1, all in memory:
+# Four configurations, all started at the beginning, on free ports of 127.0.0.1, in memory:
 #   kv 1 server      kv-server without cluster mode
 #   kv N nodes       NODES kv-servers with --cluster-enabled yes; the slot map (16384 slots cut
 #                    into NODES equal ranges) comes from a nodes.conf the script writes into
@@ -37,8 +37,9 @@
 # larger machine gives (docs/scale-out.md, "Sizing").
 #
 # Env: N (200000, requests per run), N_PIPELINED (requests per run at depths above 1; default
-# N: pipelined runs are several times faster), ROUNDS (3), CLIENTS (50), TESTS (set,get,incr,lpush: redis-benchmark -t
-# names), PIPELINES ("1 16"), KEYSPACE (1000000, -r), NODES (3), KINDS ("kv redis"),
+# N: pipelined runs are several times faster), ROUNDS (3), CLIENTS (50), TESTS
+# (set,get,incr,lpush: redis-benchmark -t names), PIPELINES ("1 16"), KEYSPACE (1000000, -r),
+# NODES (3), KINDS ("kv redis"),
 # BENCH_THREADS (redis-benchmark --threads, every configuration; default NODES), KV_THREADS
 # (kv-server --threads of every kv process; default auto, its own), KV_EXTRA_ARGS (more
 # kv-server arguments, word-split), KV_BIN (default: build it, then build/kv-server),
