@@ -20,10 +20,10 @@
 # (Redis without its diskless-sync delay: --repl-diskless-sync-delay 0), SYNC_ROUNDS times.
 #
 # Env: N (200000), ROUNDS (3; 0 skips the rate and WAIT parts), CLIENTS (50), WAIT_CLIENTS (4),
-# WAIT_N (300), KEYSPACE (100000), DATA_SIZE (32), KINDS
-# ("kv redis"), SYNC_KEYS (1000000), SYNC_ROUNDS (3), KV_BIN (default: build it, then
-# build/kv-server), BENCH_OUT (directory of bench-replication.json: every round's figures and
-# the medians). Servers run in memory (kv: --appendonly no; Redis: --save '' --appendonly no):
+# WAIT_N (300), KEYSPACE (100000), DATA_SIZE (32), KINDS ("kv redis"), SYNC_KEYS (1000000),
+# SYNC_ROUNDS (3), KV_THREADS (kv-server --threads; default auto, its own), KV_BIN (default:
+# build it, then build/kv-server), BENCH_OUT (directory of bench-replication.json: every
+# round's figures and the medians). Servers run in memory (kv: --appendonly no; Redis: --save '' --appendonly no):
 # the log is bench-persist.sh's.
 #
 # Arguments: --plot also draws bench-replication-<metric>.png beside the JSON.
@@ -60,16 +60,11 @@ cleanup() {
 trap cleanup EXIT
 
 start_server() {  # kind port dir -> pid on stdout
-  local kind="$1" port="$2" dir="$3"
-  mkdir -p "$dir"
-  if [ "$kind" = kv ]; then
-    "$KV_BIN" --port "$port" --native-port 0 --bind "$HOST" --appendonly no --dir "$dir" \
-      --log-level warning >"$dir/log" 2>&1 &
+  if [ "$1" = kv ]; then
+    start_memory_server "$@"
   else
-    "$REDIS_BIN" --port "$port" --bind "$HOST" --save '' --appendonly no --dir "$dir" \
-      --loglevel warning --daemonize no --repl-diskless-sync-delay 0 >"$dir/log" 2>&1 &
+    start_memory_server "$@" --repl-diskless-sync-delay 0
   fi
-  echo $!
 }
 
 field() {  # port name: a field of INFO replication

@@ -1,12 +1,30 @@
 # shellcheck shell=bash
 # Helpers shared by scripts/bench-*.sh (sourced, not run).
 
-# utime + stime of process $1 in clock ticks (fields 14 and 15 of /proc/PID/stat).
-cpu_ticks() {
-  local stat
-  stat="$(cat "/proc/$1/stat")"
-  stat="${stat##*) }"  # drop "pid (comm) "; the next field is the state (field 3)
-  awk '{ print $12 + $13 }' <<<"$stat"
+# utime + stime in clock ticks (fields 14 and 15 of /proc/PID/stat, every thread of the
+# process), summed over the processes given (a cluster's nodes).
+cpu_ticks() {  # pid...
+  local stat pid total=0
+  for pid in "$@"; do
+    stat="$(cat "/proc/$pid/stat")"
+    stat="${stat##*) }"  # drop "pid (comm) "; the next field is the state (field 3)
+    total=$((total + $(awk '{ print $12 + $13 }' <<<"$stat")))
+  done
+  echo "$total"
+}
+
+# User + system CPU of this shell's children that have exited and been waited for, in µs
+# (bash's `times`, second line; a command substitution's child and the programs it ran count
+# once it returned). Called as `children_cpu_us` (not inside $(...)): it sets CHILDREN_CPU_US,
+# since a subshell would report only its own, still empty, children.
+children_cpu_us() {
+  local file="${WORK:?}/.times"
+  times >"$file"
+  # shellcheck disable=SC2034  # read by the scripts that source this file
+  CHILDREN_CPU_US="$(awk 'NR == 2 {
+    t = 0
+    for (i = 1; i <= 2; i++) { split($i, a, "m"); sub(/s$/, "", a[2]); t += a[1] * 60 + a[2] }
+    printf "%.0f", t * 1e6 }' "$file")"
 }
 
 # Median of the numbers on stdin, one per line (0 when there are none).
@@ -47,6 +65,26 @@ stop_process() {  # pid [signal] [seconds]
     sleep 0.1
   done
   kill -KILL "$pid" 2>/dev/null || true
+}
+
+# Starts an in-memory server in the background (kv: --appendonly no and --threads KV_THREADS
+# unless that is auto or unset; Redis: --save '' --appendonly no) on port $2 of HOST with
+# directory $3 (created) and log $3/log, with any further arguments; prints its pid. Needs
+# KV_BIN, REDIS_BIN and HOST.
+start_memory_server() {  # kind port dir [args...]
+  local kind="$1" port="$2" dir="$3"
+  shift 3
+  mkdir -p "$dir"
+  if [ "$kind" = kv ]; then
+    local threads=()
+    [ "${KV_THREADS:-auto}" = auto ] || threads=(--threads "$KV_THREADS")
+    "$KV_BIN" --port "$port" --native-port 0 --bind "$HOST" --appendonly no --dir "$dir" \
+      --log-level warning "${threads[@]}" "$@" >"$dir/log" 2>&1 &
+  else
+    "$REDIS_BIN" --port "$port" --bind "$HOST" --save '' --appendonly no --dir "$dir" \
+      --loglevel warning --daemonize no "$@" >"$dir/log" 2>&1 &
+  fi
+  echo $!
 }
 
 # Waits up to 10 s until the server on port $1 (process $2) answers PING. When it dies or does

@@ -147,9 +147,43 @@ def test_bench_replication_measures_rates_acknowledged_writes_and_sync(tmp_path)
     assert doc["params"]["WAIT_N"] == "20"
 
 
+def test_bench_cluster_measures_every_configuration(tmp_path):
+    """One server and a 3-node cluster of each kind, driven by redis-benchmark --cluster: the
+    script fails when redis-benchmark cannot use kv-server's CLUSTER NODES, a node answers an
+    error, or a node gets none of the requests."""
+    out = tmp_path / "results"
+    env = dict(os.environ, KV_BIN=KV_BIN, BENCH_OUT=str(out), N="6000", ROUNDS="2",
+               TESTS="set,get", PIPELINES="1 16", KEYSPACE="100000")
+    r = subprocess.run([str(REPO_ROOT / "scripts" / "bench-cluster.sh"), "--plot"], env=env,
+                       capture_output=True, text=True, timeout=600)
+    assert r.returncode == 0, r.stderr[-3000:]
+    assert "| get | 16 |" in r.stdout and "kv 3 nodes" in r.stdout
+    doc = json.loads((out / "bench-cluster.json").read_text())
+    runs = [f"{t} P{p}, {c}" for p in (1, 16) for t in ("set", "get")
+            for c in ("1 server", "3 nodes")]
+    assert set(runs) <= set(doc["tests"])
+    for test in runs:
+        for server in ("kv", "redis"):
+            figures = doc["results"][test][server]
+            assert len(figures["rps"]["values"]) == 2 and figures["rps"]["median"] > 0
+            assert figures["p99_ms"]["median"] > 0
+            # A few thousand requests may take under one clock tick of server CPU.
+            assert len(figures["cpu_us_per_req"]["values"]) == 2
+            assert figures["client_cpu_us_per_req"]["median"] > 0
+        assert doc["ratios_kv_over_redis"][test]["rps"] > 0
+    for test in ("set P1", "get P1", "set P16", "get P16"):
+        for server in ("kv", "redis"):
+            scale = doc["results"][test][server]["rps_cluster_over_single"]
+            assert len(scale["values"]) == 2 and scale["median"] > 0
+    assert doc["params"]["NODES"] == "3" and doc["params"]["BENCH_THREADS"] == "3"
+    for metric in ("rps", "cpu_us_per_req", "rps_cluster_over_single"):
+        assert (out / f"bench-cluster-{metric}.png").read_bytes().startswith(PNG_MAGIC)
+
+
 def test_bench_scripts_refuse_unknown_arguments():
     for script in ("bench-resp.sh", "bench-native.sh", "bench-plugins.sh", "bench-celery.sh",
-                   "bench-persist.sh", "bench-replication.sh", "bench-bullmq.sh"):
+                   "bench-persist.sh", "bench-replication.sh", "bench-bullmq.sh",
+                   "bench-cluster.sh"):
         r = subprocess.run([str(REPO_ROOT / "scripts" / script), "--plots"],
                            capture_output=True, text=True, timeout=60)
         assert r.returncode == 2, script
