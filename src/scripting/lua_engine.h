@@ -175,6 +175,7 @@ class LuaEngine {
   static int LuaSetRepl(lua_State* L);
   static int LuaMathRandom(lua_State* L);
   static int LuaMathRandomSeed(lua_State* L);
+  static int LuaCollectGarbage(lua_State* L);
   int CallCommand(lua_State* L, bool raise);
   // Collects the call's arguments into argv_; false (with the error table pushed) when one is
   // neither a string nor a number.
@@ -197,6 +198,7 @@ class LuaEngine {
   std::atomic<bool> running_{false};
   std::atomic<bool> busy_{false};
   std::atomic<bool> kill_{false};
+  bool gc_stopped_ = false;  // a script ran collectgarbage("stop")
 
   std::unordered_map<std::string, Library> libs_;
   // While LoadLibrary runs: the functions registered so far (their references held).
