@@ -17,6 +17,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <vector>
 
 #include <spdlog/spdlog.h>
@@ -339,18 +340,25 @@ void Evaluate(CommandContext& ctx, bool by_sha, bool read_only) {
   int64_t numkeys = 0;
   if (!ParseIntOrReply(ctx, ctx.args[2], &numkeys)) return;
   if (!NumKeysInRange(ctx, numkeys)) return;
-  std::shared_ptr<const std::string> cached;
-  if (by_sha && !(cached = Cache().Find(ctx.args[1]))) {
-    ctx.rb->SendError(kNoScript);
-    return;
-  }
   // A shebang declares what the script does (scripting::ScriptShebang); without one it may do
-  // anything, as in Redis's compatibility mode.
-  std::string err;
-  const auto shebang = scripting::ParseScriptShebang(by_sha ? *cached : ctx.args[1], &err);
-  if (!shebang) {
-    ctx.rb->SendError("ERR " + err);
-    return;
+  // anything, as in Redis's compatibility mode. A script this thread's engine has compiled has
+  // its shebang parsed already, and needs no look-up in the shared cache.
+  std::optional<scripting::ScriptShebang> shebang;
+  if (const scripting::ScriptShebang* known =
+          by_sha ? Local().engine.CompiledShebang(ctx.args[1]) : nullptr) {
+    shebang = *known;
+  } else {
+    std::shared_ptr<const std::string> cached;
+    if (by_sha && !(cached = Cache().Find(ctx.args[1]))) {
+      ctx.rb->SendError(kNoScript);
+      return;
+    }
+    std::string err;
+    shebang = scripting::ParseScriptShebang(by_sha ? *cached : ctx.args[1], &err);
+    if (!shebang) {
+      ctx.rb->SendError("ERR " + err);
+      return;
+    }
   }
   const bool no_writes = (shebang->flags & scripting::kFnNoWrites) != 0;
   if (shebang->present && read_only && !no_writes) {

@@ -185,6 +185,9 @@ LuaEngine::~LuaEngine() { lua_close(L_); }
 void LuaEngine::SetupState() {
   OpenLibraries(L_);
 
+  lua_pushcfunction(L_, LuaCollectGarbage);
+  lua_setglobal(L_, "collectgarbage");
+
   lua_getglobal(L_, "math");
   SetFunction(L_, "random", LuaMathRandom);
   SetFunction(L_, "randomseed", LuaMathRandomSeed);
@@ -219,13 +222,20 @@ void LuaEngine::SetupState() {
 
   SealState(L_);
   lua_settop(L_, 0);
+  lua_getfield(L_, LUA_REGISTRYINDEX, kRegErrHandler);
+  err_handler_ref_ = luaL_ref(L_, LUA_REGISTRYINDEX);
+  lua_pushliteral(L_, "KEYS");
+  keys_name_ref_ = luaL_ref(L_, LUA_REGISTRYINDEX);
+  lua_pushliteral(L_, "ARGV");
+  argv_name_ref_ = luaL_ref(L_, LUA_REGISTRYINDEX);
 }
 
 void LuaEngine::SyncEpoch() {
   uint64_t epoch = cache_.epoch();
   if (epoch == epoch_) return;
   epoch_ = epoch;
-  for (auto& [sha, ref] : compiled_) luaL_unref(L_, LUA_REGISTRYINDEX, ref);
+  eval_bodies_.clear();
+  for (auto& [sha, script] : compiled_) luaL_unref(L_, LUA_REGISTRYINDEX, script.ref);
   compiled_.clear();
   lua_gc(L_, LUA_GCCOLLECT, 0);
 }
@@ -294,7 +304,7 @@ bool LuaEngine::Compile(const std::string& sha, std::string_view body, ReplyBuil
     return false;
   }
   SetScriptEnv(L_);
-  compiled_[sha] = luaL_ref(L_, LUA_REGISTRYINDEX);
+  compiled_[sha] = Compiled{luaL_ref(L_, LUA_REGISTRYINDEX), *shebang};
   return true;
 }
 
@@ -302,6 +312,10 @@ void LuaEngine::Eval(std::string_view body, std::span<const std::string_view> ke
                      std::span<const std::string_view> args, ReplyBuilder& out) {
   if (Reentered(out)) return;
   SyncEpoch();
+  if (auto memo = eval_bodies_.find(body); memo != eval_bodies_.end()) {
+    Run(memo->second.script->first, memo->second.script->second.ref, keys, args, out);
+    return;
+  }
   std::string sha = Sha1Hex(body);
   auto it = compiled_.find(sha);
   if (it == compiled_.end()) {
@@ -309,15 +323,39 @@ void LuaEngine::Eval(std::string_view body, std::span<const std::string_view> ke
     cache_.Add(body);
     it = compiled_.find(sha);
   }
-  Run(sha, it->second, keys, args, out);
+  // Null when SCRIPT FLUSH ran on another thread meanwhile: this run goes on, unremembered.
+  if (std::shared_ptr<const std::string> kept = cache_.Find(sha)) {
+    const std::string_view key(*kept);
+    eval_bodies_.try_emplace(key, EvalMemo{std::move(kept), &*it});
+  }
+  Run(it->first, it->second.ref, keys, args, out);
+}
+
+namespace {
+
+// The lowercase form of a client's 40-character SHA1 in `buf`; empty for any other length
+// (no script has such a name).
+std::string_view LowerSha(std::string_view sha, char (&buf)[40]) {
+  if (sha.size() != sizeof buf) return {};
+  for (size_t i = 0; i < sizeof buf; ++i) buf[i] = AsciiLowerChar(sha[i]);
+  return {buf, sizeof buf};
+}
+
+}  // namespace
+
+const ScriptShebang* LuaEngine::CompiledShebang(std::string_view sha_arg) {
+  SyncEpoch();
+  char buf[40];
+  auto it = compiled_.find(LowerSha(sha_arg, buf));
+  return it == compiled_.end() ? nullptr : &it->second.shebang;
 }
 
 void LuaEngine::EvalSha(std::string_view sha_arg, std::span<const std::string_view> keys,
                         std::span<const std::string_view> args, ReplyBuilder& out) {
   if (Reentered(out)) return;
   SyncEpoch();
-  std::string sha(sha_arg);
-  LowercaseSha(sha);
+  char buf[40];
+  const std::string_view sha = LowerSha(sha_arg, buf);
   auto it = compiled_.find(sha);
   if (it == compiled_.end()) {
     std::shared_ptr<const std::string> body = cache_.Find(sha);
@@ -325,10 +363,11 @@ void LuaEngine::EvalSha(std::string_view sha_arg, std::span<const std::string_vi
       out.SendError("NOSCRIPT No matching script. Please use EVAL.");
       return;
     }
-    if (!Compile(sha, *body, out)) return;
+    const std::string key(sha);
+    if (!Compile(key, *body, out)) return;
     it = compiled_.find(sha);
   }
-  Run(sha, it->second, keys, args, out);
+  Run(it->first, it->second.ref, keys, args, out);
 }
 
 void LuaEngine::Load(std::string_view body, ReplyBuilder& out) {
@@ -374,16 +413,23 @@ void LuaEngine::Run(const std::string& sha, int ref, std::span<const std::string
   start_ = std::chrono::steady_clock::now();
   running_.store(true, std::memory_order_release);
 
-  lua_getfield(L_, LUA_REGISTRYINDEX, kRegErrHandler);
+  lua_rawgeti(L_, LUA_REGISTRYINDEX, err_handler_ref_);
   const int handler = lua_gettop(L_);
   lua_rawgeti(L_, LUA_REGISTRYINDEX, ref);
   // KEYS and ARGV are fresh tables in the real globals. They are built outside the limit (this
   // is not a protected call, and the arguments are in the server's memory already) but count
-  // against it once the script runs.
-  PushStringArray(L_, keys);
-  if (!as_function) lua_setfield(L_, LUA_GLOBALSINDEX, "KEYS");
-  PushStringArray(L_, args);
-  if (!as_function) lua_setfield(L_, LUA_GLOBALSINDEX, "ARGV");
+  // against it once the script runs. Raw sets: the real globals' metatable has no __newindex.
+  if (as_function) {
+    PushStringArray(L_, keys);
+    PushStringArray(L_, args);
+  } else {
+    lua_rawgeti(L_, LUA_REGISTRYINDEX, keys_name_ref_);
+    PushStringArray(L_, keys);
+    lua_rawset(L_, LUA_GLOBALSINDEX);
+    lua_rawgeti(L_, LUA_REGISTRYINDEX, argv_name_ref_);
+    PushStringArray(L_, args);
+    lua_rawset(L_, LUA_GLOBALSINDEX);
+  }
   enforce_limit_ = true;
   lua_sethook(L_, Hook, LUA_MASKCOUNT, options_.hook_instructions);
   const int rc = lua_pcall(L_, as_function ? 2 : 0, 1, handler);
@@ -399,13 +445,23 @@ void LuaEngine::Run(const std::string& sha, int ref, std::span<const std::string
   }
   lua_settop(L_, 0);
   // The arguments die with the run (large ones would otherwise hold memory until the next).
-  lua_pushnil(L_);
-  lua_setfield(L_, LUA_GLOBALSINDEX, "KEYS");
-  lua_pushnil(L_);
-  lua_setfield(L_, LUA_GLOBALSINDEX, "ARGV");
+  if (!as_function) {
+    lua_rawgeti(L_, LUA_REGISTRYINDEX, keys_name_ref_);
+    lua_pushnil(L_);
+    lua_rawset(L_, LUA_GLOBALSINDEX);
+    lua_rawgeti(L_, LUA_REGISTRYINDEX, argv_name_ref_);
+    lua_pushnil(L_);
+    lua_rawset(L_, LUA_GLOBALSINDEX);
+  }
   // A script may have stopped or slowed the collector (collectgarbage("stop"), "setpause");
   // later scripts get Lua's defaults back.
-  lua_gc(L_, LUA_GCRESTART, 0);
+  // LUA_GCRESTART also moves the collector's threshold down to the bytes in use, so the next
+  // allocation would start a collection step: done only after a script stopped it (that step
+  // on every EVAL was about a third of the server's instructions per call).
+  if (gc_stopped_) {
+    lua_gc(L_, LUA_GCRESTART, 0);
+    gc_stopped_ = false;
+  }
   lua_gc(L_, LUA_GCSETPAUSE, 200);
   lua_gc(L_, LUA_GCSETSTEPMUL, 200);
   if (mem_used_ > options_.memory_limit / 2) lua_gc(L_, LUA_GCCOLLECT, 0);
@@ -590,6 +646,35 @@ int LuaEngine::LuaMathRandom(lua_State* L) {
     default:
       return luaL_error(L, "wrong number of arguments");
   }
+  return 1;
+}
+
+int LuaEngine::LuaCollectGarbage(lua_State* L) {
+  // Lua 5.1.5's luaB_collectgarbage, which scripts call by the same global name (so its
+  // argument errors read the same), noting "stop" so that Run restarts the collector.
+  static const char* const kOpts[] = {"stop", "restart", "collect", "count",
+                                      "step", "setpause", "setstepmul", nullptr};
+  static const int kOptsNum[] = {LUA_GCSTOP, LUA_GCRESTART, LUA_GCCOLLECT, LUA_GCCOUNT,
+                                 LUA_GCSTEP, LUA_GCSETPAUSE, LUA_GCSETSTEPMUL};
+  const int o = luaL_checkoption(L, 1, "collect", kOpts);
+  const int ex = luaL_optint(L, 2, 0);
+  const int res = lua_gc(L, kOptsNum[o], ex);
+  switch (kOptsNum[o]) {
+    case LUA_GCSTOP:
+      EngineOf(L)->gc_stopped_ = true;
+      break;
+    case LUA_GCCOUNT: {
+      const int b = lua_gc(L, LUA_GCCOUNTB, 0);
+      lua_pushnumber(L, res + (static_cast<lua_Number>(b) / 1024));
+      return 1;
+    }
+    case LUA_GCSTEP:
+      lua_pushboolean(L, res);
+      return 1;
+    default:
+      break;
+  }
+  lua_pushnumber(L, res);
   return 1;
 }
 

@@ -97,6 +97,9 @@ class LuaEngine {
                std::span<const std::string_view> args, ReplyBuilder& out);
   // SCRIPT LOAD: compiles `body`; replies its SHA1 (bulk) or the compile error.
   void Load(std::string_view body, ReplyBuilder& out);
+  // The shebang of the script this engine compiled under `sha` (any case), or null when it has
+  // none compiled for it: EVALSHA then finds its flags without the shared cache's lock.
+  const ScriptShebang* CompiledShebang(std::string_view sha);
 
   // FUNCTION LOAD on this engine: runs `code` (the library body with its shebang line removed,
   // its newline kept) where only redis.register_function, redis.log and the LOG_* and version
@@ -175,6 +178,7 @@ class LuaEngine {
   static int LuaSetRepl(lua_State* L);
   static int LuaMathRandom(lua_State* L);
   static int LuaMathRandomSeed(lua_State* L);
+  static int LuaCollectGarbage(lua_State* L);
   int CallCommand(lua_State* L, bool raise);
   // Collects the call's arguments into argv_; false (with the error table pushed) when one is
   // neither a string nor a number.
@@ -189,7 +193,27 @@ class LuaEngine {
   bool enforce_limit_ = false;
 
   uint64_t epoch_ = 0;
-  std::unordered_map<std::string, int> compiled_;  // sha -> registry reference
+  struct StringHash {
+    using is_transparent = void;
+    size_t operator()(std::string_view s) const noexcept { return std::hash<std::string_view>{}(s); }
+  };
+  struct Compiled {
+    int ref = 0;  // registry reference of the function
+    ScriptShebang shebang;
+  };
+  std::unordered_map<std::string, Compiled, StringHash, std::equal_to<>> compiled_;  // by sha
+  // The bodies EVAL ran, so that running one again skips its SHA1: the body (the cache's own
+  // copy, kept alive here), its entry in compiled_.
+  struct EvalMemo {
+    std::shared_ptr<const std::string> body;
+    const std::pair<const std::string, Compiled>* script = nullptr;
+  };
+  std::unordered_map<std::string_view, EvalMemo, StringHash, std::equal_to<>> eval_bodies_;
+  // Registry references of the error handler and of the names "KEYS" and "ARGV", so that a run
+  // neither looks the handler up by name nor hashes the names again.
+  int err_handler_ref_ = 0;
+  int keys_name_ref_ = 0;
+  int argv_name_ref_ = 0;
 
   // The running script.
   int resp_ = 2;
@@ -197,6 +221,7 @@ class LuaEngine {
   std::atomic<bool> running_{false};
   std::atomic<bool> busy_{false};
   std::atomic<bool> kill_{false};
+  bool gc_stopped_ = false;  // a script ran collectgarbage("stop")
 
   std::unordered_map<std::string, Library> libs_;
   // While LoadLibrary runs: the functions registered so far (their references held).

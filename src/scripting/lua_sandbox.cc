@@ -50,13 +50,21 @@ void OpenLib(lua_State* L, const char* name, lua_CFunction open) {
 
 int ReadonlyNewIndex(lua_State* L) { return luaL_error(L, kReadonlyError); }
 
-// __index of the globals proxy: Redis refuses reads of undefined globals too.
+// Redis refuses reads of undefined globals too. The globals proxy's __index is the real
+// globals table, so a read that finds its name costs a table lookup and no C call; a miss there
+// reaches this function, the real table's own __index.
+int GlobalMissing(lua_State* L) {
+  return luaL_error(L, "Script attempted to access nonexistent global variable '%s'",
+                    lua_tostring(L, 2));
+}
+
+// What getmetatable(_G).__index shows: the reads the proxy makes, as a function (the real
+// table must stay out of reach, or scripts could write to it).
 int GlobalIndex(lua_State* L) {
   lua_pushvalue(L, 2);
   lua_rawget(L, lua_upvalueindex(1));
   if (!lua_isnil(L, -1)) return 1;
-  return luaL_error(L, "Script attempted to access nonexistent global variable '%s'",
-                    lua_tostring(L, 2));
+  return GlobalMissing(L);
 }
 
 bool IsProtected(lua_State* L, int idx) {
@@ -114,23 +122,39 @@ void Guard(lua_State* L, int table_idx, const char* name) {
 }
 
 // What getmetatable() of a proxy gives. A library proxy's metatable reads through to the real
-// library table, so it is hidden (false); the globals' metatable holds only C functions, and
-// getmetatable(_G) gives a read-only view of it, a table as in Redis.
+// library table, so it is hidden (false); getmetatable(_G) gives a read-only view of a table of
+// C functions (__index, __newindex) that stands for the globals' metatable, a table as in Redis.
 enum class MetaView { kHidden, kReadOnlyView };
 
-// Pushes an empty proxy of the table at `idx` that reads through to it (or through index_fn
-// with the table as upvalue) and refuses writes.
-void PushProxy(lua_State* L, int idx, lua_CFunction index_fn, MetaView view) {
+void PushProxy(lua_State* L, int idx, MetaView view);
+
+// The table getmetatable(_G) reads through to: the globals proxy's metatable as it would be
+// with a function as __index (GlobalIndex over the real globals at `globals_idx`).
+void PushGlobalsMetaShown(lua_State* L, int globals_idx) {
+  globals_idx = globals_idx < 0 ? lua_gettop(L) + globals_idx + 1 : globals_idx;
+  lua_createtable(L, 0, 3);
+  lua_pushvalue(L, globals_idx);
+  lua_pushcclosure(L, GlobalIndex, 1);
+  lua_setfield(L, -2, "__index");
+  lua_pushcfunction(L, ReadonlyNewIndex);
+  lua_setfield(L, -2, "__newindex");
+}
+
+// Pushes an empty proxy of the table at `idx` that reads through to it and refuses writes.
+void PushProxy(lua_State* L, int idx, MetaView view) {
   idx = idx < 0 ? lua_gettop(L) + idx + 1 : idx;
   lua_newtable(L);  // proxy
   lua_createtable(L, 0, 3);  // its metatable
   lua_pushvalue(L, idx);
-  if (index_fn != nullptr) lua_pushcclosure(L, index_fn, 1);
   lua_setfield(L, -2, "__index");
   lua_pushcfunction(L, ReadonlyNewIndex);
   lua_setfield(L, -2, "__newindex");
   if (view == MetaView::kReadOnlyView) {
-    PushProxy(L, -1, nullptr, MetaView::kHidden);
+    PushGlobalsMetaShown(L, idx);
+    PushProxy(L, -1, MetaView::kHidden);
+    lua_pushvalue(L, -1);
+    lua_setfield(L, -3, "__metatable");  // the shown table's own __metatable, as before
+    lua_remove(L, -2);
   } else {
     lua_pushboolean(L, 0);
   }
@@ -276,7 +300,7 @@ void SealState(lua_State* L) {
       lua_pop(L, 1);
       continue;
     }
-    PushProxy(L, -1, nullptr, MetaView::kHidden);
+    PushProxy(L, -1, MetaView::kHidden);
     lua_setglobal(L, name);
     lua_pop(L, 1);
   }
@@ -287,13 +311,19 @@ void SealState(lua_State* L) {
   lua_getglobal(L, "string");
   lua_setfield(L, -2, "__index");
   // The view's __index is the string proxy set just above, never the real string table.
-  PushProxy(L, -1, nullptr, MetaView::kHidden);
+  PushProxy(L, -1, MetaView::kHidden);
   lua_setfield(L, -2, "__metatable");
   lua_pop(L, 2);
 
-  // The globals scripts see: reads of undefined names and all writes fail.
+  // The globals scripts see: reads of undefined names and all writes fail. Reads of undefined
+  // names fail on the real table too: no C code reads a global by name once the state is sealed
+  // (KEYS and ARGV are written, and rawget is used elsewhere).
   lua_pushvalue(L, LUA_GLOBALSINDEX);
-  PushProxy(L, -1, GlobalIndex, MetaView::kReadOnlyView);
+  lua_createtable(L, 0, 1);
+  lua_pushcfunction(L, GlobalMissing);
+  lua_setfield(L, -2, "__index");
+  lua_setmetatable(L, -2);
+  PushProxy(L, -1, MetaView::kReadOnlyView);
   lua_pushvalue(L, -1);
   lua_setfield(L, LUA_REGISTRYINDEX, kRegEnv);
   lua_setfield(L, -2, "_G");

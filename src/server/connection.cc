@@ -486,7 +486,7 @@ bool Connection::OverOutputLimit() {
   return true;
 }
 
-void Connection::DeliverPubSub(const PubSubMessage& msg, std::string_view tail,
+void Connection::DeliverPubSub(const PubSubMessage& msg, std::string_view frame, size_t tail,
                                const PubSubTarget& to) {
   if (closing_ || dropping_) return;
   // Published before an UNSUBSCRIBE this client has already been answered: Redis would not
@@ -497,14 +497,18 @@ void Connection::DeliverPubSub(const PubSubMessage& msg, std::string_view tail,
                                         : subs.channels.contains(msg.channel);
   if (!subscribed) return;
   // A RESP3 push frame differs from RESP2's array only in its first byte.
-  out_ += client_.resp.load(std::memory_order_relaxed) == 3 ? '>' : '*';
+  const bool resp3 = client_.resp.load(std::memory_order_relaxed) == 3;
   if (to.by_pattern) {
+    out_ += resp3 ? '>' : '*';
     out_ += "4\r\n$8\r\npmessage\r\n";
     resp::RespWriter(&out_).SendBulk(to.pattern);
+    out_.append(frame.substr(frame.size() - tail));
+  } else if (resp3) {
+    out_ += '>';
+    out_.append(frame.substr(1));
   } else {
-    out_ += msg.shard ? "3\r\n$8\r\nsmessage\r\n" : "3\r\n$7\r\nmessage\r\n";
+    out_.append(frame);
   }
-  out_.append(tail);
   // Its own PUBLISH (RESP3): the message goes before the reply, and ProcessInput sends both.
   if (processing_) return;
   // Checked at every message, so a subscriber that does not read is dropped at its limit

@@ -64,8 +64,10 @@ class Connection {
   // On this connection's loop: appends a published message for subscription `to` (dropped if
   // the client unsubscribed since it was published), then sends it, or closes the client if
   // its output passes its class's client-output-buffer-limit.
-  // `tail` is the message's channel and payload as two RESP bulk strings.
-  void DeliverPubSub(const PubSubMessage& msg, std::string_view tail, const PubSubTarget& to);
+  // `frame` is the RESP2 message frame for a channel subscriber (`*3`, message or smessage,
+  // channel, payload); its last `tail` bytes are the channel and payload bulks.
+  void DeliverPubSub(const PubSubMessage& msg, std::string_view frame, size_t tail,
+                     const PubSubTarget& to);
   // On this connection's loop: appends an invalidation (commands/tracking.h WriteMessage) if
   // the client can take one, then sends it as DeliverPubSub does. Native clients take none.
   void DeliverTracking(const tracking::Message& m, bool broken);

@@ -239,15 +239,17 @@ bool IoThread::PostToConnection(uint64_t conn_id, std::function<void(Connection&
 void IoThread::DeliverPubSub(int index, const std::shared_ptr<const PubSubMessage>& msg,
                              std::span<const PubSubTarget> to) {
   auto deliver = [](IoThread* t, const PubSubMessage& m, std::span<const PubSubTarget> to) {
-    // The channel and payload bulks end every receiver's frame: encoded once per loop, not
-    // once per subscriber.
-    thread_local std::string tail;
-    tail.clear();
-    resp::RespWriter w(&tail);
+    // The frame of a channel subscriber, whose channel and payload bulks also end a pattern
+    // subscriber's: encoded once per loop, not once per subscriber, and appended whole.
+    thread_local std::string frame;
+    frame.assign(m.shard ? "*3\r\n$8\r\nsmessage\r\n" : "*3\r\n$7\r\nmessage\r\n");
+    const size_t head = frame.size();
+    resp::RespWriter w(&frame);
     w.SendBulk(m.channel);
     w.SendBulk(m.payload);
     for (const PubSubTarget& d : to)
-      if (Connection* c = t->FindConnection(d.client_id)) c->DeliverPubSub(m, tail, d);
+      if (Connection* c = t->FindConnection(d.client_id))
+        c->DeliverPubSub(m, frame, frame.size() - head, d);
   };
   if (IoThread* here = Current(); here != nullptr && here->index() == index) {
     deliver(here, *msg, to);

@@ -230,6 +230,31 @@ def test_cache_shared_by_connections(kv_server):
         assert error_of(s.client().evalsha, sha, 1, "n") == NOSCRIPT
 
 
+def test_eval_body_cached_again_after_flush(kv_server):
+    """Each I/O thread's engine remembers the bodies EVAL ran there (and skips their SHA1); after
+    SCRIPT FLUSH from any connection, EVAL of such a body on either thread stores it again."""
+    import hashlib
+    s = kv_server(threads=2)
+    body = "return redis.call('incr', KEYS[1])"
+    sha = hashlib.sha1(body.encode()).hexdigest()
+    clients = [s.client() for _ in range(4)]
+    for c in clients:
+        assert c.eval(body, 1, "n") > 0
+        assert c.evalsha(sha, 1, "n") > 0
+    for _ in range(2):
+        s.client().script_flush()
+        for c in clients:
+            assert error_of(c.evalsha, sha, 1, "n") == NOSCRIPT
+        for c in clients:
+            assert c.eval(body, 1, "n") > 0
+            assert c.script_exists(sha) == [True]
+            assert c.evalsha(sha, 1, "n") > 0
+            s.client().script_flush()
+            assert error_of(c.evalsha, sha, 1, "n") == NOSCRIPT
+            assert c.eval(body, 1, "n") > 0
+    assert int(s.client().get("n")) == 8 + 2 * 4 * 3
+
+
 # ---------------------------------------------------------------------------------------------
 # Clients that use Lua
 # ---------------------------------------------------------------------------------------------
