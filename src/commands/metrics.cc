@@ -237,6 +237,18 @@ void ReplicationMetrics(Writer& w, ServerState& s) {
   w.One("kv_replication_master_sync_in_progress", "gauge",
         "Replica: 1 while it receives or loads the primary's snapshot.",
         f.sync_in_progress ? 1 : 0);
+  if (f.sync_in_progress) {
+    w.One("kv_replication_master_sync_total_bytes", "gauge",
+          "Replica, full sync: the snapshot's size (master_sync_total_bytes; -1 until the "
+          "primary announced it).",
+          f.sync_total_bytes);
+    w.One("kv_replication_master_sync_read_bytes", "gauge",
+          "Replica, full sync: snapshot bytes received (master_sync_read_bytes).",
+          f.sync_read_bytes);
+    w.One("kv_replication_master_sync_last_io_age_seconds", "gauge",
+          "Replica, full sync: seconds since snapshot bytes last arrived.",
+          static_cast<double>(f.sync_last_io_ms_ago) / 1000.0);
+  }
   if (f.last_io_ms_ago >= 0)
     w.One("kv_replication_master_last_io_age_seconds", "gauge",
           "Replica, link up: seconds since the last bytes from the primary.",
