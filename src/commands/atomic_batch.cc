@@ -177,7 +177,7 @@ void AtomicBatch::Run(const CommandSpec& spec, std::span<const std::string_view>
   }
   CommandContext ctx = dispatcher_.Context(client_, args, rb, spec, now_ms_, typed);
   stats.commands_processed.Add(1);
-  client_.last_cmd.store(&spec, std::memory_order_relaxed);
+  client_.last_cmd.store(sub ? &sub->full_name : &spec.name, std::memory_order_relaxed);
   const bool timed_out = client_.block_timed_out;
   client_.block_timed_out = true;
   dispatcher_.RunCounted(spec, ctx, positions, counters, Ticks());

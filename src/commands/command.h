@@ -277,8 +277,10 @@ struct ClientState {
   std::atomic<bool> replica{false};
   int replica_listening_port = 0;
   uint64_t repl_write_offset = 0;
-  // Written by the client's own thread, read by CLIENT LIST on any thread.
-  std::atomic<const CommandSpec*> last_cmd{nullptr};
+  // The last command's name as Redis reports it ("get", "client|list"): a CommandSpec's or
+  // SubcommandSpec's, which live as long as the table. Written by the client's own thread,
+  // read by CLIENT LIST on any thread.
+  std::atomic<const std::string*> last_cmd{nullptr};
   TxState tx;
   // Channels, patterns and shard channels it is subscribed to (kept by ServerState::pubsub).
   PubSubClient pubsub;

@@ -273,7 +273,7 @@ void Dispatcher::Execute(ClientState& client, std::span<const std::string_view> 
 
   CommandContext ctx = Context(client, args, rb, *spec, now, typed);
   stats.commands_processed.Add(1);
-  client.last_cmd.store(spec, std::memory_order_relaxed);
+  client.last_cmd.store(sub ? &sub->full_name : &spec->name, std::memory_order_relaxed);
   // Saved and restored: a request served from inside a busy script's hook nests in another's.
   const bool outer_no_touch = t_no_touch;
   t_no_touch = client.no_touch.load(std::memory_order_relaxed) && spec->name != "touch";

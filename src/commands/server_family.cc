@@ -227,7 +227,7 @@ bool ClientTypeMatches(std::string_view type, const ClientState& c, bool* known)
 }
 
 std::string ClientLine(const ClientState& c, int64_t now_ms) {
-  const CommandSpec* cmd = c.last_cmd.load(std::memory_order_relaxed);
+  const std::string* cmd = c.last_cmd.load(std::memory_order_relaxed);
   return fmt::format(
       "id={} addr={} laddr={} fd={} name={} age={} idle={} flags={} db={} sub={} psub={} ssub={} "
       "multi={} qbuf=0 qbuf-free=0 argv-mem=0 multi-mem=0 rbs=0 rbp=0 obl=0 oll=0 omem=0 "
@@ -240,7 +240,7 @@ std::string ClientLine(const ClientState& c, int64_t now_ms) {
       c.pubsub.n_patterns.load(std::memory_order_relaxed),
       c.pubsub.n_shard.load(std::memory_order_relaxed),
       c.tx.queued_count.load(std::memory_order_relaxed),
-      cmd ? std::string_view(cmd->name) : "NULL",
+      cmd ? std::string_view(*cmd) : "NULL",
       c.user ? std::string_view(c.user->name()) : "default", ClientTrackingRedirect(c),
       c.resp.load(std::memory_order_relaxed), c.lib_name, c.lib_ver, c.io_thread);
 }
