@@ -130,14 +130,8 @@ uint32_t CallCategories(const CommandSpec& spec, std::span<const std::string_vie
   return SubcommandCategories(spec.name, AsciiLower(args[1]));
 }
 
-namespace {
-// How Redis names a call in NOPERM errors and ACL LOG: a container's subcommand as "config|get".
-}  // namespace
-
 std::string CallName(const CommandSpec& spec, std::span<const std::string_view> args) {
-  if (args.size() < 2 || !spec.module.empty() || !ContainerCategories().count(spec.name))
-    return spec.name;
-  return spec.name + "|" + AsciiLower(args[1]);
+  return std::string(spec.CallName(args));
 }
 
 acl::CommandLookup CommandLookupFor(const CommandTable& table) {
@@ -405,14 +399,17 @@ void AclDryRun(CommandContext& ctx) {
     return;
   }
   const CommandSpec* spec = ctx.server->commands.FindPublic(ctx.args[3]);
-  if (!spec) {
+  auto args = ctx.args.subspan(3);
+  // As Redis's lookupCommand: a container's unknown subcommand is no command either.
+  const SubcommandSpec* sub = spec ? spec->SubcommandOf(args) : nullptr;
+  if (!spec || (!sub && !spec->subcommands.empty() && args.size() >= 2)) {
     ctx.rb->SendError(fmt::format("ERR Command '{}' not found", ctx.args[3]));
     return;
   }
-  auto args = ctx.args.subspan(3);
   const long argc = static_cast<long>(args.size());
-  if ((spec->arity > 0 && argc != spec->arity) || (spec->arity < 0 && argc < -spec->arity)) {
-    ctx.rb->SendError(errors::WrongArity(spec->name));
+  const int arity = sub ? sub->arity : spec->arity;
+  if ((arity > 0 && argc != arity) || (arity < 0 && argc < -arity)) {
+    ctx.rb->SendError(errors::WrongArity(sub ? sub->full_name : spec->name));
     return;
   }
   std::vector<size_t> positions;
@@ -629,10 +626,14 @@ void CmdAcl(CommandContext& ctx) {
 }  // namespace
 
 void RegisterAclFamily(CommandTable& t) {
-  t.Register(MakeSpec("acl", -2, kCmdAdmin | kCmdNoScript | kCmdLoading | kCmdStale, kNoKeys,
-                      CmdAcl, "server", "6.0.0", "A container for Access List Control commands.",
-                      "CAT|DELUSER|DRYRUN|GETUSER|GENPASS|LIST|LOAD|LOG|SAVE|SETUSER|USERS|"
-                      "WHOAMI|HELP [arg ...]"));
+  t.Register(WithSubcommands(
+      MakeSpec("acl", -2, kCmdAdmin | kCmdNoScript | kCmdLoading | kCmdStale, kNoKeys, CmdAcl,
+               "server", "6.0.0", "A container for Access List Control commands.",
+               "CAT|DELUSER|DRYRUN|GETUSER|GENPASS|LIST|LOAD|LOG|SAVE|SETUSER|USERS|"
+               "WHOAMI|HELP [arg ...]"),
+      {{"cat", -2}, {"deluser", -3}, {"dryrun", -4}, {"getuser", 3}, {"genpass", -2},
+       {"list", 2}, {"load", 2}, {"log", -2}, {"save", 2}, {"setuser", -3}, {"users", 2},
+       {"whoami", 2}, {"help", 2}}));
 }
 
 }  // namespace kv

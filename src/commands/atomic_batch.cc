@@ -158,7 +158,11 @@ void AtomicBatch::Run(const CommandSpec& spec, std::span<const std::string_view>
                       std::span<const size_t> positions) {
   ServerState& server = dispatcher_.server();
   ThreadStats& stats = server.thread_stats.Local();
-  CommandCounters* counters = stats.For(spec.id);
+  // A subcommand counts in its own slot; an unknown one (a script's call) nowhere, as in Redis.
+  const SubcommandSpec* sub = spec.SubcommandOf(args);
+  CommandCounters* counters = sub ? stats.For(sub->id)
+                              : spec.subcommands.empty() || args.size() < 2 ? stats.For(spec.id)
+                                                                            : nullptr;
   // A script's write on a read-only replica (EXEC's were refused before it ran).
   if ((spec.CallFlags(args) & kCmdWrite) && !client_.master && server.replication &&
       server.replication->ReadOnly()) {
@@ -173,7 +177,7 @@ void AtomicBatch::Run(const CommandSpec& spec, std::span<const std::string_view>
   }
   CommandContext ctx = dispatcher_.Context(client_, args, rb, spec, now_ms_, typed);
   stats.commands_processed.Add(1);
-  client_.last_cmd.store(&spec, std::memory_order_relaxed);
+  client_.last_cmd.store(sub ? &sub->full_name : &spec.name, std::memory_order_relaxed);
   const bool timed_out = client_.block_timed_out;
   client_.block_timed_out = true;
   dispatcher_.RunCounted(spec, ctx, positions, counters, Ticks());

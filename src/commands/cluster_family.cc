@@ -460,10 +460,7 @@ void Help(CommandContext& ctx) {
   for (std::string_view l : kLines) ctx.rb->SendSimple(l);
 }
 
-struct Subcommand {
-  std::string_view name;
-  int arity;  // counts CLUSTER and the subcommand, as Redis's subcommand table
-};
+using Subcommand = SubcommandArity;
 constexpr Subcommand kSubcommands[] = {
     {"addslots", -3},      {"addslotsrange", -4}, {"countkeysinslot", 3}, {"delslots", -3},
     {"delslotsrange", -4}, {"getkeysinslot", 4},  {"help", 2},            {"info", 2},
@@ -576,11 +573,13 @@ void CmdReadwrite(CommandContext& ctx) {
 }  // namespace
 
 void RegisterClusterFamily(CommandTable& t) {
-  t.Register(MakeSpec("cluster", -2, 0, kNoKeys, CmdCluster, "cluster", "3.0.0",
-                      "A container for cluster commands.",
-                      "ADDSLOTS|ADDSLOTSRANGE|COUNTKEYSINSLOT|DELSLOTS|DELSLOTSRANGE|"
-                      "GETKEYSINSLOT|HELP|INFO|KEYSLOT|MYID|NODES|SAVECONFIG|SETSLOT|SHARDS|"
-                      "SLOTS [arg ...]"));
+  t.Register(WithSubcommands(
+      MakeSpec("cluster", -2, 0, kNoKeys, CmdCluster, "cluster", "3.0.0",
+               "A container for cluster commands.",
+               "ADDSLOTS|ADDSLOTSRANGE|COUNTKEYSINSLOT|DELSLOTS|DELSLOTSRANGE|"
+               "GETKEYSINSLOT|HELP|INFO|KEYSLOT|MYID|NODES|SAVECONFIG|SETSLOT|SHARDS|"
+               "SLOTS [arg ...]"),
+      kSubcommands));
   // Redis files these three under @connection too.
   auto connection = [](CommandSpec s) {
     s.acl_categories = acl::kConnection;

@@ -62,6 +62,24 @@ enum CommandFlag : uint32_t {
 };
 
 using CommandHandler = void (*)(CommandContext& ctx);
+
+// How a family declares a container's subcommand: its name and Redis's arity for
+// <container>|<name>, which counts the container and the subcommand (CONFIG GET <p> is -3).
+struct SubcommandArity {
+  std::string_view name;
+  int arity;
+};
+
+// A container's subcommand (CONFIG GET) as the table keeps it. Redis 7 looks it up before the
+// handler runs: an unknown one is refused and counted nowhere, a wrong argument count is
+// refused under its own name, and INFO commandstats / latencystats count it apart
+// (cmdstat_config|get), in its own statistics slot.
+struct SubcommandSpec {
+  std::string name;       // lower case: "get"
+  std::string full_name;  // "config|get", as Redis names it in INFO, errors and ACL LOG
+  int arity = 0;
+  uint32_t id = 0;        // statistics slot, given by CommandTable::Register
+};
 // Key positions of a command whose keys move with its arguments (LMPOP's numkeys): Redis's
 // "movablekeys". Writes the positions into *out (nothing for malformed arguments: the handler
 // then answers the error).
@@ -104,8 +122,23 @@ struct CommandSpec {
   // write subcommand). Not for EVAL and FCALL, whose calls are writes too but whose writes the
   // script's batch logs as their effects.
   bool logs_by_call_flags = false;
+  // A container's subcommands (CONFIG, CLIENT, XINFO...); empty for every other command.
+  std::vector<SubcommandSpec> subcommands;
 
   bool has(CommandFlag f) const { return (flags & f) != 0; }
+  // The subcommand `name` (any case) of this container; nullptr when it has none of that name.
+  const SubcommandSpec* FindSubcommand(std::string_view name) const;
+  // The subcommand this call runs: args[1] of a container; nullptr for a plain command, a
+  // container called alone (COMMAND) and an unknown subcommand.
+  const SubcommandSpec* SubcommandOf(std::span<const std::string_view> args) const {
+    if (subcommands.empty() || args.size() < 2) return nullptr;
+    return FindSubcommand(args[1]);
+  }
+  // The name Redis reports for this call: "config|get" for a subcommand, else the name.
+  std::string_view CallName(std::span<const std::string_view> args) const {
+    const SubcommandSpec* sub = SubcommandOf(args);
+    return sub ? std::string_view(sub->full_name) : std::string_view(name);
+  }
   uint32_t CallFlags(std::span<const std::string_view> args) const {
     return flags_of ? flags_of(args, flags) : flags;
   }
@@ -129,6 +162,13 @@ inline constexpr KeyRange kKeyValuePairs{1, -1, 2};
 CommandSpec MakeSpec(std::string name, int arity, uint32_t flags, KeyRange keys,
                      CommandHandler handler, std::string group, std::string since,
                      std::string summary, std::string syntax);
+
+// Declares `spec` a container of `subs` (names in any case), as its family registers it.
+CommandSpec WithSubcommands(CommandSpec spec, std::span<const SubcommandArity> subs);
+inline CommandSpec WithSubcommands(CommandSpec spec, std::initializer_list<SubcommandArity> subs) {
+  return WithSubcommands(std::move(spec),
+                         std::span<const SubcommandArity>(subs.begin(), subs.size()));
+}
 
 // A native client's typed value standing for argument `pos` (args[pos] then holds its canonical
 // text, or is empty for Null, List and Map, which have none). The view's bytes belong to the
@@ -240,8 +280,10 @@ struct ClientState {
   std::atomic<bool> replica{false};
   int replica_listening_port = 0;
   uint64_t repl_write_offset = 0;
-  // Written by the client's own thread, read by CLIENT LIST on any thread.
-  std::atomic<const CommandSpec*> last_cmd{nullptr};
+  // The last command's name as Redis reports it ("get", "client|list"): a CommandSpec's or
+  // SubcommandSpec's, which live as long as the table. Written by the client's own thread,
+  // read by CLIENT LIST on any thread.
+  std::atomic<const std::string*> last_cmd{nullptr};
   TxState tx;
   // Channels, patterns and shard channels it is subscribed to (kept by ServerState::pubsub).
   PubSubClient pubsub;

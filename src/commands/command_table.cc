@@ -71,6 +71,23 @@ CommandSpec MakeSpec(std::string name, int arity, uint32_t flags, KeyRange keys,
   return s;
 }
 
+CommandSpec WithSubcommands(CommandSpec spec, std::span<const SubcommandArity> subs) {
+  for (const SubcommandArity& s : subs) {
+    SubcommandSpec sub;
+    sub.name = AsciiLower(s.name);
+    sub.arity = s.arity;
+    spec.subcommands.push_back(std::move(sub));
+  }
+  return spec;
+}
+
+const SubcommandSpec* CommandSpec::FindSubcommand(std::string_view sub) const {
+  // A dozen names at most, and only containers look: a scan beats hashing.
+  for (const SubcommandSpec& s : subcommands)
+    if (AsciiEqualsIgnoreCase(s.name, sub)) return &s;
+  return nullptr;
+}
+
 CommandTable::CommandTable() { BumpGeneration(); }
 
 void CommandTable::BumpGeneration() {
@@ -83,7 +100,14 @@ bool CommandTable::Register(CommandSpec spec) {
   spec.acl_categories |= DeriveAclCategories(spec);
   std::unique_lock lock(mu_);
   if (index_.count(spec.name)) return false;
-  spec.id = static_cast<uint32_t>(storage_.size());
+  // Every command and subcommand gets a statistics slot of its own, never reused.
+  std::sort(spec.subcommands.begin(), spec.subcommands.end(),
+            [](const SubcommandSpec& a, const SubcommandSpec& b) { return a.name < b.name; });
+  spec.id = next_id_++;
+  for (SubcommandSpec& sub : spec.subcommands) {
+    sub.full_name = spec.name + "|" + sub.name;
+    sub.id = next_id_++;
+  }
   storage_.push_back(std::make_unique<CommandSpec>(std::move(spec)));
   index_.emplace(storage_.back()->name, storage_.back().get());
   BumpGeneration();

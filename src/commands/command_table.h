@@ -22,6 +22,18 @@
 
 namespace kv {
 
+// Calls f(name, slot, spec) for every statistics slot of `specs`, in INFO commandstats order:
+// each command, then its subcommands by name, under the name Redis 7 gives them ("config",
+// "config|get", ...).
+template <typename F>
+void ForEachStatsSlot(const std::vector<const CommandSpec*>& specs, F&& f) {
+  for (const CommandSpec* spec : specs) {
+    f(std::string_view(spec->name), spec->id, *spec);
+    for (const SubcommandSpec& sub : spec->subcommands)
+      f(std::string_view(sub.full_name), sub.id, *spec);
+  }
+}
+
 class CommandTable {
  public:
   CommandTable();
@@ -53,6 +65,7 @@ class CommandTable {
   std::atomic<uint64_t> generation_{0};  // bumped by every change of index_
   std::unordered_map<std::string, const CommandSpec*, NameHash, std::equal_to<>> index_;
   std::vector<std::unique_ptr<CommandSpec>> storage_;
+  uint32_t next_id_ = 0;  // the next statistics slot (CommandSpec::id, SubcommandSpec::id)
 };
 
 }  // namespace kv

@@ -29,6 +29,36 @@ TEST_CASE("command table: lookups fold ASCII case, and long or empty names are u
   CHECK_FALSE(t.Register(Spec("GET")));
 }
 
+TEST_CASE("command table: a container's subcommands get full names and statistics slots") {
+  CommandTable t;
+  REQUIRE(t.Register(Spec("get")));
+  REQUIRE(t.Register(WithSubcommands(Spec("CONFIG"), {{"SET", -4}, {"get", -3}})));
+  REQUIRE(t.Register(Spec("set")));
+  const CommandSpec* config = t.Find("config");
+  REQUIRE(config != nullptr);
+  REQUIRE(config->subcommands.size() == 2);
+  // Sorted by name (INFO's order), lower case, named as Redis names them.
+  CHECK(config->subcommands[0].full_name == "config|get");
+  CHECK(config->subcommands[1].full_name == "config|set");
+  CHECK(config->FindSubcommand("GeT") == &config->subcommands[0]);
+  CHECK(config->FindSubcommand("nosuch") == nullptr);
+  CHECK(config->FindSubcommand("SET")->arity == -4);
+  // Every command and subcommand has a slot of its own.
+  const uint32_t ids[] = {t.Find("get")->id, config->id, config->subcommands[0].id,
+                          config->subcommands[1].id, t.Find("set")->id};
+  for (size_t i = 0; i < std::size(ids); ++i)
+    for (size_t j = i + 1; j < std::size(ids); ++j) CHECK(ids[i] != ids[j]);
+  const std::string_view get[] = {"config", "GET", "maxmemory"};
+  const std::string_view alone[] = {"config"};
+  const std::string_view unknown[] = {"config", "nosuch"};
+  CHECK(config->SubcommandOf(get) == &config->subcommands[0]);
+  CHECK(config->CallName(get) == "config|get");
+  CHECK(config->SubcommandOf(alone) == nullptr);
+  CHECK(config->CallName(alone) == "config");
+  CHECK(config->SubcommandOf(unknown) == nullptr);
+  CHECK(t.Find("get")->SubcommandOf(get) == nullptr);
+}
+
 TEST_CASE("command table: a removed module's commands stop being found on a thread that found them") {
   CommandTable t;
   REQUIRE(t.Register(Spec("plug.one", "plug")));

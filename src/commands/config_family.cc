@@ -128,10 +128,11 @@ void CmdConfig(CommandContext& ctx) {
 }  // namespace
 
 void RegisterConfigFamily(CommandTable& t) {
-  t.Register(MakeSpec("config", -2, kCmdAdmin | kCmdNoScript | kCmdLoading | kCmdStale, kNoKeys,
-                      CmdConfig, "server", "1.0.0",
-                      "A container for server configuration commands.",
-                      "GET|SET|RESETSTAT|REWRITE|HELP [arg ...]"));
+  t.Register(WithSubcommands(
+      MakeSpec("config", -2, kCmdAdmin | kCmdNoScript | kCmdLoading | kCmdStale, kNoKeys,
+               CmdConfig, "server", "1.0.0", "A container for server configuration commands.",
+               "GET|SET|RESETSTAT|REWRITE|HELP [arg ...]"),
+      {{"get", -3}, {"set", -4}, {"resetstat", 2}, {"rewrite", 2}, {"help", 2}}));
 }
 
 }  // namespace kv

@@ -99,6 +99,17 @@ void Dispatcher::Execute(ClientState& client, std::span<const std::string_view> 
     if (tx.in_multi) tx.errored = true;
     return;
   }
+  // A container's subcommand is a command of its own, as in Redis 7: its arity, its statistics
+  // slot. An unknown one is refused at once and counted nowhere but in errorstats.
+  const SubcommandSpec* sub = nullptr;
+  if (!spec->subcommands.empty() && args.size() >= 2) [[unlikely]] {
+    sub = spec->FindSubcommand(args[1]);
+    if (!sub) {
+      rb.SendError(errors::UnknownSubcommand(spec->name, args[1]));
+      if (tx.in_multi) tx.errored = true;
+      return;
+    }
+  }
   if (client.user && client.user->stale()) {
     // The user changed: pick up its new rules. Deleted or disabled: the connection goes, as
     // Redis disconnects such clients (here on their next command).
@@ -113,7 +124,7 @@ void Dispatcher::Execute(ClientState& client, std::span<const std::string_view> 
       client.user = std::move(now);
     }
   }
-  CommandCounters* counters = stats.For(spec->id);
+  CommandCounters* counters = stats.For(sub ? sub->id : spec->id);
   // Refused before it ran: INFO commandstats rejected_calls.
   // EXEC refused this way discards the transaction, saying why (Redis's execCommandAbort).
   const bool exec = spec->has(kCmdNoQueue) && spec->handler == ExecHandler();
@@ -134,8 +145,9 @@ void Dispatcher::Execute(ClientState& client, std::span<const std::string_view> 
     return;
   }
   const long argc = static_cast<long>(args.size());
-  if ((spec->arity > 0 && argc != spec->arity) || (spec->arity < 0 && argc < -spec->arity)) {
-    reject(errors::WrongArity(spec->name));
+  const int arity = sub ? sub->arity : spec->arity;
+  if ((arity > 0 && argc != arity) || (arity < 0 && argc < -arity)) {
+    reject(errors::WrongArity(sub ? sub->full_name : spec->name));
     return;
   }
 
@@ -261,7 +273,7 @@ void Dispatcher::Execute(ClientState& client, std::span<const std::string_view> 
 
   CommandContext ctx = Context(client, args, rb, *spec, now, typed);
   stats.commands_processed.Add(1);
-  client.last_cmd.store(spec, std::memory_order_relaxed);
+  client.last_cmd.store(sub ? &sub->full_name : &spec->name, std::memory_order_relaxed);
   // Saved and restored: a request served from inside a busy script's hook nests in another's.
   const bool outer_no_touch = t_no_touch;
   t_no_touch = client.no_touch.load(std::memory_order_relaxed) && spec->name != "touch";

@@ -637,7 +637,9 @@ void RegisterFunctionFamily(CommandTable& t) {
   function.flags_of = FunctionCallFlags;
   function.logs_by_call_flags = true;
   function.locks_all_shards = FunctionSubcommandWrites;
-  t.Register(std::move(function));
+  t.Register(WithSubcommands(std::move(function),
+                             {{"load", -3}, {"delete", 3}, {"list", -2}, {"stats", 2}, {"kill", 2},
+                              {"flush", -2}, {"dump", 2}, {"restore", -3}, {"help", 2}}));
   CommandSpec fcall = MakeSpec("fcall", -3, kCall | kCmdMayReplicate, kNoKeys, CmdFcall,
                                "scripting", "7.0.0", "Invokes a function.",
                                "function numkeys [key [key ...]] [arg [arg ...]]");

@@ -232,15 +232,16 @@ std::string ModulesSection(CommandContext& ctx) {
 
 std::string CommandstatsSection(CommandContext& ctx) {
   std::string out = "# Commandstats\r\n";
-  for (const CommandSpec* spec : ctx.server->commands.Public()) {
-    const StatsRegistry::CommandTotals t = ctx.server->thread_stats.Command(spec->id);
-    if (t.calls == 0 && t.rejected == 0 && t.failed == 0) continue;
+  ForEachStatsSlot(ctx.server->commands.Public(),
+                   [&](std::string_view name, uint32_t slot, const CommandSpec&) {
+    const StatsRegistry::CommandTotals t = ctx.server->thread_stats.Command(slot);
+    if (t.calls == 0 && t.rejected == 0 && t.failed == 0) return;
     const double usec = static_cast<double>(t.ns) / 1000.0;
     out += fmt::format(
         "cmdstat_{}:calls={},usec={},usec_per_call={:.2f},rejected_calls={},failed_calls={}\r\n",
-        spec->name, t.calls, t.ns / 1000,
-        t.calls ? usec / static_cast<double>(t.calls) : 0.0, t.rejected, t.failed);
-  }
+        name, t.calls, t.ns / 1000, t.calls ? usec / static_cast<double>(t.calls) : 0.0,
+        t.rejected, t.failed);
+  });
   return out;
 }
 
@@ -263,16 +264,17 @@ std::string LatencystatsSection(CommandContext& ctx) {
   std::string out = "# Latencystats\r\n";
   const std::vector<double> percentiles = ctx.server->config.latency_percentiles();
   if (percentiles.empty()) return out;
-  for (const CommandSpec* spec : ctx.server->commands.Public()) {
-    const StatsRegistry::CommandTotals t = ctx.server->thread_stats.Command(spec->id);
-    if (!t.has_latency || t.latency.total == 0) continue;
-    out += fmt::format("latency_percentiles_usec_{}:", spec->name);
+  ForEachStatsSlot(ctx.server->commands.Public(),
+                   [&](std::string_view name, uint32_t slot, const CommandSpec&) {
+    const StatsRegistry::CommandTotals t = ctx.server->thread_stats.Command(slot);
+    if (!t.has_latency || t.latency.total == 0) return;
+    out += fmt::format("latency_percentiles_usec_{}:", name);
     for (size_t i = 0; i < percentiles.size(); ++i) {
       const double us = static_cast<double>(t.latency.Percentile(percentiles[i])) / 1000.0;
       out += fmt::format("{}p{}={:.3f}", i ? "," : "", PercentileName(percentiles[i]), us);
     }
     out += "\r\n";
-  }
+  });
   return out;
 }
 

@@ -561,9 +561,11 @@ void RegisterKeysFamily(CommandTable& t) {
                   "Alters the last access time of a key(s). Returns the number of existing keys "
                   "specified.",
                   "key [key ...]"));
-  t.Register(Spec("object", -2, 0, kNoKeys, CmdObject, "2.2.3",
-                  "A container for object introspection commands",
-                  "ENCODING|FREQ|IDLETIME|REFCOUNT|HELP [arg ...]"));
+  t.Register(WithSubcommands(Spec("object", -2, 0, kNoKeys, CmdObject, "2.2.3",
+                                  "A container for object introspection commands",
+                                  "ENCODING|FREQ|IDLETIME|REFCOUNT|HELP [arg ...]"),
+                             {{"encoding", 3}, {"freq", 3}, {"idletime", 3}, {"refcount", 3},
+                              {"help", 2}}));
   t.Register(Spec("dbsize", 1, kRead | kAll, kNoKeys, CmdDbSize, "1.0.0",
                   "Return the number of keys in the selected database", "", "server"));
   t.Register(Spec("flushdb", -1, kCmdWrite | kAll, kNoKeys, CmdFlushDb, "1.0.0",

@@ -141,10 +141,11 @@ void CmdLatency(CommandContext& ctx) {
 }  // namespace
 
 void RegisterLatencyFamily(CommandTable& t) {
-  t.Register(MakeSpec("latency", -2, kCmdAdmin | kCmdNoScript | kCmdLoading | kCmdStale, kNoKeys,
-                      CmdLatency, "server", "2.8.13",
-                      "A container for latency diagnostics commands.",
-                      "LATEST|HISTORY|RESET|DOCTOR|HELP [arg ...]"));
+  t.Register(WithSubcommands(
+      MakeSpec("latency", -2, kCmdAdmin | kCmdNoScript | kCmdLoading | kCmdStale, kNoKeys,
+               CmdLatency, "server", "2.8.13", "A container for latency diagnostics commands.",
+               "LATEST|HISTORY|RESET|DOCTOR|HELP [arg ...]"),
+      {{"latest", 2}, {"history", 3}, {"reset", -2}, {"doctor", 2}, {"help", 2}}));
 }
 
 }  // namespace kv

@@ -221,9 +221,11 @@ void CmdMemory(CommandContext& ctx) {
 }  // namespace
 
 void RegisterMemoryFamily(CommandTable& t) {
-  t.Register(MakeSpec("memory", -2, 0, kNoKeys, CmdMemory, "server", "4.0.0",
-                      "A container for memory diagnostics commands.",
-                      "USAGE|STATS|DOCTOR|MALLOC-STATS|PURGE|HELP [arg ...]"));
+  t.Register(WithSubcommands(MakeSpec("memory", -2, 0, kNoKeys, CmdMemory, "server", "4.0.0",
+                                      "A container for memory diagnostics commands.",
+                                      "USAGE|STATS|DOCTOR|MALLOC-STATS|PURGE|HELP [arg ...]"),
+                             {{"usage", -3}, {"stats", 2}, {"doctor", 2}, {"malloc-stats", 2},
+                              {"purge", 2}, {"help", 2}}));
 }
 
 }  // namespace kv

@@ -88,13 +88,15 @@ void CommandMetrics(Writer& w, ServerState& s) {
     std::string labels;
   };
   std::vector<Row> rows;
-  for (const CommandSpec* spec : s.commands.Public()) {
-    StatsRegistry::CommandTotals t = s.thread_stats.Command(spec->id);
-    if (t.calls == 0 && t.rejected == 0 && t.failed == 0) continue;
+  // A subcommand is a row of its own, named as in INFO commandstats (command="config|get").
+  ForEachStatsSlot(s.commands.Public(),
+                   [&](std::string_view name, uint32_t slot, const CommandSpec& spec) {
+    StatsRegistry::CommandTotals t = s.thread_stats.Command(slot);
+    if (t.calls == 0 && t.rejected == 0 && t.failed == 0) return;
     std::string labels =
-        fmt::format("command=\"{}\",family=\"{}\"", Escape(spec->name), Escape(spec->group));
-    rows.push_back({spec, std::move(t), std::move(labels)});
-  }
+        fmt::format("command=\"{}\",family=\"{}\"", Escape(name), Escape(spec.group));
+    rows.push_back({&spec, std::move(t), std::move(labels)});
+  });
   w.Family("kv_commands_total", "counter", "Commands run, per command and family (as calls in INFO commandstats).");
   for (const Row& r : rows) w.Sample("kv_commands_total", r.labels, r.t.calls);
   w.Family("kv_command_failed_calls_total", "counter",
@@ -235,6 +237,18 @@ void ReplicationMetrics(Writer& w, ServerState& s) {
   w.One("kv_replication_master_sync_in_progress", "gauge",
         "Replica: 1 while it receives or loads the primary's snapshot.",
         f.sync_in_progress ? 1 : 0);
+  if (f.sync_in_progress) {
+    w.One("kv_replication_master_sync_total_bytes", "gauge",
+          "Replica, full sync: the snapshot's size (master_sync_total_bytes; -1 until the "
+          "primary announced it).",
+          f.sync_total_bytes);
+    w.One("kv_replication_master_sync_read_bytes", "gauge",
+          "Replica, full sync: snapshot bytes received (master_sync_read_bytes).",
+          f.sync_read_bytes);
+    w.One("kv_replication_master_sync_last_io_age_seconds", "gauge",
+          "Replica, full sync: seconds since snapshot bytes last arrived.",
+          static_cast<double>(f.sync_last_io_ms_ago) / 1000.0);
+  }
   if (f.last_io_ms_ago >= 0)
     w.One("kv_replication_master_last_io_age_seconds", "gauge",
           "Replica, link up: seconds since the last bytes from the primary.",

@@ -186,9 +186,12 @@ void RegisterPubSubFamily(CommandTable& t) {
                   "[shardchannel [shardchannel ...]]"));
   t.Register(Spec("spublish", 3, kPublish, CmdSPublish, "7.0.0",
                   "Post a message to a shard channel", "shardchannel message"));
-  t.Register(Spec("pubsub", -2, kCmdLoading | kCmdStale, CmdPubSub, "2.8.0",
-                  "A container for Pub/Sub commands.",
-                  "CHANNELS|NUMSUB|NUMPAT|SHARDCHANNELS|SHARDNUMSUB|HELP [arg ...]"));
+  t.Register(WithSubcommands(
+      Spec("pubsub", -2, kCmdLoading | kCmdStale, CmdPubSub, "2.8.0",
+           "A container for Pub/Sub commands.",
+           "CHANNELS|NUMSUB|NUMPAT|SHARDCHANNELS|SHARDNUMSUB|HELP [arg ...]"),
+      {{"channels", -2}, {"numsub", -2}, {"numpat", 2}, {"shardchannels", -2},
+       {"shardnumsub", -2}, {"help", 2}}));
 }
 
 }  // namespace kv

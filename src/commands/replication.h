@@ -33,6 +33,11 @@ struct ReplicationFigures {
   bool sync_in_progress = false;      // receiving or loading the primary's snapshot
   int64_t last_io_ms_ago = -1;        // since the last byte from the primary (link up)
   int64_t link_down_ms = -1;          // since the link went down (link down, -1: never up)
+  // While sync_in_progress: the snapshot's size (-1 until the primary announced it), the bytes
+  // of it received, and the time since the last of them arrived.
+  int64_t sync_total_bytes = -1;
+  int64_t sync_read_bytes = 0;
+  int64_t sync_last_io_ms_ago = 0;
   // Primary side: each attached replica.
   struct Replica {
     std::string ip;

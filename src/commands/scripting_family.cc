@@ -514,9 +514,11 @@ void RegisterScriptingFamily(CommandTable& t) {
                                  "Executes a read-only server-side Lua script by SHA1 digest.",
                                  sha_syntax),
                         EvalShaCallFlags));
-  t.Register(MakeSpec("script", -2, kCmdNoScript, kNoKeys, CmdScript, "scripting", "2.6.0",
-                      "A container for Lua scripts management commands.",
-                      "LOAD|EXISTS|FLUSH|KILL|HELP [arg ...]"));
+  t.Register(WithSubcommands(
+      MakeSpec("script", -2, kCmdNoScript, kNoKeys, CmdScript, "scripting", "2.6.0",
+               "A container for Lua scripts management commands.",
+               "LOAD|EXISTS|FLUSH|KILL|HELP [arg ...]"),
+      {{"load", 3}, {"exists", -3}, {"flush", -2}, {"kill", 2}, {"help", 2}}));
 }
 
 size_t CachedScriptCount() { return Cache().size(); }

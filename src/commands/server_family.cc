@@ -227,7 +227,7 @@ bool ClientTypeMatches(std::string_view type, const ClientState& c, bool* known)
 }
 
 std::string ClientLine(const ClientState& c, int64_t now_ms) {
-  const CommandSpec* cmd = c.last_cmd.load(std::memory_order_relaxed);
+  const std::string* cmd = c.last_cmd.load(std::memory_order_relaxed);
   return fmt::format(
       "id={} addr={} laddr={} fd={} name={} age={} idle={} flags={} db={} sub={} psub={} ssub={} "
       "multi={} qbuf=0 qbuf-free=0 argv-mem=0 multi-mem=0 rbs=0 rbp=0 obl=0 oll=0 omem=0 "
@@ -240,7 +240,7 @@ std::string ClientLine(const ClientState& c, int64_t now_ms) {
       c.pubsub.n_patterns.load(std::memory_order_relaxed),
       c.pubsub.n_shard.load(std::memory_order_relaxed),
       c.tx.queued_count.load(std::memory_order_relaxed),
-      cmd ? std::string_view(cmd->name) : "NULL",
+      cmd ? std::string_view(*cmd) : "NULL",
       c.user ? std::string_view(c.user->name()) : "default", ClientTrackingRedirect(c),
       c.resp.load(std::memory_order_relaxed), c.lib_name, c.lib_ver, c.io_thread);
 }
@@ -680,10 +680,16 @@ void RegisterServerFamily(CommandTable& t) {
                   "[protover [AUTH username password] [SETNAME clientname]]"));
   t.Register(Spec("auth", -2, kConn | kCmdNoAuth, CmdAuth, "connection",
                   "Authenticates the connection.", "[username] password"));
-  t.Register(Spec("client", -2, kCmdNoScript | kCmdLoading | kCmdStale, CmdClient,
-                  "connection", "A container for client connection commands.",
-                  "ID|GETNAME|SETNAME|SETINFO|LIST|INFO|KILL|PAUSE|UNPAUSE|REPLY|NO-EVICT|NO-TOUCH|UNBLOCK|"
-                  "TRACKING|CACHING|GETREDIR|TRACKINGINFO|HELP [arg ...]"));
+  // SETINFO and NO-TOUCH are Redis 7.2's (with 7.2's arities).
+  t.Register(WithSubcommands(
+      Spec("client", -2, kCmdNoScript | kCmdLoading | kCmdStale, CmdClient, "connection",
+           "A container for client connection commands.",
+           "ID|GETNAME|SETNAME|SETINFO|LIST|INFO|KILL|PAUSE|UNPAUSE|REPLY|NO-EVICT|NO-TOUCH|"
+           "UNBLOCK|TRACKING|CACHING|GETREDIR|TRACKINGINFO|HELP [arg ...]"),
+      {{"id", 2}, {"getname", 2}, {"setname", 3}, {"setinfo", 4}, {"list", -2}, {"info", 2},
+       {"kill", -3}, {"pause", -3}, {"unpause", 2}, {"reply", 3}, {"no-evict", 3},
+       {"no-touch", 3}, {"unblock", -3}, {"tracking", -3}, {"caching", 3}, {"getredir", 2},
+       {"trackinginfo", 2}, {"help", 2}}));
   t.Register(Spec("quit", -1, kConn | kCmdNoAuth | kCmdNoQueue, CmdQuit, "connection",
                   "Closes the connection."));
   t.Register(Spec("reset", 1, kConn | kCmdNoAuth | kCmdNoQueue, CmdReset, "connection",
@@ -691,9 +697,11 @@ void RegisterServerFamily(CommandTable& t) {
   RegisterInfo(t);
   t.Register(Spec("time", 1, kCmdLoading | kCmdStale | kCmdFast, CmdTime, "server",
                   "Returns the server time."));
-  t.Register(Spec("command", -1, kCmdLoading | kCmdStale, CmdCommand, "server",
-                  "Returns detailed information about all commands.",
-                  "[COUNT|INFO|DOCS|LIST|GETKEYS|HELP [arg ...]]"));
+  t.Register(WithSubcommands(Spec("command", -1, kCmdLoading | kCmdStale, CmdCommand, "server",
+                                  "Returns detailed information about all commands.",
+                                  "[COUNT|INFO|DOCS|LIST|GETKEYS|HELP [arg ...]]"),
+                             {{"count", 2}, {"info", -2}, {"docs", -2}, {"list", -2},
+                              {"getkeys", -4}, {"help", 2}}));
 }
 
 }  // namespace kv

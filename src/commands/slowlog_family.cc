@@ -158,9 +158,10 @@ void CmdSlowlog(CommandContext& ctx) {
 }  // namespace
 
 void RegisterSlowlogFamily(CommandTable& t) {
-  t.Register(MakeSpec("slowlog", -2, kCmdAdmin | kCmdLoading | kCmdStale, kNoKeys, CmdSlowlog,
-                      "server", "2.2.12", "A container for slow log commands.",
-                      "GET|LEN|RESET|HELP [arg ...]"));
+  t.Register(WithSubcommands(
+      MakeSpec("slowlog", -2, kCmdAdmin | kCmdLoading | kCmdStale, kNoKeys, CmdSlowlog, "server",
+               "2.2.12", "A container for slow log commands.", "GET|LEN|RESET|HELP [arg ...]"),
+      {{"get", -2}, {"len", 2}, {"reset", 2}, {"help", 2}}));
 }
 
 }  // namespace kv

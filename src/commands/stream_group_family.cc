@@ -424,7 +424,7 @@ void RegisterStreamGroupFamily(CommandTable& t) {
   xgroup.find_keys = ContainerKey;
   xgroup.flags_of = XGroupCallFlags;
   xgroup.logs_by_call_flags = true;
-  t.Register(std::move(xgroup));
+  t.Register(WithSubcommands(std::move(xgroup), kXGroupSubs));
   t.Register(MakeSpec("xack", -4, kCmdWrite | kCmdFast, kOneKey, CmdXAck, "stream", "5.0.0",
                       "Returns the number of messages that were successfully acknowledged by "
                       "the consumer group member of a stream.",

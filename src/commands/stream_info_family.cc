@@ -213,7 +213,7 @@ void stream_cmd::RegisterXInfo(CommandTable& t) {
                                "A container for stream introspection commands.",
                                "CONSUMERS|GROUPS|STREAM|HELP [arg ...]");
   xinfo.find_keys = ContainerKey;
-  t.Register(std::move(xinfo));
+  t.Register(WithSubcommands(std::move(xinfo), kXInfoSubs));
 }
 
 }  // namespace kv

@@ -235,7 +235,8 @@ void RegisterModuleFamily(CommandTable& table, ModuleHost& host) {
                            "4.0.0", "A container for module commands.",
                            "LIST|LOAD|LOADEX|UNLOAD|HELP [arg ...]");
   s.data = &host;
-  table.Register(std::move(s));
+  table.Register(WithSubcommands(std::move(s), {{"list", 2}, {"load", -3}, {"loadex", -3},
+                                                {"unload", 3}, {"help", 2}}));
 }
 
 }  // namespace kv

@@ -44,19 +44,22 @@ class LinkReader {
       if (buf_.size() > 64 * 1024 || !Fill()) return false;
     }
   }
-  // Exactly n bytes.
-  bool Bytes(size_t n, std::string* out) {
+  // Exactly n bytes; `progress(bytes so far)` after each piece (a full sync's transfer figures).
+  template <typename Progress>
+  bool Bytes(size_t n, std::string* out, Progress&& progress) {
     out->clear();
     // The announced length is the primary's word: grow with what arrives beyond a first block.
     out->reserve(std::min<size_t>(n, 64 << 20));
     const size_t first = std::min(n, buf_.size());
     out->append(buf_, 0, first);
     buf_.erase(0, first);
+    progress(out->size());
     while (out->size() < n) {
       char chunk[64 * 1024];
       const ssize_t got = recv(fd_, chunk, std::min(sizeof chunk, n - out->size()), 0);
       if (got <= 0) return false;
       out->append(chunk, static_cast<size_t>(got));
+      progress(out->size());
     }
     return true;
   }
@@ -340,14 +343,23 @@ std::string ServerReplication::SyncOnce(uint64_t generation, const std::string& 
     if (stopping_ || generation != generation_) return "";
     link_state_ = LinkState::kSync;
   }
+  sync_total_bytes_ = -1;
+  sync_read_bytes_ = 0;
+  sync_last_io_ms_ = NowMs();
   sync_in_progress_ = true;
   do {
     if (!in.Line(&line)) return "the primary closed the link before the snapshot";
   } while (line.empty());
   const std::optional<int64_t> len = line.starts_with("$") ? ParseInt64(line.substr(1)) : std::nullopt;
   if (!len || *len <= 0) return "malformed snapshot header: " + line.substr(0, 64);
+  sync_total_bytes_ = *len;
+  sync_last_io_ms_ = NowMs();
   std::string image;
-  if (!in.Bytes(static_cast<size_t>(*len), &image))
+  const auto progress = [this](size_t read) {
+    sync_read_bytes_.store(static_cast<int64_t>(read), std::memory_order_relaxed);
+    sync_last_io_ms_.store(NowMs(), std::memory_order_relaxed);
+  };
+  if (!in.Bytes(static_cast<size_t>(*len), &image, progress))
     return "the link broke during the snapshot transfer (the data is unchanged)";
   if (!Current(generation)) return "";
   // Loading: clients get -LOADING until the new data is in, as from a Redis replica.

@@ -393,15 +393,29 @@ std::string ServerReplication::Info() {
     std::lock_guard lk(link_mu_);
     if (!master_host_.empty()) {
       const bool up = link_state_ == LinkState::kConnected;
+      const bool syncing = sync_in_progress_.load();
       fmt::format_to(std::back_inserter(out),
                      "role:slave\r\nmaster_host:{}\r\nmaster_port:{}\r\nmaster_link_status:{}\r\n"
                      "master_last_io_seconds_ago:{}\r\nmaster_sync_in_progress:{}\r\n",
                      master_host_, master_port_, up ? "up" : "down",
                      up ? (now - last_io_ms_.load()) / 1000 : -1,
-                     sync_in_progress_.load() ? 1 : 0);
+                     syncing ? 1 : 0);
       std::lock_guard lk2(mu_);
       fmt::format_to(std::back_inserter(out),
                      "slave_read_repl_offset:{}\r\nslave_repl_offset:{}\r\n", offset_, offset_);
+      if (syncing) {
+        // Redis 7's figures and arithmetic: before the size is known, total and left read -1
+        // and the percentage -0.00, as redis-server prints them.
+        const int64_t total = sync_total_bytes_.load(), read = sync_read_bytes_.load();
+        const double perc =
+            total != 0 ? static_cast<double>(read) / static_cast<double>(total) * 100 : 0.0;
+        fmt::format_to(std::back_inserter(out),
+                       "master_sync_total_bytes:{}\r\nmaster_sync_read_bytes:{}\r\n"
+                       "master_sync_left_bytes:{}\r\nmaster_sync_perc:{:.2f}\r\n"
+                       "master_sync_last_io_seconds_ago:{}\r\n",
+                       total, read, total - read, perc,
+                       now / 1000 - sync_last_io_ms_.load() / 1000);
+      }
       if (!up)
         fmt::format_to(std::back_inserter(out), "master_link_down_since_seconds:{}\r\n",
                        link_down_since_ms_ ? (now - link_down_since_ms_) / 1000 : -1);
@@ -441,6 +455,11 @@ ReplicationFigures ServerReplication::Figures() {
     if (f.replica) {
       f.link_up = link_state_ == LinkState::kConnected;
       f.sync_in_progress = sync_in_progress_.load();
+      if (f.sync_in_progress) {
+        f.sync_total_bytes = sync_total_bytes_.load();
+        f.sync_read_bytes = sync_read_bytes_.load();
+        f.sync_last_io_ms_ago = now - sync_last_io_ms_.load();
+      }
       if (f.link_up) f.last_io_ms_ago = now - last_io_ms_.load();
       else if (link_down_since_ms_) f.link_down_ms = now - link_down_since_ms_;
     }

@@ -153,6 +153,11 @@ class ServerReplication final : public Replication {
   int64_t last_ack_ms_ = 0;
   std::atomic<int64_t> last_io_ms_{0};
   std::atomic<bool> sync_in_progress_{false};
+  // The snapshot transfer of a full sync, while sync_in_progress_ (INFO's master_sync_*):
+  // its size (-1 until the primary's header names it), the bytes received, the last receipt.
+  std::atomic<int64_t> sync_total_bytes_{-1};
+  std::atomic<int64_t> sync_read_bytes_{0};
+  std::atomic<int64_t> sync_last_io_ms_{0};
   std::thread link_thread_;
 };
 

@@ -14,7 +14,7 @@ import threading
 import pytest
 import redis
 
-from conftest import wait_for
+from conftest import RespError, wait_for
 
 pytestmark = pytest.mark.kv_only
 
@@ -118,8 +118,102 @@ def test_commandstats_count_calls_rejections_and_failures(kv_server):
     assert errors == {"ERR": 2, "WRONGTYPE": 1}
     assert int(c.info("stats")["total_error_replies"]) == 3
     assert c.config_resetstat()
-    assert c.info("commandstats").keys() <= {"cmdstat_info", "cmdstat_config"}
+    assert c.info("commandstats").keys() <= {"cmdstat_info", "cmdstat_config|resetstat"}
     assert errorstats(s) == {}
+
+
+# Containers' subcommands as clients call them: each is counted under "<container>|<sub>"
+# (any case), the container alone under its own name, an unknown subcommand nowhere.
+CONTAINER_CALLS = [
+    ("CONFIG", "GET", "maxmemory"), ("config", "Get", "maxmemory"),
+    ("CONFIG",),                      # the container alone: wrong arity, rejected as config
+    ("CONFIG", "GET"),                # rejected as config|get
+    ("CONFIG", "NOSUCH"),             # unknown subcommand: no line at all
+    ("CLIENT", "ID"), ("CLIENT", "LIST"), ("CLIENT", "GETNAME", "extra"),
+    ("OBJECT", "ENCODING", "k"), ("OBJECT", "REFCOUNT", "nokey"),
+    ("XINFO", "STREAM", "nokey"),     # runs and fails: failed_calls of xinfo|stream
+    ("XGROUP", "HELP"), ("COMMAND", "COUNT"), ("COMMAND", "INFO", "get"),
+    ("MEMORY", "USAGE", "k"), ("SLOWLOG", "LEN"), ("SLOWLOG", "GET", "1"),
+    ("LATENCY", "LATEST"), ("SCRIPT", "EXISTS", "abc"), ("FUNCTION", "LIST"),
+    ("PUBSUB", "NUMPAT"), ("PUBSUB", "CHANNELS"), ("ACL", "WHOAMI"),
+    ("CLUSTER", "INFO"),              # cluster support disabled: a failed call
+]
+
+
+def run_container_calls(server):
+    c = server.client()
+    c.set("k", "v")
+    assert c.config_resetstat()
+    errors = 0
+    with server.raw() as raw:
+        for call in CONTAINER_CALLS:
+            errors += isinstance(raw.call(*call), RespError)
+        stats = parse_info(raw.call("INFO", "commandstats").decode())
+        latency = parse_info(raw.call("INFO", "latencystats").decode())
+        errorstats = parse_info(raw.call("INFO", "errorstats").decode())
+    return stats, latency, errorstats, errors
+
+
+def parse_info(text):
+    out = {}
+    for line in text.splitlines():
+        if line and not line.startswith("#"):
+            name, _, value = line.partition(":")
+            out[name] = value
+    return out
+
+
+def counts(stats):
+    """name -> (calls, rejected_calls, failed_calls), INFO's own calls left out."""
+    out = {}
+    for name, value in stats.items():
+        fields = dict(kv.split("=") for kv in value.split(","))
+        if name != "cmdstat_info":
+            out[name] = (int(fields["calls"]), int(fields["rejected_calls"]),
+                         int(fields["failed_calls"]))
+    return out
+
+
+def test_container_subcommands_are_counted_apart_as_redis_counts_them(kv_server, redis_ref):
+    kv_stats, kv_latency, kv_errors, kv_failures = run_container_calls(kv_server())
+    redis_stats, redis_latency, redis_errors, redis_failures = run_container_calls(redis_ref)
+    assert counts(kv_stats) == counts(redis_stats)
+    assert kv_latency.keys() == redis_latency.keys()
+    assert kv_errors == redis_errors and kv_failures == redis_failures
+    got = counts(kv_stats)
+    assert got["cmdstat_config|get"] == (2, 1, 0)
+    assert got["cmdstat_config"] == (0, 1, 0)
+    assert got["cmdstat_client|getname"] == (0, 1, 0)
+    assert got["cmdstat_xinfo|stream"] == (1, 0, 1)
+    assert not any("nosuch" in name for name in got)
+    assert "latency_percentiles_usec_config|get" in kv_latency
+    assert "latency_percentiles_usec_config" not in kv_latency
+
+
+def test_subcommand_statistics_reset_and_show_in_slowlog_with_their_arguments(kv_server):
+    s = kv_server()
+    c = s.client()
+    assert c.config_set("slowlog-log-slower-than", 0)
+    with s.raw() as raw:
+        raw.call("CONFIG", "GET", "maxmemory")
+        raw.call("OBJECT", "ENCODING", "nokey")
+    stats = c.info("commandstats")
+    assert stats["cmdstat_config|get"]["calls"] == 1
+    assert stats["cmdstat_object|encoding"]["calls"] == 1
+    # SLOWLOG keeps the whole call, not the subcommand's name.
+    args = [e["command"] for e in c.slowlog_get(10)]
+    assert b"OBJECT ENCODING nokey" in args or "OBJECT ENCODING nokey" in args, args
+    assert c.config_resetstat()
+    stats = c.info("commandstats")
+    assert "cmdstat_config|get" not in stats and "cmdstat_object|encoding" not in stats
+    assert "latency_percentiles_usec_config|get" not in s.cli("INFO", "latencystats")
+    # An unknown subcommand inside MULTI dooms the transaction, as an unknown command does.
+    with s.raw() as raw:
+        assert raw.call("MULTI") == b"OK"
+        assert "unknown subcommand 'NOSUCH'. Try CONFIG HELP." in str(raw.call("CONFIG", "NOSUCH"))
+        assert "EXECABORT" in str(raw.call("EXEC"))
+    stats = c.info("commandstats")
+    assert "cmdstat_config" not in stats
 
 
 def test_latencystats_follow_the_configured_percentiles(kv_server):

@@ -91,6 +91,28 @@ def test_commands_errors_and_families_move_with_what_clients_run(kv_server):
                                                   family="string")
 
 
+def test_subcommands_are_series_of_their_own_named_as_in_commandstats(kv_server):
+    s = metrics_server(kv_server)
+    c = s.client()
+    for _ in range(3):
+        c.execute_command("CONFIG", "GET", "maxmemory")
+    c.execute_command("CLIENT", "ID")
+    with pytest.raises(Exception):
+        c.execute_command("CONFIG")  # the container alone: refused for its arity
+    with pytest.raises(Exception):
+        c.execute_command("CONFIG", "NOSUCH")  # unknown: counted nowhere
+    m = scrape(s.metrics_port)
+    assert value(m, "kv_commands_total", command="config|get", family="server") == 3
+    assert value(m, "kv_commands_total", command="client|id", family="connection") == 1
+    assert value(m, "kv_command_rejected_calls_total", command="config", family="server") == 1
+    assert value(m, "kv_commands_total", command="config", family="server") == 0
+    assert value(m, "kv_command_duration_seconds_count", command="config|get",
+                 family="server") == 3
+    assert not [k for k in m if dict(k[1]).get("command", "").startswith("config|nosuch")]
+    stats = info(c, "commandstats")
+    assert stats["cmdstat_config|get"]["calls"] == 3
+
+
 def test_latency_histograms_are_cumulative_and_count_every_call(kv_server):
     s = metrics_server(kv_server)
     c = s.client()

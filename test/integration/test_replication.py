@@ -18,7 +18,7 @@ from decimal import Decimal
 import pytest
 import redis
 
-from conftest import free_port, wait_for
+from conftest import AGAINST_REDIS, free_port, wait_for
 from native_client import OK, NativeConn
 
 kv_only = pytest.mark.kv_only
@@ -925,3 +925,166 @@ def test_replication_traffic_is_counted_apart_from_clients(kv_server):
     for info in (p.info("stats"), r.info("stats")):
         assert info["instantaneous_input_repl_kbps"] >= 0
         assert info["instantaneous_output_repl_kbps"] >= 0
+
+
+class HoldingProxy:
+    """Between a replica and its primary: forwards both ways, but holds the primary's bytes
+    twice during a full sync, each time until the test releases them: just before the
+    snapshot's "$<length>" header, and after a third of the snapshot's bytes. So the replica's
+    transfer figures can be read at two known points, whatever the machine's speed."""
+
+    def __init__(self, primary_port):
+        self.primary_port = primary_port
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(4)
+        self.port = self.sock.getsockname()[1]
+        self.length = None
+        self.held_at = None
+        self.at_header, self.release_header = threading.Event(), threading.Event()
+        self.at_third, self.release_rest = threading.Event(), threading.Event()
+        self.conns = []
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self):
+        while True:
+            try:
+                replica, _ = self.sock.accept()
+            except OSError:
+                return
+            primary = socket.create_connection(("127.0.0.1", self.primary_port))
+            self.conns += [replica, primary]
+            threading.Thread(target=self._pump, args=(replica, primary), daemon=True).start()
+            threading.Thread(target=self._pump_snapshot, args=(primary, replica),
+                             daemon=True).start()
+
+    @staticmethod
+    def _pump(src, dst):
+        try:
+            while data := src.recv(65536):
+                dst.sendall(data)
+        except OSError:
+            pass
+
+    def _pump_snapshot(self, src, dst):
+        buf, state, sent = b"", "lines", 0
+        try:
+            while data := src.recv(65536):
+                if state == "done":
+                    dst.sendall(data)
+                    continue
+                buf += data
+                while state == "lines" and buf:
+                    if buf.startswith(b"\n"):  # the primary's keepalive while it snapshots
+                        dst.sendall(b"\n")
+                        buf = buf[1:]
+                        continue
+                    line, sep, rest = buf.partition(b"\r\n")
+                    if not sep:
+                        break
+                    if line.startswith(b"$"):
+                        self.length = int(line[1:])
+                        self.held_at = self.length // 3
+                        self.at_header.set()
+                        self.release_header.wait()
+                        state = "payload"
+                    dst.sendall(line + sep)
+                    buf = rest
+                if state == "payload":
+                    take = min(len(buf), self.held_at - sent)
+                    dst.sendall(buf[:take])
+                    sent += take
+                    buf = buf[take:]
+                    if sent == self.held_at:
+                        self.at_third.set()
+                        self.release_rest.wait()
+                        dst.sendall(buf)
+                        buf, state = b"", "done"
+        except OSError:
+            pass
+
+    def close(self):
+        self.release_header.set()
+        self.release_rest.set()
+        self.sock.close()
+        for c in self.conns:
+            c.close()
+
+
+SYNC_FIELDS = ("master_sync_total_bytes", "master_sync_read_bytes", "master_sync_left_bytes",
+               "master_sync_perc", "master_sync_last_io_seconds_ago")
+
+
+def sync_gauges(port):
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5) as resp:
+        text = resp.read().decode()
+    return {name: float(value) for name, _, value in
+            (line.partition(" ") for line in text.splitlines())
+            if name.startswith("kv_replication_master_sync")}
+
+
+def test_full_sync_progress_fields_while_the_snapshot_arrives(kv_server):
+    """Redis 7's master_sync_* fields: printed only while master_sync_in_progress:1, the size
+    -1 until the primary's header names it, then read + left = total and the percentage."""
+    primary = kv_server(**primary_opts())
+    p = primary.client()
+    if AGAINST_REDIS:  # a size-announcing transfer, as kv-server's primaries always send
+        p.config_set("repl-diskless-sync", "no")
+    with p.pipeline(transaction=False) as pipe:
+        for i in range(20000):
+            pipe.set(f"key:{i}", "v" * 20)
+        pipe.execute()
+    mport = None if AGAINST_REDIS else free_port()
+    replica = kv_server() if AGAINST_REDIS else kv_server(metrics_port=mport)
+    r = replica.client()
+    proxy = HoldingProxy(primary.port)
+    try:
+        assert r.execute_command("REPLICAOF", "127.0.0.1", proxy.port) == "OK"
+        assert proxy.at_header.wait(30), "no snapshot header from the primary"
+        info = wait_for(lambda: (i := r.info("replication"))["master_sync_in_progress"] == 1
+                        and i, what="the replica to start its full sync")
+        assert info["master_sync_total_bytes"] == -1
+        assert info["master_sync_read_bytes"] == 0
+        assert info["master_sync_left_bytes"] == -1
+        assert info["master_sync_perc"] == 0  # printed "-0.00", as Redis's arithmetic gives
+        assert info["master_sync_last_io_seconds_ago"] >= 0
+        text = replica.cli("INFO", "replication")
+        assert "master_sync_perc:-0.00\r\n" in text or "master_sync_perc:-0.00\n" in text
+        # Redis's order: after slave_repl_offset, before master_link_down_since_seconds.
+        assert (text.index("slave_repl_offset:") < text.index("master_sync_total_bytes:")
+                < text.index("master_sync_last_io_seconds_ago:")
+                < text.index("master_link_down_since_seconds:"))
+
+        proxy.release_header.set()
+        assert proxy.at_third.wait(30)
+        total, held = proxy.length, proxy.held_at
+        info = wait_for(lambda: (i := r.info("replication"))["master_sync_read_bytes"] == held
+                        and i, what="the replica to read the first third of the snapshot")
+        assert info["master_sync_in_progress"] == 1
+        assert info["master_sync_total_bytes"] == total
+        assert info["master_sync_left_bytes"] == total - held
+        assert 0 < held < total
+        assert info["master_sync_perc"] == round(held / total * 100, 2)
+        assert 0 <= info["master_sync_perc"] <= 100
+        assert info["master_sync_last_io_seconds_ago"] >= 0
+        if mport:  # the same figures on /metrics
+            m = sync_gauges(mport)
+            assert m["kv_replication_master_sync_in_progress"] == 1
+            assert m["kv_replication_master_sync_total_bytes"] == total
+            assert m["kv_replication_master_sync_read_bytes"] == held
+            assert m["kv_replication_master_sync_last_io_age_seconds"] >= 0
+
+        proxy.release_rest.set()
+        wait_for(lambda: r.info("replication")["master_link_status"] == "up",
+                 timeout=30, what="the replica to finish its full sync")
+        info = r.info("replication")
+        assert info["master_sync_in_progress"] == 0
+        assert not any(f in info for f in SYNC_FIELDS)
+        assert r.dbsize() == 20000
+        if mport:
+            m = sync_gauges(mport)
+            assert m["kv_replication_master_sync_in_progress"] == 0
+            assert "kv_replication_master_sync_total_bytes" not in m
+    finally:
+        r.execute_command("REPLICAOF", "NO", "ONE")
+        proxy.close()

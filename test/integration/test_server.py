@@ -504,6 +504,20 @@ def test_client_list_type_and_id_filters(kv):
     p.close()
 
 
+def test_client_list_cmd_names_the_last_subcommand(kv):
+    c = kv.client()
+    me = c.client_id()
+    c.get("k")
+    c.execute_command("CONFIG", "GET", "maxmemory")
+    watcher = kv.client()
+    line = watcher.execute_command("CLIENT", "LIST", "ID", me)
+    assert " cmd=config|get " in line, line
+    c.get("k")
+    assert " cmd=get " in watcher.execute_command("CLIENT", "LIST", "ID", me)
+    # Its own last command, as it runs: the subcommand's name.
+    assert " cmd=client|info " in c.execute_command("CLIENT", "INFO")
+
+
 def test_client_kill_filters_and_forms(kv):
     admin = kv.client()
     with kv.raw() as victim, kv.raw() as bystander:
