@@ -60,12 +60,12 @@ std::string PeerString(const sockaddr_storage& ss) {
 // libuv closes a socket with a raw close system call, which ThreadSanitizer does not see, so it
 // keeps the descriptor number's history: the next descriptor with that number, opened on
 // another thread (a file, a replica link, a memfd), then looks like a race with this loop's
-// last epoll_ctl on the socket. Telling it the socket closes ends that history, as libuv's own
-// sanitizer build does.
-void NoteSocketClose([[maybe_unused]] uv_handle_t* handle) {
+// last epoll_ctl on the socket. Telling it the socket closed ends that history, as libuv's own
+// sanitizer build does. After uv_close, which takes the socket out of epoll (one more
+// epoll_ctl) and closes it before returning.
+void NoteSocketClosed([[maybe_unused]] uv_os_fd_t fd) {
 #if defined(__SANITIZE_THREAD__)
-  uv_os_fd_t fd;
-  if (uv_fileno(handle, &fd) == 0) __sanitizer_syscall_pre_impl_close(fd);
+  if (fd >= 0) __sanitizer_syscall_pre_impl_close(fd);
 #endif
 }
 
@@ -144,8 +144,10 @@ void Connection::Close() {
   if (client_.pubsub.Any()) server.pubsub.RemoveClient(client_.pubsub, client_.id);
   uv_close(reinterpret_cast<uv_handle_t*>(&retry_timer_), OnClose);
   uv_close(reinterpret_cast<uv_handle_t*>(&pause_timer_), OnClose);
-  NoteSocketClose(reinterpret_cast<uv_handle_t*>(&handle_));
+  uv_os_fd_t fd = -1;
+  uv_fileno(reinterpret_cast<uv_handle_t*>(&handle_), &fd);
   uv_close(reinterpret_cast<uv_handle_t*>(&handle_), OnClose);
+  NoteSocketClosed(fd);
 }
 
 void Connection::Refuse(std::string_view message) {
