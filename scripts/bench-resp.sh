@@ -10,7 +10,9 @@
 #   ROUNDS      rounds (default 3)
 #   CLIENTS     redis-benchmark connections (default 50)
 #   BENCH_THREADS  redis-benchmark --threads (default: none, its one thread): with -P 16 the
-#               short tests are bound by the benchmark client's one core on a small machine
+#               short tests are bound by the benchmark client's one core on a small machine.
+#               Tests that run one command only (not lrange_*, which fills its list first);
+#               the rate is read from its last progress tick (scripts/lib/benchmark-rate.awk)
 #   TESTS       redis-benchmark tests (default set,get,incr,mset); "suite" = redis-benchmark's
 #               whole default suite in its order, the keyspace kept from test to test within a
 #               round as a run without -t keeps it (LPOP pops what LPUSH and RPUSH pushed).
@@ -161,19 +163,37 @@ SMALL_SCRIPT="return redis.call('INCR', KEYS[1])"
 DROPPED="$WORK/dropped"  # "server test pipeline" of publish runs that lost subscribers
 : >"$DROPPED"
 
+bench_run() {  # redis-benchmark arguments -> its CSV: a header line, then a line per test
+  if [ -z "${BENCH_THREADS:-}" ]; then
+    timeout 900 "$BENCH" "$@" --csv
+    return
+  fi
+  # With --threads redis-benchmark's run time is rounded up to its 250 ms progress tick, and so
+  # is its rate: the rate is taken from its last tick (scripts/lib/benchmark-rate.awk), the
+  # latencies from its summary, into the CSV's columns. One test per run: the rate is the run's.
+  local out rate
+  out="$(timeout 900 "$BENCH" "$@" --threads "$BENCH_THREADS" 2>&1 | tr '\r' '\n')"
+  rate="$(awk -f "$ROOT/scripts/lib/benchmark-rate.awk" <<<"$out")"
+  awk -v rate="$rate" '
+    BEGIN { print "\"test\",\"rps\",\"avg_latency_ms\",\"min_latency_ms\",\"p50_latency_ms\",\"p95_latency_ms\",\"p99_latency_ms\",\"max_latency_ms\"" }
+    /^====== / { title = $2; if (++tests > 1) { print "BENCH_THREADS: more than one test in one run" > "/dev/stderr"; exit 1 } }
+    /avg +min +p50 +p95 +p99 +max/ && getline > 0 {
+      printf "\"%s\",\"%s\",\"%s\",\"%s\",\"%s\",\"%s\",\"%s\",\"%s\"\n", title, rate, $1, $2, $3, $4, $5, $6
+    }' <<<"$out"
+}
+
 bench_csv() {  # port test pipeline -> redis-benchmark's CSV
   local port="$1" test="$2" pipe="$3" sha
-  local base=("$BENCH" -h "$HOST" -p "$port" -c "$CLIENTS" -n "$N" -P "$pipe" --csv
-              ${BENCH_THREADS:+--threads "$BENCH_THREADS"})
+  local base=(-h "$HOST" -p "$port" -c "$CLIENTS" -n "$N" -P "$pipe")
   case "$test" in
-    eval) timeout 900 "${base[@]}" -r 100000 EVAL "$SMALL_SCRIPT" 1 'counter:__rand_int__' ;;
+    eval) bench_run "${base[@]}" -r 100000 EVAL "$SMALL_SCRIPT" 1 'counter:__rand_int__' ;;
     evalsha)
       sha="$("$CLI" -h "$HOST" -p "$port" SCRIPT LOAD "$SMALL_SCRIPT")"
-      timeout 900 "${base[@]}" -r 100000 EVALSHA "$sha" 1 'counter:__rand_int__' ;;
-    publish*) timeout 900 "${base[@]}" PUBLISH bench:channel "$PUBLISH_PAYLOAD" ;;
-    xadd) timeout 900 "${base[@]}" XADD bench:stream '*' field value ;;
-    xrange10) timeout 900 "${base[@]}" XRANGE bench:xr - + COUNT 10 ;;
-    *) timeout 900 "${base[@]}" -t "$test" ;;
+      bench_run "${base[@]}" -r 100000 EVALSHA "$sha" 1 'counter:__rand_int__' ;;
+    publish*) bench_run "${base[@]}" PUBLISH bench:channel "$PUBLISH_PAYLOAD" ;;
+    xadd) bench_run "${base[@]}" XADD bench:stream '*' field value ;;
+    xrange10) bench_run "${base[@]}" XRANGE bench:xr - + COUNT 10 ;;
+    *) bench_run "${base[@]}" -t "$test" ;;
   esac
 }
 

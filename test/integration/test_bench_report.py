@@ -91,6 +91,29 @@ def test_bench_resp_writes_json_and_plots_for_both_servers(tmp_path):
         assert (out / f"bench-resp-{metric}.png").read_bytes().startswith(PNG_MAGIC)
 
 
+def test_bench_resp_with_benchmark_threads_reads_rates_and_latencies(tmp_path):
+    """BENCH_THREADS: redis-benchmark --threads prints no CSV worth reading (its run time is
+    rounded to its progress tick); the script takes the rate and p99 from its text output."""
+    out = tmp_path / "results"
+    env = dict(os.environ, KV_BIN=KV_BIN, BENCH_OUT=str(out), N="20000", ROUNDS="1",
+               TESTS="get,eval", PIPELINES="1 16", MEM_KEYS="0", MEM_SHAPES="",
+               BENCH_THREADS="2")
+    r = subprocess.run([str(REPO_ROOT / "scripts" / "bench-resp.sh")], env=env,
+                       capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stderr[-3000:]
+    assert "--threads 2" in r.stdout
+    doc = json.loads((out / "bench-resp.json").read_text())
+    for test in ("get P1", "eval P1", "get P16", "eval P16"):
+        for server in ("kv", "redis"):
+            figures = doc["results"][test][server]
+            assert figures["rps"]["median"] > 0 and figures["p99_ms"]["median"] > 0
+    assert doc["params"]["BENCH_THREADS"] == "2"
+    env.update(TESTS="lrange_100", PIPELINES="1")  # fills its list first: two tests in one run
+    r = subprocess.run([str(REPO_ROOT / "scripts" / "bench-resp.sh")], env=env,
+                       capture_output=True, text=True, timeout=300)
+    assert r.returncode != 0 and "more than one test in one run" in r.stderr
+
+
 def test_bench_resp_xgroup_loop_reports_requests_and_entries(tmp_path):
     out = tmp_path / "results"
     loop = Path(KV_BIN).resolve().parent / "bench" / "xgroup-loop"
