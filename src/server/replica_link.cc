@@ -304,7 +304,8 @@ std::string ServerReplication::SyncOnce(uint64_t generation, const std::string& 
   // Redis goes on when these are refused: so does the replica.
   if (!ask(Command({"REPLCONF", "listening-port", std::to_string(state_.config.port.load())})))
     return "no answer to REPLCONF listening-port";
-  if (!ask(Command({"REPLCONF", "capa", "eof", "capa", "psync2"})))
+  // No `capa eof`: the replica reads a sized snapshot only, not an EOF-marked diskless stream.
+  if (!ask(Command({"REPLCONF", "capa", "psync2"})))
     return "no answer to REPLCONF capa";
   std::string replid;
   uint64_t offset;
