@@ -18,9 +18,12 @@
 #include "server/io_thread.h"
 #include "server/resp_session.h"
 
-// ThreadSanitizer's hook for a close it cannot intercept (sanitizer/linux_syscall_hooks.h).
+// ThreadSanitizer's hook for a close it cannot intercept (sanitizer/linux_syscall_hooks.h), and
+// its per-thread ignore switch.
 #if defined(__SANITIZE_THREAD__)
 extern "C" void __sanitizer_syscall_pre_impl_close(long fd);
+extern "C" void __tsan_ignore_thread_begin();
+extern "C" void __tsan_ignore_thread_end();
 #endif
 
 namespace kv {
@@ -57,15 +60,21 @@ std::string PeerString(const sockaddr_storage& ss) {
   return std::string(ip) + ":" + std::to_string(port);
 }
 
-// libuv closes a socket with a raw close system call, which ThreadSanitizer does not see, so it
-// keeps the descriptor number's history: the next descriptor with that number, opened on
-// another thread (a file, a replica link, a memfd), then looks like a race with this loop's
-// last epoll_ctl on the socket. Telling it the socket closed ends that history, as libuv's own
-// sanitizer build does. After uv_close, which takes the socket out of epoll (one more
-// epoll_ctl) and closes it before returning.
-void NoteSocketClosed([[maybe_unused]] uv_os_fd_t fd) {
+// uv_close of a socket. libuv closes it with a raw close system call, which ThreadSanitizer
+// does not see, so it would keep the descriptor number's history: the next descriptor with that
+// number, opened on another thread (a file, a replica link's socket, a memfd), would look like a
+// race with this loop's last epoll_ctl on it. So the detector is told of the close first, as
+// libuv's own sanitizer build does, and ignores the epoll_ctl that uv_close still makes on the
+// way (telling it afterwards instead would race with that other thread's new descriptor).
+void CloseSocket(uv_handle_t* handle, uv_close_cb on_close) {
 #if defined(__SANITIZE_THREAD__)
-  if (fd >= 0) __sanitizer_syscall_pre_impl_close(fd);
+  uv_os_fd_t fd;
+  if (uv_fileno(handle, &fd) == 0) __sanitizer_syscall_pre_impl_close(fd);
+  __tsan_ignore_thread_begin();
+  uv_close(handle, on_close);
+  __tsan_ignore_thread_end();
+#else
+  uv_close(handle, on_close);
 #endif
 }
 
@@ -144,10 +153,7 @@ void Connection::Close() {
   if (client_.pubsub.Any()) server.pubsub.RemoveClient(client_.pubsub, client_.id);
   uv_close(reinterpret_cast<uv_handle_t*>(&retry_timer_), OnClose);
   uv_close(reinterpret_cast<uv_handle_t*>(&pause_timer_), OnClose);
-  uv_os_fd_t fd = -1;
-  uv_fileno(reinterpret_cast<uv_handle_t*>(&handle_), &fd);
-  uv_close(reinterpret_cast<uv_handle_t*>(&handle_), OnClose);
-  NoteSocketClosed(fd);
+  CloseSocket(reinterpret_cast<uv_handle_t*>(&handle_), OnClose);
 }
 
 void Connection::Refuse(std::string_view message) {
