@@ -388,6 +388,8 @@ std::string ServerReplication::SyncOnce(uint64_t generation, const std::string& 
   }
   spdlog::info("replication with {}:{}: full sync done ({} bytes), offset {}", host, port,
                image.size(), *master_offset);
+  // Done before the loop marks the link up, so INFO never shows both up and syncing.
+  sync_in_progress_ = false;
   AdoptMasterConnection(generation, fd, in.TakeRest());
   return "";
 }
