@@ -164,15 +164,20 @@ DROPPED="$WORK/dropped"  # "server test pipeline" of publish runs that lost subs
 : >"$DROPPED"
 
 bench_run() {  # redis-benchmark arguments -> its CSV: a header line, then a line per test
+  # Options go first: after a command redis-benchmark takes every word as the command's.
   if [ -z "${BENCH_THREADS:-}" ]; then
-    timeout 900 "$BENCH" "$@" --csv
+    timeout 900 "$BENCH" --csv "$@"
     return
   fi
   # With --threads redis-benchmark's run time is rounded up to its 250 ms progress tick, and so
   # is its rate: the rate is taken from its last tick (scripts/lib/benchmark-rate.awk), the
   # latencies from its summary, into the CSV's columns. One test per run: the rate is the run's.
   local out rate
-  out="$(timeout 900 "$BENCH" "$@" --threads "$BENCH_THREADS" 2>&1 | tr '\r' '\n')"
+  out="$(timeout 900 "$BENCH" --threads "$BENCH_THREADS" "$@" 2>&1 | tr '\r' '\n')"
+  if ! grep -q '^ *multi-thread: yes' <<<"$out"; then
+    echo "bench-resp.sh: redis-benchmark did not run with --threads $BENCH_THREADS" >&2
+    return 1
+  fi
   rate="$(awk -f "$ROOT/scripts/lib/benchmark-rate.awk" <<<"$out")"
   awk -v rate="$rate" '
     BEGIN { print "\"test\",\"rps\",\"avg_latency_ms\",\"min_latency_ms\",\"p50_latency_ms\",\"p95_latency_ms\",\"p99_latency_ms\",\"max_latency_ms\"" }

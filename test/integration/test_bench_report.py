@@ -69,15 +69,17 @@ def test_malformed_records_are_refused(tmp_path, records, message):
 def test_bench_resp_writes_json_and_plots_for_both_servers(tmp_path):
     out = tmp_path / "results"
     env = dict(os.environ, KV_BIN=KV_BIN, BENCH_OUT=str(out), N="2000", ROUNDS="2",
-               TESTS="set,get", PIPELINES="1 16", MEM_KEYS="2000", MEM_SHAPES="",
+               TESTS="set,get,eval", PIPELINES="1 16", MEM_KEYS="2000", MEM_SHAPES="",
                KV_THREADS="1")
     r = subprocess.run([str(REPO_ROOT / "scripts" / "bench-resp.sh"), "--plot"], env=env,
                        capture_output=True, text=True, timeout=300)
     assert r.returncode == 0, r.stderr[-3000:]
     assert "| set | 16 |" in r.stdout  # the markdown table is still printed
     doc = json.loads((out / "bench-resp.json").read_text())
-    assert doc["tests"][:4] == ["set P1", "get P1", "set P16", "get P16"]
-    for test in ("set P1", "get P1", "set P16", "get P16"):
+    # eval: a command of its own, after which redis-benchmark reads no more options.
+    tests = ["set P1", "get P1", "eval P1", "set P16", "get P16", "eval P16"]
+    assert doc["tests"][:6] == tests
+    for test in tests:
         for server in ("kv", "redis"):
             figures = doc["results"][test][server]
             assert len(figures["rps"]["values"]) == 2 and figures["rps"]["median"] > 0
