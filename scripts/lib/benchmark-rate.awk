@@ -1,5 +1,6 @@
 # The request rate of a redis-benchmark run with --threads (or --cluster, which implies them),
-# from its output with carriage returns turned into newlines, not --csv and not -q.
+# from its output with carriage returns turned into newlines, not --csv and not -q. When the run
+# has several tests (-t lrange_100 runs the LPUSH that fills its list first), the last test's.
 #
 # With threads redis-benchmark stops only at its 250 ms progress tick, so the run time it
 # reports, and the "throughput summary" drawn from it, are rounded up to that grid. Each tick
@@ -14,5 +15,10 @@
   rate = substr($0, RSTART + 10, RLENGTH - 11)
   if (rate + 0 > 0) last = rate
 }
+# A test's summary follows its ticks: the next test's ticks start afresh.
+/^====== / { titled = 1; test_rate = last; ticks = 0; last = "" }
 /throughput summary:/ { summary = $3 }
-END { print (last != "" ? last : summary) }
+END {
+  if (!titled) test_rate = last
+  print (test_rate != "" ? test_rate : summary)
+}
