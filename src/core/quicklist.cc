@@ -86,22 +86,26 @@ void QuickList::Push(bool front, const ScalarView& v) {
   ++count_;
 }
 
-QuickList::Pos QuickList::Seek(uint64_t index) const {
+QuickList::Located QuickList::Locate(uint64_t index) const {
   if (index < count_ / 2) {
     for (size_t i = 0;; ++i) {
       const uint32_t n = listpack::Count(nodes_[i]);
-      if (index < n) return {i, listpack::Seek(nodes_[i], static_cast<uint32_t>(index))};
+      if (index < n) return {i, static_cast<uint32_t>(index)};
       index -= n;
     }
   }
   uint64_t from_end = count_ - 1 - index;
   for (size_t i = nodes_.size(); i-- > 0;) {
     const uint32_t n = listpack::Count(nodes_[i]);
-    if (from_end < n)
-      return {i, listpack::Seek(nodes_[i], static_cast<uint32_t>(n - 1 - from_end))};
+    if (from_end < n) return {i, static_cast<uint32_t>(n - 1 - from_end)};
     from_end -= n;
   }
   return {};  // unreachable for index < size()
+}
+
+QuickList::Pos QuickList::Seek(uint64_t index) const {
+  const Located at = Locate(index);
+  return {at.node, listpack::Seek(nodes_[at.node], at.index)};
 }
 
 ScalarView QuickList::Get(Pos p) const { return listpack::Get(nodes_[p.node], p.off); }
@@ -198,8 +202,10 @@ void QuickList::Insert(Pos p, bool after, const ScalarView& v) {
 
 void QuickList::EraseRange(uint64_t start, uint64_t n) {
   if (n == 0) return;
-  size_t i = 0;
-  while (start >= listpack::Count(nodes_[i])) start -= listpack::Count(nodes_[i++]);
+  // From the nearer end: RPOP of a long list would otherwise read every node's header.
+  const Located at = Locate(start);
+  size_t i = at.node;
+  start = at.index;
   const size_t first = i;
   count_ -= n;
   while (n > 0) {

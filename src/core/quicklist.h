@@ -70,6 +70,12 @@ class QuickList {
   bool FitsWithPrevious(size_t i) const;
 
  private:
+  struct Located {
+    size_t node = 0;
+    uint32_t index = 0;  // within the node
+  };
+  // The node of element `index` (< size()), found by walking from the nearer end.
+  Located Locate(uint64_t index) const;
   uint32_t SizeLimit() const;
   bool Fits(const char* lp, uint32_t extra) const;
   // Stores a node that may have moved, keeping the memory figure right.
