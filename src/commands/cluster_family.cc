@@ -66,10 +66,18 @@ std::string NodeAddress(const ClusterMap& map, uint16_t node) {
 
 namespace {
 
+// Route's decision: whether the command runs here, and if not the error it gets. `down` tells
+// the one refusal scripts answer in words of their own (the whole cluster is down) from the
+// others.
+struct Decision {
+  std::string error;  // "" to run here
+  bool down = false;
+};
+
 // Route's decision, without its bookkeeping of the ASKING flag. `locked`: the caller's atomic
 // batch already holds the shards' locks (a script's calls), so keys are looked up without
 // taking them again.
-std::string Decide(ServerState& server, ClientState& client, bool asking,
+Decision Decide(ServerState& server, ClientState& client, bool asking,
                    const CommandSpec& spec, std::span<const std::string_view> args,
                    std::span<const size_t> positions, bool exec, int64_t now_ms, bool locked) {
   const ClusterMap& map = *server.cluster;
@@ -118,27 +126,27 @@ std::string Decide(ServerState& server, ClientState& client, bool asking,
       queued_args.assign(q.args.begin(), q.args.end());
       q.spec->KeyPositions(queued_args, &queued_positions);
       if (std::string err = check(*q.spec, queued_args, queued_positions); !err.empty())
-        return err;
+        return {std::move(err)};
     }
   } else if (std::string err = check(spec, args, positions); !err.empty()) {
-    return err;
+    return {std::move(err)};
   }
-  if (!have_first) return "";
+  if (!have_first) return {};
   if (server.config.cluster_require_full_coverage.load(std::memory_order_relaxed) &&
       map.slots_assigned() != kClusterSlots)
-    return "CLUSTERDOWN The cluster is down";
+    return {"CLUSTERDOWN The cluster is down", true};
   // MIGRATE works on the keys this node has, whatever the slot's state.
-  if ((migrating || importing) && spec.name == "migrate") return "";
+  if ((migrating || importing) && spec.name == "migrate") return {};
   if (migrating && missing > 0) {
-    if (multiple) return "TRYAGAIN Multiple keys request during rehashing of slot";
-    return fmt::format("ASK {} {}", slot, NodeAddress(map, map.migrating_to(slot)));
+    if (multiple) return {"TRYAGAIN Multiple keys request during rehashing of slot"};
+    return {fmt::format("ASK {} {}", slot, NodeAddress(map, map.migrating_to(slot)))};
   }
   if (importing && (asking || spec.name == "restore-asking")) {
-    if (multiple && missing > 0) return "TRYAGAIN Multiple keys request during rehashing of slot";
-    return "";
+    if (multiple && missing > 0) return {"TRYAGAIN Multiple keys request during rehashing of slot"};
+    return {};
   }
-  if (node != me) return fmt::format("MOVED {} {}", slot, NodeAddress(map, node));
-  return "";
+  if (node != me) return {fmt::format("MOVED {} {}", slot, NodeAddress(map, node))};
+  return {};
 }
 
 }  // namespace
@@ -153,17 +161,16 @@ std::string Route(ServerState& server, ClientState& client, const CommandSpec& s
   if (spec.name != "asking" && (exec || (!client.tx.in_multi && spec.name != "multi")))
     client.asking = false;
   if (exec && !client.tx.in_multi) return "";  // EXEC answers its own error
-  return Decide(server, client, asking, spec, args, positions, exec, now_ms, false);
+  return Decide(server, client, asking, spec, args, positions, exec, now_ms, false).error;
 }
 
 std::string RouteScriptCall(ServerState& server, ClientState& client, const CommandSpec& spec,
                             std::span<const std::string_view> args,
                             std::span<const size_t> positions, int64_t now_ms) {
-  const std::string err =
+  const Decision d =
       Decide(server, client, client.asked, spec, args, positions, false, now_ms, true);
-  if (err.empty()) return err;
-  if (err.starts_with("CLUSTERDOWN The cluster is down"))
-    return "ERR Script attempted to execute a command while the cluster is down";
+  if (d.error.empty()) return "";
+  if (d.down) return "ERR Script attempted to execute a command while the cluster is down";
   return "ERR Script attempted to access a non local key in a cluster node";
 }
 
