@@ -34,6 +34,14 @@ def attach(replica, primary):
     wait_synced(primary, replica)
 
 
+def attached_pair(kv_server, **replica_opts):
+    """A primary and a replica (debug commands on both) attached and in sync."""
+    primary = kv_server(**primary_opts())
+    replica = kv_server(enable_debug_command="yes", **replica_opts)
+    attach(replica, primary)
+    return primary, replica
+
+
 def wait_synced(primary, replica, timeout=20.0):
     p, r = primary.client(), replica.client()
 
@@ -184,9 +192,7 @@ class Detached:
 
 @kv_only
 def test_partial_resync_after_a_short_disconnect(kv_server):
-    primary = kv_server(**primary_opts())
-    replica = kv_server(enable_debug_command="yes")
-    attach(replica, primary)
+    primary, replica = attached_pair(kv_server)
     p = primary.client()
     write_everything(primary, 1)
     wait_synced(primary, replica)
@@ -374,9 +380,7 @@ def test_replicaof_no_one_promotes_and_keeps_the_history(kv_server):
 
 @kv_only
 def test_wait_counts_the_replicas_that_acknowledged(kv_server):
-    primary = kv_server(**primary_opts())
-    replica = kv_server(enable_debug_command="yes")
-    attach(replica, primary)
+    primary, replica = attached_pair(kv_server)
     p = primary.client(single_connection_client=True)
     p.set("k", "v")
     assert p.execute_command("WAIT", 1, 0) == 1
@@ -391,9 +395,7 @@ def test_wait_runs_again_at_an_acknowledgement_not_by_polling(kv_server):
     """A blocked WAIT is run again when a replica's acknowledgement moves its offset, and at its
     deadline: a handful of runs (INFO commandstats counts each), where polling every few
     milliseconds would make dozens."""
-    primary = kv_server(**primary_opts())
-    replica = kv_server(enable_debug_command="yes")
-    attach(replica, primary)
+    primary, replica = attached_pair(kv_server)
     p = primary.client(single_connection_client=True)
     p.set("k", "v")
     assert p.execute_command("WAIT", 1, 0) == 1
@@ -424,9 +426,7 @@ def test_wait_runs_again_at_an_acknowledgement_not_by_polling(kv_server):
 
 @kv_only
 def test_role_and_info_replication_fields(kv_server):
-    primary = kv_server(**primary_opts())
-    replica = kv_server(enable_debug_command="yes")
-    attach(replica, primary)
+    primary, replica = attached_pair(kv_server)
     p, r = primary.client(), replica.client()
     role = p.execute_command("ROLE")
     assert role[0] == "master" and role[1] > 0
@@ -523,9 +523,7 @@ def test_standalone_role_info_wait_and_replconf(kv):
 
 @kv_only
 def test_stream_waits_for_a_busy_script_on_the_replica_instead_of_being_refused(kv_server):
-    primary = kv_server(**primary_opts())
-    replica = kv_server(enable_debug_command="yes", busy_reply_threshold=50)
-    attach(replica, primary)
+    primary, replica = attached_pair(kv_server, busy_reply_threshold=50)
     probe = replica.client(single_connection_client=True)
     # The cron's active expiry waits on loop 0 for the namespace the script holds, and loop 0
     # accepts every new connection: with several I/O threads nobody could connect to kill the
@@ -884,9 +882,7 @@ def test_primary_killed_during_a_full_sync_and_restarted(kv_server, kv_persist):
 
 @kv_only
 def test_replication_traffic_is_counted_apart_from_clients(kv_server):
-    primary = kv_server(**primary_opts())
-    replica = kv_server(enable_debug_command="yes")
-    attach(replica, primary)
+    primary, replica = attached_pair(kv_server)
     p, r = primary.client(), replica.client()
 
     def figures():
