@@ -142,7 +142,7 @@ def test_start_script_runs_pod_0_as_a_password_protected_primary(tmp_path):
         env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     try:
         authed = redis.Redis(port=port, password="s3cret-Pass_1", socket_timeout=5)
-        wait_for(lambda: _pings(authed), what="the server started by start.sh")
+        wait_for(lambda: _loaded(authed), what="the server started by start.sh")
         run_conf = (tmp_path / "run.conf").read_text()
         assert "\nreplicaof " not in run_conf
         assert (tmp_path / "run.conf").stat().st_mode & 0o077 == 0
@@ -160,9 +160,10 @@ def test_start_script_runs_pod_0_as_a_password_protected_primary(tmp_path):
     assert proc.returncode == 0, err.decode(errors="replace")
 
 
-def _pings(client) -> bool:
+def _loaded(client) -> bool:
+    """Up and done loading its data (PING is answered while it loads, writes are not)."""
     try:
-        return client.ping()
+        return client.info("persistence")["loading"] == 0
     except redis.ConnectionError:
         return False
 
