@@ -24,6 +24,7 @@
 #include "commands/families.h"
 #include "commands/server_state.h"
 #include "core/shard.h"
+#include "persist/repl_stream.h"
 
 namespace kv {
 
@@ -122,15 +123,6 @@ class Target {
   std::string buf_;
 };
 
-void AppendCommand(std::string* out, std::initializer_list<std::string_view> args) {
-  *out += fmt::format("*{}\r\n", args.size());
-  for (std::string_view a : args) {
-    *out += fmt::format("${}\r\n", a.size());
-    out->append(a);
-    *out += "\r\n";
-  }
-}
-
 // Redis's migrateGetKeys: the key argument, or what follows KEYS when the key argument is "".
 void MigrateKeys(std::span<const std::string_view> args, std::vector<size_t>* out) {
   out->clear();
@@ -218,16 +210,16 @@ void CmdMigrate(CommandContext& ctx) {
   }
   std::string request;
   if (auth) {
-    if (username.empty()) AppendCommand(&request, {"AUTH", password});
-    else AppendCommand(&request, {"AUTH", username, password});
+    if (username.empty()) persist::AppendRespCommand({"AUTH", password}, &request);
+    else persist::AppendRespCommand({"AUTH", username, password}, &request);
   }
   const std::string db_text = std::to_string(db);
-  AppendCommand(&request, {"SELECT", db_text});
+  persist::AppendRespCommand({"SELECT", db_text}, &request);
   const std::string_view restore = ctx.server->cluster ? "RESTORE-ASKING" : "RESTORE";
   for (const Found& f : found) {
     const std::string ttl = std::to_string(f.ttl);
-    if (replace) AppendCommand(&request, {restore, f.key, ttl, f.payload, "REPLACE"});
-    else AppendCommand(&request, {restore, f.key, ttl, f.payload});
+    if (replace) persist::AppendRespCommand({restore, f.key, ttl, f.payload, "REPLACE"}, &request);
+    else persist::AppendRespCommand({restore, f.key, ttl, f.payload}, &request);
   }
   if (!target.Write(request)) {
     ctx.rb->SendError("IOERR error or timeout writing to target instance");
