@@ -77,9 +77,9 @@ struct Decision {
 // Route's decision, without its bookkeeping of the ASKING flag. `locked`: the caller's atomic
 // batch already holds the shards' locks (a script's calls), so keys are looked up without
 // taking them again.
-Decision Decide(ServerState& server, ClientState& client, bool asking,
-                   const CommandSpec& spec, std::span<const std::string_view> args,
-                   std::span<const size_t> positions, bool exec, int64_t now_ms, bool locked) {
+Decision Decide(ServerState& server, ClientState& client, bool asking, const CommandSpec& spec,
+                std::span<const std::string_view> args, std::span<const size_t> positions,
+                bool exec, int64_t now_ms, bool locked) {
   const ClusterMap& map = *server.cluster;
   const uint16_t me = static_cast<uint16_t>(map.myself());
   std::string_view first;
