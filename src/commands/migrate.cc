@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -25,6 +26,7 @@
 #include "commands/server_state.h"
 #include "core/shard.h"
 #include "persist/repl_stream.h"
+#include "resp/peer_io.h"
 
 namespace kv {
 
@@ -68,44 +70,12 @@ class Target {
     return ok;
   }
 
-  bool Write(std::string_view data) {
-    while (!data.empty()) {
-      const ssize_t n = ::send(fd_, data.data(), data.size(), MSG_NOSIGNAL);
-      if (n > 0) {
-        data.remove_prefix(static_cast<size_t>(n));
-      } else if (n < 0 && errno == EINTR) {
-        continue;
-      } else if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-        if (!Wait(POLLOUT)) return false;
-      } else {
-        return false;
-      }
-    }
-    return true;
-  }
+  bool Write(std::string_view data) { return resp::SendAll(fd_, data, timeout_ms_); }
 
   // One reply line without its CRLF (every reply MIGRATE reads is a status or an error).
   bool ReadLine(std::string* line) {
-    for (;;) {
-      const size_t eol = buf_.find("\r\n");
-      if (eol != std::string::npos) {
-        line->assign(buf_, 0, eol);
-        buf_.erase(0, eol + 2);
-        return true;
-      }
-      if (buf_.size() > 64 * 1024) return false;
-      char chunk[4096];
-      const ssize_t n = ::recv(fd_, chunk, sizeof(chunk), 0);
-      if (n > 0) {
-        buf_.append(chunk, static_cast<size_t>(n));
-      } else if (n < 0 && errno == EINTR) {
-        continue;
-      } else if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-        if (!Wait(POLLIN)) return false;
-      } else {
-        return false;
-      }
-    }
+    if (!reader_) reader_.emplace(fd_, timeout_ms_);
+    return reader_->Line(line);
   }
 
  private:
@@ -120,7 +90,7 @@ class Target {
 
   int fd_ = -1;
   int timeout_ms_;
-  std::string buf_;
+  std::optional<resp::PeerReader> reader_;  // once connected
 };
 
 // Redis's migrateGetKeys: the key argument, or what follows KEYS when the key argument is "".

@@ -7,7 +7,6 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <algorithm>
 #include <cerrno>
 #include <csignal>
 #include <cstring>
@@ -21,70 +20,13 @@
 #include "core/clock.h"
 #include "persist/persistence.h"
 #include "persist/repl_stream.h"
+#include "resp/peer_io.h"
 #include "server/connection.h"
 #include "server/replication.h"
 
 namespace kv {
 
 namespace {
-
-// Blocking line and byte reads on the link's socket, with what was read past them kept.
-class LinkReader {
- public:
-  explicit LinkReader(int fd) : fd_(fd) {}
-  // A line without its CRLF; false on an error, EOF or timeout.
-  bool Line(std::string* line) {
-    for (;;) {
-      const size_t eol = buf_.find("\r\n");
-      if (eol != std::string::npos) {
-        line->assign(buf_, 0, eol);
-        buf_.erase(0, eol + 2);
-        return true;
-      }
-      if (buf_.size() > 64 * 1024 || !Fill()) return false;
-    }
-  }
-  // Exactly n bytes; `progress(bytes so far)` after each piece (a full sync's transfer figures).
-  template <typename Progress>
-  bool Bytes(size_t n, std::string* out, Progress&& progress) {
-    out->clear();
-    // The announced length is the primary's word: grow with what arrives beyond a first block.
-    out->reserve(std::min<size_t>(n, 64 << 20));
-    const size_t first = std::min(n, buf_.size());
-    out->append(buf_, 0, first);
-    buf_.erase(0, first);
-    progress(out->size());
-    while (out->size() < n) {
-      char chunk[64 * 1024];
-      const ssize_t got = recv(fd_, chunk, std::min(sizeof chunk, n - out->size()), 0);
-      if (got <= 0) return false;
-      out->append(chunk, static_cast<size_t>(got));
-      progress(out->size());
-    }
-    return true;
-  }
-  std::string TakeRest() { return std::move(buf_); }
-
- private:
-  bool Fill() {
-    char chunk[16 * 1024];
-    const ssize_t got = recv(fd_, chunk, sizeof chunk, 0);
-    if (got <= 0) return false;
-    buf_.append(chunk, static_cast<size_t>(got));
-    return true;
-  }
-  int fd_;
-  std::string buf_;
-};
-
-bool SendAll(int fd, std::string_view bytes) {
-  while (!bytes.empty()) {
-    const ssize_t n = send(fd, bytes.data(), bytes.size(), MSG_NOSIGNAL);
-    if (n <= 0) return false;
-    bytes.remove_prefix(static_cast<size_t>(n));
-  }
-  return true;
-}
 
 int Connect(const std::string& host, int port, int timeout_s, std::string* err) {
   addrinfo hints{};
@@ -99,8 +41,8 @@ int Connect(const std::string& host, int port, int timeout_s, std::string* err) 
   for (addrinfo* ai = res; ai && fd < 0; ai = ai->ai_next) {
     fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC, ai->ai_protocol);
     if (fd < 0) continue;
+    // Bounds connect(); reads and writes wait in resp::PeerReader / SendAll with the same limit.
     timeval tv{timeout_s, 0};
-    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
     setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
     if (connect(fd, ai->ai_addr, ai->ai_addrlen) != 0) {
       *err = fmt::format("cannot connect to {}:{}: {}", host, port, std::strerror(errno));
@@ -286,10 +228,11 @@ std::string ServerReplication::SyncOnce(uint64_t generation, const std::string& 
     if (stopping_ || generation != generation_) return "";
     link_state_ = LinkState::kHandshake;
   }
-  LinkReader in(fd);
+  const int timeout_ms = timeout_s * 1000;
+  resp::PeerReader in(fd, timeout_ms);
   std::string line;
   auto ask = [&](const std::string& command) {
-    return SendAll(fd, command) && in.Line(&line);
+    return resp::SendAll(fd, command, timeout_ms) && in.Line(&line);
   };
   const std::string auth = state_.config.masterauth();
   if (!auth.empty()) {
@@ -314,7 +257,7 @@ std::string ServerReplication::SyncOnce(uint64_t generation, const std::string& 
     replid = replid_;
     offset = offset_;
   }
-  if (!SendAll(fd, Command({"PSYNC", replid, std::to_string(offset + 1)})))
+  if (!resp::SendAll(fd, Command({"PSYNC", replid, std::to_string(offset + 1)}), timeout_ms))
     return "cannot send PSYNC";
   do {
     if (!in.Line(&line)) return "no answer to PSYNC";
