@@ -59,7 +59,7 @@ class Target {
       } else if (errno == EINPROGRESS) {
         // As Redis's connBlockingConnect, a socket that turns writable counts as connected
         // (a refused connection then fails on the first write: "writing to target").
-        ok = Wait(POLLOUT);
+        ok = resp::WaitReady(fd_, POLLOUT, timeout_ms_);
       }
       if (!ok) {
         ::close(fd_);
@@ -67,27 +67,16 @@ class Target {
       }
     }
     freeaddrinfo(res);
+    if (ok) reader_.emplace(fd_, timeout_ms_);
     return ok;
   }
 
   bool Write(std::string_view data) { return resp::SendAll(fd_, data, timeout_ms_); }
 
   // One reply line without its CRLF (every reply MIGRATE reads is a status or an error).
-  bool ReadLine(std::string* line) {
-    if (!reader_) reader_.emplace(fd_, timeout_ms_);
-    return reader_->Line(line);
-  }
+  bool ReadLine(std::string* line) { return reader_->Line(line); }
 
  private:
-  bool Wait(short events) {
-    pollfd p{fd_, events, 0};
-    for (;;) {
-      const int r = ::poll(&p, 1, timeout_ms_);
-      if (r < 0 && errno == EINTR) continue;
-      return r > 0;
-    }
-  }
-
   int fd_ = -1;
   int timeout_ms_;
   std::optional<resp::PeerReader> reader_;  // once connected

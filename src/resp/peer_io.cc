@@ -7,11 +7,7 @@
 
 namespace kv::resp {
 
-namespace {
-
-// Waits until `fd` is ready for `events`; false after `timeout_ms` or on an error. A peer that
-// hung up counts as ready: the read or write that follows reports it.
-bool Wait(int fd, short events, int timeout_ms) {
+bool WaitReady(int fd, short events, int timeout_ms) {
   pollfd p{fd, events, 0};
   for (;;) {
     const int r = ::poll(&p, 1, timeout_ms);
@@ -19,8 +15,6 @@ bool Wait(int fd, short events, int timeout_ms) {
     return r > 0;
   }
 }
-
-}  // namespace
 
 bool SendAll(int fd, std::string_view bytes, int timeout_ms) {
   while (!bytes.empty()) {
@@ -30,7 +24,7 @@ bool SendAll(int fd, std::string_view bytes, int timeout_ms) {
     } else if (n < 0 && errno == EINTR) {
       continue;
     } else if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-      if (!Wait(fd, POLLOUT, timeout_ms)) return false;
+      if (!WaitReady(fd, POLLOUT, timeout_ms)) return false;
     } else {
       return false;
     }
@@ -61,7 +55,7 @@ bool PeerReader::Receive(std::string* to, size_t max) {
     }
     if (n < 0 && errno == EINTR) continue;
     if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-      if (!Wait(fd_, POLLIN, timeout_ms_)) return false;
+      if (!WaitReady(fd_, POLLIN, timeout_ms_)) return false;
       continue;
     }
     return false;  // end of stream or an error

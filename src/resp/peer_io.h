@@ -14,6 +14,10 @@
 
 namespace kv::resp {
 
+// Waits until `fd` is ready for poll() `events` (POLLIN, POLLOUT); false after `timeout_ms` or on
+// an error. A peer that hung up counts as ready: the read or write that follows reports it.
+bool WaitReady(int fd, short events, int timeout_ms);
+
 // Writes all of `bytes`; false on an error or when the peer takes nothing for `timeout_ms`.
 bool SendAll(int fd, std::string_view bytes, int timeout_ms);
 
