@@ -341,9 +341,8 @@ void ServerReplication::AdoptMasterConnection(uint64_t generation, int fd, std::
   // The socket now belongs to the loop; the thread must not close it.
   const int owned = dup(fd);
   if (owned < 0) return;
-  // Blocking I/O is over: the loop wants its sockets without read timeouts.
+  // Blocking I/O is over: the loop wants its sockets without the connect's send timeout.
   timeval none{0, 0};
-  setsockopt(owned, SOL_SOCKET, SO_RCVTIMEO, &none, sizeof none);
   setsockopt(owned, SOL_SOCKET, SO_SNDTIMEO, &none, sizeof none);
   const bool posted = IoThread::Post(0, [this, generation, owned, leftover = std::move(leftover)] {
     std::string ns;
