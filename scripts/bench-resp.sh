@@ -12,7 +12,8 @@
 #   BENCH_THREADS  redis-benchmark --threads (default: none, its one thread): with -P 16 the
 #               short tests are bound by the benchmark client's one core on a small machine.
 #               The rate is read from the last progress tick of the run's last test
-#               (scripts/lib/benchmark-rate.awk): lrange_* fills its list first, as without
+#               (scripts/lib/benchmark-rate.awk), so lrange_* reports its LRANGE, not the
+#               LPUSH that fills its list first
 #   TESTS       redis-benchmark tests (default set,get,incr,mset); "suite" = redis-benchmark's
 #               whole default suite in its order, the keyspace kept from test to test within a
 #               round as a run without -t keeps it (LPOP pops what LPUSH and RPUSH pushed).
