@@ -28,6 +28,11 @@ from conftest import HOST, _die_with_parent, free_port, wait_for
 SENTINEL_BIN = shutil.which("redis-sentinel") or "/usr/bin/redis-sentinel"
 SERVICE = "kvmain"
 DOWN_AFTER_MS = 1000
+# How long the sentinels may take for one step. A sentinel whose timer was held up for over 2 s
+# (a stalled machine) enters TILT mode and acts on nothing for 30 s; a fail-over takes a few
+# seconds, a conversion of a returning primary 8 s of waiting plus Redis's 5 s diskless-sync
+# delay. Two TILT periods on top of that.
+STEP_TIMEOUT = 90
 
 pytestmark = pytest.mark.skipif(
     not os.path.exists(SENTINEL_BIN),
@@ -80,6 +85,34 @@ class Sentinels:
                 text = ""
             out.append(f"--- sentinel{i}\n" + "\n".join(text.splitlines()[-60:]))
         return "\n".join(out)
+
+    def state(self, servers) -> str:
+        """One line on what the sentinels and the servers say, for a failure message."""
+        out = []
+        for i in range(len(self.ports)):
+            try:
+                info = self.client(i).info("sentinel")
+                addr = self.client(i).execute_command("SENTINEL", "GET-MASTER-ADDR-BY-NAME",
+                                                      SERVICE)
+                out.append(f"sentinel{i}: tilt={info.get('sentinel_tilt')} primary={addr[1]}")
+            except redis.RedisError as e:
+                out.append(f"sentinel{i}: {e!r}")
+        for s in servers:
+            try:
+                ri = s.client().info("replication")
+                out.append(f"{s.port}: {ri.get('role')} of {ri.get('master_port')} link "
+                           f"{ri.get('master_link_status')} offset "
+                           f"{ri.get('slave_repl_offset', ri.get('master_repl_offset'))}")
+            except redis.RedisError as e:
+                out.append(f"{s.port}: {e!r}")
+        return "; ".join(out)
+
+    def wait_for(self, predicate, servers, timeout: float = STEP_TIMEOUT, **kw):
+        """conftest's wait_for, with what the sentinels and `servers` say when it times out."""
+        try:
+            return wait_for(predicate, timeout=timeout, **kw)
+        except AssertionError as e:
+            raise AssertionError(f"{e} ({self.state(servers)})") from None
 
     def stop(self) -> None:
         for p in self.procs:
@@ -173,7 +206,8 @@ def test_sentinel_fails_over_and_no_acknowledged_write_is_lost(kv_persist, tmp_p
         assert r.client().execute_command("REPLICAOF", primary.host, primary.port) == "OK"
     for r in replicas:
         wait_for(lambda: synced(primary, r), timeout=20, what="the replicas to sync")
-    by_port = {s.port: s for s in [primary, *replicas]}
+    servers = [primary, *replicas]
+    by_port = {s.port: s for s in servers}
 
     # Fencing tokens issued by the first primary, replicated before they count.
     tokens_before = []
@@ -200,8 +234,8 @@ def test_sentinel_fails_over_and_no_acknowledged_write_is_lost(kv_persist, tmp_p
                     return False
             return True
 
-        wait_for(discovered, timeout=40, interval=0.2,
-                 what="the sentinels to discover the replicas and each other")
+        sentinels.wait_for(discovered, servers, interval=0.2,
+                           what="the sentinels to discover the replicas and each other")
         assert {tuple(a) for a in sentinels.each("GET-MASTER-ADDR-BY-NAME", SERVICE)} == {
             (HOST, str(primary.port))}
 
@@ -218,16 +252,16 @@ def test_sentinel_fails_over_and_no_acknowledged_write_is_lost(kv_persist, tmp_p
             addrs = {tuple(a) for a in sentinels.each("GET-MASTER-ADDR-BY-NAME", SERVICE)}
             return int(next(iter(addrs))[1]) if len(addrs) == 1 else None
 
-        wait_for(lambda: agreed_primary() not in (None, old_port), timeout=60, interval=0.2,
-                 what="the sentinels to promote a replica")
+        sentinels.wait_for(lambda: agreed_primary() not in (None, old_port), replicas,
+                           interval=0.2, what="the sentinels to promote a replica")
 
         # The writer follows the new primary and keeps being acknowledged there (which needs
         # the other replica to follow it too). On a loaded machine the sentinels may fail over
         # once more (the new primary slow to answer their first PINGs): the checks below are
         # about the primary they agree on in the end.
-        wait_for(lambda: writer.addresses and writer.addresses[-1][1] == agreed_primary()
-                 and len(writer.acked) >= acked_before_kill + 200, timeout=60,
-                 what="acknowledged writes on the new primary")
+        sentinels.wait_for(lambda: writer.addresses and writer.addresses[-1][1] ==
+                           agreed_primary() and len(writer.acked) >= acked_before_kill + 200,
+                           replicas, what="acknowledged writes on the new primary")
         writer.stop_flag.set()
         writer.join(15)
         assert not writer.is_alive()
@@ -238,8 +272,8 @@ def test_sentinel_fails_over_and_no_acknowledged_write_is_lost(kv_persist, tmp_p
         other = next(r for r in replicas if r is not new_primary)
 
         np = new_primary.client()
-        wait_for(lambda: synced(new_primary, other), timeout=30,
-                 what="the other replica to follow the new primary")
+        sentinels.wait_for(lambda: synced(new_primary, other), replicas,
+                           what="the other replica to follow the new primary")
         # Not one acknowledged write is lost.
         acked = writer.acked
         values = []
@@ -269,10 +303,10 @@ def test_sentinel_fails_over_and_no_acknowledged_write_is_lost(kv_persist, tmp_p
             "slave", new_port, "up")
         assert {tuple(a) for a in sentinels.each("GET-MASTER-ADDR-BY-NAME", SERVICE)} == {
             (HOST, str(new_port))}
-        wait_for(lambda: all(
+        sentinels.wait_for(lambda: all(
             any(int(fields(x)["port"]) == other.port and "s_down" not in fields(x)["flags"]
                 for x in reps) for reps in sentinels.each("REPLICAS", SERVICE)),
-            timeout=30, what="every sentinel to list the other replica under the new primary")
+            replicas, what="every sentinel to list the other replica under the new primary")
 
         # The reconfiguration was persisted by CONFIG REWRITE (inside Sentinel's MULTI).
         assert not any(l.startswith("replicaof") for l in
@@ -293,8 +327,9 @@ def test_sentinel_fails_over_and_no_acknowledged_write_is_lost(kv_persist, tmp_p
         # it a replica of the new primary, persisted in its file, with the new primary's data.
         primary.restart()
         assert primary.port == old_port, "the old primary's port was taken meanwhile"
-        wait_for(lambda: synced(new_primary, primary), timeout=60, interval=0.2,
-                 what="the sentinels to turn the old primary into a replica of the new one")
+        sentinels.wait_for(lambda: synced(new_primary, primary), servers, interval=0.2,
+                           what="the sentinels to turn the old primary into a replica of the "
+                                "new one")
         assert f"replicaof {HOST} {new_port}" in confs["primary"].read_text().splitlines()
         assert primary.client().execute_command("DEBUG", "DIGEST") == np.execute_command(
             "DEBUG", "DIGEST")
