@@ -80,10 +80,12 @@ class Replication {
   virtual std::string Info() = 0;
   // Replicas online whose acknowledged offset is at least `offset` (WAIT).
   virtual int AckedReplicas(uint64_t offset) = 0;
-  // Asks every replica for an acknowledgement (REPLCONF GETACK * in the stream).
-  virtual void RequestAcks() = 0;
-  // Runs the client's blocked WAIT again at the next acknowledgement that moves a replica's
-  // offset (once; it asks again if that was not enough).
+  // Asks every replica to acknowledge the stream up to `offset` (REPLCONF GETACK * in the
+  // stream), unless a request already in the stream after `offset` covers it: WAITs of many
+  // clients between two answers share one request, as Redis sends one per event-loop turn.
+  virtual void RequestAcks(uint64_t offset) = 0;
+  // Runs the client's blocked WAIT again at the next acknowledgement that reaches its last
+  // write (once; it asks again if that was not enough).
   virtual void WakeOnAck(const ClientState& client) = 0;
   // The connection of a replica or of the primary's link closed (its own thread).
   virtual void ClientClosed(ClientState& client) = 0;

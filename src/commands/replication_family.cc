@@ -136,7 +136,7 @@ void CmdWait(CommandContext& ctx) {
     ctx.rb->SendLong(acked);
     return;
   }
-  if (ctx.client->block_deadline_ms == 0) repl->RequestAcks();
+  if (ctx.client->block_deadline_ms == 0) repl->RequestAcks(offset);
   blocking::Block(*ctx.client, ctx.now_ms, timeout);
 }
 

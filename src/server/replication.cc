@@ -244,23 +244,29 @@ void ServerReplication::SendImage(Connection& c, const std::shared_ptr<Link>& li
 }
 
 void ServerReplication::Ack(ClientState& replica, uint64_t offset) {
-  std::unordered_map<uint64_t, int> waiters;
+  std::vector<std::pair<uint64_t, int>> woken;
   {
     std::lock_guard lk(mu_);
     for (const std::shared_ptr<Link>& link : links_)
       if (link->id == replica.id) {
-        if (offset > link->ack.load()) waiters.swap(ack_waiters_);
+        // Only a WAIT whose write this acknowledgement reaches can count more replicas.
+        if (offset > link->ack.load())
+          std::erase_if(ack_waiters_, [&](const auto& entry) {
+            if (entry.second.offset > offset) return false;
+            woken.emplace_back(entry.first, entry.second.loop);
+            return true;
+          });
         link->ack = offset;
         link->ack_ms = NowMs();
       }
   }
   // Each WAIT counts again on its own loop (as Redis's processClientsWaitingReplicas).
-  for (const auto& [client_id, loop] : waiters) blocking::Wake(loop, client_id);
+  for (const auto& [client_id, loop] : woken) blocking::Wake(loop, client_id);
 }
 
 void ServerReplication::WakeOnAck(const ClientState& client) {
   std::lock_guard lk(mu_);
-  ack_waiters_[client.id] = client.io_thread;
+  ack_waiters_[client.id] = {client.io_thread, client.repl_write_offset};
 }
 
 int ServerReplication::AckedReplicas(uint64_t offset) {
@@ -271,11 +277,20 @@ int ServerReplication::AckedReplicas(uint64_t offset) {
   return n;
 }
 
-void ServerReplication::RequestAcks() {
-  std::string getack;
-  persist::AppendRespCommand({"REPLCONF", "GETACK", "*"}, &getack);
+void ServerReplication::RequestAcks(uint64_t offset) {
+  static const std::string getack = [] {
+    std::string bytes;
+    persist::AppendRespCommand({"REPLCONF", "GETACK", "*"}, &bytes);
+    return bytes;
+  }();
   std::lock_guard lk(mu_);
-  if (backlog_ && !links_.empty()) AppendStreamLocked(getack);
+  // A request after `offset` is already on its way; a replica that connected after it missed
+  // it, but acknowledges every second anyway (Cron). (The history may have restarted below
+  // the last request: a primary that followed another one meanwhile.)
+  if (!backlog_ || links_.empty()) return;
+  if (getack_covers_ >= offset && getack_covers_ <= offset_) return;
+  getack_covers_ = offset_;
+  AppendStreamLocked(getack);
 }
 
 void ServerReplication::DropReplicas() {

@@ -70,7 +70,7 @@ class ServerReplication final : public Replication {
   void Role(ReplyBuilder& rb) override;
   std::string Info() override;
   int AckedReplicas(uint64_t offset) override;
-  void RequestAcks() override;
+  void RequestAcks(uint64_t offset) override;
   void WakeOnAck(const ClientState& client) override;
   void ClientClosed(ClientState& client) override;
   void MasterApplied(size_t bytes) override;
@@ -130,9 +130,15 @@ class ServerReplication final : public Replication {
   std::string stream_ns_;  // the namespace the stream last SELECTed ("" = none yet)
   std::vector<std::shared_ptr<Link>> links_;
   std::vector<SyncChild> children_;
-  // Clients blocked in WAIT, by client ID: their loop. At most one entry per client, so
-  // WAITs that time out with no acknowledgement coming cannot grow it.
-  std::unordered_map<uint64_t, int> ack_waiters_;
+  // Clients blocked in WAIT, by client ID: their loop and the offset they wait for. At most
+  // one entry per client, so WAITs that time out with no acknowledgement coming cannot grow it.
+  struct AckWaiter {
+    int loop;
+    uint64_t offset;
+  };
+  std::unordered_map<uint64_t, AckWaiter> ack_waiters_;
+  // The stream offset just before the last GETACK: writes up to it are asked for.
+  uint64_t getack_covers_ = 0;
   int64_t last_ping_ms_ = 0;
   std::atomic<uint64_t> sync_full_{0}, sync_partial_ok_{0}, sync_partial_err_{0};
 

@@ -424,6 +424,153 @@ def test_wait_runs_again_at_an_acknowledgement_not_by_polling(kv_server):
     assert p.execute_command("WAIT", 1, 5000) == 1
 
 
+class FakeReplica:
+    """A replica played on a socket: syncs in full (skipping the snapshot), then reads the stream
+    as commands, each with the offset just after it, and acknowledges what the test says."""
+
+    def __init__(self, primary):
+        self.sock = socket.create_connection((primary.host, primary.port), timeout=10)
+        self.buf = b""
+        if primary.password:
+            self._send("AUTH", primary.password)
+            assert self._line() == b"+OK"
+        self._send("REPLCONF", "listening-port", "1")
+        assert self._line() == b"+OK"
+        self._send("PSYNC", "?", "-1")
+        reply = self._line()
+        while reply == b"":  # Redis sends newlines while it prepares the snapshot
+            reply = self._line()
+        assert reply.startswith(b"+FULLRESYNC"), reply
+        self.offset = int(reply.split()[2])
+        header = self._line()
+        while header == b"":
+            header = self._line()
+        assert header.startswith(b"$"), header
+        self._take(int(header[1:]))
+        self.commands: list[tuple[list[bytes], int]] = []
+
+    def _send(self, *args):
+        out = f"*{len(args)}\r\n".encode()
+        for a in args:
+            a = str(a).encode()
+            out += b"$%d\r\n%s\r\n" % (len(a), a)
+        self.sock.sendall(out)
+
+    def _fill(self):
+        data = self.sock.recv(65536)
+        assert data, "the primary closed the link"
+        self.buf += data
+
+    def _line(self) -> bytes:
+        while b"\r\n" not in self.buf:
+            self._fill()
+        line, self.buf = self.buf.split(b"\r\n", 1)
+        return line
+
+    def _take(self, n: int) -> bytes:
+        while len(self.buf) < n:
+            self._fill()
+        data, self.buf = self.buf[:n], self.buf[n:]
+        return data
+
+    def read_until(self, predicate, settle: float = 0.3, timeout: float = 20.0) -> None:
+        """Reads whole commands of the stream until predicate(commands) holds, then `settle`
+        seconds more (what else arrives)."""
+        deadline = time.monotonic() + timeout
+        settled_at = None
+        self.sock.settimeout(0.05)
+        while settled_at is None or time.monotonic() < settled_at:
+            assert time.monotonic() < deadline, f"stream so far: {self.commands}"
+            try:
+                self._fill()
+            except socket.timeout:
+                pass
+            while (parsed := self._parse()) is not None:
+                argv, used = parsed
+                self.buf = self.buf[used:]
+                self.offset += used
+                self.commands.append((argv, self.offset))
+            if settled_at is None and predicate(self.commands):
+                settled_at = time.monotonic() + settle
+        self.sock.settimeout(10)
+
+    def getacks(self) -> list[int]:
+        return [off for argv, off in self.commands if argv[:2] == [b"REPLCONF", b"GETACK"]]
+
+    def _parse(self):
+        b = self.buf
+        if not b.startswith(b"*") or b"\r\n" not in b:
+            return None
+        end = b.index(b"\r\n")
+        pos, argv = end + 2, []
+        for _ in range(int(b[1:end])):
+            end = b.find(b"\r\n", pos)
+            if end < 0:
+                return None
+            n = int(b[pos + 1:end])
+            if len(b) < end + 2 + n + 2:
+                return None
+            argv.append(b[end + 2:end + 2 + n])
+            pos = end + 2 + n + 2
+        return argv, pos
+
+    def after(self, name: bytes, key: bytes) -> int:
+        """The offset just after the stream's write of `name key`."""
+        return next(off for argv, off in self.commands
+                    if argv[0].upper() == name and argv[1:2] == [key])
+
+    def ack(self, offset: int) -> None:
+        self._send("REPLCONF", "ACK", offset)
+
+
+def test_wait_returns_when_the_acknowledgement_reaches_its_write_not_before(kv_server):
+    """Two clients write, then WAIT 1 with no timeout. The replica acknowledges an offset after
+    the first write only: that WAIT answers 1, the other keeps waiting until the replica
+    acknowledges its write too."""
+    primary = kv_server(**primary_opts())
+    fake = FakeReplica(primary)
+    a = primary.raw()
+    b = primary.raw()
+    assert a.call("SET", "wa", "1") == b"OK"
+    assert b.call("SET", "wb", "2") == b"OK"
+    a.send_command("WAIT", 1, 0)
+    b.send_command("WAIT", 1, 0)
+    fake.read_until(lambda cmds: sum(argv[0] == b"SET" for argv, _ in cmds) == 2, settle=0)
+    after_a, after_b = fake.after(b"SET", b"wa"), fake.after(b"SET", b"wb")
+    assert after_a < after_b
+    fake.ack(after_a)
+    assert a.read_reply() == 1
+    assert b.read(timeout=0.3) == b""  # still blocked
+    fake.ack(fake.offset)
+    assert b.read_reply() == 1
+
+
+@kv_only
+def test_waits_of_many_clients_share_one_getack(kv_server):
+    """WAITs of clients whose writes are all before one GETACK in the stream do not each add
+    another: the replica answers one request (Redis sends one per event-loop turn)."""
+    primary = kv_server(**primary_opts())
+    fake = FakeReplica(primary)
+    conns = [primary.raw() for _ in range(5)]
+    for i, c in enumerate(conns):
+        assert c.call("SET", f"k{i}", "v") == b"OK"
+    for c in conns:
+        c.send_command("WAIT", 1, 0)
+    fake.read_until(lambda _: fake.getacks())
+    getacks = fake.getacks()
+    assert len(getacks) == 1, fake.commands
+    fake.ack(getacks[0])
+    assert [c.read_reply() for c in conns] == [1] * 5
+    # A write after that request needs a new one.
+    assert conns[0].call("SET", "later", "v") == b"OK"
+    conns[0].send_command("WAIT", 1, 0)
+    fake.read_until(lambda _: len(fake.getacks()) >= 2)
+    getacks = fake.getacks()
+    assert len(getacks) == 2 and getacks[1] > fake.after(b"SET", b"later")
+    fake.ack(getacks[1])
+    assert conns[0].read_reply() == 1
+
+
 @kv_only
 def test_role_and_info_replication_fields(kv_server):
     primary, replica = attached_pair(kv_server)
