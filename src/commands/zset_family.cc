@@ -140,6 +140,49 @@ namespace {
 constexpr std::string_view kNotFloat = "ERR min or max is not a float";
 constexpr std::string_view kNotLex = "ERR min or max not valid string range item";
 
+enum class RangeType { kAuto, kRank, kScore, kLex };
+
+// The two bounds of a range by rank (start stop), score or lex (min max), parsed.
+struct RangeBounds {
+  RangeType type = RangeType::kRank;
+  int64_t start = 0, end = 0;
+  ScoreRange score;
+  LexRange lex;
+};
+
+// Parses `min` `max` as a range of `type` (not kAuto), answering Redis's error when they are
+// not one.
+bool ParseBoundsOrReply(CommandContext& ctx, RangeType type, std::string_view min,
+                        std::string_view max, RangeBounds* r) {
+  r->type = type;
+  switch (type) {
+    case RangeType::kScore:
+      if (ParseScoreRange(min, max, &r->score)) return true;
+      ctx.rb->SendError(kNotFloat);
+      return false;
+    case RangeType::kLex:
+      if (ParseLexRange(min, max, &r->lex)) return true;
+      ctx.rb->SendError(kNotLex);
+      return false;
+    default:
+      return ParseIntOrReply(ctx, min, &r->start) && ParseIntOrReply(ctx, max, &r->end);
+  }
+}
+
+// The ranks [lo, hi) the range selects in `z`; a rank range's negative indexes count from the
+// end and it is clamped to the set, as Redis's.
+std::pair<uint64_t, uint64_t> BoundsRanks(const ZSetRef& z, const RangeBounds& r) {
+  if (r.type == RangeType::kScore) return ScoreRanks(z, r.score);
+  if (r.type == RangeType::kLex) return LexRanks(z, r.lex);
+  const auto len = static_cast<int64_t>(z.size());
+  int64_t start = r.start < 0 ? r.start + len : r.start;
+  int64_t end = r.end < 0 ? r.end + len : r.end;
+  if (start < 0) start = 0;
+  if (start > end || start >= len) return {0, 0};
+  if (end >= len) end = len - 1;
+  return {static_cast<uint64_t>(start), static_cast<uint64_t>(end + 1)};
+}
+
 // ------------------------------------------------------------------------------------------
 // ZADD / ZINCRBY
 // ------------------------------------------------------------------------------------------
@@ -282,12 +325,10 @@ void CmdZCard(CommandContext& ctx) {
   ctx.rb->SendLong(e ? static_cast<int64_t>(ZSetRef(e).size()) : 0);
 }
 
-void CmdZCount(CommandContext& ctx) {
-  ScoreRange r;
-  if (!ParseScoreRange(ctx.args[2], ctx.args[3], &r)) {
-    ctx.rb->SendError(kNotFloat);
-    return;
-  }
+// ZCOUNT, ZLEXCOUNT.
+void CountGeneric(CommandContext& ctx, RangeType type) {
+  RangeBounds r;
+  if (!ParseBoundsOrReply(ctx, type, ctx.args[2], ctx.args[3], &r)) return;
   bool wrong;
   Entry* e = FindTypedOrReply(ctx, ctx.args[1], ObjType::kZSet, Access::kRead, &wrong);
   if (wrong) return;
@@ -295,28 +336,12 @@ void CmdZCount(CommandContext& ctx) {
     ctx.rb->SendLong(0);
     return;
   }
-  ZSetRef z(e);
-  const auto [lo, hi] = ScoreRanks(z, r);
+  const auto [lo, hi] = BoundsRanks(ZSetRef(e), r);
   ctx.rb->SendLong(static_cast<int64_t>(hi - lo));
 }
 
-void CmdZLexCount(CommandContext& ctx) {
-  LexRange r;
-  if (!ParseLexRange(ctx.args[2], ctx.args[3], &r)) {
-    ctx.rb->SendError(kNotLex);
-    return;
-  }
-  bool wrong;
-  Entry* e = FindTypedOrReply(ctx, ctx.args[1], ObjType::kZSet, Access::kRead, &wrong);
-  if (wrong) return;
-  if (!e) {
-    ctx.rb->SendLong(0);
-    return;
-  }
-  ZSetRef z(e);
-  const auto [lo, hi] = LexRanks(z, r);
-  ctx.rb->SendLong(static_cast<int64_t>(hi - lo));
-}
+void CmdZCount(CommandContext& ctx) { CountGeneric(ctx, RangeType::kScore); }
+void CmdZLexCount(CommandContext& ctx) { CountGeneric(ctx, RangeType::kLex); }
 
 void CmdZScore(CommandContext& ctx) {
   bool wrong;
@@ -364,7 +389,6 @@ void CmdZRevRank(CommandContext& ctx) { RankGeneric(ctx, true); }
 // ZRANGE and friends (zrangeGenericCommand)
 // ------------------------------------------------------------------------------------------
 
-enum class RangeType { kAuto, kRank, kScore, kLex };
 enum class Direction { kAuto, kForward, kReverse };
 
 // Ranks [first, first+n) walking forward, or from `first` backward when reverse.
@@ -425,27 +449,8 @@ void RangeGeneric(CommandContext& ctx, size_t argc_start, bool store, RangeType 
   }
   const bool reverse = dir == Direction::kReverse;
   if (reverse && type != RangeType::kRank) std::swap(minidx, maxidx);
-  int64_t start = 0, end = 0;
-  ScoreRange sr;
-  LexRange lr;
-  switch (type) {
-    case RangeType::kScore:
-      if (!ParseScoreRange(ctx.args[minidx], ctx.args[maxidx], &sr)) {
-        ctx.rb->SendError(kNotFloat);
-        return;
-      }
-      break;
-    case RangeType::kLex:
-      if (!ParseLexRange(ctx.args[minidx], ctx.args[maxidx], &lr)) {
-        ctx.rb->SendError(kNotLex);
-        return;
-      }
-      break;
-    default:
-      if (!ParseIntOrReply(ctx, ctx.args[minidx], &start) ||
-          !ParseIntOrReply(ctx, ctx.args[maxidx], &end))
-        return;
-  }
+  RangeBounds bounds;
+  if (!ParseBoundsOrReply(ctx, type, ctx.args[minidx], ctx.args[maxidx], &bounds)) return;
   Shard& shard = ctx.ShardFor(key);
   Entry* e = FindRead(shard, key, ctx.now_ms);
   if (e && TypeOf(*e) != ObjType::kZSet) {
@@ -455,22 +460,11 @@ void RangeGeneric(CommandContext& ctx, size_t argc_start, bool store, RangeType 
   std::vector<OwnedItem> items;
   if (e) {
     ZSetRef z(e);
-    RankSpan span;
-    const auto len = static_cast<int64_t>(z.size());
-    if (type == RangeType::kRank) {
-      if (start < 0) start += len;
-      if (end < 0) end += len;
-      if (start < 0) start = 0;
-      if (start <= end && start < len) {
-        if (end >= len) end = len - 1;
-        const auto n = static_cast<uint64_t>(end - start + 1);
-        span = {reverse ? static_cast<uint64_t>(len - 1 - start) : static_cast<uint64_t>(start),
-                n};
-      }
-    } else {
-      const auto [lo, hi] = type == RangeType::kScore ? ScoreRanks(z, sr) : LexRanks(z, lr);
-      span = LimitSpan(lo, hi, reverse, offset, limit);
-    }
+    const auto [lo, hi] = BoundsRanks(z, bounds);
+    // A rank range counts from the end when reversed (ZREVRANGE 0 0 is the highest).
+    const RankSpan span = type != RangeType::kRank ? LimitSpan(lo, hi, reverse, offset, limit)
+                          : reverse ? RankSpan{z.size() - 1 - lo, hi - lo}
+                                    : RankSpan{lo, hi - lo};
     items.reserve(span.n);
     z.Walk(span.first, span.n, reverse, [&](const ZItem& it) {
       items.push_back({std::string(it.member), it.score});
@@ -510,21 +504,8 @@ void CmdZRevRangeByLex(CommandContext& ctx) {
 // ------------------------------------------------------------------------------------------
 
 void RemRangeGeneric(CommandContext& ctx, RangeType type) {
-  int64_t start = 0, end = 0;
-  ScoreRange sr;
-  LexRange lr;
-  if (type == RangeType::kRank) {
-    if (!ParseIntOrReply(ctx, ctx.args[2], &start) || !ParseIntOrReply(ctx, ctx.args[3], &end))
-      return;
-  } else if (type == RangeType::kScore) {
-    if (!ParseScoreRange(ctx.args[2], ctx.args[3], &sr)) {
-      ctx.rb->SendError(kNotFloat);
-      return;
-    }
-  } else if (!ParseLexRange(ctx.args[2], ctx.args[3], &lr)) {
-    ctx.rb->SendError(kNotLex);
-    return;
-  }
+  RangeBounds bounds;
+  if (!ParseBoundsOrReply(ctx, type, ctx.args[2], ctx.args[3], &bounds)) return;
   const std::string_view key = ctx.args[1];
   bool wrong;
   Entry* e = FindTypedOrReply(ctx, key, ObjType::kZSet, Access::kWrite, &wrong);
@@ -534,22 +515,8 @@ void RemRangeGeneric(CommandContext& ctx, RangeType type) {
     return;
   }
   ZSetRef z(e);
-  uint64_t first = 0, n = 0;
-  if (type == RangeType::kRank) {
-    const auto len = static_cast<int64_t>(z.size());
-    if (start < 0) start += len;
-    if (end < 0) end += len;
-    if (start < 0) start = 0;
-    if (start <= end && start < len) {
-      if (end >= len) end = len - 1;
-      first = static_cast<uint64_t>(start);
-      n = static_cast<uint64_t>(end - start + 1);
-    }
-  } else {
-    const auto [lo, hi] = type == RangeType::kScore ? ScoreRanks(z, sr) : LexRanks(z, lr);
-    first = lo;
-    n = hi - lo;
-  }
+  const auto [first, end] = BoundsRanks(z, bounds);
+  const uint64_t n = end - first;
   if (n) {
     z.EraseRange(first, n);
     ZSetDone(ctx, key, z, ctx.spec->name);  // zremrangebyrank, ...byscore, ...bylex
