@@ -106,14 +106,15 @@ bool BoxOrReply(CommandContext& ctx, size_t pos, geo::Shape* shape) {
 // GEOADD key [NX|XX] [CH] longitude latitude member [...]: ZADD with the positions' scores, its
 // options parsed as Redis's geoaddCommand does before handing over to ZADD.
 void CmdGeoAdd(CommandContext& ctx) {
-  bool nx = false, xx = false, ch = false;
+  ZAddFlags f;
+  bool ch = false;
   size_t idx = 2;
   for (; idx < ctx.args.size(); ++idx) {
     const std::string_view opt = ctx.args[idx];
     if (EqualsIgnoreCase(opt, "nx")) {
-      nx = true;
+      f.nx = true;
     } else if (EqualsIgnoreCase(opt, "xx")) {
-      xx = true;
+      f.xx = true;
     } else if (EqualsIgnoreCase(opt, "ch")) {
       ch = true;
     } else {
@@ -121,7 +122,7 @@ void CmdGeoAdd(CommandContext& ctx) {
     }
   }
   const size_t rest = ctx.args.size() - idx;
-  if (rest % 3 != 0 || (nx && xx)) {
+  if (rest % 3 != 0 || (f.nx && f.xx)) {
     ctx.rb->SendError(errors::kSyntax);
     return;
   }
@@ -139,29 +140,9 @@ void CmdGeoAdd(CommandContext& ctx) {
     ctx.rb->SendError(errors::kSyntax);
     return;
   }
-  const std::string_view key = ctx.args[1];
-  bool wrong;
-  Entry* e = FindTypedOrReply(ctx, key, ObjType::kZSet, Access::kWrite, &wrong);
-  if (wrong) return;
-  Shard& shard = ctx.ShardFor(key);
-  int64_t added = 0, updated = 0;
-  if (!e && !xx) e = CreateZSet(shard, key, ZSetNeedsTree(1, members[0].size()));
-  if (e) {
-    ZSetRef z(e);
-    for (size_t i = 0; i < elements; ++i) {
-      const std::optional<double> cur = z.Score(members[i]);
-      if (cur) {
-        if (nx || *cur == scores[i]) continue;
-        z.Set(members[i], scores[i]);
-        ++updated;
-      } else if (!xx) {
-        z.Set(members[i], scores[i]);
-        ++added;
-      }
-    }
-    ZSetDone(ctx, key, z, added + updated > 0 ? "zadd" : "");  // GEOADD is a ZADD in Redis
-  }
-  ctx.rb->SendLong(ch ? added + updated : added);
+  ZAddCounts c;
+  if (!ZAddApply(ctx, ctx.args[1], f, scores, members, &c)) return;
+  ctx.rb->SendLong(ch ? c.added + c.updated : c.added);
 }
 
 // ------------------------------------------------------------------------------------------

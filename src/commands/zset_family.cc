@@ -135,6 +135,48 @@ std::pair<uint64_t, uint64_t> LexRanks(const ZSetRef& z, const LexRange& r) {
   return {lo, hi < lo ? lo : hi};
 }
 
+bool ZAddApply(CommandContext& ctx, std::string_view key, const ZAddFlags& f,
+               std::span<const double> scores, std::span<const std::string> members,
+               ZAddCounts* out) {
+  bool wrong;
+  Entry* e = FindTypedOrReply(ctx, key, ObjType::kZSet, Access::kWrite, &wrong);
+  if (wrong) return false;
+  // Redis 7.0 picks the new key's encoding by its first member alone, then converts as it
+  // adds: a -0 score added while it is a listpack reads 0 ever after, as there.
+  if (!e && !f.xx) e = CreateZSet(ctx.ShardFor(key), key, ZSetNeedsTree(1, members[0].size()));
+  if (!e) return true;
+  ZSetRef z(e);
+  ZAddCounts& c = *out;
+  for (size_t i = 0; i < members.size(); ++i) {
+    c.score = scores[i];
+    const std::optional<double> cur = z.Score(members[i]);
+    if (cur) {
+      if (f.nx) continue;
+      if (f.incr) {
+        c.score += *cur;
+        if (std::isnan(c.score)) {
+          c.nan = true;
+          break;
+        }
+      }
+      if ((f.lt && c.score >= *cur) || (f.gt && c.score <= *cur)) continue;
+      if (c.score != *cur) {
+        z.Set(members[i], c.score);
+        ++c.updated;
+      }
+      ++c.processed;
+    } else if (!f.xx) {
+      z.Set(members[i], c.score);
+      ++c.added;
+      ++c.processed;
+    }
+  }
+  // As Redis: a ZADD that added and changed nothing wrote nothing (WATCH, the log).
+  if (c.added > 0 || c.updated > 0 || z.size() == 0)
+    ZSetDone(ctx, key, z, c.added + c.updated == 0 ? "" : f.incr ? "zincr" : "zadd");
+  return true;
+}
+
 namespace {
 
 constexpr std::string_view kNotFloat = "ERR min or max is not a float";
@@ -188,22 +230,24 @@ std::pair<uint64_t, uint64_t> BoundsRanks(const ZSetRef& z, const RangeBounds& r
 // ------------------------------------------------------------------------------------------
 
 void ZAddGeneric(CommandContext& ctx, bool incr) {
-  bool nx = false, xx = false, gt = false, lt = false, ch = false;
+  ZAddFlags f;
+  f.incr = incr;
+  bool ch = false;
   size_t idx = 2;
   for (; idx < ctx.args.size(); ++idx) {
     const std::string_view opt = ctx.args[idx];
     if (EqualsIgnoreCase(opt, "nx")) {
-      nx = true;
+      f.nx = true;
     } else if (EqualsIgnoreCase(opt, "xx")) {
-      xx = true;
+      f.xx = true;
     } else if (EqualsIgnoreCase(opt, "ch")) {
       ch = true;
     } else if (EqualsIgnoreCase(opt, "incr")) {
-      incr = true;
+      f.incr = true;
     } else if (EqualsIgnoreCase(opt, "gt")) {
-      gt = true;
+      f.gt = true;
     } else if (EqualsIgnoreCase(opt, "lt")) {
-      lt = true;
+      f.lt = true;
     } else {
       break;
     }
@@ -214,15 +258,15 @@ void ZAddGeneric(CommandContext& ctx, bool incr) {
     return;
   }
   const size_t elements = rest / 2;
-  if (nx && xx) {
+  if (f.nx && f.xx) {
     ctx.rb->SendError("ERR XX and NX options at the same time are not compatible");
     return;
   }
-  if ((gt && nx) || (lt && nx) || (gt && lt)) {
+  if ((f.gt && f.nx) || (f.lt && f.nx) || (f.gt && f.lt)) {
     ctx.rb->SendError("ERR GT, LT, and/or NX options at the same time are not compatible");
     return;
   }
-  if (incr && elements > 1) {
+  if (f.incr && elements > 1) {
     ctx.rb->SendError("ERR INCR option supports a single increment-element pair");
     return;
   }
@@ -236,55 +280,14 @@ void ZAddGeneric(CommandContext& ctx, bool incr) {
     char buf[kScalarBufSize];
     members[i] = MemberArg(ctx, idx + 2 * i + 1, buf);
   }
-  const std::string_view key = ctx.args[1];
-  bool wrong;
-  Entry* e = FindTypedOrReply(ctx, key, ObjType::kZSet, Access::kWrite, &wrong);
-  if (wrong) return;
-  Shard& shard = ctx.ShardFor(key);
-  int64_t added = 0, updated = 0, processed = 0;
-  double score = 0;
-  // Redis 7.0 picks the new key's encoding by its first member alone, then converts as it
-  // adds: a -0 score added while it is a listpack reads 0 ever after, as there.
-  if (!e && !xx) e = CreateZSet(shard, key, ZSetNeedsTree(1, members[0].size()));
-  if (e) {
-    ZSetRef z(e);
-    bool nan = false;
-    for (size_t i = 0; i < elements; ++i) {
-      score = scores[i];
-      const std::optional<double> cur = z.Score(members[i]);
-      if (cur) {
-        if (nx) continue;
-        if (incr) {
-          score += *cur;
-          if (std::isnan(score)) {
-            nan = true;
-            break;
-          }
-        }
-        if ((lt && score >= *cur) || (gt && score <= *cur)) continue;
-        if (score != *cur) {
-          z.Set(members[i], score);
-          ++updated;
-        }
-        ++processed;
-      } else if (!xx) {
-        z.Set(members[i], score);
-        ++added;
-        ++processed;
-      }
-    }
-    // As Redis: a ZADD that added and changed nothing wrote nothing (WATCH, the log).
-    if (added > 0 || updated > 0 || z.size() == 0)
-      ZSetDone(ctx, key, z, added + updated == 0 ? "" : incr ? "zincr" : "zadd");
-    if (nan) {
-      ctx.rb->SendError("ERR resulting score is not a number (NaN)");
-      return;
-    }
-  }
-  if (incr) {
-    processed ? ctx.rb->SendDouble(score) : ctx.rb->SendNull();
+  ZAddCounts c;
+  if (!ZAddApply(ctx, ctx.args[1], f, scores, members, &c)) return;
+  if (c.nan) {
+    ctx.rb->SendError("ERR resulting score is not a number (NaN)");
+  } else if (f.incr) {
+    c.processed ? ctx.rb->SendDouble(c.score) : ctx.rb->SendNull();
   } else {
-    ctx.rb->SendLong(ch ? added + updated : added);
+    ctx.rb->SendLong(ch ? c.added + c.updated : c.added);
   }
 }
 

@@ -36,6 +36,21 @@ void SendItems(CommandContext& ctx, const std::vector<OwnedItem>& items, bool wi
 // `event` is the keyspace event of a stored result (zunionstore, georadiusstore...).
 size_t StoreItems(CommandContext& ctx, std::string_view dst, const std::vector<OwnedItem>& items,
                   std::string_view event);
+// ZADD's options (zaddGenericCommand's), and what an add did.
+struct ZAddFlags {
+  bool nx = false, xx = false, gt = false, lt = false, incr = false;
+};
+struct ZAddCounts {
+  int64_t added = 0, updated = 0, processed = 0;
+  double score = 0;  // INCR: the last member's new score
+  bool nan = false;  // INCR: it was NaN (nothing after that member was added)
+};
+// Adds `members` with `scores` to the sorted set at `key` as ZADD does (GEOADD is a ZADD in
+// Redis): creates it unless XX, and writes (the event, the log, WATCH) only when something
+// changed. False after a WRONGTYPE reply.
+bool ZAddApply(CommandContext& ctx, std::string_view key, const ZAddFlags& f,
+               std::span<const double> scores, std::span<const std::string> members,
+               ZAddCounts* out);
 // BZPOPMIN / BZPOPMAX's reply and pop: [key, member, score] of the lowest (highest when `max`)
 // member of the non-empty sorted set `e` at `key`.
 void ZPopOneWithKey(CommandContext& ctx, std::string_view key, Entry* e, bool max);

@@ -90,6 +90,28 @@ def test_geoadd_nx_xx_ch(kv):
     assert c.exists("nokey") == 0
 
 
+def test_geoadd_that_changes_nothing_writes_nothing(kv):
+    """GEOADD is a ZADD in Redis: re-adding the same positions, or NX on existing members, is no
+    write: a WATCH on the key still lets the transaction through, and no event is sent."""
+    c = client(kv)
+    sicily(c)
+    for again in (["Sicily", *PALERMO], ["Sicily", "NX", "1", "1", "Catania"]):
+        with c.pipeline() as p:
+            p.watch("Sicily")
+            assert c.execute_command("GEOADD", *again) == 0
+            p.multi()
+            p.zcard("Sicily")
+            assert p.execute() == [2]
+    # A change is a write: the transaction is refused.
+    with c.pipeline() as p:
+        p.watch("Sicily")
+        assert c.execute_command("GEOADD", "Sicily", "CH", "1", "1", "Palermo") == 1
+        p.multi()
+        p.zcard("Sicily")
+        with pytest.raises(redis.WatchError):
+            p.execute()
+
+
 def test_geoadd_errors(kv):
     c = client(kv)
     sicily(c)
