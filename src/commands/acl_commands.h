@@ -19,6 +19,9 @@ class ServerState;
 // fast -> @fast else @slow, blocking, pubsub), the group (string -> @string, generic ->
 // @keyspace, connection -> @connection) and Redis's own exceptions (KEYS is @dangerous...).
 uint32_t DeriveAclCategories(const CommandSpec& spec);
+// A container's subcommand's categories, as Redis gives them: those of its flags (as above) and
+// the container's `extra` (ContainerTraits::sub_categories).
+uint32_t SubcommandAclCategories(uint32_t flags, uint32_t extra);
 // The categories of one call: a container's subcommand (CONFIG GET, ACL SETUSER) has its own.
 uint32_t CallCategories(const CommandSpec& spec, std::span<const std::string_view> args);
 // Rule parsing's view of the table: a public command's categories.

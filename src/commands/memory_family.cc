@@ -224,8 +224,13 @@ void RegisterMemoryFamily(CommandTable& t) {
   t.Register(WithSubcommands(MakeSpec("memory", -2, 0, kNoKeys, CmdMemory, "server", "4.0.0",
                                       "A container for memory diagnostics commands.",
                                       "USAGE|STATS|DOCTOR|MALLOC-STATS|PURGE|HELP [arg ...]"),
-                             {{"usage", -3}, {"stats", 2}, {"doctor", 2}, {"malloc-stats", 2},
-                              {"purge", 2}, {"help", 2}}));
+                             {{"usage", -3, "", "Estimate the memory usage of a key",
+                               kCmdReadonly, kSubcommandKey},
+                              {"stats", 2, "", "Show memory usage details"},
+                              {"doctor", 2, "", "Outputs memory problems report"},
+                              {"malloc-stats", 2, "", "Show allocator internal stats"},
+                              {"purge", 2, "", "Ask the allocator to release memory"},
+                              HelpSubcommand()}));
 }
 
 }  // namespace kv
