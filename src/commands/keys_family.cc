@@ -25,6 +25,7 @@
 #include <string_view>
 #include <vector>
 
+#include "commands/acl_commands.h"
 #include "commands/args.h"
 #include "commands/scan_args.h"
 #include "commands/command_table.h"
@@ -479,7 +480,8 @@ void CmdObject(CommandContext& ctx) {
     return;
   }
   // The key is the third argument, which the container's key positions (Redis's: none) do not
-  // name, so the shard is locked here. Peeking does not count as an access.
+  // name, so ACL checks it and the shard is locked here. Peeking does not count as an access.
+  if (!SubcommandKeysAllowedOrReply(ctx)) return;
   const std::string_view key = ctx.args[2];
   Shard& shard = ctx.ShardFor(key);
   std::lock_guard lock(shard.mu());

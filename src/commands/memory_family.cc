@@ -44,13 +44,7 @@ void SendMemoryHelp(CommandContext& ctx) {
 }
 
 void MemoryUsage(CommandContext& ctx) {
-  // Redis's memory|usage declares its key, so ACL key patterns apply to it; the container
-  // declares none, so the dispatcher has not checked it.
-  const size_t key_pos[] = {2};
-  const ClientState& c = *ctx.client;
-  if (c.user && !c.user->unrestricted() && c.authenticated &&
-      !AclAllowsOrReply(*ctx.server, *ctx.client, *ctx.spec, ctx.args, key_pos, *ctx.rb))
-    return;
+  if (!SubcommandKeysAllowedOrReply(ctx)) return;
   // SAMPLES is parsed as Redis does; values are stored whole, so every byte is counted anyway.
   for (size_t i = 3; i < ctx.args.size(); ++i) {
     if (!EqualsIgnoreCase(ctx.args[i], "SAMPLES") || i + 1 >= ctx.args.size()) {
