@@ -1,6 +1,7 @@
 // COMMAND: what the command table says of each command and of each container's subcommand
 // (COUNT INFO DOCS LIST GETKEYS GETKEYSANDFLAGS HELP), in Redis 7.0's reply shapes.
 
+#include <cstdlib>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -178,6 +179,17 @@ std::vector<std::string> SyntaxTokens(std::string_view syntax) {
   return tokens;
 }
 
+// A subcommand's arguments, which the table knows by their count only (its arity) and by where
+// its key stands: "key" there, "arg" for each other one it needs, "[arg ...]" when it takes
+// more. redis-cli shows them as the hint after the subcommand's name.
+std::vector<std::string> SubcommandArgs(const SubcommandSpec& sub) {
+  std::vector<std::string> out;
+  for (int pos = 2; pos < std::abs(sub.arity); ++pos)
+    out.push_back(pos == sub.keys.first ? "key" : "arg");
+  if (sub.arity < 0) out.push_back("[arg ...]");
+  return out;
+}
+
 // A name and its docs map, as COMMAND DOCS answers for each command it knows; a container's map
 // ends with its subcommands', each under its full name.
 void SendDocs(ReplyBuilder& rb, Named n) {
@@ -185,7 +197,7 @@ void SendDocs(ReplyBuilder& rb, Named n) {
   const std::string_view group = s.module.empty() ? std::string_view(s.group) : "module";
   if (n.sub) {
     rb.SendBulk(n.sub->full_name);
-    SendDocsMap(rb, n.sub->summary, n.sub->since, group, {}, 0);
+    SendDocsMap(rb, n.sub->summary, n.sub->since, group, SubcommandArgs(*n.sub), 0);
     return;
   }
   rb.SendBulk(s.name);

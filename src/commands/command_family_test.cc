@@ -43,10 +43,18 @@ TEST_CASE("COMMAND INFO gives a subcommand's key as a range key spec") {
 
 TEST_CASE("COMMAND DOCS gives a container's subcommands and one subcommand's docs") {
   Harness h;
+  // Its arguments, from its arity: redis-cli's hint.
+  const auto arg = [](const std::string& name) {
+    return "*4\r\n" + Bulk("name") + Bulk(name) + Bulk("type") + Bulk("string");
+  };
   CHECK(h.Run({"COMMAND", "DOCS", "config|get", "nosuch"}) ==
-        "*2\r\n" + Bulk("config|get") + "*6\r\n" + Bulk("summary") +
+        "*2\r\n" + Bulk("config|get") + "*8\r\n" + Bulk("summary") +
             Bulk("Get the values of configuration parameters") + Bulk("since") + Bulk("2.0.0") +
-            Bulk("group") + Bulk("server"));
+            Bulk("group") + Bulk("server") + Bulk("arguments") + "*2\r\n" + arg("arg") +
+            arg("[arg ...]"));
+  CHECK(h.Run({"COMMAND", "DOCS", "object|encoding"}).find(Bulk("arguments") + "*1\r\n" +
+                                                           arg("key")) != std::string::npos);
+  CHECK(h.Run({"COMMAND", "DOCS", "client|id"}).find("arguments") == std::string::npos);
   const std::string docs = h.Run({"COMMAND", "DOCS", "slowlog"});
   CHECK(docs.find(Bulk("subcommands") + "*8\r\n" + Bulk("slowlog|get")) != std::string::npos);
 }
