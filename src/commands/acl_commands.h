@@ -19,6 +19,9 @@ class ServerState;
 // fast -> @fast else @slow, blocking, pubsub), the group (string -> @string, generic ->
 // @keyspace, connection -> @connection) and Redis's own exceptions (KEYS is @dangerous...).
 uint32_t DeriveAclCategories(const CommandSpec& spec);
+// A container's subcommand's categories, as Redis gives them: those of its flags (as above) and
+// the container's `extra` (ContainerTraits::sub_categories).
+uint32_t SubcommandAclCategories(uint32_t flags, uint32_t extra);
 // The categories of one call: a container's subcommand (CONFIG GET, ACL SETUSER) has its own.
 uint32_t CallCategories(const CommandSpec& spec, std::span<const std::string_view> args);
 // Rule parsing's view of the table: a public command's categories.
@@ -34,6 +37,10 @@ AclVerdict CheckAcl(const acl::User& user, const CommandSpec& spec,
 bool AclAllowsOrReply(ServerState& server, ClientState& client, const CommandSpec& spec,
                       std::span<const std::string_view> args,
                       std::span<const size_t> key_positions, ReplyBuilder& rb);
+// For a container that declares no keys, as Redis's do, but whose subcommand has one (OBJECT
+// ENCODING, MEMORY USAGE): the dispatcher has not checked that key against the user's key
+// patterns, so the handler calls this before it reads it. Replies -NOPERM itself when denied.
+bool SubcommandKeysAllowedOrReply(CommandContext& ctx);
 // AUTH / HELLO AUTH: checks the pair, logs a failure, replies -WRONGPASS itself when it fails.
 bool AuthenticateOrReply(CommandContext& ctx, std::string_view user, std::string_view pass);
 // The name Redis reports for this call: a container's subcommand as "config|get".

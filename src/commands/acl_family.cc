@@ -35,74 +35,42 @@ const std::unordered_map<std::string_view, uint32_t>& ExtraCategories() {
   return kExtra;
 }
 
-// Containers: Redis gives the container itself only @slow (COMMAND: @slow @connection), and each
-// subcommand its own categories, which the permission check uses.
-const std::unordered_map<std::string_view, uint32_t>& ContainerCategories() {
-  static const std::unordered_map<std::string_view, uint32_t> kContainers = {
-      {"config", kSlow}, {"client", kSlow}, {"acl", kSlow},
-      {"module", kSlow}, {"memory", kSlow}, {"object", kSlow},
-      {"function", kSlow}, {"pubsub", kSlow}, {"script", kSlow},
-      {"command", kSlow | kConnection}, {"xgroup", kSlow}, {"xinfo", kSlow},
-      {"slowlog", kSlow}, {"latency", kSlow},
-      {"wait", kSlow | kConnection},  // documented under generic, but not @keyspace
-  };
-  return kContainers;
-}
+// Redis's categories for WAIT, documented under generic but not @keyspace.
+constexpr uint32_t kWaitCategories = kSlow | kConnection;
 
-constexpr uint32_t kAdminSlow = kAdmin | kSlow | kDangerous;
-
-uint32_t SubcommandCategories(std::string_view cmd, std::string_view sub) {
-  static const std::unordered_map<std::string, uint32_t> kSubs = {
-      {"config|get", kAdminSlow},         {"config|set", kAdminSlow},
-      {"config|rewrite", kAdminSlow},     {"config|resetstat", kAdminSlow},
-      {"config|help", kSlow},             {"acl|cat", kSlow},
-      {"acl|genpass", kSlow},             {"acl|help", kSlow},
-      {"acl|whoami", kSlow},              {"acl|list", kAdminSlow},
-      {"acl|load", kAdminSlow},           {"acl|save", kAdminSlow},
-      {"acl|setuser", kAdminSlow},        {"acl|getuser", kAdminSlow},
-      {"acl|deluser", kAdminSlow},        {"acl|dryrun", kAdminSlow},
-      {"acl|log", kAdminSlow},            {"acl|users", kAdminSlow},
-      {"client|list", kAdminSlow | kConnection}, {"client|kill", kAdminSlow | kConnection},
-      {"client|pause", kAdminSlow | kConnection}, {"client|unpause", kAdminSlow | kConnection},
-      {"client|no-evict", kAdminSlow | kConnection},
-      {"module|load", kAdminSlow},        {"module|loadex", kAdminSlow},
-      {"module|list", kAdminSlow},        {"module|unload", kAdminSlow},
-      {"module|help", kSlow},             {"memory|usage", kRead | kSlow},
-      {"object|help", kKeyspace | kSlow},
-  };
-  auto it = kSubs.find(fmt::format("{}|{}", cmd, sub));
-  if (it != kSubs.end()) return it->second;
-  // The rest of each container's subcommands, as Redis.
-  if (cmd == "client" || cmd == "command") return kSlow | kConnection;
-  if (cmd == "object") return kKeyspace | kRead | kSlow;
-  if (cmd == "pubsub") return sub == "help" ? kSlow : kSlow | kPubSub;
-  if (cmd == "script") return kSlow | kScripting;
-  if (cmd == "slowlog" || cmd == "latency") return sub == "help" ? kSlow : kAdminSlow;
-  if (cmd == "xgroup" || cmd == "xinfo")
-    return sub == "help" ? kSlow | kStream : kSlow | kStream | (cmd == "xgroup" ? kWrite : kRead);
-  if (cmd == "function") {
-    const bool write = sub == "load" || sub == "restore" || sub == "flush" || sub == "delete";
-    return kSlow | kScripting | (write ? kWrite : 0u);
-  }
-  return kSlow;
+// The categories Redis derives from flags (setImplicitACLCategories).
+uint32_t FlagCategories(uint32_t flags) {
+  uint32_t cats = 0;
+  if (flags & kCmdWrite) cats |= kWrite;
+  if (flags & kCmdReadonly) cats |= kRead;
+  if (flags & kCmdAdmin) cats |= kAdmin | kDangerous;
+  cats |= (flags & kCmdFast) ? kFast : kSlow;
+  if (flags & kCmdBlocking) cats |= kBlocking;
+  if (flags & kCmdPubSub) cats |= kPubSub;
+  return cats;
 }
 
 }  // namespace
 
+uint32_t SubcommandAclCategories(uint32_t flags, uint32_t extra) {
+  // Redis gives a @scripting command no @read: a script's keys say what it reads.
+  const uint32_t cats = FlagCategories(flags) | extra;
+  return (extra & kScripting) ? cats & ~kRead : cats;
+}
+
 uint32_t DeriveAclCategories(const CommandSpec& s) {
-  if (s.module.empty()) {
-    auto c = ContainerCategories().find(s.name);
-    if (c != ContainerCategories().end()) return c->second;
-  }
-  uint32_t cats = 0;
+  if (s.module.empty() && s.name == "wait") return kWaitCategories;
+  // A container's own categories come from the flags COMMAND INFO gives it (none but COMMAND's:
+  // @slow); its subcommands have theirs, which the permission check uses.
+  const bool container = s.module.empty() && !s.subcommands.empty();
   // Redis gives scripting commands neither @read nor @write: a script's keys say what it does.
   const bool scripting = s.module.empty() && s.group == "scripting";
-  if (s.has(kCmdWrite) && !scripting) cats |= kWrite;
-  if (s.has(kCmdReadonly) && !scripting) cats |= kRead;
-  if (s.has(kCmdAdmin)) cats |= kAdmin | kDangerous;
-  cats |= s.has(kCmdFast) ? kFast : kSlow;
-  if (s.has(kCmdBlocking)) cats |= kBlocking;
-  if (s.has(kCmdPubSub)) cats |= kPubSub;
+  uint32_t cats = FlagCategories(container ? s.container.info_flags : s.flags);
+  if (scripting) cats &= ~(kRead | kWrite);
+  if (container) {
+    auto e = ExtraCategories().find(s.name);
+    return e != ExtraCategories().end() ? cats | e->second : cats;
+  }
   if (s.module.empty()) {
     if (s.group == "string") cats |= kString;
     if (s.group == "bitmap") cats |= kBitmap;
@@ -125,9 +93,8 @@ uint32_t DeriveAclCategories(const CommandSpec& s) {
 }
 
 uint32_t CallCategories(const CommandSpec& spec, std::span<const std::string_view> args) {
-  if (args.size() < 2 || !spec.module.empty() || !ContainerCategories().count(spec.name))
-    return spec.acl_categories;
-  return SubcommandCategories(spec.name, AsciiLower(args[1]));
+  const SubcommandSpec* sub = spec.SubcommandOf(args);
+  return sub ? sub->acl_categories : spec.acl_categories;
 }
 
 std::string CallName(const CommandSpec& spec, std::span<const std::string_view> args) {
@@ -154,12 +121,12 @@ AclVerdict CheckAcl(const User& user, const CommandSpec& spec,
   }
   if (!user.CommandAllowed({spec.name, sub, CallCategories(spec, args)}))
     return AclVerdict::kCommand;
-  // A write needs write access to its keys, a read-only command read access.
-  const bool write = spec.has(kCmdWrite);
+  // A write needs write access to its keys, a read-only command read access. A container's
+  // keys are its subcommand's: XGROUP CREATE writes its key, XINFO STREAM reads it.
+  const SubcommandSpec* sub_spec = spec.SubcommandOf(args);
   for (size_t pos : positions) {
     const bool only_read =
-        !write || (spec.read_keys_from > 0 && pos >= static_cast<size_t>(spec.read_keys_from)) ||
-        (spec.write_keys_from > 0 && pos < static_cast<size_t>(spec.write_keys_from));
+        sub_spec ? (sub_spec->flags & kCmdWrite) == 0 : spec.KeyOnlyRead(pos);
     if (!user.KeyAllowed(args[pos], only_read, !only_read)) {
       *denied = pos;
       return AclVerdict::kKey;
@@ -225,6 +192,15 @@ bool AclAllowsOrReply(ServerState& server, ClientState& client, const CommandSpe
       return false;
   }
   return false;
+}
+
+bool SubcommandKeysAllowedOrReply(CommandContext& ctx) {
+  const ClientState& c = *ctx.client;
+  if (!c.user || c.user->unrestricted() || !c.authenticated) return true;
+  std::vector<size_t> positions;
+  if (const SubcommandSpec* sub = ctx.spec->SubcommandOf(ctx.args))
+    KeyRangePositions(sub->keys, ctx.args.size(), &positions);
+  return AclAllowsOrReply(*ctx.server, *ctx.client, *ctx.spec, ctx.args, positions, *ctx.rb);
 }
 
 bool AuthenticateOrReply(CommandContext& ctx, std::string_view username, std::string_view pass) {
@@ -626,14 +602,28 @@ void CmdAcl(CommandContext& ctx) {
 }  // namespace
 
 void RegisterAclFamily(CommandTable& t) {
+  // The subcommands that are not admin's.
+  constexpr uint32_t kAnyone = kCmdNoScript | kCmdLoading | kCmdStale;
   t.Register(WithSubcommands(
       MakeSpec("acl", -2, kCmdAdmin | kCmdNoScript | kCmdLoading | kCmdStale, kNoKeys, CmdAcl,
                "server", "6.0.0", "A container for Access List Control commands.",
                "CAT|DELUSER|DRYRUN|GETUSER|GENPASS|LIST|LOAD|LOG|SAVE|SETUSER|USERS|"
                "WHOAMI|HELP [arg ...]"),
-      {{"cat", -2}, {"deluser", -3}, {"dryrun", -4}, {"getuser", 3}, {"genpass", -2},
-       {"list", 2}, {"load", 2}, {"log", -2}, {"save", 2}, {"setuser", -3}, {"users", 2},
-       {"whoami", 2}, {"help", 2}}));
+      {{"cat", -2, "", "List the ACL categories or the commands inside a category", kAnyone},
+       {"deluser", -3, "", "Remove the specified ACL users and the associated rules"},
+       {"dryrun", -4, "7.0.0",
+        "Returns whether the user can execute the given command without executing the command."},
+       {"getuser", 3, "", "Get the rules for a specific ACL user"},
+       {"genpass", -2, "", "Generate a pseudorandom secure password to use for ACL users", kAnyone},
+       {"list", 2, "", "List the current ACL rules in ACL config file format"},
+       {"load", 2, "", "Reload the ACLs from the configured ACL file"},
+       {"log", -2, "", "List latest events denied because of ACLs in place"},
+       {"save", 2, "", "Save the current ACL rules in the configured ACL file"},
+       {"setuser", -3, "", "Modify or create the rules for a specific ACL user"},
+       {"users", 2, "", "List the username of all the configured ACL rules"},
+       {"whoami", 2, "", "Return the name of the user associated to the current connection",
+        kAnyone},
+       HelpSubcommand()}));
 }
 
 }  // namespace kv

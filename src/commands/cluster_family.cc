@@ -467,12 +467,25 @@ void Help(CommandContext& ctx) {
   for (std::string_view l : kLines) ctx.rb->SendSimple(l);
 }
 
-using Subcommand = SubcommandArity;
+using Subcommand = SubcommandDecl;
+constexpr uint32_t kAdmin = kCmdAdmin | kCmdStale;
 constexpr Subcommand kSubcommands[] = {
-    {"addslots", -3},      {"addslotsrange", -4}, {"countkeysinslot", 3}, {"delslots", -3},
-    {"delslotsrange", -4}, {"getkeysinslot", 4},  {"help", 2},            {"info", 2},
-    {"keyslot", 3},        {"myid", 2},           {"nodes", 2},           {"saveconfig", 2},
-    {"setslot", -4},       {"shards", 2},         {"slots", 2},
+    {"addslots", -3, "", "Assign new hash slots to receiving node", kAdmin},
+    {"addslotsrange", -4, "7.0.0", "Assign new hash slots to receiving node", kAdmin},
+    {"countkeysinslot", 3, "", "Return the number of local keys in the specified hash slot",
+     kCmdStale},
+    {"delslots", -3, "", "Set hash slots as unbound in receiving node", kAdmin},
+    {"delslotsrange", -4, "7.0.0", "Set hash slots as unbound in receiving node", kAdmin},
+    {"getkeysinslot", 4, "", "Return local key names in the specified hash slot", kCmdStale},
+    HelpSubcommand("5.0.0"),
+    {"info", 2, "", "Provides info about Redis Cluster node state", kCmdStale},
+    {"keyslot", 3, "", "Returns the hash slot of the specified key", kCmdStale},
+    {"myid", 2, "", "Return the node id", kCmdStale},
+    {"nodes", 2, "", "Get Cluster config for the node", kCmdStale},
+    {"saveconfig", 2, "", "Forces the node to save cluster state on disk", kAdmin},
+    {"setslot", -4, "", "Bind a hash slot to a specific node", kAdmin},
+    {"shards", 2, "7.0.0", "Get array of cluster slots to node mappings", kCmdStale},
+    {"slots", 2, "", "Get array of Cluster slot to node mappings", kCmdStale},
 };
 
 void CmdCluster(CommandContext& ctx) {

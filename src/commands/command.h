@@ -63,21 +63,64 @@ enum CommandFlag : uint32_t {
 
 using CommandHandler = void (*)(CommandContext& ctx);
 
-// How a family declares a container's subcommand: its name and Redis's arity for
-// <container>|<name>, which counts the container and the subcommand (CONFIG GET <p> is -3).
-struct SubcommandArity {
+// Key positions in Redis's first/last/step form (last < 0 counts from the end).
+struct KeyRange {
+  int first;
+  int last;
+  int step;
+};
+inline constexpr KeyRange kNoKeys{0, 0, 0};
+inline constexpr KeyRange kOneKey{1, 1, 1};
+inline constexpr KeyRange kTwoKeys{1, 2, 1};
+inline constexpr KeyRange kAllKeys{1, -1, 1};
+inline constexpr KeyRange kKeyValuePairs{1, -1, 2};
+// A container's subcommand's key: the argument after the subcommand (OBJECT ENCODING key).
+inline constexpr KeyRange kSubcommandKey{2, 2, 1};
+
+// A subcommand declared without flags has its container's.
+inline constexpr uint32_t kContainerFlags = ~0u;
+
+// How a family declares a container's subcommand, one line each: its name, Redis's arity for
+// <container>|<name> (which counts the container and the subcommand: CONFIG GET <p> is -3), and
+// what COMMAND INFO and COMMAND DOCS report for it: the version it came in (empty: the
+// container's), its summary, its flags (Redis's, as far as kv-server has them) and its keys.
+struct SubcommandDecl {
   std::string_view name;
   int arity;
+  std::string_view since = {};
+  std::string_view summary = {};
+  uint32_t flags = kContainerFlags;
+  KeyRange keys = kNoKeys;
+};
+// Every container's HELP, as Redis declares it (allowed while loading and on a stale replica).
+constexpr SubcommandDecl HelpSubcommand(std::string_view since = {}) {
+  return {"help", 2, since, "Show helpful text about the different subcommands",
+          kCmdLoading | kCmdStale};
+}
+
+// What a container is, beside its subcommands: the flags COMMAND INFO gives the container
+// itself (none in Redis 7.0 but COMMAND's loading and stale: the subcommands carry theirs, while
+// the container's CommandSpec::flags are what the dispatcher acts on), and the ACL categories
+// every subcommand has beside those its flags give (CLIENT's @connection, OBJECT's @keyspace).
+struct ContainerTraits {
+  uint32_t info_flags = 0;
+  uint32_t sub_categories = 0;
 };
 
 // A container's subcommand (CONFIG GET) as the table keeps it. Redis 7 looks it up before the
 // handler runs: an unknown one is refused and counted nowhere, a wrong argument count is
 // refused under its own name, and INFO commandstats / latencystats count it apart
-// (cmdstat_config|get), in its own statistics slot.
+// (cmdstat_config|get), in its own statistics slot. COMMAND INFO and DOCS list it under its
+// container, and ACL checks a call with its categories.
 struct SubcommandSpec {
   std::string name;       // lower case: "get"
   std::string full_name;  // "config|get", as Redis names it in INFO, errors and ACL LOG
   int arity = 0;
+  uint32_t flags = 0;
+  KeyRange keys = kNoKeys;
+  uint32_t acl_categories = 0;  // from the flags and ContainerTraits::sub_categories
+  std::string since;
+  std::string summary;
   uint32_t id = 0;        // statistics slot, given by CommandTable::Register
 };
 // Key positions of a command whose keys move with its arguments (LMPOP's numkeys): Redis's
@@ -124,6 +167,7 @@ struct CommandSpec {
   bool logs_by_call_flags = false;
   // A container's subcommands (CONFIG, CLIENT, XINFO...); empty for every other command.
   std::vector<SubcommandSpec> subcommands;
+  ContainerTraits container;  // a container's own COMMAND INFO flags, its subcommands' categories
 
   bool has(CommandFlag f) const { return (flags & f) != 0; }
   // The subcommand `name` (any case) of this container; nullptr when it has none of that name.
@@ -144,19 +188,17 @@ struct CommandSpec {
   }
   // Positions of the key arguments in `args` (name included).
   void KeyPositions(std::span<const std::string_view> args, std::vector<size_t>* out) const;
+  // Whether the key at argument `pos` is only read: every key of a command that does not write,
+  // and a write's source keys (read_keys_from, write_keys_from). ACL asks read access for it,
+  // COMMAND GETKEYSANDFLAGS reports it RO.
+  bool KeyOnlyRead(size_t pos) const {
+    return !has(kCmdWrite) || (read_keys_from > 0 && pos >= static_cast<size_t>(read_keys_from)) ||
+           (write_keys_from > 0 && pos < static_cast<size_t>(write_keys_from));
+  }
 };
 
-// Key positions in Redis's first/last/step form (last < 0 counts from the end).
-struct KeyRange {
-  int first;
-  int last;
-  int step;
-};
-inline constexpr KeyRange kNoKeys{0, 0, 0};
-inline constexpr KeyRange kOneKey{1, 1, 1};
-inline constexpr KeyRange kTwoKeys{1, 2, 1};
-inline constexpr KeyRange kAllKeys{1, -1, 1};
-inline constexpr KeyRange kKeyValuePairs{1, -1, 2};
+// The positions `keys` gives in a call of `argc` arguments (name included), appended to *out.
+void KeyRangePositions(KeyRange keys, size_t argc, std::vector<size_t>* out);
 
 // The one way families build their table entries (one Register line per command).
 CommandSpec MakeSpec(std::string name, int arity, uint32_t flags, KeyRange keys,
@@ -164,10 +206,12 @@ CommandSpec MakeSpec(std::string name, int arity, uint32_t flags, KeyRange keys,
                      std::string summary, std::string syntax);
 
 // Declares `spec` a container of `subs` (names in any case), as its family registers it.
-CommandSpec WithSubcommands(CommandSpec spec, std::span<const SubcommandArity> subs);
-inline CommandSpec WithSubcommands(CommandSpec spec, std::initializer_list<SubcommandArity> subs) {
+CommandSpec WithSubcommands(CommandSpec spec, std::span<const SubcommandDecl> subs,
+                            ContainerTraits traits = {});
+inline CommandSpec WithSubcommands(CommandSpec spec, std::initializer_list<SubcommandDecl> subs,
+                                   ContainerTraits traits = {}) {
   return WithSubcommands(std::move(spec),
-                         std::span<const SubcommandArity>(subs.begin(), subs.size()));
+                         std::span<const SubcommandDecl>(subs.begin(), subs.size()), traits);
 }
 
 // A native client's typed value standing for argument `pos` (args[pos] then holds its canonical

@@ -45,11 +45,14 @@ void CommandSpec::KeyPositions(std::span<const std::string_view> args,
                                std::vector<size_t>* out) const {
   out->clear();
   if (find_keys) return find_keys(args, out);
-  const size_t argc = args.size();
-  if (first_key <= 0) return;
-  const long last = last_key < 0 ? static_cast<long>(argc) + last_key : last_key;
-  const long step = key_step > 0 ? key_step : 1;
-  for (long i = first_key; i <= last && i < static_cast<long>(argc); i += step)
+  KeyRangePositions({first_key, last_key, key_step}, args.size(), out);
+}
+
+void KeyRangePositions(KeyRange keys, size_t argc, std::vector<size_t>* out) {
+  if (keys.first <= 0) return;
+  const long last = keys.last < 0 ? static_cast<long>(argc) + keys.last : keys.last;
+  const long step = keys.step > 0 ? keys.step : 1;
+  for (long i = keys.first; i <= last && i < static_cast<long>(argc); i += step)
     out->push_back(static_cast<size_t>(i));
 }
 
@@ -71,11 +74,18 @@ CommandSpec MakeSpec(std::string name, int arity, uint32_t flags, KeyRange keys,
   return s;
 }
 
-CommandSpec WithSubcommands(CommandSpec spec, std::span<const SubcommandArity> subs) {
-  for (const SubcommandArity& s : subs) {
+CommandSpec WithSubcommands(CommandSpec spec, std::span<const SubcommandDecl> subs,
+                            ContainerTraits traits) {
+  spec.container = traits;
+  for (const SubcommandDecl& s : subs) {
     SubcommandSpec sub;
     sub.name = AsciiLower(s.name);
     sub.arity = s.arity;
+    sub.flags = s.flags == kContainerFlags ? spec.flags : s.flags;
+    sub.keys = s.keys;
+    sub.acl_categories = SubcommandAclCategories(sub.flags, traits.sub_categories);
+    sub.since = s.since.empty() ? spec.since : std::string(s.since);
+    sub.summary = std::string(s.summary);
     spec.subcommands.push_back(std::move(sub));
   }
   return spec;

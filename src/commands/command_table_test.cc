@@ -5,6 +5,7 @@
 #include <new>
 #include <string>
 
+#include "commands/acl_commands.h"
 #include "commands/command_table.h"
 
 namespace kv {
@@ -57,6 +58,58 @@ TEST_CASE("command table: a container's subcommands get full names and statistic
   CHECK(config->CallName(alone) == "config");
   CHECK(config->SubcommandOf(unknown) == nullptr);
   CHECK(t.Find("get")->SubcommandOf(get) == nullptr);
+}
+
+TEST_CASE("command table: a subcommand has its container's flags and since unless it declares its own") {
+  CommandTable t;
+  CommandSpec spec = Spec("xgroup");
+  spec.flags = kCmdAdmin | kCmdNoScript;
+  spec.since = "5.0.0";
+  REQUIRE(t.Register(WithSubcommands(
+      std::move(spec),
+      {{"plain", 2},
+       {"create", -5, "6.2.0", "Create it.", kCmdWrite | kCmdDenyOom, kSubcommandKey},
+       {"info", 3, "", "Read it.", kCmdReadonly, kSubcommandKey}, HelpSubcommand()},
+      {.sub_categories = acl::kStream})));
+  const CommandSpec* c = t.Find("xgroup");
+  REQUIRE(c != nullptr);
+  const SubcommandSpec* plain = c->FindSubcommand("plain");
+  CHECK(plain->flags == (kCmdAdmin | kCmdNoScript));
+  CHECK(plain->since == "5.0.0");
+  CHECK(plain->keys.first == 0);
+  CHECK(plain->acl_categories == (acl::kAdmin | acl::kDangerous | acl::kSlow | acl::kStream));
+  const SubcommandSpec* create = c->FindSubcommand("CREATE");
+  CHECK(create->since == "6.2.0");
+  CHECK(create->summary == "Create it.");
+  CHECK((create->keys.first == 2 && create->keys.last == 2 && create->keys.step == 1));
+  CHECK(create->acl_categories == (acl::kWrite | acl::kSlow | acl::kStream));
+  CHECK(c->FindSubcommand("info")->acl_categories == (acl::kRead | acl::kSlow | acl::kStream));
+  const SubcommandSpec* help = c->FindSubcommand("help");
+  CHECK(help->flags == (kCmdLoading | kCmdStale));
+  CHECK(help->acl_categories == (acl::kSlow | acl::kStream));
+  // The container itself: the flags it shows (none), so only @slow, as Redis.
+  CHECK(c->acl_categories == acl::kSlow);
+}
+
+TEST_CASE("command table: a @scripting subcommand gets @write from its flags, never @read") {
+  CHECK(SubcommandAclCategories(kCmdWrite | kCmdNoScript, acl::kScripting) ==
+        (acl::kWrite | acl::kSlow | acl::kScripting));
+  CHECK(SubcommandAclCategories(kCmdReadonly, acl::kScripting) == (acl::kSlow | acl::kScripting));
+  CHECK(SubcommandAclCategories(kCmdReadonly | kCmdFast, 0) == (acl::kRead | acl::kFast));
+}
+
+TEST_CASE("command table: a call's categories are its subcommand's") {
+  CommandTable t;
+  CommandSpec spec = Spec("config");
+  spec.flags = kCmdAdmin;
+  REQUIRE(t.Register(WithSubcommands(std::move(spec), {{"get", -3}, HelpSubcommand()})));
+  const CommandSpec* c = t.Find("config");
+  const std::string_view get[] = {"config", "GET", "x"};
+  const std::string_view help[] = {"config", "help"};
+  const std::string_view alone[] = {"config"};
+  CHECK(CallCategories(*c, get) == (acl::kAdmin | acl::kDangerous | acl::kSlow));
+  CHECK(CallCategories(*c, help) == acl::kSlow);
+  CHECK(CallCategories(*c, alone) == c->acl_categories);
 }
 
 TEST_CASE("command table: a removed module's commands stop being found on a thread that found them") {

@@ -130,9 +130,13 @@ void CmdConfig(CommandContext& ctx) {
 void RegisterConfigFamily(CommandTable& t) {
   t.Register(WithSubcommands(
       MakeSpec("config", -2, kCmdAdmin | kCmdNoScript | kCmdLoading | kCmdStale, kNoKeys,
-               CmdConfig, "server", "1.0.0", "A container for server configuration commands.",
+               CmdConfig, "server", "2.0.0", "A container for server configuration commands.",
                "GET|SET|RESETSTAT|REWRITE|HELP [arg ...]"),
-      {{"get", -3}, {"set", -4}, {"resetstat", 2}, {"rewrite", 2}, {"help", 2}}));
+      {{"get", -3, "", "Get the values of configuration parameters"},
+       {"set", -4, "", "Set configuration parameters to the given values"},
+       {"resetstat", 2, "", "Reset the stats returned by INFO"},
+       {"rewrite", 2, "2.8.0", "Rewrite the configuration file with the in memory configuration"},
+       HelpSubcommand("5.0.0")}));
 }
 
 }  // namespace kv

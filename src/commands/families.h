@@ -22,6 +22,7 @@ void RegisterZSetFamily(CommandTable& table);  // zset_family.cc, zset_setops.cc
 void RegisterGeoFamily(CommandTable& table);
 void RegisterStreamFamily(CommandTable& table);  // XADD XRANGE XDEL XTRIM ...
 void RegisterServerFamily(CommandTable& table);
+void RegisterCommandFamily(CommandTable& table);  // COMMAND
 void RegisterConfigFamily(CommandTable& table);  // CONFIG GET SET RESETSTAT REWRITE
 void RegisterInfo(CommandTable& table);  // server family, in info.cc
 void RegisterPersistenceFamily(CommandTable& table);
@@ -58,6 +59,7 @@ inline void RegisterBuiltinFamilies(CommandTable& table) {
   RegisterGeoFamily(table);
   RegisterStreamFamily(table);
   RegisterServerFamily(table);
+  RegisterCommandFamily(table);
   RegisterConfigFamily(table);
   RegisterPersistenceFamily(table);
   RegisterAclFamily(table);

@@ -637,9 +637,24 @@ void RegisterFunctionFamily(CommandTable& t) {
   function.flags_of = FunctionCallFlags;
   function.logs_by_call_flags = true;
   function.locks_all_shards = FunctionSubcommandWrites;
+  // What COMMAND INFO reports for the subcommands; FunctionCallFlags is what the dispatcher
+  // acts on.
+  constexpr uint32_t kWrites = kCmdWrite | kCmdNoScript;
+  constexpr uint32_t kGrows = kWrites | kCmdDenyOom;
   t.Register(WithSubcommands(std::move(function),
-                             {{"load", -3}, {"delete", 3}, {"list", -2}, {"stats", 2}, {"kill", 2},
-                              {"flush", -2}, {"dump", 2}, {"restore", -3}, {"help", 2}}));
+      {{"load", -3, "", "Create a function with the given arguments (name, code, description)",
+        kGrows},
+       {"delete", 3, "", "Delete a function by name", kWrites},
+       {"list", -2, "", "List information about all the functions", kCmdNoScript},
+       {"stats", 2, "",
+        "Return information about the function currently running (name, description, duration)",
+        kCmdNoScript},
+       {"kill", 2, "", "Kill the function currently in execution.", kCmdNoScript},
+       {"flush", -2, "", "Deleting all functions", kWrites},
+       {"dump", 2, "", "Dump all functions into a serialized binary payload", kCmdNoScript},
+       {"restore", -3, "", "Restore all the functions on the given payload", kGrows},
+       HelpSubcommand()},
+      {.sub_categories = acl::kScripting}));
   CommandSpec fcall = MakeSpec("fcall", -3, kCall | kCmdMayReplicate, kNoKeys, CmdFcall,
                                "scripting", "7.0.0", "Invokes a function.",
                                "function numkeys [key [key ...]] [arg [arg ...]]");

@@ -25,6 +25,7 @@
 #include <string_view>
 #include <vector>
 
+#include "commands/acl_commands.h"
 #include "commands/args.h"
 #include "commands/scan_args.h"
 #include "commands/command_table.h"
@@ -479,7 +480,8 @@ void CmdObject(CommandContext& ctx) {
     return;
   }
   // The key is the third argument, which the container's key positions (Redis's: none) do not
-  // name, so the shard is locked here. Peeking does not count as an access.
+  // name, so ACL checks it and the shard is locked here. Peeking does not count as an access.
+  if (!SubcommandKeysAllowedOrReply(ctx)) return;
   const std::string_view key = ctx.args[2];
   Shard& shard = ctx.ShardFor(key);
   std::lock_guard lock(shard.mu());
@@ -564,8 +566,18 @@ void RegisterKeysFamily(CommandTable& t) {
   t.Register(WithSubcommands(Spec("object", -2, 0, kNoKeys, CmdObject, "2.2.3",
                                   "A container for object introspection commands",
                                   "ENCODING|FREQ|IDLETIME|REFCOUNT|HELP [arg ...]"),
-                             {{"encoding", 3}, {"freq", 3}, {"idletime", 3}, {"refcount", 3},
-                              {"help", 2}}));
+                             {{"encoding", 3, "", "Inspect the internal encoding of a Redis object",
+                               kCmdReadonly, kSubcommandKey},
+                              {"freq", 3, "4.0.0",
+                               "Get the logarithmic access frequency counter of a Redis object",
+                               kCmdReadonly, kSubcommandKey},
+                              {"idletime", 3, "", "Get the time since a Redis object was last accessed",
+                               kCmdReadonly, kSubcommandKey},
+                              {"refcount", 3, "",
+                               "Get the number of references to the value of the key",
+                               kCmdReadonly, kSubcommandKey},
+                              HelpSubcommand("6.2.0")},
+                             {.sub_categories = acl::kKeyspace}));
   t.Register(Spec("dbsize", 1, kRead | kAll, kNoKeys, CmdDbSize, "1.0.0",
                   "Return the number of keys in the selected database", "", "server"));
   t.Register(Spec("flushdb", -1, kCmdWrite | kAll, kNoKeys, CmdFlushDb, "1.0.0",

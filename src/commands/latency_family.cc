@@ -145,7 +145,11 @@ void RegisterLatencyFamily(CommandTable& t) {
       MakeSpec("latency", -2, kCmdAdmin | kCmdNoScript | kCmdLoading | kCmdStale, kNoKeys,
                CmdLatency, "server", "2.8.13", "A container for latency diagnostics commands.",
                "LATEST|HISTORY|RESET|DOCTOR|HELP [arg ...]"),
-      {{"latest", 2}, {"history", 3}, {"reset", -2}, {"doctor", 2}, {"help", 2}}));
+      {{"latest", 2, "", "Return the latest latency samples for all events."},
+       {"history", 3, "", "Return timestamp-latency samples for the event."},
+       {"reset", -2, "", "Reset latency data for one or more events."},
+       {"doctor", 2, "", "Return a human readable latency analysis report."},
+       HelpSubcommand()}));
 }
 
 }  // namespace kv

@@ -44,13 +44,7 @@ void SendMemoryHelp(CommandContext& ctx) {
 }
 
 void MemoryUsage(CommandContext& ctx) {
-  // Redis's memory|usage declares its key, so ACL key patterns apply to it; the container
-  // declares none, so the dispatcher has not checked it.
-  const size_t key_pos[] = {2};
-  const ClientState& c = *ctx.client;
-  if (c.user && !c.user->unrestricted() && c.authenticated &&
-      !AclAllowsOrReply(*ctx.server, *ctx.client, *ctx.spec, ctx.args, key_pos, *ctx.rb))
-    return;
+  if (!SubcommandKeysAllowedOrReply(ctx)) return;
   // SAMPLES is parsed as Redis does; values are stored whole, so every byte is counted anyway.
   for (size_t i = 3; i < ctx.args.size(); ++i) {
     if (!EqualsIgnoreCase(ctx.args[i], "SAMPLES") || i + 1 >= ctx.args.size()) {
@@ -224,8 +218,13 @@ void RegisterMemoryFamily(CommandTable& t) {
   t.Register(WithSubcommands(MakeSpec("memory", -2, 0, kNoKeys, CmdMemory, "server", "4.0.0",
                                       "A container for memory diagnostics commands.",
                                       "USAGE|STATS|DOCTOR|MALLOC-STATS|PURGE|HELP [arg ...]"),
-                             {{"usage", -3}, {"stats", 2}, {"doctor", 2}, {"malloc-stats", 2},
-                              {"purge", 2}, {"help", 2}}));
+                             {{"usage", -3, "", "Estimate the memory usage of a key",
+                               kCmdReadonly, kSubcommandKey},
+                              {"stats", 2, "", "Show memory usage details"},
+                              {"doctor", 2, "", "Outputs memory problems report"},
+                              {"malloc-stats", 2, "", "Show allocator internal stats"},
+                              {"purge", 2, "", "Ask the allocator to release memory"},
+                              HelpSubcommand()}));
 }
 
 }  // namespace kv

@@ -165,6 +165,7 @@ void RegisterPubSubFamily(CommandTable& t) {
   constexpr uint32_t kSub = kCmdPubSub | kCmdNoScript | kCmdLoading | kCmdStale;
   constexpr uint32_t kPub = kCmdPubSub | kCmdLoading | kCmdStale | kCmdFast;
   constexpr uint32_t kPublish = kPub | kCmdMayReplicate;
+  constexpr uint32_t kPubSubInfo = kCmdPubSub | kCmdLoading | kCmdStale;  // PUBSUB's subcommands
   t.Register(Spec("subscribe", -2, kSub, CmdSubscribe, "2.0.0",
                   "Listens for messages published to channels.", "channel [channel ...]"));
   t.Register(Spec("unsubscribe", -1, kSub, CmdUnsubscribe, "2.0.0",
@@ -190,8 +191,13 @@ void RegisterPubSubFamily(CommandTable& t) {
       Spec("pubsub", -2, kCmdLoading | kCmdStale, CmdPubSub, "2.8.0",
            "A container for Pub/Sub commands.",
            "CHANNELS|NUMSUB|NUMPAT|SHARDCHANNELS|SHARDNUMSUB|HELP [arg ...]"),
-      {{"channels", -2}, {"numsub", -2}, {"numpat", 2}, {"shardchannels", -2},
-       {"shardnumsub", -2}, {"help", 2}}));
+      {{"channels", -2, "", "List active channels", kPubSubInfo},
+       {"numsub", -2, "", "Get the count of subscribers for channels", kPubSubInfo},
+       {"numpat", 2, "", "Get the count of unique patterns pattern subscriptions", kPubSubInfo},
+       {"shardchannels", -2, "7.0.0", "List active shard channels", kPubSubInfo},
+       {"shardnumsub", -2, "7.0.0", "Get the count of subscribers for shard channels",
+        kPubSubInfo},
+       HelpSubcommand("6.2.0")}));
 }
 
 }  // namespace kv

@@ -518,7 +518,12 @@ void RegisterScriptingFamily(CommandTable& t) {
       MakeSpec("script", -2, kCmdNoScript, kNoKeys, CmdScript, "scripting", "2.6.0",
                "A container for Lua scripts management commands.",
                "LOAD|EXISTS|FLUSH|KILL|HELP [arg ...]"),
-      {{"load", 3}, {"exists", -3}, {"flush", -2}, {"kill", 2}, {"help", 2}}));
+      {{"load", 3, "", "Load the specified Lua script into the script cache.",
+        kCmdNoScript | kCmdStale},
+       {"exists", -3, "", "Check existence of scripts in the script cache."},
+       {"flush", -2, "", "Remove all the scripts from the script cache."},
+       {"kill", 2, "", "Kill the script currently in execution."}, HelpSubcommand("5.0.0")},
+      {.sub_categories = acl::kScripting}));
 }
 
 size_t CachedScriptCount() { return Cache().size(); }

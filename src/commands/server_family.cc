@@ -1,5 +1,6 @@
-// Connection and server commands: PING ECHO SELECT HELLO AUTH CLIENT QUIT RESET INFO TIME
-// COMMAND. They read and change the caller's ClientState and the process-wide ServerState.
+// Connection and server commands: PING ECHO SELECT HELLO AUTH CLIENT QUIT RESET INFO TIME. They
+// read and change the caller's ClientState and the process-wide ServerState (COMMAND is in
+// command_family.cc).
 
 #include <unistd.h>
 
@@ -467,192 +468,6 @@ void CmdTime(CommandContext& ctx) {
   ctx.rb->SendBulk(std::to_string(ts.tv_nsec / 1000));
 }
 
-// ------------------------------------------------------------------------------------------
-// COMMAND
-// ------------------------------------------------------------------------------------------
-
-std::vector<std::string> FlagNames(const CommandSpec& s) {
-  static constexpr std::pair<CommandFlag, const char*> kNames[] = {
-      {kCmdWrite, "write"},       {kCmdReadonly, "readonly"}, {kCmdDenyOom, "denyoom"},
-      {kCmdAdmin, "admin"},       {kCmdPubSub, "pubsub"},     {kCmdNoScript, "noscript"},
-      {kCmdBlocking, "blocking"}, {kCmdLoading, "loading"},   {kCmdStale, "stale"},
-      {kCmdSkipMonitor, "skip_monitor"}, {kCmdSkipSlowlog, "skip_slowlog"},
-      {kCmdFast, "fast"},         {kCmdNoAuth, "no_auth"},
-  };
-  std::vector<std::string> out;
-  for (const auto& [flag, name] : kNames)
-    if (s.has(flag)) out.emplace_back(name);
-  if (s.module.size()) out.emplace_back("module");
-  if (s.find_keys) out.emplace_back("movablekeys");
-  return out;
-}
-
-std::vector<std::string> AclCategories(const CommandSpec& s) {
-  std::vector<std::string> out;
-  for (std::string_view c : acl::CategoryNames(s.acl_categories)) out.push_back(fmt::format("@{}", c));
-  return out;
-}
-
-void SendCommandInfo(CommandContext& ctx, const CommandSpec& s) {
-  ReplyBuilder& rb = *ctx.rb;
-  rb.StartArray(10);
-  rb.SendBulk(s.name);
-  rb.SendLong(s.arity);
-  auto flags = FlagNames(s);
-  rb.StartSet(static_cast<uint32_t>(flags.size()));
-  for (const auto& f : flags) rb.SendSimple(f);
-  rb.SendLong(s.first_key);
-  rb.SendLong(s.last_key);
-  rb.SendLong(s.key_step);
-  auto cats = AclCategories(s);
-  rb.StartSet(static_cast<uint32_t>(cats.size()));
-  for (const auto& c : cats) rb.SendSimple(c);
-  rb.StartSet(0);  // tips
-  if (s.first_key > 0) {
-    // One range key spec, the Redis 7 shape of first/last/step.
-    rb.StartArray(1);
-    rb.StartMap(3);
-    rb.SendBulk("flags");
-    rb.StartSet(1);
-    rb.SendSimple(s.has(kCmdWrite) ? "RW" : "RO");
-    rb.SendBulk("begin_search");
-    rb.StartMap(2);
-    rb.SendBulk("type");
-    rb.SendBulk("index");
-    rb.SendBulk("spec");
-    rb.StartMap(1);
-    rb.SendBulk("index");
-    rb.SendLong(s.first_key);
-    rb.SendBulk("find_keys");
-    rb.StartMap(2);
-    rb.SendBulk("type");
-    rb.SendBulk("range");
-    rb.SendBulk("spec");
-    rb.StartMap(3);
-    rb.SendBulk("lastkey");
-    rb.SendLong(s.last_key < 0 ? s.last_key : s.last_key - s.first_key);
-    rb.SendBulk("keystep");
-    rb.SendLong(s.key_step);
-    rb.SendBulk("limit");
-    rb.SendLong(0);
-  } else {
-    rb.StartArray(0);
-  }
-  rb.StartArray(0);  // subcommands
-}
-
-// COMMAND DOCS answers summary, since and group, and gives the argument syntax as one string
-// argument per top-level token, so redis-cli shows it as the hint.
-void SendCommandDocs(CommandContext& ctx, const CommandSpec& s) {
-  ReplyBuilder& rb = *ctx.rb;
-  std::vector<std::string> tokens;
-  int depth = 0;
-  std::string cur;
-  for (char c : s.syntax) {
-    if (c == ' ' && depth == 0) {
-      if (!cur.empty()) tokens.push_back(std::move(cur));
-      cur.clear();
-      continue;
-    }
-    if (c == '[') ++depth;
-    if (c == ']') --depth;
-    cur += c;
-  }
-  if (!cur.empty()) tokens.push_back(std::move(cur));
-  rb.SendBulk(s.name);
-  rb.StartMap(tokens.empty() ? 3 : 4);
-  rb.SendBulk("summary");
-  rb.SendBulk(s.summary);
-  rb.SendBulk("since");
-  rb.SendBulk(s.since);
-  rb.SendBulk("group");
-  rb.SendBulk(s.module.empty() ? s.group : "module");
-  if (!tokens.empty()) {
-    rb.SendBulk("arguments");
-    rb.StartArray(static_cast<uint32_t>(tokens.size()));
-    for (const auto& t : tokens) {
-      rb.StartMap(2);
-      rb.SendBulk("name");
-      rb.SendBulk(t);
-      rb.SendBulk("type");
-      rb.SendBulk("string");
-    }
-  }
-}
-
-void CmdCommand(CommandContext& ctx) {
-  CommandTable& table = ctx.server->commands;
-  if (ctx.args.size() == 1) {
-    auto all = table.Public();
-    ctx.rb->StartArray(static_cast<uint32_t>(all.size()));
-    for (const CommandSpec* s : all) SendCommandInfo(ctx, *s);
-    return;
-  }
-  const std::string_view sub = ctx.args[1];
-  if (EqualsIgnoreCase(sub, "COUNT") && ctx.args.size() == 2) {
-    ctx.rb->SendLong(static_cast<int64_t>(table.Public().size()));
-  } else if (EqualsIgnoreCase(sub, "INFO")) {
-    if (ctx.args.size() == 2) {
-      auto all = table.Public();
-      ctx.rb->StartArray(static_cast<uint32_t>(all.size()));
-      for (const CommandSpec* s : all) SendCommandInfo(ctx, *s);
-      return;
-    }
-    ctx.rb->StartArray(static_cast<uint32_t>(ctx.args.size() - 2));
-    for (size_t i = 2; i < ctx.args.size(); ++i) {
-      const CommandSpec* s = table.FindPublic(ctx.args[i]);
-      if (s)
-        SendCommandInfo(ctx, *s);
-      else
-        ctx.rb->SendNull();
-    }
-  } else if (EqualsIgnoreCase(sub, "DOCS")) {
-    std::vector<const CommandSpec*> specs;
-    if (ctx.args.size() == 2) {
-      specs = table.Public();
-    } else {
-      for (size_t i = 2; i < ctx.args.size(); ++i)
-        if (const CommandSpec* s = table.FindPublic(ctx.args[i])) specs.push_back(s);
-    }
-    ctx.rb->StartMap(static_cast<uint32_t>(specs.size()));
-    for (const CommandSpec* s : specs) SendCommandDocs(ctx, *s);
-  } else if (EqualsIgnoreCase(sub, "LIST") && ctx.args.size() == 2) {
-    auto all = table.Public();
-    ctx.rb->StartArray(static_cast<uint32_t>(all.size()));
-    for (const CommandSpec* s : all) ctx.rb->SendBulk(s->name);
-  } else if (EqualsIgnoreCase(sub, "GETKEYS") && ctx.args.size() >= 3) {
-    const CommandSpec* s = table.FindPublic(ctx.args[2]);
-    auto rest = ctx.args.subspan(2);
-    if (!s) {
-      ctx.rb->SendError("ERR Invalid command specified");
-      return;
-    }
-    const long argc = static_cast<long>(rest.size());
-    if ((s->arity > 0 && argc != s->arity) || (s->arity < 0 && argc < -s->arity)) {
-      ctx.rb->SendError("ERR Invalid number of arguments specified for command");
-      return;
-    }
-    std::vector<size_t> pos;
-    s->KeyPositions(rest, &pos);
-    if (pos.empty()) {
-      ctx.rb->SendError("ERR The command has no key arguments");
-      return;
-    }
-    ctx.rb->StartArray(static_cast<uint32_t>(pos.size()));
-    for (size_t p : pos) ctx.rb->SendBulk(rest[p]);
-  } else if (EqualsIgnoreCase(sub, "HELP") && ctx.args.size() == 2) {
-    SendHelpReply(ctx, "COMMAND",
-             {"(no subcommand)", "    Return details about all commands.", "COUNT",
-              "    Return the total number of commands in this server.", "LIST",
-              "    Return a list of all commands in this server.", "INFO [<command-name> ...]",
-              "    Return details about multiple commands.", "DOCS [<command-name> ...]",
-              "    Return documentation details about multiple commands.",
-              "GETKEYS <full-command>", "    Return the keys from a full command."});
-  } else {
-    ctx.rb->SendError(errors::UnknownSubcommand("command", sub));
-  }
-}
-
 CommandSpec Spec(std::string name, int arity, uint32_t flags, CommandHandler h,
                  std::string group, std::string summary, std::string syntax = "") {
   return MakeSpec(std::move(name), arity, flags, kNoKeys, h, std::move(group), "1.0.0",
@@ -681,15 +496,42 @@ void RegisterServerFamily(CommandTable& t) {
   t.Register(Spec("auth", -2, kConn | kCmdNoAuth, CmdAuth, "connection",
                   "Authenticates the connection.", "[username] password"));
   // SETINFO and NO-TOUCH are Redis 7.2's (with 7.2's arities).
+  constexpr uint32_t kClientAdmin = kCmdAdmin | kCmdNoScript | kCmdLoading | kCmdStale;
+  CommandSpec client = Spec("client", -2, kCmdNoScript | kCmdLoading | kCmdStale, CmdClient,
+                            "connection", "A container for client connection commands.",
+                            "ID|GETNAME|SETNAME|SETINFO|LIST|INFO|KILL|PAUSE|UNPAUSE|REPLY|"
+                            "NO-EVICT|NO-TOUCH|UNBLOCK|TRACKING|CACHING|GETREDIR|TRACKINGINFO|"
+                            "HELP [arg ...]");
+  client.since = "2.4.0";
   t.Register(WithSubcommands(
-      Spec("client", -2, kCmdNoScript | kCmdLoading | kCmdStale, CmdClient, "connection",
-           "A container for client connection commands.",
-           "ID|GETNAME|SETNAME|SETINFO|LIST|INFO|KILL|PAUSE|UNPAUSE|REPLY|NO-EVICT|NO-TOUCH|"
-           "UNBLOCK|TRACKING|CACHING|GETREDIR|TRACKINGINFO|HELP [arg ...]"),
-      {{"id", 2}, {"getname", 2}, {"setname", 3}, {"setinfo", 4}, {"list", -2}, {"info", 2},
-       {"kill", -3}, {"pause", -3}, {"unpause", 2}, {"reply", 3}, {"no-evict", 3},
-       {"no-touch", 3}, {"unblock", -3}, {"tracking", -3}, {"caching", 3}, {"getredir", 2},
-       {"trackinginfo", 2}, {"help", 2}}));
+      std::move(client),
+      {{"id", 2, "5.0.0", "Returns the client ID for the current connection"},
+       {"getname", 2, "2.6.9", "Get the current connection name"},
+       {"setname", 3, "2.6.9", "Set the current connection name"},
+       {"setinfo", 4, "7.2.0", "Set client or connection specific info"},
+       {"list", -2, "", "Get the list of client connections", kClientAdmin},
+       {"info", 2, "6.2.0", "Returns information about the current client connection."},
+       {"kill", -3, "", "Kill the connection of a client", kClientAdmin},
+       {"pause", -3, "2.9.50", "Stop processing commands from clients for some time",
+        kClientAdmin},
+       {"unpause", 2, "6.2.0", "Resume processing of clients that were paused", kClientAdmin},
+       {"reply", 3, "3.2.0", "Instruct the server whether to reply to commands"},
+       {"no-evict", 3, "7.0.0", "Set client eviction mode for the current connection",
+        kClientAdmin},
+       {"no-touch", 3, "7.2.0",
+        "Controls whether commands sent by the client will alter the LRU/LFU of the keys they "
+        "access"},
+       {"unblock", -3, "5.0.0",
+        "Unblock a client blocked in a blocking command from a different connection",
+        kClientAdmin},
+       {"tracking", -3, "6.0.0", "Enable or disable server assisted client side caching support"},
+       {"caching", 3, "6.0.0", "Instruct the server about tracking or not keys in the next request"},
+       {"getredir", 2, "6.0.0", "Get tracking notifications redirection client ID if any"},
+       {"trackinginfo", 2, "6.2.0",
+        "Return information about server assisted client side caching for the current "
+        "connection"},
+       HelpSubcommand("5.0.0")},
+      {.sub_categories = acl::kConnection}));
   t.Register(Spec("quit", -1, kConn | kCmdNoAuth | kCmdNoQueue, CmdQuit, "connection",
                   "Closes the connection."));
   t.Register(Spec("reset", 1, kConn | kCmdNoAuth | kCmdNoQueue, CmdReset, "connection",
@@ -697,11 +539,6 @@ void RegisterServerFamily(CommandTable& t) {
   RegisterInfo(t);
   t.Register(Spec("time", 1, kCmdLoading | kCmdStale | kCmdFast, CmdTime, "server",
                   "Returns the server time."));
-  t.Register(WithSubcommands(Spec("command", -1, kCmdLoading | kCmdStale, CmdCommand, "server",
-                                  "Returns detailed information about all commands.",
-                                  "[COUNT|INFO|DOCS|LIST|GETKEYS|HELP [arg ...]]"),
-                             {{"count", 2}, {"info", -2}, {"docs", -2}, {"list", -2},
-                              {"getkeys", -4}, {"help", 2}}));
 }
 
 }  // namespace kv

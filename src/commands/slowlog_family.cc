@@ -161,7 +161,9 @@ void RegisterSlowlogFamily(CommandTable& t) {
   t.Register(WithSubcommands(
       MakeSpec("slowlog", -2, kCmdAdmin | kCmdLoading | kCmdStale, kNoKeys, CmdSlowlog, "server",
                "2.2.12", "A container for slow log commands.", "GET|LEN|RESET|HELP [arg ...]"),
-      {{"get", -2}, {"len", 2}, {"reset", 2}, {"help", 2}}));
+      {{"get", -2, "", "Get the slow log's entries"},
+       {"len", 2, "", "Get the slow log's length"},
+       {"reset", 2, "", "Clear all entries from the slow log"}, HelpSubcommand("6.2.0")}));
 }
 
 }  // namespace kv

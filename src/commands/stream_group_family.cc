@@ -131,8 +131,17 @@ using namespace stream_cmd;
 
 // ---- XGROUP ----------------------------------------------------------------------------------
 
-constexpr Subcommand kXGroupSubs[] = {{"CREATE", -5},      {"SETID", -5},   {"CREATECONSUMER", 5},
-                               {"DELCONSUMER", 5},  {"DESTROY", 4},  {"HELP", 2}};
+// Flags as COMMAND INFO reports them; XGroupCallFlags is what the dispatcher acts on.
+constexpr uint32_t kGrows = kCmdWrite | kCmdDenyOom;
+constexpr Subcommand kXGroupSubs[] = {
+    {"CREATE", -5, "", "Create a consumer group.", kGrows, kSubcommandKey},
+    {"SETID", -5, "", "Set a consumer group to an arbitrary last delivered ID value.", kCmdWrite,
+     kSubcommandKey},
+    {"CREATECONSUMER", 5, "6.2.0", "Create a consumer in a consumer group.", kGrows,
+     kSubcommandKey},
+    {"DELCONSUMER", 5, "", "Delete a consumer from a consumer group.", kCmdWrite, kSubcommandKey},
+    {"DESTROY", 4, "", "Destroy a consumer group.", kCmdWrite, kSubcommandKey},
+    {"HELP", 2, "", HelpSubcommand().summary, HelpSubcommand().flags}};
 
 void XGroupHelp(CommandContext& ctx) {
   ReplyHelp(ctx, "xgroup",
@@ -424,7 +433,7 @@ void RegisterStreamGroupFamily(CommandTable& t) {
   xgroup.find_keys = ContainerKey;
   xgroup.flags_of = XGroupCallFlags;
   xgroup.logs_by_call_flags = true;
-  t.Register(WithSubcommands(std::move(xgroup), kXGroupSubs));
+  t.Register(WithSubcommands(std::move(xgroup), kXGroupSubs, {.sub_categories = acl::kStream}));
   t.Register(MakeSpec("xack", -4, kCmdWrite | kCmdFast, kOneKey, CmdXAck, "stream", "5.0.0",
                       "Returns the number of messages that were successfully acknowledged by "
                       "the consumer group member of a stream.",

@@ -50,7 +50,7 @@ std::string NoGroupError(std::string_view key, std::string_view group);
 std::string SubcommandSyntaxError(std::string_view sub, std::string_view cmd);
 
 // A subcommand of XGROUP / XINFO with Redis's arity for <cmd>|<name>.
-using Subcommand = SubcommandArity;
+using Subcommand = SubcommandDecl;
 // The subcommand args[1] names, its arity checked as Redis's containers do; nullptr when
 // replied (unknown, wrong arity).
 const Subcommand* FindSubcommandOrReply(CommandContext& ctx, std::string_view cmd,

@@ -17,7 +17,11 @@ namespace {
 
 using namespace stream_cmd;
 
-constexpr Subcommand kXInfoSubs[] = {{"CONSUMERS", 4}, {"GROUPS", 3}, {"STREAM", -3}, {"HELP", 2}};
+constexpr Subcommand kXInfoSubs[] = {
+    {"CONSUMERS", 4, "", "List the consumers in a consumer group", kCmdReadonly, kSubcommandKey},
+    {"GROUPS", 3, "", "List the consumer groups of a stream", kCmdReadonly, kSubcommandKey},
+    {"STREAM", -3, "", "Get information about a stream", kCmdReadonly, kSubcommandKey},
+    {"HELP", 2, "", HelpSubcommand().summary, HelpSubcommand().flags}};
 
 void SendLag(ReplyBuilder& rb, const Stream& s, const StreamGroup& g) {
   const std::optional<int64_t> lag = s.Lag(g);
@@ -213,7 +217,7 @@ void stream_cmd::RegisterXInfo(CommandTable& t) {
                                "A container for stream introspection commands.",
                                "CONSUMERS|GROUPS|STREAM|HELP [arg ...]");
   xinfo.find_keys = ContainerKey;
-  t.Register(WithSubcommands(std::move(xinfo), kXInfoSubs));
+  t.Register(WithSubcommands(std::move(xinfo), kXInfoSubs, {.sub_categories = acl::kStream}));
 }
 
 }  // namespace kv

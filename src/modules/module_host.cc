@@ -235,8 +235,11 @@ void RegisterModuleFamily(CommandTable& table, ModuleHost& host) {
                            "4.0.0", "A container for module commands.",
                            "LIST|LOAD|LOADEX|UNLOAD|HELP [arg ...]");
   s.data = &host;
-  table.Register(WithSubcommands(std::move(s), {{"list", 2}, {"load", -3}, {"loadex", -3},
-                                                {"unload", 3}, {"help", 2}}));
+  table.Register(WithSubcommands(
+      std::move(s), {{"list", 2, "", "List all modules loaded by the server"},
+                     {"load", -3, "", "Load a module"},
+                     {"loadex", -3, "7.0.0", "Load a module with extended parameters"},
+                     {"unload", 3, "", "Unload a module"}, HelpSubcommand("5.0.0")}));
 }
 
 }  // namespace kv

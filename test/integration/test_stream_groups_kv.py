@@ -197,13 +197,12 @@ def test_command_info_and_acl_categories_match_redis(kv, redis_ref):
                 ("XREAD", "COUNT", "2", "STREAMS", "a", "b", "0", "0"),
                 ("XREADGROUP", "GROUP", "g", "c", "STREAMS", "a", ">"),
                 ("XACK", "k", "g", "1-1"))]
-        # name, arity, first/last/step key (flags aside: kv-server's containers declare
-        # their keys as movable, see docs/commands.md)
+        # name, arity, first/last/step key (the containers' subcommands:
+        # test_command_subcommands.py)
         return {e[0]: (e[1], e[3:6]) for e in entries}, cats, keys
 
     ours, theirs = info(kv), info(redis_ref)
     assert ours[1] == theirs[1] and ours[2] == theirs[2]
     for name, (arity, keys) in theirs[0].items():
         assert ours[0][name][0] == arity, name
-        if name not in (b"xgroup", b"xinfo"):
-            assert ours[0][name][1] == keys, name
+        assert ours[0][name][1] == keys, name
