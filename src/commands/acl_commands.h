@@ -37,10 +37,6 @@ AclVerdict CheckAcl(const acl::User& user, const CommandSpec& spec,
 bool AclAllowsOrReply(ServerState& server, ClientState& client, const CommandSpec& spec,
                       std::span<const std::string_view> args,
                       std::span<const size_t> key_positions, ReplyBuilder& rb);
-// For a container that declares no keys, as Redis's do, but whose subcommand has one (OBJECT
-// ENCODING, MEMORY USAGE): the dispatcher has not checked that key against the user's key
-// patterns, so the handler calls this before it reads it. Replies -NOPERM itself when denied.
-bool SubcommandKeysAllowedOrReply(CommandContext& ctx);
 // AUTH / HELLO AUTH: checks the pair, logs a failure, replies -WRONGPASS itself when it fails.
 bool AuthenticateOrReply(CommandContext& ctx, std::string_view user, std::string_view pass);
 // The name Redis reports for this call: a container's subcommand as "config|get".

@@ -194,15 +194,6 @@ bool AclAllowsOrReply(ServerState& server, ClientState& client, const CommandSpe
   return false;
 }
 
-bool SubcommandKeysAllowedOrReply(CommandContext& ctx) {
-  const ClientState& c = *ctx.client;
-  if (!c.user || c.user->unrestricted() || !c.authenticated) return true;
-  std::vector<size_t> positions;
-  if (const SubcommandSpec* sub = ctx.spec->SubcommandOf(ctx.args))
-    KeyRangePositions(sub->keys, ctx.args.size(), &positions);
-  return AclAllowsOrReply(*ctx.server, *ctx.client, *ctx.spec, ctx.args, positions, *ctx.rb);
-}
-
 bool AuthenticateOrReply(CommandContext& ctx, std::string_view username, std::string_view pass) {
   ServerState& server = *ctx.server;
   std::shared_ptr<const User> user = server.acl.Get(username);

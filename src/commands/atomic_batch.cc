@@ -18,9 +18,11 @@ namespace kv {
 namespace {
 
 // Commands without keys that touch no shard: a batch needs no lock for them. Any other command
-// without keys may lock shards of its own (INFO, OBJECT, MEMORY, DEBUG, SAVE...), so a batch
-// holding it plans everything.
-bool TouchesNoShard(const CommandSpec& spec) {
+// without keys may lock shards of its own (INFO, MEMORY STATS, DEBUG, SAVE...), so a batch
+// holding it plans everything. A container's HELP only answers text.
+bool TouchesNoShard(const CommandSpec& spec, std::span<const std::string_view> args) {
+  if (const SubcommandSpec* sub = spec.SubcommandOf(args); sub && sub->name == "help")
+    return true;
   if (spec.group == "connection") return spec.name != "select";
   // Pub/Sub keeps its own registry (core/pubsub.h): PUBLISH from a script or EXEC locks no shard.
   if (spec.group == "pubsub") return true;
@@ -60,14 +62,14 @@ bool LockPlan::StaysInNamespace(const CommandSpec& spec, std::span<const std::st
   if (LocksWholeNamespace(spec, args)) return true;
   thread_local std::vector<size_t> positions;
   spec.KeyPositions(args, &positions);
-  return !positions.empty() || TouchesNoShard(spec);
+  return !positions.empty() || TouchesNoShard(spec, args);
 }
 
 bool LockPlan::StaysInNamespace(const CommandSpec& spec, std::span<const std::string_view> args,
                                 std::span<const size_t> positions) {
   if (ReachesOtherNamespaces(spec)) return false;
   if (LocksWholeNamespace(spec, args)) return true;
-  return !positions.empty() || TouchesNoShard(spec);
+  return !positions.empty() || TouchesNoShard(spec, args);
 }
 
 void LockPlan::AddCommand(const CommandSpec& spec, std::span<const std::string_view> args,
@@ -96,7 +98,7 @@ void LockPlan::AddCommand(const CommandSpec& spec, std::span<const std::string_v
   std::vector<size_t> positions;
   spec.KeyPositions(args, &positions);
   if (positions.empty()) {
-    if (!TouchesNoShard(spec)) AddEverything();
+    if (!TouchesNoShard(spec, args)) AddEverything();
     return;
   }
   for (size_t pos : positions) AddKey(ns, args[pos]);

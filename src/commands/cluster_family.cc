@@ -39,15 +39,10 @@ void RoutingKeys(const CommandSpec& spec, std::span<const std::string_view> args
   for (size_t p : positions) keys->push_back(args[p]);
   *pubsub_shard = false;
   const std::string& name = spec.name;
-  if (spec.group == "scripting" && args.size() >= 3 &&
-      (name == "eval" || name == "evalsha" || name == "eval_ro" || name == "evalsha_ro" ||
-       name == "fcall" || name == "fcall_ro")) {
-    int64_t n = 0;
-    const std::string_view s = args[2];
-    auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), n);
-    if (ec == std::errc() && p == s.data() + s.size() && n >= 0 &&
-        n <= static_cast<int64_t>(args.size()) - 3)
-      for (int64_t i = 0; i < n; ++i) keys->push_back(args[3 + static_cast<size_t>(i)]);
+  if (spec.script_keys) {
+    std::vector<size_t> declared;
+    spec.script_keys(args, &declared);
+    for (size_t p : declared) keys->push_back(args[p]);
   } else if (name == "spublish" && args.size() >= 2) {
     keys->push_back(args[1]);
     *pubsub_shard = true;

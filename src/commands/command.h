@@ -59,6 +59,9 @@ enum CommandFlag : uint32_t {
   kCmdMayReplicate = 1u << 16,
   // Never in SLOWLOG (EXEC: the commands it ran are logged one by one, as in Redis).
   kCmdSkipSlowlog = 1u << 17,
+  // May be called without keys (EVAL, FCALL): COMMAND GETKEYS then answers an empty array rather
+  // than an error. COMMAND INFO shows it as Redis does.
+  kCmdNoMandatoryKeys = 1u << 18,
 };
 
 using CommandHandler = void (*)(CommandContext& ctx);
@@ -79,6 +82,10 @@ inline constexpr KeyRange kSubcommandKey{2, 2, 1};
 
 // A subcommand declared without flags has its container's.
 inline constexpr uint32_t kContainerFlags = ~0u;
+// Flags that say how kv-server runs a container as a whole rather than what Redis declares per
+// subcommand: a subcommand's call keeps its container's (CommandSpec::DeclaredFlags).
+inline constexpr uint32_t kContainerWideFlags = kCmdNoAuth | kCmdAllShards | kCmdInternal |
+                                                kCmdCrossNamespace | kCmdNoQueue | kCmdSkipSlowlog;
 
 // How a family declares a container's subcommand, one line each: its name, Redis's arity for
 // <container>|<name> (which counts the container and the subcommand: CONFIG GET <p> is -3), and
@@ -99,9 +106,9 @@ constexpr SubcommandDecl HelpSubcommand(std::string_view since = {}) {
 }
 
 // What a container is, beside its subcommands: the flags COMMAND INFO gives the container
-// itself (none in Redis 7.0 but COMMAND's loading and stale: the subcommands carry theirs, while
-// the container's CommandSpec::flags are what the dispatcher acts on), and the ACL categories
-// every subcommand has beside those its flags give (CLIENT's @connection, OBJECT's @keyspace).
+// itself (none in Redis 7.0 but COMMAND's loading and stale: the subcommands carry theirs, and
+// the dispatcher acts on the called subcommand's), and the ACL categories every subcommand has
+// beside those its flags give (CLIENT's @connection, OBJECT's @keyspace).
 struct ContainerTraits {
   uint32_t info_flags = 0;
   uint32_t sub_categories = 0;
@@ -111,7 +118,9 @@ struct ContainerTraits {
 // handler runs: an unknown one is refused and counted nowhere, a wrong argument count is
 // refused under its own name, and INFO commandstats / latencystats count it apart
 // (cmdstat_config|get), in its own statistics slot. COMMAND INFO and DOCS list it under its
-// container, and ACL checks a call with its categories.
+// container, and ACL checks a call with its categories. The dispatcher runs a call with its
+// flags (a script may call CONFIG HELP, not CONFIG GET; XGROUP CREATE is a logged write) and
+// its keys (OBJECT ENCODING's key: its shard is locked, ACL checks it).
 struct SubcommandSpec {
   std::string name;       // lower case: "get"
   std::string full_name;  // "config|get", as Redis names it in INFO, errors and ACL LOG
@@ -153,18 +162,18 @@ struct CommandSpec {
   int write_keys_from = 0;
   uint32_t id = 0;                  // registration order, never reused (statistics slot)
   KeyFinder find_keys = nullptr;    // set for movable keys; first/last/step are then 0
+  // The keys a script command declares (EVAL's and FCALL's numkeys): its script locks them
+  // itself, so the dispatcher does not, but COMMAND GETKEYS and cluster routing name them.
+  KeyFinder script_keys = nullptr;
   // For a command that may read keys it cannot declare (SORT's BY and GET patterns): true for
   // arguments that do, and the dispatcher then locks every shard of the namespace, not only the
   // declared keys' shards.
   bool (*locks_all_shards)(std::span<const std::string_view> args) = nullptr;
-  // Redis's getCommandFlags: the flags of this call when they depend on its arguments (EVAL of
-  // a script whose shebang declares flags, FCALL of a function): given `flags`, returns the
-  // call's. The dispatcher and CLIENT PAUSE read CallFlags, not `flags`.
+  // Redis's getCommandFlags: the flags of this call when they depend on more than its command
+  // or subcommand (EVAL of a script whose shebang declares flags, FCALL of a function): given
+  // the DeclaredFlags, returns the call's. The dispatcher, MULTI and CLIENT PAUSE read
+  // CallFlags, not `flags`.
   uint32_t (*flags_of)(std::span<const std::string_view> args, uint32_t flags) = nullptr;
-  // Whether a call the CallFlags make a write is logged as sent (FUNCTION LOAD: a container's
-  // write subcommand). Not for EVAL and FCALL, whose calls are writes too but whose writes the
-  // script's batch logs as their effects.
-  bool logs_by_call_flags = false;
   // A container's subcommands (CONFIG, CLIENT, XINFO...); empty for every other command.
   std::vector<SubcommandSpec> subcommands;
   ContainerTraits container;  // a container's own COMMAND INFO flags, its subcommands' categories
@@ -183,10 +192,20 @@ struct CommandSpec {
     const SubcommandSpec* sub = SubcommandOf(args);
     return sub ? std::string_view(sub->full_name) : std::string_view(name);
   }
-  uint32_t CallFlags(std::span<const std::string_view> args) const {
-    return flags_of ? flags_of(args, flags) : flags;
+  // The flags the command (or the container's subcommand) this call runs declares, as Redis's
+  // c->cmd->flags: what decides MONITOR, SLOWLOG, latency events, tracking and whether a write
+  // is logged as sent. An unknown subcommand has its container's (the dispatcher refuses it).
+  uint32_t DeclaredFlags(std::span<const std::string_view> args) const {
+    const SubcommandSpec* sub = SubcommandOf(args);
+    return sub ? sub->flags | (flags & kContainerWideFlags) : flags;
   }
-  // Positions of the key arguments in `args` (name included).
+  // The flags of this call: DeclaredFlags, then flags_of for what the arguments add.
+  uint32_t CallFlags(std::span<const std::string_view> args) const {
+    const uint32_t declared = DeclaredFlags(args);
+    return flags_of ? flags_of(args, declared) : declared;
+  }
+  // Positions of the key arguments in `args` (name included): a container's subcommand's from
+  // its key range.
   void KeyPositions(std::span<const std::string_view> args, std::vector<size_t>* out) const;
   // Whether the key at argument `pos` is only read: every key of a command that does not write,
   // and a write's source keys (read_keys_from, write_keys_from). ACL asks read access for it,
@@ -241,7 +260,7 @@ struct QueuedCommand {
   std::vector<LoggedTypedArg> typed;  // a native client's typed arguments
 
   uint32_t CallFlags() const {
-    if (!spec->flags_of) return spec->flags;
+    if (!spec->flags_of && spec->subcommands.empty()) return spec->flags;
     const std::vector<std::string_view> views(args.begin(), args.end());
     return spec->CallFlags(views);
   }

@@ -45,6 +45,7 @@ std::vector<std::string_view> FlagNames(uint32_t flags) {
       {kCmdBlocking, "blocking"}, {kCmdLoading, "loading"},   {kCmdStale, "stale"},
       {kCmdSkipMonitor, "skip_monitor"}, {kCmdSkipSlowlog, "skip_slowlog"},
       {kCmdFast, "fast"},         {kCmdNoAuth, "no_auth"},
+      {kCmdNoMandatoryKeys, "no_mandatory_keys"},
   };
   std::vector<std::string_view> out;
   for (const auto& [flag, name] : kNames)
@@ -268,7 +269,8 @@ void CommandGetKeys(CommandContext& ctx, const CommandTable& table, bool with_fl
     ctx.rb->SendError("ERR Invalid command specified");
     return;
   }
-  const bool has_keys = sub ? sub->keys.first > 0 : (s->first_key > 0 || s->find_keys);
+  const bool has_keys =
+      sub ? sub->keys.first > 0 : (s->first_key > 0 || s->find_keys || s->script_keys);
   if (!has_keys) {
     ctx.rb->SendError("ERR The command has no key arguments");
     return;
@@ -280,12 +282,17 @@ void CommandGetKeys(CommandContext& ctx, const CommandTable& table, bool with_fl
     return;
   }
   std::vector<size_t> pos;
-  if (sub)
-    KeyRangePositions(sub->keys, call.size(), &pos);
+  if (s->script_keys)
+    s->script_keys(call, &pos);
   else
     s->KeyPositions(call, &pos);
+  // Arguments that name no key (ZUNIONSTORE d 0 a): an error, as Redis's getkeys answers, but
+  // for a command whose keys are optional (EVAL "..." 0).
   if (pos.empty()) {
-    ctx.rb->SendError("ERR The command has no key arguments");
+    if (s->has(kCmdNoMandatoryKeys))
+      ctx.rb->StartArray(0);
+    else
+      ctx.rb->SendError("ERR Invalid arguments specified for command");
     return;
   }
   ctx.rb->StartArray(static_cast<uint32_t>(pos.size()));
@@ -294,7 +301,10 @@ void CommandGetKeys(CommandContext& ctx, const CommandTable& table, bool with_fl
       ctx.rb->SendBulk(call[p]);
       continue;
     }
-    const bool write = sub ? (sub->flags & kCmdWrite) != 0 : !s->KeyOnlyRead(p);
+    // A script's keys are RW unless the command is a read-only one (EVAL_RO), as Redis's specs.
+    const bool write = sub              ? (sub->flags & kCmdWrite) != 0
+                       : s->script_keys ? !s->has(kCmdReadonly)
+                                        : !s->KeyOnlyRead(p);
     ctx.rb->StartArray(2);
     ctx.rb->SendBulk(call[p]);
     SendSimpleSet(*ctx.rb, {write ? "RW" : "RO"});

@@ -45,6 +45,11 @@ void CommandSpec::KeyPositions(std::span<const std::string_view> args,
                                std::vector<size_t>* out) const {
   out->clear();
   if (find_keys) return find_keys(args, out);
+  if (!subcommands.empty()) {
+    if (const SubcommandSpec* sub = SubcommandOf(args))
+      KeyRangePositions(sub->keys, args.size(), out);
+    return;
+  }
   KeyRangePositions({first_key, last_key, key_step}, args.size(), out);
 }
 

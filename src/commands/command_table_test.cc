@@ -4,6 +4,7 @@
 
 #include <new>
 #include <string>
+#include <vector>
 
 #include "commands/acl_commands.h"
 #include "commands/command_table.h"
@@ -110,6 +111,39 @@ TEST_CASE("command table: a call's categories are its subcommand's") {
   CHECK(CallCategories(*c, get) == (acl::kAdmin | acl::kDangerous | acl::kSlow));
   CHECK(CallCategories(*c, help) == acl::kSlow);
   CHECK(CallCategories(*c, alone) == c->acl_categories);
+}
+
+TEST_CASE("command table: a subcommand call runs with its subcommand's flags and keys") {
+  CommandTable t;
+  CommandSpec spec = Spec("xgroup");
+  spec.flags = kCmdAdmin | kCmdNoScript | kCmdSkipSlowlog;
+  spec.flags_of = [](std::span<const std::string_view>, uint32_t flags) {
+    return flags | kCmdMayReplicate;
+  };
+  REQUIRE(t.Register(WithSubcommands(
+      std::move(spec),
+      {{"plain", 2},
+       {"create", -5, "", "", kCmdWrite | kCmdDenyOom, kSubcommandKey}, HelpSubcommand()})));
+  const CommandSpec* c = t.Find("xgroup");
+  REQUIRE(c != nullptr);
+  const std::string_view create[] = {"xgroup", "CREATE", "s", "g", "$"};
+  const std::string_view help[] = {"xgroup", "help"};
+  const std::string_view plain[] = {"xgroup", "plain"};
+  const std::string_view alone[] = {"xgroup"};
+  // The subcommand's own flags, with the container's kv-server-wide ones (skip_slowlog) kept,
+  // then flags_of.
+  CHECK(c->DeclaredFlags(create) == (kCmdWrite | kCmdDenyOom | kCmdSkipSlowlog));
+  CHECK(c->CallFlags(create) == (kCmdWrite | kCmdDenyOom | kCmdSkipSlowlog | kCmdMayReplicate));
+  CHECK(c->DeclaredFlags(help) == (kCmdLoading | kCmdStale | kCmdSkipSlowlog));
+  CHECK(c->DeclaredFlags(plain) == c->flags);
+  CHECK(c->DeclaredFlags(alone) == c->flags);
+  std::vector<size_t> pos;
+  c->KeyPositions(create, &pos);
+  CHECK(pos == std::vector<size_t>{2});
+  c->KeyPositions(help, &pos);
+  CHECK(pos.empty());
+  const QueuedCommand queued{c, {"XGROUP", "create", "s", "g", "0"}, {}};
+  CHECK((queued.CallFlags() & kCmdWrite) != 0);
 }
 
 TEST_CASE("command table: a removed module's commands stop being found on a thread that found them") {

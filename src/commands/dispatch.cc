@@ -151,15 +151,17 @@ void Dispatcher::Execute(ClientState& client, std::span<const std::string_view> 
     return;
   }
 
+  // A subcommand's own flags, as Redis acts on (CONFIG HELP runs while loading, XGROUP CREATE is
+  // a write), and what the call's arguments add (EVAL's shebang).
+  uint32_t flags = spec->CallFlags(args);
   persist::Persistence* persistence = server_.persistence;
-  if (persistence && persistence->loading() && !spec->has(kCmdLoading)) {
+  if (persistence && persistence->loading() && !(flags & kCmdLoading)) {
     reject(errors::kLoading);
     return;
   }
   persist::Wal* wal = persistence ? persistence->wal() : nullptr;
   // EXEC counts as what its queue holds (Redis's mstate.cmd_flags): a write, one that may grow
   // memory.
-  uint32_t flags = spec->CallFlags(args);
   if (exec)
     for (const QueuedCommand& q : tx.queued) flags |= q.CallFlags() & (kCmdWrite | kCmdDenyOom);
   // A replica's data is its primary's: only the primary's stream writes it (Redis's check,
@@ -298,15 +300,16 @@ void Dispatcher::RunCounted(const CommandSpec& spec, CommandContext& ctx,
                             uint64_t start_ticks) {
   // Monitors see a command after it ran, as Redis's call() shows it (admin commands never);
   // a script (skip_monitor: EVAL, FCALL...) before it runs, so before the commands it calls.
-  const bool shown = monitor::Active() && !spec.has(kCmdAdmin);
-  if (shown && spec.has(kCmdSkipMonitor)) monitor::Feed(*ctx.client, ctx.args);
+  const uint32_t flags = spec.DeclaredFlags(ctx.args);
+  const bool shown = monitor::Active() && !(flags & kCmdAdmin);
+  if (shown && (flags & kCmdSkipMonitor)) monitor::Feed(*ctx.client, ctx.args);
   struct FeedMonitors {
     bool after;
     const CommandContext& ctx;
     ~FeedMonitors() {
       if (after) monitor::Feed(*ctx.client, ctx.args);
     }
-  } feed{shown && !spec.has(kCmdSkipMonitor), ctx};
+  } feed{shown && !(flags & kCmdSkipMonitor), ctx};
   if (!counters) {
     Run(spec, ctx, positions);
     return;
@@ -321,13 +324,13 @@ void Dispatcher::RunCounted(const CommandSpec& spec, CommandContext& ctx,
   if (rb.error_count() != errors_before) counters->failed.Add(1);
   if (server_.config.latency_tracking.load(std::memory_order_relaxed))
     stats.RecordLatency(*counters, ns);
-  GlobalLatencyMonitor().Report(spec.has(kCmdFast) ? "fast-command" : "command", ns,
+  GlobalLatencyMonitor().Report((flags & kCmdFast) ? "fast-command" : "command", ns,
                                 ctx.now_ms / 1000);
   // -1 (off) reads as the largest unsigned value: one comparison for a fast command.
   const uint64_t us = ns / 1000;
   Config& cfg = server_.config;
   if (us >= static_cast<uint64_t>(cfg.slowlog_log_slower_than.load(std::memory_order_relaxed)) &&
-      !spec.has(kCmdSkipSlowlog))
+      !(flags & kCmdSkipSlowlog))
     server_.slowlog.Push(*ctx.client, ctx.args, us, ctx.now_ms,
                          static_cast<size_t>(cfg.slowlog_max_len.load(std::memory_order_relaxed)));
 }
@@ -376,6 +379,7 @@ void Dispatcher::Run(const CommandSpec& spec, CommandContext& ctx,
   const uint64_t unkeyed_before = t_unkeyed_writes;
   AtomicBatch* const batch = AtomicBatch::Current();
   const uint64_t errors_before = ctx.rb->error_count();
+  const uint32_t flags = spec.DeclaredFlags(ctx.args);
   // Logged before the locks go: the log then orders conflicting writes as they were applied.
   // An error reply means nothing to replay (a replay that answers an error stops the start):
   // a handler that changed data and then failed breaks that contract, and is not logged.
@@ -387,13 +391,13 @@ void Dispatcher::Run(const CommandSpec& spec, CommandContext& ctx,
     spec.handler(ctx);
     // Client-side caching: the keys a read-only command read, remembered while their shards
     // are still locked (a script's are remembered by the commands it runs).
-    if (spec.has(kCmdReadonly) &&
+    if ((flags & kCmdReadonly) &&
         (ctx.client->tracking.load(std::memory_order_relaxed) & tracking::kOn) &&
         spec.group != "scripting")
       tracking::RememberKeys(*ctx.client, ctx.args, positions);
-    if (t_data_changes == changes_before) return;
-    if (!(spec.logs_by_call_flags ? spec.CallFlags(ctx.args) & kCmdWrite : spec.has(kCmdWrite)))
-      return;
+    // A write (XGROUP CREATE, FUNCTION LOAD: their subcommand's flag) is logged as sent. EVAL
+    // and FCALL, whose CallFlags make them writes, are not: their batch logs the writes they ran.
+    if (t_data_changes == changes_before || !(flags & kCmdWrite)) return;
     // The shard told WATCH about every change it saw by key; one made in place (NoteWrite)
     // names no key, so every key the command may have written counts as modified.
     if (t_unkeyed_writes != unkeyed_before) {

@@ -570,23 +570,12 @@ void Fcall(CommandContext& ctx, bool read_only) {
 void CmdFcall(CommandContext& ctx) { Fcall(ctx, false); }
 void CmdFcallRo(CommandContext& ctx) { Fcall(ctx, true); }
 
-// Redis 7.0's flags of function|load, |delete, |flush and |restore (COMMAND INFO); the
-// container itself has none.
-uint32_t FunctionSubcommandFlags(std::span<const std::string_view> args) {
-  if (args.size() < 2) return 0;
-  const std::string_view sub = args[1];
-  if (EqualsIgnoreCase(sub, "LOAD") || EqualsIgnoreCase(sub, "RESTORE"))
-    return kCmdWrite | kCmdDenyOom;
-  if (EqualsIgnoreCase(sub, "DELETE") || EqualsIgnoreCase(sub, "FLUSH")) return kCmdWrite;
-  return 0;
-}
-
-uint32_t FunctionCallFlags(std::span<const std::string_view> args, uint32_t flags) {
-  return flags | FunctionSubcommandFlags(args);
-}
-
+// FUNCTION LOAD, RESTORE, DELETE and FLUSH: the subcommands declared write below.
 bool FunctionSubcommandWrites(std::span<const std::string_view> args) {
-  return (FunctionSubcommandFlags(args) & kCmdWrite) != 0;
+  if (args.size() < 2) return false;
+  const std::string_view sub = args[1];
+  return EqualsIgnoreCase(sub, "LOAD") || EqualsIgnoreCase(sub, "RESTORE") ||
+         EqualsIgnoreCase(sub, "DELETE") || EqualsIgnoreCase(sub, "FLUSH");
 }
 
 }  // namespace
@@ -634,11 +623,9 @@ void RegisterFunctionFamily(CommandTable& t) {
   CommandSpec function = MakeSpec("function", -2, 0, kNoKeys, CmdFunction, "scripting", "7.0.0",
                                   "A container for function commands.",
                                   "LOAD|DELETE|LIST|STATS|KILL|FLUSH|DUMP|RESTORE|HELP [arg ...]");
-  function.flags_of = FunctionCallFlags;
-  function.logs_by_call_flags = true;
   function.locks_all_shards = FunctionSubcommandWrites;
-  // What COMMAND INFO reports for the subcommands; FunctionCallFlags is what the dispatcher
-  // acts on.
+  // Redis 7.0's flags of each subcommand: COMMAND INFO reports them, the dispatcher acts on them
+  // (LOAD is a logged write refused on a read-only replica; HELP alone may run in a script).
   constexpr uint32_t kWrites = kCmdWrite | kCmdNoScript;
   constexpr uint32_t kGrows = kWrites | kCmdDenyOom;
   t.Register(WithSubcommands(std::move(function),
@@ -655,16 +642,15 @@ void RegisterFunctionFamily(CommandTable& t) {
        {"restore", -3, "", "Restore all the functions on the given payload", kGrows},
        HelpSubcommand()},
       {.sub_categories = acl::kScripting}));
-  CommandSpec fcall = MakeSpec("fcall", -3, kCall | kCmdMayReplicate, kNoKeys, CmdFcall,
-                               "scripting", "7.0.0", "Invokes a function.",
-                               "function numkeys [key [key ...]] [arg [arg ...]]");
-  fcall.flags_of = FcallCallFlags;
-  t.Register(std::move(fcall));
-  CommandSpec fcall_ro = MakeSpec("fcall_ro", -3, kCall | kCmdReadonly, kNoKeys, CmdFcallRo,
-                                  "scripting", "7.0.0", "Invokes a read-only function.",
-                                  "function numkeys [key [key ...]] [arg [arg ...]]");
-  fcall_ro.flags_of = FcallCallFlags;
-  t.Register(std::move(fcall_ro));
+  t.Register(ScriptCommandSpec(
+      MakeSpec("fcall", -3, kCall | kCmdMayReplicate, kNoKeys, CmdFcall, "scripting", "7.0.0",
+               "Invokes a function.", "function numkeys [key [key ...]] [arg [arg ...]]"),
+      FcallCallFlags));
+  t.Register(ScriptCommandSpec(
+      MakeSpec("fcall_ro", -3, kCall | kCmdReadonly, kNoKeys, CmdFcallRo, "scripting", "7.0.0",
+               "Invokes a read-only function.",
+               "function numkeys [key [key ...]] [arg [arg ...]]"),
+      FcallCallFlags));
 }
 
 }  // namespace kv

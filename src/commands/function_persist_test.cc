@@ -103,8 +103,10 @@ TEST_CASE("FUNCTION writes are logged, its reads and refused writes are not") {
   CHECK(spec->flags == 0);
   const std::vector<std::string_view> load = {"FUNCTION", "load", "x"};
   const std::vector<std::string_view> list = {"FUNCTION", "LIST"};
-  CHECK(spec->CallFlags(load) == (kCmdWrite | kCmdDenyOom));
-  CHECK(spec->CallFlags(list) == 0);
+  CHECK(spec->CallFlags(load) == (kCmdWrite | kCmdDenyOom | kCmdNoScript));
+  CHECK(spec->CallFlags(list) == kCmdNoScript);
+  const std::vector<std::string_view> help = {"FUNCTION", "HELP"};
+  CHECK(spec->CallFlags(help) == (kCmdLoading | kCmdStale));
   // A write holds every shard of its namespace until it is logged: a snapshot's freeze then
   // sees a library change and its record both or neither.
   REQUIRE(static_cast<bool>(spec->locks_all_shards));
@@ -117,7 +119,8 @@ TEST_CASE("FUNCTION writes are logged, its reads and refused writes are not") {
   CHECK_FALSE(spec->locks_all_shards(list));
   const std::vector<std::string_view> dump = {"FUNCTION", "DUMP"};
   CHECK_FALSE(spec->locks_all_shards(dump));
-  CHECK(spec->logs_by_call_flags);
+  // The dispatcher logs a write as sent by its declared flags: the subcommand's.
+  CHECK((spec->DeclaredFlags(load) & kCmdWrite) != 0);
 }
 
 TEST_CASE("the libraries come back from a snapshot plus the log after it") {

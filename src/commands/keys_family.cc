@@ -25,7 +25,6 @@
 #include <string_view>
 #include <vector>
 
-#include "commands/acl_commands.h"
 #include "commands/args.h"
 #include "commands/scan_args.h"
 #include "commands/command_table.h"
@@ -479,12 +478,10 @@ void CmdObject(CommandContext& ctx) {
     ctx.rb->SendError(errors::WrongArity("object|" + AsciiLower(sub)));
     return;
   }
-  // The key is the third argument, which the container's key positions (Redis's: none) do not
-  // name, so ACL checks it and the shard is locked here. Peeking does not count as an access.
-  if (!SubcommandKeysAllowedOrReply(ctx)) return;
+  // The subcommand's key (the dispatcher locked its shard and ACL checked it). Peeking does not
+  // count as an access.
   const std::string_view key = ctx.args[2];
   Shard& shard = ctx.ShardFor(key);
-  std::lock_guard lock(shard.mu());
   const Entry* e = PeekRead(shard, key, ctx.now_ms);
   if (!e) {
     ctx.rb->SendNull();

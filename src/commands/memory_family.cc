@@ -9,7 +9,6 @@
 #include <string>
 #include <vector>
 
-#include "commands/acl_commands.h"
 #include "commands/args.h"
 #include "commands/command_table.h"
 #include "commands/errors.h"
@@ -44,7 +43,6 @@ void SendMemoryHelp(CommandContext& ctx) {
 }
 
 void MemoryUsage(CommandContext& ctx) {
-  if (!SubcommandKeysAllowedOrReply(ctx)) return;
   // SAMPLES is parsed as Redis does; values are stored whole, so every byte is counted anyway.
   for (size_t i = 3; i < ctx.args.size(); ++i) {
     if (!EqualsIgnoreCase(ctx.args[i], "SAMPLES") || i + 1 >= ctx.args.size()) {
@@ -59,10 +57,9 @@ void MemoryUsage(CommandContext& ctx) {
     }
     ++i;
   }
+  // MEMORY USAGE's key: the dispatcher locked its shard.
   const std::string_view key = ctx.args[2];
-  // Redis's MEMORY container declares no keys, so the key's shard is locked here.
   Shard& shard = ctx.ShardFor(key);
-  std::lock_guard lock(shard.mu());
   const Entry* e = shard.Peek(key, ctx.now_ms);
   if (!e) {
     ctx.rb->SendNull();

@@ -82,17 +82,19 @@ class Target {
   std::optional<resp::PeerReader> reader_;  // once connected
 };
 
-// Redis's migrateGetKeys: the key argument, or what follows KEYS when the key argument is "".
+// Redis's migrateGetKeys: the key argument, or what follows KEYS when the key argument is ""
+// (the key argument again when nothing does); none for KEYS after a key (the handler refuses it).
 void MigrateKeys(std::span<const std::string_view> args, std::vector<size_t>* out) {
   out->clear();
   if (args.size() < 4) return;
   for (size_t i = 6; i < args.size(); ++i) {
-    if (EqualsIgnoreCase(args[i], "KEYS") && args[3].empty()) {
+    if (EqualsIgnoreCase(args[i], "KEYS")) {
+      if (!args[3].empty()) return;
       for (size_t k = i + 1; k < args.size(); ++k) out->push_back(k);
-      return;
+      break;
     }
   }
-  out->push_back(3);
+  if (out->empty()) out->push_back(3);
 }
 
 // MIGRATE host port key|"" destination-db timeout [COPY] [REPLACE] [AUTH password]

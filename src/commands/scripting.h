@@ -60,6 +60,12 @@ struct BusyFunction {
   std::chrono::steady_clock::time_point started;
 };
 std::optional<BusyFunction> BusyFunctionInfo();
+// EVAL, FCALL and their _RO forms as the table declares them: `flags_of` gives a call's flags
+// (the script's or function's), script_keys the keys after numkeys, which are optional
+// (kCmdNoMandatoryKeys).
+CommandSpec ScriptCommandSpec(CommandSpec spec,
+                              uint32_t (*flags_of)(std::span<const std::string_view> args,
+                                                   uint32_t flags));
 // EVAL's and FCALL's numkeys against the arguments that follow it: false (error sent) when it
 // is negative or exceeds them, with Redis's texts.
 bool NumKeysInRange(CommandContext& ctx, int64_t numkeys);

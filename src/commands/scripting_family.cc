@@ -113,25 +113,32 @@ class Host final : public scripting::ScriptHost {
       rb.SendError(scripting::kErrUnknownCommand);
       return;
     }
+    // As Redis's scriptCall, a container's subcommand is looked up and checked as a command of
+    // its own: its arity, its flags (CONFIG HELP may run, CONFIG GET is noscript).
+    const SubcommandSpec* sub = spec->SubcommandOf(argv);
+    if (!sub && !spec->subcommands.empty() && argv.size() >= 2) {
+      rb.SendError(scripting::kErrUnknownCommand);
+      return;
+    }
     const int n = static_cast<int>(argv.size());
-    if ((spec->arity > 0 && n != spec->arity) || (spec->arity < 0 && n < -spec->arity)) {
+    const int arity = sub ? sub->arity : spec->arity;
+    if ((arity > 0 && n != arity) || (arity < 0 && n < -arity)) {
       rb.SendError(scripting::kErrWrongArity);
       return;
     }
-    // Every FUNCTION subcommand is noscript in Redis; the container itself carries no flag. A
-    // plugin's blocking command is refused (it has no non-blocking answer to give); BLMPOP and
-    // BZMPOP, blocking but not noscript in Redis 7.0, run as their non-blocking forms.
-    if (spec->has(kCmdNoScript) || (spec->has(kCmdBlocking) && !spec->module.empty()) ||
-        spec->name == "function") {
+    const uint32_t flags = spec->DeclaredFlags(argv);
+    // A plugin's blocking command is refused (it has no non-blocking answer to give); BLMPOP
+    // and BZMPOP, blocking but not noscript in Redis 7.0, run as their non-blocking forms.
+    if ((flags & kCmdNoScript) || ((flags & kCmdBlocking) && !spec->module.empty())) {
       rb.SendError(scripting::kErrNotAllowed);
       return;
     }
-    if (read_only_ && spec->has(kCmdWrite)) {
+    if (read_only_ && (flags & kCmdWrite)) {
       rb.SendError(scripting::kErrWriteInReadOnly);
       return;
     }
     // A script that wrote must go on: refusing it now would leave its work half done.
-    if (oom_ && spec->has(kCmdDenyOom) && !wrote()) {
+    if (oom_ && (flags & kCmdDenyOom) && !wrote()) {
       rb.SendError(errors::kOom);
       return;
     }
@@ -154,7 +161,7 @@ class Host final : public scripting::ScriptHost {
         return;
       }
     }
-    if (spec->has(kCmdWrite)) wrote_.store(true, std::memory_order_release);
+    if (flags & kCmdWrite) wrote_.store(true, std::memory_order_release);
     t_in_script_call = true;
     monitor::ScriptScope shown_as_lua;
     batch_->Run(*spec, argv, {}, rb, positions_);
@@ -290,6 +297,25 @@ bool NumKeysInRange(CommandContext& ctx, int64_t numkeys) {
     return false;
   }
   return true;
+}
+
+namespace {
+// Redis's evalGetKeys: numkeys keys after numkeys, none when it is not a count that fits.
+void ScriptKeys(std::span<const std::string_view> args, std::vector<size_t>* out) {
+  if (args.size() < 3) return;
+  const std::optional<int64_t> n = ParseInt64(args[2]);
+  if (!n || *n <= 0 || *n > static_cast<int64_t>(args.size()) - 3) return;
+  for (size_t i = 0; i < static_cast<size_t>(*n); ++i) out->push_back(3 + i);
+}
+}  // namespace
+
+CommandSpec ScriptCommandSpec(CommandSpec spec,
+                              uint32_t (*flags_of)(std::span<const std::string_view> args,
+                                                   uint32_t flags)) {
+  spec.flags |= kCmdNoMandatoryKeys;
+  spec.flags_of = flags_of;
+  spec.script_keys = ScriptKeys;
+  return spec;
 }
 
 uint32_t ScriptCallFlags(uint32_t cmd_flags, uint32_t script_flags) {
@@ -493,10 +519,7 @@ void RegisterScriptingFamily(CommandTable& t) {
   constexpr uint32_t kEval = kCmdNoScript | kCmdStale | kCmdSkipMonitor;
   const std::string syntax = "script numkeys [key [key ...]] [arg [arg ...]]";
   const std::string sha_syntax = "sha1 numkeys [key [key ...]] [arg [arg ...]]";
-  auto with_flags = [](CommandSpec spec, auto flags_of) {
-    spec.flags_of = flags_of;
-    return spec;
-  };
+  const auto with_flags = ScriptCommandSpec;
   t.Register(with_flags(MakeSpec("eval", -3, kEval | kCmdMayReplicate, kNoKeys, CmdEval,
                                  "scripting", "2.6.0", "Executes a server-side Lua script.",
                                  syntax),

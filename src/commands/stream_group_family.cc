@@ -118,10 +118,6 @@ void ReplyHelp(CommandContext& ctx, std::string_view cmd,
   ctx.rb->SendSimple("    Prints this help.");
 }
 
-void ContainerKey(std::span<const std::string_view> args, std::vector<size_t>* out) {
-  if (args.size() >= 3 && !EqualsIgnoreCase(args[1], "HELP")) out->push_back(2);
-}
-
 }  // namespace stream_cmd
 
 namespace {
@@ -131,7 +127,8 @@ using namespace stream_cmd;
 
 // ---- XGROUP ----------------------------------------------------------------------------------
 
-// Flags as COMMAND INFO reports them; XGroupCallFlags is what the dispatcher acts on.
+// Redis's flags and keys of each subcommand: COMMAND INFO reports them, the dispatcher acts on
+// them (every one but HELP is a logged write of its key).
 constexpr uint32_t kGrows = kCmdWrite | kCmdDenyOom;
 constexpr Subcommand kXGroupSubs[] = {
     {"CREATE", -5, "", "Create a consumer group.", kGrows, kSubcommandKey},
@@ -289,16 +286,6 @@ void CmdXGroup(CommandContext& ctx) {
   }
 }
 
-// XGROUP HELP reads nothing; the rest write.
-uint32_t XGroupCallFlags(std::span<const std::string_view> args, uint32_t flags) {
-  if (args.size() >= 2 && EqualsIgnoreCase(args[1], "HELP")) return flags;
-  uint32_t f = flags | kCmdWrite;
-  if (args.size() >= 2 &&
-      (EqualsIgnoreCase(args[1], "CREATE") || EqualsIgnoreCase(args[1], "CREATECONSUMER")))
-    f |= kCmdDenyOom;
-  return f;
-}
-
 // ---- XACK ------------------------------------------------------------------------------------
 
 void CmdXAck(CommandContext& ctx) {
@@ -430,9 +417,6 @@ void RegisterStreamGroupFamily(CommandTable& t) {
   CommandSpec xgroup = MakeSpec("xgroup", -2, 0, kNoKeys, CmdXGroup, "stream", "5.0.0",
                                 "A container for consumer groups commands.",
                                 "CREATE|SETID|CREATECONSUMER|DELCONSUMER|DESTROY|HELP [arg ...]");
-  xgroup.find_keys = ContainerKey;
-  xgroup.flags_of = XGroupCallFlags;
-  xgroup.logs_by_call_flags = true;
   t.Register(WithSubcommands(std::move(xgroup), kXGroupSubs, {.sub_categories = acl::kStream}));
   t.Register(MakeSpec("xack", -4, kCmdWrite | kCmdFast, kOneKey, CmdXAck, "stream", "5.0.0",
                       "Returns the number of messages that were successfully acknowledged by "

@@ -59,10 +59,6 @@ const Subcommand* FindSubcommandOrReply(CommandContext& ctx, std::string_view cm
 void ReplyHelp(CommandContext& ctx, std::string_view cmd,
                std::initializer_list<std::string_view> lines);
 
-// The key of an XGROUP / XINFO call (their find_keys), for the dispatcher's lock: args[2], but
-// for HELP.
-void ContainerKey(std::span<const std::string_view> args, std::vector<size_t>* out);
-
 // Registered by RegisterStreamGroupFamily: XCLAIM XAUTOCLAIM (stream_claim_family.cc), XINFO
 // (stream_info_family.cc).
 void RegisterXClaim(CommandTable& t);

@@ -216,7 +216,6 @@ void stream_cmd::RegisterXInfo(CommandTable& t) {
   CommandSpec xinfo = MakeSpec("xinfo", -2, 0, kNoKeys, CmdXInfo, "stream", "5.0.0",
                                "A container for stream introspection commands.",
                                "CONSUMERS|GROUPS|STREAM|HELP [arg ...]");
-  xinfo.find_keys = ContainerKey;
   t.Register(WithSubcommands(std::move(xinfo), kXInfoSubs, {.sub_categories = acl::kStream}));
 }
 

@@ -43,7 +43,8 @@ namespace ev = keyspace_events;
 // Redis's XREAD_BLOCKED_DEFAULT_COUNT: a woken reader without COUNT takes at most this many.
 constexpr int64_t kBlockedDefaultCount = 1000;
 
-// The positions of XREAD's / XREADGROUP's keys: after STREAMS, half of what follows.
+// The positions of XREAD's / XREADGROUP's keys: after STREAMS, half of what follows (the first
+// half of an odd count, as Redis's key spec finds them; the handler refuses the call).
 void ReadKeys(std::span<const std::string_view> args, std::vector<size_t>* out) {
   for (size_t i = 1; i < args.size(); ++i) {
     if (!EqualsIgnoreCase(args[i], "STREAMS")) {
@@ -53,7 +54,6 @@ void ReadKeys(std::span<const std::string_view> args, std::vector<size_t>* out) 
       continue;
     }
     const size_t rest = args.size() - i - 1;
-    if (rest == 0 || rest % 2 != 0) return;
     for (size_t k = 0; k < rest / 2; ++k) out->push_back(i + 1 + k);
     return;
   }

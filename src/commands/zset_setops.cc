@@ -202,7 +202,8 @@ void KeysAt1(std::span<const std::string_view> args, std::vector<size_t>* out) {
 // dst numkeys key [key ...]: the destination, then the inputs.
 void StoreKeys(std::span<const std::string_view> args, std::vector<size_t>* out) {
   NumKeysAt(args, 2, out);
-  if (args.size() > 1) out->insert(out->begin(), 1);
+  // As Redis: no keys at all when numkeys is wrong (the handler answers the error).
+  if (!out->empty()) out->insert(out->begin(), 1);
 }
 
 void Add(CommandTable& t, std::string name, int arity, uint32_t flags, KeyFinder keys,

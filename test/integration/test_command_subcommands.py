@@ -119,6 +119,24 @@ GETKEYS_CALLS = [
     ("OBJECT", "NOSUCH", "k"), ("object|encoding", "k"), ("NOSUCH", "k"),
     ("CONFIG", "GET", "x"), ("XINFO", "HELP", "x"), ("OBJECT", "ENCODING", "k", "extra"),
     ("OBJECT", "HELP", "x"), ("PING", "x"), ("GET", "a", "b"),
+    # Movable keys. No keys found: an empty array for a command whose keys are optional
+    # (no_mandatory_keys: EVAL, FCALL...), else an error.
+    ("EVAL", "return 1", "0"), ("EVAL", "return 1", "1", "k"), ("EVAL", "return 1", "5", "a"),
+    ("EVAL", "return 1", "x"), ("EVAL_RO", "return 1", "2", "k", "l"), ("EVALSHA", "abc", "0"),
+    ("EVALSHA_RO", "abc", "1", "k"), ("FCALL", "f", "0"), ("FCALL", "f", "1", "k"),
+    ("FCALL_RO", "f", "1", "k"),
+    ("ZUNIONSTORE", "d", "0", "a"), ("ZUNIONSTORE", "d", "x", "a"), ("ZUNIONSTORE", "d", "5", "a"),
+    ("ZINTER", "0", "a"), ("ZUNION", "2", "a", "b"),
+    ("ZDIFF", "0", "a"), ("ZINTERCARD", "0", "a"), ("SINTERCARD", "0", "a"),
+    ("SINTERCARD", "3", "a", "b"), ("SINTERCARD", "2", "a", "b"), ("LMPOP", "0", "a", "LEFT"),
+    ("LMPOP", "x", "a", "LEFT"), ("LMPOP", "2", "a", "LEFT"), ("BLMPOP", "0", "0", "a", "LEFT"),
+    ("ZMPOP", "0", "a", "MIN"), ("BZMPOP", "0", "1", "a", "MIN"),
+    ("XREAD", "STREAMS", "a", "b"), ("XREAD", "STREAMS", "a", "b", "c"),
+    ("XREAD", "COUNT", "1", "STREAMS", "a", "b"), ("XREAD", "COUNT", "1", "BLOCK", "0", "a", "b"),
+    ("MIGRATE", "h", "1", "k", "0", "5"), ("MIGRATE", "h", "1", "", "0", "5"),
+    ("MIGRATE", "h", "1", "", "0", "5", "KEYS"), ("MIGRATE", "h", "1", "", "0", "5", "KEYS", "a", "b"),
+    ("MIGRATE", "h", "1", "k", "0", "5", "KEYS", "a", "b"),
+    ("SORT", "k"), ("SORT", "k", "BY", "x", "STORE", "d"), ("SORT_RO", "k"),
 ]
 
 
