@@ -160,9 +160,11 @@ void CmdSwapDb(CommandContext& ctx) {
 }  // namespace
 
 void RegisterKeysCopyFamily(CommandTable& t) {
-  t.Register(MakeSpec("copy", -3, kCmdWrite | kCmdDenyOom | kCmdCrossNamespace, kTwoKeys, CmdCopy,
-                      "generic", "6.2.0", "Copy a key",
-                      "source destination [DB destination-db] [REPLACE]"));
+  CommandSpec copy = MakeSpec("copy", -3, kCmdWrite | kCmdDenyOom | kCmdCrossNamespace, kTwoKeys,
+                              CmdCopy, "generic", "6.2.0", "Copy a key",
+                              "source destination [DB destination-db] [REPLACE]");
+  copy.write_keys_from = 2;  // the source is only read (Redis's RO key spec)
+  t.Register(std::move(copy));
   t.Register(MakeSpec("move", 3, kCmdWrite | kCmdFast | kCmdCrossNamespace, kOneKey, CmdMove,
                       "generic", "1.0.0", "Move a key to another database", "key db"));
   CommandSpec swapdb =

@@ -563,15 +563,17 @@ void RegisterSetFamily(CommandTable& t) {
                   "key [key ...]"));
   t.Register(Spec("sdiff", -2, kRead, kAllKeys, CmdSDiff, "1.0.0", "Subtract multiple sets",
                   "key [key ...]"));
-  t.Register(Spec("sinterstore", -3, kGrow, kAllKeys, CmdSInterStore, "1.0.0",
-                  "Intersect multiple sets and store the resulting set in a key",
-                  "destination key [key ...]"));
-  t.Register(Spec("sunionstore", -3, kGrow, kAllKeys, CmdSUnionStore, "1.0.0",
-                  "Add multiple sets and store the resulting set in a key",
-                  "destination key [key ...]"));
-  t.Register(Spec("sdiffstore", -3, kGrow, kAllKeys, CmdSDiffStore, "1.0.0",
-                  "Subtract multiple sets and store the resulting set in a key",
-                  "destination key [key ...]"));
+  // The *STORE forms only read their sources (Redis's RO key specs: ACL asks read access).
+  auto store = [&](std::string name, CommandHandler handler, std::string summary) {
+    CommandSpec spec = Spec(std::move(name), -3, kGrow, kAllKeys, handler, "1.0.0",
+                            std::move(summary), "destination key [key ...]");
+    spec.read_keys_from = 2;
+    t.Register(std::move(spec));
+  };
+  store("sinterstore", CmdSInterStore,
+        "Intersect multiple sets and store the resulting set in a key");
+  store("sunionstore", CmdSUnionStore, "Add multiple sets and store the resulting set in a key");
+  store("sdiffstore", CmdSDiffStore, "Subtract multiple sets and store the resulting set in a key");
   t.Register(Spec("sscan", -3, kRead, kOneKey, CmdSScan, "2.8.0",
                   "Incrementally iterate Set elements",
                   "key cursor [MATCH pattern] [COUNT count]"));

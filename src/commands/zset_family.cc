@@ -810,9 +810,11 @@ void RegisterZSetFamily(CommandTable& t) {
   t.Register(Spec("zrange", -4, kRead, kOneKey, CmdZRange, "1.2.0",
                   "Return a range of members in a sorted set",
                   "key start stop [BYSCORE|BYLEX] [REV] [LIMIT offset count] [WITHSCORES]"));
-  t.Register(Spec("zrangestore", -5, kGrow, kDstSrc, CmdZRangeStore, "6.2.0",
-                  "Store a range of members from sorted set into another key",
-                  "dst src min max [BYSCORE|BYLEX] [REV] [LIMIT offset count]"));
+  CommandSpec zrangestore = Spec("zrangestore", -5, kGrow, kDstSrc, CmdZRangeStore, "6.2.0",
+                                 "Store a range of members from sorted set into another key",
+                                 "dst src min max [BYSCORE|BYLEX] [REV] [LIMIT offset count]");
+  zrangestore.read_keys_from = 2;  // the source is only read (Redis's RO key spec)
+  t.Register(std::move(zrangestore));
   t.Register(Spec("zrevrange", -4, kRead, kOneKey, CmdZRevRange, "1.2.0",
                   "Return a range of members in a sorted set, by index, with scores ordered "
                   "from high to low",

@@ -214,6 +214,8 @@ void Add(CommandTable& t, std::string name, int arity, uint32_t flags, KeyFinder
   CommandSpec s = MakeSpec(std::move(name), arity, flags, range, h, "sorted_set",
                            std::move(since), std::move(summary), std::move(syntax));
   s.find_keys = keys;
+  // The STORE forms only read their inputs (Redis's RO key specs: ACL asks read access).
+  if (keys == StoreKeys) s.read_keys_from = 2;
   t.Register(std::move(s));
 }
 

@@ -167,6 +167,37 @@ def test_denied_commands_and_keys_answer_redis_texts(both):
     assert strip(kv_log) == strip(ref_log)
 
 
+def test_store_commands_ask_read_access_for_their_sources(both):
+    """A command that stores a result only reads its sources (Redis's RO key specs): a user who
+    may only read r* and only write w* stores into w* from r*, and not the other way round."""
+    on_both(both, "ACL", "SETUSER", "alice", "on", ">p", "%R~r*", "%W~w*", "+@all")
+    for server in both:
+        c = server.client()
+        c.sadd("r1", "a", "b")
+        c.sadd("r2", "b", "c")
+        c.zadd("rz", {"a": 1, "b": 2})
+        c.set("rs", "v")
+    replies = []
+    for server in both:
+        c = as_user(server, "alice", "p")
+        out = []
+        for args in (["SUNIONSTORE", "w1", "r1", "r2"], ["SINTERSTORE", "w2", "r1", "r2"],
+                     ["SDIFFSTORE", "w3", "r1", "r2"], ["ZUNIONSTORE", "w4", "2", "rz", "r1"],
+                     ["ZINTERSTORE", "w5", "1", "rz"], ["ZDIFFSTORE", "w6", "1", "rz"],
+                     ["ZRANGESTORE", "w7", "rz", "0", "-1"], ["COPY", "rs", "w8"],
+                     # The destination still needs write access.
+                     ["SUNIONSTORE", "r3", "r1"], ["ZRANGESTORE", "r4", "rz", "0", "-1"],
+                     ["COPY", "rs", "r5"], ["COPY", "w8", "w9"]):
+            try:
+                out.append(c.execute_command(*args))
+            except redis.ResponseError as e:
+                out.append(("error", str(e)))
+        c.close()
+        replies.append(out)
+    assert replies[0] == replies[1]
+    assert replies[0][:8] == [3, 1, 1, 2, 2, 2, 2, 1]
+
+
 def test_wrong_password_and_disabled_user(both):
     on_both(both, "ACL", "SETUSER", "alice", "on", ">p", "+@all", "~*")
     on_both(both, "AUTH", "alice", "bad")

@@ -137,6 +137,11 @@ GETKEYS_CALLS = [
     ("MIGRATE", "h", "1", "", "0", "5", "KEYS"), ("MIGRATE", "h", "1", "", "0", "5", "KEYS", "a", "b"),
     ("MIGRATE", "h", "1", "k", "0", "5", "KEYS", "a", "b"),
     ("SORT", "k"), ("SORT", "k", "BY", "x", "STORE", "d"), ("SORT_RO", "k"),
+    # Stored results: the sources are only read.
+    ("ZUNIONSTORE", "d", "2", "a", "b"), ("ZINTERSTORE", "d", "1", "a"),
+    ("ZDIFFSTORE", "d", "2", "a", "b"), ("SUNIONSTORE", "d", "a", "b"), ("SINTERSTORE", "d", "a"),
+    ("SDIFFSTORE", "d", "a", "b"), ("ZRANGESTORE", "d", "s", "0", "1"), ("COPY", "a", "b"),
+    ("COPY", "a", "b", "DB", "1", "REPLACE"),
 ]
 
 
