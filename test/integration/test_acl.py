@@ -65,6 +65,22 @@ def as_user(server: Server, user: str, password: str) -> redis.Redis:
                        decode_responses=True, socket_timeout=10)
 
 
+def replies_as(both, user: str, password: str, calls) -> list[list]:
+    """What each server answers `user` to each call (an error as ("error", text))."""
+    replies = []
+    for server in both:
+        c = as_user(server, user, password)
+        out = []
+        for args in calls:
+            try:
+                out.append(c.execute_command(*args))
+            except redis.ResponseError as e:
+                out.append(("error", str(e)))
+        c.close()
+        replies.append(out)
+    return replies
+
+
 # ---------------------------------------------------------------------------- categories
 
 
@@ -145,19 +161,10 @@ def test_dryrun_matches_redis(both):
 def test_denied_commands_and_keys_answer_redis_texts(both):
     on_both(both, "ACL", "SETUSER", "alice", "on", ">p", "~k*", "%R~r*", "%W~w*", "+@all",
             "-del", "-@dangerous")
-    replies = []
-    for server in both:
-        c = as_user(server, "alice", "p")
-        out = []
-        for args in (["SET", "k1", "v"], ["GET", "k1"], ["GET", "r1"], ["SET", "r1", "v"],
-                     ["GET", "x"], ["SET", "w1", "v"], ["DEL", "k1"], ["FLUSHALL"],
-                     ["CONFIG", "GET", "port"], ["ACL", "WHOAMI"], ["MGET", "k1", "x"]):
-            try:
-                out.append(c.execute_command(*args))
-            except redis.ResponseError as e:
-                out.append(("error", str(e)))
-        c.close()
-        replies.append(out)
+    replies = replies_as(both, "alice", "p", (
+        ["SET", "k1", "v"], ["GET", "k1"], ["GET", "r1"], ["SET", "r1", "v"], ["GET", "x"],
+        ["SET", "w1", "v"], ["DEL", "k1"], ["FLUSHALL"], ["CONFIG", "GET", "port"],
+        ["ACL", "WHOAMI"], ["MGET", "k1", "x"]))
     assert replies[0] == replies[1]
     assert ("error", "this user has no permissions to run the 'del' command") in replies[0]
     # ACL LOG has the denials, newest first, as Redis counts them.
@@ -177,23 +184,14 @@ def test_store_commands_ask_read_access_for_their_sources(both):
         c.sadd("r2", "b", "c")
         c.zadd("rz", {"a": 1, "b": 2})
         c.set("rs", "v")
-    replies = []
-    for server in both:
-        c = as_user(server, "alice", "p")
-        out = []
-        for args in (["SUNIONSTORE", "w1", "r1", "r2"], ["SINTERSTORE", "w2", "r1", "r2"],
-                     ["SDIFFSTORE", "w3", "r1", "r2"], ["ZUNIONSTORE", "w4", "2", "rz", "r1"],
-                     ["ZINTERSTORE", "w5", "1", "rz"], ["ZDIFFSTORE", "w6", "1", "rz"],
-                     ["ZRANGESTORE", "w7", "rz", "0", "-1"], ["COPY", "rs", "w8"],
-                     # The destination still needs write access.
-                     ["SUNIONSTORE", "r3", "r1"], ["ZRANGESTORE", "r4", "rz", "0", "-1"],
-                     ["COPY", "rs", "r5"], ["COPY", "w8", "w9"]):
-            try:
-                out.append(c.execute_command(*args))
-            except redis.ResponseError as e:
-                out.append(("error", str(e)))
-        c.close()
-        replies.append(out)
+    replies = replies_as(both, "alice", "p", (
+        ["SUNIONSTORE", "w1", "r1", "r2"], ["SINTERSTORE", "w2", "r1", "r2"],
+        ["SDIFFSTORE", "w3", "r1", "r2"], ["ZUNIONSTORE", "w4", "2", "rz", "r1"],
+        ["ZINTERSTORE", "w5", "1", "rz"], ["ZDIFFSTORE", "w6", "1", "rz"],
+        ["ZRANGESTORE", "w7", "rz", "0", "-1"], ["COPY", "rs", "w8"],
+        # The destination still needs write access.
+        ["SUNIONSTORE", "r3", "r1"], ["ZRANGESTORE", "r4", "rz", "0", "-1"],
+        ["COPY", "rs", "r5"], ["COPY", "w8", "w9"]))
     assert replies[0] == replies[1]
     assert replies[0][:8] == [3, 1, 1, 2, 2, 2, 2, 1]
 
