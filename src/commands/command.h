@@ -62,6 +62,9 @@ enum CommandFlag : uint32_t {
   // May be called without keys (EVAL, FCALL): COMMAND GETKEYS then answers an empty array rather
   // than an error. COMMAND INFO shows it as Redis does.
   kCmdNoMandatoryKeys = 1u << 18,
+  // Refused inside MULTI, which the refusal dooms (Redis's no-multi: SAVE, SHUTDOWN, SYNC,
+  // PSYNC: a transaction cannot hold a server stop or a connection turning into a replica).
+  kCmdNoMulti = 1u << 19,
 };
 
 using CommandHandler = void (*)(CommandContext& ctx);

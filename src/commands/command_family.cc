@@ -45,7 +45,7 @@ std::vector<std::string_view> FlagNames(uint32_t flags) {
       {kCmdBlocking, "blocking"}, {kCmdLoading, "loading"},   {kCmdStale, "stale"},
       {kCmdSkipMonitor, "skip_monitor"}, {kCmdSkipSlowlog, "skip_slowlog"},
       {kCmdFast, "fast"},         {kCmdNoAuth, "no_auth"},
-      {kCmdNoMandatoryKeys, "no_mandatory_keys"},
+      {kCmdNoMandatoryKeys, "no_mandatory_keys"}, {kCmdNoMulti, "no_multi"},
   };
   std::vector<std::string_view> out;
   for (const auto& [flag, name] : kNames)
@@ -117,7 +117,7 @@ void SendCommandInfo(ReplyBuilder& rb, const CommandSpec& s) {
   const bool container = !s.subcommands.empty();
   std::vector<std::string_view> flags = FlagNames(container ? s.container.info_flags : s.flags);
   if (!s.module.empty()) flags.push_back("module");
-  if (s.find_keys && !container) flags.push_back("movablekeys");
+  if ((s.find_keys || s.script_keys) && !container) flags.push_back("movablekeys");
   const KeyRange keys = container ? kNoKeys : KeyRange{s.first_key, s.last_key, s.key_step};
   SendEntryHead(rb, s.name, s.arity, flags, keys, s.acl_categories, s.has(kCmdWrite));
   rb.StartArray(static_cast<uint32_t>(s.subcommands.size()));

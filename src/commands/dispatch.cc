@@ -269,6 +269,10 @@ void Dispatcher::Execute(ClientState& client, std::span<const std::string_view> 
   tracking::CommandScope tracking_scope(client);
 
   if (queue) {
+    if (flags & kCmdNoMulti) {
+      reject("ERR Command not allowed inside a transaction");
+      return;
+    }
     Queue(client, *spec, args, typed, rb);
     return;
   }

@@ -224,10 +224,12 @@ void CmdMigrate(CommandContext& ctx) {
 
 void RegisterMigrate(CommandTable& t) {
   CommandSpec migrate = MakeSpec(
-      "migrate", -6, kCmdWrite, kNoKeys, CmdMigrate, "generic", "2.6.0",
+      "migrate", -6, kCmdWrite, KeyRange{3, 3, 1}, CmdMigrate, "generic", "2.6.0",
       "Atomically transfer a key from a Redis instance to another one.",
       "host port key|\"\" destination-db timeout [COPY] [REPLACE] [AUTH password] "
       "[AUTH2 username password] [KEYS key [key ...]]");
+  // COMMAND INFO gives the key argument as the fixed range, as Redis; MigrateKeys finds the keys
+  // of each call (the KEYS form's too).
   migrate.find_keys = MigrateKeys;
   migrate.acl_categories = acl::kKeyspace | acl::kDangerous;  // as Redis's, beyond the flags'
 

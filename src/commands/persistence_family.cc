@@ -97,7 +97,7 @@ CommandSpec Spec(std::string name, int arity, uint32_t flags, CommandHandler h,
 
 void RegisterPersistenceFamily(CommandTable& t) {
   constexpr uint32_t kAdmin = kCmdAdmin | kCmdNoScript;
-  t.Register(Spec("save", 1, kAdmin, CmdSave,
+  t.Register(Spec("save", 1, kAdmin | kCmdNoMulti, CmdSave,
                   "Synchronously saves the database(s) to disk (a snapshot; the reply waits for "
                   "it)."));
   t.Register(Spec("bgsave", -1, kAdmin, CmdBgsave,
@@ -106,7 +106,7 @@ void RegisterPersistenceFamily(CommandTable& t) {
                   "[SCHEDULE]"));
   t.Register(Spec("bgrewriteaof", 1, kAdmin, CmdBgrewriteaof,
                   "Compacts the write-ahead log: a snapshot replaces the segments it covers."));
-  t.Register(Spec("shutdown", -1, kAdmin | kCmdLoading | kCmdStale, CmdShutdown,
+  t.Register(Spec("shutdown", -1, kAdmin | kCmdLoading | kCmdStale | kCmdNoMulti, CmdShutdown,
                   "Stops the server: drains the log and writes a final snapshot (unless "
                   "NOSAVE).",
                   "[NOSAVE|SAVE]"));

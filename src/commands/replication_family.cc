@@ -80,21 +80,11 @@ void CmdReplconf(CommandContext& ctx) {
   ctx.rb->SendOk();
 }
 
-// PSYNC and SYNC turn the connection into a replica link: not from inside a transaction,
-// whose locks the snapshot's freeze would wait for (Redis flags them no-multi).
-bool OutsideTransactionOrReply(CommandContext& ctx) {
-  if (!AtomicBatch::Current()) return true;
-  ctx.rb->SendError("ERR Command not allowed inside a transaction");
-  return false;
-}
-
 void CmdPsync(CommandContext& ctx) {
-  if (!OutsideTransactionOrReply(ctx)) return;
   if (Replication* repl = ReplicationOrReply(ctx)) repl->Psync(ctx, ctx.args[1], ctx.args[2]);
 }
 
 void CmdSync(CommandContext& ctx) {
-  if (!OutsideTransactionOrReply(ctx)) return;
   if (Replication* repl = ReplicationOrReply(ctx)) repl->Psync(ctx, {}, {});
 }
 
@@ -154,11 +144,13 @@ void RegisterReplicationFamily(CommandTable& t) {
   t.Register(MakeSpec("replconf", -1, kAdmin | kCmdLoading, kNoKeys, CmdReplconf, "server",
                       "3.0.0", "An internal command for configuring the replication stream.",
                       ""));
-  t.Register(MakeSpec("psync", -3, kCmdAdmin | kCmdNoScript, kNoKeys, CmdPsync, "server",
-                      "2.8.0", "An internal command used in replication.",
+  // PSYNC and SYNC turn the connection into a replica link: not from inside a transaction,
+  // whose locks the snapshot's freeze would wait for (no_multi, as Redis).
+  t.Register(MakeSpec("psync", -3, kCmdAdmin | kCmdNoScript | kCmdNoMulti, kNoKeys, CmdPsync,
+                      "server", "2.8.0", "An internal command used in replication.",
                       "replicationid offset"));
-  t.Register(MakeSpec("sync", 1, kCmdAdmin | kCmdNoScript, kNoKeys, CmdSync, "server", "1.0.0",
-                      "An internal command used in replication.", ""));
+  t.Register(MakeSpec("sync", 1, kCmdAdmin | kCmdNoScript | kCmdNoMulti, kNoKeys, CmdSync,
+                      "server", "1.0.0", "An internal command used in replication.", ""));
   t.Register(MakeSpec("wait", 3, kCmdNoScript, kNoKeys, CmdWait, "generic", "3.0.0",
                       "Blocks until the asynchronous replication of all preceding write commands "
                       "sent by the connection is completed.",

@@ -486,7 +486,7 @@ void RegisterServerFamily(CommandTable& t) {
   constexpr uint32_t kConn = kCmdNoScript | kCmdLoading | kCmdStale | kCmdFast;
   t.Register(Spec("ping", -1, kCmdFast | kCmdLoading, CmdPing, "connection", "Returns the server's liveliness "
                   "response.", "[message]"));
-  t.Register(Spec("echo", 2, kCmdFast, CmdEcho, "connection", "Returns the given string.",
+  t.Register(Spec("echo", 2, kCmdFast | kCmdLoading | kCmdStale, CmdEcho, "connection", "Returns the given string.",
                   "message"));
   t.Register(Spec("select", 2, kConn, CmdSelect, "connection",
                   "Changes the selected namespace (a Redis database).", "index-or-name"));

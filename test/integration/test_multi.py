@@ -79,6 +79,20 @@ def test_queue_time_error_aborts(kv, bad):
         assert err(c.call("EXEC")) == "ERR EXEC without MULTI"
 
 
+@pytest.mark.parametrize("refused", [("SAVE",), ("SHUTDOWN",), ("SHUTDOWN", "NOSAVE"), ("SYNC",),
+                                     ("PSYNC", "?", "-1")])
+def test_commands_not_allowed_inside_a_transaction(kv, refused):
+    """SAVE, SHUTDOWN, SYNC and PSYNC (no_multi) are refused when queued, which dooms the
+    transaction: the server goes on serving and nothing of the transaction is applied."""
+    with kv.raw() as c:
+        assert c.call("MULTI") == b"OK"
+        assert c.call("SET", "x", "1") == b"QUEUED"
+        assert err(c.call(*refused)) == "ERR Command not allowed inside a transaction"
+        assert err(c.call("EXEC")) == EXECABORT
+        assert c.call("EXISTS", "x") == 0
+        assert c.call("PING") == b"PONG"
+
+
 def test_control_errors(kv):
     with kv.raw() as c:
         assert err(c.call("EXEC")) == "ERR EXEC without MULTI"
