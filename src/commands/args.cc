@@ -104,4 +104,15 @@ bool IsOneOf(std::string_view s, std::initializer_list<std::string_view> names) 
   return false;
 }
 
+void NumKeysAt(std::span<const std::string_view> args, size_t numkeys_idx,
+               std::vector<size_t>* out) {
+  out->clear();
+  if (args.size() <= numkeys_idx) return;
+  const auto numkeys = ParseInt64(args[numkeys_idx]);
+  if (!numkeys || *numkeys < 1 ||
+      *numkeys > static_cast<int64_t>(args.size()) - static_cast<int64_t>(numkeys_idx) - 1)
+    return;
+  for (int64_t i = 0; i < *numkeys; ++i) out->push_back(numkeys_idx + 1 + static_cast<size_t>(i));
+}
+
 }  // namespace kv

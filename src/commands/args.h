@@ -2,10 +2,13 @@
 // ...OrReply send the error themselves and return false, so a handler can just return.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <initializer_list>
+#include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "commands/command.h"
 #include "core/ascii.h"
@@ -47,5 +50,11 @@ struct MPopArgs {
 };
 bool ParseMPopOrReply(CommandContext& ctx, size_t numkeys_idx, std::string_view side_a,
                       std::string_view side_b, MPopArgs* out);
+
+// find_keys for "numkeys key [key ...]" with numkeys at args[numkeys_idx] (SINTERCARD, ZUNION,
+// LMPOP, EVAL's keys ...): none when numkeys is not a count of the arguments that follow, as
+// Redis's getkeys (the handler answers the error).
+void NumKeysAt(std::span<const std::string_view> args, size_t numkeys_idx,
+               std::vector<size_t>* out);
 
 }  // namespace kv

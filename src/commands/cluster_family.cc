@@ -492,8 +492,7 @@ void CmdCluster(CommandContext& ctx) {
     ctx.rb->SendError(errors::UnknownSubcommand("cluster", sub));
     return;
   }
-  const auto argc = static_cast<int>(ctx.args.size());
-  if ((found->arity > 0 && argc != found->arity) || (found->arity < 0 && argc < -found->arity)) {
+  if (!ArityFits(found->arity, ctx.args.size())) {
     ctx.rb->SendError(errors::WrongArity(fmt::format("cluster|{}", found->name)));
     return;
   }
@@ -544,7 +543,7 @@ void CmdCluster(CommandContext& ctx) {
   } else if (name == "addslots" || name == "delslots") {
     ChangeSlots(ctx, *map, name == "addslots", false);
   } else if (name == "addslotsrange" || name == "delslotsrange") {
-    if (argc % 2 == 1) {
+    if (ctx.args.size() % 2 == 1) {
       ctx.rb->SendError(errors::WrongArity(fmt::format("cluster|{}", name)));
       return;
     }

@@ -135,6 +135,12 @@ struct SubcommandSpec {
   std::string summary;
   uint32_t id = 0;        // statistics slot, given by CommandTable::Register
 };
+// Whether `argc` arguments (the name included) fit Redis's `arity`: exactly that many, or at
+// least -arity when it is negative.
+constexpr bool ArityFits(int arity, size_t argc) {
+  return arity > 0 ? argc == static_cast<size_t>(arity) : argc >= static_cast<size_t>(-arity);
+}
+
 // Key positions of a command whose keys move with its arguments (LMPOP's numkeys): Redis's
 // "movablekeys". Writes the positions into *out (nothing for malformed arguments: the handler
 // then answers the error).

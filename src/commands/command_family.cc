@@ -275,9 +275,7 @@ void CommandGetKeys(CommandContext& ctx, const CommandTable& table, bool with_fl
     ctx.rb->SendError("ERR The command has no key arguments");
     return;
   }
-  const int arity = sub ? sub->arity : s->arity;
-  const auto argc = static_cast<long>(call.size());
-  if ((arity > 0 && argc != arity) || argc < -arity) {
+  if (!ArityFits(sub ? sub->arity : s->arity, call.size())) {
     ctx.rb->SendError("ERR Invalid number of arguments specified for command");
     return;
   }

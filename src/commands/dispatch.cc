@@ -144,9 +144,7 @@ void Dispatcher::Execute(ClientState& client, std::span<const std::string_view> 
     reject(errors::kNoAuth);
     return;
   }
-  const long argc = static_cast<long>(args.size());
-  const int arity = sub ? sub->arity : spec->arity;
-  if ((arity > 0 && argc != arity) || (arity < 0 && argc < -arity)) {
+  if (!ArityFits(sub ? sub->arity : spec->arity, args.size())) {
     reject(errors::WrongArity(sub ? sub->full_name : spec->name));
     return;
   }

@@ -120,9 +120,7 @@ class Host final : public scripting::ScriptHost {
       rb.SendError(scripting::kErrUnknownCommand);
       return;
     }
-    const int n = static_cast<int>(argv.size());
-    const int arity = sub ? sub->arity : spec->arity;
-    if ((arity > 0 && n != arity) || (arity < 0 && n < -arity)) {
+    if (!ArityFits(sub ? sub->arity : spec->arity, argv.size())) {
       rb.SendError(scripting::kErrWrongArity);
       return;
     }
@@ -302,10 +300,7 @@ bool NumKeysInRange(CommandContext& ctx, int64_t numkeys) {
 namespace {
 // Redis's evalGetKeys: numkeys keys after numkeys, none when it is not a count that fits.
 void ScriptKeys(std::span<const std::string_view> args, std::vector<size_t>* out) {
-  if (args.size() < 3) return;
-  const std::optional<int64_t> n = ParseInt64(args[2]);
-  if (!n || *n <= 0 || *n > static_cast<int64_t>(args.size()) - 3) return;
-  for (size_t i = 0; i < static_cast<size_t>(*n); ++i) out->push_back(3 + i);
+  NumKeysAt(args, 2, out);
 }
 }  // namespace
 

@@ -406,11 +406,7 @@ void CmdSMembers(CommandContext& ctx) {
 
 // SINTERCARD numkeys key [key ...] [LIMIT limit]: the keys are args[2 .. 2+numkeys).
 void NumKeysFrom2(std::span<const std::string_view> args, std::vector<size_t>* out) {
-  out->clear();
-  if (args.size() < 2) return;
-  const auto numkeys = ParseInt64(args[1]);
-  if (!numkeys || *numkeys < 1 || *numkeys > static_cast<int64_t>(args.size()) - 2) return;
-  for (int64_t i = 0; i < *numkeys; ++i) out->push_back(static_cast<size_t>(2 + i));
+  NumKeysAt(args, 1, out);
 }
 
 void CmdSInterCard(CommandContext& ctx) {

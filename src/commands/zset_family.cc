@@ -740,17 +740,6 @@ CommandSpec Spec(std::string name, int arity, uint32_t flags, KeyRange keys, Com
 
 }  // namespace
 
-void NumKeysAt(std::span<const std::string_view> args, size_t numkeys_idx,
-               std::vector<size_t>* out) {
-  out->clear();
-  if (args.size() <= numkeys_idx) return;
-  const auto numkeys = ParseInt64(args[numkeys_idx]);
-  if (!numkeys || *numkeys < 1 ||
-      *numkeys > static_cast<int64_t>(args.size()) - static_cast<int64_t>(numkeys_idx) - 1)
-    return;
-  for (int64_t i = 0; i < *numkeys; ++i) out->push_back(numkeys_idx + 1 + static_cast<size_t>(i));
-}
-
 size_t StoreItems(CommandContext& ctx, std::string_view dst, const std::vector<OwnedItem>& items,
                   std::string_view event) {
   Shard& shard = ctx.ShardFor(dst);

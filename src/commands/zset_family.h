@@ -54,9 +54,6 @@ bool ZAddApply(CommandContext& ctx, std::string_view key, const ZAddFlags& f,
 // BZPOPMIN / BZPOPMAX's reply and pop: [key, member, score] of the lowest (highest when `max`)
 // member of the non-empty sorted set `e` at `key`.
 void ZPopOneWithKey(CommandContext& ctx, std::string_view key, Entry* e, bool max);
-// find_keys for "numkeys key [key ...]" with numkeys at args[numkeys_idx].
-void NumKeysAt(std::span<const std::string_view> args, size_t numkeys_idx,
-               std::vector<size_t>* out);
 
 struct ScoreRange {
   double min = 0, max = 0;
